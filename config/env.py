@@ -1,0 +1,79 @@
+"""Every setting that comes from the environment is read here, and only here."""
+
+import os
+from urllib.parse import unquote, urlsplit
+
+from django.core.exceptions import ImproperlyConfigured
+
+
+def text(name: str, default: str = "") -> str:
+    return os.environ.get(name, default).strip()
+
+
+def required(name: str) -> str:
+    value = text(name)
+    if not value:
+        raise ImproperlyConfigured(f"Set the {name} environment variable.")
+    return value
+
+
+def flag(name: str, default: bool = False) -> bool:
+    value = text(name)
+    if not value:
+        return default
+    if value.lower() in {"1", "true", "yes", "on"}:
+        return True
+    if value.lower() in {"0", "false", "no", "off"}:
+        return False
+    raise ImproperlyConfigured(f"{name} must be true or false, not {value!r}.")
+
+
+def integer(name: str, default: int) -> int:
+    value = text(name)
+    try:
+        return int(value) if value else default
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} must be a whole number, not {value!r}.") from None
+
+
+def number(name: str, default: float) -> float:
+    value = text(name)
+    try:
+        return float(value) if value else default
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} must be a number, not {value!r}.") from None
+
+
+def listing(value: str) -> list[str]:
+    """Split a comma-separated value, such as the one `text` or `required` returns."""
+    return [item.strip() for item in value.split(",") if item.strip()]
+
+
+MAIL_BACKENDS = {
+    "smtp": "django.core.mail.backends.smtp.EmailBackend",
+    "smtps": "django.core.mail.backends.smtp.EmailBackend",
+    "console": "django.core.mail.backends.console.EmailBackend",
+    "locmem": "django.core.mail.backends.locmem.EmailBackend",
+}
+
+
+def mailer(url: str) -> dict:
+    """A MAILERS entry from an EMAIL_URL such as `smtp://user:pass@host:587`
+    (STARTTLS), `smtps://…:465` (TLS from the start) or `console://`."""
+    parts = urlsplit(url)
+    if parts.scheme not in MAIL_BACKENDS:
+        raise ImproperlyConfigured(
+            f"EMAIL_URL must start with one of {', '.join(MAIL_BACKENDS)}, not {url!r}."
+        )
+    entry = {"BACKEND": MAIL_BACKENDS[parts.scheme]}
+    if parts.scheme.startswith("smtp"):
+        entry["OPTIONS"] = {
+            "host": parts.hostname or "localhost",
+            "port": parts.port or (465 if parts.scheme == "smtps" else 587),
+            "username": unquote(parts.username or ""),
+            "password": unquote(parts.password or ""),
+            "use_ssl": parts.scheme == "smtps",
+            "use_tls": parts.scheme == "smtp" and bool(parts.username),
+            "timeout": 10,
+        }
+    return entry

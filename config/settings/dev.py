@@ -1,0 +1,18 @@
+"""Settings for `make run`: the demo shop on a laptop, with no environment needed."""
+
+import os
+
+os.environ.setdefault("SECRET_KEY", "dev-only-not-secret-8c1f0f6e2b9a4d7e")
+os.environ.setdefault("ALLOWED_HOSTS", "127.0.0.1,localhost,[::1]")
+
+from .base import *  # noqa: F403
+
+DEBUG = env.flag("DEBUG", True)  # noqa: F405
+SERVE_MEDIA = env.flag("SERVE_MEDIA", True)  # noqa: F405
+# Static files straight from the apps and static/, no collectstatic needed.
+WHITENOISE_AUTOREFRESH = WHITENOISE_USE_FINDERS = True
+SECURE_SSL_REDIRECT = False
+SECURE_HSTS_SECONDS = 0
+SESSION_COOKIE_SECURE = False
+CSRF_COOKIE_SECURE = False
+MAILERS = {"default": env.mailer(env.text("EMAIL_URL", "console://"))}  # noqa: F405
