@@ -1,0 +1,149 @@
+"""Staff tools for the catalogue: products with their variants and images on one page, and a
+variant list where price and stock are edited in place."""
+
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.db.models import Count, F, Min, Sum
+from django.utils.html import format_html
+
+from shop.models import Category, Product, ProductImage, User, Variant
+
+
+class VariantInline(admin.TabularInline):
+    model = Variant
+    extra = 0
+    fields = ["sku", "size", "color", "price", "compare_at_price", "on_hand", "reserved"]
+    readonly_fields = ["reserved"]  # moved only by orders, never by hand
+
+
+class ProductImageInline(admin.TabularInline):
+    model = ProductImage
+    extra = 0
+    fields = ["preview", "image", "alt_text", "position"]
+    readonly_fields = ["preview"]
+
+    @admin.display(description="")
+    def preview(self, image: ProductImage):
+        if not image.image:
+            return ""
+        return format_html('<img src="{}" alt="" width="64" height="64">', image.image.url)
+
+
+class CategoryChildInline(admin.TabularInline):
+    model = Category
+    fk_name = "parent"
+    extra = 0
+    fields = ["name", "slug", "position"]
+    prepopulated_fields = {"slug": ["name"]}
+    verbose_name_plural = "subcategories"
+
+
+@admin.register(Category)
+class CategoryAdmin(admin.ModelAdmin):
+    list_display = ["__str__", "slug", "position", "product_count"]
+    list_editable = ["position"]
+    list_filter = [("parent", admin.RelatedOnlyFieldListFilter)]
+    search_fields = ["name", "slug"]
+    prepopulated_fields = {"slug": ["name"]}
+    inlines = [CategoryChildInline]
+    list_select_related = ["parent"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(product_count=Count("products"))
+
+    @admin.display(description="products", ordering="product_count")
+    def product_count(self, category):
+        return category.product_count
+
+
+class StockFilter(admin.SimpleListFilter):
+    title = "stock"
+    parameter_name = "stock"
+
+    def lookups(self, request, model_admin):
+        return [("out", "Out of stock"), ("low", "Low (5 or fewer available)"), ("in", "In stock")]
+
+    def queryset(self, request, queryset):
+        available = F("on_hand") - F("reserved")
+        queryset = queryset.alias(available_units=available)
+        match self.value():
+            case "out":
+                return queryset.filter(available_units__lte=0)
+            case "low":
+                return queryset.filter(available_units__gt=0, available_units__lte=5)
+            case "in":
+                return queryset.filter(available_units__gt=0)
+        return queryset
+
+
+@admin.register(Product)
+class ProductAdmin(admin.ModelAdmin):
+    list_display = [
+        "name", "category", "is_active", "is_featured", "variant_count", "lowest_price", "stock",
+    ]
+    list_editable = ["is_active", "is_featured"]
+    list_filter = ["is_active", "is_featured", ("category", admin.RelatedOnlyFieldListFilter)]
+    search_fields = ["name", "slug", "description", "variants__sku"]
+    prepopulated_fields = {"slug": ["name"]}
+    readonly_fields = ["rating_average", "rating_count", "created_at", "updated_at"]
+    autocomplete_fields = ["category"]
+    list_select_related = ["category__parent"]
+    inlines = [VariantInline, ProductImageInline]
+    list_per_page = 50
+    date_hierarchy = "created_at"
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(
+                variant_count=Count("variants", distinct=True),
+                lowest_price=Min("variants__price"),
+                stock=Sum(F("variants__on_hand") - F("variants__reserved")),
+            )
+        )
+
+    @admin.display(description="variants", ordering="variant_count")
+    def variant_count(self, product):
+        return product.variant_count
+
+    @admin.display(description="from", ordering="lowest_price")
+    def lowest_price(self, product):
+        return product.lowest_price
+
+    @admin.display(description="available", ordering="stock")
+    def stock(self, product):
+        return product.stock
+
+
+@admin.register(Variant)
+class VariantAdmin(admin.ModelAdmin):
+    list_display = [
+        "sku", "product", "size", "color", "price", "compare_at_price", "on_hand", "reserved",
+    ]
+    list_editable = ["price", "compare_at_price", "on_hand"]
+    list_filter = [
+        StockFilter, "size", "color", ("product__category", admin.RelatedOnlyFieldListFilter),
+    ]
+    search_fields = ["sku", "product__name"]
+    readonly_fields = ["reserved"]
+    autocomplete_fields = ["product"]
+    list_select_related = ["product"]
+    list_per_page = 100
+
+
+@admin.register(User)
+class UserAdmin(DjangoUserAdmin):
+    ordering = ["email"]
+    list_display = ["email", "first_name", "last_name", "is_staff", "is_active", "date_joined"]
+    search_fields = ["email", "first_name", "last_name"]
+    fieldsets = [
+        (None, {"fields": ["email", "password"]}),
+        ("Personal info", {"fields": ["first_name", "last_name"]}),
+        (
+            "Permissions",
+            {"fields": ["is_active", "is_staff", "is_superuser", "groups", "user_permissions"]},
+        ),
+        ("Important dates", {"fields": ["last_login", "date_joined"]}),
+    ]
+    add_fieldsets = [(None, {"classes": ["wide"], "fields": ["email", "password1", "password2"]})]

@@ -1,0 +1,131 @@
+"""The catalogue: a category tree, products, their variants with stock, and images."""
+
+from decimal import Decimal
+
+from django.contrib.postgres.indexes import GinIndex
+from django.contrib.postgres.search import SearchVector
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.db.models import F, Q
+from django.urls import reverse
+
+
+def search_vector() -> SearchVector:
+    """The weighted document a product is searched by; the GIN index is built on the same."""
+    return SearchVector("name", weight="A", config="english") + SearchVector(
+        "description", weight="B", config="english"
+    )
+
+
+class Category(models.Model):
+    name = models.CharField(max_length=100)
+    slug = models.SlugField(max_length=120, unique=True)
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, related_name="children", on_delete=models.PROTECT
+    )
+    description = models.TextField(blank=True)
+    position = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position", "name"]
+        verbose_name_plural = "categories"
+
+    def __str__(self) -> str:
+        return f"{self.parent.name} / {self.name}" if self.parent_id else self.name
+
+    def get_absolute_url(self) -> str:
+        return f"{reverse('shop:product-list')}?category={self.slug}"
+
+
+class Product(models.Model):
+    name = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=220, unique=True)
+    description = models.TextField(blank=True)
+    category = models.ForeignKey(Category, related_name="products", on_delete=models.PROTECT)
+    is_active = models.BooleanField("active", default=True)
+    is_featured = models.BooleanField("featured", default=False)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    # Cached from reviews so listing and sorting by rating never aggregate on the fly.
+    rating_average = models.DecimalField(max_digits=3, decimal_places=2, null=True, blank=True)
+    rating_count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["name"]
+        indexes = [
+            models.Index(fields=["is_active", "category"], name="product_active_category"),
+            models.Index(fields=["is_active", "-created_at"], name="product_active_newest"),
+            models.Index(fields=["is_active", "-rating_average"], name="product_active_rating"),
+            GinIndex(search_vector(), name="product_search_vector"),
+            GinIndex(fields=["name"], opclasses=["gin_trgm_ops"], name="product_name_trigram"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("shop:product-detail", args=[self.slug])
+
+
+class Variant(models.Model):
+    product = models.ForeignKey(Product, related_name="variants", on_delete=models.CASCADE)
+    sku = models.CharField("SKU", max_length=64, unique=True)
+    size = models.CharField(max_length=20, blank=True)
+    color = models.CharField("colour", max_length=30, blank=True)
+    price = models.DecimalField(
+        max_digits=10, decimal_places=2, validators=[MinValueValidator(Decimal("0.00"))]
+    )
+    compare_at_price = models.DecimalField(
+        "compare-at price", max_digits=10, decimal_places=2, null=True, blank=True,
+        help_text="The former price, shown struck through when higher than the price.",
+    )
+    on_hand = models.PositiveIntegerField(default=0)
+    reserved = models.PositiveIntegerField(default=0)
+    position = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(reserved__gte=0) & Q(reserved__lte=F("on_hand")),
+                name="variant_reserved_within_on_hand",
+                violation_error_message="Reserved units cannot exceed the units on hand.",
+            ),
+            models.CheckConstraint(
+                condition=Q(price__gte=0), name="variant_price_not_negative"
+            ),
+            models.UniqueConstraint(
+                fields=["product", "size", "color"], name="variant_options_unique"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["product", "price"], name="variant_product_price"),
+            models.Index(fields=["size", "product"], name="variant_size_product"),
+            models.Index(fields=["color", "product"], name="variant_color_product"),
+        ]
+
+    def __str__(self) -> str:
+        options = " / ".join(o for o in (self.size, self.color) if o)
+        return f"{self.product.name} ({options})" if options else self.product.name
+
+    @property
+    def available(self) -> int:
+        return self.on_hand - self.reserved
+
+    @property
+    def is_on_sale(self) -> bool:
+        return self.compare_at_price is not None and self.compare_at_price > self.price
+
+
+class ProductImage(models.Model):
+    product = models.ForeignKey(Product, related_name="images", on_delete=models.CASCADE)
+    image = models.ImageField(upload_to="products/")
+    alt_text = models.CharField(max_length=200, blank=True)
+    position = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position", "pk"]
+        indexes = [models.Index(fields=["product", "position"], name="image_product_position")]
+
+    def __str__(self) -> str:
+        return self.alt_text or self.image.name
