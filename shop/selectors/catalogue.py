@@ -1,0 +1,263 @@
+"""Catalogue reads shaped for the storefront's pages: home, listing, detail.
+
+Each page's selector issues a fixed number of queries, whatever the page size, the number of
+variants or the size of the catalogue; the views' tests pin those numbers.
+"""
+
+from collections import Counter
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.paginator import Page, Paginator
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery, Value
+from django.http import Http404
+
+from shop.models import Category, Product, ProductImage, Variant
+from shop.selectors import search
+
+
+@dataclass(frozen=True)
+class ListingFilters:
+    q: str = ""
+    category: str = ""
+    min_price: Decimal | None = None
+    max_price: Decimal | None = None
+    size: tuple[str, ...] = ()
+    color: tuple[str, ...] = ()
+    in_stock: bool = False
+    sort: str = ""
+
+    @classmethod
+    def from_form(cls, data: dict) -> "ListingFilters":
+        return cls(
+            q=data.get("q") or "",
+            category=data.get("category") or "",
+            min_price=data.get("min_price"),
+            max_price=data.get("max_price"),
+            size=tuple(data.get("size") or ()),
+            color=tuple(data.get("color") or ()),
+            in_stock=bool(data.get("in_stock")),
+            sort=data.get("sort") or "",
+        )
+
+
+@dataclass
+class CategoryNode:
+    category: Category
+    count: int = 0
+    children: list["CategoryNode"] = field(default_factory=list)
+
+
+@dataclass
+class Facet:
+    value: str
+    count: int
+    selected: bool
+
+
+@dataclass
+class Listing:
+    page: Page
+    categories: list[CategoryNode]
+    current_category: Category | None
+    sizes: list[Facet]
+    colors: list[Facet]
+    total: int
+
+
+def _variant_conditions(filters: ListingFilters, *, skip: str = "") -> Q:
+    """What a variant must be for its product to be listed; `skip` leaves one facet out."""
+    condition = Q()
+    if filters.size and skip != "size":
+        condition &= Q(size__in=filters.size)
+    if filters.color and skip != "color":
+        condition &= Q(color__in=filters.color)
+    if filters.min_price is not None:
+        condition &= Q(price__gte=filters.min_price)
+    if filters.max_price is not None:
+        condition &= Q(price__lte=filters.max_price)
+    if filters.in_stock:
+        condition &= Q(on_hand__gt=F("reserved"))
+    return condition
+
+
+def _matching_variants(condition: Q) -> QuerySet[Variant]:
+    return Variant.objects.filter(condition, product=OuterRef("pk"))
+
+
+def _products(filters: ListingFilters, category_ids: list[int] | None, *, skip: str = ""):
+    """Active products that match every filter but the one named by `skip`."""
+    products = Product.objects.filter(is_active=True)
+    if category_ids is not None and skip != "category":
+        products = products.filter(category_id__in=category_ids)
+    if filters.q:
+        products = search.matching(products, filters.q)
+    return products.filter(Exists(_matching_variants(_variant_conditions(filters, skip=skip))))
+
+
+def _first_image():
+    return Subquery(
+        ProductImage.objects.filter(product=OuterRef("pk")).order_by("position", "pk").values(
+            "image"
+        )[:1]
+    )
+
+
+def with_card_data(products: QuerySet[Product], condition: Q | None = None) -> QuerySet[Product]:
+    """Annotate what a product card shows: the lowest matching price, its former price,
+    whether any matching variant is in stock, and the first image."""
+    condition = condition or Q()
+    cheapest = _matching_variants(condition).order_by("price", "pk")
+    return products.annotate(
+        price=Subquery(cheapest.values("price")[:1]),
+        compare_at_price=Subquery(cheapest.values("compare_at_price")[:1]),
+        in_stock=Exists(_matching_variants(condition & Q(on_hand__gt=F("reserved")))),
+        image=_first_image(),
+    )
+
+
+ORDERINGS = {
+    "newest": ["-created_at", "pk"],
+    "price": ["price", "name", "pk"],
+    "-price": [F("price").desc(nulls_last=True), "name", "pk"],
+    "name": ["name", "pk"],
+    "rating": [F("rating_average").desc(nulls_last=True), "-rating_count", "name", "pk"],
+}
+
+
+def _ordered(products: QuerySet[Product], filters: ListingFilters) -> QuerySet[Product]:
+    if filters.sort in ORDERINGS:
+        return products.order_by(*ORDERINGS[filters.sort])
+    if filters.q:
+        return search.by_relevance(products, filters.q)
+    return products.order_by(*ORDERINGS["newest"])
+
+
+def category_tree(categories: list[Category], counts: Counter | None = None) -> list[CategoryNode]:
+    """Two-level tree of nodes; a parent's count includes its children's."""
+    counts = counts or Counter()
+    nodes = {c.pk: CategoryNode(c, counts[c.pk]) for c in categories}
+    roots = []
+    for category in categories:
+        node = nodes[category.pk]
+        if category.parent_id in nodes:
+            parent = nodes[category.parent_id]
+            parent.children.append(node)
+            parent.count += node.count
+        else:
+            roots.append(node)
+    return roots
+
+
+def _descendant_ids(categories: list[Category], root: Category) -> list[int]:
+    ids, frontier = [root.pk], {root.pk}
+    while frontier:
+        frontier = {c.pk for c in categories if c.parent_id in frontier}
+        ids.extend(frontier)
+    return ids
+
+
+def _option_facets(filters: ListingFilters, category_ids: list[int] | None):
+    """Products per size and per colour, each counted under all the other filters: one query."""
+
+    def counts(option: str):
+        products = _products(filters, category_ids, skip=option)
+        return (
+            Variant.objects.filter(_variant_conditions(filters, skip=option), product__in=products)
+            .exclude(**{option: ""})
+            .values(option)
+            .annotate(kind=Value(option), products=Count("product", distinct=True))
+            .values_list("kind", option, "products")
+            .order_by()
+        )
+
+    found = {"size": {}, "color": {}}
+    for kind, value, count in counts("size").union(counts("color"), all=True).order_by():
+        found[kind][value] = count
+    # A chosen value stays on screen, at zero, so the shopper can see it and untick it.
+    for value in filters.size:
+        found["size"].setdefault(value, 0)
+    for value in filters.color:
+        found["color"].setdefault(value, 0)
+    sizes = [Facet(v, n, v in filters.size) for v, n in found["size"].items()]
+    colors = [Facet(v, n, v in filters.color) for v, n in found["color"].items()]
+    return sorted(sizes, key=lambda f: size_rank(f.value)), sorted(colors, key=lambda f: f.value)
+
+
+SIZE_ORDER = ["XXS", "XS", "S", "M", "L", "XL", "XXL", "3XL"]
+
+
+def size_rank(size: str):
+    """Clothing sizes in wearing order, numeric sizes by number, anything else after."""
+    if size in SIZE_ORDER:
+        return (0, SIZE_ORDER.index(size), "")
+    try:
+        return (1, float(size), "")
+    except ValueError:
+        return (2, 0, size)
+
+
+def product_listing(filters: ListingFilters, *, page_number: str | int = 1) -> Listing:
+    categories = list(Category.objects.all())
+    current = None
+    category_ids = None
+    if filters.category:
+        current = next((c for c in categories if c.slug == filters.category), None)
+        if current is None:
+            raise Http404("No such category.")
+        category_ids = _descendant_ids(categories, current)
+
+    products = _products(filters, category_ids)
+    products = with_card_data(products, _variant_conditions(filters))
+    paginator = Paginator(_ordered(products, filters), settings.PRODUCTS_PER_PAGE)
+    page = paginator.get_page(page_number)
+
+    category_counts = Counter(
+        dict(
+            _products(filters, category_ids, skip="category")
+            .values_list("category_id")
+            .annotate(n=Count("pk"))
+            .order_by()
+        )
+    )
+    sizes, colors = _option_facets(filters, category_ids)
+    return Listing(
+        page=page,
+        categories=category_tree(categories, category_counts),
+        current_category=current,
+        sizes=sizes,
+        colors=colors,
+        total=paginator.count,
+    )
+
+
+def home_page() -> dict:
+    featured = with_card_data(
+        Product.objects.filter(is_active=True, is_featured=True).select_related("category")
+    ).order_by("-created_at", "pk")[:8]
+    categories = Category.objects.filter(parent=None).annotate(
+        product_count=Count("children__products", filter=Q(children__products__is_active=True))
+    )
+    return {"featured": list(featured), "categories": list(categories)}
+
+
+def product_detail(slug: str) -> Product:
+    """The active product with its category path, variants and images; 404 otherwise."""
+    product = (
+        Product.objects.filter(is_active=True, slug=slug)
+        .select_related("category__parent")
+        .prefetch_related("variants", "images")
+        .first()
+    )
+    if product is None:
+        raise Http404("No such product.")
+    return product
+
+
+def related_products(product: Product, *, limit: int = 4) -> list[Product]:
+    products = Product.objects.filter(is_active=True, category_id=product.category_id).exclude(
+        pk=product.pk
+    )
+    products = with_card_data(products.filter(Exists(_matching_variants(Q()))))
+    return list(products.order_by("-rating_count", "name")[:limit])

@@ -1,0 +1,46 @@
+from decimal import ROUND_HALF_UP, Decimal
+
+from django import template
+from django.conf import settings
+from django.core.files.storage import default_storage
+from django.utils.formats import number_format
+from django.utils.http import urlencode
+
+register = template.Library()
+
+SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥", "AUD": "A$", "CAD": "C$"}
+
+
+@register.filter
+def money(amount) -> str:
+    """An amount in the store's currency: `$1,234.50`, or `1,234.50 SEK` with no symbol."""
+    if amount in (None, ""):
+        return ""
+    value = Decimal(amount).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    digits = number_format(value, decimal_pos=2, use_l10n=False, force_grouping=True)
+    currency = settings.STORE_CURRENCY
+    symbol = SYMBOLS.get(currency)
+    return f"{symbol}{digits}" if symbol else f"{digits} {currency}"
+
+
+@register.simple_tag(takes_context=True)
+def query(context, **changes) -> str:
+    """The current query string with some parameters replaced; None or "" removes one."""
+    return "?" + clean_query(context["request"].GET, **changes)
+
+
+def clean_query(params, **changes) -> str:
+    """A query string without empty parameters, in a stable order, with `changes` applied."""
+    params = params.copy()
+    for name, value in changes.items():
+        params.pop(name, None)
+        if value not in (None, ""):
+            params[name] = value
+    pairs = [(k, [v for v in values if v]) for k, values in sorted(params.lists())]
+    return urlencode([(k, values) for k, values in pairs if values], doseq=True)
+
+
+@register.filter
+def media_url(name: str) -> str:
+    """The URL of a stored file named by an annotation (a path, not a FieldFile)."""
+    return default_storage.url(name) if name else ""
