@@ -1,0 +1,170 @@
+"""The browser suite: the demo shop served by a real server process, driven in Chromium.
+
+The server runs on its own database (a SQLite file, or a fresh PostgreSQL database when
+DATABASE_URL is set) loaded with the demo catalogue, so pages look as a shopper sees them.
+"""
+
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+import psycopg
+import pytest
+
+from tests.conftest import need
+
+ROOT = Path(__file__).resolve().parents[2]
+SCREENSHOTS = ROOT / "docs" / "screenshots"
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync",
+]
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        if "tests/browser/" in str(item.path).replace(os.sep, "/"):
+            item.add_marker(pytest.mark.browser)
+
+
+def _chromium() -> str:
+    path = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium")
+    if not path:
+        need("needs Chromium: apt-get install chromium")
+    return path
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _fresh_database_url(tmp: Path) -> str:
+    url = os.environ.get("DATABASE_URL", "")
+    if not url.startswith(("postgres://", "postgresql://")):
+        return f"sqlite:///{tmp / 'browser.sqlite3'}"
+    parts = urlsplit(url)
+    name = f"{parts.path.lstrip('/') or 'shop'}_browser"
+    admin = urlunsplit(parts._replace(path="/postgres"))
+    with psycopg.connect(admin, autocommit=True) as connection:
+        connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        connection.execute(f'CREATE DATABASE "{name}"')
+    return urlunsplit(parts._replace(path=f"/{name}"))
+
+
+def _manage(*args: str, env: dict) -> str:
+    result = subprocess.run(
+        [sys.executable, "manage.py", *args], cwd=ROOT, env=env, capture_output=True,
+        text=True, timeout=300, check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout
+
+
+def _wait_until_up(url: str, server: subprocess.Popen) -> None:
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        assert server.poll() is None, server.stderr.read()
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:  # noqa: S310
+                if response.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.2)
+    raise TimeoutError(f"the shop did not answer at {url}")
+
+
+FIND_PICKER_CASE = """
+import json
+from shop.models import Variant
+for sold_out in Variant.objects.filter(on_hand=0, product__is_active=True).exclude(size="")\\
+        .exclude(color="").order_by("sku"):
+    other = Variant.objects.filter(product=sold_out.product, color=sold_out.color,
+                                   on_hand__gt=5).exclude(size=sold_out.size).order_by("sku").first()
+    if other:
+        print(json.dumps({"slug": sold_out.product.slug, "color": sold_out.color,
+                          "in_stock": other.size, "sold_out": sold_out.size}))
+        break
+"""
+
+
+@pytest.fixture(scope="session")
+def shop(tmp_path_factory):
+    """The base URL of a running demo shop, and facts about its catalogue."""
+    _chromium()
+    tmp = tmp_path_factory.mktemp("browser-shop")
+    env = os.environ | {
+        "DJANGO_SETTINGS_MODULE": "config.settings.test",
+        "DATABASE_URL": _fresh_database_url(tmp),
+        "MEDIA_ROOT": str(tmp / "media"),
+    }
+    _manage("migrate", "--noinput", env=env)
+    _manage("load_demo", env=env)
+    picker = json.loads(_manage("shell", "-c", FIND_PICKER_CASE, env=env).splitlines()[-1])
+    port = _free_port()
+    server = subprocess.Popen(
+        [sys.executable, "manage.py", "runserver", "--noreload", "--insecure", f"127.0.0.1:{port}"],
+        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+    )
+    base_url = f"http://127.0.0.1:{port}"
+    try:
+        _wait_until_up(base_url + "/", server)
+        yield {"url": base_url, "picker": picker}
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=_chromium(), args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+def _page(browser, *, javascript: bool):
+    context = browser.new_context(
+        viewport={"width": 1280, "height": 900}, java_script_enabled=javascript
+    )
+    page = context.new_page()
+    errors = []
+    page.on("console", lambda message: message.type == "error" and errors.append(message.text))
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.errors = errors
+    return context, page
+
+
+@pytest.fixture
+def page(browser):
+    context, page = _page(browser, javascript=True)
+    yield page
+    context.close()
+    assert page.errors == [], f"errors in the browser console: {page.errors}"
+
+
+@pytest.fixture
+def page_without_js(browser):
+    context, page = _page(browser, javascript=False)
+    yield page
+    context.close()
+
+
+@pytest.fixture
+def screenshot():
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+
+    def take(page, name: str) -> None:
+        page.screenshot(path=SCREENSHOTS / f"{name}.png")
+
+    return take

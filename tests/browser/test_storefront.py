@@ -1,0 +1,123 @@
+"""A shopper browsing the demo shop in Chromium: filters in place, history, no-JS, the
+variant picker, and accessibility checked by axe-core."""
+
+import re
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+from playwright.sync_api import expect
+
+BLOCKING = {"serious", "critical"}
+
+
+def mark_document(page) -> None:
+    """Tag the live document; a full page load would lose the tag."""
+    page.evaluate("window.__sameDocument = true")
+
+
+def still_same_document(page) -> bool:
+    return page.evaluate("window.__sameDocument === true")
+
+
+def result_count(page) -> str:
+    return page.locator(".results-bar [role=status]").inner_text()
+
+
+def test_a_filter_updates_the_grid_in_place_and_the_address_bar(shop, page, screenshot):
+    page.goto(f"{shop['url']}/products/")
+    everything = result_count(page)
+    mark_document(page)
+    page.get_by_label(re.compile(r"^Knitwear")).check()
+    expect(page).to_have_url(re.compile(r"/products/\?category=women-knitwear$"))
+    expect(page.locator("#results-heading")).to_have_text("Knitwear")
+    assert result_count(page) != everything
+    assert still_same_document(page)
+    page.get_by_label("Sort by").select_option("price")
+    expect(page).to_have_url(re.compile(r"category=women-knitwear&sort=price$"))
+    prices = page.locator("#product-grid .price-now").all_inner_texts()
+    amounts = [float(p.strip("$").replace(",", "")) for p in prices]
+    assert amounts == sorted(amounts)
+    assert still_same_document(page)
+    screenshot(page, "listing")
+
+
+def test_back_restores_the_previous_grid(shop, page):
+    page.goto(f"{shop['url']}/products/")
+    first_names = page.locator("#product-grid .card-title").all_inner_texts()
+    page.get_by_label(re.compile(r"^Footwear")).check()
+    expect(page.locator("#results-heading")).to_have_text("Footwear")
+    page.go_back()
+    expect(page).to_have_url(f"{shop['url']}/products/")
+    expect(page.locator("#results-heading")).to_have_text("All products")
+    assert page.locator("#product-grid .card-title").all_inner_texts() == first_names
+    page.go_forward()
+    expect(page.locator("#results-heading")).to_have_text("Footwear")
+
+
+def test_paging_swaps_the_grid_in_place(shop, page):
+    page.goto(f"{shop['url']}/products/?sort=name")
+    first = page.locator("#product-grid .card-title").first.inner_text()
+    mark_document(page)
+    page.get_by_role("link", name="Next").click()
+    expect(page).to_have_url(re.compile(r"page=2"))
+    expect(page.locator("[aria-current=page]")).to_contain_text("Page 2")
+    assert page.locator("#product-grid .card-title").first.inner_text() != first
+    assert still_same_document(page)
+
+
+def test_filters_work_as_a_plain_form_without_javascript(shop, page_without_js):
+    page = page_without_js
+    page.goto(f"{shop['url']}/products/")
+    page.get_by_label(re.compile(r"^Knitwear")).check()
+    page.get_by_label("In stock only").check()
+    page.get_by_role("button", name="Apply filters").click()
+    expect(page).to_have_url(re.compile(r"category=women-knitwear"))
+    expect(page).to_have_url(re.compile(r"in_stock=1"))
+    expect(page.locator("#results-heading")).to_have_text("Knitwear")
+    assert page.locator("#product-grid .card").count() > 0
+
+
+def test_the_variant_picker_updates_price_and_availability(shop, page, screenshot):
+    case = shop["picker"]
+    page.goto(f"{shop['url']}/products/{case['slug']}/")
+    mark_document(page)
+    panel = page.locator("#variant-panel")
+    page.locator(".options label", has_text=re.compile(rf"^{case['color']}")).click()
+    page.locator(".options label", has_text=re.compile(rf"^{case['sold_out']}")).first.click()
+    expect(panel.locator("#variant-availability")).to_have_text("Out of stock.")
+    expect(panel.locator("#add-button")).to_be_disabled()
+    page.locator(".options label", has_text=re.compile(rf"^{case['in_stock']}$")).first.click()
+    expect(panel.locator("#variant-availability")).to_have_text(re.compile(r"In stock|left"))
+    expect(panel.locator("#add-button")).to_be_enabled()
+    expect(page).to_have_url(re.compile(rf"size={case['in_stock']}"))
+    assert still_same_document(page)
+    # What changed in place is what a fresh load of the same address shows.
+    in_place = panel.locator("#variant-price").inner_text()
+    page.reload()
+    expect(panel.locator("#variant-price")).to_have_text(in_place)
+    screenshot(page, "product")
+
+
+def test_the_search_box_finds_products_and_says_when_nothing_matched(shop, page):
+    page.goto(shop["url"])
+    page.get_by_role("searchbox", name="Search products").fill("sweater")
+    page.get_by_role("searchbox", name="Search products").press("Enter")
+    expect(page.locator("#results-heading")).to_have_text("Results for “sweater”")
+    assert "Sweater" in page.locator("#product-grid").inner_text()
+    page.goto(f"{shop['url']}/products/?q=zeppelin")
+    expect(page.get_by_text("No products matched “zeppelin”.")).to_be_visible()
+
+
+@pytest.mark.parametrize("path", ["/", "/products/?category=women", "picker", "/accounts/login/"])
+def test_no_serious_accessibility_violations(shop, page, screenshot, path):
+    if path == "picker":
+        path = f"/products/{shop['picker']['slug']}/"
+    page.goto(shop["url"] + path)
+    results = Axe().run(page)
+    blocking = [v for v in results.response["violations"] if v["impact"] in BLOCKING]
+    assert blocking == [], "\n".join(
+        f"{v['id']} ({v['impact']}): {v['help']} at {[n['target'] for n in v['nodes']]}"
+        for v in blocking
+    )
+    if path == "/":
+        screenshot(page, "home")

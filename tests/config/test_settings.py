@@ -1,0 +1,58 @@
+"""Production settings refuse to start half-configured, and pass Django's deploy checks."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.core.exceptions import ImproperlyConfigured
+
+from config import env
+
+ROOT = Path(__file__).resolve().parents[2]
+PRODUCTION = {"DJANGO_SETTINGS_MODULE": "config.settings.base", "PATH": os.environ["PATH"]}
+
+
+def run_django(command: list[str], environment: dict) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "manage.py", *command], cwd=ROOT, env=environment,
+        capture_output=True, text=True, timeout=120, check=False,
+    )
+
+
+@pytest.mark.parametrize("missing", ["SECRET_KEY", "ALLOWED_HOSTS"])
+def test_production_settings_refuse_to_start_without(missing):
+    environment = PRODUCTION | {"SECRET_KEY": "x" * 50, "ALLOWED_HOSTS": "shop.example.com"}
+    del environment[missing]
+    result = run_django(["check"], environment)
+    assert result.returncode != 0
+    assert f"Set the {missing} environment variable." in result.stderr
+
+
+def test_production_settings_pass_the_deploy_checks():
+    environment = PRODUCTION | {
+        "SECRET_KEY": "k3y-" + "abcdefghijklmnopqrstuvwxyz0123456789" * 2,
+        "ALLOWED_HOSTS": "shop.example.com",
+    }
+    result = run_django(["check", "--deploy", "--fail-level", "WARNING"], environment)
+    assert result.returncode == 0, result.stderr + result.stdout
+    assert "no issues" in result.stdout
+
+
+def test_flags_reject_what_they_cannot_read(monkeypatch):
+    monkeypatch.setenv("DEBUG", "perhaps")
+    with pytest.raises(ImproperlyConfigured, match="DEBUG must be true or false"):
+        env.flag("DEBUG")
+
+
+def test_email_url_becomes_a_mailer():
+    mailer = env.mailer("smtp://robot:p%40ss@mail.example.com:2525")
+    assert mailer["BACKEND"] == "django.core.mail.backends.smtp.EmailBackend"
+    assert mailer["OPTIONS"]["host"] == "mail.example.com"
+    assert mailer["OPTIONS"]["port"] == 2525
+    assert mailer["OPTIONS"]["password"] == "p@ss"
+    assert mailer["OPTIONS"]["use_tls"] is True
+    assert env.mailer("console://")["BACKEND"].endswith("console.EmailBackend")
+    with pytest.raises(ImproperlyConfigured):
+        env.mailer("pigeon://coop")

@@ -1,0 +1,163 @@
+from decimal import Decimal
+
+import pytest
+from django.urls import reverse
+
+from tests.factories import CategoryFactory, ProductFactory, ProductImageFactory, VariantFactory
+
+pytestmark = pytest.mark.django_db
+URL = reverse("shop:product-list")
+
+
+def names(response) -> list[str]:
+    return [p.name for p in response.context["listing"].page.object_list]
+
+
+@pytest.fixture
+def clothing():
+    """Two categories under one parent; shirts in sizes and colours, at three prices."""
+    parent = CategoryFactory(name="Clothing", slug="clothing")
+    shirts = CategoryFactory(name="Shirts", slug="shirts", parent=parent)
+    coats = CategoryFactory(name="Coats", slug="coats", parent=parent)
+    other = CategoryFactory(name="Home", slug="home")
+    for i, price in enumerate(["15.00", "25.00", "35.00"] * 10):
+        product = ProductFactory(name=f"Shirt {i:02d}", category=shirts)
+        VariantFactory(product=product, size="M", color="Red", price=Decimal(price))
+        VariantFactory(product=product, size="L", color="Blue", price=Decimal(price) + 5,
+                       on_hand=0 if i % 2 else 4)
+    ProductFactory(name="Wool Coat", category=coats)
+    VariantFactory(product=ProductFactory(name="Rain Coat", category=coats), size="L", price=90)
+    VariantFactory(product=ProductFactory(name="Mug", category=other), size="", color="Red")
+    return {"parent": parent, "shirts": shirts, "coats": coats}
+
+
+def test_combined_filters_sort_and_page(client, clothing, settings):
+    # Shirts in L and Blue, priced 20..35, in stock (L is sold out on odd-numbered shirts),
+    # by price descending then name, second page of four.
+    settings.PRODUCTS_PER_PAGE = 4
+    response = client.get(URL, {
+        "category": "clothing", "size": "L", "color": "Blue", "min_price": "20",
+        "max_price": "35", "in_stock": "1", "sort": "-price", "page": "2",
+    })
+    assert response.status_code == 200
+    listing = response.context["listing"]
+    # Even shirts with L at 30: 04 10 16 22 28; at 20: 00 06 12 18 24. Page 2 is items 5-8.
+    assert listing.total == 10
+    assert names(response) == ["Shirt 28", "Shirt 00", "Shirt 06", "Shirt 12"]
+    assert [p.price for p in listing.page.object_list] == [30, 20, 20, 20]
+    assert all(p.in_stock for p in listing.page.object_list)
+
+
+def test_pages_hold_24_and_the_last_page_the_rest(client, clothing):
+    first = client.get(URL, {"category": "shirts", "sort": "name"})
+    second = client.get(URL, {"category": "shirts", "sort": "name", "page": "2"})
+    assert names(first) == [f"Shirt {i:02d}" for i in range(24)]
+    assert names(second) == [f"Shirt {i:02d}" for i in range(24, 30)]
+    assert 'rel="next"' in first.text and 'rel="prev"' in second.text
+
+
+def test_a_category_includes_its_descendants(client, clothing):
+    response = client.get(URL, {"category": "clothing", "sort": "name"})
+    assert response.context["listing"].total == 31  # 30 shirts and the coat with a variant
+    assert "Rain Coat" in names(response)
+    assert "Mug" not in names(response)
+
+
+def test_products_without_variants_are_not_listed(client, clothing):
+    response = client.get(URL, {"q": "wool"})
+    assert names(response) == []
+
+
+def test_facet_counts_ignore_their_own_filter(client, clothing):
+    response = client.get(URL, {"category": "shirts", "size": "L"})
+    listing = response.context["listing"]
+    sizes = {f.value: (f.count, f.selected) for f in listing.sizes}
+    assert sizes == {"M": (30, False), "L": (30, True)}
+    colors = {f.value: f.count for f in listing.colors}
+    assert colors == {"Blue": 30}  # only L variants count for colours once L is chosen
+    tree = {node.category.slug: node.count for node in listing.categories}
+    assert tree == {"clothing": 31, "home": 0}
+    children = {c.category.slug: c.count for c in listing.categories[0].children}
+    assert children == {"shirts": 30, "coats": 1}
+
+
+def test_sorts(client, clothing):
+    cheapest = client.get(URL, {"category": "shirts", "sort": "price"})
+    assert [p.price for p in cheapest.context["listing"].page.object_list][:3] == [15, 15, 15]
+    by_name = client.get(URL, {"category": "coats", "sort": "name"})
+    assert names(by_name) == ["Rain Coat"]
+
+
+def test_search_without_matches_says_so(client, clothing):
+    response = client.get(URL, {"q": "zeppelin"})
+    assert response.context["listing"].total == 0
+    assert "No products matched “zeppelin”." in response.text
+
+
+def test_bad_price_input_is_explained_and_ignored(client, clothing):
+    response = client.get(URL, {"min_price": "cheap", "max_price": "10"})
+    assert response.status_code == 200
+    assert "Enter a number." in response.text
+    assert response.context["filters"].min_price is None
+    assert response.context["filters"].max_price == 10
+
+
+def test_min_above_max_is_explained(client, clothing):
+    response = client.get(URL, {"min_price": "50", "max_price": "10"})
+    assert "The max price must not be below the min price." in response.text
+
+
+def test_unknown_category_is_not_found(client, clothing):
+    assert client.get(URL, {"category": "no-such-thing"}).status_code == 404
+
+
+def test_inactive_products_are_not_listed(client, clothing):
+    VariantFactory(product=ProductFactory(name="Hidden Shirt", category=clothing["shirts"],
+                                          is_active=False))
+    assert "Hidden Shirt" not in names(client.get(URL, {"category": "shirts", "sort": "name",
+                                                        "page": "2"}))
+
+
+def test_htmx_request_for_the_grid_gets_only_the_fragment(client, clothing):
+    headers = {"HX-Request": "true", "HX-Target": "listing"}
+    fragment = client.get(URL, {"category": "shirts", "q": ""}, headers=headers)
+    assert fragment.text.lstrip().startswith('<div id="listing"')
+    assert "<html" not in fragment.text
+    assert fragment["HX-Push-Url"] == "/products/?category=shirts"
+    assert "HX-Request" in fragment["Vary"]
+
+
+def test_plain_boosted_and_history_requests_get_the_whole_page(client, clothing):
+    for headers in [
+        {},
+        {"HX-Request": "true", "HX-Boosted": "true", "HX-Target": "listing"},
+        {"HX-Request": "true", "HX-History-Restore-Request": "true", "HX-Target": "listing"},
+    ]:
+        response = client.get(URL, headers=headers)
+        assert response.text.lstrip().startswith("<!doctype html>"), headers
+        assert 'id="listing"' in response.text
+        assert "HX-Request" in response["Vary"]
+
+
+def _catalogue(products: int, variants_each: int):
+    category = CategoryFactory(slug="all-things")
+    for i in range(products):
+        product = ProductFactory(category=category, name=f"Thing {i}")
+        ProductImageFactory(product=product)
+        for v in range(variants_each):
+            VariantFactory(product=product, size=f"S{v}", color="Red" if v % 2 else "Blue")
+
+
+LISTING_QUERY_BOUND = 6  # categories, count, page, category facets, size and colour facets
+
+
+@pytest.mark.parametrize(("products", "variants_each"), [(3, 1), (60, 6)])
+def test_listing_queries_do_not_grow(client, django_assert_max_num_queries, products,
+                                     variants_each):
+    _catalogue(products, variants_each)
+    params = {"q": "thing", "size": "S1", "color": "Red", "in_stock": "1", "sort": "price"}
+    with django_assert_max_num_queries(LISTING_QUERY_BOUND):
+        response = client.get(URL, params)
+    assert response.context["listing"].total == products if variants_each > 1 else True
+    with django_assert_max_num_queries(LISTING_QUERY_BOUND):
+        client.get(URL, {"page": "2"}, headers={"HX-Request": "true", "HX-Target": "listing"})

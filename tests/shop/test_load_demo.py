@@ -1,0 +1,152 @@
+"""`manage.py load_demo`: the demo catalogue's shape, idempotence and determinism."""
+
+import hashlib
+from decimal import Decimal
+from io import StringIO
+
+import pytest
+from django.core.files.storage import default_storage
+from django.core.management import call_command
+from PIL import Image
+
+from shop import demo
+from shop.models import Category, Product, ProductImage, Variant
+
+pytestmark = pytest.mark.django_db
+
+CLOTHING_SIZES = {"XS", "S", "M", "L", "XL", "XXL"}
+SHOE_SIZES = {str(size) for size in range(38, 47)}
+# Pinned from a first load. If a change to shop/demo.py moves them on purpose, update them here;
+# if they move by accident, the demo is no longer the same on every machine.
+PINNED_FIRST_VARIANTS = {
+    "linen-midi-dress": ("NW-0001-XS-TEA", Decimal("94.00"), 10),
+    "waxed-canvas-jacket": ("NW-0076-S-NAV", Decimal("134.00"), 30),
+    "stoneware-mug": ("NW-0121-BLK", Decimal("27.95"), 0),
+    "lightweight-trail-running-shoe": ("NW-0196-38", Decimal("199.00"), 1),
+}
+PINNED_VARIANTS_DIGEST = "8c96ceb7d78d51de6b71297546c50e9e965b2cf0fed6eabf8cfc6516e10b91e5"
+
+
+@pytest.fixture(autouse=True)
+def media_root(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    return settings.MEDIA_ROOT
+
+
+def load_demo() -> str:
+    output = StringIO()
+    call_command("load_demo", stdout=output)
+    return output.getvalue()
+
+
+def snapshot() -> dict:
+    return {
+        "categories": sorted(Category.objects.values_list("slug", "name", "parent__slug")),
+        "products": sorted(Product.objects.values_list(
+            "slug", "name", "description", "category__slug", "is_active", "is_featured",
+            "rating_average", "rating_count", "created_at", "updated_at",
+        )),
+        "variants": sorted(Variant.objects.values_list(
+            "sku", "product__slug", "size", "color", "price", "compare_at_price", "on_hand",
+            "reserved",
+        )),
+        "images": sorted(ProductImage.objects.values_list("image", "alt_text", "position")),
+    }
+
+
+def test_load_builds_a_two_level_category_tree():
+    load_demo()
+
+    top_level = Category.objects.filter(parent=None)
+    assert Category.objects.count() >= 12
+    assert top_level.count() >= 4
+    for department in top_level:
+        assert 3 <= department.children.count() <= 4
+    assert not Category.objects.filter(parent__parent__isnull=False).exists()
+    assert Product.objects.count() >= 200
+    assert not Product.objects.filter(category__parent=None).exists()
+
+
+def test_every_product_has_variants_by_size_or_colour():
+    load_demo()
+
+    assert not Product.objects.filter(variants=None).exists()
+    variants = list(Variant.objects.all())
+    assert all(v.size or v.color for v in variants)
+    assert {v.color for v in variants if v.color} <= set(demo.PALETTE)
+    assert {v.size for v in variants if v.size} <= CLOTHING_SIZES | SHOE_SIZES
+    kinds = {(bool(v.size), bool(v.color)) for v in variants}
+    assert kinds == {(True, True), (True, False), (False, True)}
+    assert len({v.sku for v in variants}) == len(variants)
+    assert all(v.price == v.price.quantize(Decimal("0.01")) > 0 for v in variants)
+    assert all(v.compare_at_price is None or v.compare_at_price > v.price for v in variants)
+    assert all(v.reserved == 0 for v in variants)
+    assert any(v.on_hand == 0 for v in variants)
+    assert any(1 <= v.on_hand <= 3 for v in variants)
+
+
+def test_products_are_featured_inactive_on_sale_and_rated():
+    load_demo()
+
+    products = Product.objects.all()
+    assert products.filter(is_featured=True, is_active=True).count() == 10
+    assert products.filter(is_active=False).count() == 5
+    on_sale = products.filter(variants__compare_at_price__isnull=False).distinct().count()
+    assert 0.1 < on_sale / products.count() < 0.2
+    rated = products.exclude(rating_average=None)
+    assert 0.7 < rated.count() / products.count() < 0.95
+    assert all(Decimal("3.00") <= p.rating_average <= Decimal("5.00") for p in rated)
+    assert not products.filter(rating_average=None, rating_count__gt=0).exists()
+    assert products.order_by("-created_at").first().created_at == demo.NEWEST_AT
+
+
+def test_active_products_have_images_that_open(media_root):
+    load_demo()
+
+    for product in Product.objects.filter(is_active=True).prefetch_related("images"):
+        images = list(product.images.all())
+        assert len(images) == 2, product.slug
+        for image in images:
+            assert image.image.name == f"products/{product.slug}-{image.position + 1}.jpg"
+            assert product.name in image.alt_text
+            with Image.open(media_root / image.image.name) as picture:
+                assert (picture.format, picture.size) == ("JPEG", (600, 600))
+                picture.verify()
+
+
+def test_second_load_changes_nothing():
+    load_demo()
+    first = snapshot()
+
+    output = load_demo()
+
+    assert snapshot() == first
+    assert "nothing changed" in output
+
+
+def test_missing_image_file_is_drawn_again(media_root):
+    load_demo()
+    first = snapshot()
+    lost = ProductImage.objects.order_by("pk").first().image.name
+    default_storage.delete(lost)
+
+    output = load_demo()
+
+    assert (media_root / lost).is_file()
+    assert snapshot() == first
+    assert "1 image files" in output
+
+
+def test_demo_data_is_the_same_on_every_load():
+    load_demo()
+
+    for slug, pinned in PINNED_FIRST_VARIANTS.items():
+        variant = Variant.objects.filter(product__slug=slug).order_by("position").first()
+        assert (variant.sku, variant.price, variant.on_hand) == pinned
+    rows = sorted(
+        f"{sku}:{price}:{compare_at_price}:{on_hand}"
+        for sku, price, compare_at_price, on_hand in Variant.objects.values_list(
+            "sku", "price", "compare_at_price", "on_hand"
+        )
+    )
+    assert hashlib.sha256("\n".join(rows).encode()).hexdigest() == PINNED_VARIANTS_DIGEST

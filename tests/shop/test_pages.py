@@ -1,0 +1,112 @@
+import re
+
+import pytest
+from django.core import mail
+from django.test import Client
+from django.urls import reverse
+
+from tests.factories import (
+    CategoryFactory,
+    ProductFactory,
+    ProductImageFactory,
+    UserFactory,
+    VariantFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+def test_home_shows_featured_products_and_top_categories(client):
+    parent = CategoryFactory(name="Outdoors", slug="outdoors")
+    child = CategoryFactory(name="Tents", slug="tents", parent=parent)
+    featured = ProductFactory(name="Two-Person Tent", category=child, is_featured=True)
+    VariantFactory(product=featured, price="249.00")
+    ProductImageFactory(product=featured)
+    VariantFactory(product=ProductFactory(name="Quiet Stove", category=child))
+    response = client.get("/")
+    assert response.status_code == 200
+    assert "Two-Person Tent" in response.text and "$249.00" in response.text
+    assert "Quiet Stove" not in response.text
+    assert "Outdoors" in response.text and "2 products" in response.text
+
+
+def test_home_query_count_is_fixed(client, django_assert_max_num_queries):
+    category = CategoryFactory(parent=CategoryFactory())
+    for _ in range(10):
+        VariantFactory(product=ProductFactory(category=category, is_featured=True))
+    with django_assert_max_num_queries(2):
+        client.get("/")
+
+
+def test_pages_carry_a_strict_nonce_csp(client):
+    response = client.get("/")
+    policy = response["Content-Security-Policy"]
+    nonce = re.search(r"'nonce-([^']+)'", policy).group(1)
+    assert "unsafe-inline" not in policy and "unsafe-eval" not in policy
+    scripts = re.findall(r"<script[^>]*>", response.text)
+    assert scripts and all(f'nonce="{nonce}"' in tag and "src=" in tag for tag in scripts)
+    assert "style=" not in response.text
+    assert response["X-Frame-Options"] == "DENY"
+    assert response["X-Content-Type-Options"] == "nosniff"
+
+
+def test_htmx_is_served_from_the_site_not_a_cdn(client):
+    response = client.get("/")
+    src = re.search(r'<script src="([^"]+htmx[^"]+)"', response.text).group(1)
+    assert src.startswith("/static/")
+    assert client.get(src).status_code == 200
+
+
+def test_server_error_page_is_friendly(client, settings):
+    settings.ROOT_URLCONF = "tests.shop.urls_that_fail"
+    failing = Client(raise_request_exception=False)
+    response = failing.get("/boom/")
+    assert response.status_code == 500
+    assert "Something went wrong on our side" in response.text
+
+
+class TestAccounts:
+    password = "correct horse battery staple"
+
+    def test_signup_sends_a_verification_email_and_the_link_signs_in(self, client):
+        response = client.post(reverse("account_signup"), {
+            "email": "new@example.com", "password1": self.password, "password2": self.password,
+        })
+        assert response.status_code == 302
+        assert len(mail.outbox) == 1
+        link = re.search(r"https?://[^/]+(/accounts/confirm-email/\S+)", mail.outbox[0].body)
+        confirm = client.get(link.group(1))
+        assert confirm.status_code == 200 and "Confirm" in confirm.text
+        client.post(link.group(1))
+        assert client.get("/").context["user"].email == "new@example.com"
+
+    def test_short_passwords_are_refused_with_a_message(self, client):
+        response = client.post(reverse("account_signup"), {
+            "email": "new@example.com", "password1": "short1", "password2": "short1",
+        })
+        assert response.status_code == 200
+        assert "at least 12 characters" in response.text
+
+    def test_login_page_uses_the_shops_look(self, client):
+        response = client.get(reverse("account_login"))
+        assert response.status_code == 200
+        assert "css/shop.css" in response.text and 'class="account-page"' in response.text
+
+    def test_login_with_a_verified_email(self, client):
+        user = UserFactory(email="known@example.com")
+        user.emailaddress_set.create(email=user.email, verified=True, primary=True)
+        response = client.post(reverse("account_login"), {
+            "login": "known@example.com", "password": "a long enough password",
+        })
+        assert response.status_code == 302
+        assert client.get("/").context["user"] == user
+
+    def test_password_reset_does_not_reveal_unknown_accounts(self, client):
+        UserFactory(email="known@example.com")
+        known = client.post(reverse("account_reset_password"), {"email": "known@example.com"})
+        unknown = client.post(reverse("account_reset_password"), {"email": "nobody@example.com"})
+        assert known.status_code == unknown.status_code == 302
+        assert known["Location"] == unknown["Location"]
+        assert [m.to for m in mail.outbox] == [["known@example.com"], ["nobody@example.com"]]
+        assert "/accounts/password/reset/key/" in mail.outbox[0].body
+        assert "/accounts/password/reset/key/" not in mail.outbox[1].body
