@@ -16,7 +16,7 @@ pytestmark = pytest.mark.django_db
 
 CLOTHING_SIZES = {"XS", "S", "M", "L", "XL", "XXL"}
 SHOE_SIZES = {str(size) for size in range(38, 47)}
-# Pinned from a first load. If a change to shop/demo.py moves them on purpose, update them here;
+# Pinned from a first load. If a change to shop/demo/ moves them on purpose, update them here;
 # if they move by accident, the demo is no longer the same on every machine.
 PINNED_FIRST_VARIANTS = {
     "linen-midi-dress": ("NW-0001-XS-TEA", Decimal("94.00"), 10),
