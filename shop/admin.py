@@ -1,6 +1,7 @@
 """Staff tools for the catalogue: products with their variants and images on one page, and a
 variant list where price and stock are edited in place."""
 
+from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.db.models import Count, F, Min, Sum
@@ -9,8 +10,23 @@ from django.utils.html import format_html
 from shop.models import Category, Product, ProductImage, User, Variant
 
 
+class VariantForm(forms.ModelForm):
+    """Stock edited by hand may not drop below what open orders have reserved. (The
+    database refuses it too; this says so on the form instead of failing the save.)"""
+
+    def clean_on_hand(self):
+        on_hand = self.cleaned_data["on_hand"]
+        if on_hand is not None and on_hand < self.instance.reserved:
+            raise forms.ValidationError(
+                f"Reserved units cannot exceed the units on hand: {self.instance.reserved} "
+                "are reserved by open orders."
+            )
+        return on_hand
+
+
 class VariantInline(admin.TabularInline):
     model = Variant
+    form = VariantForm
     extra = 0
     fields = ["sku", "size", "color", "price", "compare_at_price", "on_hand", "reserved"]
     readonly_fields = ["reserved"]  # moved only by orders, never by hand
@@ -49,7 +65,9 @@ class CategoryAdmin(admin.ModelAdmin):
     list_select_related = ["parent"]
 
     def get_queryset(self, request):
-        return super().get_queryset(request).annotate(product_count=Count("products"))
+        # select_related: a category's name includes its parent's, in lists and autocomplete.
+        categories = super().get_queryset(request).select_related("parent")
+        return categories.annotate(product_count=Count("products"))
 
     @admin.display(description="products", ordering="product_count")
     def product_count(self, category):
@@ -130,6 +148,10 @@ class VariantAdmin(admin.ModelAdmin):
     autocomplete_fields = ["product"]
     list_select_related = ["product"]
     list_per_page = 100
+    form = VariantForm
+
+    def get_changelist_form(self, request, **kwargs):
+        return super().get_changelist_form(request, form=VariantForm, **kwargs)
 
 
 @admin.register(User)

@@ -1,0 +1,79 @@
+"""Staff manage the catalogue in the admin: products with variants and images inline,
+search, filters, and prices and stock edited straight from the variant list."""
+
+from decimal import Decimal
+
+import pytest
+from django.urls import reverse
+
+from shop.models import Variant
+from tests.factories import ProductFactory, ProductImageFactory, UserFactory, VariantFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def staff_client(client):
+    client.force_login(UserFactory(is_staff=True, is_superuser=True))
+    return client
+
+
+def test_product_page_shows_variants_and_images_inline(staff_client):
+    product = ProductFactory(name="Field Jacket")
+    VariantFactory(product=product, sku="FJ-M")
+    ProductImageFactory(product=product)
+    response = staff_client.get(reverse("admin:shop_product_change", args=[product.pk]))
+    assert response.status_code == 200
+    assert "FJ-M" in response.text
+    assert 'name="images-0-alt_text"' in response.text
+
+
+def test_product_list_searches_by_sku(staff_client):
+    VariantFactory(product=ProductFactory(name="Field Jacket"), sku="FJ-M")
+    VariantFactory(product=ProductFactory(name="Linen Shirt"), sku="LS-M")
+    response = staff_client.get(reverse("admin:shop_product_changelist"), {"q": "FJ-M"})
+    assert [p.name for p in response.context["cl"].result_list] == ["Field Jacket"]
+
+
+def test_variant_list_filters_low_stock(staff_client):
+    VariantFactory(sku="LOW", on_hand=3)
+    VariantFactory(sku="OUT", on_hand=0)
+    VariantFactory(sku="PLENTY", on_hand=50)
+    url = reverse("admin:shop_variant_changelist")
+    low = staff_client.get(url, {"stock": "low"}).context["cl"].result_list
+    out = staff_client.get(url, {"stock": "out"}).context["cl"].result_list
+    assert [v.sku for v in low] == ["LOW"]
+    assert [v.sku for v in out] == ["OUT"]
+
+
+def test_price_and_stock_are_edited_from_the_variant_list(staff_client):
+    variant = VariantFactory(sku="EDIT-ME", price=Decimal("20.00"), on_hand=5)
+    response = staff_client.post(reverse("admin:shop_variant_changelist"), {
+        "form-TOTAL_FORMS": "1", "form-INITIAL_FORMS": "1",
+        "form-0-id": str(variant.pk), "form-0-price": "24.50",
+        "form-0-compare_at_price": "", "form-0-on_hand": "12", "_save": "Save",
+    })
+    assert response.status_code == 302
+    variant.refresh_from_db()
+    assert (variant.price, variant.on_hand) == (Decimal("24.50"), 12)
+
+
+def test_stock_below_the_reserved_units_is_refused(staff_client):
+    variant = VariantFactory(on_hand=5, reserved=4)
+    response = staff_client.post(reverse("admin:shop_variant_changelist"), {
+        "form-TOTAL_FORMS": "1", "form-INITIAL_FORMS": "1",
+        "form-0-id": str(variant.pk), "form-0-price": "20.00",
+        "form-0-compare_at_price": "", "form-0-on_hand": "3", "_save": "Save",
+    })
+    assert response.status_code == 200
+    assert "Reserved units cannot exceed the units on hand: 4 are reserved" in response.text
+    variant.refresh_from_db()
+    assert variant.on_hand == 5
+
+
+def test_the_database_refuses_reserved_above_on_hand():
+    from django.db import IntegrityError, transaction
+
+    variant = VariantFactory(on_hand=2)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Variant.objects.filter(pk=variant.pk).update(reserved=3)
