@@ -28,6 +28,14 @@ class ListingFilters:
     in_stock: bool = False
     sort: str = ""
 
+    @property
+    def active_count(self) -> int:
+        """How many narrowing choices are on (search and sort aside)."""
+        return (
+            bool(self.category) + (self.min_price is not None) + (self.max_price is not None)
+            + len(self.size) + len(self.color) + self.in_stock
+        )
+
     @classmethod
     def from_form(cls, data: dict) -> "ListingFilters":
         return cls(
