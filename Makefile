@@ -18,11 +18,11 @@ $(PY):
 	$(PY) -m pip install --quiet --upgrade pip
 
 $(VENV)/.installed: pyproject.toml | $(PY)
-	$(PY) -m pip install --quiet --editable .
+	$(PY) -m pip install --quiet .
 	@touch $@
 
 $(VENV)/.installed-test: pyproject.toml | $(PY)
-	$(PY) -m pip install --quiet --editable '.[test]'
+	$(PY) -m pip install --quiet '.[test]'
 	@touch $(VENV)/.installed $@
 
 install: $(VENV)/.installed  ## install what the shop needs

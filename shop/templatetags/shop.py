@@ -3,7 +3,6 @@ from decimal import ROUND_HALF_UP, Decimal
 from django import template
 from django.conf import settings
 from django.core.files.storage import default_storage
-from django.utils.formats import number_format
 from django.utils.http import urlencode
 
 register = template.Library()
@@ -17,7 +16,7 @@ def money(amount) -> str:
     if amount in (None, ""):
         return ""
     value = Decimal(amount).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
-    digits = number_format(value, decimal_pos=2, use_l10n=False, force_grouping=True)
+    digits = f"{value:,.2f}"
     currency = settings.STORE_CURRENCY
     symbol = SYMBOLS.get(currency)
     return f"{symbol}{digits}" if symbol else f"{digits} {currency}"

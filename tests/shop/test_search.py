@@ -67,3 +67,10 @@ def test_the_gin_index_answers_the_search_query(postgres, catalogue):
         cursor.execute("SET enable_seqscan = off")  # a five-row table would be scanned anyway
     plan = search.matching(Product.objects.all(), "jacket").explain()
     assert "product_search_vector" in plan
+
+
+@pytest.mark.parametrize("q", ["!!! & | ''", "a:*", "<script>alert(1)</script>", "-"])
+def test_odd_input_is_searched_safely_and_shown_escaped(client, catalogue, q):
+    response = client.get(URL, {"q": q})
+    assert response.status_code == 200
+    assert "<script>alert(1)</script>" not in response.text
