@@ -62,6 +62,8 @@ class VariantChoice:
         """One short sentence on whether the choice can be bought."""
         if self.needs:
             return f"Choose a {self.needs}."
+        if self.lowest_price is None:
+            return "Not available at the moment."
         if self.variant is None:
             return "This combination is not made. Try another size or colour."
         if self.variant.available <= 0:

@@ -114,3 +114,20 @@ def test_detail_queries_do_not_grow_with_variants(
     assert response.status_code == 200
     assert len(response.context["related"]) == 4
     assert len(captured.captured_queries) == 4
+
+
+def test_a_product_with_colours_only_picks_by_colour(client):
+    mug = ProductFactory(name="Mug")
+    VariantFactory(product=mug, size="", color="Teal", on_hand=0)
+    VariantFactory(product=mug, size="", color="Black", on_hand=9)
+    choice = detail(client, mug, color="Teal").context["choice"]
+    assert (choice.sizes, choice.variant.color, choice.status) == ([], "Teal", "Out of stock.")
+    assert detail(client, mug).context["choice"].variant.color == "Black"
+
+
+def test_a_product_without_variants_says_it_is_unavailable(client):
+    product = ProductFactory()
+    response = detail(client, product)
+    assert response.status_code == 200
+    assert response.context["choice"].status == "Not available at the moment."
+    assert not response.context["choice"].can_buy
