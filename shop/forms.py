@@ -5,28 +5,40 @@ from decimal import Decimal
 from django import forms
 
 SORT_CHOICES = [
-    ("", "Best match"),
     ("newest", "Newest"),
     ("price", "Price: low to high"),
     ("-price", "Price: high to low"),
     ("name", "Name"),
     ("rating", "Top rated"),
 ]
+QUERY_LENGTH = 100
+OPTION_LENGTH = 30  # as long as Variant.size and Variant.color may be
+
+
+def sort_choices(*, searching: bool) -> list[tuple[str, str]]:
+    """The sort menu; the empty choice is the default order: best match, or else newest."""
+    if searching:
+        return [("", "Best match"), *SORT_CHOICES]
+    return [("", "Newest"), *[(value, label) for value, label in SORT_CHOICES if value != "newest"]]
 
 
 class ValueList(forms.Field):
-    """A repeated query parameter (`size=M&size=L`) as a list of distinct, trimmed values."""
+    """A repeated query parameter (`size=M&size=L`) as a list of distinct, trimmed values.
+    Values no option could have (too long, or with a NUL character) are dropped."""
 
     widget = forms.MultipleHiddenInput
 
     def to_python(self, value):
-        values = [str(item).strip() for item in value or [] if str(item).strip()]
-        return list(dict.fromkeys(values))[:20]
+        values = [str(item).strip() for item in value or []]
+        return list(dict.fromkeys(v for v in values if v and self._could_be_an_option(v)))[:20]
+
+    def _could_be_an_option(self, value: str) -> bool:
+        return len(value) <= OPTION_LENGTH and "\x00" not in value
 
 
 class ListingFilterForm(forms.Form):
-    q = forms.CharField(label="Search", required=False, max_length=100, strip=True)
-    category = forms.SlugField(required=False, max_length=120)
+    q = forms.CharField(label="Search", required=False, strip=True)
+    category = forms.CharField(required=False)
     min_price = forms.DecimalField(
         label="Min price", required=False, min_value=Decimal(0), max_digits=10, decimal_places=2
     )
@@ -36,7 +48,11 @@ class ListingFilterForm(forms.Form):
     size = ValueList(required=False)
     color = ValueList(required=False)
     in_stock = forms.BooleanField(label="In stock only", required=False)
-    sort = forms.ChoiceField(choices=SORT_CHOICES, required=False)
+    sort = forms.ChoiceField(choices=[("", ""), *SORT_CHOICES], required=False)
+
+    def clean_q(self) -> str:
+        # A long paste is searched by its start rather than thrown away.
+        return self.cleaned_data["q"][:QUERY_LENGTH]
 
     def clean(self):
         data = super().clean()

@@ -1,10 +1,12 @@
-"""Rendering pages for plain and HTMX requests alike."""
+"""Rendering pages for plain and HTMX requests alike, and tidy query strings."""
 
 from collections.abc import Iterable
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import render
 from django.utils.cache import patch_vary_headers
+from django.utils.http import urlencode
+from django_htmx.http import push_url
 
 
 def render_page(
@@ -13,21 +15,45 @@ def render_page(
     context: dict,
     *,
     fragments: Iterable[str] = (),
+    push: str = "",
     status: int = 200,
 ) -> HttpResponse:
     """Render the whole page, or only the partial an HTMX request targets.
 
-    A request targeting `#name` gets `template#name` when `name` is one of `fragments`;
+    A request targeting `#name` gets `template#name` when `name` is one of `fragments`, with
+    `fragment` set in the context, and the address `push` for the browser's history if given;
     a normal, boosted or history-restore request gets the whole page.
     """
-    htmx = getattr(request, "htmx", None)
-    if (
-        htmx
-        and not htmx.boosted
-        and not htmx.history_restore_request
-        and htmx.target in set(fragments)
-    ):
-        template = f"{template}#{htmx.target}"
-    response = render(request, template, context, status=status)
+    fragment = _targeted_fragment(request, fragments)
+    if fragment:
+        template = f"{template}#{fragment}"
+    response = render(request, template, {**context, "fragment": fragment}, status=status)
+    if fragment and push:
+        push_url(response, push)
     patch_vary_headers(response, ["HX-Request", "HX-Target"])
     return response
+
+
+def _targeted_fragment(request: HttpRequest, fragments: Iterable[str]) -> str:
+    htmx = getattr(request, "htmx", None)
+    if not htmx or htmx.boosted or htmx.history_restore_request:
+        return ""
+    return htmx.target if htmx.target in set(fragments) else ""
+
+
+def clean_query(params: QueryDict, **changes) -> str:
+    """A query string without empty parameters, in a stable order, with `changes` applied
+    (None or "" removes a parameter)."""
+    params = params.copy()
+    for name, value in changes.items():
+        params.pop(name, None)
+        if value not in (None, ""):
+            params[name] = value
+    pairs = [(k, [v for v in values if v]) for k, values in sorted(params.lists())]
+    return urlencode([(k, values) for k, values in pairs if values], doseq=True)
+
+
+def tidy_url(request: HttpRequest) -> str:
+    """This request's address with its empty parameters left out."""
+    query = clean_query(request.GET)
+    return f"{request.path}?{query}" if query else request.path

@@ -5,14 +5,14 @@ variants or the size of the catalogue; the views' tests pin those numbers.
 """
 
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
 from django.conf import settings
 from django.core.paginator import Page, Paginator
 from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery, Value
-from django.http import Http404
 
+from shop.errors import CategoryNotFound
 from shop.models import Category, Product, ProductImage, Variant
 from shop.selectors import search
 
@@ -27,6 +27,7 @@ class ListingFilters:
     color: tuple[str, ...] = ()
     in_stock: bool = False
     sort: str = ""
+    fuzzy: bool = False  # match words by their letters, forgiving typos (PostgreSQL only)
 
     @property
     def active_count(self) -> int:
@@ -66,12 +67,19 @@ class Facet:
 
 @dataclass
 class Listing:
+    filters: ListingFilters  # as applied: `fuzzy` is set when nothing matched exactly
     page: Page
     categories: list[CategoryNode]
     current_category: Category | None
     sizes: list[Facet]
     colors: list[Facet]
     total: int
+
+    @property
+    def heading(self) -> str:
+        if self.filters.q:
+            return f"Results for “{self.filters.q}”"
+        return self.current_category.name if self.current_category else "All products"
 
 
 def _variant_conditions(filters: ListingFilters, *, skip: str = "") -> Q:
@@ -100,7 +108,7 @@ def _products(filters: ListingFilters, category_ids: list[int] | None, *, skip: 
     if category_ids is not None and skip != "category":
         products = products.filter(category_id__in=category_ids)
     if filters.q:
-        products = search.matching(products, filters.q)
+        products = search.matching(products, filters.q, fuzzy=filters.fuzzy)
     return products.filter(Exists(_matching_variants(_variant_conditions(filters, skip=skip))))
 
 
@@ -138,7 +146,7 @@ def _ordered(products: QuerySet[Product], filters: ListingFilters) -> QuerySet[P
     if filters.sort in ORDERINGS:
         return products.order_by(*ORDERINGS[filters.sort])
     if filters.q:
-        return search.by_relevance(products, filters.q)
+        return search.by_relevance(products, filters.q, fuzzy=filters.fuzzy)
     return products.order_by(*ORDERINGS["newest"])
 
 
@@ -207,19 +215,22 @@ def size_rank(size: str):
 
 
 def product_listing(filters: ListingFilters, *, page_number: str | int = 1) -> Listing:
-    categories = list(Category.objects.all())
-    current = None
-    category_ids = None
-    if filters.category:
-        current = next((c for c in categories if c.slug == filters.category), None)
-        if current is None:
-            raise Http404("No such category.")
-        category_ids = _descendant_ids(categories, current)
+    """One page of products with the facet counts beside it.
 
-    products = _products(filters, category_ids)
-    products = with_card_data(products, _variant_conditions(filters))
-    paginator = Paginator(_ordered(products, filters), settings.PRODUCTS_PER_PAGE)
-    page = paginator.get_page(page_number)
+    Words are matched exactly (stemmed) first; only when that finds nothing are they matched
+    letter by letter, so a typo still finds something and a real match is never diluted.
+    Raises CategoryNotFound for an unknown category.
+    """
+    categories = list(Category.objects.all())
+    current = next((c for c in categories if c.slug == filters.category), None)
+    if filters.category and current is None:
+        raise CategoryNotFound(f"There is no category “{filters.category}”.")
+    category_ids = _descendant_ids(categories, current) if current else None
+
+    paginator = _paginator(filters, category_ids)
+    if not paginator.count and filters.q and search.forgives_typos():
+        filters = replace(filters, fuzzy=True)
+        paginator = _paginator(filters, category_ids)
 
     category_counts = Counter(
         dict(
@@ -231,7 +242,8 @@ def product_listing(filters: ListingFilters, *, page_number: str | int = 1) -> L
     )
     sizes, colors = _option_facets(filters, category_ids)
     return Listing(
-        page=page,
+        filters=filters,
+        page=paginator.get_page(page_number),
         categories=category_tree(categories, category_counts),
         current_category=current,
         sizes=sizes,
@@ -240,27 +252,29 @@ def product_listing(filters: ListingFilters, *, page_number: str | int = 1) -> L
     )
 
 
+def _paginator(filters: ListingFilters, category_ids: list[int] | None) -> Paginator:
+    products = with_card_data(_products(filters, category_ids), _variant_conditions(filters))
+    return Paginator(_ordered(products, filters), settings.PRODUCTS_PER_PAGE)
+
+
 def home_page() -> dict:
-    featured = with_card_data(
-        Product.objects.filter(is_active=True, is_featured=True).select_related("category")
-    ).order_by("-created_at", "pk")[:8]
-    categories = Category.objects.filter(parent=None).annotate(
-        product_count=Count("children__products", filter=Q(children__products__is_active=True))
-    )
-    return {"featured": list(featured), "categories": list(categories)}
+    """Featured products, and the top-level categories with the number of products each
+    lists (its subcategories' included), counted as the listing counts them."""
+    categories = list(Category.objects.all())
+    listed = Product.objects.filter(is_active=True).filter(Exists(_matching_variants(Q())))
+    counts = Counter(dict(listed.values_list("category_id").annotate(n=Count("pk")).order_by()))
+    featured = with_card_data(listed.filter(is_featured=True)).order_by("-created_at", "pk")
+    return {"featured": list(featured[:8]), "categories": category_tree(categories, counts)}
 
 
-def product_detail(slug: str) -> Product:
-    """The active product with its category path, variants and images; 404 otherwise."""
-    product = (
+def product_detail(slug: str) -> Product | None:
+    """The active product with its category path, variants and images, if there is one."""
+    return (
         Product.objects.filter(is_active=True, slug=slug)
         .select_related("category__parent")
         .prefetch_related("variants", "images")
         .first()
     )
-    if product is None:
-        raise Http404("No such product.")
-    return product
 
 
 def related_products(product: Product, *, limit: int = 4) -> list[Product]:

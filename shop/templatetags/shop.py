@@ -3,7 +3,8 @@ from decimal import ROUND_HALF_UP, Decimal
 from django import template
 from django.conf import settings
 from django.core.files.storage import default_storage
-from django.utils.http import urlencode
+
+from shop.http import clean_query
 
 register = template.Library()
 
@@ -26,17 +27,6 @@ def money(amount) -> str:
 def query(context, **changes) -> str:
     """The current query string with some parameters replaced; None or "" removes one."""
     return "?" + clean_query(context["request"].GET, **changes)
-
-
-def clean_query(params, **changes) -> str:
-    """A query string without empty parameters, in a stable order, with `changes` applied."""
-    params = params.copy()
-    for name, value in changes.items():
-        params.pop(name, None)
-        if value not in (None, ""):
-            params[name] = value
-    pairs = [(k, [v for v in values if v]) for k, values in sorted(params.lists())]
-    return urlencode([(k, values) for k, values in pairs if values], doseq=True)
 
 
 @register.filter

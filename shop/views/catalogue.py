@@ -1,14 +1,13 @@
 """Storefront pages: home, the product listing with search and facets, product detail."""
 
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.views.decorators.http import require_safe
-from django_htmx.http import push_url
 
-from shop.forms import SORT_CHOICES, ListingFilterForm
-from shop.http import render_page
+from shop.errors import CategoryNotFound
+from shop.forms import ListingFilterForm, sort_choices
+from shop.http import render_page, tidy_url
 from shop.selectors import catalogue
 from shop.selectors.variants import VariantChoice
-from shop.templatetags.shop import clean_query
 
 
 @require_safe
@@ -20,24 +19,26 @@ def home(request: HttpRequest) -> HttpResponse:
 def product_list(request: HttpRequest) -> HttpResponse:
     form = ListingFilterForm(request.GET)
     filters = catalogue.ListingFilters.from_form(form.filters())
-    listing = catalogue.product_listing(filters, page_number=request.GET.get("page") or 1)
+    try:
+        listing = catalogue.product_listing(filters, page_number=request.GET.get("page") or 1)
+    except CategoryNotFound as error:
+        raise Http404(error.message) from None
     context = {
         "form": form,
-        "filters": filters,
+        "filters": listing.filters,
         "listing": listing,
-        "sort_choices": SORT_CHOICES,
+        "sort_choices": sort_choices(searching=bool(filters.q)),
     }
-    response = render_page(request, "shop/product_list.html", context, fragments=["listing"])
-    if request.htmx.target == "listing" and not request.htmx.history_restore_request:
-        # The address bar shows the tidy form of the filters, not every empty form field.
-        query = clean_query(request.GET)
-        push_url(response, f"{request.path}?{query}" if query else request.path)
-    return response
+    return render_page(
+        request, "shop/product_list.html", context, fragments=["listing"], push=tidy_url(request)
+    )
 
 
 @require_safe
 def product_detail(request: HttpRequest, slug: str) -> HttpResponse:
     product = catalogue.product_detail(slug)
+    if product is None:
+        raise Http404("No such product.")
     choice = VariantChoice.for_product(
         product, size=request.GET.get("size", ""), color=request.GET.get("color", "")
     )

@@ -131,3 +131,26 @@ def test_a_product_without_variants_says_it_is_unavailable(client):
     assert response.status_code == 200
     assert response.context["choice"].status == "Not available at the moment."
     assert not response.context["choice"].can_buy
+
+
+def test_htmx_gallery_request_gets_only_the_gallery(client, tee):
+    response = client.get(
+        reverse("shop:product-detail", args=[tee.slug]), {"image": "2"},
+        headers={"HX-Request": "true", "HX-Target": "gallery"},
+    )
+    assert response.text.lstrip().startswith('<section id="gallery"')
+    assert 'alt="Cotton Tee, back"' in response.text.split('class="gallery-thumbs"')[0]
+
+
+def test_reserved_units_are_not_available(client, tee):
+    tee.variants.filter(sku="TEE-M-BLU").update(on_hand=5, reserved=3)
+    choice = detail(client, tee, size="M", color="Blue").context["choice"]
+    assert choice.status == "Only 2 left."
+    tee.variants.filter(sku="TEE-M-BLU").update(reserved=5)
+    assert detail(client, tee, size="M", color="Blue").context["choice"].status == "Out of stock."
+
+
+def test_the_add_button_names_what_is_missing(client, tee):
+    response = detail(client, tee, color="Blue")  # a colour, but no size yet
+    assert response.context["choice"].status == "Choose a size."
+    assert "Choose a size" in response.text.split('id="add-button"')[1].split("</button>")[0]

@@ -1,8 +1,11 @@
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
+from shop.models import Product
 from tests.factories import CategoryFactory, ProductFactory, ProductImageFactory, VariantFactory
 
 pytestmark = pytest.mark.django_db
@@ -81,11 +84,38 @@ def test_facet_counts_ignore_their_own_filter(client, clothing):
     assert children == {"shirts": 30, "coats": 1}
 
 
-def test_sorts(client, clothing):
-    cheapest = client.get(URL, {"category": "shirts", "sort": "price"})
-    assert [p.price for p in cheapest.context["listing"].page.object_list][:3] == [15, 15, 15]
-    by_name = client.get(URL, {"category": "coats", "sort": "name"})
-    assert names(by_name) == ["Rain Coat"]
+@pytest.fixture
+def sortable():
+    """Four products whose every order differs: by price, name, age and rating."""
+    category = CategoryFactory(slug="sortable")
+    rows = [  # name, price, days old, rating
+        ("Birch", "30.00", 3, "4.50"),
+        ("Alder", "10.00", 1, None),
+        ("Cedar", "20.00", 4, "4.90"),
+        ("Dogwood", "40.00", 2, "3.10"),
+    ]
+    for name, price, days_old, rating in rows:
+        product = ProductFactory(name=name, category=category, rating_average=rating)
+        Product.objects.filter(pk=product.pk).update(
+            created_at=timezone.now() - timedelta(days=days_old)
+        )
+        VariantFactory(product=product, price=Decimal(price))
+
+
+@pytest.mark.parametrize(
+    ("sort", "expected"),
+    [
+        ("price", ["Alder", "Cedar", "Birch", "Dogwood"]),
+        ("-price", ["Dogwood", "Birch", "Cedar", "Alder"]),
+        ("name", ["Alder", "Birch", "Cedar", "Dogwood"]),
+        ("newest", ["Alder", "Dogwood", "Birch", "Cedar"]),
+        ("", ["Alder", "Dogwood", "Birch", "Cedar"]),  # newest is the default without a search
+        ("rating", ["Cedar", "Birch", "Dogwood", "Alder"]),  # unrated last
+        ("bogus", ["Alder", "Dogwood", "Birch", "Cedar"]),
+    ],
+)
+def test_sorts(client, sortable, sort, expected):
+    assert names(client.get(URL, {"category": "sortable", "sort": sort})) == expected
 
 
 def test_search_without_matches_says_so(client, clothing):
@@ -107,8 +137,36 @@ def test_min_above_max_is_explained(client, clothing):
     assert "The max price must not be below the min price." in response.text
 
 
-def test_unknown_category_is_not_found(client, clothing):
-    assert client.get(URL, {"category": "no-such-thing"}).status_code == 404
+@pytest.mark.parametrize("category", ["no-such-thing", "../etc", "Clothing!"])
+def test_unknown_category_is_not_found(client, clothing, category):
+    assert client.get(URL, {"category": category}).status_code == 404
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"size": "\x00"}, {"color": "Red\x00"}, {"size": ["M"] * 50}, {"page": "abc"},
+        {"page": "99999"}, {"min_price": "-1"}, {"q": "\x00"}, {"size": "x" * 500},
+    ],
+)
+def test_odd_input_never_fails(client, clothing, params):
+    response = client.get(URL, params)
+    assert response.status_code == 200
+
+
+def test_a_long_search_is_cut_to_its_start_not_dropped(client, clothing):
+    response = client.get(URL, {"q": "shirt " + "x" * 200})
+    assert response.context["filters"].q == ("shirt " + "x" * 200)[:100]
+
+
+def test_reserved_units_are_not_in_stock(client, clothing):
+    product = ProductFactory(name="Last Shirt", category=clothing["shirts"])
+    VariantFactory(product=product, size="S", on_hand=2, reserved=2)
+    response = client.get(URL, {"category": "shirts", "size": "S"})
+    assert [(p.name, p.in_stock) for p in response.context["listing"].page] == [
+        ("Last Shirt", False)
+    ]
+    assert names(client.get(URL, {"category": "shirts", "size": "S", "in_stock": "1"})) == []
 
 
 def test_inactive_products_are_not_listed(client, clothing):
@@ -121,10 +179,17 @@ def test_inactive_products_are_not_listed(client, clothing):
 def test_htmx_request_for_the_grid_gets_only_the_fragment(client, clothing):
     headers = {"HX-Request": "true", "HX-Target": "listing"}
     fragment = client.get(URL, {"category": "shirts", "q": ""}, headers=headers)
-    assert fragment.text.lstrip().startswith('<div id="listing"')
+    assert '<div id="listing"' in fragment.text
     assert "<html" not in fragment.text
     assert fragment["HX-Push-Url"] == "/products/?category=shirts"
     assert "HX-Request" in fragment["Vary"]
+    assert "<title>Shirts · " in fragment.text  # htmx sets the document title from it
+
+
+def test_a_request_targeting_something_else_gets_the_whole_page(client, clothing):
+    response = client.get(URL, headers={"HX-Request": "true", "HX-Target": "elsewhere"})
+    assert response.text.lstrip().startswith("<!doctype html>")
+    assert "HX-Push-Url" not in response
 
 
 def test_plain_boosted_and_history_requests_get_the_whole_page(client, clothing):
@@ -151,14 +216,19 @@ def _catalogue(products: int, variants_each: int):
 LISTING_QUERY_BOUND = 6  # categories, count, page, category facets, size and colour facets
 
 
-@pytest.mark.parametrize(("products", "variants_each"), [(3, 1), (60, 6)])
-def test_listing_queries_do_not_grow(client, django_assert_max_num_queries, products,
-                                     variants_each):
+@pytest.mark.parametrize(
+    ("products", "variants_each", "per_page"), [(3, 1, 24), (60, 6, 24), (60, 6, 48), (9, 2, 2)]
+)
+def test_listing_queries_do_not_grow(
+    client, settings, django_assert_max_num_queries, products, variants_each, per_page
+):
+    settings.PRODUCTS_PER_PAGE = per_page
     _catalogue(products, variants_each)
     params = {"q": "thing", "size": "S0", "color": "Blue", "in_stock": "1", "sort": "price"}
     with django_assert_max_num_queries(LISTING_QUERY_BOUND) as captured:
         response = client.get(URL, params)
     assert len(captured.captured_queries) == 5
     assert response.context["listing"].total == products
+    assert len(response.context["listing"].page) == min(products, per_page)
     with django_assert_max_num_queries(LISTING_QUERY_BOUND):
         client.get(URL, {"page": "2"}, headers={"HX-Request": "true", "HX-Target": "listing"})

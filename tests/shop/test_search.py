@@ -4,6 +4,8 @@ import pytest
 from django.db import connection
 from django.urls import reverse
 
+from shop.models import Product
+from shop.selectors import search
 from tests.factories import ProductFactory, VariantFactory
 
 pytestmark = pytest.mark.django_db
@@ -22,9 +24,12 @@ def catalogue():
         VariantFactory(product=ProductFactory(name=name, description=description))
 
 
-def results(client, q: str) -> list[str]:
-    response = client.get(URL, {"q": q})
+def names(response) -> list[str]:
     return [p.name for p in response.context["listing"].page.object_list]
+
+
+def results(client, q: str) -> list[str]:
+    return names(client.get(URL, {"q": q}))
 
 
 def test_every_word_must_match(client, catalogue):
@@ -43,9 +48,36 @@ def test_stemming_finds_plurals(client, catalogue, postgres):
     }
 
 
-def test_typos_are_forgiven(client, catalogue, postgres):
-    assert results(client, "jaket")[0] == "Waxed Canvas Jacket"
+def test_typos_are_forgiven_when_nothing_matches_exactly(client, catalogue, postgres):
+    response = client.get(URL, {"q": "jaket"})
+    assert response.context["filters"].fuzzy
+    assert names(response)[0] == "Waxed Canvas Jacket"
+    assert "these are spelled alike" in response.text
     assert results(client, "sweeter") == ["Merino Wool Sweater"]
+
+
+def test_exact_matches_are_not_padded_with_lookalikes(client, catalogue, postgres):
+    VariantFactory(product=ProductFactory(name="Cotton Cable Sweater", description="Knitted."))
+    VariantFactory(product=ProductFactory(name="Wool Coat", description="Long and warm."))
+    response = client.get(URL, {"q": "coat"})
+    assert names(response) == ["Wool Coat"]
+    assert not response.context["filters"].fuzzy
+
+
+def test_websearch_operators_are_honoured(client, catalogue, postgres):
+    assert "Jackets Care Kit" not in results(client, "jacket -wax")
+
+
+def test_words_nothing_resembles_say_nothing_matched(client, catalogue, postgres):
+    response = client.get(URL, {"q": "laptop"})
+    assert response.context["listing"].total == 0
+    assert "No products matched “laptop”." in response.text
+
+
+def test_without_postgres_a_typo_finds_nothing_and_says_so(client, catalogue):
+    if search.forgives_typos():
+        pytest.skip("PostgreSQL forgives typos")
+    assert "No products matched “jaket”." in client.get(URL, {"q": "jaket"}).text
 
 
 def test_search_uses_the_gin_indexes(postgres):
@@ -60,9 +92,6 @@ def test_search_uses_the_gin_indexes(postgres):
 
 
 def test_the_gin_index_answers_the_search_query(postgres, catalogue):
-    from shop.models import Product
-    from shop.selectors import search
-
     with connection.cursor() as cursor:
         cursor.execute("SET enable_seqscan = off")  # a five-row table would be scanned anyway
     plan = search.matching(Product.objects.all(), "jacket").explain()
