@@ -1,2 +1,32 @@
-// Marks the page as scripted so controls that only matter without JavaScript can hide.
+// Progressive enhancement only: every page works without this file.
 document.documentElement.classList.add("js");
+
+const narrow = window.matchMedia("(max-width: 800px)");
+let filtersOpen = false; // on small screens the filters start folded, results first
+
+function foldFilters() {
+  const panel = document.querySelector(".filter-panel");
+  if (panel) panel.open = !narrow.matches || filtersOpen;
+}
+
+document.addEventListener("DOMContentLoaded", foldFilters);
+narrow.addEventListener("change", foldFilters);
+document.addEventListener("toggle", (event) => {
+  if (event.target.matches?.(".filter-panel") && narrow.matches) filtersOpen = event.target.open;
+}, true);
+
+// After an in-place swap: keep the filters as the shopper left them, read out what the new
+// fragment marks data-announce (a live region swapped in is not reliably announced), and
+// move focus to its data-swap-focus heading if the control that had it is gone (paging).
+document.addEventListener("htmx:afterSettle", (event) => {
+  const id = event.detail?.target?.id;
+  const region = id && document.getElementById(id);
+  if (!region) return;
+  foldFilters();
+  const news = region.querySelector("[data-announce]");
+  const announcer = document.getElementById("announcer");
+  if (news && announcer) announcer.textContent = news.textContent.trim();
+  if (!document.activeElement || document.activeElement === document.body) {
+    region.querySelector("[data-swap-focus]")?.focus();
+  }
+});

@@ -19,19 +19,25 @@ def still_same_document(page) -> bool:
     return page.evaluate("window.__sameDocument === true")
 
 
+def category(page, name: str):
+    return page.get_by_role("radio", name=re.compile(rf"^{name} "))
+
+
 def result_count(page) -> str:
-    return page.locator(".results-bar [role=status]").inner_text()
+    return page.locator(".results-bar [data-announce]").inner_text()
 
 
 def test_a_filter_updates_the_grid_in_place_and_the_address_bar(shop, page, screenshot):
     page.goto(f"{shop['url']}/products/")
     everything = result_count(page)
     mark_document(page)
-    page.get_by_label(re.compile(r"^Knitwear")).check()
+    category(page, "Knitwear").check()
     expect(page).to_have_url(re.compile(r"/products/\?category=women-knitwear$"))
     expect(page.locator("#results-heading")).to_have_text("Knitwear")
     assert result_count(page) != everything
     assert still_same_document(page)
+    expect(page).to_have_title(re.compile(r"^Knitwear · "))
+    expect(page.locator("#announcer")).to_have_text(result_count(page))
     page.get_by_label("Sort by").select_option("price")
     expect(page).to_have_url(re.compile(r"category=women-knitwear&sort=price$"))
     prices = page.locator("#product-grid .price-now").all_inner_texts()
@@ -44,7 +50,7 @@ def test_a_filter_updates_the_grid_in_place_and_the_address_bar(shop, page, scre
 def test_back_restores_the_previous_grid(shop, page):
     page.goto(f"{shop['url']}/products/")
     first_names = page.locator("#product-grid .card-title").all_inner_texts()
-    page.get_by_label(re.compile(r"^Footwear")).check()
+    category(page, "Footwear").check()
     expect(page.locator("#results-heading")).to_have_text("Footwear")
     page.go_back()
     expect(page).to_have_url(f"{shop['url']}/products/")
@@ -56,7 +62,7 @@ def test_back_restores_the_previous_grid(shop, page):
 
 def test_quick_successive_changes_end_with_all_of_them_applied(shop, page):
     page.goto(f"{shop['url']}/products/")
-    page.get_by_label(re.compile(r"^Knitwear")).check()
+    category(page, "Knitwear").check()
     page.get_by_label("In stock only").check()  # without waiting for the first swap
     expect(page).to_have_url(re.compile(r"category=women-knitwear&in_stock=1$"))
     expect(page.locator("#results-heading")).to_have_text("Knitwear")
@@ -72,12 +78,27 @@ def test_paging_swaps_the_grid_in_place(shop, page):
     expect(page.locator("[aria-current=page]")).to_contain_text("Page 2")
     assert page.locator("#product-grid .card-title").first.inner_text() != first
     assert still_same_document(page)
+    expect(page.locator("#results-heading")).to_be_focused()  # not lost to the page's top
+
+
+def test_on_a_phone_filters_fold_away_and_stay_as_the_shopper_left_them(shop, page):
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(f"{shop['url']}/products/")
+    toggle = page.locator(".filter-panel > summary")
+    knitwear = category(page, "Knitwear")
+    expect(knitwear).to_be_hidden()
+    expect(page.locator("#product-grid")).to_be_in_viewport()
+    toggle.click()
+    knitwear.check()
+    expect(page.locator("#results-heading")).to_have_text("Knitwear")
+    expect(page.get_by_label("In stock only")).to_be_visible()  # still open after the swap
+    expect(toggle).to_have_text("Filters (1 on)")
 
 
 def test_filters_work_as_a_plain_form_without_javascript(shop, page_without_js):
     page = page_without_js
     page.goto(f"{shop['url']}/products/")
-    page.get_by_label(re.compile(r"^Knitwear")).check()
+    category(page, "Knitwear").check()
     page.get_by_label("In stock only").check()
     page.get_by_role("button", name="Apply filters").click()
     expect(page).to_have_url(re.compile(r"category=women-knitwear"))
@@ -101,10 +122,11 @@ def test_the_variant_picker_updates_price_and_availability(shop, page, screensho
     choose(page, "Colour", case["color"])
     choose(page, "Size", case["sold_out"])
     expect(panel.locator("#variant-availability")).to_have_text("Out of stock.")
-    expect(panel.locator("#add-button")).to_be_disabled()
+    expect(panel.locator("#add-button")).to_have_text("Unavailable")
+    expect(page.locator("#announcer")).to_have_text("Out of stock.")
     choose(page, "Size", case["in_stock"])
     expect(panel.locator("#variant-availability")).to_have_text(re.compile(r"In stock|left"))
-    expect(panel.locator("#add-button")).to_be_enabled()
+    expect(panel.locator("#add-button")).to_have_text("Add to cart")
     expect(page).to_have_url(re.compile(rf"size={case['in_stock']}"))
     assert still_same_document(page)
     # What changed in place is what a fresh load of the same address shows.
