@@ -12,7 +12,17 @@ from shop.models import Category, Product, ProductImage, User, Variant
 
 class VariantForm(forms.ModelForm):
     """Stock edited by hand may not drop below what open orders have reserved. (The
-    database refuses it too; this says so on the form instead of failing the save.)"""
+    database refuses it too; this says so on the form instead of failing the save.)
+
+    Saving writes only the fields staff changed: `reserved` belongs to orders, which move it
+    while the form is open, so writing back the value the form was built with would undo them.
+    """
+
+    def save(self, commit=True):
+        if commit and self.instance.pk:
+            self.instance.save(update_fields=self.changed_data)
+            return self.instance
+        return super().save(commit)
 
     def clean_on_hand(self):
         on_hand = self.cleaned_data["on_hand"]
@@ -152,6 +162,12 @@ class VariantAdmin(admin.ModelAdmin):
 
     def get_changelist_form(self, request, **kwargs):
         return super().get_changelist_form(request, form=VariantForm, **kwargs)
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            obj.save(update_fields=form.changed_data)  # see VariantForm
+        else:
+            obj.save()
 
 
 @admin.register(User)

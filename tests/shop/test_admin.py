@@ -6,6 +6,7 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
+from shop.admin import VariantForm
 from shop.models import Variant
 from tests.factories import ProductFactory, ProductImageFactory, UserFactory, VariantFactory
 
@@ -77,3 +78,22 @@ def test_the_database_refuses_reserved_above_on_hand():
     variant = VariantFactory(on_hand=2)
     with pytest.raises(IntegrityError), transaction.atomic():
         Variant.objects.filter(pk=variant.pk).update(reserved=3)
+
+
+def test_saving_a_variant_never_writes_back_the_reserved_units(staff_client, monkeypatch):
+    variant = VariantFactory(sku="BUSY", price=Decimal("20.00"), on_hand=10)
+    validate = VariantForm.clean
+
+    def an_order_reserves_meanwhile(form):
+        # An order reserves units after the admin loaded the variant, before it saves.
+        Variant.objects.filter(pk=variant.pk).update(reserved=4)
+        return validate(form)
+
+    monkeypatch.setattr(VariantForm, "clean", an_order_reserves_meanwhile)
+    response = staff_client.post(reverse("admin:shop_variant_change", args=[variant.pk]), {
+        "product": variant.product_id, "sku": "BUSY", "size": "M", "color": "",
+        "price": "22.00", "compare_at_price": "", "on_hand": "10", "position": "0",
+    })
+    assert response.status_code == 302
+    variant.refresh_from_db()
+    assert (variant.price, variant.reserved) == (Decimal("22.00"), 4)
