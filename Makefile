@@ -43,10 +43,13 @@ test: $(VENV)/.installed-test  ## run the whole suite (PostgreSQL, Redis and bro
 browser-test: $(VENV)/.installed-test  ## run only the browser suite in headless Chromium
 	$(PY) -m pytest tests/browser
 
+screenshots: $(VENV)/.installed-test  ## refresh the README's screenshots from the browser suite
+	SCREENSHOT_DIR=docs/screenshots $(PY) -m pytest tests/browser
+
 lint: $(VENV)/.installed-test  ## ruff
 	$(PY) -m ruff check .
 
 clean:  ## remove the virtual environment, the demo database and generated files
 	rm -rf $(VENV) db.sqlite3 media staticfiles .pytest_cache .ruff_cache
 
-.PHONY: help install run test browser-test lint clean
+.PHONY: help install run test browser-test screenshots lint clean
