@@ -74,6 +74,8 @@ class TestAccounts:
         })
         assert response.status_code == 302
         assert len(mail.outbox) == 1
+        assert mail.outbox[0].subject.startswith("[Northwind Supply] ")
+        assert "Hello from Northwind Supply!" in mail.outbox[0].body
         link = re.search(r"https?://[^/]+(/accounts/confirm-email/\S+)", mail.outbox[0].body)
         confirm = client.get(link.group(1))
         assert confirm.status_code == 200 and "Confirm" in confirm.text
