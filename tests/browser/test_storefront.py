@@ -136,6 +136,34 @@ def test_the_variant_picker_updates_price_and_availability(shop, page, screensho
     screenshot(page, "product")
 
 
+def test_the_variant_picker_works_as_a_plain_form_without_javascript(shop, page_without_js):
+    page = page_without_js
+    case = shop["picker"]
+    page.goto(f"{shop['url']}/products/{case['slug']}/?color={case['color']}")
+    page.locator(".options label", has_text=re.compile(rf"^{case['sold_out']}\b")).first.click()
+    page.get_by_role("button", name="Show this choice").click()
+    expect(page).to_have_url(re.compile(rf"size={case['sold_out']}"))
+    expect(page.locator("#variant-availability")).to_have_text("Out of stock.")
+
+
+def test_the_keyboard_alone_filters_and_picks(shop, page):
+    page.goto(f"{shop['url']}/products/")
+    category(page, "Knitwear").focus()
+    page.keyboard.press("Space")
+    expect(page.locator("#results-heading")).to_have_text("Knitwear")
+    expect(category(page, "Knitwear")).to_be_focused()  # focus survives the swap
+    page.goto(f"{shop['url']}/products/{shop['picker']['slug']}/")
+    size = page.locator(".options input[name=size]:checked")
+    before = size.get_attribute("value")
+    size.focus()
+    page.keyboard.press("ArrowRight")  # a radio group moves its choice with the arrows
+    expect(page.locator(".options input[name=size]:checked")).not_to_have_attribute(
+        "value", before
+    )
+    expect(page.locator(".options input[name=size]:checked")).to_be_focused()
+    expect(page).to_have_url(re.compile(r"size="))
+
+
 def test_the_search_box_finds_products_and_says_when_nothing_matched(shop, page):
     page.goto(shop["url"])
     page.get_by_role("searchbox", name="Search products").fill("sweater")
@@ -146,10 +174,14 @@ def test_the_search_box_finds_products_and_says_when_nothing_matched(shop, page)
     expect(page.get_by_text("No products matched “zeppelin”.")).to_be_visible()
 
 
-@pytest.mark.parametrize("path", ["/", "/products/?category=women", "picker", "/accounts/login/"])
-def test_no_serious_accessibility_violations(shop, page, screenshot, path):
+@pytest.mark.parametrize("width", [1280, 390])
+@pytest.mark.parametrize(
+    "path", ["/", "/products/?category=women", "picker", "/accounts/login/", "/accounts/signup/"]
+)
+def test_no_serious_accessibility_violations(shop, page, screenshot, path, width):
     if path == "picker":
         path = f"/products/{shop['picker']['slug']}/"
+    page.set_viewport_size({"width": width, "height": 900})
     page.goto(shop["url"] + path)
     results = Axe().run(page)
     blocking = [v for v in results.response["violations"] if v["impact"] in BLOCKING]
@@ -157,5 +189,5 @@ def test_no_serious_accessibility_violations(shop, page, screenshot, path):
         f"{v['id']} ({v['impact']}): {v['help']} at {[n['target'] for n in v['nodes']]}"
         for v in blocking
     )
-    if path == "/":
+    if path == "/" and width == 1280:
         screenshot(page, "home")

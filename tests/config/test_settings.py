@@ -56,3 +56,33 @@ def test_email_url_becomes_a_mailer():
     assert env.mailer("console://")["BACKEND"].endswith("console.EmailBackend")
     with pytest.raises(ImproperlyConfigured):
         env.mailer("pigeon://coop")
+
+
+def test_urls_in_the_environment_pick_postgresql_and_redis():
+    environment = PRODUCTION | {
+        "SECRET_KEY": "x" * 50, "ALLOWED_HOSTS": "shop.example.com",
+        "DATABASE_URL": "postgres://shop:secret@db.internal:5432/shop",
+        "REDIS_URL": "redis://cache.internal:6379/1",
+    }
+    script = (
+        "from django.conf import settings as s; d = s.DATABASES['default']; "
+        "print(d['ENGINE'], d['HOST'], d['NAME'], s.CACHES['default']['BACKEND'])"
+    )
+    result = run_django(["shell", "-c", script], environment)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split()[-4:] == [
+        "django.db.backends.postgresql", "db.internal", "shop",
+        "django_redis.cache.RedisCache",
+    ]
+
+
+def test_without_urls_the_demo_runs_on_sqlite_and_local_memory():
+    environment = PRODUCTION | {"SECRET_KEY": "x" * 50, "ALLOWED_HOSTS": "shop.example.com"}
+    script = (
+        "from django.conf import settings as s; "
+        "print(s.DATABASES['default']['ENGINE'], s.CACHES['default']['BACKEND'])"
+    )
+    result = run_django(["shell", "-c", script], environment)
+    assert result.stdout.split()[-2:] == [
+        "django.db.backends.sqlite3", "django.core.cache.backends.locmem.LocMemCache",
+    ]

@@ -112,3 +112,21 @@ class TestAccounts:
         assert [m.to for m in mail.outbox] == [["known@example.com"], ["nobody@example.com"]]
         assert "/accounts/password/reset/key/" in mail.outbox[0].body
         assert "/accounts/password/reset/key/" not in mail.outbox[1].body
+
+    def test_sign_out_ends_the_session(self, client):
+        client.force_login(UserFactory())
+        response = client.post(reverse("account_logout"))
+        assert response.status_code == 302
+        assert not client.get("/").context["user"].is_authenticated
+
+    def test_the_reset_link_sets_a_new_password(self, client):
+        user = UserFactory(email="known@example.com")
+        client.post(reverse("account_reset_password"), {"email": "known@example.com"})
+        link = re.search(r"https?://[^/]+(/accounts/password/reset/key/\S+)", mail.outbox[0].body)
+        # The emailed link moves its key into the session and redirects to the form.
+        form_url = client.get(link.group(1), follow=True).redirect_chain[-1][0]
+        new_password = "a brand new passphrase"
+        response = client.post(form_url, {"password1": new_password, "password2": new_password})
+        assert response.status_code == 302
+        user.refresh_from_db()
+        assert user.check_password(new_password)
