@@ -1,9 +1,18 @@
 from django.conf import settings
 from django.contrib import admin
+from django.shortcuts import redirect
+from django.templatetags.static import static
 from django.urls import include, path, re_path
 from django.views.static import serve
 
+
+def favicon(request):
+    # Browsers ask for /favicon.ico on pages that name no icon, such as the admin's.
+    return redirect(static("img/favicon.svg"), permanent=True)
+
+
 urlpatterns = [
+    path("favicon.ico", favicon),
     path("", include("shop.urls")),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),

@@ -2,12 +2,16 @@
 variant list where price and stock are edited in place."""
 
 from django import forms
+from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.db.models import Count, F, Min, Sum
 from django.utils.html import format_html
 
 from shop.models import Category, Product, ProductImage, User, Variant
+
+admin.site.site_header = f"{settings.STORE_NAME} staff"
+admin.site.site_title = f"{settings.STORE_NAME} staff"
 
 
 class VariantForm(forms.ModelForm):
@@ -159,6 +163,9 @@ class VariantAdmin(admin.ModelAdmin):
     list_select_related = ["product"]
     list_per_page = 100
     form = VariantForm
+
+    class Media:
+        css = {"all": ["css/admin.css"]}
 
     def get_changelist_form(self, request, **kwargs):
         return super().get_changelist_form(request, form=VariantForm, **kwargs)

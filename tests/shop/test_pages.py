@@ -130,3 +130,9 @@ class TestAccounts:
         assert response.status_code == 302
         user.refresh_from_db()
         assert user.check_password(new_password)
+
+
+def test_favicon_ico_points_at_the_shops_icon(client):
+    response = client.get("/favicon.ico")
+    assert response.status_code == 301
+    assert response["Location"].endswith("img/favicon.svg")
