@@ -7,8 +7,9 @@ from django.views.static import serve
 
 
 def favicon(request):
-    # Browsers ask for /favicon.ico on pages that name no icon, such as the admin's.
-    return redirect(static("img/favicon.svg"), permanent=True)
+    # Browsers ask for /favicon.ico on pages that name no icon, such as the admin's. Not a
+    # permanent redirect: the icon's hashed file name changes when the icon does.
+    return redirect(static("img/favicon.svg"))
 
 
 urlpatterns = [

@@ -18,15 +18,26 @@ class VariantForm(forms.ModelForm):
     """Stock edited by hand may not drop below what open orders have reserved. (The
     database refuses it too; this says so on the form instead of failing the save.)
 
-    Saving writes only the fields staff changed: `reserved` belongs to orders, which move it
-    while the form is open, so writing back the value the form was built with would undo them.
+    Saving writes only what staff changed, judged against the values the form showed them
+    (hidden initial values), not against the row as it is now: stock and `reserved` move with
+    orders while a form is open, and writing back what the form was built with would undo
+    those moves, in this row or in any other row of the variant list.
     """
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            field.show_hidden_initial = True
 
     def save(self, commit=True):
         if commit and self.instance.pk:
-            self.instance.save(update_fields=self.changed_data)
+            self.instance.save(update_fields=self.changed_model_fields())
             return self.instance
         return super().save(commit)
+
+    def changed_model_fields(self) -> list[str]:
+        columns = {f.name for f in Variant._meta.concrete_fields}
+        return [name for name in self.changed_data if name in columns]
 
     def clean_on_hand(self):
         on_hand = self.cleaned_data["on_hand"]
@@ -172,7 +183,7 @@ class VariantAdmin(admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         if change:
-            obj.save(update_fields=form.changed_data)  # see VariantForm
+            obj.save(update_fields=form.changed_model_fields())  # see VariantForm
         else:
             obj.save()
 

@@ -217,7 +217,7 @@ def size_rank(size: str):
 def product_listing(filters: ListingFilters, *, page_number: str | int = 1) -> Listing:
     """One page of products with the facet counts beside it.
 
-    Words are matched exactly (stemmed) first; only when that finds nothing are they matched
+    Words are matched exactly (stemmed); only when no product at all has them are they matched
     letter by letter, so a typo still finds something and a real match is never diluted.
     Raises CategoryNotFound for an unknown category.
     """
@@ -227,10 +227,9 @@ def product_listing(filters: ListingFilters, *, page_number: str | int = 1) -> L
         raise CategoryNotFound(f"There is no category “{filters.category}”.")
     category_ids = _descendant_ids(categories, current) if current else None
 
-    paginator = _paginator(filters, category_ids)
-    if not paginator.count and filters.q and search.forgives_typos():
+    if filters.q and search.forgives_typos() and not _words_match_anything(filters.q):
         filters = replace(filters, fuzzy=True)
-        paginator = _paginator(filters, category_ids)
+    paginator = _paginator(filters, category_ids)
 
     category_counts = Counter(
         dict(
@@ -250,6 +249,12 @@ def product_listing(filters: ListingFilters, *, page_number: str | int = 1) -> L
         colors=colors,
         total=paginator.count,
     )
+
+
+def _words_match_anything(text: str) -> bool:
+    """Whether any active product has the words, whatever the other filters: the filters
+    narrowing a search to nothing is no reason to guess at spellings."""
+    return search.matching(Product.objects.filter(is_active=True), text).exists()
 
 
 def _paginator(filters: ListingFilters, category_ids: list[int] | None) -> Paginator:

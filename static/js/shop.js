@@ -11,18 +11,24 @@ function foldFilters() {
 
 document.addEventListener("DOMContentLoaded", foldFilters);
 narrow.addEventListener("change", foldFilters);
-document.addEventListener("toggle", (event) => {
-  if (event.target.matches?.(".filter-panel") && narrow.matches) filtersOpen = event.target.open;
-}, true);
 
-// After an in-place swap: keep the filters as the shopper left them, read out what the new
-// fragment marks data-announce (a live region swapped in is not reliably announced), and
-// move focus to its data-swap-focus heading if the control that had it is gone (paging).
+// The server always sends the filters open; remember how the shopper left them.
+document.addEventListener("htmx:beforeSwap", () => {
+  const panel = document.querySelector(".filter-panel");
+  if (panel && narrow.matches) filtersOpen = panel.open;
+});
+
+// After an in-place swap: keep the filters as the shopper left them; keep the header's
+// search box in step with the search shown; read out what the new fragment marks
+// data-announce (a live region swapped in is not reliably announced); and move focus to its
+// data-swap-focus heading if the control that had it is gone (paging).
 document.addEventListener("htmx:afterSettle", (event) => {
   const id = event.detail?.target?.id;
   const region = id && document.getElementById(id);
   if (!region) return;
   foldFilters();
+  const searchBox = document.getElementById("site-search");
+  if (searchBox && "searchQuery" in region.dataset) searchBox.value = region.dataset.searchQuery;
   const news = region.querySelector("[data-announce]");
   const announcer = document.getElementById("announcer");
   if (news && announcer) announcer.textContent = news.textContent.trim();

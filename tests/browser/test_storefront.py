@@ -93,6 +93,10 @@ def test_on_a_phone_filters_fold_away_and_stay_as_the_shopper_left_them(shop, pa
     expect(page.locator("#results-heading")).to_have_text("Knitwear")
     expect(page.get_by_label("In stock only")).to_be_visible()  # still open after the swap
     expect(toggle).to_have_text("Filters (1 on)")
+    toggle.click()  # folded again by the shopper, it stays folded through the next change
+    page.get_by_label("Sort by").select_option("name")
+    expect(page).to_have_url(re.compile(r"sort=name"))
+    expect(page.get_by_label("In stock only")).to_be_hidden()
 
 
 def test_filters_work_as_a_plain_form_without_javascript(shop, page_without_js):
@@ -164,12 +168,26 @@ def test_the_keyboard_alone_filters_and_picks(shop, page):
     expect(page).to_have_url(re.compile(r"size="))
 
 
+def test_the_gallery_swaps_images_and_keeps_keyboard_focus(shop, page):
+    page.goto(f"{shop['url']}/products/{shop['picker']['slug']}/")
+    main_image = page.locator(".gallery-main")
+    first_src = main_image.get_attribute("src")
+    page.locator("#thumb-2").focus()
+    page.keyboard.press("Enter")
+    expect(main_image).not_to_have_attribute("src", first_src)
+    expect(page.locator("#thumb-2")).to_have_attribute("aria-current", "true")
+    expect(page.locator("#thumb-2")).to_be_focused()
+
+
 def test_the_search_box_finds_products_and_says_when_nothing_matched(shop, page):
     page.goto(shop["url"])
     page.get_by_role("searchbox", name="Search products").fill("sweater")
     page.get_by_role("searchbox", name="Search products").press("Enter")
     expect(page.locator("#results-heading")).to_have_text("Results for “sweater”")
     assert "Sweater" in page.locator("#product-grid").inner_text()
+    page.get_by_role("link", name="Clear the search").click()
+    expect(page.locator("#results-heading")).to_have_text("All products")
+    expect(page.get_by_role("searchbox", name="Search products")).to_have_value("")
     page.goto(f"{shop['url']}/products/?q=zeppelin")
     expect(page.get_by_text("No products matched “zeppelin”.")).to_be_visible()
 

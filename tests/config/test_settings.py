@@ -6,6 +6,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from django.contrib.sites.models import Site
 from django.core.exceptions import ImproperlyConfigured
 
 from config import env
@@ -86,3 +87,9 @@ def test_without_urls_the_demo_runs_on_sqlite_and_local_memory():
     assert result.stdout.split()[-2:] == [
         "django.db.backends.sqlite3", "django.core.cache.backends.locmem.LocMemCache",
     ]
+
+
+@pytest.mark.django_db
+def test_the_site_is_named_after_the_store_and_more_can_be_added():
+    assert Site.objects.get(pk=1).name == "Northwind Supply"
+    assert Site.objects.create(domain="second.example.com", name="Second").pk != 1

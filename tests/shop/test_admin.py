@@ -97,3 +97,22 @@ def test_saving_a_variant_never_writes_back_the_reserved_units(staff_client, mon
     assert response.status_code == 302
     variant.refresh_from_db()
     assert (variant.price, variant.reserved) == (Decimal("22.00"), 4)
+
+
+def test_editing_one_row_of_the_list_leaves_the_others_as_orders_left_them(staff_client):
+    first = VariantFactory(sku="A", price=Decimal("20.00"), on_hand=10)
+    second = VariantFactory(sku="B", price=Decimal("20.00"), on_hand=10)
+    shown = {"price": "20.00", "compare_at_price": "", "on_hand": "10"}
+    rows = {}
+    for i, (variant, price) in enumerate([(first, "25.00"), (second, "20.00")]):
+        rows |= {f"form-{i}-id": str(variant.pk), f"form-{i}-price": price,
+                 f"form-{i}-compare_at_price": "", f"form-{i}-on_hand": "10"}
+        rows |= {f"initial-form-{i}-{name}": value for name, value in shown.items()}
+    Variant.objects.filter(pk=second.pk).update(on_hand=9)  # an order shipped one meanwhile
+    response = staff_client.post(reverse("admin:shop_variant_changelist"), {
+        "form-TOTAL_FORMS": "2", "form-INITIAL_FORMS": "2", **rows, "_save": "Save",
+    })
+    assert response.status_code == 302
+    first.refresh_from_db()
+    second.refresh_from_db()
+    assert (first.price, second.on_hand) == (Decimal("25.00"), 9)

@@ -6,6 +6,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from shop.models import Product
+from shop.selectors import search
 from tests.factories import CategoryFactory, ProductFactory, ProductImageFactory, VariantFactory
 
 pytestmark = pytest.mark.django_db
@@ -213,7 +214,8 @@ def _catalogue(products: int, variants_each: int):
             VariantFactory(product=product, size=f"S{v}", color="Red" if v % 2 else "Blue")
 
 
-LISTING_QUERY_BOUND = 6  # categories, count, page, category facets, size and colour facets
+# categories, [words match anything?], count, page, category facets, size and colour facets
+LISTING_QUERY_BOUND = 6
 
 
 @pytest.mark.parametrize(
@@ -227,7 +229,8 @@ def test_listing_queries_do_not_grow(
     params = {"q": "thing", "size": "S0", "color": "Blue", "in_stock": "1", "sort": "price"}
     with django_assert_max_num_queries(LISTING_QUERY_BOUND) as captured:
         response = client.get(URL, params)
-    assert len(captured.captured_queries) == 5
+    # PostgreSQL also asks whether any product has the words, before guessing at spellings.
+    assert len(captured.captured_queries) == (6 if search.forgives_typos() else 5)
     assert response.context["listing"].total == products
     assert len(response.context["listing"].page) == min(products, per_page)
     with django_assert_max_num_queries(LISTING_QUERY_BOUND):

@@ -134,5 +134,5 @@ class TestAccounts:
 
 def test_favicon_ico_points_at_the_shops_icon(client):
     response = client.get("/favicon.ico")
-    assert response.status_code == 301
+    assert response.status_code == 302
     assert response["Location"].endswith("img/favicon.svg")

@@ -56,6 +56,21 @@ def test_typos_are_forgiven_when_nothing_matches_exactly(client, catalogue, post
     assert results(client, "sweeter") == ["Merino Wool Sweater"]
 
 
+def test_filters_that_leave_nothing_do_not_turn_a_search_into_guesses(client, catalogue, postgres):
+    response = client.get(URL, {"q": "jacket", "max_price": "1"})
+    assert response.context["listing"].total == 0
+    assert not response.context["filters"].fuzzy
+    assert "No products matched “jacket” with these filters." in response.text
+
+
+def test_a_misspelled_search_stays_within_the_query_bound(
+    client, catalogue, postgres, django_assert_max_num_queries
+):
+    with django_assert_max_num_queries(6):
+        response = client.get(URL, {"q": "jaket", "size": "M", "sort": "price"})
+    assert response.context["filters"].fuzzy
+
+
 def test_exact_matches_are_not_padded_with_lookalikes(client, catalogue, postgres):
     VariantFactory(product=ProductFactory(name="Cotton Cable Sweater", description="Knitted."))
     VariantFactory(product=ProductFactory(name="Wool Coat", description="Long and warm."))
