@@ -36,14 +36,6 @@ def integer(name: str, default: int) -> int:
         raise ImproperlyConfigured(f"{name} must be a whole number, not {value!r}.") from None
 
 
-def number(name: str, default: float) -> float:
-    value = text(name)
-    try:
-        return float(value) if value else default
-    except ValueError:
-        raise ImproperlyConfigured(f"{name} must be a number, not {value!r}.") from None
-
-
 def listing(value: str) -> list[str]:
     """Split a comma-separated value, such as the one `text` or `required` returns."""
     return [item.strip() for item in value.split(",") if item.strip()]
