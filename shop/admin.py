@@ -182,10 +182,7 @@ class VariantAdmin(admin.ModelAdmin):
         return super().get_changelist_form(request, form=VariantForm, **kwargs)
 
     def save_model(self, request, obj, form, change):
-        if change:
-            obj.save(update_fields=form.changed_model_fields())  # see VariantForm
-        else:
-            obj.save()
+        form.save()  # VariantForm.save writes only what staff changed; `obj` is its instance
 
 
 @admin.register(User)

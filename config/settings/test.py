@@ -1,7 +1,6 @@
 """Settings for the test suite: the dev defaults, made fast and quiet."""
 
 import os
-from pathlib import Path
 
 os.environ.setdefault("SECRET_KEY", "test-only-not-secret")
 os.environ.setdefault("ALLOWED_HOSTS", "testserver,127.0.0.1,localhost")
@@ -11,7 +10,6 @@ from .dev import *  # noqa: F403
 DEBUG = False
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 MAILERS = {"default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"}}
-MEDIA_ROOT = Path(env.text("MEDIA_ROOT") or BASE_DIR / ".test-media")  # noqa: F405
 if REDIS_URL:  # noqa: F405
     # Parallel workers share one Redis; each keeps to its own keys.
     CACHES["default"]["KEY_PREFIX"] = f"test-{os.environ.get('PYTEST_XDIST_WORKER', 'main')}"  # noqa: F405

@@ -112,10 +112,6 @@ class Variant(models.Model):
     def available(self) -> int:
         return self.on_hand - self.reserved
 
-    @property
-    def is_on_sale(self) -> bool:
-        return self.compare_at_price is not None and self.compare_at_price > self.price
-
 
 class ProductImage(models.Model):
     product = models.ForeignKey(Product, related_name="images", on_delete=models.CASCADE)
