@@ -93,3 +93,18 @@ def test_without_urls_the_demo_runs_on_sqlite_and_local_memory():
 def test_the_site_is_named_after_the_store_and_more_can_be_added():
     assert Site.objects.get(pk=1).name == "Northwind Supply"
     assert Site.objects.create(domain="second.example.com", name="Second").pk != 1
+
+
+def test_production_hashes_passwords_with_argon2_and_shrugs_off_a_dead_redis():
+    environment = PRODUCTION | {
+        "SECRET_KEY": "x" * 50, "ALLOWED_HOSTS": "shop.example.com",
+        "REDIS_URL": "redis://127.0.0.1:1/0",  # nothing listens there
+    }
+    script = (
+        "from django.contrib.auth.hashers import make_password; "
+        "from django.core.cache import cache; "
+        "cache.set('k', 1); print(make_password('a long passphrase').split('$')[0], cache.get('k'))"
+    )
+    result = run_django(["shell", "-c", script], environment)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split()[-2:] == ["argon2", "None"]

@@ -155,6 +155,26 @@ def test_odd_input_never_fails(client, clothing, params):
     assert response.status_code == 200
 
 
+def test_a_page_past_the_end_shows_the_last_page(client, clothing):
+    response = client.get(URL, {"category": "shirts", "page": "99999"})
+    assert response.context["listing"].page.number == 2
+
+
+def test_a_chosen_option_stays_on_screen_when_nothing_has_it(client, clothing):
+    response = client.get(URL, {"category": "shirts", "size": "XXL"})
+    assert response.context["listing"].total == 0
+    sizes = {f.value: (f.count, f.selected) for f in response.context["listing"].sizes}
+    assert sizes["XXL"] == (0, True)
+
+
+def test_size_and_colour_must_hold_for_the_same_variant(client, clothing):
+    # Shirts come in M/Red and L/Blue: M and Blue are both there, but never together.
+    assert names(client.get(URL, {"category": "shirts", "size": "M", "color": "Blue"})) == []
+    assert client.get(URL, {"category": "shirts", "size": "M", "color": "Red"}).context[
+        "listing"
+    ].total == 30
+
+
 def test_a_long_search_is_cut_to_its_start_not_dropped(client, clothing):
     response = client.get(URL, {"q": "shirt " + "x" * 200})
     assert response.context["filters"].q == ("shirt " + "x" * 200)[:100]
