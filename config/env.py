@@ -1,6 +1,7 @@
 """Every setting that comes from the environment is read here, and only here."""
 
 import os
+from decimal import Decimal, InvalidOperation
 from urllib.parse import unquote, urlsplit
 
 from django.core.exceptions import ImproperlyConfigured
@@ -34,6 +35,14 @@ def integer(name: str, default: int) -> int:
         return int(value) if value else default
     except ValueError:
         raise ImproperlyConfigured(f"{name} must be a whole number, not {value!r}.") from None
+
+
+def decimal(name: str, default: str) -> Decimal:
+    value = text(name) or default
+    try:
+        return Decimal(value)
+    except InvalidOperation:
+        raise ImproperlyConfigured(f"{name} must be a number, not {value!r}.") from None
 
 
 def listing(value: str) -> list[str]:

@@ -15,6 +15,7 @@ def favicon(request):
 urlpatterns = [
     path("favicon.ico", favicon),
     path("", include("shop.urls")),
+    path("", include("payments.urls")),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -4,3 +4,6 @@ from django.apps import AppConfig
 class ShopConfig(AppConfig):
     name = "shop"
     verbose_name = "Shop"
+
+    def ready(self):
+        from shop import receivers  # noqa: F401, PLC0415  connects the signal receivers

@@ -11,3 +11,29 @@ class ShopError(Exception):
 
 class CategoryNotFound(ShopError):
     message = "There is no such category."
+
+
+class OutOfStock(ShopError):
+    """Not enough units of a line; the message names the line and what is left."""
+
+    message = "Some items are no longer available in the quantity you asked for."
+
+
+class EmptyCart(ShopError):
+    message = "Your cart is empty: add something before checking out."
+
+
+class ShippingUnavailable(ShopError):
+    message = "That shipping method is no longer offered; please choose another."
+
+
+class IllegalTransition(ShopError):
+    message = "That change of status is not allowed for this order."
+
+
+class CannotCancel(ShopError):
+    message = "This order can no longer be cancelled."
+
+
+class CartLineGone(ShopError):
+    message = "That item is no longer in your cart."

@@ -1,8 +1,12 @@
-"""Input validation for the storefront's query strings."""
+"""Input validation: the listing's query string, the cart, checkout and addresses."""
 
+import re
 from decimal import Decimal
 
 from django import forms
+from django.conf import settings
+
+from shop.models import Address, ShippingMethod
 
 SORT_CHOICES = [
     ("newest", "Newest"),
@@ -65,3 +69,151 @@ class ListingFilterForm(forms.Form):
         """The valid filters: a field with bad input is left out, and its message shown."""
         self.is_valid()
         return {name: self.cleaned_data.get(name) for name in self.fields}
+
+
+# --- cart and checkout ------------------------------------------------------------------------
+
+class AddToCartForm(forms.Form):
+    variant = forms.CharField(max_length=64)  # the SKU
+    quantity = forms.IntegerField(min_value=1, max_value=99, initial=1)
+
+
+class QuantityForm(forms.Form):
+    quantity = forms.IntegerField(
+        min_value=0, max_value=99, error_messages={"required": "Give a quantity (0 removes it)."}
+    )
+
+
+COUNTRY_NAMES = {
+    "US": "United States", "CA": "Canada", "GB": "United Kingdom", "IE": "Ireland",
+    "DE": "Germany", "FR": "France", "NL": "Netherlands", "AU": "Australia",
+    "NZ": "New Zealand", "ES": "Spain", "IT": "Italy", "BE": "Belgium", "AT": "Austria",
+    "SE": "Sweden", "DK": "Denmark", "NO": "Norway", "CH": "Switzerland",
+}
+# Postal codes as each country writes them; other countries only need something there.
+POSTAL_CODES = {
+    "US": (r"^\d{5}(-\d{4})?$", "a ZIP code such as 94107 or 94107-1234"),
+    "CA": (r"^[A-Z]\d[A-Z] ?\d[A-Z]\d$", "a postal code such as K1A 0B1"),
+    "GB": (r"^[A-Z]{1,2}\d[A-Z\d]? ?\d[A-Z]{2}$", "a postcode such as SW1A 1AA"),
+    "IE": (r"^[A-Z]\d[\dW] ?[A-Z\d]{4}$", "an Eircode such as D02 X285"),
+    "DE": (r"^\d{5}$", "five digits, such as 10115"),
+    "FR": (r"^\d{5}$", "five digits, such as 75001"),
+    "NL": (r"^\d{4} ?[A-Z]{2}$", "a postcode such as 1012 AB"),
+}
+
+
+def country_choices() -> list[tuple[str, str]]:
+    return [(code, COUNTRY_NAMES.get(code, code)) for code in settings.SHIPPING_COUNTRIES]
+
+
+class AddressForm(forms.ModelForm):
+    """A postal address a parcel can reach: required parts present, the postal code in the
+    country's own format, and only countries the shop ships to."""
+
+    class Meta:
+        model = Address
+        fields = Address.ADDRESS_FIELDS
+        widgets = {"country": forms.Select}
+
+    autocomplete = {
+        "full_name": "name", "line1": "address-line1", "line2": "address-line2",
+        "city": "address-level2", "region": "address-level1", "postal_code": "postal-code",
+        "country": "country", "phone": "tel",
+    }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["country"].widget.choices = country_choices()
+        self.fields["country"].initial = settings.SHIPPING_COUNTRIES[0]
+        self.fields["phone"].help_text = "For the courier, if they need to reach you."
+        for name, token in self.autocomplete.items():
+            self.fields[name].widget.attrs["autocomplete"] = f"shipping {token}"
+
+    def clean_country(self) -> str:
+        country = self.cleaned_data["country"].upper()
+        if country and country not in settings.SHIPPING_COUNTRIES:
+            raise forms.ValidationError("We do not ship to that country yet.")
+        return country
+
+    def clean(self):
+        data = super().clean()
+        country, code = data.get("country"), data.get("postal_code")
+        if country and code:
+            code = " ".join(code.upper().split())
+            pattern, example = POSTAL_CODES.get(country, (r".", ""))
+            if not re.match(pattern, code):
+                self.add_error("postal_code", f"Enter {example}.")
+            data["postal_code"] = code
+        return data
+
+
+class CheckoutForm(AddressForm):
+    """Who is buying, where it goes, how it ships and how it is paid. A signed-in customer
+    may pick a saved address instead of typing one."""
+
+    email = forms.EmailField(
+        label="Email", help_text="For your receipt and the link to your order.",
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+    )
+    saved_address = forms.ModelChoiceField(
+        queryset=Address.objects.none(), required=False, empty_label="A new address",
+        widget=forms.RadioSelect, label="Ship to",
+    )
+    save_address = forms.BooleanField(label="Save this address to my address book", required=False)
+    shipping_method = forms.ModelChoiceField(
+        queryset=ShippingMethod.objects.filter(is_active=True), widget=forms.RadioSelect,
+        empty_label=None, error_messages={"required": "Choose how it should be shipped."},
+    )
+    payment_provider = forms.ChoiceField(
+        label="Payment", widget=forms.RadioSelect,
+        error_messages={"required": "Choose how you would like to pay."},
+    )
+
+    field_order = ["email", "saved_address", *Address.ADDRESS_FIELDS, "save_address",
+                   "shipping_method", "payment_provider"]
+
+    def __init__(self, *args, user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user if user is not None and user.is_authenticated else None
+        self.fields["payment_provider"].choices = payment_choices()
+        if self.user:
+            del self.fields["email"]
+            addresses = self.user.addresses.all()
+            self.fields["saved_address"].queryset = addresses
+            self.saved = list(addresses)
+        else:
+            del self.fields["saved_address"], self.fields["save_address"]
+            self.saved = []
+
+    def full_clean(self):
+        # A chosen saved address stands in for the typed one: its fields are not required.
+        if self.saved and self.data.get("saved_address"):
+            for name in Address.ADDRESS_FIELDS:
+                self.fields[name].required = False
+        super().full_clean()
+
+    def clean(self):
+        saved = self.cleaned_data.get("saved_address")
+        if saved:
+            return {**self.cleaned_data, **saved.address_values()}
+        return super().clean()
+
+    def checkout_data(self) -> dict:
+        """What the review step and placing the order need, as plain data for the session."""
+        data = self.cleaned_data
+        return {
+            "email": self.user.email if self.user else data["email"],
+            "address": {name: data[name] for name in Address.ADDRESS_FIELDS},
+            "save_address": bool(data.get("save_address")) and not data.get("saved_address"),
+            "shipping_method_id": data["shipping_method"].pk,
+            "payment_provider": data["payment_provider"],
+        }
+
+
+PAYMENT_LABELS = {"test": "Test payment (no money moves)"}
+
+
+def payment_choices() -> list[tuple[str, str]]:
+    """The ways to pay that settings turn on."""
+    enabled = ["test"] if settings.PAYMENTS_TEST_PROVIDER else []
+    return [(name, PAYMENT_LABELS[name]) for name in enabled]

@@ -16,10 +16,19 @@ SECRET_KEY = env.required("SECRET_KEY")
 DEBUG = env.flag("DEBUG")
 ALLOWED_HOSTS = env.listing(env.required("ALLOWED_HOSTS"))
 CSRF_TRUSTED_ORIGINS = env.listing(env.text("CSRF_TRUSTED_ORIGINS"))
+# The shop's public address, for links in emails (which are sent outside any request).
+SITE_URL = env.text("SITE_URL", f"https://{ALLOWED_HOSTS[0]}").rstrip("/")
 
 STORE_NAME = env.text("STORE_NAME", "Northwind Supply")
 STORE_CURRENCY = env.text("STORE_CURRENCY", "USD").upper()
 ORDER_PAYMENT_TIMEOUT_MINUTES = env.integer("ORDER_PAYMENT_TIMEOUT_MINUTES", 30)
+# Prices are shown and stored without tax; this rate is added at checkout on the goods and
+# the shipping (a sales tax). 0 turns tax off.
+STORE_TAX_RATE = env.decimal("STORE_TAX_RATE", "0")
+# Where parcels go: ISO 3166 codes, the first one preselected at checkout.
+SHIPPING_COUNTRIES = env.listing(env.text("SHIPPING_COUNTRIES", "US,CA,GB,IE,DE,FR,NL"))
+# The local test payment provider: on in dev only, never in production.
+PAYMENTS_TEST_PROVIDER = env.flag("PAYMENTS_TEST_PROVIDER")
 PRODUCTS_PER_PAGE = 24
 
 INSTALLED_APPS = [
@@ -35,6 +44,7 @@ INSTALLED_APPS = [
     "allauth",
     "allauth.account",
     "shop",
+    "payments",
 ]
 
 MIDDLEWARE = [
@@ -141,6 +151,9 @@ ACCOUNT_EMAIL_SUBJECT_PREFIX = f"[{STORE_NAME}] "
 
 MAILERS = {"default": env.mailer(env.text("EMAIL_URL", "smtp://localhost:25"))}
 DEFAULT_FROM_EMAIL = env.text("DEFAULT_FROM_EMAIL", f"{STORE_NAME} <shop@localhost>")
+
+# Background work: run in the request in dev and tests; a worker in production.
+TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
 
 # --- i18n -----------------------------------------------------------------------------------
 

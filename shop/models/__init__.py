@@ -1,4 +1,26 @@
+from shop.models.addresses import Address, PostalAddress
+from shop.models.cart import Cart, CartLine
 from shop.models.catalogue import Category, Product, ProductImage, Variant
 from shop.models.customers import User
+from shop.models.orders import TRANSITIONS, Order, OrderEvent, OrderLine, ShippingMethod
+from shop.models.reviews import Review
+from shop.models.wishlist import WishlistItem
 
-__all__ = ["Category", "Product", "ProductImage", "User", "Variant"]
+__all__ = [
+    "TRANSITIONS",
+    "Address",
+    "Cart",
+    "CartLine",
+    "Category",
+    "Order",
+    "OrderEvent",
+    "OrderLine",
+    "PostalAddress",
+    "Product",
+    "ProductImage",
+    "Review",
+    "ShippingMethod",
+    "User",
+    "Variant",
+    "WishlistItem",
+]

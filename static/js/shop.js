@@ -36,3 +36,12 @@ document.addEventListener("htmx:afterSettle", (event) => {
     region.querySelector("[data-swap-focus]")?.focus();
   }
 });
+
+// The header's cart badge follows every cart change (the server sends the new count).
+document.addEventListener("cart-changed", (event) => {
+  const badge = document.getElementById("cart-count");
+  const count = event.detail?.count;
+  if (!badge || count === undefined) return;
+  badge.textContent = count;
+  badge.setAttribute("aria-label", `${count} item${count === 1 ? "" : "s"}`);
+});

@@ -1,0 +1,39 @@
+"""Applying what providers report: every capture, failure and refund becomes a Payment row,
+and the order moves through shop's order services. Webhooks and the test provider both
+come through `apply_event`."""
+
+from django.db import transaction
+
+from payments.models import Payment
+from payments.providers.base import PaymentEvent
+from shop.models import Order
+from shop.services import orders
+
+KINDS = {
+    "captured": Payment.Kind.CAPTURE,
+    "failed": Payment.Kind.FAILURE,
+    "refunded": Payment.Kind.REFUND,
+}
+
+
+@transaction.atomic
+def apply_event(event: PaymentEvent) -> Order:
+    """Record the event and move the order. Idempotent: an event already recorded (same
+    provider, kind and reference) changes nothing. Raises Order.DoesNotExist for an
+    unknown order number."""
+    order = Order.objects.select_for_update().get(number=event.order_number)
+    _, created = Payment.objects.get_or_create(
+        provider=event.provider, kind=KINDS[event.kind], reference=event.reference,
+        defaults={"order": order, "amount": event.amount, "currency": event.currency,
+                  "note": event.note[:255]},
+    )
+    if not created:
+        return order
+    if event.kind == "captured":
+        return orders.mark_paid(
+            order_id=order.pk, amount=event.amount, currency=event.currency,
+            provider=event.provider,
+        )
+    if event.kind == "failed":
+        return orders.fail_payment(order_id=order.pk, provider=event.provider, reason=event.note)
+    return orders.record_refund(order_id=order.pk, amount=event.amount, note=event.note)

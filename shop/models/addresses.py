@@ -1,0 +1,53 @@
+"""Postal addresses: the fields every address has, the customer's address book."""
+
+from django.conf import settings
+from django.db import models
+
+
+class PostalAddress(models.Model):
+    """The fields of an address a parcel can be sent to. Orders copy them, so a later edit
+    of the address book never changes where a past order went."""
+
+    full_name = models.CharField(max_length=120)
+    line1 = models.CharField("address", max_length=200)
+    line2 = models.CharField("apartment, suite, etc.", max_length=200, blank=True)
+    city = models.CharField(max_length=100)
+    region = models.CharField("state, province or county", max_length=100, blank=True)
+    postal_code = models.CharField(max_length=20)
+    country = models.CharField(max_length=2)
+    phone = models.CharField(max_length=30, blank=True)
+
+    ADDRESS_FIELDS = [
+        "full_name", "line1", "line2", "city", "region", "postal_code", "country", "phone"
+    ]
+
+    class Meta:
+        abstract = True
+
+    def address_values(self) -> dict:
+        return {name: getattr(self, name) for name in self.ADDRESS_FIELDS}
+
+    def address_lines(self) -> list[str]:
+        place = " ".join(p for p in (self.city, self.region, self.postal_code) if p)
+        return [p for p in (self.full_name, self.line1, self.line2, place, self.country) if p]
+
+
+class Address(PostalAddress):
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, related_name="addresses", on_delete=models.CASCADE
+    )
+    is_default = models.BooleanField("default address", default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-is_default", "-created_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user"], condition=models.Q(is_default=True),
+                name="address_one_default_per_user",
+            ),
+        ]
+        verbose_name_plural = "addresses"
+
+    def __str__(self) -> str:
+        return ", ".join(self.address_lines())

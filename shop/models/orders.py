@@ -1,0 +1,221 @@
+"""Orders: shipping methods, the order with its snapshot of lines, and its timeline.
+
+The status machine lives here, next to the statuses it names; services enforce it.
+"""
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.db.models import F, Q
+from django.urls import reverse
+
+from shop.models.addresses import PostalAddress
+from shop.models.catalogue import Variant
+
+MONEY = {"max_digits": 12, "decimal_places": 2}
+
+
+class ShippingMethod(models.Model):
+    name = models.CharField(max_length=80)
+    description = models.CharField(max_length=200, blank=True, help_text="For example “2–4 working days”.")
+    price = models.DecimalField(
+        max_digits=10, decimal_places=2, validators=[MinValueValidator(Decimal("0.00"))]
+    )
+    free_above = models.DecimalField(
+        "free from", max_digits=10, decimal_places=2, null=True, blank=True,
+        help_text="Free when the cart's subtotal reaches this amount. Leave empty for never.",
+    )
+    is_active = models.BooleanField("offered", default=True)
+    position = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position", "price", "pk"]
+        constraints = [
+            models.CheckConstraint(condition=Q(price__gte=0), name="shipping_price_not_negative"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Order(PostalAddress):
+    class Status(models.TextChoices):
+        AWAITING_PAYMENT = "awaiting_payment", "Awaiting payment"
+        PAID = "paid", "Paid"
+        SHIPPED = "shipped", "Shipped"
+        DELIVERED = "delivered", "Delivered"
+        CANCELLED = "cancelled", "Cancelled"
+        EXPIRED = "expired", "Expired"
+        REFUNDED = "refunded", "Refunded"
+        PARTIALLY_REFUNDED = "partially_refunded", "Partially refunded"
+
+    number = models.CharField(max_length=20, unique=True, editable=False)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, related_name="orders",
+        on_delete=models.SET_NULL,
+    )
+    email = models.EmailField()
+    status = models.CharField(
+        max_length=20, choices=Status.choices, default=Status.AWAITING_PAYMENT
+    )
+    needs_review = models.BooleanField(
+        default=False, help_text="The payment did not match the order, or looked risky."
+    )
+    currency = models.CharField(max_length=3)
+    subtotal = models.DecimalField(**MONEY)
+    shipping_total = models.DecimalField("shipping", **MONEY)
+    tax_total = models.DecimalField("tax", **MONEY)
+    discount_total = models.DecimalField("discount", default=Decimal("0.00"), **MONEY)
+    total = models.DecimalField(**MONEY)
+    refunded_total = models.DecimalField("refunded", default=Decimal("0.00"), **MONEY)
+    tax_rate = models.DecimalField(max_digits=5, decimal_places=4)
+    shipping_method = models.ForeignKey(
+        ShippingMethod, null=True, blank=True, related_name="+", on_delete=models.SET_NULL
+    )
+    shipping_method_name = models.CharField("shipping method", max_length=80)
+    payment_provider = models.CharField(max_length=20)
+    tracking_number = models.CharField(max_length=80, blank=True)
+    created_at = models.DateTimeField("placed", auto_now_add=True, db_index=True)
+    paid_at = models.DateTimeField(null=True, blank=True)
+    shipped_at = models.DateTimeField(null=True, blank=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(
+        null=True, blank=True, help_text="When it was cancelled or expired."
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(
+                    total=F("subtotal") + F("shipping_total") + F("tax_total")
+                    - F("discount_total")
+                ),
+                name="order_total_adds_up",
+                violation_error_message="The total must be subtotal + shipping + tax − discount.",
+            ),
+            models.CheckConstraint(
+                condition=Q(subtotal__gte=0, shipping_total__gte=0, tax_total__gte=0,
+                            discount_total__gte=0, total__gte=0),
+                name="order_amounts_not_negative",
+            ),
+            models.CheckConstraint(
+                condition=Q(refunded_total__gte=0, refunded_total__lte=F("total")),
+                name="order_refund_within_total",
+                violation_error_message="More cannot be refunded than the order's total.",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["status", "created_at"], name="order_status_created"),
+            models.Index(fields=["user", "-created_at"], name="order_user_newest"),
+            models.Index(
+                fields=["needs_review"], condition=Q(needs_review=True), name="order_needs_review"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.number
+
+    def get_absolute_url(self) -> str:
+        return reverse("shop:order-detail", args=[self.number])
+
+    @property
+    def totals(self) -> dict:
+        return {"subtotal": self.subtotal, "shipping": self.shipping_total, "tax": self.tax_total,
+                "discount": self.discount_total, "total": self.total}
+
+    @property
+    def is_open(self) -> bool:
+        """Still waiting for its payment, with its stock reserved."""
+        return self.status == self.Status.AWAITING_PAYMENT
+
+
+Status = Order.Status
+
+# Where each status may go next. Anything else is an illegal transition and raises.
+TRANSITIONS: dict[str, frozenset[str]] = {
+    Status.AWAITING_PAYMENT: frozenset({Status.PAID, Status.CANCELLED, Status.EXPIRED}),
+    Status.PAID: frozenset({
+        Status.SHIPPED, Status.REFUNDED, Status.PARTIALLY_REFUNDED, Status.CANCELLED,
+    }),
+    Status.PARTIALLY_REFUNDED: frozenset({Status.SHIPPED, Status.REFUNDED, Status.CANCELLED}),
+    Status.SHIPPED: frozenset({Status.DELIVERED, Status.REFUNDED, Status.PARTIALLY_REFUNDED}),
+    Status.DELIVERED: frozenset({Status.REFUNDED, Status.PARTIALLY_REFUNDED}),
+    Status.CANCELLED: frozenset(),
+    Status.EXPIRED: frozenset(),
+    Status.REFUNDED: frozenset(),
+}
+
+
+class OrderLine(models.Model):
+    """A line as it was bought: name, SKU, price and quantity are copied, never looked up."""
+
+    order = models.ForeignKey(Order, related_name="lines", on_delete=models.CASCADE)
+    variant = models.ForeignKey(
+        Variant, null=True, blank=True, related_name="+", on_delete=models.SET_NULL
+    )
+    product_name = models.CharField(max_length=200)
+    options = models.CharField(max_length=60, blank=True)
+    sku = models.CharField("SKU", max_length=64)
+    unit_price = models.DecimalField(**MONEY)
+    quantity = models.PositiveIntegerField()
+    line_total = models.DecimalField(**MONEY)
+    quantity_restocked = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["pk"]
+        constraints = [
+            models.CheckConstraint(condition=Q(quantity__gte=1), name="order_line_quantity_positive"),
+            models.CheckConstraint(
+                condition=Q(quantity_restocked__lte=F("quantity")),
+                name="order_line_restock_within_quantity",
+            ),
+        ]
+        indexes = [models.Index(fields=["variant", "order"], name="order_line_variant")]
+
+    def __str__(self) -> str:
+        return f"{self.quantity} × {self.product_name}"
+
+    @property
+    def name(self) -> str:
+        return f"{self.product_name} ({self.options})" if self.options else self.product_name
+
+    @property
+    def total(self):
+        return self.line_total
+
+
+class OrderEvent(models.Model):
+    """One entry of an order's timeline: what happened, when, who did it, and a note."""
+
+    class Kind(models.TextChoices):
+        PLACED = "placed", "Order placed"
+        PAID = "paid", "Payment received"
+        PAYMENT_FAILED = "payment_failed", "Payment failed"
+        PAYMENT_MISMATCH = "payment_mismatch", "Payment needs review"
+        CANCELLED = "cancelled", "Cancelled"
+        EXPIRED = "expired", "Expired unpaid"
+        SHIPPED = "shipped", "Shipped"
+        DELIVERED = "delivered", "Delivered"
+        REFUNDED = "refunded", "Refunded"
+        NOTE = "note", "Note"
+
+    order = models.ForeignKey(Order, related_name="events", on_delete=models.CASCADE)
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    from_status = models.CharField(max_length=20, blank=True)
+    to_status = models.CharField(max_length=20, blank=True)
+    note = models.TextField(blank=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, related_name="+",
+        on_delete=models.SET_NULL, help_text="Empty when the shop or a payment provider acted.",
+    )
+    is_internal = models.BooleanField(default=False, help_text="Shown to staff only.")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.order_id}: {self.get_kind_display()}"

@@ -1,0 +1,35 @@
+"""Order emails, as HTML and plain text: confirmation, payment failed, cancelled, shipped."""
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.template.loader import render_to_string
+
+from shop.access import order_link
+from shop.models import Order
+
+SUBJECTS = {
+    "confirmation": "Order {number} is confirmed",
+    "payment_failed": "Payment for order {number} did not go through",
+    "cancelled": "Order {number} is cancelled",
+    "shipped": "Order {number} is on its way",
+}
+
+
+def send_order_email(*, order_id: int, kind: str) -> None:
+    order = Order.objects.prefetch_related("lines").get(pk=order_id)
+    context = {
+        "order": order,
+        "lines": order.lines.all(),
+        "order_url": order_link(order),
+        "shop_url": settings.SITE_URL,
+        "store_name": settings.STORE_NAME,
+        "kind": kind,
+    }
+    subject = f"[{settings.STORE_NAME}] " + SUBJECTS[kind].format(number=order.number)
+    message = EmailMultiAlternatives(
+        subject=subject,
+        body=render_to_string(f"emails/order_{kind}.txt", context),
+        to=[order.email],
+    )
+    message.attach_alternative(render_to_string(f"emails/order_{kind}.html", context), "text/html")
+    message.send()

@@ -1,0 +1,109 @@
+"""The cart as its page, the header and checkout show it: lines with their products, the
+stock each line can still have, and the totals. Two queries, whatever the number of lines."""
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db.models import OuterRef, Subquery
+
+from shop.models import Cart, CartLine, ProductImage, ShippingMethod
+from shop.services import pricing
+
+
+@dataclass(frozen=True)
+class CartRow:
+    line: CartLine
+    unit_price: Decimal
+    total: Decimal
+    available: int
+    problem: str  # why this line cannot be bought as it stands, or ""
+
+    @property
+    def variant(self):
+        return self.line.variant
+
+    @property
+    def product(self):
+        return self.line.variant.product
+
+    @property
+    def name(self) -> str:
+        return str(self.line.variant)
+
+    @property
+    def sku(self) -> str:
+        return self.line.variant.sku
+
+    @property
+    def quantity(self) -> int:
+        return self.line.quantity
+
+
+@dataclass(frozen=True)
+class CartView:
+    rows: list[CartRow]
+    subtotal: Decimal
+    count: int
+    shipping_methods: list[ShippingMethod]
+
+    @property
+    def can_check_out(self) -> bool:
+        return bool(self.rows) and not any(row.problem for row in self.rows)
+
+    @property
+    def free_shipping_gap(self) -> tuple[ShippingMethod, Decimal] | None:
+        """The cheapest way to free shipping and how much more it needs, if any."""
+        for method in self.shipping_methods:
+            if method.free_above is not None:
+                gap = method.free_above - self.subtotal
+                return (method, gap) if gap > 0 else None
+        return None
+
+
+EMPTY = CartView(rows=[], subtotal=pricing.ZERO, count=0, shipping_methods=[])
+
+
+def cart_lines(cart: Cart | None) -> list[CartLine]:
+    if cart is None:
+        return []
+    first_image = ProductImage.objects.filter(product=OuterRef("variant__product")).order_by(
+        "position", "pk"
+    )
+    return list(
+        cart.lines.select_related("variant__product")
+        .annotate(image=Subquery(first_image.values("image")[:1]))
+        .order_by("added_at", "pk")
+    )
+
+
+def cart_view(cart: Cart | None) -> CartView:
+    lines = cart_lines(cart)
+    if not lines:
+        return EMPTY
+    rows = [_row(line) for line in lines]
+    return CartView(
+        rows=rows,
+        subtotal=sum((row.total for row in rows), pricing.ZERO),
+        count=sum(line.quantity for line in lines),
+        shipping_methods=list(ShippingMethod.objects.filter(is_active=True)),
+    )
+
+
+def _row(line: CartLine) -> CartRow:
+    variant = line.variant
+    available = max(variant.available, 0)
+    if not variant.product.is_active:
+        problem = "No longer sold; please remove it."
+    elif available == 0:
+        problem = "Sold out; please remove it."
+    elif line.quantity > available:
+        problem = f"Only {available} left; please lower the quantity."
+    else:
+        problem = ""
+    return CartRow(
+        line=line,
+        unit_price=variant.price,
+        total=pricing.line_total(variant.price, line.quantity),
+        available=available,
+        problem=problem,
+    )

@@ -1,0 +1,25 @@
+"""Orders as the customer sees them: their history, and one order with its timeline."""
+
+from django.core.paginator import Page, Paginator
+from django.db.models import Count, Prefetch
+
+from shop.models import Order, OrderEvent
+
+ORDERS_PER_PAGE = 20
+
+
+def order_history(user, *, page_number: str | int = 1) -> Page:
+    orders = Order.objects.filter(user=user).annotate(units=Count("lines")).order_by("-created_at")
+    return Paginator(orders, ORDERS_PER_PAGE).get_page(page_number)
+
+
+def order_detail(number: str) -> Order | None:
+    """The order with its lines and the events a customer may see (staff notes left out)."""
+    return (
+        Order.objects.prefetch_related(
+            "lines",
+            Prefetch("events", queryset=OrderEvent.objects.filter(is_internal=False)),
+        )
+        .filter(number=number)
+        .first()
+    )

@@ -1,0 +1,37 @@
+"""The address book: add, change, remove and choose the default address."""
+
+from django.db import transaction
+
+from shop.models import Address
+
+
+@transaction.atomic
+def save_address(*, user, values: dict, address: Address | None = None,
+                 make_default: bool = False) -> Address:
+    """Add an address (or change `address`). The first address becomes the default."""
+    if address is None:
+        address = Address(user=user)
+    for name, value in values.items():
+        setattr(address, name, value)
+    first = not Address.objects.filter(user=user).exclude(pk=address.pk).exists()
+    if make_default or first:
+        Address.objects.filter(user=user, is_default=True).exclude(pk=address.pk).update(
+            is_default=False
+        )
+        address.is_default = True
+    address.save()
+    return address
+
+
+@transaction.atomic
+def delete_address(*, user, address_id: int) -> None:
+    """Remove an address; if it was the default, the newest remaining one takes its place."""
+    address = Address.objects.select_for_update().filter(user=user, pk=address_id).first()
+    if address is None:
+        return
+    address.delete()
+    if address.is_default:
+        replacement = Address.objects.filter(user=user).order_by("-created_at", "-pk").first()
+        if replacement:
+            replacement.is_default = True
+            replacement.save(update_fields=["is_default"])

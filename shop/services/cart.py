@@ -1,0 +1,127 @@
+"""The cart: add a variant, change or remove a line, and merge an anonymous cart into the
+customer's at sign-in. Every change is checked against the stock available now, and a
+change the stock cannot cover is cut to what is left, with a message naming the line."""
+
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.db.models import Sum
+
+from shop.errors import CartLineGone, OutOfStock
+from shop.models import Cart, CartLine, Variant
+
+MAX_PER_LINE = 99
+
+
+@dataclass(frozen=True)
+class CartChange:
+    message: str
+    ok: bool  # the whole change was made as asked
+    count: int  # units in the cart afterwards
+
+
+def cart_for_user(user) -> Cart:
+    cart, _ = Cart.objects.get_or_create(user=user)
+    return cart
+
+
+@transaction.atomic
+def add_to_cart(*, cart: Cart, variant: Variant, quantity: int) -> CartChange:
+    """Add units of a variant. Raises OutOfStock, changing nothing, when none can be added."""
+    line = CartLine.objects.select_for_update().filter(cart=cart, variant=variant).first()
+    in_cart = line.quantity if line else 0
+    allowed = _allowed(variant) - in_cart
+    if not variant.product.is_active or allowed <= 0:
+        if in_cart:
+            raise OutOfStock(f"You already have all {in_cart} of “{variant}” we can sell.")
+        raise OutOfStock(f"“{variant}” is sold out.")
+    added = min(quantity, allowed)
+    if line:
+        line.quantity += added
+        line.save(update_fields=["quantity"])
+    else:
+        CartLine.objects.create(cart=cart, variant=variant, quantity=added)
+    cart.save(update_fields=["updated_at"])
+    if added < quantity:
+        message = f"Only {added} more of “{variant}” could be added; that is all we have."
+    else:
+        message = f"Added {added} × “{variant}” to your cart."
+    return CartChange(message=message, ok=added == quantity, count=count_units(cart))
+
+
+@transaction.atomic
+def change_quantity(*, cart: Cart, line_id: int, quantity: int) -> CartChange:
+    """Set a line's quantity; 0 removes it. More than is available is cut to what is left."""
+    line = _line(cart, line_id)
+    if quantity <= 0:
+        return remove_line(cart=cart, line_id=line_id)
+    allowed = _allowed(line.variant)
+    if allowed <= 0:
+        raise OutOfStock(f"“{line.variant}” is sold out; please remove it.")
+    line.quantity = min(quantity, allowed)
+    line.save(update_fields=["quantity"])
+    cart.save(update_fields=["updated_at"])
+    if line.quantity < quantity:
+        message = f"Only {allowed} of “{line.variant}” left, so your quantity is now {allowed}."
+    else:
+        message = f"“{line.variant}”: quantity {line.quantity}."
+    return CartChange(message=message, ok=line.quantity == quantity, count=count_units(cart))
+
+
+@transaction.atomic
+def remove_line(*, cart: Cart, line_id: int) -> CartChange:
+    line = _line(cart, line_id)
+    line.delete()
+    cart.save(update_fields=["updated_at"])
+    return CartChange(
+        message=f"Removed “{line.variant}” from your cart.", ok=True, count=count_units(cart)
+    )
+
+
+@transaction.atomic
+def merge_carts(*, source: Cart | None, user) -> tuple[Cart, list[str]]:
+    """At sign-in, move an anonymous cart's lines into the customer's own cart; where both
+    hold a variant the quantities add up, cut to the stock available. Returns the
+    customer's cart and a message for each line that was cut."""
+    target = cart_for_user(user)
+    if source is None or source.pk == target.pk:
+        return target, []
+    existing = {line.variant_id: line for line in target.lines.select_for_update()}
+    messages = []
+    for line in source.lines.select_related("variant__product"):
+        current = existing.get(line.variant_id)
+        wanted = line.quantity + (current.quantity if current else 0)
+        quantity = min(wanted, _allowed(line.variant))
+        if quantity < wanted:
+            messages.append(f"Only {quantity} of “{line.variant}” could stay in your cart.")
+        if current and quantity > 0:
+            current.quantity = quantity
+            current.save(update_fields=["quantity"])
+        elif current:
+            current.delete()
+        elif quantity > 0:
+            CartLine.objects.create(cart=target, variant=line.variant, quantity=quantity)
+    source.delete()
+    return target, messages
+
+
+def count_units(cart: Cart) -> int:
+    return cart.lines.aggregate(units=Sum("quantity"))["units"] or 0
+
+
+def _allowed(variant: Variant) -> int:
+    if not variant.product.is_active:
+        return 0
+    return min(max(variant.available, 0), MAX_PER_LINE)
+
+
+def _line(cart: Cart, line_id: int) -> CartLine:
+    line = (
+        CartLine.objects.select_related("variant__product")
+        .select_for_update(of=("self",))
+        .filter(cart=cart, pk=line_id)
+        .first()
+    )
+    if line is None:
+        raise CartLineGone()
+    return line

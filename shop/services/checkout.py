@@ -1,0 +1,121 @@
+"""Placing an order: the one transaction that turns a cart into an order with its stock
+reserved, ready to be paid."""
+
+import secrets
+from dataclasses import dataclass
+from datetime import timedelta
+from functools import partial
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+
+from shop import tasks
+from shop.errors import EmptyCart, ShippingUnavailable
+from shop.models import Cart, CartLine, Order, OrderEvent, OrderLine, ShippingMethod
+from shop.services import addresses, inventory, pricing
+
+# No 0/O, 1/I/L: read out over the phone without confusion.
+NUMBER_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
+
+
+@dataclass(frozen=True)
+class Buyer:
+    email: str
+    user: object | None  # the signed-in customer, or None for a guest
+
+
+def new_order_number() -> str:
+    """Ten random characters in two groups (about 49 bits): unguessable, easy to read."""
+    chars = "".join(secrets.choice(NUMBER_ALPHABET) for _ in range(10))
+    return f"{chars[:5]}-{chars[5:]}"
+
+
+def quote(*, subtotal, method: ShippingMethod) -> pricing.Totals:
+    """What an order of this subtotal would cost with this shipping method."""
+    shipping = pricing.shipping_cost(
+        price=method.price, free_above=method.free_above, subtotal=subtotal
+    )
+    return pricing.price_order(
+        line_totals=[subtotal], shipping=shipping, tax_rate=settings.STORE_TAX_RATE
+    )
+
+
+@transaction.atomic
+def place_order(
+    *, cart: Cart, buyer: Buyer, address: dict, shipping_method_id: int, provider: str,
+    save_address: bool = False,
+) -> Order:
+    """Reserve the cart's stock (all lines or none), write the order with its lines priced
+    now, and empty the cart; `save_address` also adds the address to a signed-in buyer's
+    address book. Raises EmptyCart, ShippingUnavailable or OutOfStock, leaving
+    everything as it was."""
+    lines = list(CartLine.objects.filter(cart=cart).order_by("variant_id"))
+    if not lines:
+        raise EmptyCart()
+    method = ShippingMethod.objects.filter(pk=shipping_method_id, is_active=True).first()
+    if method is None:
+        raise ShippingUnavailable()
+    variants = inventory.reserve_stock(
+        quantities={line.variant_id: line.quantity for line in lines}
+    )
+
+    order_lines = [_order_line(variants[line.variant_id], line.quantity) for line in lines]
+    subtotal = sum((line.line_total for line in order_lines), pricing.ZERO)
+    shipping = pricing.shipping_cost(
+        price=method.price, free_above=method.free_above, subtotal=subtotal
+    )
+    totals = pricing.price_order(
+        line_totals=[line.line_total for line in order_lines],
+        shipping=shipping,
+        tax_rate=settings.STORE_TAX_RATE,
+    )
+    order = _create_order(
+        user=buyer.user, email=buyer.email, status=Order.Status.AWAITING_PAYMENT,
+        currency=settings.STORE_CURRENCY, subtotal=totals.subtotal,
+        shipping_total=totals.shipping, tax_total=totals.tax, discount_total=totals.discount,
+        total=totals.total, tax_rate=settings.STORE_TAX_RATE, shipping_method=method,
+        shipping_method_name=method.name, payment_provider=provider, **address,
+    )
+    for line in order_lines:
+        line.order = order
+    OrderLine.objects.bulk_create(order_lines)
+    OrderEvent.objects.create(
+        order=order, kind=OrderEvent.Kind.PLACED, to_status=order.status, actor=buyer.user,
+        note=f"{sum(line.quantity for line in order_lines)} items, {method.name} shipping.",
+    )
+    CartLine.objects.filter(cart=cart).delete()
+    if save_address and buyer.user:
+        addresses.save_address(user=buyer.user, values=address)
+    _schedule_expiry(order)
+    return order
+
+
+def _order_line(variant, quantity: int) -> OrderLine:
+    options = " / ".join(o for o in (variant.size, variant.color) if o)
+    return OrderLine(
+        variant=variant, product_name=variant.product.name, options=options, sku=variant.sku,
+        unit_price=variant.price, quantity=quantity,
+        line_total=pricing.line_total(variant.price, quantity),
+    )
+
+
+def _create_order(**fields) -> Order:
+    """Insert the order under a fresh number, drawing again in the unlikely event of a
+    clash (inside a savepoint, so the surrounding transaction survives it)."""
+    for _ in range(5):
+        try:
+            with transaction.atomic():
+                return Order.objects.create(number=new_order_number(), **fields)
+        except IntegrityError:
+            continue
+    raise IntegrityError("Could not find a free order number.")
+
+
+def _schedule_expiry(order: Order) -> None:
+    """Where the task backend can run work later, expire this order when its time is up;
+    `manage.py expire_orders` (and the periodic task) catch the rest."""
+    task = tasks.expire_unpaid_orders
+    if not task.get_backend().supports_defer:
+        return
+    deadline = order.created_at + timedelta(minutes=settings.ORDER_PAYMENT_TIMEOUT_MINUTES)
+    transaction.on_commit(partial(task.using(run_after=deadline).enqueue))

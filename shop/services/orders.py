@@ -1,0 +1,227 @@
+"""An order's life after it is placed: paid, payment failed, cancelled, expired, shipped,
+delivered, refunded. Payment providers call `mark_paid`, `fail_payment` and
+`record_refund`; staff and customers call the rest.
+
+Each public function is one transaction that locks the order row first, so a webhook, a
+staff action and the expiry task never act on the same order at once. Every status change
+goes through `_move`, which refuses what TRANSITIONS does not allow and writes the
+timeline's event.
+"""
+
+import logging
+from datetime import timedelta
+from decimal import Decimal
+from functools import partial
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from shop import tasks
+from shop.errors import CannotCancel, IllegalTransition, ShopError
+from shop.models import TRANSITIONS, Order, OrderEvent, OrderLine
+from shop.services import inventory
+
+logger = logging.getLogger(__name__)
+Status = Order.Status
+Kind = OrderEvent.Kind
+
+
+def _lock(order_id: int) -> Order:
+    return Order.objects.select_for_update().get(pk=order_id)
+
+
+def _quantities(order: Order) -> dict[int, int]:
+    return {
+        variant_id: quantity
+        for variant_id, quantity in order.lines.filter(variant__isnull=False)
+        .order_by("variant_id")
+        .values_list("variant_id", "quantity")
+    }
+
+
+def _move(order: Order, to: str, *, kind: str, actor=None, note: str = "", **stamps) -> None:
+    if to not in TRANSITIONS[order.status]:
+        raise IllegalTransition(
+            f"Order {order.number} is {order.get_status_display().lower()} and cannot become "
+            f"{Status(to).label.lower()}."
+        )
+    OrderEvent.objects.create(
+        order=order, kind=kind, from_status=order.status, to_status=to, actor=actor, note=note
+    )
+    order.status = to
+    for field, value in stamps.items():
+        setattr(order, field, value)
+    order.save(update_fields=["status", *stamps])
+
+
+def _email_after_commit(order: Order, kind: str) -> None:
+    transaction.on_commit(partial(tasks.send_order_email.enqueue, order_id=order.pk, kind=kind))
+
+
+def _flag(order: Order, note: str) -> None:
+    """Keep the money, hold the order for a person to look at."""
+    order.needs_review = True
+    order.save(update_fields=["needs_review"])
+    OrderEvent.objects.create(order=order, kind=Kind.PAYMENT_MISMATCH, note=note, is_internal=True)
+    logger.error("Order %s needs review: %s", order.number, note)
+
+
+@transaction.atomic
+def mark_paid(*, order_id: int, amount: Decimal, currency: str, provider: str) -> Order:
+    """A provider captured a payment for the order. Idempotent: a second call for a paid
+    order changes nothing. A payment that does not match the order (amount, currency) or
+    arrives after it closed is kept, and the order is flagged for review instead."""
+    order = _lock(order_id)
+    if order.paid_at is not None:
+        return order
+    if amount != order.total or currency.upper() != order.currency:
+        _flag(order, f"{provider} captured {amount} {currency}; the order is for "
+                     f"{order.total} {order.currency}. Check it, then refund or fulfil by hand.")
+        return order
+    if order.status != Status.AWAITING_PAYMENT:
+        _flag(order, f"{provider} captured {amount} {currency} after the order was "
+                     f"{order.get_status_display().lower()}; its stock was released. "
+                     "Refund it, or fulfil it by hand.")
+        return order
+    inventory.commit_stock(quantities=_quantities(order))
+    _move(order, Status.PAID, kind=Kind.PAID, note=f"Paid with {provider}.",
+          paid_at=timezone.now())
+    _email_after_commit(order, "confirmation")
+    return order
+
+
+@transaction.atomic
+def fail_payment(*, order_id: int, provider: str, reason: str = "") -> Order:
+    """The payment was declined: the order is cancelled and its stock released. A failure
+    reported for an order no longer awaiting payment changes nothing."""
+    order = _lock(order_id)
+    if order.status != Status.AWAITING_PAYMENT:
+        return order
+    inventory.release_stock(quantities=_quantities(order))
+    note = f"{provider}: {reason}" if reason else f"Declined by {provider}."
+    _move(order, Status.CANCELLED, kind=Kind.PAYMENT_FAILED, note=note, closed_at=timezone.now())
+    _email_after_commit(order, "payment_failed")
+    return order
+
+
+@transaction.atomic
+def cancel_order(*, order_id: int, actor=None, note: str = "") -> Order:
+    """Cancel an order that is not paid yet and release its stock. A paid order is
+    cancelled by refunding it in full; a shipped one cannot be."""
+    order = _lock(order_id)
+    if order.status in (Status.PAID, Status.PARTIALLY_REFUNDED):
+        raise CannotCancel(
+            f"Order {order.number} is paid: it is cancelled by refunding it in full."
+        )
+    if order.status != Status.AWAITING_PAYMENT:
+        raise CannotCancel(
+            f"Order {order.number} is {order.get_status_display().lower()} and can no longer "
+            "be cancelled."
+        )
+    inventory.release_stock(quantities=_quantities(order))
+    _move(order, Status.CANCELLED, kind=Kind.CANCELLED, actor=actor, note=note,
+          closed_at=timezone.now())
+    _email_after_commit(order, "cancelled")
+    return order
+
+
+@transaction.atomic
+def expire_order(*, order_id: int, now=None) -> bool:
+    """Close an order left unpaid past the timeout and release its stock. Returns whether
+    it expired (it may have been paid or cancelled meanwhile)."""
+    order = _lock(order_id)
+    now = now or timezone.now()
+    if order.status != Status.AWAITING_PAYMENT or order.created_at > payment_deadline(now):
+        return False
+    inventory.release_stock(quantities=_quantities(order))
+    minutes = settings.ORDER_PAYMENT_TIMEOUT_MINUTES
+    _move(order, Status.EXPIRED, kind=Kind.EXPIRED, closed_at=now,
+          note=f"Not paid within {minutes} minutes; the items went back on sale.")
+    return True
+
+
+def expire_unpaid_orders(*, now=None) -> int:
+    """Expire every order unpaid past the timeout, each in its own transaction. Returns how
+    many expired."""
+    now = now or timezone.now()
+    overdue = Order.objects.filter(
+        status=Status.AWAITING_PAYMENT, created_at__lte=payment_deadline(now)
+    ).values_list("pk", flat=True)
+    return sum(expire_order(order_id=pk, now=now) for pk in list(overdue))
+
+
+def payment_deadline(now) -> object:
+    """Orders placed at or before this moment and still unpaid have expired."""
+    return now - timedelta(minutes=settings.ORDER_PAYMENT_TIMEOUT_MINUTES)
+
+
+@transaction.atomic
+def mark_shipped(*, order_id: int, tracking_number: str, actor=None) -> Order:
+    tracking_number = tracking_number.strip()
+    if not tracking_number:
+        raise ShopError("Give the parcel's tracking number to mark an order shipped.")
+    order = _lock(order_id)
+    _move(order, Status.SHIPPED, kind=Kind.SHIPPED, actor=actor,
+          note=f"Tracking number {tracking_number}.", tracking_number=tracking_number,
+          shipped_at=timezone.now())
+    _email_after_commit(order, "shipped")
+    return order
+
+
+@transaction.atomic
+def mark_delivered(*, order_id: int, actor=None) -> Order:
+    order = _lock(order_id)
+    _move(order, Status.DELIVERED, kind=Kind.DELIVERED, actor=actor,
+          delivered_at=timezone.now())
+    return order
+
+
+@transaction.atomic
+def record_refund(
+    *, order_id: int, amount: Decimal, restock: dict[int, int] | None = None,
+    cancel: bool = False, actor=None, note: str = "",
+) -> Order:
+    """A provider refunded money for the order. `restock` maps order line ids to units that
+    came back and go on sale again. The order becomes refunded, or partially refunded;
+    `cancel` cancels a paid, unshipped order refunded in full."""
+    order = _lock(order_id)
+    if amount <= 0 or order.refunded_total + amount > order.total:
+        raise ShopError(
+            f"A refund of {amount} is more than the {order.total - order.refunded_total} "
+            f"left to refund on order {order.number}."
+        )
+    _restock_lines(order, restock or {})
+    order.refunded_total += amount
+    order.save(update_fields=["refunded_total"])
+    full = order.refunded_total == order.total
+    if cancel:
+        if not full:
+            raise CannotCancel("Only an order refunded in full can be cancelled.")
+        to, kind = Status.CANCELLED, Kind.CANCELLED
+    else:
+        to = Status.REFUNDED if full else Status.PARTIALLY_REFUNDED
+        kind = Kind.REFUNDED
+    refund_note = note or f"Refunded {amount} {order.currency}."
+    if to == order.status:  # another partial refund: the status stays, the timeline grows
+        OrderEvent.objects.create(order=order, kind=kind, actor=actor, note=refund_note)
+    else:
+        _move(order, to, kind=kind, actor=actor, note=refund_note,
+              **({"closed_at": timezone.now()} if cancel else {}))
+    return order
+
+
+def _restock_lines(order: Order, restock: dict[int, int]) -> None:
+    if not restock:
+        return
+    lines = {line.pk: line for line in order.lines.filter(pk__in=restock)}
+    quantities = {}
+    for line_id, units in restock.items():
+        line = lines.get(line_id)
+        if line is None or units < 0 or line.quantity_restocked + units > line.quantity:
+            raise ShopError(f"Cannot restock {units} units of that line of order {order.number}.")
+        line.quantity_restocked += units
+        if line.variant_id:
+            quantities[line.variant_id] = quantities.get(line.variant_id, 0) + units
+    OrderLine.objects.bulk_update(lines.values(), ["quantity_restocked"])
+    inventory.restock(quantities=quantities)

@@ -1,0 +1,105 @@
+"""The cart page and its changes: add from a product page, change a quantity, remove.
+
+Each change answers an HTMX request with the fragment it targets and a `cart-changed`
+event (the header's badge and the totals listen for it); a plain request is redirected
+with a message, so the cart works without JavaScript too.
+"""
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.views.decorators.http import require_POST, require_safe
+from django_htmx.http import trigger_client_event
+
+from shop import carts
+from shop.errors import CartLineGone, OutOfStock
+from shop.forms import AddToCartForm, QuantityForm
+from shop.http import render_page
+from shop.models import Variant
+from shop.selectors.cart import cart_view
+from shop.services import cart as cart_services
+
+FRAGMENTS = ["cart-lines", "cart-summary"]
+
+
+@require_safe
+def cart(request: HttpRequest) -> HttpResponse:
+    view = cart_view(carts.current_cart(request))
+    if view.count != carts.badge_count(request):  # changed elsewhere: another device, an order
+        carts.remember_count(request, view.count)
+    return render_page(request, "shop/cart.html", {"cart": view}, fragments=FRAGMENTS)
+
+
+@require_POST
+def cart_add(request: HttpRequest) -> HttpResponse:
+    form = AddToCartForm(request.POST)
+    variant = None
+    if form.is_valid():
+        variant = (
+            Variant.objects.select_related("product")
+            .filter(sku=form.cleaned_data["variant"], product__is_active=True)
+            .first()
+        )
+    if variant is None:
+        return _added(request, None, ok=False, message="Choose a size and colour, then add it.")
+    try:
+        change = cart_services.add_to_cart(
+            cart=carts.current_cart(request, create=True), variant=variant,
+            quantity=form.cleaned_data["quantity"],
+        )
+    except OutOfStock as error:
+        return _added(request, variant, ok=False, message=error.message)
+    carts.remember_count(request, change.count)
+    response = _added(request, variant, ok=change.ok, message=change.message)
+    return trigger_client_event(response, "cart-changed", {"count": change.count})
+
+
+def _added(request: HttpRequest, variant, *, ok: bool, message: str) -> HttpResponse:
+    if request.htmx and request.htmx.target == "cart-notice":
+        context = {"notice": message, "notice_ok": ok}
+        return render_page(request, "shop/product_detail.html", context, fragments=["cart-notice"])
+    (messages.success if ok else messages.error)(request, message)
+    if ok or variant is None:
+        return redirect("shop:cart") if ok else redirect(request.POST.get("next") or "shop:cart")
+    return redirect(variant.product)
+
+
+@require_POST
+def cart_line_update(request: HttpRequest, line_id: int) -> HttpResponse:
+    form = QuantityForm(request.POST)
+    if not form.is_valid():
+        return _changed(request, None, error=form.errors["quantity"][0])
+    return _apply(request, cart_services.change_quantity, line_id=line_id,
+                  quantity=form.cleaned_data["quantity"])
+
+
+@require_POST
+def cart_line_remove(request: HttpRequest, line_id: int) -> HttpResponse:
+    return _apply(request, cart_services.remove_line, line_id=line_id)
+
+
+def _apply(request: HttpRequest, change, **arguments) -> HttpResponse:
+    cart = carts.current_cart(request)
+    if cart is None:
+        return _changed(request, None, error=CartLineGone.message)
+    try:
+        result = change(cart=cart, **arguments)
+    except (OutOfStock, CartLineGone) as error:
+        return _changed(request, None, error=error.message)
+    carts.remember_count(request, result.count)
+    response = _changed(request, result.message if result.ok else None,
+                        error=None if result.ok else result.message)
+    return trigger_client_event(response, "cart-changed", {"count": result.count})
+
+
+def _changed(request: HttpRequest, notice: str | None, *, error: str | None) -> HttpResponse:
+    """The cart's lines again (in place) with what happened, or back to the cart page."""
+    if request.htmx and request.htmx.target == "cart-lines":
+        view = cart_view(carts.current_cart(request))
+        context = {"cart": view, "notice": notice, "error": error}
+        return render_page(request, "shop/cart.html", context, fragments=FRAGMENTS)
+    if error:
+        messages.error(request, error)
+    elif notice:
+        messages.success(request, notice)
+    return redirect("shop:cart")

@@ -1,0 +1,103 @@
+"""Checkout in two steps: details (who, where, shipping, payment), then review and place.
+
+The details live in the session between the steps; placing the order reserves the stock
+and sends the shopper on to pay.
+"""
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.views.decorators.http import require_http_methods
+
+from shop import carts
+from shop.access import remember_guest_order
+from shop.errors import ShopError
+from shop.forms import CheckoutForm
+from shop.http import render_page
+from shop.models import ShippingMethod
+from shop.selectors.cart import cart_view
+from shop.services import checkout as checkout_services
+
+SESSION_KEY = "checkout"
+
+
+@require_http_methods(["GET", "POST"])
+def checkout(request: HttpRequest) -> HttpResponse:
+    view = cart_view(carts.current_cart(request))
+    if not view.can_check_out:
+        messages.error(request, _why_not(view))
+        return redirect("shop:cart")
+    user = request.user
+    if request.method == "POST":
+        form = CheckoutForm(request.POST, user=user)
+        if form.is_valid():
+            request.session[SESSION_KEY] = form.checkout_data()
+            return redirect("shop:checkout-review")
+    else:
+        form = CheckoutForm(initial=_initial(request), user=user)
+    return render_page(request, "shop/checkout.html", {"form": form, "cart": view})
+
+
+@require_http_methods(["GET", "POST"])
+def checkout_review(request: HttpRequest) -> HttpResponse:
+    details = request.session.get(SESSION_KEY)
+    cart = carts.current_cart(request)
+    view = cart_view(cart)
+    if not details:
+        return redirect("shop:checkout")
+    if not view.rows:
+        messages.error(request, _why_not(view))
+        return redirect("shop:cart")
+    method = ShippingMethod.objects.filter(pk=details["shipping_method_id"], is_active=True).first()
+    error = ""
+    if request.method == "POST":
+        try:
+            order = _place(request, cart, details)
+        except ShopError as problem:
+            error = problem.message
+        else:
+            return redirect(reverse("payments:start", args=[order.number]))
+    context = {
+        "cart": view,
+        "details": details,
+        "method": method,
+        "totals": checkout_services.quote(subtotal=view.subtotal, method=method) if method else None,
+        "error": error,
+    }
+    return render_page(request, "shop/checkout_review.html", context)
+
+
+def _place(request: HttpRequest, cart, details: dict):
+    user = request.user if request.user.is_authenticated else None
+    order = checkout_services.place_order(
+        cart=cart,
+        buyer=checkout_services.Buyer(email=details["email"], user=user),
+        address=details["address"],
+        shipping_method_id=details["shipping_method_id"],
+        provider=details["payment_provider"],
+        save_address=details["save_address"],
+    )
+    if not user:
+        remember_guest_order(request, order)
+    carts.remember_count(request, 0)
+    return order
+
+
+def _initial(request: HttpRequest) -> dict:
+    """What the shopper gave last time in this session, else their default address."""
+    saved = request.session.get(SESSION_KEY)
+    if saved:
+        return {**saved["address"], "email": saved["email"],
+                "shipping_method": saved["shipping_method_id"],
+                "payment_provider": saved["payment_provider"]}
+    if request.user.is_authenticated:
+        default = request.user.addresses.filter(is_default=True).first()
+        return {"saved_address": default.pk} if default else {}
+    return {}
+
+
+def _why_not(view) -> str:
+    if not view.rows:
+        return "Your cart is empty: add something before checking out."
+    return "Some items in your cart are not available as they stand; see below."

@@ -1,0 +1,50 @@
+"""The customer's orders: history, one order with its timeline, and cancelling an unpaid one."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST, require_safe
+
+from shop.access import can_see_order
+from shop.errors import ShopError
+from shop.models import Order
+from shop.selectors import orders as order_selectors
+from shop.services import orders as order_services
+
+
+@require_safe
+@login_required
+def order_list(request: HttpRequest) -> HttpResponse:
+    page = order_selectors.order_history(request.user, page_number=request.GET.get("page") or 1)
+    return render(request, "shop/order_list.html", {"page": page})
+
+
+def _visible_order(request: HttpRequest, number: str) -> Order:
+    order = order_selectors.order_detail(number)
+    # Someone else's order, or a guest's without its key, does not exist as far as they know.
+    if order is None or not can_see_order(request, order):
+        raise Http404("No such order.")
+    return order
+
+
+@require_safe
+def order_detail(request: HttpRequest, number: str) -> HttpResponse:
+    order = _visible_order(request, number)
+    return render(request, "shop/order_detail.html", {
+        "order": order,
+        "can_cancel": order.status == Order.Status.AWAITING_PAYMENT,
+    })
+
+
+@require_POST
+def order_cancel(request: HttpRequest, number: str) -> HttpResponse:
+    order = _visible_order(request, number)
+    actor = request.user if request.user.is_authenticated else None
+    try:
+        order_services.cancel_order(order_id=order.pk, actor=actor, note="Cancelled by the customer.")
+    except ShopError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, f"Order {order.number} is cancelled. Nothing was charged.")
+    return redirect(order)
