@@ -6,4 +6,4 @@ class ShopConfig(AppConfig):
     verbose_name = "Shop"
 
     def ready(self):
-        from shop import receivers  # noqa: F401, PLC0415  connects the signal receivers
+        from shop import receivers  # noqa: F401  connects the signal receivers

@@ -30,7 +30,9 @@ class CartLine(models.Model):
         ordering = ["added_at", "pk"]
         constraints = [
             models.UniqueConstraint(fields=["cart", "variant"], name="cart_line_variant_unique"),
-            models.CheckConstraint(condition=Q(quantity__gte=1), name="cart_line_quantity_positive"),
+            models.CheckConstraint(
+                condition=Q(quantity__gte=1), name="cart_line_quantity_positive"
+            ),
         ]
 
     def __str__(self) -> str:

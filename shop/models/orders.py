@@ -19,7 +19,9 @@ MONEY = {"max_digits": 12, "decimal_places": 2}
 
 class ShippingMethod(models.Model):
     name = models.CharField(max_length=80)
-    description = models.CharField(max_length=200, blank=True, help_text="For example “2–4 working days”.")
+    description = models.CharField(
+        max_length=200, blank=True, help_text="For example “2–4 working days”."
+    )
     price = models.DecimalField(
         max_digits=10, decimal_places=2, validators=[MinValueValidator(Decimal("0.00"))]
     )
@@ -167,7 +169,9 @@ class OrderLine(models.Model):
     class Meta:
         ordering = ["pk"]
         constraints = [
-            models.CheckConstraint(condition=Q(quantity__gte=1), name="order_line_quantity_positive"),
+            models.CheckConstraint(
+                condition=Q(quantity__gte=1), name="order_line_quantity_positive"
+            ),
             models.CheckConstraint(
                 condition=Q(quantity_restocked__lte=F("quantity")),
                 name="order_line_restock_within_quantity",

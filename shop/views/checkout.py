@@ -58,12 +58,9 @@ def checkout_review(request: HttpRequest) -> HttpResponse:
             error = problem.message
         else:
             return redirect(reverse("payments:start", args=[order.number]))
+    totals = checkout_services.quote(subtotal=view.subtotal, method=method) if method else None
     context = {
-        "cart": view,
-        "details": details,
-        "method": method,
-        "totals": checkout_services.quote(subtotal=view.subtotal, method=method) if method else None,
-        "error": error,
+        "cart": view, "details": details, "method": method, "totals": totals, "error": error,
     }
     return render_page(request, "shop/checkout_review.html", context)
 

@@ -42,7 +42,9 @@ def order_cancel(request: HttpRequest, number: str) -> HttpResponse:
     order = _visible_order(request, number)
     actor = request.user if request.user.is_authenticated else None
     try:
-        order_services.cancel_order(order_id=order.pk, actor=actor, note="Cancelled by the customer.")
+        order_services.cancel_order(
+            order_id=order.pk, actor=actor, note="Cancelled by the customer."
+        )
     except ShopError as error:
         messages.error(request, error.message)
     else:
