@@ -15,7 +15,6 @@ from shop.access import remember_guest_order
 from shop.errors import ShopError
 from shop.forms import CheckoutForm
 from shop.http import render_page
-from shop.models import ShippingMethod
 from shop.selectors.cart import cart_view
 from shop.services import checkout as checkout_services
 
@@ -42,14 +41,9 @@ def checkout(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def checkout_review(request: HttpRequest) -> HttpResponse:
     details = request.session.get(SESSION_KEY)
-    cart = carts.current_cart(request)
-    view = cart_view(cart)
     if not details:
         return redirect("shop:checkout")
-    if not view.rows:
-        messages.error(request, _why_not(view))
-        return redirect("shop:cart")
-    method = ShippingMethod.objects.filter(pk=details["shipping_method_id"], is_active=True).first()
+    cart = carts.current_cart(request)
     error = ""
     if request.method == "POST":
         try:
@@ -58,6 +52,11 @@ def checkout_review(request: HttpRequest) -> HttpResponse:
             error = problem.message
         else:
             return redirect(reverse("payments:start", args=[order.number]))
+    view = cart_view(cart)
+    if not view.rows:
+        messages.error(request, error or _why_not(view))
+        return redirect("shop:cart")
+    method = next((m for m in view.shipping_methods if m.pk == details["shipping_method_id"]), None)
     totals = checkout_services.quote(subtotal=view.subtotal, method=method) if method else None
     context = {
         "cart": view, "details": details, "method": method, "totals": totals, "error": error,

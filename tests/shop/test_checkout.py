@@ -1,0 +1,206 @@
+"""Checkout: details, review, placing the order, and what can go wrong on the way."""
+
+from decimal import Decimal
+
+import pytest
+from django.urls import reverse
+
+from shop.models import Address, Cart, CartLine, Order, ShippingMethod
+from tests.factories import UserFactory, VariantFactory
+from tests.shop.buying import ADDRESS
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def jacket():
+    return VariantFactory(sku="JKT-M", size="M", color="Navy", price=Decimal("30.00"), on_hand=5,
+                          product__name="Trail Jacket")
+
+
+@pytest.fixture
+def standard():
+    return ShippingMethod.objects.get(name="Standard")  # $5.00, free from $75.00
+
+
+@pytest.fixture
+def express():
+    return ShippingMethod.objects.get(name="Express")  # $15.00, never free
+
+
+def fill_cart(client, *lines):
+    for variant, quantity in lines:
+        client.post(reverse("shop:cart-add"), {"variant": variant.sku, "quantity": quantity})
+
+
+def details(method, **changes):
+    return {"email": "ada@example.com", **ADDRESS, "shipping_method": method.pk,
+            "payment_provider": "test", **changes}
+
+
+def test_checkout_with_an_empty_cart_goes_back_to_the_cart(client):
+    response = client.get(reverse("shop:checkout"), follow=True)
+    assert response.redirect_chain[-1][0] == reverse("shop:cart")
+    assert "Your cart is empty" in response.text
+
+
+def test_a_guest_gives_details_then_reviews_the_totals(client, settings, jacket, standard):
+    settings.STORE_TAX_RATE = Decimal("0.08")
+    fill_cart(client, (jacket, 2))
+    response = client.post(reverse("shop:checkout"), details(standard))
+    assert response["Location"] == reverse("shop:checkout-review")
+    review = client.get(reverse("shop:checkout-review"))
+    totals = review.context["totals"]
+    assert (totals.subtotal, totals.shipping, totals.tax, totals.total) == (
+        Decimal("60.00"), Decimal("5.00"), Decimal("5.20"), Decimal("70.20")
+    )
+    assert "Place order and pay $70.20" in review.text
+
+
+def test_shipping_is_free_from_the_threshold(client, jacket, standard):
+    fill_cart(client, (jacket, 3))  # $90.00
+    client.post(reverse("shop:checkout"), details(standard))
+    review = client.get(reverse("shop:checkout-review"))
+    assert review.context["totals"].shipping == Decimal("0.00")
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("postal_code", "ABC", "Enter a ZIP code such as 94107 or 94107-1234."),
+        ("country", "JP", "Select a valid choice"),
+        ("email", "not-an-email", "Enter a valid email address."),
+        ("line1", "", "This field is required."),
+    ],
+)
+def test_a_bad_address_re_renders_with_its_message(client, jacket, standard, field, value,
+                                                   message):
+    fill_cart(client, (jacket, 1))
+    response = client.post(reverse("shop:checkout"), details(standard, **{field: value}))
+    assert response.status_code == 200
+    assert message in response.text or "We do not ship to that country yet." in response.text
+    assert "checkout" not in client.session
+
+
+def test_postal_codes_are_tidied_to_their_countrys_format(client, jacket, standard):
+    fill_cart(client, (jacket, 1))
+    client.post(reverse("shop:checkout"),
+                details(standard, country="GB", postal_code="sw1a  1aa"))
+    assert client.session["checkout"]["address"]["postal_code"] == "SW1A 1AA"
+
+
+def test_placing_the_order_reserves_stock_empties_the_cart_and_goes_to_payment(
+    client, jacket, express
+):
+    fill_cart(client, (jacket, 2))
+    client.post(reverse("shop:checkout"), details(express))
+    response = client.post(reverse("shop:checkout-review"))
+    order = Order.objects.get()
+    assert response["Location"] == reverse("payments:start", args=[order.number])
+    assert order.email == "ada@example.com" and order.user is None
+    assert order.shipping_method_name == "Express" and order.shipping_total == Decimal("15.00")
+    assert order.full_name == "Ada Lovelace" and order.postal_code == "62701"
+    jacket.refresh_from_db()
+    assert (jacket.on_hand, jacket.reserved) == (5, 2)
+    assert not CartLine.objects.exists()
+    assert client.session["cart_count"] == 0
+
+
+def test_stock_gone_before_placing_is_named_and_nothing_is_placed(client, jacket, standard):
+    fill_cart(client, (jacket, 3))
+    client.post(reverse("shop:checkout"), details(standard))
+    jacket.reserved = 4  # others bought most of it meanwhile
+    jacket.save()
+    response = client.post(reverse("shop:checkout-review"))
+    assert response.status_code == 200
+    assert "Only 1 of “Trail Jacket (M / Navy)” left, and you asked for 3" in response.text
+    assert not Order.objects.exists()
+    assert CartLine.objects.get().quantity == 3
+
+
+def test_a_shipping_method_withdrawn_meanwhile_is_explained(client, jacket, standard):
+    fill_cart(client, (jacket, 1))
+    client.post(reverse("shop:checkout"), details(standard))
+    ShippingMethod.objects.filter(pk=standard.pk).update(is_active=False)
+    response = client.post(reverse("shop:checkout-review"))
+    assert "That shipping method is no longer offered" in response.text
+    assert not Order.objects.exists()
+
+
+def test_the_review_step_without_details_goes_back_to_checkout(client, jacket):
+    fill_cart(client, (jacket, 1))
+    response = client.get(reverse("shop:checkout-review"))
+    assert response["Location"] == reverse("shop:checkout")
+
+
+def test_without_a_payment_provider_checkout_says_so(client, settings, jacket, standard):
+    settings.PAYMENTS_TEST_PROVIDER = False
+    fill_cart(client, (jacket, 1))
+    response = client.get(reverse("shop:checkout"))
+    assert "Online payment is not available at the moment." in response.text
+    response = client.post(reverse("shop:checkout"), details(standard))
+    assert "Choose how you would like to pay." in response.text or response.status_code == 200
+    assert "checkout" not in client.session
+
+
+# --- signed in: saved addresses ------------------------------------------------------------
+
+@pytest.fixture
+def customer(client):
+    user = UserFactory(email="grace@example.com")
+    client.force_login(user)
+    return user
+
+
+def test_a_customer_can_ship_to_a_saved_address(client, customer, jacket, standard):
+    home = Address.objects.create(user=customer, is_default=True, **{**ADDRESS, "city": "Arlington"})
+    fill_cart(client, (jacket, 1))
+    page = client.get(reverse("shop:checkout"))
+    assert "Arlington" in page.text and "email" not in page.context["form"].fields
+    client.post(reverse("shop:checkout"), {"saved_address": home.pk,
+                                          "shipping_method": standard.pk,
+                                          "payment_provider": "test"})
+    client.post(reverse("shop:checkout-review"))
+    order = Order.objects.get()
+    assert order.user == customer and order.email == "grace@example.com"
+    assert order.city == "Arlington"
+
+
+def test_a_new_address_can_be_saved_to_the_address_book(client, customer, jacket, standard):
+    fill_cart(client, (jacket, 1))
+    data = details(standard, save_address="on")
+    del data["email"]
+    client.post(reverse("shop:checkout"), data)
+    client.post(reverse("shop:checkout-review"))
+    saved = Address.objects.get(user=customer)
+    assert saved.line1 == ADDRESS["line1"] and saved.is_default
+
+
+def test_another_customers_address_cannot_be_chosen(client, customer, jacket, standard):
+    theirs = Address.objects.create(user=UserFactory(), **ADDRESS)
+    fill_cart(client, (jacket, 1))
+    response = client.post(reverse("shop:checkout"), {"saved_address": theirs.pk,
+                                                      "shipping_method": standard.pk,
+                                                      "payment_provider": "test"})
+    assert response.status_code == 200
+    assert "Select a valid choice" in response.text
+
+
+@pytest.mark.parametrize("lines", [1, 10])
+def test_placing_an_order_needs_a_fixed_number_of_queries(
+    client, customer, standard, django_assert_max_num_queries, lines
+):
+    """18, whatever the number of lines: session, user and cart (3); in the transaction the
+    cart's lines, the shipping method, the locked variants, one UPDATE of stock, the order
+    (in a savepoint of its own), its lines in one INSERT, the event and emptying the cart
+    (11 with the transaction's own); saving the session (3 under test, in a savepoint)."""
+    for n in range(lines):
+        fill_cart(client, (VariantFactory(on_hand=5), 1))
+    data = details(standard)
+    del data["email"]
+    client.post(reverse("shop:checkout"), data)
+    with django_assert_max_num_queries(18):
+        response = client.post(reverse("shop:checkout-review"))
+    assert response.status_code == 302
+    assert Order.objects.get().lines.count() == lines
+    assert not Cart.objects.get(user=customer).lines.exists()

@@ -1,0 +1,89 @@
+"""Many buyers at once on PostgreSQL, each on its own connection: no unit is sold twice."""
+
+import threading
+from decimal import Decimal
+
+import pytest
+from django.db import connection, connections
+
+from shop.errors import OutOfStock
+from shop.models import Order, Variant
+from tests.conftest import need
+from tests.factories import VariantFactory
+from tests.shop.buying import place
+
+BUYERS = 24
+# Real commits, so every buyer's own connection sees the same rows; the rows the
+# migrations wrote (shipping methods, the site) are put back afterwards for other tests.
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+
+
+@pytest.fixture
+def postgres_committed():
+    if connection.vendor != "postgresql":
+        need("needs PostgreSQL: set DATABASE_URL")
+
+
+def race(buyers: list[list[tuple[Variant, int]]]) -> tuple[list[Order], list[str]]:
+    """Each buyer places an order from their own thread (and connection), all released at
+    the same moment. Returns the orders placed and the errors the others got."""
+    start = threading.Barrier(len(buyers))
+    placed, refused, crashed = [], [], []
+
+    def buy(lines):
+        try:
+            start.wait()
+            placed.append(place(*lines))
+        except OutOfStock as error:
+            refused.append(error.message)
+        except Exception as error:  # noqa: BLE001  anything else fails the test below
+            crashed.append(repr(error))
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=buy, args=(lines,)) for lines in buyers]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert not crashed, crashed
+    return placed, refused
+
+
+def test_exactly_the_last_units_are_sold(postgres_committed):
+    last = VariantFactory(on_hand=5, price=Decimal("12.00"), product__name="Last Lantern",
+                          size="", color="")
+    placed, refused = race([[(last, 1)] for _ in range(BUYERS)])
+    assert len(placed) == 5
+    assert len(refused) == BUYERS - 5
+    assert set(refused) <= {
+        "“Last Lantern” is sold out; please remove it from your cart.",
+        *(f"Only {n} of “Last Lantern” left, and you asked for 1; please lower the quantity."
+          for n in range(1, 5)),
+    }
+    last.refresh_from_db()
+    assert (last.on_hand, last.reserved) == (5, 5)
+    assert Order.objects.count() == 5
+
+
+def test_buyers_of_several_lines_in_any_order_neither_deadlock_nor_oversell(postgres_committed):
+    tent = VariantFactory(on_hand=7, price=Decimal("90.00"))
+    stove = VariantFactory(on_hand=7, price=Decimal("40.00"))
+    # Half the carts hold the tent first, half the stove: rows are still locked in pk order.
+    buyers = [[(tent, 1), (stove, 1)] if n % 2 else [(stove, 1), (tent, 1)]
+              for n in range(BUYERS)]
+    placed, refused = race(buyers)
+    assert len(placed) == 7 and len(refused) == BUYERS - 7
+    for variant in (tent, stove):
+        variant.refresh_from_db()
+        assert (variant.on_hand, variant.reserved) == (7, 7)
+
+
+def test_uneven_quantities_never_exceed_the_stock(postgres_committed):
+    boots = VariantFactory(on_hand=10, price=Decimal("120.00"))
+    placed, refused = race([[(boots, 1 + n % 3)] for n in range(BUYERS)])
+    boots.refresh_from_db()
+    sold = sum(order.lines.get().quantity for order in placed)
+    assert boots.reserved == sold <= 10
+    assert 0 <= boots.reserved <= boots.on_hand == 10
+    assert refused  # 24 buyers wanting two units each on average cannot all have ten

@@ -1,0 +1,276 @@
+"""The order's life: every transition, legal and illegal; payment; expiry; emails."""
+
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from django.core import mail
+from django.core.management import call_command
+from django.db import transaction
+from django.utils import timezone
+
+from shop.errors import CannotCancel, IllegalTransition, ShopError
+from shop.models import TRANSITIONS, Order, OrderEvent
+from shop.services import orders
+from tests.factories import UserFactory, VariantFactory
+from tests.shop.buying import place
+
+pytestmark = pytest.mark.django_db
+Status = Order.Status
+
+
+@pytest.fixture
+def variant():
+    return VariantFactory(on_hand=10, price=Decimal("30.00"), product__name="Trail Jacket")
+
+
+@pytest.fixture
+def order(variant):
+    return place((variant, 2))
+
+
+def pay(order):
+    return orders.mark_paid(order_id=order.pk, amount=order.total, currency=order.currency,
+                            provider="test")
+
+
+def stock(variant):
+    variant.refresh_from_db()
+    return variant.on_hand, variant.reserved
+
+
+def test_placing_reserves_stock_and_starts_the_timeline(order, variant):
+    assert order.status == Status.AWAITING_PAYMENT
+    assert stock(variant) == (10, 2)
+    assert [e.kind for e in order.events.all()] == [OrderEvent.Kind.PLACED]
+
+
+def test_order_numbers_are_random_and_not_the_primary_key(variant):
+    numbers = {place((variant, 1)).number for _ in range(5)}
+    assert len(numbers) == 5
+    assert all(len(n) == 11 and n[5] == "-" for n in numbers)
+
+
+def test_paying_commits_the_stock_and_records_the_event(order, variant):
+    pay(order)
+    order.refresh_from_db()
+    assert order.status == Status.PAID and order.paid_at
+    assert stock(variant) == (8, 0)
+    assert order.events.last().kind == OrderEvent.Kind.PAID
+
+
+def test_a_second_payment_notice_changes_nothing(order, variant):
+    pay(order)
+    pay(order)
+    assert stock(variant) == (8, 0)
+    assert order.events.filter(kind=OrderEvent.Kind.PAID).count() == 1
+
+
+def test_a_payment_for_the_wrong_amount_flags_the_order_and_does_not_pay_it(order, variant):
+    orders.mark_paid(order_id=order.pk, amount=order.total - 1, currency="USD", provider="test")
+    order.refresh_from_db()
+    assert order.status == Status.AWAITING_PAYMENT and order.needs_review
+    assert stock(variant) == (10, 2)
+    assert order.events.last().kind == OrderEvent.Kind.PAYMENT_MISMATCH
+
+
+def test_a_payment_in_another_currency_flags_the_order(order):
+    orders.mark_paid(order_id=order.pk, amount=order.total, currency="EUR", provider="test")
+    order.refresh_from_db()
+    assert order.status == Status.AWAITING_PAYMENT and order.needs_review
+
+
+def test_a_payment_after_expiry_is_kept_for_review(order, variant):
+    orders.expire_order(order_id=order.pk, now=timezone.now() + timedelta(hours=1))
+    pay(order)
+    order.refresh_from_db()
+    assert order.status == Status.EXPIRED and order.needs_review
+    assert stock(variant) == (10, 0)
+
+
+def test_a_failed_payment_cancels_and_releases(order, variant):
+    orders.fail_payment(order_id=order.pk, provider="test", reason="Card declined.")
+    order.refresh_from_db()
+    assert order.status == Status.CANCELLED
+    assert stock(variant) == (10, 0)
+    assert order.events.last().kind == OrderEvent.Kind.PAYMENT_FAILED
+
+
+def test_cancelling_an_unpaid_order_releases_its_stock(order, variant):
+    orders.cancel_order(order_id=order.pk, note="Changed my mind.")
+    order.refresh_from_db()
+    assert order.status == Status.CANCELLED and order.closed_at
+    assert stock(variant) == (10, 0)
+
+
+def test_a_paid_order_is_cancelled_only_by_a_full_refund(order, variant):
+    pay(order)
+    with pytest.raises(CannotCancel, match="refunding it in full"):
+        orders.cancel_order(order_id=order.pk)
+    with pytest.raises(CannotCancel), transaction.atomic():
+        orders.record_refund(order_id=order.pk, amount=Decimal("1.00"), cancel=True)
+    orders.record_refund(order_id=order.pk, amount=order.total, cancel=True,
+                         restock={order.lines.get().pk: 2})
+    order.refresh_from_db()
+    assert order.status == Status.CANCELLED
+    assert stock(variant) == (10, 0)
+
+
+def test_a_shipped_order_cannot_be_cancelled(order):
+    pay(order)
+    orders.mark_shipped(order_id=order.pk, tracking_number="1Z999")
+    with pytest.raises(CannotCancel, match="can no longer be cancelled"):
+        orders.cancel_order(order_id=order.pk)
+
+
+def test_shipping_needs_a_tracking_number(order):
+    pay(order)
+    with pytest.raises(ShopError, match="tracking number"):
+        orders.mark_shipped(order_id=order.pk, tracking_number="  ")
+    order.refresh_from_db()
+    assert order.status == Status.PAID
+
+
+def test_partial_refunds_add_up_to_a_full_refund(order):
+    pay(order)
+    orders.record_refund(order_id=order.pk, amount=Decimal("10.00"))
+    order.refresh_from_db()
+    assert order.status == Status.PARTIALLY_REFUNDED
+    orders.record_refund(order_id=order.pk, amount=order.total - Decimal("10.00"))
+    order.refresh_from_db()
+    assert order.status == Status.REFUNDED and order.refunded_total == order.total
+
+
+def test_never_refund_more_than_the_total(order):
+    pay(order)
+    with pytest.raises(ShopError, match="more than"):
+        orders.record_refund(order_id=order.pk, amount=order.total + Decimal("0.01"))
+    order.refresh_from_db()
+    assert order.refunded_total == 0 and order.status == Status.PAID
+
+
+# --- every transition, legal and illegal -------------------------------------------------------
+
+ALL = list(Status)
+PAIRS = [(a, b) for a in ALL for b in ALL]
+
+
+@pytest.mark.parametrize(("start", "to"), PAIRS, ids=[f"{a}->{b}" for a, b in PAIRS])
+def test_every_transition_is_allowed_or_raises(order, start, to):
+    Order.objects.filter(pk=order.pk).update(status=start)
+    order.refresh_from_db()
+    with transaction.atomic():
+        if to in TRANSITIONS[start]:
+            orders._move(order, to, kind=OrderEvent.Kind.NOTE)
+            order.refresh_from_db()
+            assert order.status == to
+            assert order.events.last().from_status == start
+        else:
+            with pytest.raises(IllegalTransition):
+                orders._move(order, to, kind=OrderEvent.Kind.NOTE)
+            order.refresh_from_db()
+            assert order.status == start
+
+
+def test_the_machine_matches_the_design():
+    assert TRANSITIONS[Status.AWAITING_PAYMENT] == {Status.PAID, Status.CANCELLED, Status.EXPIRED}
+    assert {Status.SHIPPED, Status.REFUNDED, Status.PARTIALLY_REFUNDED, Status.CANCELLED} == (
+        TRANSITIONS[Status.PAID]
+    )
+    assert TRANSITIONS[Status.SHIPPED] >= {Status.DELIVERED}
+    for final in (Status.CANCELLED, Status.EXPIRED, Status.REFUNDED):
+        assert not TRANSITIONS[final]
+
+
+def test_delivering_an_unpaid_order_raises(order):
+    with pytest.raises(IllegalTransition, match="awaiting payment and cannot become delivered"):
+        orders.mark_delivered(order_id=order.pk)
+
+
+# --- expiry ------------------------------------------------------------------------------------
+
+def test_unpaid_orders_expire_after_the_timeout(settings, variant):
+    settings.ORDER_PAYMENT_TIMEOUT_MINUTES = 30
+    old, fresh = place((variant, 1)), place((variant, 2))
+    Order.objects.filter(pk=old.pk).update(created_at=timezone.now() - timedelta(minutes=31))
+    assert orders.expire_unpaid_orders() == 1
+    old.refresh_from_db(), fresh.refresh_from_db()
+    assert old.status == Status.EXPIRED and fresh.status == Status.AWAITING_PAYMENT
+    assert stock(variant) == (10, 2)
+    assert old.events.last().kind == OrderEvent.Kind.EXPIRED
+
+
+def test_paid_orders_never_expire(order):
+    pay(order)
+    assert orders.expire_unpaid_orders(now=timezone.now() + timedelta(days=2)) == 0
+
+
+def test_the_command_expires_overdue_orders(order, variant, capsys):
+    Order.objects.filter(pk=order.pk).update(created_at=timezone.now() - timedelta(days=1))
+    call_command("expire_orders")
+    assert "Expired 1 unpaid order." in capsys.readouterr().out
+    assert stock(variant) == (10, 0)
+
+
+def test_the_task_expires_overdue_orders(order):
+    from shop.tasks import expire_unpaid_orders
+
+    Order.objects.filter(pk=order.pk).update(created_at=timezone.now() - timedelta(days=1))
+    result = expire_unpaid_orders.enqueue()
+    assert result.return_value == 1
+    order.refresh_from_db()
+    assert order.status == Status.EXPIRED
+
+
+# --- emails ------------------------------------------------------------------------------------
+
+def test_the_confirmation_is_sent_once_after_commit(order, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        pay(order)
+        assert mail.outbox == []  # nothing before the commit
+    assert len(callbacks) == 1
+    [email] = mail.outbox
+    assert email.to == ["ada@example.com"]
+    assert email.subject.endswith(f"Order {order.number} is confirmed")
+    html = email.alternatives[0].content
+    assert "Trail Jacket" in email.body and "Trail Jacket" in html
+    assert "key=" in email.body  # a guest's link opens the order page
+
+
+def test_no_email_when_the_transaction_rolls_back(order, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        with pytest.raises(RuntimeError), transaction.atomic():
+            pay(order)
+            raise RuntimeError("something later in the same transaction failed")
+    assert mail.outbox == []
+    order.refresh_from_db()
+    assert order.status == Status.AWAITING_PAYMENT
+
+
+@pytest.mark.parametrize(
+    ("act", "subject", "words"),
+    [
+        (lambda o: orders.fail_payment(order_id=o.pk, provider="test"), "did not go through",
+         "nothing was charged"),
+        (lambda o: orders.cancel_order(order_id=o.pk), "is cancelled", "Nothing was charged"),
+        (lambda o: (pay(o), orders.mark_shipped(order_id=o.pk, tracking_number="1Z999AA1")),
+         "is on its way", "1Z999AA1"),
+    ],
+    ids=["payment-failed", "cancelled", "shipped"],
+)
+def test_each_change_sends_its_email(order, django_capture_on_commit_callbacks, act, subject,
+                                     words):
+    with django_capture_on_commit_callbacks(execute=True):
+        act(order)
+    email = mail.outbox[-1]
+    assert subject in email.subject
+    assert words in email.body and words in email.alternatives[0].content
+
+
+def test_a_customers_email_links_to_their_order_without_a_key(variant,
+                                                               django_capture_on_commit_callbacks):
+    user = UserFactory(email="grace@example.com")
+    order = place((variant, 1), email=user.email, user=user)
+    with django_capture_on_commit_callbacks(execute=True):
+        pay(order)
+    assert f"/orders/{order.number}/\n" in mail.outbox[0].body
