@@ -143,7 +143,7 @@ def test_the_badge_shows_the_units_in_the_cart(client, jacket):
 def test_the_cart_page_needs_a_fixed_number_of_queries(client, django_assert_max_num_queries):
     """Session, cart, lines (with products and first image) and shipping methods: 4,
     whatever the number of lines."""
-    for n in range(12):
+    for _ in range(12):
         variant = VariantFactory(on_hand=5)
         ProductImageFactory(product=variant.product)
         add(client, variant, 1)
@@ -174,7 +174,7 @@ def test_signing_in_merges_the_anonymous_cart_into_the_customers(client, jacket,
     add(client, jacket, 2)
     add(client, scarf, 1)
     sign_in(client, customer)
-    assert {l.variant.sku: l.quantity for l in own.lines.all()} == {"JKT-M": 3, "SCARF": 1}
+    assert {line.variant.sku: line.quantity for line in own.lines.all()} == {"JKT-M": 3, "SCARF": 1}
     assert Cart.objects.count() == 1
     assert client.session["cart_count"] == 4
     assert client.session["cart_id"] == own.pk
@@ -193,4 +193,4 @@ def test_merging_cuts_a_line_to_the_stock_and_says_so(client, jacket, customer):
 def test_a_customer_without_a_cart_takes_over_the_anonymous_one(client, jacket, customer):
     add(client, jacket, 2)
     sign_in(client, customer)
-    assert {l.variant.sku: l.quantity for l in customer.cart.lines.all()} == {"JKT-M": 2}
+    assert {line.variant.sku: line.quantity for line in customer.cart.lines.all()} == {"JKT-M": 2}

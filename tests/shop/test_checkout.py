@@ -153,7 +153,8 @@ def customer(client):
 
 
 def test_a_customer_can_ship_to_a_saved_address(client, customer, jacket, standard):
-    home = Address.objects.create(user=customer, is_default=True, **{**ADDRESS, "city": "Arlington"})
+    home = Address.objects.create(user=customer, is_default=True,
+                                  **{**ADDRESS, "city": "Arlington"})
     fill_cart(client, (jacket, 1))
     page = client.get(reverse("shop:checkout"))
     assert "Arlington" in page.text and "email" not in page.context["form"].fields
@@ -194,7 +195,7 @@ def test_placing_an_order_needs_a_fixed_number_of_queries(
     cart's lines, the shipping method, the locked variants, one UPDATE of stock, the order
     (in a savepoint of its own), its lines in one INSERT, the event and emptying the cart
     (11 with the transaction's own); saving the session (3 under test, in a savepoint)."""
-    for n in range(lines):
+    for _ in range(lines):
         fill_cart(client, (VariantFactory(on_hand=5), 1))
     data = details(standard)
     del data["email"]

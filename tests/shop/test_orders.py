@@ -238,10 +238,13 @@ def test_the_confirmation_is_sent_once_after_commit(order, django_capture_on_com
 
 
 def test_no_email_when_the_transaction_rolls_back(order, django_capture_on_commit_callbacks):
-    with django_capture_on_commit_callbacks(execute=True):
-        with pytest.raises(RuntimeError), transaction.atomic():
-            pay(order)
-            raise RuntimeError("something later in the same transaction failed")
+    with (
+        django_capture_on_commit_callbacks(execute=True),
+        pytest.raises(RuntimeError),
+        transaction.atomic(),
+    ):
+        pay(order)
+        raise RuntimeError("something later in the same transaction failed")
     assert mail.outbox == []
     order.refresh_from_db()
     assert order.status == Status.AWAITING_PAYMENT
