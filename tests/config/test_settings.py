@@ -108,3 +108,15 @@ def test_production_hashes_passwords_with_argon2_and_shrugs_off_a_dead_redis():
     result = run_django(["shell", "-c", script], environment)
     assert result.returncode == 0, result.stderr
     assert result.stdout.split()[-2:] == ["argon2", "None"]
+
+
+def test_the_test_payment_provider_is_off_in_production():
+    environment = PRODUCTION | {
+        "SECRET_KEY": "k3y-" + "abcdefghijklmnopqrstuvwxyz0123456789" * 2,
+        "ALLOWED_HOSTS": "shop.example.com",
+    }
+    code = "from django.conf import settings; print(settings.PAYMENTS_TEST_PROVIDER)"
+    assert run_django(["shell", "-c", code], environment).stdout.splitlines()[-1] == "False"
+    turned_on = run_django(["check", "--deploy"], environment | {"PAYMENTS_TEST_PROVIDER": "1"})
+    assert turned_on.returncode != 0
+    assert "payments.E001" in turned_on.stderr + turned_on.stdout
