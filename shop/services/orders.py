@@ -1,6 +1,6 @@
 """An order's life after it is placed: paid, payment failed, cancelled, expired, shipped,
-delivered, refunded. Payment providers call `mark_paid`, `fail_payment` and
-`record_refund`; staff and customers call the rest.
+delivered, refunded; and staff's internal notes on it. Payment providers call `mark_paid`,
+`fail_payment` and `record_refund`; staff and customers call the rest.
 
 Each public function is one transaction that locks the order row first, so a webhook, a
 staff action and the expiry task never act on the same order at once. Every status change
@@ -175,6 +175,19 @@ def mark_delivered(*, order_id: int, actor=None) -> Order:
     _move(order, Status.DELIVERED, kind=Kind.DELIVERED, actor=actor,
           delivered_at=timezone.now())
     return order
+
+
+@transaction.atomic
+def add_note(*, order_id: int, note: str, actor=None) -> OrderEvent:
+    """Staff write something down on the order's timeline for each other. The note is
+    internal: customers never see it. The status stays as it is."""
+    note = note.strip()
+    if not note:
+        raise ShopError("Write something in the note before saving it.")
+    order = _lock(order_id)
+    return OrderEvent.objects.create(
+        order=order, kind=Kind.NOTE, note=note, actor=actor, is_internal=True
+    )
 
 
 @transaction.atomic

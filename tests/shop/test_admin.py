@@ -6,7 +6,7 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
-from shop.admin import VariantForm
+from shop.admin.catalogue import VariantForm
 from shop.models import Variant
 from tests.factories import ProductFactory, ProductImageFactory, UserFactory, VariantFactory
 
