@@ -145,7 +145,9 @@ class OrderAdmin(admin.ModelAdmin):
         # Only the flag is written: saving the whole row would put back the status and
         # dates the form was built with, undoing what a webhook did meanwhile.
         if "needs_review" in form.changed_data:
-            obj.save(update_fields=["needs_review"])
+            orders.set_needs_review(
+                order_id=obj.pk, needs_review=obj.needs_review, actor=request.user
+            )
         if note := form.cleaned_data.get("note", "").strip():
             orders.add_note(order_id=obj.pk, note=note, actor=request.user)
 

@@ -191,6 +191,20 @@ def add_note(*, order_id: int, note: str, actor=None) -> OrderEvent:
 
 
 @transaction.atomic
+def set_needs_review(*, order_id: int, needs_review: bool, actor=None) -> Order:
+    """Staff flag an order for a closer look, or clear the flag once they have looked; the
+    timeline says who did it (internally: customers never see it)."""
+    order = _lock(order_id)
+    if order.needs_review != needs_review:
+        order.needs_review = needs_review
+        order.save(update_fields=["needs_review"])
+        note = "Flagged for review." if needs_review else "Review done: flag cleared."
+        OrderEvent.objects.create(order=order, kind=Kind.NOTE, note=note, actor=actor,
+                                  is_internal=True)
+    return order
+
+
+@transaction.atomic
 def record_refund(
     *, order_id: int, amount: Decimal, restock: dict[int, int] | None = None,
     cancel: bool = False, actor=None, note: str = "",

@@ -292,6 +292,9 @@ def test_the_review_flag_is_cleared_from_the_order_page(staff_client):
     assert response.status_code == 302
     order.refresh_from_db()
     assert order.needs_review is False
+    event = order.events.get()
+    assert (event.note, event.is_internal) == ("Review done: flag cleared.", True)
+    assert event.actor.is_staff
 
 
 def test_totals_and_status_are_not_edited_from_the_order_page(staff_client, unpaid):
