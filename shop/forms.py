@@ -1,4 +1,5 @@
-"""Input validation: the listing's query string, the cart, checkout and addresses."""
+"""Input validation: the listing's query string, the cart, checkout, addresses, reviews and
+the wishlist."""
 
 import re
 from decimal import Decimal
@@ -6,7 +7,7 @@ from decimal import Decimal
 from django import forms
 from django.conf import settings
 
-from shop.models import Address, ShippingMethod
+from shop.models import Address, Review, ShippingMethod
 
 SORT_CHOICES = [
     ("newest", "Newest"),
@@ -175,7 +176,10 @@ class CheckoutForm(AddressForm):
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.user = user if user is not None and user.is_authenticated else None
-        self.fields["payment_provider"].choices = payment_choices()
+        choices = payment_choices()
+        self.fields["payment_provider"].choices = choices
+        if len(choices) == 1:  # nothing to choose between
+            self.fields["payment_provider"].initial = choices[0][0]
         if self.user:
             del self.fields["email"]
             addresses = self.user.addresses.all()
@@ -217,3 +221,31 @@ def payment_choices() -> list[tuple[str, str]]:
     """The ways to pay that settings turn on."""
     enabled = ["test"] if settings.PAYMENTS_TEST_PROVIDER else []
     return [(name, PAYMENT_LABELS[name]) for name in enabled]
+
+
+# --- reviews and the wishlist -----------------------------------------------------------------
+
+RATING_CHOICES = [(n, f"{n} star{'s' if n > 1 else ''}") for n in range(1, 6)]
+
+
+class ReviewForm(forms.ModelForm):
+    """A customer's review: stars from 1 to 5, a title, and what they have to say."""
+
+    rating = forms.TypedChoiceField(
+        choices=RATING_CHOICES, coerce=int, widget=forms.RadioSelect,
+        error_messages={"required": "Choose a rating from 1 to 5 stars."},
+    )
+
+    class Meta:
+        model = Review
+        fields = ["rating", "title", "body"]
+        labels = {"body": "Your review"}
+        help_texts = {"body": "What did you like or not? How does it fit, wear or work?"}
+        widgets = {"body": forms.Textarea(attrs={"rows": 5})}
+        error_messages = {"title": {"required": "Give your review a title."}}
+
+
+class MoveToCartForm(forms.Form):
+    """Which variant of a saved product goes to the cart."""
+
+    variant = forms.IntegerField()  # the variant's id

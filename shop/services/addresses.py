@@ -35,3 +35,19 @@ def delete_address(*, user, address_id: int) -> None:
         if replacement:
             replacement.is_default = True
             replacement.save(update_fields=["is_default"])
+
+
+@transaction.atomic
+def make_default_address(*, user, address_id: int) -> Address | None:
+    """Make one of the customer's addresses their default. Locks the customer's addresses
+    (in primary-key order) so two such changes at once cannot both leave a default.
+    Returns None, changing nothing, when the address is not theirs."""
+    addresses = list(Address.objects.select_for_update().filter(user=user).order_by("pk"))
+    chosen = next((a for a in addresses if a.pk == address_id), None)
+    if chosen is None:
+        return None
+    if not chosen.is_default:
+        Address.objects.filter(user=user, is_default=True).update(is_default=False)
+        chosen.is_default = True
+        chosen.save(update_fields=["is_default"])
+    return chosen

@@ -41,27 +41,31 @@ def cart_add(request: HttpRequest) -> HttpResponse:
             .first()
         )
     if variant is None:
-        return _added(request, None, ok=False, message="Choose a size and colour, then add it.")
+        return _added(request, None, level=messages.ERROR,
+                      message="Choose a size and colour, then add it.")
     try:
         change = cart_services.add_to_cart(
             cart=carts.current_cart(request, create=True), variant=variant,
             quantity=form.cleaned_data["quantity"],
         )
     except OutOfStock as error:
-        return _added(request, variant, ok=False, message=error.message)
+        return _added(request, variant, level=messages.ERROR, message=error.message)
     carts.remember_count(request, change.count)
-    response = _added(request, variant, ok=change.ok, message=change.message)
+    level = messages.SUCCESS if change.ok else messages.WARNING  # less than asked was added
+    response = _added(request, variant, level=level, message=change.message)
     return trigger_client_event(response, "cart-changed", {"count": change.count})
 
 
-def _added(request: HttpRequest, variant, *, ok: bool, message: str) -> HttpResponse:
+def _added(request: HttpRequest, variant, *, level: int, message: str) -> HttpResponse:
+    """The notice under the add button, in place; or, without JavaScript, the cart (when
+    something was added) or the product page again (when nothing was), with the message."""
     if request.htmx and request.htmx.target == "cart-notice":
-        context = {"notice": message, "notice_ok": ok}
+        context = {"notice": message, "notice_level": messages.DEFAULT_TAGS[level]}
         return render_page(request, "shop/product_detail.html", context, fragments=["cart-notice"])
-    (messages.success if ok else messages.error)(request, message)
-    if ok or variant is None:
-        return redirect("shop:cart") if ok else redirect(request.POST.get("next") or "shop:cart")
-    return redirect(variant.product)
+    messages.add_message(request, level, message)
+    if level != messages.ERROR:
+        return redirect("shop:cart")
+    return redirect(variant.product if variant else "shop:product-list")
 
 
 @require_POST

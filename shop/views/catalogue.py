@@ -1,18 +1,29 @@
-"""Storefront pages: home, the product listing with search and facets, product detail."""
+"""Storefront pages: home, the product listing with search and facets, product detail.
+
+Product cards and the product page carry the wishlist's heart: `wishlisted` holds which of
+the page's products the customer has saved (one query, none when not signed in), and `here`
+is the address to come back to after saving or signing in.
+"""
 
 from django.http import Http404, HttpRequest, HttpResponse
 from django.views.decorators.http import require_safe
 
 from shop.errors import CategoryNotFound
-from shop.forms import ListingFilterForm, sort_choices
+from shop.forms import ListingFilterForm, ReviewForm, sort_choices
 from shop.http import render_page, tidy_url
+from shop.models import Product
 from shop.selectors import catalogue
+from shop.selectors.reviews import product_reviews
 from shop.selectors.variants import VariantChoice
+from shop.selectors.wishlist import wishlisted_ids
 
 
 @require_safe
 def home(request: HttpRequest) -> HttpResponse:
-    return render_page(request, "shop/home.html", catalogue.home_page())
+    context = catalogue.home_page()
+    context["wishlisted"] = wishlisted_ids(request.user, (p.pk for p in context["featured"]))
+    context["here"] = tidy_url(request)
+    return render_page(request, "shop/home.html", context)
 
 
 @require_safe
@@ -28,6 +39,8 @@ def product_list(request: HttpRequest) -> HttpResponse:
         "filters": listing.filters,
         "listing": listing,
         "sort_choices": sort_choices(searching=bool(filters.q)),
+        "wishlisted": wishlisted_ids(request.user, (p.pk for p in listing.page)),
+        "here": tidy_url(request),
     }
     return render_page(
         request, "shop/product_list.html", context, fragments=["listing"], push=tidy_url(request)
@@ -39,19 +52,39 @@ def product_detail(request: HttpRequest, slug: str) -> HttpResponse:
     product = catalogue.product_detail(slug)
     if product is None:
         raise Http404("No such product.")
+    return product_page(request, product)
+
+
+def product_page(
+    request: HttpRequest, product: Product, *, review_form: ReviewForm | None = None,
+    review_notice: str = "",
+) -> HttpResponse:
+    """The whole product page, or the fragment an HTMX request targets; a review form that
+    did not validate is shown again with its messages, a review just posted with a thank-you."""
     choice = VariantChoice.for_product(
         product, size=request.GET.get("size", ""), color=request.GET.get("color", "")
     )
     images = list(product.images.all())
+    related = catalogue.related_products(product)
+    reviews = product_reviews(product, user=request.user)
+    if review_form is None and request.user.is_authenticated:
+        review_form = ReviewForm(instance=reviews.mine)
     context = {
         "product": product,
         "choice": choice,
         "images": images,
         "main_image": _pick(images, request.GET.get("image")),
-        "related": catalogue.related_products(product),
+        "related": related,
+        "reviews": reviews,
+        "review_form": review_form,
+        "review_notice": review_notice,
+        "wishlisted": wishlisted_ids(request.user, [product.pk, *(p.pk for p in related)]),
+        # Shown again after a review was posted, the page is still the product's own.
+        "here": tidy_url(request) if request.method == "GET" else product.get_absolute_url(),
     }
     return render_page(
-        request, "shop/product_detail.html", context, fragments=["variant-panel", "gallery"]
+        request, "shop/product_detail.html", context,
+        fragments=["variant-panel", "gallery", "reviews"],
     )
 
 

@@ -1,0 +1,118 @@
+"""The wishlist: the heart that saves a product from its card or page, and the wishlist page,
+where a saved product is moved to the cart or taken off.
+
+The heart answers an HTMX request with itself, pressed or not, and a plain request with a
+redirect back to the page it was pressed on, so it works without JavaScript too.
+"""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_POST, require_safe
+from django_htmx.http import HttpResponseClientRedirect, trigger_client_event
+
+from shop import carts
+from shop.errors import OutOfStock
+from shop.forms import MoveToCartForm
+from shop.http import render_page
+from shop.models import Product, Variant
+from shop.selectors.wishlist import saved_products
+from shop.services import wishlist as wishlist_services
+
+FRAGMENTS = ["wishlist-items"]
+
+
+@require_safe
+@login_required
+def wishlist(request: HttpRequest) -> HttpResponse:
+    context = {"products": saved_products(request.user)}
+    return render_page(request, "shop/wishlist.html", context, fragments=FRAGMENTS)
+
+
+@require_POST
+def wishlist_toggle(request: HttpRequest, product_id: int) -> HttpResponse:
+    """Save or unsave a product. The button sends `saved=1` or `saved=0`, so pressing it twice
+    before the page catches up asks for the same thing twice; without that, it toggles."""
+    product = get_object_or_404(Product, pk=product_id, is_active=True)
+    back = _back(request, product)
+    if not request.user.is_authenticated:
+        if request.htmx:
+            return HttpResponseClientRedirect(redirect_to_login(back).url)
+        return redirect_to_login(back)
+    wanted = {"1": True, "0": False}.get(request.POST.get("saved", ""))
+    saved = wishlist_services.set_saved(user=request.user, product=product, saved=wanted)
+    news = (
+        f"Saved “{product.name}” to your wishlist."
+        if saved
+        else f"Removed “{product.name}” from your wishlist."
+    )
+    if request.htmx:
+        context = {
+            "product": product,
+            "wishlisted": {product.pk} if saved else set(),
+            "wide": request.POST.get("wide") == "1",
+            "announce": news,
+        }
+        return render(request, "shop/_wishlist_toggle.html#wishlist-toggle", context)
+    messages.success(request, news)
+    return redirect(back)
+
+
+@require_POST
+@login_required
+def wishlist_remove(request: HttpRequest, product_id: int) -> HttpResponse:
+    product = get_object_or_404(Product, pk=product_id)
+    wishlist_services.remove_from_wishlist(user=request.user, product_id=product.pk)
+    return _changed(request, f"Removed “{product.name}” from your wishlist.", ok=True)
+
+
+@require_POST
+@login_required
+def wishlist_move(request: HttpRequest, product_id: int) -> HttpResponse:
+    """Move one unit of the chosen variant of a saved product to the cart."""
+    product = get_object_or_404(Product, pk=product_id, is_active=True)
+    form = MoveToCartForm(request.POST)
+    variant = None
+    if form.is_valid():
+        variant = (
+            Variant.objects.select_related("product")
+            .filter(product=product, pk=form.cleaned_data["variant"])
+            .first()
+        )
+    if variant is None:
+        return _changed(request, f"Choose a size and colour of “{product.name}” first.", ok=False)
+    try:
+        change = wishlist_services.move_to_cart(
+            user=request.user, cart=carts.current_cart(request, create=True), variant=variant
+        )
+    except OutOfStock as error:
+        return _changed(request, f"{error.message} It stays on your wishlist.", ok=False)
+    carts.remember_count(request, change.count)
+    response = _changed(request, change.message, ok=True, moved=True)
+    return trigger_client_event(response, "cart-changed", {"count": change.count})
+
+
+def _changed(request: HttpRequest, message: str, *, ok: bool, moved: bool = False) -> HttpResponse:
+    """The saved products again (in place) with what happened, or back to the wishlist."""
+    if request.htmx and request.htmx.target == "wishlist-items":
+        context = {
+            "products": saved_products(request.user),
+            "notice": message if ok else None,
+            "error": None if ok else message,
+            "moved": moved,
+        }
+        return render_page(request, "shop/wishlist.html", context, fragments=FRAGMENTS)
+    (messages.success if ok else messages.error)(request, message)
+    return redirect("shop:wishlist")
+
+
+def _back(request: HttpRequest, product: Product) -> str:
+    """Where the shopper pressed the heart: `next`, if it is a page of this site."""
+    target = request.POST.get("next", "")
+    safe = url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    )
+    return target if safe and target else product.get_absolute_url()
