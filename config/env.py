@@ -37,12 +37,24 @@ def integer(name: str, default: int) -> int:
         raise ImproperlyConfigured(f"{name} must be a whole number, not {value!r}.") from None
 
 
-def decimal(name: str, default: str) -> Decimal:
+def decimal(name: str, default: str, *, minimum: str, below: str, places: int) -> Decimal:
+    """A number from `minimum` up to (not including) `below`, with at most `places`
+    decimal places."""
     value = text(name) or default
     try:
-        return Decimal(value)
+        number = Decimal(value)
     except InvalidOperation:
-        raise ImproperlyConfigured(f"{name} must be a number, not {value!r}.") from None
+        number = None
+    if (
+        number is None
+        or not Decimal(minimum) <= number < Decimal(below)
+        or -number.as_tuple().exponent > places
+    ):
+        raise ImproperlyConfigured(
+            f"{name} must be a number from {minimum} to below {below} with at most {places} "
+            f"decimal places, not {value!r}."
+        )
+    return number
 
 
 def listing(value: str) -> list[str]:

@@ -7,7 +7,7 @@ from django.core import checks
 
 @checks.register(checks.Tags.security, deploy=True)
 def check_test_provider_off(app_configs, **kwargs):
-    if settings.PAYMENTS_TEST_PROVIDER:
+    if "test" in settings.PAYMENT_PROVIDERS:
         return [
             checks.Error(
                 "The test payment provider is on: anyone could mark an order paid.",

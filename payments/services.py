@@ -21,7 +21,9 @@ def apply_event(event: PaymentEvent) -> Order:
     """Record the event and move the order. Idempotent: an event already recorded (same
     provider, kind and reference) changes nothing. Raises Order.DoesNotExist for an
     unknown order number."""
-    order = Order.objects.select_for_update().get(number=event.order_number)
+    # Not locked here: the order services lock the order, and the unique reference keeps a
+    # second delivery of the same event from being recorded twice.
+    order = Order.objects.get(number=event.order_number)
     _, created = Payment.objects.get_or_create(
         provider=event.provider, kind=KINDS[event.kind], reference=event.reference,
         defaults={"order": order, "amount": event.amount, "currency": event.currency,

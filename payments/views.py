@@ -1,7 +1,7 @@
 """Starting a payment, and the test provider's approve-or-decline page."""
 
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods
 
@@ -33,13 +33,15 @@ def start(request: HttpRequest, number: str) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def test_checkout(request: HttpRequest, number: str) -> HttpResponse:
     """The test provider's page: approve or decline, as a real provider's page would ask."""
-    provider = providers.get("test")
+    provider = providers.get(TestProvider.name)
     if not isinstance(provider, TestProvider):
         raise Http404("The test payment provider is off.")
     order = _order_for(request, number)
     if request.method == "POST" and order.is_open:
-        approve = request.POST.get("decision") == "approve"
-        order = services.apply_event(provider.decision(order, approve=approve))
+        decision = request.POST.get("decision")
+        if decision not in ("approve", "decline"):
+            return HttpResponseBadRequest("Approve or decline the payment.")
+        order = services.apply_event(provider.decision(order, approve=decision == "approve"))
         if order.status == Order.Status.PAID:
             messages.success(request, f"Thank you! Order {order.number} is paid.")
         else:

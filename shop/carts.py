@@ -19,7 +19,7 @@ def current_cart(request: HttpRequest, *, create: bool = False) -> Cart | None:
     cart_id = request.session.get(CART_ID)
     cart = Cart.objects.filter(pk=cart_id, user=None).first() if cart_id else None
     if cart is None and create:
-        cart = Cart.objects.create()
+        cart = carts.start_cart()
         request.session[CART_ID] = cart.pk
     return cart
 

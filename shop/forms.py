@@ -74,14 +74,16 @@ class ListingFilterForm(forms.Form):
 
 # --- cart and checkout ------------------------------------------------------------------------
 
+# Quantities beyond what a cart may hold are cut down by the cart, with a message; these
+# bounds only keep absurd numbers out.
 class AddToCartForm(forms.Form):
     variant = forms.CharField(max_length=64)  # the SKU
-    quantity = forms.IntegerField(min_value=1, max_value=99, initial=1)
+    quantity = forms.IntegerField(min_value=1, max_value=9999, initial=1)
 
 
 class QuantityForm(forms.Form):
     quantity = forms.IntegerField(
-        min_value=0, max_value=99, error_messages={"required": "Give a quantity (0 removes it)."}
+        min_value=0, max_value=9999, error_messages={"required": "Give a quantity (0 removes it)."}
     )
 
 
@@ -218,9 +220,8 @@ PAYMENT_LABELS = {"test": "Test payment (no money moves)"}
 
 
 def payment_choices() -> list[tuple[str, str]]:
-    """The ways to pay that settings turn on."""
-    enabled = ["test"] if settings.PAYMENTS_TEST_PROVIDER else []
-    return [(name, PAYMENT_LABELS[name]) for name in enabled]
+    """The ways to pay that settings turn on (the payment providers by name)."""
+    return [(name, PAYMENT_LABELS.get(name, name)) for name in settings.PAYMENT_PROVIDERS]
 
 
 # --- reviews and the wishlist -----------------------------------------------------------------

@@ -1,7 +1,12 @@
-"""Order emails, as HTML and plain text: confirmation, payment failed, cancelled, shipped."""
+"""Order emails, as HTML and plain text: confirmation, payment failed, cancelled, shipped.
+
+Services send them with `transaction.on_commit(partial(send_order_email.enqueue, ...))`, so
+nothing goes out for a change that was rolled back.
+"""
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
+from django.tasks import task
 from django.template.loader import render_to_string
 
 from shop.access import order_link
@@ -15,6 +20,7 @@ SUBJECTS = {
 }
 
 
+@task
 def send_order_email(*, order_id: int, kind: str) -> None:
     order = Order.objects.prefetch_related("lines").get(pk=order_id)
     context = {

@@ -1,16 +1,15 @@
-"""Background work: order emails, sent after the transaction that caused them commits, and
-the expiry of unpaid orders. Tasks take ids and call a service; services enqueue them only
-through `transaction.on_commit`, so nothing runs for a change that was rolled back."""
+"""Background work on orders: the expiry of unpaid orders, one by one when the task backend
+can run work later, and as a sweep (also `manage.py expire_orders`). Order emails are tasks
+of `shop.notifications`. Tasks take ids and call a service."""
 
 from django.tasks import task
 
-from shop import notifications
 from shop.services import orders
 
 
 @task
-def send_order_email(*, order_id: int, kind: str) -> None:
-    notifications.send_order_email(order_id=order_id, kind=kind)
+def expire_order(*, order_id: int) -> bool:
+    return orders.expire_order(order_id=order_id)
 
 
 @task

@@ -23,12 +23,14 @@ STORE_NAME = env.text("STORE_NAME", "Northwind Supply")
 STORE_CURRENCY = env.text("STORE_CURRENCY", "USD").upper()
 ORDER_PAYMENT_TIMEOUT_MINUTES = env.integer("ORDER_PAYMENT_TIMEOUT_MINUTES", 30)
 # Prices are shown and stored without tax; this rate is added at checkout on the goods and
-# the shipping (a sales tax). 0 turns tax off.
-STORE_TAX_RATE = env.decimal("STORE_TAX_RATE", "0")
+# the shipping (a sales tax): 0.08 is 8%, 0 turns tax off.
+STORE_TAX_RATE = env.decimal("STORE_TAX_RATE", "0", minimum="0", below="1", places=4)
 # Where parcels go: ISO 3166 codes, the first one preselected at checkout.
 SHIPPING_COUNTRIES = env.listing(env.text("SHIPPING_COUNTRIES", "US,CA,GB,IE,DE,FR,NL"))
-# The local test payment provider: on in dev only, never in production.
+# The payment providers checkout offers, by name. The local test provider is for dev only;
+# `check --deploy` refuses it.
 PAYMENTS_TEST_PROVIDER = env.flag("PAYMENTS_TEST_PROVIDER")
+PAYMENT_PROVIDERS = ["test"] if PAYMENTS_TEST_PROVIDER else []
 PRODUCTS_PER_PAGE = 24
 
 INSTALLED_APPS = [

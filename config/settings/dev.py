@@ -4,14 +4,14 @@ import os
 
 os.environ.setdefault("SECRET_KEY", "dev-only-not-secret-8c1f0f6e2b9a4d7e")
 os.environ.setdefault("ALLOWED_HOSTS", "127.0.0.1,localhost,[::1]")
+os.environ.setdefault("SITE_URL", "http://127.0.0.1:8000")
+os.environ.setdefault("PAYMENTS_TEST_PROVIDER", "true")  # the whole purchase works offline
+os.environ.setdefault("STORE_TAX_RATE", "0.08")  # a demo sales tax
 
 from .base import *  # noqa: F403
 
 DEBUG = env.flag("DEBUG", True)  # noqa: F405
 SERVE_MEDIA = env.flag("SERVE_MEDIA", True)  # noqa: F405
-SITE_URL = env.text("SITE_URL", "http://127.0.0.1:8000").rstrip("/")  # noqa: F405
-PAYMENTS_TEST_PROVIDER = env.flag("PAYMENTS_TEST_PROVIDER", True)  # noqa: F405
-STORE_TAX_RATE = env.decimal("STORE_TAX_RATE", "0.08")  # noqa: F405  a demo sales tax
 # Static files straight from the apps and static/, no collectstatic needed.
 WHITENOISE_AUTOREFRESH = WHITENOISE_USE_FINDERS = True
 SECURE_SSL_REDIRECT = False

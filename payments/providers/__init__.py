@@ -8,11 +8,12 @@ from payments.providers.test import TestProvider
 __all__ = ["PaymentEvent", "PaymentProvider", "enabled", "get"]
 
 
+PROVIDERS: dict[str, PaymentProvider] = {TestProvider.name: TestProvider()}
+
+
 def enabled() -> dict[str, PaymentProvider]:
-    providers: dict[str, PaymentProvider] = {}
-    if settings.PAYMENTS_TEST_PROVIDER:
-        providers["test"] = TestProvider()
-    return providers
+    """The providers settings.PAYMENT_PROVIDERS turns on, by name."""
+    return {name: PROVIDERS[name] for name in settings.PAYMENT_PROVIDERS}
 
 
 def get(name: str) -> PaymentProvider | None:

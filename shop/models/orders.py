@@ -71,6 +71,9 @@ class Order(PostalAddress):
     tax_total = models.DecimalField("tax", **MONEY)
     discount_total = models.DecimalField("discount", default=Decimal("0.00"), **MONEY)
     total = models.DecimalField(**MONEY)
+    # What providers captured and refunded: normally the total and then refunds of it, but a
+    # mismatched or late payment is captured all the same, and refunded from what it was.
+    captured_total = models.DecimalField("captured", default=Decimal("0.00"), **MONEY)
     refunded_total = models.DecimalField("refunded", default=Decimal("0.00"), **MONEY)
     tax_rate = models.DecimalField(max_digits=5, decimal_places=4)
     shipping_method = models.ForeignKey(
@@ -104,9 +107,12 @@ class Order(PostalAddress):
                 name="order_amounts_not_negative",
             ),
             models.CheckConstraint(
-                condition=Q(refunded_total__gte=0, refunded_total__lte=F("total")),
-                name="order_refund_within_total",
-                violation_error_message="More cannot be refunded than the order's total.",
+                condition=Q(
+                    captured_total__gte=0, refunded_total__gte=0,
+                    refunded_total__lte=F("captured_total"),
+                ),
+                name="order_refund_within_captured",
+                violation_error_message="More cannot be refunded than was captured.",
             ),
         ]
         indexes = [
@@ -142,9 +148,12 @@ TRANSITIONS: dict[str, frozenset[str]] = {
     Status.PAID: frozenset({
         Status.SHIPPED, Status.REFUNDED, Status.PARTIALLY_REFUNDED, Status.CANCELLED,
     }),
+    # Refunded in part before it shipped: it may still ship, or be refunded in full.
     Status.PARTIALLY_REFUNDED: frozenset({Status.SHIPPED, Status.REFUNDED, Status.CANCELLED}),
-    Status.SHIPPED: frozenset({Status.DELIVERED, Status.REFUNDED, Status.PARTIALLY_REFUNDED}),
-    Status.DELIVERED: frozenset({Status.REFUNDED, Status.PARTIALLY_REFUNDED}),
+    # Once shipped, a partial refund is an event on the timeline, not a status: the order
+    # stays shipped or delivered and cannot ship again.
+    Status.SHIPPED: frozenset({Status.DELIVERED, Status.REFUNDED}),
+    Status.DELIVERED: frozenset({Status.REFUNDED}),
     Status.CANCELLED: frozenset(),
     Status.EXPIRED: frozenset(),
     Status.REFUNDED: frozenset(),

@@ -1,7 +1,7 @@
 """Orders as the customer sees them: their history, and one order with its timeline."""
 
 from django.core.paginator import Page, Paginator
-from django.db.models import Count, Prefetch
+from django.db.models import Prefetch
 
 from shop.models import Order, OrderEvent
 
@@ -9,7 +9,7 @@ ORDERS_PER_PAGE = 20
 
 
 def order_history(user, *, page_number: str | int = 1) -> Page:
-    orders = Order.objects.filter(user=user).annotate(units=Count("lines")).order_by("-created_at")
+    orders = Order.objects.filter(user=user).order_by("-created_at", "-pk")
     return Paginator(orders, ORDERS_PER_PAGE).get_page(page_number)
 
 

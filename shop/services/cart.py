@@ -1,6 +1,9 @@
-"""The cart: add a variant, change or remove a line, and merge an anonymous cart into the
-customer's at sign-in. Every change is checked against the stock available now, and a
-change the stock cannot cover is cut to what is left, with a message naming the line."""
+"""The cart: start one, add a variant, change or remove a line, and merge an anonymous cart
+into the customer's at sign-in. Every change is checked against the stock available now, and
+a change the stock cannot cover is cut to what is left, with a message naming the line.
+
+Each change locks the cart's row first, so two changes to one cart (two tabs, a double
+click) happen one after the other."""
 
 from dataclasses import dataclass
 
@@ -25,15 +28,26 @@ def cart_for_user(user) -> Cart:
     return cart
 
 
+def start_cart() -> Cart:
+    """A new, anonymous cart, which the session will name."""
+    return Cart.objects.create()
+
+
+def _lock(cart: Cart) -> None:
+    Cart.objects.select_for_update().filter(pk=cart.pk).values_list("pk").first()
+
+
 @transaction.atomic
 def add_to_cart(*, cart: Cart, variant: Variant, quantity: int) -> CartChange:
     """Add units of a variant. Raises OutOfStock, changing nothing, when none can be added."""
-    line = CartLine.objects.select_for_update().filter(cart=cart, variant=variant).first()
+    _lock(cart)
+    line = CartLine.objects.filter(cart=cart, variant=variant).first()
     in_cart = line.quantity if line else 0
+    _check_on_sale(variant)
     allowed = _allowed(variant) - in_cart
-    if not variant.product.is_active or allowed <= 0:
+    if allowed <= 0:
         if in_cart:
-            raise OutOfStock(f"You already have all {in_cart} of “{variant}” we can sell.")
+            raise OutOfStock(f"You already have all {in_cart} of “{variant}” we can sell you.")
         raise OutOfStock(f"“{variant}” is sold out.")
     added = min(quantity, allowed)
     if line:
@@ -43,7 +57,7 @@ def add_to_cart(*, cart: Cart, variant: Variant, quantity: int) -> CartChange:
         CartLine.objects.create(cart=cart, variant=variant, quantity=added)
     cart.save(update_fields=["updated_at"])
     if added < quantity:
-        message = f"Only {added} more of “{variant}” could be added; that is all we have."
+        message = f"Only {added} more of “{variant}” could be added; that is all we can sell you."
     else:
         message = f"Added {added} × “{variant}” to your cart."
     return CartChange(message=message, ok=added == quantity, count=count_units(cart))
@@ -52,9 +66,11 @@ def add_to_cart(*, cart: Cart, variant: Variant, quantity: int) -> CartChange:
 @transaction.atomic
 def change_quantity(*, cart: Cart, line_id: int, quantity: int) -> CartChange:
     """Set a line's quantity; 0 removes it. More than is available is cut to what is left."""
+    _lock(cart)
     line = _line(cart, line_id)
     if quantity <= 0:
         return remove_line(cart=cart, line_id=line_id)
+    _check_on_sale(line.variant)
     allowed = _allowed(line.variant)
     if allowed <= 0:
         raise OutOfStock(f"“{line.variant}” is sold out; please remove it.")
@@ -70,6 +86,7 @@ def change_quantity(*, cart: Cart, line_id: int, quantity: int) -> CartChange:
 
 @transaction.atomic
 def remove_line(*, cart: Cart, line_id: int) -> CartChange:
+    _lock(cart)
     line = _line(cart, line_id)
     line.delete()
     cart.save(update_fields=["updated_at"])
@@ -86,7 +103,8 @@ def merge_carts(*, source: Cart | None, user) -> tuple[Cart, list[str]]:
     target = cart_for_user(user)
     if source is None or source.pk == target.pk:
         return target, []
-    existing = {line.variant_id: line for line in target.lines.select_for_update()}
+    _lock(target)
+    existing = {line.variant_id: line for line in target.lines.all()}
     messages = []
     for line in source.lines.select_related("variant__product"):
         current = existing.get(line.variant_id)
@@ -110,18 +128,19 @@ def count_units(cart: Cart) -> int:
 
 
 def _allowed(variant: Variant) -> int:
+    """How many of the variant one cart may hold: what is available, at most MAX_PER_LINE."""
     if not variant.product.is_active:
         return 0
     return min(max(variant.available, 0), MAX_PER_LINE)
 
 
+def _check_on_sale(variant: Variant) -> None:
+    if not variant.product.is_active:
+        raise OutOfStock(f"“{variant}” is no longer sold; please remove it from your cart.")
+
+
 def _line(cart: Cart, line_id: int) -> CartLine:
-    line = (
-        CartLine.objects.select_related("variant__product")
-        .select_for_update(of=("self",))
-        .filter(cart=cart, pk=line_id)
-        .first()
-    )
+    line = CartLine.objects.select_related("variant__product").filter(cart=cart, pk=line_id).first()
     if line is None:
         raise CartLineGone()
     return line

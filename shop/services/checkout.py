@@ -4,6 +4,7 @@ reserved, ready to be paid."""
 import secrets
 from dataclasses import dataclass
 from datetime import timedelta
+from decimal import Decimal
 from functools import partial
 
 from django.conf import settings
@@ -30,13 +31,15 @@ def new_order_number() -> str:
     return f"{chars[:5]}-{chars[5:]}"
 
 
-def quote(*, subtotal, method: ShippingMethod) -> pricing.Totals:
-    """What an order of this subtotal would cost with this shipping method."""
+def quote(*, line_totals: list[Decimal], method: ShippingMethod) -> pricing.Totals:
+    """What lines of these totals cost with this shipping method: the review step shows
+    it and placing the order charges it."""
+    subtotal = sum(line_totals, pricing.ZERO)
     shipping = pricing.shipping_cost(
         price=method.price, free_above=method.free_above, subtotal=subtotal
     )
     return pricing.price_order(
-        line_totals=[subtotal], shipping=shipping, tax_rate=settings.STORE_TAX_RATE
+        line_totals=line_totals, shipping=shipping, tax_rate=settings.STORE_TAX_RATE
     )
 
 
@@ -46,9 +49,13 @@ def place_order(
     save_address: bool = False,
 ) -> Order:
     """Reserve the cart's stock (all lines or none), write the order with its lines priced
-    now, and empty the cart; `save_address` also adds the address to a signed-in buyer's
-    address book. Raises EmptyCart, ShippingUnavailable or OutOfStock, leaving
-    everything as it was."""
+    now, and take those lines out of the cart; `save_address` also adds the address to a
+    signed-in buyer's address book. Raises EmptyCart, ShippingUnavailable or OutOfStock,
+    leaving everything as it was.
+
+    The cart row is locked first: a second submit of the same cart (a double click, another
+    tab) waits, then finds it empty, instead of placing a second order."""
+    Cart.objects.select_for_update().filter(pk=cart.pk).values_list("pk").first()
     lines = list(CartLine.objects.filter(cart=cart).order_by("variant_id"))
     if not lines:
         raise EmptyCart()
@@ -60,15 +67,7 @@ def place_order(
     )
 
     order_lines = [_order_line(variants[line.variant_id], line.quantity) for line in lines]
-    subtotal = sum((line.line_total for line in order_lines), pricing.ZERO)
-    shipping = pricing.shipping_cost(
-        price=method.price, free_above=method.free_above, subtotal=subtotal
-    )
-    totals = pricing.price_order(
-        line_totals=[line.line_total for line in order_lines],
-        shipping=shipping,
-        tax_rate=settings.STORE_TAX_RATE,
-    )
+    totals = quote(line_totals=[line.line_total for line in order_lines], method=method)
     order = _create_order(
         user=buyer.user, email=buyer.email, status=Order.Status.AWAITING_PAYMENT,
         currency=settings.STORE_CURRENCY, subtotal=totals.subtotal,
@@ -83,7 +82,7 @@ def place_order(
         order=order, kind=OrderEvent.Kind.PLACED, to_status=order.status, actor=buyer.user,
         note=f"{sum(line.quantity for line in order_lines)} items, {method.name} shipping.",
     )
-    CartLine.objects.filter(cart=cart).delete()
+    CartLine.objects.filter(pk__in=[line.pk for line in lines]).delete()
     if save_address and buyer.user:
         addresses.save_address(user=buyer.user, values=address)
     _schedule_expiry(order)
@@ -113,9 +112,9 @@ def _create_order(**fields) -> Order:
 
 def _schedule_expiry(order: Order) -> None:
     """Where the task backend can run work later, expire this order when its time is up;
-    `manage.py expire_orders` (and the periodic task) catch the rest."""
-    task = tasks.expire_unpaid_orders
-    if not task.get_backend().supports_defer:
+    otherwise `manage.py expire_orders`, run every minute, does."""
+    if not tasks.expire_order.get_backend().supports_defer:
         return
     deadline = order.created_at + timedelta(minutes=settings.ORDER_PAYMENT_TIMEOUT_MINUTES)
-    transaction.on_commit(partial(task.using(run_after=deadline).enqueue))
+    task = tasks.expire_order.using(run_after=deadline)
+    transaction.on_commit(partial(task.enqueue, order_id=order.pk))

@@ -34,8 +34,10 @@ def reserve_stock(*, quantities: Mapping[int, int]) -> dict[int, Variant]:
     variants = lock_variants(quantities)
     for variant_id, quantity in sorted(quantities.items()):
         variant = variants.get(variant_id)
-        if variant is None or not variant.product.is_active:
+        if variant is None:
             raise OutOfStock("An item in your cart is no longer sold; please remove it.")
+        if not variant.product.is_active:
+            raise OutOfStock(f"“{variant}” is no longer sold; please remove it from your cart.")
         if quantity > variant.available:
             raise OutOfStock(shortage_message(variant, quantity))
     _shift(quantities, reserved=+1)

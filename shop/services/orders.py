@@ -17,7 +17,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from shop import tasks
+from shop import notifications
 from shop.errors import CannotCancel, IllegalTransition, ShopError
 from shop.models import TRANSITIONS, Order, OrderEvent, OrderLine
 from shop.services import inventory
@@ -56,7 +56,9 @@ def _move(order: Order, to: str, *, kind: str, actor=None, note: str = "", **sta
 
 
 def _email_after_commit(order: Order, kind: str) -> None:
-    transaction.on_commit(partial(tasks.send_order_email.enqueue, order_id=order.pk, kind=kind))
+    transaction.on_commit(
+        partial(notifications.send_order_email.enqueue, order_id=order.pk, kind=kind)
+    )
 
 
 def _flag(order: Order, note: str) -> None:
@@ -69,26 +71,42 @@ def _flag(order: Order, note: str) -> None:
 
 @transaction.atomic
 def mark_paid(*, order_id: int, amount: Decimal, currency: str, provider: str) -> Order:
-    """A provider captured a payment for the order. Idempotent: a second call for a paid
-    order changes nothing. A payment that does not match the order (amount, currency) or
-    arrives after it closed is kept, and the order is flagged for review instead."""
+    """A provider captured a payment for the order (each capture once: callers deduplicate
+    by the provider's reference). The money is always recorded; the order is paid only when
+    the capture matches it and it is still awaiting payment. Otherwise (wrong amount or
+    currency, a second capture, or one after the order closed) it is flagged for review."""
     order = _lock(order_id)
-    if order.paid_at is not None:
+    if currency.upper() != order.currency:
+        _flag(order, f"{provider} captured {amount} {currency}, not in the order's currency "
+                     f"({order.currency}). Refund it.")
         return order
-    if amount != order.total or currency.upper() != order.currency:
+    order.captured_total += amount
+    order.save(update_fields=["captured_total"])
+    if order.paid_at is not None:
+        _flag(order, f"{provider} captured {amount} {currency} more for an order already "
+                     "paid: a double charge? Refund the extra.")
+    elif amount != order.total:
         _flag(order, f"{provider} captured {amount} {currency}; the order is for "
                      f"{order.total} {order.currency}. Check it, then refund or fulfil by hand.")
-        return order
-    if order.status != Status.AWAITING_PAYMENT:
+    elif order.status != Status.AWAITING_PAYMENT:
         _flag(order, f"{provider} captured {amount} {currency} after the order was "
                      f"{order.get_status_display().lower()}; its stock was released. "
                      "Refund it, or fulfil it by hand.")
-        return order
-    inventory.commit_stock(quantities=_quantities(order))
-    _move(order, Status.PAID, kind=Kind.PAID, note=f"Paid with {provider}.",
-          paid_at=timezone.now())
-    _email_after_commit(order, "confirmation")
+    else:
+        inventory.commit_stock(quantities=_quantities(order))
+        _move(order, Status.PAID, kind=Kind.PAID, note=f"Paid with {provider}.",
+              paid_at=timezone.now())
+        _email_after_commit(order, "confirmation")
     return order
+
+
+def _close(order: Order, to: str, *, kind: str, actor=None, note: str = "",
+           email: str = "") -> None:
+    """An unpaid order will not go ahead: its reserved units go back on sale."""
+    inventory.release_stock(quantities=_quantities(order))
+    _move(order, to, kind=kind, actor=actor, note=note, closed_at=timezone.now())
+    if email:
+        _email_after_commit(order, email)
 
 
 @transaction.atomic
@@ -96,12 +114,10 @@ def fail_payment(*, order_id: int, provider: str, reason: str = "") -> Order:
     """The payment was declined: the order is cancelled and its stock released. A failure
     reported for an order no longer awaiting payment changes nothing."""
     order = _lock(order_id)
-    if order.status != Status.AWAITING_PAYMENT:
-        return order
-    inventory.release_stock(quantities=_quantities(order))
-    note = f"{provider}: {reason}" if reason else f"Declined by {provider}."
-    _move(order, Status.CANCELLED, kind=Kind.PAYMENT_FAILED, note=note, closed_at=timezone.now())
-    _email_after_commit(order, "payment_failed")
+    if order.status == Status.AWAITING_PAYMENT:
+        note = f"{provider}: {reason}" if reason else f"Declined by {provider}."
+        _close(order, Status.CANCELLED, kind=Kind.PAYMENT_FAILED, note=note,
+               email="payment_failed")
     return order
 
 
@@ -119,25 +135,27 @@ def cancel_order(*, order_id: int, actor=None, note: str = "") -> Order:
             f"Order {order.number} is {order.get_status_display().lower()} and can no longer "
             "be cancelled."
         )
-    inventory.release_stock(quantities=_quantities(order))
-    _move(order, Status.CANCELLED, kind=Kind.CANCELLED, actor=actor, note=note,
-          closed_at=timezone.now())
-    _email_after_commit(order, "cancelled")
+    _close(order, Status.CANCELLED, kind=Kind.CANCELLED, actor=actor, note=note,
+           email="cancelled")
     return order
 
 
 @transaction.atomic
 def expire_order(*, order_id: int, now=None) -> bool:
     """Close an order left unpaid past the timeout and release its stock. Returns whether
-    it expired (it may have been paid or cancelled meanwhile)."""
+    it expired: it may have been paid or cancelled meanwhile, or money may have arrived
+    that did not match it, which staff settle by hand (the order waits, flagged)."""
     order = _lock(order_id)
     now = now or timezone.now()
-    if order.status != Status.AWAITING_PAYMENT or order.created_at > payment_deadline(now):
+    if (
+        order.status != Status.AWAITING_PAYMENT
+        or order.created_at > payment_deadline(now)
+        or order.captured_total
+    ):
         return False
-    inventory.release_stock(quantities=_quantities(order))
     minutes = settings.ORDER_PAYMENT_TIMEOUT_MINUTES
-    _move(order, Status.EXPIRED, kind=Kind.EXPIRED, closed_at=now,
-          note=f"Not paid within {minutes} minutes; the items went back on sale.")
+    _close(order, Status.EXPIRED, kind=Kind.EXPIRED,
+           note=f"Not paid within {minutes} minutes; the items went back on sale.")
     return True
 
 
@@ -146,12 +164,12 @@ def expire_unpaid_orders(*, now=None) -> int:
     many expired."""
     now = now or timezone.now()
     overdue = Order.objects.filter(
-        status=Status.AWAITING_PAYMENT, created_at__lte=payment_deadline(now)
+        status=Status.AWAITING_PAYMENT, created_at__lte=payment_deadline(now), captured_total=0
     ).values_list("pk", flat=True)
     return sum(expire_order(order_id=pk, now=now) for pk in list(overdue))
 
 
-def payment_deadline(now) -> object:
+def payment_deadline(now):
     """Orders placed at or before this moment and still unpaid have expired."""
     return now - timedelta(minutes=settings.ORDER_PAYMENT_TIMEOUT_MINUTES)
 
@@ -162,6 +180,8 @@ def mark_shipped(*, order_id: int, tracking_number: str, actor=None) -> Order:
     if not tracking_number:
         raise ShopError("Give the parcel's tracking number to mark an order shipped.")
     order = _lock(order_id)
+    if order.shipped_at is not None:
+        raise IllegalTransition(f"Order {order.number} has already shipped.")
     _move(order, Status.SHIPPED, kind=Kind.SHIPPED, actor=actor,
           note=f"Tracking number {tracking_number}.", tracking_number=tracking_number,
           shipped_at=timezone.now())
@@ -209,32 +229,45 @@ def record_refund(
     *, order_id: int, amount: Decimal, restock: dict[int, int] | None = None,
     cancel: bool = False, actor=None, note: str = "",
 ) -> Order:
-    """A provider refunded money for the order. `restock` maps order line ids to units that
-    came back and go on sale again. The order becomes refunded, or partially refunded;
-    `cancel` cancels a paid, unshipped order refunded in full."""
+    """A provider refunded money for the order, never more than was captured and not yet
+    refunded. `restock` maps order line ids to units that came back and go on sale again.
+
+    A paid order refunded in full becomes refunded, in part partially refunded; once shipped
+    a partial refund is only an event. `cancel` cancels a paid, unshipped order refunded in
+    full. Refunding money captured for an order that was never paid (a flagged payment)
+    changes only the amounts and the timeline."""
     order = _lock(order_id)
-    if amount <= 0 or order.refunded_total + amount > order.total:
+    left = order.captured_total - order.refunded_total
+    if amount <= 0 or amount > left:
         raise ShopError(
-            f"A refund of {amount} is more than the {order.total - order.refunded_total} "
-            f"left to refund on order {order.number}."
+            f"A refund of {amount} is more than the {left} left to refund on order "
+            f"{order.number}."
         )
-    _restock_lines(order, restock or {})
     order.refunded_total += amount
     order.save(update_fields=["refunded_total"])
-    full = order.refunded_total == order.total
-    if cancel:
-        if not full:
-            raise CannotCancel("Only an order refunded in full can be cancelled.")
-        to, kind = Status.CANCELLED, Kind.CANCELLED
-    else:
-        to = Status.REFUNDED if full else Status.PARTIALLY_REFUNDED
-        kind = Kind.REFUNDED
     refund_note = note or f"Refunded {amount} {order.currency}."
-    if to == order.status:  # another partial refund: the status stays, the timeline grows
-        OrderEvent.objects.create(order=order, kind=kind, actor=actor, note=refund_note)
-    else:
-        _move(order, to, kind=kind, actor=actor, note=refund_note,
-              **({"closed_at": timezone.now()} if cancel else {}))
+    if order.paid_at is None:
+        if restock:
+            raise ShopError(f"Order {order.number} was never paid: nothing left its shelves.")
+        OrderEvent.objects.create(order=order, kind=Kind.REFUNDED, actor=actor,
+                                  note=refund_note, is_internal=True)
+        return order
+    _restock_lines(order, restock or {})
+    full = order.refunded_total >= order.total
+    if cancel:
+        if not full or order.status not in (Status.PAID, Status.PARTIALLY_REFUNDED):
+            raise CannotCancel(
+                "Only a paid order that has not shipped, refunded in full, can be cancelled."
+            )
+        _move(order, Status.CANCELLED, kind=Kind.CANCELLED, actor=actor, note=refund_note,
+              closed_at=timezone.now())
+    elif full and Status.REFUNDED in TRANSITIONS[order.status]:
+        _move(order, Status.REFUNDED, kind=Kind.REFUNDED, actor=actor, note=refund_note)
+    elif not full and order.status == Status.PAID:
+        _move(order, Status.PARTIALLY_REFUNDED, kind=Kind.REFUNDED, actor=actor,
+              note=refund_note)
+    else:  # shipped or delivered in part, or closed already: the status stays
+        OrderEvent.objects.create(order=order, kind=Kind.REFUNDED, actor=actor, note=refund_note)
     return order
 
 

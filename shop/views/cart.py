@@ -33,13 +33,12 @@ def cart(request: HttpRequest) -> HttpResponse:
 @require_POST
 def cart_add(request: HttpRequest) -> HttpResponse:
     form = AddToCartForm(request.POST)
-    variant = None
-    if form.is_valid():
-        variant = (
-            Variant.objects.select_related("product")
-            .filter(sku=form.cleaned_data["variant"], product__is_active=True)
-            .first()
-        )
+    if not form.is_valid():
+        problem = form.errors.get("quantity", ["Choose a size and colour, then add it."])[0]
+        return _added(request, None, level=messages.ERROR, message=problem)
+    variant = Variant.objects.select_related("product").filter(
+        sku=form.cleaned_data["variant"]
+    ).first()
     if variant is None:
         return _added(request, None, level=messages.ERROR,
                       message="Choose a size and colour, then add it.")
@@ -65,7 +64,9 @@ def _added(request: HttpRequest, variant, *, level: int, message: str) -> HttpRe
     messages.add_message(request, level, message)
     if level != messages.ERROR:
         return redirect("shop:cart")
-    return redirect(variant.product if variant else "shop:product-list")
+    if variant and variant.product.is_active:
+        return redirect(variant.product)
+    return redirect("shop:product-list")
 
 
 @require_POST

@@ -12,13 +12,14 @@ from django.views.decorators.http import require_http_methods
 
 from shop import carts
 from shop.access import remember_guest_order
-from shop.errors import ShopError
+from shop.errors import EmptyCart, ShopError
 from shop.forms import CheckoutForm
 from shop.http import render_page
 from shop.selectors.cart import cart_view
 from shop.services import checkout as checkout_services
 
 SESSION_KEY = "checkout"
+PLACED_KEY = "placed_order"  # the order this session placed last
 
 
 @require_http_methods(["GET", "POST"])
@@ -48,6 +49,11 @@ def checkout_review(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         try:
             order = _place(request, cart, details)
+        except EmptyCart as problem:
+            placed = request.session.get(PLACED_KEY)
+            if placed:  # submitted twice: the first submit placed the order
+                return redirect(reverse("payments:start", args=[placed]))
+            error = problem.message
         except ShopError as problem:
             error = problem.message
         else:
@@ -57,7 +63,10 @@ def checkout_review(request: HttpRequest) -> HttpResponse:
         messages.error(request, error or _why_not(view))
         return redirect("shop:cart")
     method = next((m for m in view.shipping_methods if m.pk == details["shipping_method_id"]), None)
-    totals = checkout_services.quote(subtotal=view.subtotal, method=method) if method else None
+    totals = (
+        checkout_services.quote(line_totals=[row.total for row in view.rows], method=method)
+        if method else None
+    )
     context = {
         "cart": view, "details": details, "method": method, "totals": totals, "error": error,
     }
@@ -65,6 +74,8 @@ def checkout_review(request: HttpRequest) -> HttpResponse:
 
 
 def _place(request: HttpRequest, cart, details: dict):
+    if cart is None:
+        raise EmptyCart()
     user = request.user if request.user.is_authenticated else None
     order = checkout_services.place_order(
         cart=cart,
@@ -77,6 +88,7 @@ def _place(request: HttpRequest, cart, details: dict):
     if not user:
         remember_guest_order(request, order)
     carts.remember_count(request, 0)
+    request.session[PLACED_KEY] = order.number
     return order
 
 

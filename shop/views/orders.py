@@ -31,10 +31,7 @@ def _visible_order(request: HttpRequest, number: str) -> Order:
 @require_safe
 def order_detail(request: HttpRequest, number: str) -> HttpResponse:
     order = _visible_order(request, number)
-    return render(request, "shop/order_detail.html", {
-        "order": order,
-        "can_cancel": order.status == Order.Status.AWAITING_PAYMENT,
-    })
+    return render(request, "shop/order_detail.html", {"order": order})
 
 
 @require_POST

@@ -115,8 +115,15 @@ def test_the_test_payment_provider_is_off_in_production():
         "SECRET_KEY": "k3y-" + "abcdefghijklmnopqrstuvwxyz0123456789" * 2,
         "ALLOWED_HOSTS": "shop.example.com",
     }
-    code = "from django.conf import settings; print(settings.PAYMENTS_TEST_PROVIDER)"
-    assert run_django(["shell", "-c", code], environment).stdout.splitlines()[-1] == "False"
+    code = "from django.conf import settings; print(settings.PAYMENT_PROVIDERS)"
+    assert run_django(["shell", "-c", code], environment).stdout.splitlines()[-1] == "[]"
     turned_on = run_django(["check", "--deploy"], environment | {"PAYMENTS_TEST_PROVIDER": "1"})
     assert turned_on.returncode != 0
     assert "payments.E001" in turned_on.stderr + turned_on.stdout
+
+
+@pytest.mark.parametrize("rate", ["8", "-0.01", "0.123456", "eight percent"])
+def test_a_tax_rate_that_cannot_be_meant_is_refused(monkeypatch, rate):
+    monkeypatch.setenv("STORE_TAX_RATE", rate)
+    with pytest.raises(ImproperlyConfigured, match="STORE_TAX_RATE must be a number from 0"):
+        env.decimal("STORE_TAX_RATE", "0", minimum="0", below="1", places=4)

@@ -92,7 +92,7 @@ def test_a_stranger_cannot_pay_or_decline_someone_elses_order(variant, client):
 
 
 def test_the_provider_is_off_unless_settings_turn_it_on(client, settings, order):
-    settings.PAYMENTS_TEST_PROVIDER = False
+    settings.PAYMENT_PROVIDERS = []
     url = reverse("payments:test-checkout", args=[order.number])
     assert client.get(url).status_code == 404
     assert client.post(url, {"decision": "approve"}).status_code == 404
@@ -108,3 +108,10 @@ def test_a_session_remembers_the_last_ten_guest_orders(rf):
     for order in placed:
         remember_guest_order(request, order)
     assert request.session["guest_orders"] == [o.number for o in placed[-10:]]
+
+
+def test_a_decision_that_is_neither_approve_nor_decline_changes_nothing(client, order):
+    response = client.post(reverse("payments:test-checkout", args=[order.number]))
+    assert response.status_code == 400
+    order.refresh_from_db()
+    assert order.status == Order.Status.AWAITING_PAYMENT

@@ -194,3 +194,18 @@ def test_a_customer_without_a_cart_takes_over_the_anonymous_one(client, jacket, 
     add(client, jacket, 2)
     sign_in(client, customer)
     assert {line.variant.sku: line.quantity for line in customer.cart.lines.all()} == {"JKT-M": 2}
+
+
+def test_a_huge_quantity_is_cut_to_what_one_cart_may_hold(client):
+    plenty = VariantFactory(on_hand=500, product__name="Tent Peg", size="", color="")
+    response = add(client, plenty, 150, HTTP_HX_TARGET="cart-notice", **HTMX)
+    assert "Only 99 more of “Tent Peg” could be added" in response.text
+    assert lines(client) == {plenty.sku: 99}
+
+
+def test_a_product_taken_off_sale_is_named_when_added(client, jacket):
+    jacket.product.is_active = False
+    jacket.product.save()
+    response = add(client, jacket, 1, HTTP_HX_TARGET="cart-notice", **HTMX)
+    assert "“Trail Jacket (M / Navy)” is no longer sold" in response.text
+    assert lines(client) == {}

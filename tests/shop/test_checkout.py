@@ -134,7 +134,7 @@ def test_the_review_step_without_details_goes_back_to_checkout(client, jacket):
 
 
 def test_without_a_payment_provider_checkout_says_so(client, settings, jacket, standard):
-    settings.PAYMENTS_TEST_PROVIDER = False
+    settings.PAYMENT_PROVIDERS = []
     fill_cart(client, (jacket, 1))
     response = client.get(reverse("shop:checkout"))
     assert "Online payment is not available at the moment." in response.text
@@ -191,17 +191,45 @@ def test_another_customers_address_cannot_be_chosen(client, customer, jacket, st
 def test_placing_an_order_needs_a_fixed_number_of_queries(
     client, customer, standard, django_assert_max_num_queries, lines
 ):
-    """18, whatever the number of lines: session, user and cart (3); in the transaction the
-    cart's lines, the shipping method, the locked variants, one UPDATE of stock, the order
-    (in a savepoint of its own), its lines in one INSERT, the event and emptying the cart
-    (11 with the transaction's own); saving the session (3 under test, in a savepoint)."""
+    """19, whatever the number of lines: session, user and cart (3); in the transaction the
+    locked cart, its lines, the shipping method, the locked variants, one UPDATE of stock,
+    the order (in a savepoint of its own), its lines in one INSERT, the event and emptying
+    the cart (12 with the transaction's own); saving the session (3 under test, in a
+    savepoint)."""
     for _ in range(lines):
         fill_cart(client, (VariantFactory(on_hand=5), 1))
     data = details(standard)
     del data["email"]
     client.post(reverse("shop:checkout"), data)
-    with django_assert_max_num_queries(18):
+    with django_assert_max_num_queries(19):
         response = client.post(reverse("shop:checkout-review"))
     assert response.status_code == 302
     assert Order.objects.get().lines.count() == lines
     assert not Cart.objects.get(user=customer).lines.exists()
+
+
+def test_the_review_shows_exactly_what_the_order_charges(client, settings, standard):
+    """Tax is rounded per line on both: three lines at 10.06 are taxed 0.80 each and the
+    shipping 0.40, 2.80 in all (rounding the whole once would give 2.81)."""
+    settings.STORE_TAX_RATE = Decimal("0.08")
+    for _ in range(3):
+        fill_cart(client, (VariantFactory(on_hand=5, price=Decimal("10.06")), 1))
+    client.post(reverse("shop:checkout"), details(standard))
+    shown = client.get(reverse("shop:checkout-review")).context["totals"]
+    client.post(reverse("shop:checkout-review"))
+    order = Order.objects.get()
+    assert (shown.tax, shown.total) == (order.tax_total, order.total) == (
+        Decimal("2.80"), Decimal("37.98")
+    )
+
+
+def test_submitting_the_same_cart_twice_places_one_order(client, jacket, standard):
+    fill_cart(client, (jacket, 2))
+    client.post(reverse("shop:checkout"), details(standard))
+    first = client.post(reverse("shop:checkout-review"))
+    second = client.post(reverse("shop:checkout-review"))
+    order = Order.objects.get()
+    assert first["Location"] == second["Location"] == reverse("payments:start",
+                                                              args=[order.number])
+    jacket.refresh_from_db()
+    assert jacket.reserved == 2

@@ -7,10 +7,11 @@ import pytest
 from django.db import connection, connections
 
 from shop.errors import OutOfStock
-from shop.models import Order, Variant
+from shop.models import Cart, CartLine, Order, Variant
+from shop.services import checkout
 from tests.conftest import need
 from tests.factories import VariantFactory
-from tests.shop.buying import place
+from tests.shop.buying import ADDRESS, place, standard_shipping
 
 BUYERS = 24
 # Real commits, so every buyer's own connection sees the same rows; the rows the
@@ -87,3 +88,33 @@ def test_uneven_quantities_never_exceed_the_stock(postgres_committed):
     assert boots.reserved == sold <= 10
     assert 0 <= boots.reserved <= boots.on_hand == 10
     assert refused  # 24 buyers wanting two units each on average cannot all have ten
+
+
+def test_one_cart_submitted_at_once_from_several_tabs_becomes_one_order(postgres_committed):
+    lamp = VariantFactory(on_hand=10)
+    cart = Cart.objects.create()
+    CartLine.objects.create(cart=cart, variant=lamp, quantity=3)
+    method = standard_shipping()
+    start = threading.Barrier(6)
+    outcomes = []
+
+    def submit():
+        try:
+            start.wait()
+            checkout.place_order(cart=cart, buyer=checkout.Buyer(email="a@example.com",
+                                 user=None), address=ADDRESS, shipping_method_id=method.pk,
+                                 provider="test")
+            outcomes.append("placed")
+        except Exception as error:  # the cart was empty by then
+            outcomes.append(type(error).__name__)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=submit) for _ in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert sorted(outcomes) == ["EmptyCart"] * 5 + ["placed"]
+    lamp.refresh_from_db()
+    assert lamp.reserved == 3 and Order.objects.count() == 1

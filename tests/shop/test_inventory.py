@@ -80,57 +80,80 @@ def test_many_lines_move_in_one_update(django_assert_num_queries):
 
 STEPS = st.lists(
     st.tuples(
-        st.sampled_from(["place", "pay", "fail", "cancel", "expire", "refund"]),
-        st.integers(min_value=1, max_value=4),  # units to order, or which order to act on
+        # Placing, paying and refunding weighted up, so sequences reach refunds often.
+        st.sampled_from(["place", "place", "pay", "pay", "refund", "refund", "refund", "fail",
+                         "cancel", "expire"]),
+        st.integers(min_value=0, max_value=3),  # which order to act on
+        st.integers(min_value=0, max_value=4),  # units of the first variant (or to restock)
+        st.integers(min_value=0, max_value=4),  # units of the second variant
     ),
-    max_size=25,
+    min_size=4,
+    max_size=30,
 )
 
 
-@settings(max_examples=60, deadline=None,
+@settings(max_examples=80, deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(steps=STEPS)
 def test_any_sequence_keeps_stock_consistent(steps):
-    """Model the shelf in plain numbers and check the database agrees after every step."""
+    """Model two shelves in plain numbers and check the database agrees after every step:
+    orders of one or two lines placed, paid, declined, cancelled, expired, and refunded in
+    full or in part with some units restocked."""
     with transaction.atomic():
-        variant = VariantFactory(on_hand=8, price=Decimal("10.00"))
-        on_hand, reserved = 8, 0
+        variants = [VariantFactory(on_hand=12, price=Decimal("10.00")) for _ in range(2)]
+        shelf = {v.pk: [12, 0] for v in variants}  # on_hand, reserved
         placed: list[Order] = []
-        for action, n in steps:
-            order = placed[(n - 1) % len(placed)] if placed else None
-            order = Order.objects.get(pk=order.pk) if order else None
+        for action, which, first, second in steps:
             if action == "place":
-                if n <= on_hand - reserved:
-                    placed.append(place((variant, n)))
-                    reserved += n
+                wanted = {v.pk: n for v, n in zip(variants, (first, second), strict=True) if n}
+                lines = [(v, wanted[v.pk]) for v in variants if v.pk in wanted]
+                if not lines:
+                    continue
+                if all(n <= shelf[pk][0] - shelf[pk][1] for pk, n in wanted.items()):
+                    placed.append(place(*lines))
+                    for pk, n in wanted.items():
+                        shelf[pk][1] += n
                 else:
                     with pytest.raises(OutOfStock), transaction.atomic():
-                        place((variant, n))
-            elif order is None:
-                continue
-            elif action == "pay":
-                if order.status == Order.Status.AWAITING_PAYMENT:
-                    on_hand -= order.lines.get().quantity
-                    reserved -= order.lines.get().quantity
-                orders.mark_paid(order_id=order.pk, amount=order.total, currency=order.currency,
-                                 provider="test")
-            elif action in ("fail", "cancel", "expire"):
-                if order.status == Order.Status.AWAITING_PAYMENT:
-                    reserved -= order.lines.get().quantity
-                if action == "fail":
-                    orders.fail_payment(order_id=order.pk, provider="test")
-                elif action == "cancel" and order.status == Order.Status.AWAITING_PAYMENT:
-                    orders.cancel_order(order_id=order.pk)
-                elif action == "expire":
-                    if order.status != Order.Status.AWAITING_PAYMENT:
-                        continue
-                    later = timezone.now() + timedelta(days=1)
-                    assert orders.expire_order(order_id=order.pk, now=later)
-            elif action == "refund" and order.status == Order.Status.PAID:
-                line = order.lines.get()
-                orders.record_refund(order_id=order.pk, amount=order.total,
-                                     restock={line.pk: line.quantity})
-                on_hand += line.quantity
-            assert stock(variant) == (on_hand, reserved)
-            assert 0 <= reserved <= on_hand
+                        place(*lines)
+            elif placed:
+                _act(placed[which % len(placed)].pk, action, first, shelf)
+            for variant in variants:
+                on_hand, reserved = stock(variant)
+                assert [on_hand, reserved] == shelf[variant.pk]
+                assert 0 <= reserved <= on_hand
         transaction.set_rollback(True)
+
+
+def _act(order_id: int, action: str, units: int, shelf: dict) -> None:
+    order = Order.objects.get(pk=order_id)
+    lines = list(order.lines.all())
+    unpaid = order.status == Order.Status.AWAITING_PAYMENT
+    if action == "pay":
+        if unpaid:
+            for line in lines:
+                shelf[line.variant_id][0] -= line.quantity
+                shelf[line.variant_id][1] -= line.quantity
+        orders.mark_paid(order_id=order.pk, amount=order.total, currency=order.currency,
+                         provider="test")
+    elif action == "fail":
+        _release_if(unpaid, lines, shelf)
+        orders.fail_payment(order_id=order.pk, provider="test")
+    elif action == "cancel" and unpaid:
+        _release_if(unpaid, lines, shelf)
+        orders.cancel_order(order_id=order.pk)
+    elif action == "expire" and unpaid:
+        _release_if(unpaid, lines, shelf)
+        assert orders.expire_order(order_id=order.pk, now=timezone.now() + timedelta(days=1))
+    elif action == "refund" and order.paid_at and order.refunded_total < order.captured_total:
+        line = lines[0]
+        restock = min(units, line.quantity - line.quantity_restocked)
+        amount = min(Decimal("5.00"), order.captured_total - order.refunded_total)
+        orders.record_refund(order_id=order.pk, amount=amount, restock={line.pk: restock})
+        shelf[line.variant_id][0] += restock
+
+
+def _release_if(unpaid: bool, lines, shelf: dict) -> None:
+    if unpaid:
+        for line in lines:
+            shelf[line.variant_id][1] -= line.quantity

@@ -12,6 +12,7 @@ from django.utils import timezone
 from shop.errors import CannotCancel, IllegalTransition, ShopError
 from shop.models import TRANSITIONS, Order, OrderEvent
 from shop.services import orders
+from shop.tasks import expire_order, expire_unpaid_orders
 from tests.factories import UserFactory, VariantFactory
 from tests.shop.buying import place
 
@@ -59,11 +60,14 @@ def test_paying_commits_the_stock_and_records_the_event(order, variant):
     assert order.events.last().kind == OrderEvent.Kind.PAID
 
 
-def test_a_second_payment_notice_changes_nothing(order, variant):
+def test_a_second_capture_is_kept_and_flagged_as_a_double_charge(order, variant):
     pay(order)
     pay(order)
+    order.refresh_from_db()
     assert stock(variant) == (8, 0)
     assert order.events.filter(kind=OrderEvent.Kind.PAID).count() == 1
+    assert order.needs_review and order.captured_total == 2 * order.total
+    assert "double charge" in order.events.last().note
 
 
 def test_a_payment_for_the_wrong_amount_flags_the_order_and_does_not_pay_it(order, variant):
@@ -78,6 +82,23 @@ def test_a_payment_in_another_currency_flags_the_order(order):
     orders.mark_paid(order_id=order.pk, amount=order.total, currency="EUR", provider="test")
     order.refresh_from_db()
     assert order.status == Status.AWAITING_PAYMENT and order.needs_review
+
+
+def test_money_that_did_not_match_can_be_refunded_without_touching_the_order(order, variant):
+    orders.mark_paid(order_id=order.pk, amount=Decimal("5.00"), currency="USD", provider="test")
+    orders.record_refund(order_id=order.pk, amount=Decimal("5.00"))
+    order.refresh_from_db()
+    assert order.status == Status.AWAITING_PAYMENT
+    assert (order.captured_total, order.refunded_total) == (Decimal("5.00"), Decimal("5.00"))
+    assert stock(variant) == (10, 2)
+
+
+def test_an_order_with_unsettled_money_does_not_expire(order, variant):
+    orders.mark_paid(order_id=order.pk, amount=Decimal("5.00"), currency="USD", provider="test")
+    later = timezone.now() + timedelta(days=1)
+    assert orders.expire_unpaid_orders(now=later) == 0
+    assert not orders.expire_order(order_id=order.pk, now=later)
+    assert stock(variant) == (10, 2)
 
 
 def test_a_payment_after_expiry_is_kept_for_review(order, variant):
@@ -141,12 +162,41 @@ def test_partial_refunds_add_up_to_a_full_refund(order):
     assert order.status == Status.REFUNDED and order.refunded_total == order.total
 
 
-def test_never_refund_more_than_the_total(order):
+def test_never_refund_more_than_was_captured(order):
     pay(order)
     with pytest.raises(ShopError, match="more than"):
         orders.record_refund(order_id=order.pk, amount=order.total + Decimal("0.01"))
     order.refresh_from_db()
     assert order.refunded_total == 0 and order.status == Status.PAID
+
+
+def test_nothing_is_refunded_where_nothing_was_captured(order, variant):
+    with pytest.raises(ShopError, match="more than"):
+        orders.record_refund(order_id=order.pk, amount=Decimal("1.00"),
+                             restock={order.lines.get().pk: 1})
+    assert stock(variant) == (10, 2)
+
+
+def test_a_partial_refund_after_shipping_keeps_the_order_shipped(order):
+    pay(order)
+    orders.mark_shipped(order_id=order.pk, tracking_number="1Z1")
+    orders.mark_delivered(order_id=order.pk)
+    orders.record_refund(order_id=order.pk, amount=Decimal("10.00"))
+    order.refresh_from_db()
+    assert order.status == Status.DELIVERED
+    assert order.events.last().kind == OrderEvent.Kind.REFUNDED
+    with pytest.raises(IllegalTransition):
+        orders.mark_shipped(order_id=order.pk, tracking_number="1Z2")
+
+
+def test_an_order_ships_once(order):
+    pay(order)
+    orders.record_refund(order_id=order.pk, amount=Decimal("10.00"))
+    orders.mark_shipped(order_id=order.pk, tracking_number="1Z1")
+    with pytest.raises(IllegalTransition, match="already shipped"):
+        orders.mark_shipped(order_id=order.pk, tracking_number="1Z2")
+    order.refresh_from_db()
+    assert order.tracking_number == "1Z1"
 
 
 # --- every transition, legal and illegal -------------------------------------------------------
@@ -172,14 +222,18 @@ def test_every_transition_is_allowed_or_raises(order, start, to):
             assert order.status == start
 
 
-def test_the_machine_matches_the_design():
-    assert TRANSITIONS[Status.AWAITING_PAYMENT] == {Status.PAID, Status.CANCELLED, Status.EXPIRED}
-    assert {Status.SHIPPED, Status.REFUNDED, Status.PARTIALLY_REFUNDED, Status.CANCELLED} == (
-        TRANSITIONS[Status.PAID]
-    )
-    assert TRANSITIONS[Status.SHIPPED] >= {Status.DELIVERED}
-    for final in (Status.CANCELLED, Status.EXPIRED, Status.REFUNDED):
-        assert not TRANSITIONS[final]
+def test_the_machine_is_the_designs():
+    assert {
+        Status.AWAITING_PAYMENT: {Status.PAID, Status.CANCELLED, Status.EXPIRED},
+        Status.PAID: {Status.SHIPPED, Status.REFUNDED, Status.PARTIALLY_REFUNDED,
+                      Status.CANCELLED},
+        Status.PARTIALLY_REFUNDED: {Status.SHIPPED, Status.REFUNDED, Status.CANCELLED},
+        Status.SHIPPED: {Status.DELIVERED, Status.REFUNDED},
+        Status.DELIVERED: {Status.REFUNDED},
+        Status.CANCELLED: set(),
+        Status.EXPIRED: set(),
+        Status.REFUNDED: set(),
+    } == TRANSITIONS
 
 
 def test_delivering_an_unpaid_order_raises(order):
@@ -213,13 +267,22 @@ def test_the_command_expires_overdue_orders(order, variant, capsys):
 
 
 def test_the_task_expires_overdue_orders(order):
-    from shop.tasks import expire_unpaid_orders
-
     Order.objects.filter(pk=order.pk).update(created_at=timezone.now() - timedelta(days=1))
     result = expire_unpaid_orders.enqueue()
     assert result.return_value == 1
     order.refresh_from_db()
     assert order.status == Status.EXPIRED
+
+
+def test_each_order_schedules_its_own_expiry_where_the_backend_can_wait(
+    settings, variant, django_capture_on_commit_callbacks
+):
+    settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.dummy.DummyBackend"}}
+    with django_capture_on_commit_callbacks(execute=True):
+        order = place((variant, 1))
+    [result] = expire_order.get_backend().results
+    assert result.kwargs == {"order_id": order.pk}
+    assert result.task.run_after == order.created_at + timedelta(minutes=30)
 
 
 # --- emails ------------------------------------------------------------------------------------
