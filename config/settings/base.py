@@ -93,6 +93,10 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # Writers take the database's write lock when their transaction begins, so two at once
+    # queue up (for up to 20 s) instead of one failing with "database is locked".
+    DATABASES["default"]["OPTIONS"] = {"transaction_mode": "IMMEDIATE", "timeout": 20}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # When no word matches exactly, search tries close spellings: `%>>` matches a word of
     # the name from this strict word similarity (pg_trgm's default of 0.5 misses "jaket").

@@ -80,13 +80,18 @@ def place_order(
     OrderLine.objects.bulk_create(order_lines)
     OrderEvent.objects.create(
         order=order, kind=OrderEvent.Kind.PLACED, to_status=order.status, actor=buyer.user,
-        note=f"{sum(line.quantity for line in order_lines)} items, {method.name} shipping.",
+        note=f"{_units(order_lines)}, {method.name} shipping.",
     )
     CartLine.objects.filter(pk__in=[line.pk for line in lines]).delete()
     if save_address and buyer.user:
         addresses.save_address(user=buyer.user, values=address)
     _schedule_expiry(order)
     return order
+
+
+def _units(lines: list[OrderLine]) -> str:
+    units = sum(line.quantity for line in lines)
+    return f"{units} item{'s' if units != 1 else ''}"
 
 
 def _order_line(variant, quantity: int) -> OrderLine:

@@ -94,7 +94,7 @@ def mark_paid(*, order_id: int, amount: Decimal, currency: str, provider: str) -
                      "Refund it, or fulfil it by hand.")
     else:
         inventory.commit_stock(quantities=_quantities(order))
-        _move(order, Status.PAID, kind=Kind.PAID, note=f"Paid with {provider}.",
+        _move(order, Status.PAID, kind=Kind.PAID, note=f"Paid ({provider} provider).",
               paid_at=timezone.now())
         _email_after_commit(order, "confirmation")
     return order

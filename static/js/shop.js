@@ -45,3 +45,16 @@ document.addEventListener("cart-changed", (event) => {
   badge.textContent = count;
   badge.setAttribute("aria-label", `${count} item${count === 1 ? "" : "s"}`);
 });
+
+// A quantity changed again while its previous change was on its way (arrow keys, the
+// spinner): that answer is already stale, and swapping it in would replace the form whose
+// newer change waits in the queue (hx-sync), so htmx would drop it. Skip it; the newer
+// change goes out next and brings the lines as they now are.
+document.addEventListener("htmx:beforeSwap", (event) => {
+  const { requestConfig } = event.detail;
+  const form = requestConfig?.elt;
+  if (!form?.matches?.(".cart-quantity")) return;
+  if (requestConfig.formData?.get("quantity") !== form.elements.quantity.value) {
+    event.detail.shouldSwap = false;
+  }
+});

@@ -12,6 +12,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from functools import partial
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
@@ -72,10 +73,10 @@ def _manage(*args: str, env: dict) -> str:
     return result.stdout
 
 
-def _wait_until_up(url: str, server: subprocess.Popen) -> None:
+def _wait_until_up(url: str, server: subprocess.Popen, log: Path) -> None:
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
-        assert server.poll() is None, server.stderr.read()
+        assert server.poll() is None, log.read_text()
         try:
             with urllib.request.urlopen(url, timeout=2) as response:  # noqa: S310
                 if response.status == 200:
@@ -113,14 +114,21 @@ def shop(tmp_path_factory):
     _manage("load_demo", env=env)
     picker = json.loads(_manage("shell", "-c", FIND_PICKER_CASE, env=env).splitlines()[-1])
     port = _free_port()
-    server = subprocess.Popen(
-        [sys.executable, "manage.py", "runserver", "--noreload", "--insecure", f"127.0.0.1:{port}"],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
-    )
+    # The server logs a line per request: into a file, as a pipe nobody reads fills up and
+    # then stalls the server mid-suite.
+    log = tmp / "server.log"
+    with log.open("w") as output:  # the server keeps its own handle on the file
+        server = subprocess.Popen(
+            [sys.executable, "manage.py", "runserver", "--noreload", "--insecure",
+             f"127.0.0.1:{port}"],
+            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=output,
+        )
     base_url = f"http://127.0.0.1:{port}"
     try:
-        _wait_until_up(base_url + "/", server)
-        yield {"url": base_url, "picker": picker}
+        _wait_until_up(base_url + "/", server, log)
+        # `manage` runs a management command against the server's database (to set up a
+        # customer, say).
+        yield {"url": base_url, "picker": picker, "manage": partial(_manage, env=env)}
     finally:
         server.terminate()
         server.wait(timeout=10)
