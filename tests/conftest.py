@@ -1,4 +1,5 @@
 import os
+from collections import defaultdict
 
 import pytest
 from django.core.cache import cache
@@ -12,6 +13,21 @@ def need(reason: str):
     if REQUIRE_SERVICES:
         pytest.fail(f"{reason}, and REQUIRE_SERVICES=1 says it must be")
     pytest.skip(reason)
+
+
+def pytest_collection_modifyitems(items):
+    """A test that commits (`django_db(transaction=True)`) empties the database when it ends,
+    taking the rows the migrations wrote (the site, the shipping methods) with it. Tests are
+    sent to parallel workers a file at a time, so such tests keep to files of their own,
+    which run after the others."""
+    kinds = defaultdict(set)
+    for item in items:
+        marker = item.get_closest_marker("django_db")
+        if marker:
+            kinds[item.path].add(bool(marker.kwargs.get("transaction")))
+    mixed = sorted(str(path) for path, found in kinds.items() if len(found) > 1)
+    if mixed:
+        raise pytest.UsageError(f"Keep tests that commit in files of their own: {mixed}")
 
 
 @pytest.fixture(autouse=True)

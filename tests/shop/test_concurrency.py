@@ -1,4 +1,9 @@
-"""Many buyers at once on PostgreSQL, each on its own connection: no unit is sold twice."""
+"""Many buyers (and reviewers) at once on PostgreSQL, each on its own connection: no unit is
+sold twice, no review goes uncounted.
+
+Every test that commits lives in this file: such a test empties the database when it ends,
+and the rows the migrations wrote come back only for the next test that asks for them, so
+mixing them into another file would leave that file's later tests without them."""
 
 import threading
 from decimal import Decimal
@@ -9,8 +14,9 @@ from django.db import connection, connections
 from shop.errors import OutOfStock
 from shop.models import Cart, CartLine, Order, Variant
 from shop.services import checkout
+from shop.services import reviews as review_services
 from tests.conftest import need
-from tests.factories import VariantFactory
+from tests.factories import UserFactory, VariantFactory
 from tests.shop.buying import ADDRESS, place, standard_shipping
 
 BUYERS = 24
@@ -118,3 +124,35 @@ def test_one_cart_submitted_at_once_from_several_tabs_becomes_one_order(postgres
     assert sorted(outcomes) == ["EmptyCart"] * 5 + ["placed"]
     lamp.refresh_from_db()
     assert lamp.reserved == 3 and Order.objects.count() == 1
+
+
+# --- reviews ---------------------------------------------------------------------------------
+
+def test_reviews_posted_at_once_are_all_counted(postgres_committed):
+    """Each reviewer on their own connection, all released at the same moment: the product
+    row's lock makes each recount see the reviews committed before it."""
+    product = VariantFactory().product
+    reviewers = [(UserFactory(), 1 + n % 5) for n in range(12)]
+    start = threading.Barrier(len(reviewers))
+    crashed = []
+
+    def review(user, rating):
+        try:
+            start.wait()
+            review_services.submit_review(product=product, user=user, rating=rating,
+                                          title="A title", body="")
+        except Exception as error:  # anything else fails the test below
+            crashed.append(repr(error))
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=review, args=reviewer) for reviewer in reviewers]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert not crashed, crashed
+    product.refresh_from_db()
+    stars = sum(rating for _, rating in reviewers)  # 1+2+3+4+5 twice, then 1+2: 33
+    assert product.rating_count == 12
+    assert product.rating_average == (Decimal(stars) / 12).quantize(Decimal("0.01"))
