@@ -16,6 +16,7 @@ urlpatterns = [
     path("favicon.ico", favicon),
     path("", include("shop.urls")),
     path("", include("payments.urls")),
+    path("", include("security.urls")),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
 ]
