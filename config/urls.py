@@ -18,6 +18,7 @@ urlpatterns = [
     path("", include("payments.urls")),
     path("", include("security.urls")),
     path("accounts/", include("allauth.urls")),
+    path("dashboard/", include("dashboard.urls")),
     path("admin/", admin.site.urls),
 ]
 

@@ -6,6 +6,7 @@ Refuses to start without SECRET_KEY and ALLOWED_HOSTS.
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 
 from config import env
@@ -34,7 +35,8 @@ PAYMENT_PROVIDERS = ["test"] if PAYMENTS_TEST_PROVIDER else []
 PRODUCTS_PER_PAGE = 24
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    # The admin, on a site that lets in only staff whose session passed the second factor.
+    "security.twofactor.apps.StaffAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -50,6 +52,7 @@ INSTALLED_APPS = [
     "security",
     "shop",
     "payments",
+    "dashboard",
 ]
 
 MIDDLEWARE = [
@@ -162,6 +165,25 @@ ACCOUNT_PREVENT_ENUMERATION = True
 ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
 ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_EMAIL_SUBJECT_PREFIX = f"[{STORE_NAME}] "
+# Two-factor sign-in: RFC 6238 codes (django-otp's TOTPDevice defaults: SHA-1, 6 digits, 30 s),
+# one step either side of the server's clock and no more: the accepted window never drifts.
+OTP_TOTP_ISSUER = STORE_NAME
+OTP_TOTP_SYNC = False
+# The admin's device pages never show a device's secret key.
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
+ACCOUNT_FORMS = {"login": "security.forms.LoginForm"}  # allauth's, with the lockout
+# The session that changed the password stays signed in (it just proved it knows the old one);
+# every other session of the account ends on its next request, as Django's session auth hash
+# no longer matches. A password reset ends them all, and the reset link does not sign in.
+ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
+ACCOUNT_LOGIN_ON_PASSWORD_RESET = False
+# security.ratelimits counts sign-ins, sign-ups and reset requests (per address and per email,
+# answering 429 with Retry-After) and security.lockout counts failed sign-ins per email and
+# address; allauth's own counters for the same steps are off so only one rule answers. Its
+# login_failed limit would also lock an account for everyone after five failures from
+# anywhere, which lets a stranger lock a customer out. Its other limits (password change,
+# the reset link, email management, confirmation cooldown) stay as they are.
+ACCOUNT_RATE_LIMITS = {"login": None, "login_failed": None, "signup": None, "reset_password": None}
 
 MAILERS = {"default": env.mailer(env.text("EMAIL_URL", "smtp://localhost:25"))}
 DEFAULT_FROM_EMAIL = env.text("DEFAULT_FROM_EMAIL", f"{STORE_NAME} <shop@localhost>")
@@ -197,6 +219,21 @@ if env.flag("BEHIND_TLS_PROXY"):
     # Only behind a proxy that terminates TLS and sets X-Forwarded-Proto itself (an ingress,
     # a load balancer); otherwise a client could claim HTTPS with the header.
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# How many proxies of ours (ingress, load balancer) sit in front of the app and append to
+# X-Forwarded-For. The client's address is the n-th from the right of that header; with 0
+# the header is ignored, as anyone can send it. security.net.client_ip reads this; allauth
+# is told the same.
+TRUSTED_PROXY_COUNT = env.integer("TRUSTED_PROXY_COUNT", 0)
+if TRUSTED_PROXY_COUNT < 0:
+    raise ImproperlyConfigured("TRUSTED_PROXY_COUNT must be 0 or more.")
+ALLAUTH_TRUSTED_PROXY_COUNT = TRUSTED_PROXY_COUNT
+# Rate limits (security.ratelimits): django-ratelimit's counters in the default cache. On
+# unless switched off for a load test from one machine. When the cache is down requests are
+# let through (the cache is a soft dependency); sign-in lockouts live in the database and
+# still hold.
+RATELIMIT_ENABLE = env.flag("RATELIMIT_ENABLE", True)
+RATELIMIT_FAIL_OPEN = True
+RATELIMIT_IP_META_KEY = "security.net.client_ip"
 SECURE_SSL_REDIRECT = env.flag("SECURE_SSL_REDIRECT", True)
 SECURE_HSTS_SECONDS = env.integer("SECURE_HSTS_SECONDS", 60 * 60 * 24 * 365)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = True
@@ -219,6 +256,24 @@ SECURE_CSP = {
     "frame-ancestors": [CSP.NONE],
     "base-uri": [CSP.SELF],
     "object-src": [CSP.NONE],
+    # Browsers post what the policy blocked here (security.headers.csp_report logs it):
+    # report-uri for those that predate the Reporting API, report-to for the rest.
+    "report-uri": "/csp-report/",
+    "report-to": "csp",
+}
+# Named endpoints of the Reporting API, sent as the Reporting-Endpoints header.
+REPORTING_ENDPOINTS = {"csp": "/csp-report/"}
+# Browser features no page of the shop uses, switched off for every origin (`()`) so that
+# injected or third-party content cannot ask for them either.
+PERMISSIONS_POLICY = {
+    feature: []
+    for feature in [
+        "accelerometer", "autoplay", "bluetooth", "browsing-topics", "camera",
+        "display-capture", "encrypted-media", "geolocation", "gyroscope", "hid",
+        "idle-detection", "magnetometer", "microphone", "midi", "payment",
+        "picture-in-picture", "publickey-credentials-get", "screen-wake-lock", "serial",
+        "usb", "xr-spatial-tracking",
+    ]
 }
 
 LOGGING = {

@@ -1,8 +1,68 @@
-class SecondFactorMiddleware:
-    """Placeholder: passes every request through."""
+"""The second step of every sign-in, whichever way the session was signed in.
 
+After the password (allauth's sign-in, a link from an email, a session made any other way)
+an account with two-factor on is only half signed in until this session is verified with a
+code. Until then every request is sent to the code page, `/accounts/2fa/verify/?next=…`
+(an HTMX request is told to go there with HX-Redirect), except that page itself, signing
+out, static and media files and the probes; for those the person counts as signed out, the
+verify page and signing out aside. A browser trusted with the "30 days" cookie is verified
+on the spot instead.
+"""
+
+from django.conf import settings
+from django.contrib.auth.models import AnonymousUser
+from django.http import HttpRequest, HttpResponse
+from django.urls import reverse
+from django_otp import login as otp_login
+
+from security import audit
+from security.twofactor import gate, trust
+
+PROBES = ("/liveness/", "/readiness/", "/health/", "/metrics")
+# Reports of blocked content carry no page of their own: they are let through as anonymous.
+PASS_THROUGH = ("/favicon.ico", "/csp-report/", *PROBES)
+TRUSTED_BROWSER = "trusted browser"
+
+
+class SecondFactorMiddleware:
     def __init__(self, get_response):
         self.get_response = get_response
 
-    def __call__(self, request):
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if gate.second_factor_pending(request):
+            held = self._hold(request)
+            if held is not None:
+                return held
         return self.get_response(request)
+
+    def _hold(self, request: HttpRequest) -> HttpResponse | None:
+        device = trust.trusted_device(request, request.user)
+        if device is not None:
+            otp_login(request, device)
+            if request.user.is_staff:
+                audit.record(request, "staff.second_factor", method=TRUSTED_BROWSER)
+            return None
+        request.second_factor_pending = True
+        path = request.path
+        if path in (reverse("twofactor:verify"), reverse("account_logout")):
+            return None
+        if path.startswith((settings.STATIC_URL, settings.MEDIA_URL, *PASS_THROUGH)):
+            request.user = _anonymous()
+            return None
+        return gate.redirect_to(request, gate.with_next("twofactor:verify", _next(request)))
+
+
+def _next(request: HttpRequest) -> str | None:
+    """Where to go once verified: this page, or for HTMX the page it was sent from. A form
+    post is not replayed, so it leads back to nowhere in particular."""
+    htmx = getattr(request, "htmx", None)
+    if htmx:
+        return htmx.current_url_abs_path
+    return request.get_full_path() if request.method in ("GET", "HEAD") else None
+
+
+def _anonymous() -> AnonymousUser:
+    user = AnonymousUser()
+    user.otp_device = None
+    user.is_verified = lambda: False
+    return user

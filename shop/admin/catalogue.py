@@ -1,5 +1,9 @@
 """Staff tools for the catalogue: products with their variants and images on one page, and a
-variant list where price and stock are edited in place."""
+variant list where price and stock are edited in place.
+
+Every change of a variant's price or stock, from any of the three places it is edited (the
+variant's page, the variant list, the product's page), writes an audit entry.
+"""
 
 from django import forms
 from django.conf import settings
@@ -8,10 +12,14 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.db.models import Count, F, Min, Sum
 from django.utils.html import format_html
 
+from security import audit
 from shop.models import Category, Product, ProductImage, User, Variant
 
 admin.site.site_header = f"{settings.STORE_NAME} staff"
 admin.site.site_title = f"{settings.STORE_NAME} staff"
+
+# The fields of a variant that are money or stock: changing one writes an audit entry.
+AUDITED_FIELDS = ["price", "compare_at_price", "on_hand"]
 
 
 class VariantForm(forms.ModelForm):
@@ -38,6 +46,20 @@ class VariantForm(forms.ModelForm):
     def changed_model_fields(self) -> list[str]:
         columns = {f.name for f in Variant._meta.concrete_fields}
         return [name for name in self.changed_data if name in columns]
+
+    def audited_changes(self) -> dict[str, dict]:
+        """{field: {"old": …, "new": …}} for each price or stock field this form is about to
+        change. Call it before saving. "old" is the row as read for this request (None for a
+        new variant); a field staff retyped to the value it has by now is left out."""
+        adding = self.instance.pk is None
+        changes = {}
+        for name in AUDITED_FIELDS:
+            if name not in self.changed_data:
+                continue
+            old, new = (None if adding else self.initial.get(name)), self.cleaned_data[name]
+            if adding or old != new:
+                changes[name] = {"old": old, "new": new}
+        return changes
 
     def clean_on_hand(self):
         on_hand = self.cleaned_data["on_hand"]
@@ -135,6 +157,20 @@ class ProductAdmin(admin.ModelAdmin):
     list_per_page = 50
     date_hierarchy = "created_at"
 
+    def save_formset(self, request, form, formset, change):
+        if formset.model is not Variant:
+            super().save_formset(request, form, formset, change)
+            return
+        deleted = set(formset.deleted_forms)
+        changed = [
+            (variant_form, variant_form.instance.pk is None, variant_form.audited_changes())
+            for variant_form in formset.forms
+            if variant_form.has_changed() and variant_form not in deleted
+        ]
+        super().save_formset(request, form, formset, change)
+        for variant_form, adding, changes in changed:
+            _audit_variant(request, variant_form.instance, changes, adding=adding)
+
     def get_queryset(self, request):
         return (
             super()
@@ -182,7 +218,16 @@ class VariantAdmin(admin.ModelAdmin):
         return super().get_changelist_form(request, form=VariantForm, **kwargs)
 
     def save_model(self, request, obj, form, change):
+        # The variant's page and each changed row of the list both come through here.
+        changes = form.audited_changes()
         form.save()  # VariantForm.save writes only what staff changed; `obj` is its instance
+        _audit_variant(request, obj, changes, adding=not change)
+
+
+def _audit_variant(request, variant: Variant, changes: dict, *, adding: bool) -> None:
+    if changes:
+        action = "variant.added" if adding else "variant.changed"
+        audit.record(request, action, variant, **changes)
 
 
 @admin.register(User)

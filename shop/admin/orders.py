@@ -2,16 +2,19 @@
 noted, shipped, delivered or cancelled.
 
 Orders are read-only here except for the review flag and notes: checkout and payments write
-them, and every change of status goes through shop's order services.
+them, and every change of status goes through shop's order services. Each change staff make
+here writes an audit entry too.
 """
 
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ActionForm
+from django.db import transaction
 from django.utils.html import format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.translation import ngettext
 
+from security import audit
 from shop.errors import ShopError
 from shop.models import Order, OrderEvent, OrderLine, ShippingMethod
 from shop.services import orders
@@ -144,12 +147,15 @@ class OrderAdmin(admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         # Only the flag is written: saving the whole row would put back the status and
         # dates the form was built with, undoing what a webhook did meanwhile.
+        # (The admin saves in one transaction, so the audit entries commit with the changes.)
         if "needs_review" in form.changed_data:
-            orders.set_needs_review(
+            order = orders.set_needs_review(
                 order_id=obj.pk, needs_review=obj.needs_review, actor=request.user
             )
+            audit.record(request, "order.review_flag", order, needs_review=order.needs_review)
         if note := form.cleaned_data.get("note", "").strip():
             orders.add_note(order_id=obj.pk, note=note, actor=request.user)
+            audit.record(request, "order.note", obj, note=note)
 
     @admin.action(
         description="Mark shipped", permissions=["change"], location=ACTION_LOCATIONS
@@ -161,10 +167,11 @@ class OrderAdmin(admin.ModelAdmin):
             self.message_user(request, " ".join(error.messages), messages.ERROR)
             return
         self._each_order(
-            request, queryset, "marked shipped",
+            request, queryset, "marked shipped", "order.shipped",
             lambda order: orders.mark_shipped(
                 order_id=order.pk, tracking_number=tracking_number, actor=request.user
             ),
+            tracking_number=tracking_number,
         )
 
     @admin.action(
@@ -172,7 +179,7 @@ class OrderAdmin(admin.ModelAdmin):
     )
     def mark_delivered(self, request, queryset):
         self._each_order(
-            request, queryset, "marked delivered",
+            request, queryset, "marked delivered", "order.delivered",
             lambda order: orders.mark_delivered(order_id=order.pk, actor=request.user),
         )
 
@@ -182,18 +189,25 @@ class OrderAdmin(admin.ModelAdmin):
     )
     def cancel(self, request, queryset):
         self._each_order(
-            request, queryset, "cancelled",
+            request, queryset, "cancelled", "order.cancelled",
             lambda order: orders.cancel_order(order_id=order.pk, actor=request.user),
         )
 
-    def _each_order(self, request, queryset, done: str, change) -> None:
-        """Apply `change`, a service call, to each selected order. The service rolls back
-        what it started for an order that cannot change; that order is reported by name and
-        the others still go ahead."""
+    def _each_order(self, request, queryset, done: str, action: str, change, **details) -> None:
+        """Apply `change`, a service call, to each selected order, and write an audit entry
+        `action` for it. The service rolls back what it started for an order that cannot
+        change; that order is reported by name and the others still go ahead."""
         changed = 0
-        for order in queryset.only("pk", "number").order_by("pk"):
+        for order in queryset.only("pk", "number", "status").order_by("pk"):
             try:
-                change(order)
+                # A transaction here, round the service's own: the change and its audit
+                # entry are kept together or not at all.
+                with transaction.atomic():
+                    done_order = change(order)
+                    audit.record(
+                        request, action, done_order, from_status=order.status,
+                        to_status=done_order.status, **details,
+                    )
             except ShopError as error:
                 reason = error.message
                 if order.number not in reason:

@@ -4,6 +4,7 @@ The server runs on its own database (a SQLite file, or a fresh PostgreSQL databa
 DATABASE_URL is set) loaded with the demo catalogue, so pages look as a shopper sees them.
 """
 
+import itertools
 import json
 import os
 import shutil
@@ -109,6 +110,8 @@ def shop(tmp_path_factory):
         "DJANGO_SETTINGS_MODULE": "config.settings.test",
         "DATABASE_URL": _fresh_database_url(tmp),
         "MEDIA_ROOT": str(tmp / "media"),
+        # As behind one proxy, so each page can be a client of its own (see `_page`).
+        "TRUSTED_PROXY_COUNT": "1",
     }
     _manage("migrate", "--noinput", env=env)
     _manage("load_demo", env=env)
@@ -147,9 +150,16 @@ def browser():
 HTMX_ABORT_NOTICES = ("htmx:sendAbort", "htmx:afterRequest")
 
 
+# Each page comes from an address of its own, as each shopper would: the rate limits and
+# sign-in lockouts count per address, and the whole suite from one would add up to more
+# than any one person does.
+_addresses = (f"198.18.{n // 250}.{n % 250 + 1}" for n in itertools.count())
+
+
 def _page(browser, *, javascript: bool):
     context = browser.new_context(
-        viewport={"width": 1280, "height": 900}, java_script_enabled=javascript
+        viewport={"width": 1280, "height": 900}, java_script_enabled=javascript,
+        extra_http_headers={"X-Forwarded-For": next(_addresses)},
     )
     page = context.new_page()
     errors = []

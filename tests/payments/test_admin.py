@@ -10,6 +10,7 @@ from payments.models import Payment
 from payments.providers.base import PaymentEvent
 from payments.services import apply_event
 from tests.factories import UserFactory, VariantFactory
+from tests.second_factor import sign_in_with_second_factor
 from tests.shop.buying import place
 
 pytestmark = pytest.mark.django_db
@@ -18,7 +19,7 @@ CHANGELIST = "admin:payments_payment_changelist"
 
 @pytest.fixture
 def staff_client(client):
-    client.force_login(UserFactory(is_staff=True, is_superuser=True))
+    sign_in_with_second_factor(client, UserFactory(is_staff=True, is_superuser=True))
     return client
 
 

@@ -9,13 +9,14 @@ from django.urls import reverse
 from shop.admin.catalogue import VariantForm
 from shop.models import Variant
 from tests.factories import ProductFactory, ProductImageFactory, UserFactory, VariantFactory
+from tests.second_factor import sign_in_with_second_factor
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def staff_client(client):
-    client.force_login(UserFactory(is_staff=True, is_superuser=True))
+    sign_in_with_second_factor(client, UserFactory(is_staff=True, is_superuser=True))
     return client
 
 

@@ -12,6 +12,7 @@ from shop.admin.orders import OrderForm
 from shop.models import Order, OrderEvent, ShippingMethod
 from shop.services import orders
 from tests.factories import OrderFactory, UserFactory, VariantFactory
+from tests.second_factor import sign_in_with_second_factor
 from tests.shop.buying import place
 
 pytestmark = pytest.mark.django_db
@@ -27,7 +28,7 @@ def staff():
 
 @pytest.fixture
 def staff_client(client, staff):
-    client.force_login(staff)
+    sign_in_with_second_factor(client, staff)
     return client
 
 

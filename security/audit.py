@@ -1,0 +1,68 @@
+"""The audit log: who did what to which object, when and from where.
+
+Staff actions that change money, stock or orders, or take data out of the shop, call
+`record` once each, after the change succeeded. Entries are never changed or deleted (the
+admin shows them read-only).
+"""
+
+import datetime
+from decimal import Decimal
+from uuid import UUID
+
+from django.db import models
+from django.http import HttpRequest
+
+from security.models import AuditEntry
+from security.net import client_ip
+
+# Actions other parts of the shop record: signing in (here), exports (the dashboard),
+# refunds (payments). The admin's own are named where it records them ("order.shipped",
+# "variant.changed", …).
+STAFF_SIGN_IN = "staff.sign_in"
+EXPORT = "export"
+REFUND = "refund"
+
+
+def record(
+    request: HttpRequest | None, action: str, obj: models.Model | None = None, *,
+    actor=None, **details,
+) -> AuditEntry:
+    """Write one entry. The actor is `actor`, else whoever is signed in to `request`;
+    `details` are stored as JSON, with decimals, dates and ids as text."""
+    if actor is None:
+        user = getattr(request, "user", None)
+        actor = user if user is not None and user.is_authenticated else None
+    return AuditEntry.objects.create(
+        actor=actor,
+        actor_label=getattr(actor, "email", "") or (actor.get_username() if actor else ""),
+        action=action,
+        object_type=obj._meta.label if obj is not None else "",
+        object_id=str(obj.pk) if obj is not None else "",
+        object_label=str(obj)[:200] if obj is not None else "",
+        ip=(client_ip(request) or None) if request is not None else None,
+        details=_json_safe(details),
+    )
+
+
+def _json_safe(value):
+    match value:
+        case None | bool() | int() | float() | str():
+            return value
+        case dict():
+            return {str(key): _json_safe(item) for key, item in value.items()}
+        case list() | tuple() | set() | frozenset():
+            return [_json_safe(item) for item in value]
+        case datetime.date() | datetime.time():
+            return value.isoformat()
+        case Decimal() | UUID():
+            return str(value)
+        case models.Model():
+            return str(value.pk)
+    return str(value)
+
+
+def record_staff_sign_in(sender, request, user, **kwargs) -> None:
+    """A `user_logged_in` receiver: staff signing in is the first line of their trail.
+    (Signing in with the second factor is recorded by the two-factor flow.)"""
+    if user.is_staff:
+        record(request, STAFF_SIGN_IN, actor=user)

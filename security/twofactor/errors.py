@@ -1,0 +1,37 @@
+"""What can go wrong with a second factor, in words a person can act on."""
+
+from datetime import datetime
+
+
+class TwoFactorError(Exception):
+    message = "Two-factor authentication could not be changed."
+
+    def __init__(self, message: str | None = None):
+        super().__init__(message or self.message)
+        self.message = message or self.message
+
+
+class InvalidCode(TwoFactorError):
+    message = (
+        "That code did not work. Enter the newest code from your authenticator app, or one "
+        "of your unused backup codes."
+    )
+
+
+class TooManyAttempts(TwoFactorError):
+    """Wrong codes came too fast: django-otp's throttle wants a pause (1, 2, 4, 8 … s)."""
+
+    def __init__(self, locked_until: datetime, seconds: int):
+        self.locked_until = locked_until
+        super().__init__(
+            f"Too many wrong codes in a row. Wait {seconds} second{'s' if seconds != 1 else ''}, "
+            "then enter the newest code from your app."
+        )
+
+
+class AlreadyEnabled(TwoFactorError):
+    message = "Two-factor authentication is already on for your account."
+
+
+class NotEnabled(TwoFactorError):
+    message = "Two-factor authentication is not on for your account."

@@ -1,0 +1,24 @@
+"""The admin site: the Django admin, open only to staff whose session passed the second
+factor. Its own sign-in form is never a way in: /admin/login/ sends people through the
+shop's sign-in and the two-factor step instead, like every other page."""
+
+from django.contrib import admin
+from django.contrib.auth import REDIRECT_FIELD_NAME
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+
+from security.twofactor.gate import is_verified, staff_gate
+
+
+class StaffAdminSite(admin.AdminSite):
+    def has_permission(self, request: HttpRequest) -> bool:
+        return super().has_permission(request) and is_verified(request.user)
+
+    def login(self, request: HttpRequest, extra_context=None) -> HttpResponse:
+        next_url = request.GET.get(REDIRECT_FIELD_NAME, "")
+        if not url_has_allowed_host_and_scheme(
+            next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+        ):
+            next_url = reverse("admin:index", current_app=self.name)
+        return staff_gate(request, next_url) or HttpResponseRedirect(next_url)
