@@ -13,7 +13,7 @@ from django.db import models
 from django.http import HttpRequest
 
 from security.models import AuditEntry
-from security.net import client_ip
+from security.net import UNKNOWN, client_ip
 
 # Actions other parts of the shop record: signing in (here), exports (the dashboard),
 # refunds (payments). The admin's own are named where it records them ("order.shipped",
@@ -39,7 +39,7 @@ def record(
         object_type=obj._meta.label if obj is not None else "",
         object_id=str(obj.pk) if obj is not None else "",
         object_label=str(obj)[:200] if obj is not None else "",
-        ip=(client_ip(request) or None) if request is not None else None,
+        ip=_known(client_ip(request)) if request is not None else None,
         details=_json_safe(details),
     )
 
@@ -61,8 +61,5 @@ def _json_safe(value):
     return str(value)
 
 
-def record_staff_sign_in(sender, request, user, **kwargs) -> None:
-    """A `user_logged_in` receiver: staff signing in is the first line of their trail.
-    (Signing in with the second factor is recorded by the two-factor flow.)"""
-    if user.is_staff:
-        record(request, STAFF_SIGN_IN, actor=user)
+def _known(address: str) -> str | None:
+    return None if address == UNKNOWN else address

@@ -5,7 +5,7 @@ from django.core.exceptions import ValidationError
 from django_otp import user_has_device
 
 from security import lockout
-from security.net import client_ip
+from security.net import client_key
 
 LOCKED_MESSAGE = (
     "Too many failed attempts to sign in with this email address from your connection. "
@@ -23,7 +23,7 @@ class LoginForm(allauth_forms.LoginForm):
         identifier = self.cleaned_data.get("login")
         if self._errors or not identifier:
             return super().clean()  # a field is missing or malformed: nothing was tried
-        ip = client_ip(self.request)
+        ip = client_key(self.request)
         if lockout.is_locked(identifier, ip):
             raise ValidationError(LOCKED_MESSAGE, code="locked")
         try:

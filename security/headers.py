@@ -20,7 +20,7 @@ logger = logging.getLogger("security.csp")
 
 # A violation report is a few hundred bytes; a browser may batch a handful.
 MAX_REPORT_BYTES = 8 * 1024
-MAX_VIOLATIONS_PER_REPORT = 20
+MAX_VIOLATIONS_PER_REPORT = 5
 REPORT_CONTENT_TYPES = {"application/csp-report", "application/reports+json", "application/json"}
 
 
@@ -65,7 +65,7 @@ def csp_report(request: HttpRequest) -> HttpResponse:
         return HttpResponse(status=400)
     try:
         report = json.loads(request.body)
-    except ValueError:  # bad JSON, or bytes that are not UTF-8
+    except (ValueError, RecursionError):  # bad JSON, bytes that are not UTF-8, deep nesting
         return HttpResponse(status=400)
     violations = _violations(report)[:MAX_VIOLATIONS_PER_REPORT]
     if not violations:
@@ -73,7 +73,8 @@ def csp_report(request: HttpRequest) -> HttpResponse:
     for document, directive, blocked in violations:
         logger.warning(
             "CSP violation: document-uri=%s violated-directive=%s blocked-uri=%s",
-            loggable(document, 200), loggable(directive), loggable(blocked, 200),
+            loggable(_without_query(document), 200), loggable(directive),
+            loggable(_without_query(blocked), 200),
         )
     return HttpResponse(status=204)
 
@@ -100,3 +101,8 @@ def _violations(report: object) -> list[tuple[str, str, str]]:
             and isinstance(body := entry.get("body"), dict)
         ]
     return []
+
+
+def _without_query(url: object) -> str:
+    """A reported address without its query and fragment, where tokens would travel."""
+    return str(url).split("?", 1)[0].split("#", 1)[0]

@@ -50,9 +50,11 @@ class AuditEntry(models.Model):
     """Who did what, when, from where, to which object. Written once, never changed."""
 
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    # No database constraint and nothing done on delete: removing an account must not
+    # rewrite the log. actor_label keeps who it was.
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, related_name="+",
-        on_delete=models.SET_NULL,
+        on_delete=models.DO_NOTHING, db_constraint=False,
     )
     # Kept as text too, so the log still says who it was after the account is gone.
     actor_label = models.CharField("who", max_length=254, blank=True)

@@ -11,16 +11,20 @@ import ipaddress
 from django.conf import settings
 from django.http import HttpRequest
 
+# No usable address (a unix-socket upstream, say): such clients share this one.
+UNKNOWN = "0.0.0.0"  # noqa: S104  an address to count by, never bound to
+
 
 def client_ip(request: HttpRequest) -> str:
-    """The address of the client that sent `request`.
+    """The address of the client that sent `request`, always a valid IP address.
 
     With TRUSTED_PROXY_COUNT = 0 (the default) that is REMOTE_ADDR. With n it is the n-th
     address from the right of X-Forwarded-For; when the header holds fewer than n addresses,
     or that entry is not an address, the request did not come through all our proxies, so
-    REMOTE_ADDR is the best there is.
+    REMOTE_ADDR is the best there is. An IPv4 address seen through a dual-stack socket
+    (`::ffff:203.0.113.5`) is given as the IPv4 address it is.
     """
-    remote_addr = request.META.get("REMOTE_ADDR", "")
+    remote_addr = _address(request.META.get("REMOTE_ADDR", "")) or UNKNOWN
     count = settings.TRUSTED_PROXY_COUNT
     if count <= 0:
         return remote_addr
@@ -28,7 +32,24 @@ def client_ip(request: HttpRequest) -> str:
     forwarded = [part for part in forwarded if part]
     if len(forwarded) < count:
         return remote_addr
+    return _address(forwarded[-count]) or remote_addr
+
+
+def client_key(request: HttpRequest) -> str:
+    """The client's address as rate limits and sign-in lockouts count it: an IPv6 address by
+    its /64, which one household or machine usually has whole (rotating through it must not
+    reset a count)."""
+    address = ipaddress.ip_address(client_ip(request))
+    if address.version == 6:
+        return str(ipaddress.ip_network(f"{address}/64", strict=False).network_address)
+    return str(address)
+
+
+def _address(value: str) -> str:
     try:
-        return str(ipaddress.ip_address(forwarded[-count]))
+        address = ipaddress.ip_address(value)
     except ValueError:
-        return remote_addr
+        return ""
+    if address.version == 6 and address.ipv4_mapped:
+        address = address.ipv4_mapped
+    return str(address)

@@ -12,7 +12,6 @@ meets them (and that a household or office behind one address does not either), 
 enough that a script guessing passwords, creating accounts or scraping is slowed to a crawl.
 """
 
-import ipaddress
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -22,7 +21,7 @@ from django.utils.cache import patch_vary_headers
 from django_htmx.http import push_url, reswap, retarget
 from django_ratelimit.core import get_usage
 
-from security.net import client_ip
+from security.net import client_key
 
 Key = Callable[[HttpRequest], str]
 
@@ -43,13 +42,13 @@ def has_search(request: HttpRequest) -> bool:
 
 @dataclass(frozen=True)
 class Rule:
-    """`method` requests to one of `paths` (or below it, for a path ending in "/…") that
+    """Requests by one of `methods` to one of `paths` (or below it, for a path ending in "/…") that
     `applies` to are limited to `per_address` per client address and `per_account` per
     account (named by `account`). Rates are django-ratelimit's: "10/m", "20/h"."""
 
     name: str
     what: str  # how the 429 page names what was done too often
-    method: str
+    methods: tuple[str, ...]
     paths: tuple[str, ...]
     per_address: str
     per_account: str | None = None
@@ -58,7 +57,7 @@ class Rule:
 
     def matches(self, request: HttpRequest) -> bool:
         return (
-            request.method == self.method
+            request.method in self.methods
             and any(
                 request.path_info.startswith(path[:-1]) if path.endswith("…")
                 else request.path_info == path
@@ -68,49 +67,42 @@ class Rule:
         )
 
 
+POST = ("POST",)
 RULES = (
-    # Sign-in: a person mistypes a few times, not ten a minute. Per email across all
-    # addresses 20 an hour caps guessing at one account from many machines; the lockout
-    # (security.lockout) stops a pair after 5 wrong passwords long before that.
-    Rule("sign-in", "sign-in attempts", "POST", ("/accounts/login/",),
-         per_address="10/m", per_account="20/h", account=typed_email("login")),
+    # Sign-in: a person mistypes a few times, not ten a minute. Not per typed email: anyone
+    # can type someone's email, so such a count would let a stranger keep a customer out.
+    # Guessing is stopped per email and address by the lockout (security.lockout), after 5.
+    Rule("sign-in", "sign-in attempts", POST, ("/accounts/login/",), per_address="10/m"),
     # The second step's code: six digits, so a guesser needs hundreds of thousands of tries;
     # this and the lockout keep them to a handful an hour.
-    Rule("2fa-verify", "security code attempts", "POST", ("/accounts/2fa/verify/",),
+    Rule("2fa-verify", "security code attempts", POST, ("/accounts/2fa/verify/",),
          per_address="10/m", per_account="20/h"),
+    # Turning two-factor off asks for the password: no more guesses than at sign-in.
+    Rule("2fa-disable", "attempts to turn off two-factor", POST, ("/accounts/2fa/disable/",),
+         per_address="10/m", per_account="10/h"),
     # A person signs up once; an office or campus behind one address still gets through.
-    # Per email, as allauth mails the address on every attempt (also when it is taken).
-    Rule("sign-up", "sign-up attempts", "POST", ("/accounts/signup/",),
+    # Per email, as allauth mails the address on every attempt (also when it is taken): here
+    # the count protects the email's owner from a stream of mail.
+    Rule("sign-up", "sign-up attempts", POST, ("/accounts/signup/",),
          per_address="20/h", per_account="10/h", account=typed_email("email")),
     # Each request sends an email: a few resends are normal, a stream is mail-bombing.
-    Rule("password-reset", "password reset requests", "POST", ("/accounts/password/reset/",),
+    Rule("password-reset", "password reset requests", POST, ("/accounts/password/reset/",),
          per_address="20/h", per_account="5/h", account=typed_email("email")),
     # Search is the costliest page to render; one a second is faster than anyone reads.
-    Rule("search", "searches", "GET", ("/products/",),
+    Rule("search", "searches", ("GET", "HEAD"), ("/products/",),
          per_address="60/m", per_account="60/m", applies=has_search),
     # Clicking "Add to cart" every two seconds for a minute is already a lot.
-    Rule("cart-add", "additions to the cart", "POST", ("/cart/add/",),
+    Rule("cart-add", "additions to the cart", POST, ("/cart/add/",),
          per_address="30/m", per_account="30/m"),
     # Placing an order reserves stock: a person submits checkout a few times at most.
-    Rule("checkout", "checkout submissions", "POST", ("/checkout/", "/checkout/review/"),
+    Rule("checkout", "checkout submissions", POST, ("/checkout/", "/checkout/review/"),
          per_address="10/m", per_account="10/m"),
     # Providers retry in bursts after an outage and send from a few addresses; this only
     # stops a flood of forged requests before their signatures are checked.
-    Rule("webhooks", "webhook deliveries", "POST", ("/webhooks/…",), per_address="600/m"),
+    Rule("webhooks", "webhook deliveries", POST, ("/webhooks/…",), per_address="600/m"),
+    # Browsers send a report per blocked item: a page with a problem sends a few, not a flood.
+    Rule("csp-report", "security reports", POST, ("/csp-report/",), per_address="30/m"),
 )
-
-
-def address_key(request: HttpRequest) -> str:
-    """The client's address; for IPv6 its /64, which one household or machine usually has
-    whole (rotating through it must not reset the count)."""
-    address = client_ip(request)
-    try:
-        parsed = ipaddress.ip_address(address)
-    except ValueError:
-        return address
-    if parsed.version == 6:
-        return str(ipaddress.ip_network(f"{parsed}/64", strict=False).network_address)
-    return str(parsed)
 
 
 @dataclass(frozen=True)
@@ -125,7 +117,7 @@ def check_request(request: HttpRequest) -> Exceeded | None:
     rule = next((rule for rule in RULES if rule.matches(request)), None)
     if rule is None:
         return None
-    counters = [(f"{rule.name}:address", rule.per_address, address_key(request))]
+    counters = [(f"{rule.name}:address", rule.per_address, client_key(request))]
     account = rule.account(request) if rule.per_account else ""
     if account:
         counters.append((f"{rule.name}:account", rule.per_account, account))

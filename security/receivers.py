@@ -1,10 +1,29 @@
-"""Signal receivers that keep the lockout in step with allauth's account flows."""
+"""Signal receivers: what the security app does when someone signs in or resets a password.
+Each hands over to the module that owns the rule."""
 
 from allauth.account.models import EmailAddress
+from allauth.account.signals import password_reset
+from django.contrib.auth.signals import user_logged_in
+from django.dispatch import receiver
 
-from security import lockout
+from security import audit, lockout
+from security.twofactor import gate
 
 
+@receiver(user_logged_in, dispatch_uid="security.staff_sign_in")
+def record_staff_sign_in(sender, request, user, **kwargs) -> None:
+    """Staff signing in is the first line of their trail (the second factor is recorded by
+    the two-factor flow)."""
+    if user.is_staff:
+        audit.record(request, audit.STAFF_SIGN_IN, actor=user)
+
+
+@receiver(user_logged_in, dispatch_uid="security.twofactor.sign_in")
+def note_second_factor(sender, request, user, **kwargs) -> None:
+    gate.note_sign_in(sender, request=request, user=user)
+
+
+@receiver(password_reset, dispatch_uid="security.clear_lockouts_after_password_reset")
 def clear_lockouts_after_password_reset(sender, request, user, **kwargs) -> None:
     """A completed password reset proves the account is its owner's: their email addresses
     are unlocked everywhere, so the new password works at once (allauth clears its own

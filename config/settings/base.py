@@ -58,6 +58,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "security.headers.PermissionsPolicyMiddleware",
+    # Above WhiteNoise, so static files carry it too.
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -70,7 +72,6 @@ MIDDLEWARE = [
     "security.twofactor.middleware.SecondFactorMiddleware",
     "security.ratelimits.RateLimitMiddleware",
     "security.suspicious.SuspiciousInputMiddleware",
-    "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
 ]
 

@@ -36,6 +36,11 @@ class VerifyForm(forms.Form):
         help_text="Only on a device nobody else uses.",
     )
 
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        if user.is_staff:  # staff give a code at every sign-in (see trust.trusted_device)
+            del self.fields["trust"]
+
 
 class CodeForm(forms.Form):
     code = code_field(

@@ -38,9 +38,10 @@ def forget_browser(response: HttpResponse) -> None:
 
 
 def trusted_device(request: HttpRequest, user) -> TOTPDevice | None:
-    """The app device this browser was trusted for, if its cookie still holds for `user`."""
+    """The app device this browser was trusted for, if its cookie still holds for `user`.
+    Never for staff: the staff pages open only after a code given at this sign-in."""
     value = request.COOKIES.get(COOKIE_NAME)
-    if not value:
+    if not value or user.is_staff:
         return None
     try:
         claim = signing.loads(value, salt=_SALT, max_age=MAX_AGE)

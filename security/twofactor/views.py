@@ -16,7 +16,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from django_otp import login as otp_login
 
 from security import audit, lockout
-from security.net import client_ip
+from security.net import client_key
 from security.twofactor import devices, gate, qr, services, trust
 from security.twofactor.errors import AlreadyEnabled, InvalidCode, NotEnabled, TwoFactorError
 from security.twofactor.forms import (
@@ -89,11 +89,12 @@ def verify(request: HttpRequest) -> HttpResponse:
         return gate.redirect_to(request, next_url)
     if not gate.second_factor_pending(request):
         return gate.redirect_to(request, next_url)
-    form = VerifyForm(request.POST or None)
+    form = VerifyForm(request.POST or None, user=request.user)
     if form.is_valid():
         device = _check_sign_in_code(request, form)
         if device is not None:
-            return _verified(request, device, next_url, trust_browser=form.cleaned_data["trust"])
+            trust_browser = form.cleaned_data.get("trust", False)
+            return _verified(request, device, next_url, trust_browser=trust_browser)
     context = {"form": form, "next": next_url}
     return _render(request, "security/twofactor/verify.html", context, fragment="verify-form")
 
@@ -102,7 +103,7 @@ def _check_sign_in_code(request: HttpRequest, form: VerifyForm):
     """The device that accepts the form's code, or None with the form told why. Wrong codes
     count toward the sign-in lockout of this account from this address, as wrong
     passwords do."""
-    identifier, ip = request.user.email, client_ip(request)
+    identifier, ip = request.user.email, client_key(request)
     if lockout.is_locked(identifier, ip):
         form.add_error("code", LOCKED_MESSAGE)
         return None

@@ -22,9 +22,23 @@ from shop.services import orders
 
 @admin.register(ShippingMethod)
 class ShippingMethodAdmin(admin.ModelAdmin):
+    """Shipping rates are prices: each change of price, threshold or offer is audited."""
+
     list_display = ["name", "price", "free_above", "is_active", "position"]
     list_editable = ["price", "free_above", "is_active", "position"]
     search_fields = ["name"]
+    audited_fields = ["price", "free_above", "is_active"]
+
+    def save_model(self, request, obj, form, change):
+        changes = {
+            name: {"old": form.initial.get(name) if change else None, "new": getattr(obj, name)}
+            for name in self.audited_fields
+            if name in form.changed_data
+        }
+        super().save_model(request, obj, form, change)
+        if changes:
+            action = "shipping_method.changed" if change else "shipping_method.added"
+            audit.record(request, action, obj, **changes)
 
 
 class ReadOnlyInline(admin.TabularInline):

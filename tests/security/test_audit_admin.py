@@ -4,7 +4,9 @@ included, can add, change or delete an entry there."""
 import re
 
 import pytest
+from django.contrib import admin
 from django.urls import reverse
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from security import audit
 from security.models import AuditEntry
@@ -112,3 +114,7 @@ def test_bulk_deleting_entries_is_not_offered(staff_client, entry):
         "action": "delete_selected", "_selected_action": [entry.pk], "post": "yes",
     })
     assert AuditEntry.objects.filter(pk=entry.pk).exists()
+
+
+def test_two_factor_devices_cannot_be_edited_in_the_admin():
+    assert not admin.site.is_registered(TOTPDevice)

@@ -8,7 +8,7 @@ from django.urls import reverse
 
 from security import audit
 from security.models import AuditEntry
-from shop.models import Order
+from shop.models import Order, ShippingMethod
 from shop.services import orders
 from tests.factories import UserFactory, VariantFactory
 from tests.second_factor import sign_in_with_second_factor
@@ -222,3 +222,26 @@ def test_a_variant_added_on_the_product_page_is_recorded(staff_client, staff, va
     assert_entry(entry, action="variant.added", actor=staff, obj=added, details={
         "price": {"old": None, "new": "32.00"}, "on_hand": {"old": None, "new": 5},
     })
+
+
+def test_a_shipping_rate_changed_in_the_admin_is_recorded(staff_client, staff):
+    standard = ShippingMethod.objects.get(name="Standard")
+    url = reverse("admin:shop_shippingmethod_change", args=[standard.pk])
+    response = staff_client.post(url, {
+        "name": "Standard", "description": standard.description, "price": "6.50",
+        "free_above": "75.00", "is_active": "on", "position": standard.position,
+    })
+    assert response.status_code == 302
+    [entry] = entries()
+    assert_entry(entry, action="shipping_method.changed", actor=staff, obj=standard, details={
+        "price": {"old": "5.00", "new": "6.50"},
+    })
+
+
+def test_deleting_an_account_leaves_its_entries_as_they_were(staff_client, staff, paid):
+    run_action(staff_client, "mark_shipped", paid, tracking_number="1Z123")
+    staff_id = staff.pk
+    staff_client.logout()
+    staff.delete()
+    entry = AuditEntry.objects.get(action="order.shipped")
+    assert (entry.actor_id, entry.actor_label) == (staff_id, staff.email)

@@ -93,7 +93,7 @@ def test_a_line_break_in_a_report_cannot_forge_a_log_line(client, caplog):
 
 @pytest.mark.parametrize("junk", [
     b"not json at all", b"\xff\xfe\x00garbage", b"[1, 2, 3]", b'{"csp-report": "a string"}',
-    b"{}", b"null", b'[{"type": "csp-violation", "body": 7}]',
+    b"{}", b"null", b'[{"type": "csp-violation", "body": 7}]', b"[" * 3000 + b"]" * 3000,
 ])
 def test_junk_is_refused_without_a_log_line(client, caplog, junk):
     assert post(client, junk).status_code == 400
@@ -115,3 +115,12 @@ def test_other_content_types_are_refused(client, caplog):
 
 def test_only_post_is_allowed(client):
     assert client.get(URL).status_code == 405
+
+
+def test_a_reported_address_is_logged_without_its_query(client, caplog):
+    report = {"csp-report": {**LEGACY_REPORT["csp-report"],
+                             "document-uri": "https://shop.example.com/orders/AB/?key=secret#x"}}
+    post(client, report)
+    [line] = lines(caplog)
+    assert "document-uri=https://shop.example.com/orders/AB/ " in line
+    assert "secret" not in line

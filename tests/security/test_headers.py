@@ -13,9 +13,8 @@ from tests.factories import CategoryFactory, ProductFactory, VariantFactory
 DENIED_FEATURES = ["camera", "microphone", "geolocation", "payment", "usb"]
 
 
-def assert_security_headers(response, *, page: bool = True) -> None:
-    """The headers every response gets. X-Frame-Options comes from the clickjacking middleware,
-    which sits below WhiteNoise, so static files rely on the CSP's frame-ancestors instead."""
+def assert_security_headers(response) -> None:
+    """The headers every response gets, pages and static files alike."""
     assert response["X-Content-Type-Options"] == "nosniff"
     assert response["Referrer-Policy"] == "strict-origin-when-cross-origin"
     assert response["Cross-Origin-Opener-Policy"] == "same-origin"
@@ -26,8 +25,7 @@ def assert_security_headers(response, *, page: bool = True) -> None:
     assert "frame-ancestors 'none'" in csp
     assert "unsafe-inline" not in csp
     assert "unsafe-eval" not in csp
-    if page:
-        assert response["X-Frame-Options"] == "DENY"
+    assert response["X-Frame-Options"] == "DENY"
 
 
 @pytest.fixture
@@ -64,7 +62,7 @@ def test_a_static_file_sends_the_security_headers(client):
     response = client.get(f"{settings.STATIC_URL}css/shop.css")
     assert response.status_code == 200
     assert response["Content-Type"].startswith("text/css")
-    assert_security_headers(response, page=False)
+    assert_security_headers(response)
 
 
 def test_https_responses_carry_hsts_when_it_is_on(client, settings):

@@ -183,3 +183,16 @@ def test_a_password_reset_lifts_the_lock(client, customer):
     fail(client, customer.email, 5)
     reset_password(client, customer.email, "a brand new long password")
     assert sign_in(client, customer.email, "a brand new long password").status_code == 302
+
+
+def test_a_connection_without_an_address_is_refused_cleanly(client, customer):
+    response = sign_in(client, "grace@example.com", WRONG, ip="")
+    assert response.status_code == 200
+    assert MISMATCH in sign_in_errors(response)
+
+
+def test_an_ipv6_client_cannot_escape_the_lock_by_rotating_within_its_64(client, customer):
+    for n in range(5):
+        sign_in(client, "grace@example.com", WRONG, ip=f"2001:db8:1:2::{n + 1}")
+    response = sign_in(client, "grace@example.com", PASSWORD, ip="2001:db8:1:2::99")
+    assert LOCKED_MESSAGE in sign_in_errors(response)

@@ -3,7 +3,7 @@
 import pytest
 from django.test import RequestFactory
 
-from security.net import client_ip
+from security.net import UNKNOWN, client_ip, client_key
 
 
 def request_from(remote_addr: str, forwarded: str | None = None):
@@ -55,3 +55,19 @@ def test_an_entry_that_is_not_an_address_falls_back_to_the_connection(settings):
 def test_ipv6_addresses_are_read_as_such(settings):
     settings.TRUSTED_PROXY_COUNT = 1
     assert client_ip(request_from("10.0.0.2", "2001:DB8::1")) == "2001:db8::1"
+
+
+def test_an_ipv4_address_through_a_dual_stack_socket_is_itself(settings):
+    settings.TRUSTED_PROXY_COUNT = 0
+    assert client_ip(request_from("::ffff:203.0.113.5")) == "203.0.113.5"
+    assert client_key(request_from("::ffff:198.51.100.9")) == "198.51.100.9"
+
+
+def test_ipv6_clients_are_counted_by_their_64(settings):
+    settings.TRUSTED_PROXY_COUNT = 0
+    assert client_key(request_from("2001:db8:1:2:aaaa::1")) == "2001:db8:1:2::"
+
+
+def test_no_usable_address_is_still_an_address(settings):
+    settings.TRUSTED_PROXY_COUNT = 0
+    assert client_ip(request_from("")) == UNKNOWN

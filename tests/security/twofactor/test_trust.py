@@ -94,10 +94,12 @@ def test_the_trust_ends_after_30_days(trusted, customer, monkeypatch):
     assert trusted.get("/orders/")["Location"].startswith(VERIFY)
 
 
-def test_staff_let_in_by_a_trusted_browser_are_in_the_audit_log(trusted, customer):
+def test_a_trusted_browser_does_not_spare_staff_the_code(trusted, customer):
     customer.is_staff = True
     customer.save()
     sign_in(trusted, customer.email)
-    trusted.get("/orders/")
-    entry = AuditEntry.objects.filter(action="staff.second_factor").get()
-    assert entry.details == {"method": "trusted browser"}
+    response = trusted.get("/admin/")
+    assert response.status_code == 302 and "/accounts/2fa/verify/" in response["Location"]
+    page = trusted.get(response["Location"])
+    assert "Trust this browser" not in page.text
+    assert not AuditEntry.objects.filter(action="staff.second_factor").exists()
