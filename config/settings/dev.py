@@ -12,8 +12,10 @@ from .base import *  # noqa: F403
 
 DEBUG = env.flag("DEBUG", True)  # noqa: F405
 SERVE_MEDIA = env.flag("SERVE_MEDIA", True)  # noqa: F405
-# Static files straight from the apps and static/, no collectstatic needed.
+# Static files straight from the apps and static/, no collectstatic needed, served by
+# WhiteNoise as in production (not by runserver), so they carry the same headers.
 WHITENOISE_AUTOREFRESH = WHITENOISE_USE_FINDERS = True
+INSTALLED_APPS = ["whitenoise.runserver_nostatic", *INSTALLED_APPS]  # noqa: F405
 SECURE_SSL_REDIRECT = False
 SECURE_HSTS_SECONDS = 0
 SESSION_COOKIE_SECURE = False
