@@ -19,6 +19,7 @@ urlpatterns = [
     path("", include("security.urls")),
     path("accounts/", include("allauth.urls")),
     path("dashboard/", include("dashboard.urls")),
+    path("", include("monitoring.urls")),
     path("admin/", admin.site.urls),
 ]
 

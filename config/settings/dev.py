@@ -7,6 +7,7 @@ os.environ.setdefault("ALLOWED_HOSTS", "127.0.0.1,localhost,[::1]")
 os.environ.setdefault("SITE_URL", "http://127.0.0.1:8000")
 os.environ.setdefault("PAYMENTS_TEST_PROVIDER", "true")  # the whole purchase works offline
 os.environ.setdefault("STORE_TAX_RATE", "0.08")  # a demo sales tax
+os.environ.setdefault("LOG_FORMAT", "text")  # logs for people, not a collector
 
 from .base import *  # noqa: F403
 

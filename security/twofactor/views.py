@@ -27,7 +27,6 @@ from security.twofactor.forms import (
     VerifyForm,
 )
 
-NEW_CODES_KEY = "twofactor_new_backup_codes"
 LOCKED_MESSAGE = (
     "Too many wrong codes for this account from your connection. Please wait "
     f"{int(lockout.LOCK_DURATION.total_seconds() // 60)} minutes and try again, or sign out."
@@ -67,9 +66,10 @@ def setup(request: HttpRequest) -> HttpResponse:
         else:
             otp_login(request, device)  # the code just given verifies this session too
             gate.remember_in_session(request, enabled=True)
-            request.session[NEW_CODES_KEY] = codes
             audit.record(request, "2fa.enabled", request.user)
-            return gate.redirect_to(request, gate.with_next("twofactor:backup-codes", next_url))
+            # Shown in this answer, not after a redirect: the codes are never stored in a
+            # readable form, not even in the session for a moment.
+            return _backup_codes_page(request, codes=codes, form=CodeForm())
     context = {
         "form": form, "qr_code": qr.qr_svg(device), "key": qr.readable_key(device),
         "next": next_url,
@@ -150,12 +150,11 @@ def _verified(request, device, next_url: str, *, trust_browser: bool) -> HttpRes
 @require_safe
 @login_required
 def backup_codes(request: HttpRequest) -> HttpResponse:
-    """New backup codes, shown once (they were stashed by the step that made them), with
-    the way to download them and to make new ones."""
+    """How many backup codes are left, and the way to make new ones (new codes are shown
+    once, in the answer to the step that made them)."""
     if devices.app_device(request.user) is None:
         return redirect("twofactor:overview")
-    codes = request.session.pop(NEW_CODES_KEY, None)
-    return _backup_codes_page(request, codes=codes, form=CodeForm())
+    return _backup_codes_page(request, codes=None, form=CodeForm())
 
 
 @never_cache
@@ -173,10 +172,9 @@ def backup_codes_regenerate(request: HttpRequest) -> HttpResponse:
         except TwoFactorError as error:
             form.add_error("code", error.message)
         else:
-            request.session[NEW_CODES_KEY] = codes
             audit.record(request, "2fa.backup_codes_replaced", request.user)
             messages.success(request, "Your old backup codes no longer work. Here are new ones.")
-            return redirect("twofactor:backup-codes")
+            return _backup_codes_page(request, codes=codes, form=CodeForm())
     return _backup_codes_page(request, codes=None, form=form)
 
 

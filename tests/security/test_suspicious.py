@@ -32,12 +32,14 @@ def through_middleware(request) -> HttpResponse:
 
 @pytest.mark.django_db
 def test_sql_injection_in_the_query_is_logged_once_and_the_page_still_served(client, caplog):
-    response = client.get("/products/", {"q": "' or 1=1 --", "sort": "price"})
+    response = client.get(
+        "/products/", {"q": "' or 1=1 --", "sort": "price"}, headers={"X-Request-ID": "edge-1"}
+    )
     assert response.status_code == 200
     [record] = [r for r in caplog.records if r.name == LOGGER]
     assert record.levelno == logging.WARNING
     assert record.getMessage() == (
-        "Suspicious input: request_id=- method=GET path=/products/ client=127.0.0.1 "
+        "Suspicious input: request_id=edge-1 method=GET path=/products/ client=127.0.0.1 "
         "params=[sql: q]"
     )
 

@@ -51,8 +51,9 @@ def test_new_backup_codes_need_a_current_code(signed_in, customer, old_codes):
 
 def test_new_backup_codes_end_the_old_ones(signed_in, customer, app, old_codes, clock):
     response = signed_in.post(REGENERATE, {"code": code_for(app, at=clock)})
-    assert response["Location"] == reverse("twofactor:backup-codes")
-    page = signed_in.get(response["Location"]).text
+    assert response.status_code == 200
+    page = response.text
+    assert "Your old backup codes no longer work." in page
     new_codes = re.findall(r"<code>([a-z0-9]{5}-[a-z0-9]{5})</code>", page)
     assert len(new_codes) == 10 and not set(new_codes) & set(old_codes)
     assert BackupCode.objects.count() == 10

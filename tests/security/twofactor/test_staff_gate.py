@@ -91,9 +91,8 @@ def test_setting_it_up_leads_back_to_the_staff_page(client, staff):
     response = client.post(
         "/accounts/2fa/setup/", {"code": code_for(device), "next": "/dashboard/"}
     )
-    assert response["Location"] == "/accounts/2fa/backup-codes/?next=%2Fdashboard%2F"
-    page = client.get(response["Location"])
-    assert 'href="/dashboard/"' in page.text
+    assert response.status_code == 200
+    assert 'href="/dashboard/"' in response.text
     assert client.get("/dashboard/").status_code == 200
 
 

@@ -1,0 +1,177 @@
+"""Checking the shop's dependencies, for the readiness probe and the health page.
+
+`check_database`, `check_cache` and `check_migrations` each answer with a `Check`;
+`check_readiness` runs the three and says whether this process can take traffic;
+`describe_health` adds what a person looking at the service wants to know.
+
+A failing check carries a short reason made from the kind of error, never its message: the
+probes answer anyone who reaches the process, and a driver's message can name hosts and
+users. The message goes to the log.
+"""
+
+import importlib.metadata
+import logging
+import os
+import platform
+import secrets
+import time
+from dataclasses import asdict, dataclass, field
+
+import django
+from django.core.cache import caches
+from django.db import DatabaseError, connections, transaction
+from django.db.migrations.executor import MigrationExecutor
+
+logger = logging.getLogger(__name__)
+
+OK = "ok"
+DEGRADED = "degraded"  # a soft dependency is down; the shop still serves
+FAILING = "failing"
+SKIPPED = "skipped"
+
+# Long enough for a loaded database, short enough that the kubelet's probe (1 s by default)
+# gets an answer rather than a timeout.
+STATEMENT_TIMEOUT_MS = 500
+
+
+@dataclass
+class Check:
+    status: str
+    latency_ms: float | None = None
+    reason: str = ""
+    detail: dict = field(default_factory=dict)
+
+    @property
+    def failing(self) -> bool:
+        return self.status == FAILING
+
+    def as_dict(self) -> dict:
+        return {key: value for key, value in asdict(self).items() if value not in ("", {}, None)}
+
+
+@dataclass
+class Readiness:
+    checks: dict[str, Check]
+
+    @property
+    def failing(self) -> list[str]:
+        return [name for name, check in self.checks.items() if check.failing]
+
+    @property
+    def status(self) -> str:
+        return FAILING if self.failing else OK
+
+
+def check_database(alias: str = "default") -> Check:
+    """`SELECT 1`, bounded by a statement timeout on PostgreSQL (the connect timeout is the
+    database setting's OPTIONS)."""
+    connection = connections[alias]
+    started = time.perf_counter()
+    try:
+        with transaction.atomic(using=alias), connection.cursor() as cursor:
+            if connection.vendor == "postgresql":
+                cursor.execute(f"SET LOCAL statement_timeout = {STATEMENT_TIMEOUT_MS}")
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+            # Nothing was written; rolling back also ends the SET LOCAL, also when this runs
+            # inside an outer transaction (where it is only a savepoint).
+            transaction.set_rollback(True, using=alias)
+    except DatabaseError as error:
+        logger.warning("Readiness: the database check failed: %s", error)
+        return Check(FAILING, reason=_reason("unreachable", error))
+    return Check(OK, latency_ms=_since(started))
+
+
+def check_cache(alias: str = "default") -> Check:
+    """A set and a get of a random key. The cache is a soft dependency: when it does not
+    answer (django-redis set to ignore errors answers None) it is degraded, not failing."""
+    cache = caches[alias]
+    backend = _cache_backend(cache)
+    key = f"readiness:{secrets.token_hex(8)}"
+    started = time.perf_counter()
+    try:
+        cache.set(key, "1", timeout=10)
+        answered = cache.get(key) == "1"
+        cache.delete(key)
+    except Exception as error:  # any backend error means "down", never a 500
+        logger.warning("Readiness: the cache check failed: %s", error)
+        return Check(DEGRADED, reason=_reason("unreachable", error), detail={"backend": backend})
+    if not answered:
+        return Check(DEGRADED, reason="no answer", detail={"backend": backend})
+    return Check(OK, latency_ms=_since(started), detail={"backend": backend})
+
+
+class _MigrationState:
+    """Whether every migration is applied, remembered once it is: that only changes with a
+    deploy, which starts new processes. Until then the graph is read on each check."""
+
+    all_applied = False
+
+    def forget(self) -> None:
+        self.all_applied = False
+
+
+migration_state = _MigrationState()
+
+
+def check_migrations(alias: str = "default") -> Check:
+    if migration_state.all_applied:
+        return Check(OK, detail={"pending": 0})
+    try:
+        executor = MigrationExecutor(connections[alias])
+        pending = len(executor.migration_plan(executor.loader.graph.leaf_nodes()))
+    except DatabaseError as error:
+        logger.warning("Readiness: the migrations check failed: %s", error)
+        return Check(FAILING, reason=_reason("unreadable", error))
+    if pending:
+        return Check(FAILING, reason=f"{pending} not applied", detail={"pending": pending})
+    migration_state.all_applied = True
+    return Check(OK, detail={"pending": 0})
+
+
+def check_readiness() -> Readiness:
+    database = check_database()
+    if database.failing:
+        # Asking again would only wait for a second connect timeout.
+        migrations = Check(SKIPPED, reason="database unreachable")
+    else:
+        migrations = check_migrations()
+    return Readiness({"database": database, "cache": check_cache(), "migrations": migrations})
+
+
+def describe_health() -> dict:
+    """Readiness plus versions, for the health page."""
+    readiness = check_readiness()
+    return {
+        "status": readiness.status,
+        "failing": readiness.failing,
+        "version": app_version(),
+        "python": platform.python_version(),
+        "django": django.get_version(),
+        "checks": {name: check.as_dict() for name, check in readiness.checks.items()},
+    }
+
+
+def app_version() -> str:
+    """The deployed version: APP_VERSION as the deploy stamps it (a tag or a commit), else
+    the package's own."""
+    stamped = os.environ.get("APP_VERSION", "").strip()
+    if stamped:
+        return stamped
+    try:
+        return importlib.metadata.version("storefront")
+    except importlib.metadata.PackageNotFoundError:
+        return "unknown"
+
+
+def _cache_backend(cache) -> str:
+    """`redis`, or `local` for a cache inside this process (local memory, dummy)."""
+    return "redis" if "redis" in type(cache).__module__ else "local"
+
+
+def _reason(what: str, error: Exception) -> str:
+    return f"{what} ({type(error).__name__})"
+
+
+def _since(started: float) -> float:
+    return round((time.perf_counter() - started) * 1000, 2)

@@ -1,0 +1,104 @@
+"""Error reports to Sentry, only when SENTRY_DSN is set, with secrets scrubbed before they
+leave the process.
+
+`init_sentry` is called from the settings; `scrub_event` is its before_send.
+"""
+
+import re
+from typing import Any
+
+import sentry_sdk
+from django.core.exceptions import ImproperlyConfigured
+from sentry_sdk.integrations.django import DjangoIntegration
+
+from config import env
+
+FILTERED = "[Filtered]"
+SECRET_NAME = re.compile(r"password|secret|token|key|otp|code", re.IGNORECASE)
+SECRET_HEADERS = {"authorization", "cookie", "x-csrftoken"}
+
+
+def init_sentry(**overrides: Any) -> bool:
+    """Start reporting to SENTRY_DSN; without it, do nothing. Returns whether it started.
+    `overrides` go to sentry_sdk.init as they are (the tests pass a transport)."""
+    dsn = env.text("SENTRY_DSN")
+    if not dsn:
+        return False
+    sentry_sdk.init(
+        dsn=dsn,
+        integrations=[DjangoIntegration()],
+        release=env.text("SENTRY_RELEASE") or env.text("APP_VERSION") or None,
+        environment=env.text("SENTRY_ENVIRONMENT") or None,
+        traces_sample_rate=traces_sample_rate(),
+        # No user ids, emails, addresses or cookies: the SDK's default leaves personal data
+        # out (its send_default_pii is off), and scrub_event catches what is left.
+        # Frames' local variables hold form data, a request's URL with its query, tokens being
+        # checked: secrets inside reprs no key name gives away.
+        include_local_variables=False,
+        before_send=scrub_event,
+        before_send_transaction=scrub_event,
+        **overrides,
+    )
+    return True
+
+
+def traces_sample_rate() -> float:
+    value = env.text("SENTRY_TRACES_SAMPLE_RATE", "0")
+    try:
+        rate = float(value)
+    except ValueError:
+        rate = -1.0
+    if not 0 <= rate <= 1:
+        raise ImproperlyConfigured(
+            f"SENTRY_TRACES_SAMPLE_RATE must be a number from 0 to 1, not {value!r}."
+        )
+    return rate
+
+
+def scrub_event(event: dict, hint: dict) -> dict:
+    """Replace secret headers, cookies and every value whose key names a secret (in the
+    request's data and query, the extra data and breadcrumbs)."""
+    request = event.get("request")
+    if isinstance(request, dict):
+        headers = request.get("headers")
+        if isinstance(headers, dict):
+            for name in headers:
+                if name.lower() in SECRET_HEADERS or SECRET_NAME.search(name):
+                    headers[name] = FILTERED
+        if request.get("cookies"):
+            request["cookies"] = FILTERED
+        if "data" in request:
+            # A body that is not a form or JSON object cannot be read key by key.
+            data = request["data"]
+            request["data"] = _scrub(data) if isinstance(data, dict | list) else FILTERED
+        if request.get("query_string"):
+            request["query_string"] = _scrub_query(request["query_string"])
+    if "extra" in event:
+        event["extra"] = _scrub(event["extra"])
+    breadcrumbs = event.get("breadcrumbs")
+    crumbs = breadcrumbs.get("values", []) if isinstance(breadcrumbs, dict) else breadcrumbs
+    for crumb in crumbs or []:
+        if isinstance(crumb, dict) and "data" in crumb:
+            crumb["data"] = _scrub(crumb["data"])
+    return event
+
+
+def _scrub(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {
+            key: FILTERED if isinstance(key, str) and SECRET_NAME.search(key) else _scrub(item)
+            for key, item in value.items()
+        }
+    if isinstance(value, list):
+        return [_scrub(item) for item in value]
+    return value
+
+
+def _scrub_query(query: Any) -> Any:
+    if not isinstance(query, str):
+        return _scrub(query)
+    pairs = (pair.partition("=") for pair in query.split("&"))
+    return "&".join(
+        f"{name}={FILTERED}" if SECRET_NAME.search(name) else f"{name}{equals}{value}"
+        for name, equals, value in pairs
+    )

@@ -1,0 +1,94 @@
+"""`/health/`: the detail for staff (a page in a browser, JSON otherwise), and for anyone
+else the statuses without software versions or failure reasons."""
+
+import pytest
+from django.conf import settings
+
+from tests.factories import UserFactory
+from tests.second_factor import sign_in_with_second_factor
+
+pytestmark = pytest.mark.django_db
+
+BROWSER_ACCEPT = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
+CACHE_BACKEND = "redis" if settings.REDIS_URL else "local"
+
+
+@pytest.fixture
+def staff_client(client):
+    sign_in_with_second_factor(client, UserFactory(is_staff=True))
+    return client
+
+
+def test_monitors_get_statuses_latencies_and_the_version(client, monkeypatch):
+    monkeypatch.setenv("APP_VERSION", "2026.11.3")
+    response = client.get("/health/", HTTP_ACCEPT="*/*")
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/json"
+    assert "no-store" in response["Cache-Control"]
+    body = response.json()
+    assert body["status"] == "ok"
+    assert body["failing"] == []
+    assert body["version"] == "2026.11.3"
+    assert set(body["checks"]) == {"database", "cache", "migrations"}
+    assert body["checks"]["database"]["status"] == "ok"
+    assert body["checks"]["database"]["latency_ms"] >= 0
+    assert body["checks"]["cache"]["latency_ms"] >= 0
+
+
+def test_the_version_defaults_to_the_packages(client, monkeypatch):
+    monkeypatch.delenv("APP_VERSION", raising=False)
+    assert client.get("/health/").json()["version"] == "0.1.0"
+
+
+def test_monitors_see_neither_software_versions_nor_reasons(client, unapplied_migration):
+    response = client.get("/health/", HTTP_ACCEPT=BROWSER_ACCEPT)
+    assert response.status_code == 503
+    body = response.json()
+    assert body["failing"] == ["migrations"]
+    assert body["checks"]["migrations"] == {"status": "failing"}
+    assert "python" not in body
+    assert "django" not in body
+
+
+def test_staff_without_the_second_factor_count_as_monitors(client):
+    client.force_login(UserFactory(is_staff=True))
+    response = client.get("/health/", HTTP_ACCEPT=BROWSER_ACCEPT)
+    assert response["Content-Type"] == "application/json"
+    assert "django" not in response.json()
+
+
+def test_customers_count_as_monitors(client):
+    client.force_login(UserFactory())
+    response = client.get("/health/", HTTP_ACCEPT=BROWSER_ACCEPT)
+    assert "django" not in response.json()
+
+
+def test_staff_get_every_detail_as_json(staff_client, unapplied_migration):
+    response = staff_client.get("/health/", HTTP_ACCEPT="application/json")
+    assert response.status_code == 503
+    body = response.json()
+    assert body["python"]
+    assert body["django"].startswith("6.")
+    assert body["checks"]["cache"]["detail"] == {"backend": CACHE_BACKEND}
+    assert body["checks"]["migrations"] == {
+        "status": "failing",
+        "reason": "1 not applied",
+        "detail": {"pending": 1},
+    }
+
+
+def test_staff_get_a_page_in_a_browser(staff_client):
+    response = staff_client.get("/health/", HTTP_ACCEPT=BROWSER_ACCEPT)
+    assert response.status_code == 200
+    assert response.templates[0].name == "monitoring/health.html"
+    assert "<h1>Health</h1>" in response.text
+    assert '<th scope="row">Database</th>' in response.text
+    assert f"backend: {CACHE_BACKEND}" in response.text
+    assert "Accept" in response["Vary"]
+
+
+def test_the_page_needs_a_fixed_number_of_queries(staff_client, django_assert_max_num_queries):
+    # session, user, verifying device, cart badge; SELECT 1 in a savepoint (+ its timeout
+    # on PostgreSQL); the migration records
+    with django_assert_max_num_queries(10):
+        staff_client.get("/health/", HTTP_ACCEPT=BROWSER_ACCEPT)
