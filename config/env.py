@@ -1,5 +1,6 @@
 """Every setting that comes from the environment is read here, and only here."""
 
+import ipaddress
 import os
 from decimal import Decimal, InvalidOperation
 from urllib.parse import unquote, urlsplit
@@ -60,6 +61,16 @@ def decimal(name: str, default: str, *, minimum: str, below: str, places: int) -
 def listing(value: str) -> list[str]:
     """Split a comma-separated value, such as the one `text` or `required` returns."""
     return [item.strip() for item in value.split(",") if item.strip()]
+
+
+def networks(name: str) -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
+    """A comma-separated list of addresses and CIDR ranges (`10.0.0.0/8, 192.168.1.7`)."""
+    try:
+        return [ipaddress.ip_network(item, strict=False) for item in listing(text(name))]
+    except ValueError as error:
+        raise ImproperlyConfigured(
+            f"{name} must be IP addresses or CIDR ranges separated by commas: {error}"
+        ) from None
 
 
 MAIL_BACKENDS = {

@@ -22,6 +22,8 @@ from django.core.cache import caches
 from django.db import DatabaseError, connections, transaction
 from django.db.migrations.executor import MigrationExecutor
 
+from config.task_backlog import task_backlog
+
 logger = logging.getLogger(__name__)
 
 OK = "ok"
@@ -139,16 +141,35 @@ def check_readiness() -> Readiness:
     return Readiness({"database": database, "cache": check_cache(), "migrations": migrations})
 
 
+def check_tasks(*, database: Check) -> Check:
+    """The task queue: tasks waiting, failed in the last day, or stuck running. Failed or
+    stuck tasks make it degraded (emails late, orders not expiring), not failing: the shop
+    still serves."""
+    if database.failing:
+        return Check(SKIPPED, reason="database unreachable")
+    started = time.perf_counter()
+    try:
+        backlog = task_backlog()
+    except DatabaseError as error:
+        logger.warning("Task backlog unreadable: %s", error)
+        return Check(DEGRADED, reason=_reason("unreadable", error))
+    stuck = backlog["failed"] or backlog["stale_running"]
+    return Check(DEGRADED if stuck else OK, latency_ms=_since(started), detail=backlog,
+                 reason="failed or stuck tasks" if stuck else "")
+
+
 def describe_health() -> dict:
-    """Readiness plus versions, for the health page."""
+    """Readiness plus versions and the task queue, for the health page."""
     readiness = check_readiness()
+    checks = {name: check.as_dict() for name, check in readiness.checks.items()}
+    checks["tasks"] = check_tasks(database=readiness.checks["database"]).as_dict()
     return {
         "status": readiness.status,
         "failing": readiness.failing,
         "version": app_version(),
         "python": platform.python_version(),
         "django": django.get_version(),
-        "checks": {name: check.as_dict() for name, check in readiness.checks.items()},
+        "checks": checks,
     }
 
 

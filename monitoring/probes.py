@@ -1,4 +1,5 @@
-"""The Kubernetes probes, `/liveness/` and `/readiness/`, answered by ProbeMiddleware.
+"""The Kubernetes probes, `/liveness/` and `/readiness/`, and Prometheus's `/metrics`
+(monitoring.scrape), answered by ProbeMiddleware.
 
 The kubelet calls them by pod IP over plain HTTP, so they are answered first in the
 middleware: before host checks (nothing here calls `request.get_host()`), HTTPS redirects,
@@ -10,10 +11,11 @@ and the pod is taken out of the service until it passes again.
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
 
-from monitoring import health
+from monitoring import health, scrape
 
 LIVENESS = "/liveness/"
 READINESS = "/readiness/"
+METRICS = "/metrics"
 
 
 class ProbeMiddleware:
@@ -22,12 +24,14 @@ class ProbeMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         path = request.path_info
-        if path not in (LIVENESS, READINESS):
+        if path not in (LIVENESS, READINESS, METRICS):
             return self.get_response(request)
         if request.method not in ("GET", "HEAD"):
             response = _probe_response({"status": "method not allowed"}, 405)
             response["Allow"] = "GET, HEAD"
             return response
+        if path == METRICS:
+            return scrape.metrics_response(request)
         if path == LIVENESS:
             return _probe_response({"status": health.OK})
         return _probe_response(*_readiness())

@@ -2,8 +2,10 @@
 
 RequestMiddleware takes the caller's `X-Request-ID` when it is a plain token, or makes one,
 and echoes it back; it times the request and its queries into a `Server-Timing` header and
-one line on the `shop.request` logger; queries slower than SLOW_QUERY_MS are logged on
-`shop.db.slow`, by their SQL without its parameters (which may be an email or a password).
+one line on the `shop.request` logger, and counts it in the request metrics by the URL's
+name (monitoring.metrics; a 5xx also counts towards the server-error alert). Queries slower
+than SLOW_QUERY_MS are logged on `shop.db.slow`, by their SQL without its parameters (which
+may be an email or a password).
 """
 
 import logging
@@ -16,6 +18,7 @@ from django.conf import settings
 from django.db import connections
 from django.utils.functional import empty
 
+from monitoring import metrics
 from monitoring.logs import current_request_id
 
 access_logger = logging.getLogger("shop.request")
@@ -64,7 +67,12 @@ class RequestMiddleware:
                 for alias in connections:
                     stack.enter_context(connections[alias].execute_wrapper(timer))
                 response = self.get_response(request)
-            app_ms = (time.perf_counter() - start) * 1000
+            app_seconds = time.perf_counter() - start
+            metrics.record_request(
+                route=route_name(request), method=request.method,
+                status=response.status_code, seconds=app_seconds,
+            )
+            app_ms = app_seconds * 1000
             db_ms = timer.seconds * 1000
             response["X-Request-ID"] = request.request_id
             response["Server-Timing"] = ", ".join(
@@ -94,6 +102,13 @@ def request_id_for(request) -> str:
     header), otherwise a new one."""
     given = request.headers.get("X-Request-ID", "")
     return given if REQUEST_ID.fullmatch(given) else uuid.uuid4().hex
+
+
+def route_name(request) -> str | None:
+    """The URL's name (`shop:product-list`), or the view's dotted path for an unnamed one;
+    None when no URL matched (a 404, or an answer from the middleware before resolving)."""
+    match = getattr(request, "resolver_match", None)
+    return match.view_name if match else None
 
 
 def user_id(request) -> int | None:

@@ -10,12 +10,16 @@ from typing import Any
 import sentry_sdk
 from django.core.exceptions import ImproperlyConfigured
 from sentry_sdk.integrations.django import DjangoIntegration
+from sentry_sdk.integrations.logging import ignore_logger
 
 from config import env
 
 FILTERED = "[Filtered]"
 SECRET_NAME = re.compile(r"password|secret|token|key|otp|code", re.IGNORECASE)
 SECRET_HEADERS = {"authorization", "cookie", "x-csrftoken"}
+# Sessions live in the cache (cached_db), and Sentry's Redis breadcrumbs and spans name each
+# command's key: a session's cache key holds the session id.
+SESSION_CACHE_KEY = re.compile(r"(django\.contrib\.sessions\.cache(?:d_db)?)\w+")
 
 
 def init_sentry(**overrides: Any) -> bool:
@@ -39,6 +43,8 @@ def init_sentry(**overrides: Any) -> bool:
         before_send_transaction=scrub_event,
         **overrides,
     )
+    # monitoring.alerts sends its own message; its ERROR line would report it a second time.
+    ignore_logger("shop.alerts")
     return True
 
 
@@ -80,7 +86,15 @@ def scrub_event(event: dict, hint: dict) -> dict:
     for crumb in crumbs or []:
         if isinstance(crumb, dict) and "data" in crumb:
             crumb["data"] = _scrub(crumb["data"])
+        _scrub_session_key(crumb, "message")
+    for span in event.get("spans") or []:
+        _scrub_session_key(span, "description")
     return event
+
+
+def _scrub_session_key(item: Any, field: str) -> None:
+    if isinstance(item, dict) and isinstance(item.get(field), str):
+        item[field] = SESSION_CACHE_KEY.sub(rf"\1{FILTERED}", item[field])
 
 
 def _scrub(value: Any) -> Any:

@@ -2,8 +2,11 @@
 and the order moves through shop's order services. Webhooks and the test provider both
 come through `apply_event`."""
 
+from functools import partial
+
 from django.db import transaction
 
+from monitoring import metrics
 from payments.models import Payment
 from payments.providers.base import PaymentEvent
 from shop.models import Order
@@ -31,6 +34,7 @@ def apply_event(event: PaymentEvent) -> Order:
     )
     if not created:
         return order
+    transaction.on_commit(partial(metrics.record_payment, event.provider, event.kind))
     if event.kind == "captured":
         return orders.mark_paid(
             order_id=order.pk, amount=event.amount, currency=event.currency,

@@ -1,7 +1,9 @@
 """Order emails, as HTML and plain text: confirmation, payment failed, cancelled, shipped.
 
 Services send them with `transaction.on_commit(partial(send_order_email.enqueue, ...))`, so
-nothing goes out for a change that was rolled back.
+nothing goes out for a change that was rolled back. A mail server that does not answer or
+refuses for now (`OSError`, which `smtplib.SMTPException` is) gets the email retried with
+backoff (`shop.retries`).
 """
 
 from django.conf import settings
@@ -9,6 +11,7 @@ from django.core.mail import EmailMultiAlternatives
 from django.tasks import task
 from django.template.loader import render_to_string
 
+from shop import retries
 from shop.access import order_link
 from shop.models import Order
 
@@ -21,7 +24,13 @@ SUBJECTS = {
 
 
 @task
-def send_order_email(*, order_id: int, kind: str) -> None:
+def send_order_email(*, order_id: int, kind: str, attempt: int = 1) -> None:
+    retries.run_with_retries(
+        send_order_email, _send, attempt=attempt, retry_on=(OSError,), order_id=order_id, kind=kind
+    )
+
+
+def _send(*, order_id: int, kind: str) -> None:
     order = Order.objects.prefetch_related("lines").get(pk=order_id)
     context = {
         "order": order,

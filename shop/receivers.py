@@ -1,11 +1,14 @@
-"""Signal receivers: at sign-in, the anonymous cart joins the customer's own."""
+"""Signal receivers: at sign-in, the anonymous cart joins the customer's own; a saved or
+deleted catalogue row invalidates the catalogue's cached reads."""
 
 from django.contrib import messages
 from django.contrib.auth.signals import user_logged_in
+from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
+from shop import caching
 from shop.carts import CART_ID, remember_count
-from shop.models import Cart
+from shop.models import Cart, Category, Product, ProductImage, Variant
 from shop.services import cart as carts
 
 
@@ -20,3 +23,14 @@ def merge_cart_at_login(sender, request, user, **kwargs):
     remember_count(request, carts.count_units(cart))
     for note in notes:
         messages.warning(request, note)
+
+
+CATALOGUE_MODELS = (Category, Product, Variant, ProductImage)
+
+
+@receiver(post_save, dispatch_uid="shop.catalogue_saved")
+@receiver(post_delete, dispatch_uid="shop.catalogue_deleted")
+def catalogue_changed(sender, **kwargs):
+    # Stock moves and rating recounts are UPDATEs, which send no signal: their services bump.
+    if sender in CATALOGUE_MODELS:
+        caching.bump_catalogue_version()

@@ -1,17 +1,33 @@
 """Background work on orders: the expiry of unpaid orders, one by one when the task backend
 can run work later, and as a sweep (also `manage.py expire_orders`). Order emails are tasks
-of `shop.notifications`. Tasks take ids and call a service."""
+of `shop.notifications`. Tasks take ids and call a service; a database that is briefly away
+(a dropped connection, a lock timeout) gets them retried with backoff (`shop.retries`)."""
 
+from django.db import InterfaceError, OperationalError
 from django.tasks import task
 
+from shop import retries
 from shop.services import orders
 
-
-@task
-def expire_order(*, order_id: int) -> bool:
-    return orders.expire_order(order_id=order_id)
+PASSING_DATABASE_ERRORS = (OperationalError, InterfaceError)
 
 
 @task
-def expire_unpaid_orders() -> int:
-    return orders.expire_unpaid_orders()
+def expire_order(*, order_id: int, attempt: int = 1) -> bool:
+    return retries.run_with_retries(
+        expire_order,
+        orders.expire_order,
+        attempt=attempt,
+        retry_on=PASSING_DATABASE_ERRORS,
+        order_id=order_id,
+    )
+
+
+@task
+def expire_unpaid_orders(*, attempt: int = 1) -> int:
+    return retries.run_with_retries(
+        expire_unpaid_orders,
+        orders.expire_unpaid_orders,
+        attempt=attempt,
+        retry_on=PASSING_DATABASE_ERRORS,
+    )

@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "allauth.account",
     "django_otp",
     "django_otp.plugins.otp_totp",
+    "django_tasks_db",
     "security",
     "monitoring",
     "shop",
@@ -145,6 +146,9 @@ if REDIS_URL:
     DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# Sessions are read from the cache and written through to the database, so a cache outage or
+# eviction signs nobody out.
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 
 # --- accounts -------------------------------------------------------------------------------
 
@@ -199,8 +203,9 @@ ACCOUNT_RATE_LIMITS = {"login": None, "login_failed": None, "signup": None, "res
 MAILERS = {"default": env.mailer(env.text("EMAIL_URL", "smtp://localhost:25"))}
 DEFAULT_FROM_EMAIL = env.text("DEFAULT_FROM_EMAIL", f"{STORE_NAME} <shop@localhost>")
 
-# Background work: run in the request in dev and tests; a worker in production.
-TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
+# Background work: rows in the database, run by `manage.py db_worker` (django-tasks-db).
+# Dev and tests run tasks in the request instead (dev.py).
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
 # --- i18n -----------------------------------------------------------------------------------
 
@@ -319,3 +324,23 @@ SLOW_QUERY_MS = env.integer("SLOW_QUERY_MS", 200)
 
 # Error reports, only when SENTRY_DSN is set.
 init_sentry()
+
+# Metrics and alerts (monitoring.metrics, monitoring.scrape, monitoring.alerts). ---------------
+# /metrics answers a scraper sending `Authorization: Bearer <METRICS_TOKEN>` or calling from
+# one of METRICS_ALLOWED_IPS (addresses or CIDR ranges, matched against the connection's
+# address); with neither, nobody.
+METRICS_TOKEN = env.text("METRICS_TOKEN")
+METRICS_ALLOWED_IPS = env.networks("METRICS_ALLOWED_IPS")
+# Set in the environment of every worker (prometheus_client reads it itself, at import):
+# the workers' values are kept in files there and a scrape adds them up.
+PROMETHEUS_MULTIPROC_DIR = env.text("PROMETHEUS_MULTIPROC_DIR")
+# Alerts go by email here (comma-separated) as well as to the log, Sentry and the dashboard.
+STAFF_ALERT_EMAIL = env.listing(env.text("STAFF_ALERT_EMAIL"))
+# An alert when more than this many happen within one minute.
+ALERT_5XX_PER_MINUTE = env.integer("ALERT_5XX_PER_MINUTE", 20)
+ALERT_PAYMENT_FAILURES_PER_MINUTE = env.integer("ALERT_PAYMENT_FAILURES_PER_MINUTE", 5)
+ALERT_WEBHOOK_SIGNATURE_FAILURES_PER_MINUTE = env.integer(
+    "ALERT_WEBHOOK_SIGNATURE_FAILURES_PER_MINUTE", 5
+)
+# An alert when a paid order leaves a variant with fewer units than this to sell.
+LOW_STOCK_THRESHOLD = env.integer("LOW_STOCK_THRESHOLD", 3)

@@ -22,3 +22,5 @@ SECURE_HSTS_SECONDS = 0
 SESSION_COOKIE_SECURE = False
 CSRF_COOKIE_SECURE = False
 MAILERS = {"default": env.mailer(env.text("EMAIL_URL", "console://"))}  # noqa: F405
+# No worker to start: tasks run in the request.
+TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}

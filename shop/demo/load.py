@@ -13,6 +13,7 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import transaction
 
+from shop import caching
 from shop.demo.data import SKU_PREFIX
 from shop.demo.images import draw_image
 from shop.demo.plan import Catalogue, CategorySpec, ProductSpec, plan_catalogue
@@ -47,6 +48,7 @@ def load_demo_catalogue() -> LoadResult:
 
 @transaction.atomic
 def _load_rows(catalogue: Catalogue) -> dict[str, int]:
+    caching.bump_catalogue_version()  # bulk inserts send no signals
     category_ids, new_categories = _load_categories(catalogue.categories)
     product_ids, new_products = _load_products(catalogue.products, category_ids)
     return {

@@ -1,7 +1,8 @@
 """Catalogue reads shaped for the storefront's pages: home, listing, detail.
 
 Each page's selector issues a fixed number of queries, whatever the page size, the number of
-variants or the size of the catalogue; the views' tests pin those numbers.
+variants or the size of the catalogue; the views' tests pin those numbers. Their results are
+cached (shop.caching) until the catalogue next changes, so a repeated read costs none.
 """
 
 from collections import Counter
@@ -12,6 +13,7 @@ from django.conf import settings
 from django.core.paginator import Page, Paginator
 from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery, Value
 
+from shop import caching
 from shop.errors import CategoryNotFound
 from shop.models import Category, Product, ProductImage, Variant
 from shop.selectors import search
@@ -221,15 +223,39 @@ def product_listing(filters: ListingFilters, *, page_number: str | int = 1) -> L
     letter by letter, so a typo still finds something and a real match is never diluted.
     Raises CategoryNotFound for an unknown category.
     """
-    categories = list(Category.objects.all())
+    categories = all_categories()
     current = next((c for c in categories if c.slug == filters.category), None)
     if filters.category and current is None:
         raise CategoryNotFound(f"There is no category “{filters.category}”.")
-    category_ids = _descendant_ids(categories, current) if current else None
+    per_page = settings.PRODUCTS_PER_PAGE
+    applied, products, number, total, tree, sizes, colors = caching.remember(
+        "listing",
+        (filters, str(page_number), per_page),
+        lambda: _listing_parts(filters, categories, current, page_number),
+    )
+    # The page is rebuilt around the cached rows: a Paginator holds its whole queryset, which
+    # must not be fetched (or pickled) just to remember one page of it.
+    page = Page(products, number, Paginator(range(total), per_page))
+    return Listing(
+        filters=applied,
+        page=page,
+        categories=tree,
+        current_category=current,
+        sizes=sizes,
+        colors=colors,
+        total=total,
+    )
 
+
+def _listing_parts(
+    filters: ListingFilters, categories: list[Category], current: Category | None,
+    page_number: str | int,
+) -> tuple:
+    category_ids = _descendant_ids(categories, current) if current else None
     if filters.q and search.forgives_typos() and not _words_match_anything(filters.q):
         filters = replace(filters, fuzzy=True)
     paginator = _paginator(filters, category_ids)
+    page = paginator.get_page(page_number)
 
     category_counts = Counter(
         dict(
@@ -240,15 +266,8 @@ def product_listing(filters: ListingFilters, *, page_number: str | int = 1) -> L
         )
     )
     sizes, colors = _option_facets(filters, category_ids)
-    return Listing(
-        filters=filters,
-        page=paginator.get_page(page_number),
-        categories=category_tree(categories, category_counts),
-        current_category=current,
-        sizes=sizes,
-        colors=colors,
-        total=paginator.count,
-    )
+    tree = category_tree(categories, category_counts)
+    return filters, list(page.object_list), page.number, paginator.count, tree, sizes, colors
 
 
 def _words_match_anything(text: str) -> bool:
@@ -262,10 +281,19 @@ def _paginator(filters: ListingFilters, category_ids: list[int] | None) -> Pagin
     return Paginator(_ordered(products, filters), settings.PRODUCTS_PER_PAGE)
 
 
+def all_categories() -> list[Category]:
+    """Every category, in the model's order: what the home page and each listing start from."""
+    return caching.remember("categories", (), lambda: list(Category.objects.all()))
+
+
 def home_page() -> dict:
     """Featured products, and the top-level categories with the number of products each
     lists (its subcategories' included), counted as the listing counts them."""
-    categories = list(Category.objects.all())
+    return caching.remember("home", (), _home_page)
+
+
+def _home_page() -> dict:
+    categories = all_categories()
     listed = Product.objects.filter(is_active=True).filter(Exists(_matching_variants(Q())))
     counts = Counter(dict(listed.values_list("category_id").annotate(n=Count("pk")).order_by()))
     featured = with_card_data(listed.filter(is_featured=True)).order_by("-created_at", "pk")
@@ -274,6 +302,10 @@ def home_page() -> dict:
 
 def product_detail(slug: str) -> Product | None:
     """The active product with its category path, variants and images, if there is one."""
+    return caching.remember("product", (slug,), lambda: _product_detail(slug))
+
+
+def _product_detail(slug: str) -> Product | None:
     return (
         Product.objects.filter(is_active=True, slug=slug)
         .select_related("category__parent")
@@ -283,6 +315,14 @@ def product_detail(slug: str) -> Product | None:
 
 
 def related_products(product: Product, *, limit: int = 4) -> list[Product]:
+    return caching.remember(
+        "related",
+        (product.pk, product.category_id, limit),
+        lambda: _related_products(product, limit),
+    )
+
+
+def _related_products(product: Product, limit: int) -> list[Product]:
     products = Product.objects.filter(is_active=True, category_id=product.category_id).exclude(
         pk=product.pk
     )

@@ -10,6 +10,7 @@ from functools import partial
 from django.conf import settings
 from django.db import IntegrityError, transaction
 
+from monitoring import metrics
 from shop import tasks
 from shop.errors import EmptyCart, ShippingUnavailable
 from shop.models import Cart, CartLine, Order, OrderEvent, OrderLine, ShippingMethod
@@ -86,6 +87,7 @@ def place_order(
     if save_address and buyer.user:
         addresses.save_address(user=buyer.user, values=address)
     _schedule_expiry(order)
+    transaction.on_commit(metrics.record_order_placed)
     return order
 
 

@@ -11,6 +11,7 @@ from collections.abc import Mapping
 
 from django.db.models import Case, F, IntegerField, Value, When
 
+from shop import caching
 from shop.errors import OutOfStock
 from shop.models import Variant
 
@@ -44,10 +45,13 @@ def reserve_stock(*, quantities: Mapping[int, int]) -> dict[int, Variant]:
     return variants
 
 
-def commit_stock(*, quantities: Mapping[int, int]) -> None:
-    """Payment captured: the reserved units leave the shelf."""
-    lock_variants(quantities)
+def commit_stock(*, quantities: Mapping[int, int]) -> dict[str, int]:
+    """Payment captured: the reserved units leave the shelf. Returns the units each variant
+    still has to sell, by SKU: the commit leaves that as it was (the units stopped being
+    available when they were reserved), so it is read from the locked rows, no query more."""
+    variants = lock_variants(quantities)
     _shift(quantities, on_hand=-1, reserved=-1)
+    return {variant.sku: variant.available for variant in variants.values()}
 
 
 def release_stock(*, quantities: Mapping[int, int]) -> None:
@@ -86,3 +90,4 @@ def _shift(quantities: Mapping[int, int], **signs: int) -> None:
         for column, sign in signs.items()
     }
     Variant.objects.filter(pk__in=quantities).update(**changes)
+    caching.bump_catalogue_version()  # pages show what is in stock

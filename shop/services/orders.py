@@ -17,6 +17,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from monitoring import alerts
 from shop import notifications
 from shop.errors import CannotCancel, IllegalTransition, ShopError
 from shop.models import TRANSITIONS, Order, OrderEvent, OrderLine
@@ -93,11 +94,17 @@ def mark_paid(*, order_id: int, amount: Decimal, currency: str, provider: str) -
                      f"{order.get_status_display().lower()}; its stock was released. "
                      "Refund it, or fulfil it by hand.")
     else:
-        inventory.commit_stock(quantities=_quantities(order))
+        levels = inventory.commit_stock(quantities=_quantities(order))
+        transaction.on_commit(partial(_alert_low_stock, levels))
         _move(order, Status.PAID, kind=Kind.PAID, note=f"Paid ({provider} provider).",
               paid_at=timezone.now())
         _email_after_commit(order, "confirmation")
     return order
+
+
+def _alert_low_stock(levels: dict[str, int]) -> None:
+    for sku, available in levels.items():
+        alerts.alert_low_stock(sku, available)
 
 
 def _close(order: Order, to: str, *, kind: str, actor=None, note: str = "",

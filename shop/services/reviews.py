@@ -6,6 +6,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.db import transaction
 from django.db.models import Count, Sum
 
+from shop import caching
 from shop.models import Order, OrderLine, Product, Review
 
 # An order that was paid for and not wholly refunded shows the customer bought the product.
@@ -52,6 +53,7 @@ def refresh_rating(*, product_id: int) -> tuple[Decimal | None, int]:
         else None
     )
     Product.objects.filter(pk=product_id).update(rating_average=average, rating_count=count)
+    caching.bump_catalogue_version()  # cards and listings show the rating
     return average, count
 
 

@@ -3,7 +3,11 @@ else the statuses without software versions or failure reasons."""
 
 import pytest
 from django.conf import settings
+from django.tasks import TaskResultStatus
+from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
 
+from shop.tasks import expire_unpaid_orders
 from tests.factories import UserFactory
 from tests.second_factor import sign_in_with_second_factor
 
@@ -29,7 +33,7 @@ def test_monitors_get_statuses_latencies_and_the_version(client, monkeypatch):
     assert body["status"] == "ok"
     assert body["failing"] == []
     assert body["version"] == "2026.11.3"
-    assert set(body["checks"]) == {"database", "cache", "migrations"}
+    assert set(body["checks"]) == {"database", "cache", "migrations", "tasks"}
     assert body["checks"]["database"]["status"] == "ok"
     assert body["checks"]["database"]["latency_ms"] >= 0
     assert body["checks"]["cache"]["latency_ms"] >= 0
@@ -92,3 +96,17 @@ def test_the_page_needs_a_fixed_number_of_queries(staff_client, django_assert_ma
     # on PostgreSQL); the migration records
     with django_assert_max_num_queries(10):
         staff_client.get("/health/", HTTP_ACCEPT=BROWSER_ACCEPT)
+
+
+def test_failed_tasks_show_as_a_degraded_queue(staff_client, settings):
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    expire_unpaid_orders.enqueue()
+    DBTaskResult.objects.update(status=TaskResultStatus.FAILED, finished_at=timezone.now())
+    body = staff_client.get("/health/", HTTP_ACCEPT="application/json").json()
+    assert body["checks"]["tasks"]["status"] == "degraded"
+    assert body["checks"]["tasks"]["detail"] == {"ready": 0, "failed": 1, "stale_running": 0}
+    assert body["status"] == "ok"  # the shop still serves
+
+
+def test_an_empty_queue_is_ok(client):
+    assert client.get("/health/").json()["checks"]["tasks"]["status"] == "ok"

@@ -154,3 +154,15 @@ def test_the_scrubber_replaces_secrets_everywhere():
 def test_the_scrubber_hides_a_body_it_cannot_read_key_by_key():
     event = {"request": {"data": "password=p&otp=1"}}
     assert scrub_event(event, {})["request"]["data"] == FILTERED
+
+
+def test_the_scrubber_hides_session_ids_in_cache_commands():
+    command = "GET 'shop:1:django.contrib.sessions.cached_dbabc123sessionid'"
+    event = {
+        "breadcrumbs": {"values": [{"category": "redis", "message": command}]},
+        "spans": [{"op": "db.redis", "description": command}],
+    }
+    scrubbed = scrub_event(event, {})
+    expected = f"GET 'shop:1:django.contrib.sessions.cached_db{FILTERED}'"
+    assert scrubbed["breadcrumbs"]["values"][0]["message"] == expected
+    assert scrubbed["spans"][0]["description"] == expected

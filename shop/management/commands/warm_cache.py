@@ -1,0 +1,28 @@
+import time
+
+from django.core.management.base import BaseCommand
+
+from shop.selectors import catalogue
+
+
+class Command(BaseCommand):
+    help = (
+        "Fill the catalogue cache: the home page, the category tree, the first listing page of "
+        "each top-level category and the featured products' pages. Run after a deploy or a "
+        "cache flush so the first shoppers do not wait for it."
+    )
+
+    def handle(self, *args, **options):
+        started = time.monotonic()
+        home = catalogue.home_page()
+        self.stdout.write("Warmed the home page and the category tree.")
+        for node in home["categories"]:
+            filters = catalogue.ListingFilters(category=node.category.slug)
+            catalogue.product_listing(filters, page_number=1)
+            self.stdout.write(f"Warmed the listing of {node.category.name}.")
+        for featured in home["featured"]:
+            product = catalogue.product_detail(featured.slug)
+            if product is not None:
+                catalogue.related_products(product)
+                self.stdout.write(f"Warmed the page of {product.name}.")
+        self.stdout.write(f"Done in {time.monotonic() - started:.2f} s.")

@@ -1,0 +1,143 @@
+"""Alerts: spikes over their threshold and low stock reach the log, Sentry, staff's inbox and
+the dashboard, once per kind every 15 minutes."""
+
+import logging
+
+import pytest
+from django.core import mail
+from django.test import Client
+
+from monitoring import alerts
+from payments.providers.base import PaymentEvent
+from payments.services import apply_event
+from tests.factories import UserFactory, VariantFactory
+from tests.second_factor import sign_in_with_second_factor
+from tests.shop.buying import place
+
+
+@pytest.fixture(autouse=True)
+def _alerting(settings, monkeypatch):
+    settings.STAFF_ALERT_EMAIL = ["ops@example.com"]
+    settings.ALERT_PAYMENT_FAILURES_PER_MINUTE = 3
+    settings.ALERT_5XX_PER_MINUTE = 2
+    settings.LOW_STOCK_THRESHOLD = 3
+
+
+@pytest.fixture
+def reports(monkeypatch):
+    sent = []
+    monkeypatch.setattr(alerts.sentry_sdk, "capture_message",
+                        lambda message, level: sent.append((message, level)))
+    return sent
+
+
+def alert_lines(caplog):
+    return [r for r in caplog.records if r.name == "shop.alerts" and r.levelno == logging.ERROR]
+
+
+def test_no_alert_up_to_the_threshold(caplog):
+    with caplog.at_level(logging.ERROR, logger="shop.alerts"):
+        for _ in range(3):
+            alerts.count_event(alerts.PAYMENT_FAILURES)
+    assert not alert_lines(caplog)
+    assert not mail.outbox
+
+
+def test_going_over_the_threshold_alerts_everywhere_once(caplog, reports):
+    with caplog.at_level(logging.ERROR, logger="shop.alerts"):
+        for _ in range(10):
+            alerts.count_event(alerts.PAYMENT_FAILURES)
+    [line] = alert_lines(caplog)
+    assert "4 failed payments in the last minute" in line.getMessage()
+    assert line.alert == alerts.PAYMENT_FAILURES
+    assert reports == [(line.getMessage().removeprefix("Alert: "), "error")]
+    [email] = mail.outbox
+    assert email.to == ["ops@example.com"]
+    assert "failed payments" in email.subject
+
+
+def test_each_kind_alerts_on_its_own(caplog):
+    with caplog.at_level(logging.ERROR, logger="shop.alerts"):
+        for _ in range(4):
+            alerts.count_event(alerts.PAYMENT_FAILURES)
+        for _ in range(6):
+            alerts.count_event(alerts.WEBHOOK_SIGNATURE_FAILURES)
+    assert [line.alert for line in alert_lines(caplog)] == [
+        alerts.PAYMENT_FAILURES, alerts.WEBHOOK_SIGNATURE_FAILURES
+    ]
+    assert len(mail.outbox) == 2
+
+
+def test_events_in_different_minutes_do_not_add_up(caplog):
+    with caplog.at_level(logging.ERROR, logger="shop.alerts"):
+        for minute in range(6):
+            alerts.count_event(alerts.PAYMENT_FAILURES, now=minute * 60.0)
+    assert not alert_lines(caplog)
+
+
+def test_no_email_without_an_address(settings, caplog):
+    settings.STAFF_ALERT_EMAIL = []
+    with caplog.at_level(logging.ERROR, logger="shop.alerts"):
+        for _ in range(4):
+            alerts.count_event(alerts.PAYMENT_FAILURES)
+    assert len(alert_lines(caplog)) == 1
+    assert not mail.outbox
+
+
+@pytest.mark.django_db
+def test_a_spike_of_server_errors_alerts(settings, caplog):
+    settings.ROOT_URLCONF = "tests.monitoring.urls"
+    client = Client(raise_request_exception=False)
+    with caplog.at_level(logging.ERROR, logger="shop.alerts"):
+        for _ in range(3):
+            assert client.post("/boom/").status_code == 500
+    [line] = alert_lines(caplog)
+    assert line.alert == alerts.SERVER_ERRORS
+
+
+@pytest.mark.django_db
+def test_active_alerts_show_on_the_dashboard(client):
+    sign_in_with_second_factor(client, UserFactory(is_staff=True))
+    assert "Needs attention" not in client.get("/dashboard/").text
+    alerts.alert_low_stock("SKU-LOW-1", 1)
+    response = client.get("/dashboard/")
+    assert "Needs attention" in response.text
+    assert "Low stock: SKU-LOW-1 has 1 unit left to sell." in response.text
+
+
+def pay(order, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        apply_event(PaymentEvent(provider="test", kind="captured", order_number=order.number,
+                                 amount=order.total, currency="USD", reference=order.number))
+
+
+@pytest.mark.django_db
+def test_a_paid_order_leaving_little_stock_alerts(caplog, django_capture_on_commit_callbacks):
+    low, plenty = VariantFactory(on_hand=4, sku="LOW-4"), VariantFactory(on_hand=20)
+    order = place((low, 2), (plenty, 2))
+    with caplog.at_level(logging.ERROR, logger="shop.alerts"):
+        pay(order, django_capture_on_commit_callbacks)
+    [line] = alert_lines(caplog)
+    assert line.getMessage() == "Alert: Low stock: LOW-4 has 2 units left to sell. Restock it."
+    [email] = [email for email in mail.outbox if email.to == ["ops@example.com"]]
+    assert "LOW-4" in email.body
+
+
+@pytest.mark.django_db
+def test_low_stock_alerts_once_per_variant(caplog, django_capture_on_commit_callbacks):
+    low, other = VariantFactory(on_hand=4, sku="LOW-A"), VariantFactory(on_hand=4, sku="LOW-B")
+    with caplog.at_level(logging.ERROR, logger="shop.alerts"):
+        pay(place((low, 2)), django_capture_on_commit_callbacks)
+        pay(place((low, 1)), django_capture_on_commit_callbacks)
+        pay(place((other, 2)), django_capture_on_commit_callbacks)
+    assert ["LOW-A" in line.getMessage() for line in alert_lines(caplog)] == [True, False]
+
+
+@pytest.mark.django_db
+def test_a_paid_order_leaving_enough_stock_does_not_alert(
+    caplog, django_capture_on_commit_callbacks
+):
+    order = place((VariantFactory(on_hand=10), 2))
+    with caplog.at_level(logging.ERROR, logger="shop.alerts"):
+        pay(order, django_capture_on_commit_callbacks)
+    assert not alert_lines(caplog)

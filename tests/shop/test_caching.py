@@ -1,0 +1,161 @@
+from decimal import Decimal
+
+import pytest
+from django.core.cache import cache
+from django.core.management import call_command
+from django.urls import reverse
+
+from shop import caching
+from shop.services import inventory
+from tests.factories import (
+    CategoryFactory,
+    ProductFactory,
+    ProductImageFactory,
+    UserFactory,
+    VariantFactory,
+)
+
+pytestmark = pytest.mark.django_db
+LISTING = reverse("shop:product-list")
+
+
+@pytest.fixture
+def tee():
+    shirts = CategoryFactory(name="Shirts", slug="shirts")
+    product = ProductFactory(name="Cotton Tee", slug="cotton-tee", category=shirts,
+                             is_featured=True)
+    VariantFactory(product=product, sku="TEE-M", size="M", price="20.00", on_hand=3)
+    ProductImageFactory(product=product)
+    for i in range(2):
+        VariantFactory(product=ProductFactory(name=f"Linen Shirt {i}", category=shirts))
+    return product
+
+
+def queries_for(django_assert_max_num_queries, client, url, params=None, *, bound=10):
+    with django_assert_max_num_queries(bound) as captured:
+        response = client.get(url, params or {})
+    assert response.status_code == 200
+    return len(captured.captured_queries)
+
+
+def test_a_repeated_listing_runs_no_queries(client, tee, django_assert_max_num_queries):
+    params = {"category": "shirts", "size": "M", "sort": "price"}
+    assert queries_for(django_assert_max_num_queries, client, LISTING, params) >= 5
+    assert queries_for(django_assert_max_num_queries, client, LISTING, params) == 0
+
+
+def test_the_cached_listing_pages_like_the_fresh_one(client, tee, settings):
+    settings.PRODUCTS_PER_PAGE = 2
+    fresh = client.get(LISTING, {"category": "shirts", "sort": "name", "page": "2"})
+    cached = client.get(LISTING, {"category": "shirts", "sort": "name", "page": "2"})
+    for response in (fresh, cached):
+        page = response.context["listing"].page
+        assert [p.name for p in page] == ["Linen Shirt 1"]
+        assert (page.number, page.paginator.num_pages, page.has_previous()) == (2, 2, True)
+        assert response.context["listing"].total == 3
+
+
+def test_listings_with_other_filters_are_cached_apart(client, tee):
+    client.get(LISTING, {"category": "shirts"})
+    response = client.get(LISTING, {"category": "shirts", "q": "linen"})
+    assert sorted(p.name for p in response.context["listing"].page) == [
+        "Linen Shirt 0", "Linen Shirt 1",
+    ]
+
+
+def test_an_unknown_category_is_still_not_found_from_the_cache(client, tee):
+    client.get(LISTING)
+    assert client.get(LISTING, {"category": "nothing"}).status_code == 404
+
+
+def test_a_repeated_product_page_reads_only_its_reviews(
+    client, tee, django_assert_max_num_queries
+):
+    assert queries_for(django_assert_max_num_queries, client, tee.get_absolute_url()) == 5
+    assert queries_for(django_assert_max_num_queries, client, tee.get_absolute_url()) == 1
+
+
+def test_a_repeated_home_page_runs_no_queries(client, tee, django_assert_max_num_queries):
+    assert queries_for(django_assert_max_num_queries, client, "/") == 3
+    assert queries_for(django_assert_max_num_queries, client, "/") == 0
+
+
+def test_a_price_saved_shows_on_the_next_pages(client, tee, django_capture_on_commit_callbacks):
+    client.get(LISTING)
+    client.get(tee.get_absolute_url())
+    variant = tee.variants.get()
+    with django_capture_on_commit_callbacks(execute=True):
+        variant.price = Decimal("17.50")
+        variant.save()
+    [card] = [p for p in client.get(LISTING).context["listing"].page if p.pk == tee.pk]
+    assert card.price == Decimal("17.50")
+    assert client.get(tee.get_absolute_url()).context["choice"].lowest_price == Decimal("17.50")
+
+
+def test_a_category_renamed_shows_on_the_next_listing(client, tee):
+    client.get(LISTING)
+    tee.category.name = "Tops"
+    tee.category.save()
+    tree = client.get(LISTING).context["listing"].categories
+    assert [node.category.name for node in tree] == ["Tops"]
+
+
+def test_reserved_stock_shows_on_the_next_pages(client, tee, django_capture_on_commit_callbacks):
+    assert client.get(tee.get_absolute_url()).context["choice"].status == "Only 3 left."
+    client.get(LISTING, {"in_stock": "1"})
+    with django_capture_on_commit_callbacks(execute=True):
+        inventory.reserve_stock(quantities={tee.variants.get().pk: 3})
+    page = client.get(tee.get_absolute_url(), {"size": "M"})
+    assert page.context["choice"].status == "Out of stock."
+    listed = [p.name for p in client.get(LISTING, {"in_stock": "1"}).context["listing"].page]
+    assert "Cotton Tee" not in listed
+
+
+def test_a_new_review_shows_its_rating_on_the_next_pages(
+    client, tee, django_capture_on_commit_callbacks
+):
+    client.get(LISTING, {"sort": "rating"})
+    client.get(tee.get_absolute_url())
+    client.force_login(UserFactory())
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("shop:review-submit", args=[tee.slug]),
+                    {"rating": "4", "title": "Soft", "body": "Washes well."})
+    listed = client.get(LISTING, {"sort": "rating"}).context["listing"].page
+    assert (listed[0].name, listed[0].rating_average) == ("Cotton Tee", Decimal("4.00"))
+    assert client.get(tee.get_absolute_url()).context["product"].rating_count == 1
+
+
+def test_a_lost_version_starts_afresh_rather_than_at_an_old_number(tee):
+    caching.bump_catalogue_version()
+    before = caching.catalogue_version()
+    cache.delete(caching.VERSION_KEY)
+    caching.bump_catalogue_version()
+    assert caching.catalogue_version() not in (None, before)
+
+
+def test_warm_cache_fills_what_the_first_shoppers_read(
+    client, tee, capsys, django_assert_max_num_queries
+):
+    call_command("warm_cache")
+    out = capsys.readouterr().out
+    assert "Warmed the home page" in out
+    assert "Warmed the listing of Shirts." in out
+    assert "Warmed the page of Cotton Tee." in out
+    assert "Done in" in out
+    assert queries_for(django_assert_max_num_queries, client, "/") == 0
+    assert queries_for(django_assert_max_num_queries, client, LISTING, {"category": "shirts"}) == 0
+    assert queries_for(django_assert_max_num_queries, client, tee.get_absolute_url()) == 1
+
+
+def test_pages_still_answer_with_redis_down(client, tee, settings):
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django_redis.cache.RedisCache",
+            "LOCATION": "redis://127.0.0.1:1/0",  # nothing listens on port 1
+            "OPTIONS": {"IGNORE_EXCEPTIONS": True, "SOCKET_CONNECT_TIMEOUT": 0.5},
+        }
+    }
+    for url in ["/", LISTING, f"{LISTING}?category=shirts", tee.get_absolute_url(),
+                reverse("shop:cart")]:
+        assert client.get(url).status_code == 200, url
+    assert caching.catalogue_version() is None
