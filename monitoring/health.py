@@ -18,11 +18,13 @@ import time
 from dataclasses import asdict, dataclass, field
 
 import django
+from django.conf import settings
 from django.core.cache import caches
 from django.db import DatabaseError, connections, transaction
 from django.db.migrations.executor import MigrationExecutor
 
 from config.task_backlog import task_backlog
+from monitoring import metrics
 
 logger = logging.getLogger(__name__)
 
@@ -170,6 +172,10 @@ def describe_health() -> dict:
         "python": platform.python_version(),
         "django": django.get_version(),
         "checks": checks,
+        # Since the workers started; None before the first cache read.
+        "cache_hit_ratio": metrics.cache_hit_ratio(
+            multiprocess_dir=settings.PROMETHEUS_MULTIPROC_DIR
+        ),
     }
 
 

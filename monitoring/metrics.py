@@ -50,8 +50,8 @@ webhook_events = Counter(
     ["provider", "type", "outcome"],
 )
 cache_requests = Counter("shop_cache_requests", "Cache reads, hit or miss.", ["result"])
-# Set by the task worker, which can see the queue; the most recent value wins across
-# processes.
+# Set from the task table at each scrape (monitoring.scrape); the most recent value wins
+# across processes.
 task_backlog = Gauge(
     "shop_task_backlog", "Tasks waiting to run.", multiprocess_mode="mostrecent"
 )
@@ -105,8 +105,22 @@ def set_task_backlog(count: int) -> None:
 def exposition(*, multiprocess_dir: str = "") -> bytes:
     """The metrics in Prometheus text: every worker's, added up, when `multiprocess_dir`
     names the directory they write to; otherwise this process's."""
+    return generate_latest(_registry(multiprocess_dir))
+
+
+def cache_hit_ratio(*, multiprocess_dir: str = "") -> float | None:
+    """Cache hits over all cache reads since the workers started, or None before any."""
+    registry = _registry(multiprocess_dir)
+    hits, misses = (
+        registry.get_sample_value("shop_cache_requests_total", {"result": result}) or 0
+        for result in ("hit", "miss")
+    )
+    return round(hits / (hits + misses), 3) if hits + misses else None
+
+
+def _registry(multiprocess_dir: str):
     if not multiprocess_dir:
-        return generate_latest(REGISTRY)
+        return REGISTRY
     registry = CollectorRegistry()
     MultiProcessCollector(registry, path=multiprocess_dir)
-    return generate_latest(registry)
+    return registry

@@ -9,11 +9,16 @@ scraper's pod IP. Anyone else gets 403. With neither setting, nobody may read it
 
 import hmac
 import ipaddress
+import logging
 
 from django.conf import settings
+from django.db import DatabaseError
 from django.http import HttpRequest, HttpResponse
 
+from config.task_backlog import task_backlog
 from monitoring import metrics
+
+logger = logging.getLogger(__name__)
 
 
 def metrics_response(request: HttpRequest) -> HttpResponse:
@@ -21,6 +26,7 @@ def metrics_response(request: HttpRequest) -> HttpResponse:
         response = HttpResponse("Forbidden: send the metrics token.\n", status=403,
                                 content_type="text/plain; charset=utf-8")
     else:
+        _measure_task_backlog()
         response = HttpResponse(
             metrics.exposition(multiprocess_dir=settings.PROMETHEUS_MULTIPROC_DIR),
             content_type=metrics.CONTENT_TYPE,
@@ -47,3 +53,12 @@ def _from_allowed_address(request: HttpRequest) -> bool:
     except ValueError:
         return False
     return any(address in network for network in settings.METRICS_ALLOWED_IPS)
+
+
+def _measure_task_backlog() -> None:
+    """The queue's waiting tasks, read at scrape time (one query); a database that does not
+    answer leaves the last value."""
+    try:
+        metrics.set_task_backlog(task_backlog()["ready"])
+    except DatabaseError:
+        logger.warning("Task backlog unreadable for the metrics.")

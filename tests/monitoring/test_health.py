@@ -6,6 +6,7 @@ from django.conf import settings
 from django.tasks import TaskResultStatus
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
+from prometheus_client import REGISTRY
 
 from shop.tasks import expire_unpaid_orders
 from tests.factories import UserFactory
@@ -110,3 +111,28 @@ def test_failed_tasks_show_as_a_degraded_queue(staff_client, settings):
 
 def test_an_empty_queue_is_ok(client):
     assert client.get("/health/").json()["checks"]["tasks"]["status"] == "ok"
+
+
+def cache_reads() -> tuple[float, float]:
+    return tuple(
+        REGISTRY.get_sample_value("shop_cache_requests_total", {"result": result}) or 0
+        for result in ("hit", "miss")
+    )
+
+
+def test_staff_see_the_cache_hit_ratio(staff_client):
+    hits_before, _ = cache_reads()
+    for _ in range(3):
+        staff_client.get("/")  # the first visit's reads miss, the next two hit
+    hits, misses = cache_reads()
+    assert hits - hits_before >= 2
+    body = staff_client.get("/health/", HTTP_ACCEPT="application/json").json()
+    assert body["cache_hit_ratio"] == round(hits / (hits + misses), 3)
+
+
+def test_a_scrape_reads_the_task_backlog(client, settings):
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    settings.METRICS_TOKEN = "scrape-me"
+    expire_unpaid_orders.enqueue()
+    client.get("/metrics", HTTP_AUTHORIZATION="Bearer scrape-me")
+    assert REGISTRY.get_sample_value("shop_task_backlog") == 1

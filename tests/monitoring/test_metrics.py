@@ -39,6 +39,7 @@ def value(name, **labels) -> float:
 
 
 # No database marker: answered before sessions, it must not query.
+@pytest.mark.django_db  # a scrape reads the task queue's backlog
 def test_metrics_answer_the_token(client):
     response = scrape(client, headers={"Authorization": f"Bearer {TOKEN}"})
     assert response.status_code == 200
@@ -56,6 +57,7 @@ def test_metrics_refuse_a_missing_or_wrong_token(client, authorization):
     assert "shop_" not in response.text
 
 
+@pytest.mark.django_db  # a scrape reads the task queue's backlog
 def test_metrics_answer_an_allowed_address_without_a_token(client):
     assert scrape(client, REMOTE_ADDR="10.8.200.1").status_code == 200
 
@@ -149,6 +151,7 @@ metrics.record_payment("test", "refunded")
 """
 
 
+@pytest.mark.django_db  # a scrape reads the task queue's backlog
 def test_a_scrape_adds_up_every_workers_values(client, settings, tmp_path):
     """Two worker processes write their counts to the directory; a scrape from this one
     reads them all (and not its own registry)."""

@@ -14,6 +14,7 @@ from tests.factories import (
     UserFactory,
     VariantFactory,
 )
+from tests.shop.buying import ADDRESS, standard_shipping
 
 pytestmark = pytest.mark.django_db
 LISTING = reverse("shop:product-list")
@@ -159,3 +160,11 @@ def test_pages_still_answer_with_redis_down(client, tee, settings):
                 reverse("shop:cart")]:
         assert client.get(url).status_code == 200, url
     assert caching.catalogue_version() is None
+    # And it still takes orders.
+    client.post(reverse("shop:cart-add"), {"variant": "TEE-M", "quantity": 1})
+    assert client.get(reverse("shop:checkout")).status_code == 200
+    client.post(reverse("shop:checkout"), {"email": "ada@example.com", **ADDRESS,
+                                           "shipping_method": standard_shipping().pk,
+                                           "payment_provider": "test"})
+    placed = client.post(reverse("shop:checkout-review"))
+    assert placed.status_code == 302 and "/payments/" in placed["Location"]
