@@ -8,6 +8,7 @@ from django import forms
 from django.conf import settings
 
 from shop.models import Address, Review, ShippingMethod
+from shop.models.addresses import COUNTRY_NAMES
 
 SORT_CHOICES = [
     ("newest", "Newest"),
@@ -87,12 +88,6 @@ class QuantityForm(forms.Form):
     )
 
 
-COUNTRY_NAMES = {
-    "US": "United States", "CA": "Canada", "GB": "United Kingdom", "IE": "Ireland",
-    "DE": "Germany", "FR": "France", "NL": "Netherlands", "AU": "Australia",
-    "NZ": "New Zealand", "ES": "Spain", "IT": "Italy", "BE": "Belgium", "AT": "Austria",
-    "SE": "Sweden", "DK": "Denmark", "NO": "Norway", "CH": "Switzerland",
-}
 # Postal codes as each country writes them; other countries only need something there.
 POSTAL_CODES = {
     "US": (r"^\d{5}(-\d{4})?$", "a ZIP code such as 94107 or 94107-1234"),

@@ -3,6 +3,14 @@
 from django.conf import settings
 from django.db import models
 
+# Countries by their ISO 3166 codes, as addresses and the checkout's country list show them.
+COUNTRY_NAMES = {
+    "US": "United States", "CA": "Canada", "GB": "United Kingdom", "IE": "Ireland",
+    "DE": "Germany", "FR": "France", "NL": "Netherlands", "AU": "Australia",
+    "NZ": "New Zealand", "ES": "Spain", "IT": "Italy", "BE": "Belgium", "AT": "Austria",
+    "SE": "Sweden", "DK": "Denmark", "NO": "Norway", "CH": "Switzerland",
+}
+
 
 class PostalAddress(models.Model):
     """The fields of an address a parcel can be sent to. Orders copy them, so a later edit
@@ -29,7 +37,8 @@ class PostalAddress(models.Model):
 
     def address_lines(self) -> list[str]:
         place = " ".join(p for p in (self.city, self.region, self.postal_code) if p)
-        return [p for p in (self.full_name, self.line1, self.line2, place, self.country) if p]
+        country = COUNTRY_NAMES.get(self.country, self.country)
+        return [p for p in (self.full_name, self.line1, self.line2, place, country) if p]
 
 
 class Address(PostalAddress):

@@ -107,3 +107,9 @@ def test_the_order_page_needs_a_fixed_number_of_queries(client, customer,
                   user=customer)
     with django_assert_max_num_queries(5):
         client.get(order.get_absolute_url())
+
+
+def test_the_address_names_its_country(client, customer, variant):
+    order = place((variant, 1), email=customer.email, user=customer)
+    response = client.get(order.get_absolute_url())
+    assert "United States" in response.text
