@@ -5,6 +5,9 @@ import pytest
 from django.core.cache import cache
 from django.db import connection
 
+from tests.factories import UserFactory
+from tests.second_factor import sign_in_with_second_factor
+
 REQUIRE_SERVICES = os.environ.get("REQUIRE_SERVICES") == "1"
 
 
@@ -47,3 +50,16 @@ def _empty_cache():
 def postgres(db):
     if connection.vendor != "postgresql":
         need("needs PostgreSQL: set DATABASE_URL")
+
+
+@pytest.fixture
+def staff(db):
+    """A staff member (a superuser, so every admin page is theirs)."""
+    return UserFactory(email="staff@example.com", is_staff=True, is_superuser=True)
+
+
+@pytest.fixture
+def staff_client(client, staff):
+    """The staff member signed in with the second factor, as the staff pages require."""
+    sign_in_with_second_factor(client, staff)
+    return client

@@ -5,16 +5,7 @@ tests/security/twofactor/test_staff_gate.py.)"""
 import pytest
 from django.urls import reverse
 
-from tests.factories import UserFactory
-from tests.second_factor import sign_in_with_second_factor
-
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def staff_client(client):
-    sign_in_with_second_factor(client, UserFactory(is_staff=True))
-    return client
 
 
 def test_the_page_links_to_the_orders_and_products(staff_client):

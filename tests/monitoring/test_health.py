@@ -10,18 +10,11 @@ from prometheus_client import REGISTRY
 
 from shop.tasks import expire_unpaid_orders
 from tests.factories import UserFactory
-from tests.second_factor import sign_in_with_second_factor
 
 pytestmark = pytest.mark.django_db
 
 BROWSER_ACCEPT = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
 CACHE_BACKEND = "redis" if settings.REDIS_URL else "local"
-
-
-@pytest.fixture
-def staff_client(client):
-    sign_in_with_second_factor(client, UserFactory(is_staff=True))
-    return client
 
 
 def test_monitors_get_statuses_latencies_and_the_version(client, monkeypatch):

@@ -9,18 +9,11 @@ from django.urls import reverse
 from payments.models import Payment
 from payments.providers.base import PaymentEvent
 from payments.services import apply_event
-from tests.factories import UserFactory, VariantFactory
-from tests.second_factor import sign_in_with_second_factor
+from tests.factories import VariantFactory
 from tests.shop.buying import place
 
 pytestmark = pytest.mark.django_db
 CHANGELIST = "admin:payments_payment_changelist"
-
-
-@pytest.fixture
-def staff_client(client):
-    sign_in_with_second_factor(client, UserFactory(is_staff=True, is_superuser=True))
-    return client
 
 
 @pytest.fixture

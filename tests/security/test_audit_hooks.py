@@ -10,25 +10,13 @@ from security import audit
 from security.models import AuditEntry
 from shop.models import Order, ShippingMethod
 from shop.services import orders
-from tests.factories import UserFactory, VariantFactory
-from tests.second_factor import sign_in_with_second_factor
+from tests.factories import VariantFactory
 from tests.shop.buying import place
 
 pytestmark = pytest.mark.django_db
 Status = Order.Status
 ORDERS = "admin:shop_order_changelist"
 VARIANTS = "admin:shop_variant_changelist"
-
-
-@pytest.fixture
-def staff():
-    return UserFactory(email="grace@example.com", is_staff=True, is_superuser=True)
-
-
-@pytest.fixture
-def staff_client(client, staff):
-    sign_in_with_second_factor(client, staff)
-    return client
 
 
 @pytest.fixture

@@ -5,17 +5,8 @@ from django.urls import reverse
 
 from security import lockout
 from security.models import LoginLock
-from tests.factories import UserFactory
-from tests.second_factor import sign_in_with_second_factor
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def staff_client(client):
-    """A superuser whose session passed the second factor, as the admin requires."""
-    sign_in_with_second_factor(client, UserFactory(is_staff=True, is_superuser=True))
-    return client
 
 
 @pytest.fixture

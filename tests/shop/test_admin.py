@@ -8,16 +8,9 @@ from django.urls import reverse
 
 from shop.admin.catalogue import VariantForm
 from shop.models import Variant
-from tests.factories import ProductFactory, ProductImageFactory, UserFactory, VariantFactory
-from tests.second_factor import sign_in_with_second_factor
+from tests.factories import ProductFactory, ProductImageFactory, VariantFactory
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def staff_client(client):
-    sign_in_with_second_factor(client, UserFactory(is_staff=True, is_superuser=True))
-    return client
 
 
 def test_product_page_shows_variants_and_images_inline(staff_client):

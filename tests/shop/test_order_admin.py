@@ -11,25 +11,13 @@ from django.urls import reverse
 from shop.admin.orders import OrderForm
 from shop.models import Order, OrderEvent, ShippingMethod
 from shop.services import orders
-from tests.factories import OrderFactory, UserFactory, VariantFactory
-from tests.second_factor import sign_in_with_second_factor
+from tests.factories import OrderFactory, VariantFactory
 from tests.shop.buying import place
 
 pytestmark = pytest.mark.django_db
 Status = Order.Status
 Kind = OrderEvent.Kind
 CHANGELIST = "admin:shop_order_changelist"
-
-
-@pytest.fixture
-def staff():
-    return UserFactory(is_staff=True, is_superuser=True)
-
-
-@pytest.fixture
-def staff_client(client, staff):
-    sign_in_with_second_factor(client, staff)
-    return client
 
 
 @pytest.fixture
