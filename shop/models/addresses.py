@@ -3,6 +3,17 @@
 from django.conf import settings
 from django.db import models
 
+
+def address_lines(values: dict) -> list[str]:
+    """An address as it is written on a parcel, a line each (the phone aside): from a
+    PostalAddress's fields, or from the same fields kept as a dict (checkout's session)."""
+    place = " ".join(values.get(p) or "" for p in ("city", "region", "postal_code")).split()
+    country = COUNTRY_NAMES.get(values.get("country"), values.get("country"))
+    lines = (values.get("full_name"), values.get("line1"), values.get("line2"), " ".join(place),
+             country)
+    return [line for line in lines if line]
+
+
 # Countries by their ISO 3166 codes, as addresses and the checkout's country list show them.
 COUNTRY_NAMES = {
     "US": "United States", "CA": "Canada", "GB": "United Kingdom", "IE": "Ireland",
@@ -36,9 +47,7 @@ class PostalAddress(models.Model):
         return {name: getattr(self, name) for name in self.ADDRESS_FIELDS}
 
     def address_lines(self) -> list[str]:
-        place = " ".join(p for p in (self.city, self.region, self.postal_code) if p)
-        country = COUNTRY_NAMES.get(self.country, self.country)
-        return [p for p in (self.full_name, self.line1, self.line2, place, country) if p]
+        return address_lines(self.address_values())
 
 
 class Address(PostalAddress):

@@ -15,6 +15,7 @@ from shop.access import remember_guest_order
 from shop.errors import EmptyCart, ShopError
 from shop.forms import CheckoutForm
 from shop.http import render_page
+from shop.models.addresses import address_lines
 from shop.selectors.cart import cart_view
 from shop.services import checkout as checkout_services
 
@@ -69,6 +70,7 @@ def checkout_review(request: HttpRequest) -> HttpResponse:
     )
     context = {
         "cart": view, "details": details, "method": method, "totals": totals, "error": error,
+        "address_lines": address_lines(details["address"]),
     }
     return render_page(request, "shop/checkout_review.html", context)
 

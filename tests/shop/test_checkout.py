@@ -233,3 +233,11 @@ def test_submitting_the_same_cart_twice_places_one_order(client, jacket, standar
                                                               args=[order.number])
     jacket.refresh_from_db()
     assert jacket.reserved == 2
+
+
+def test_the_review_step_writes_the_address_as_the_order_will(client, jacket, standard):
+    fill_cart(client, (jacket, 1))
+    client.post(reverse("shop:checkout"), details(standard, country="GB", postal_code="SW1A 1AA",
+                                                  region=""))
+    review = client.get(reverse("shop:checkout-review"))
+    assert "Springfield SW1A 1AA<br>United Kingdom" in review.text
