@@ -30,9 +30,10 @@ def catalogue_version() -> int | None:
     """The current version, or None when the cache cannot be reached."""
     version = cache.get(VERSION_KEY)
     if version is None:
-        # A version lost from the cache starts again at the current time in milliseconds,
-        # never at a number some stale entry was stored under.
-        cache.add(VERSION_KEY, time.time_ns() // 1_000_000, timeout=None)
+        # A version lost from the cache starts again at the current time in nanoseconds, never
+        # at a number some stale entry was stored under: the old count went up by one a
+        # change, far slower than the clock.
+        cache.add(VERSION_KEY, time.time_ns(), timeout=None)
         version = cache.get(VERSION_KEY)
     return version
 

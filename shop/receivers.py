@@ -25,12 +25,15 @@ def merge_cart_at_login(sender, request, user, **kwargs):
         messages.warning(request, note)
 
 
-CATALOGUE_MODELS = (Category, Product, Variant, ProductImage)
-
-
-@receiver(post_save, dispatch_uid="shop.catalogue_saved")
-@receiver(post_delete, dispatch_uid="shop.catalogue_deleted")
+# Connected for these models only: any other save (a session, a cart line) never comes here.
+@receiver(post_save, sender=Category, dispatch_uid="shop.category_saved")
+@receiver(post_save, sender=Product, dispatch_uid="shop.product_saved")
+@receiver(post_save, sender=Variant, dispatch_uid="shop.variant_saved")
+@receiver(post_save, sender=ProductImage, dispatch_uid="shop.image_saved")
+@receiver(post_delete, sender=Category, dispatch_uid="shop.category_deleted")
+@receiver(post_delete, sender=Product, dispatch_uid="shop.product_deleted")
+@receiver(post_delete, sender=Variant, dispatch_uid="shop.variant_deleted")
+@receiver(post_delete, sender=ProductImage, dispatch_uid="shop.image_deleted")
 def catalogue_changed(sender, **kwargs):
     # Stock moves and rating recounts are UPDATEs, which send no signal: their services bump.
-    if sender in CATALOGUE_MODELS:
-        caching.bump_catalogue_version()
+    caching.bump_catalogue_version()

@@ -168,3 +168,9 @@ def test_pages_still_answer_with_redis_down(client, tee, settings):
                                            "payment_provider": "test"})
     placed = client.post(reverse("shop:checkout-review"))
     assert placed.status_code == 302 and "/payments/" in placed["Location"]
+
+
+def test_saving_anything_else_leaves_the_catalogue_cached(client, tee):
+    version = caching.catalogue_version()
+    client.post(reverse("shop:cart-add"), {"variant": "TEE-M", "quantity": 1})  # a session, a cart
+    assert caching.catalogue_version() == version
