@@ -33,14 +33,15 @@ def start_cart() -> Cart:
     return Cart.objects.create()
 
 
-def _lock(cart: Cart) -> None:
+def lock_cart(cart: Cart) -> None:
+    """Hold the cart's row until the transaction ends: changes to one cart queue up."""
     Cart.objects.select_for_update().filter(pk=cart.pk).values_list("pk").first()
 
 
 @transaction.atomic
 def add_to_cart(*, cart: Cart, variant: Variant, quantity: int) -> CartChange:
     """Add units of a variant. Raises OutOfStock, changing nothing, when none can be added."""
-    _lock(cart)
+    lock_cart(cart)
     line = CartLine.objects.filter(cart=cart, variant=variant).first()
     in_cart = line.quantity if line else 0
     _check_on_sale(variant)
@@ -55,44 +56,39 @@ def add_to_cart(*, cart: Cart, variant: Variant, quantity: int) -> CartChange:
         line.save(update_fields=["quantity"])
     else:
         CartLine.objects.create(cart=cart, variant=variant, quantity=added)
-    cart.save(update_fields=["updated_at"])
     if added < quantity:
         message = f"Only {added} more of “{variant}” could be added; that is all we can sell you."
     else:
         message = f"Added {added} × “{variant}” to your cart."
-    return CartChange(message=message, ok=added == quantity, count=count_units(cart))
+    return _changed(cart, message=message, ok=added == quantity)
 
 
 @transaction.atomic
 def change_quantity(*, cart: Cart, line_id: int, quantity: int) -> CartChange:
     """Set a line's quantity; 0 removes it. More than is available is cut to what is left."""
-    _lock(cart)
-    line = _line(cart, line_id)
     if quantity <= 0:
         return remove_line(cart=cart, line_id=line_id)
+    lock_cart(cart)
+    line = _line(cart, line_id)
     _check_on_sale(line.variant)
     allowed = _allowed(line.variant)
     if allowed <= 0:
         raise OutOfStock(f"“{line.variant}” is sold out; please remove it.")
     line.quantity = min(quantity, allowed)
     line.save(update_fields=["quantity"])
-    cart.save(update_fields=["updated_at"])
     if line.quantity < quantity:
         message = f"Only {allowed} of “{line.variant}” left, so your quantity is now {allowed}."
     else:
         message = f"“{line.variant}”: quantity {line.quantity}."
-    return CartChange(message=message, ok=line.quantity == quantity, count=count_units(cart))
+    return _changed(cart, message=message, ok=line.quantity == quantity)
 
 
 @transaction.atomic
 def remove_line(*, cart: Cart, line_id: int) -> CartChange:
-    _lock(cart)
+    lock_cart(cart)
     line = _line(cart, line_id)
     line.delete()
-    cart.save(update_fields=["updated_at"])
-    return CartChange(
-        message=f"Removed “{line.variant}” from your cart.", ok=True, count=count_units(cart)
-    )
+    return _changed(cart, message=f"Removed “{line.variant}” from your cart.", ok=True)
 
 
 @transaction.atomic
@@ -103,7 +99,7 @@ def merge_carts(*, source: Cart | None, user) -> tuple[Cart, list[str]]:
     target = cart_for_user(user)
     if source is None or source.pk == target.pk:
         return target, []
-    _lock(target)
+    lock_cart(target)
     existing = {line.variant_id: line for line in target.lines.all()}
     messages = []
     for line in source.lines.select_related("variant__product"):
@@ -121,6 +117,12 @@ def merge_carts(*, source: Cart | None, user) -> tuple[Cart, list[str]]:
             CartLine.objects.create(cart=target, variant=line.variant, quantity=quantity)
     source.delete()
     return target, messages
+
+
+def _changed(cart: Cart, *, message: str, ok: bool) -> CartChange:
+    """The end of every change: the cart was touched now, and holds this many units."""
+    cart.save(update_fields=["updated_at"])
+    return CartChange(message=message, ok=ok, count=count_units(cart))
 
 
 def count_units(cart: Cart) -> int:

@@ -15,6 +15,7 @@ from shop import tasks
 from shop.errors import EmptyCart, ShippingUnavailable
 from shop.models import Cart, CartLine, Order, OrderEvent, OrderLine, ShippingMethod
 from shop.services import addresses, inventory, pricing
+from shop.services import cart as cart_services
 
 # No 0/O, 1/I/L: read out over the phone without confusion.
 NUMBER_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
@@ -56,7 +57,7 @@ def place_order(
 
     The cart row is locked first: a second submit of the same cart (a double click, another
     tab) waits, then finds it empty, instead of placing a second order."""
-    Cart.objects.select_for_update().filter(pk=cart.pk).values_list("pk").first()
+    cart_services.lock_cart(cart)
     lines = list(CartLine.objects.filter(cart=cart).order_by("variant_id"))
     if not lines:
         raise EmptyCart()

@@ -73,7 +73,8 @@ def _added(request: HttpRequest, variant, *, level: int, message: str) -> HttpRe
 def cart_line_update(request: HttpRequest, line_id: int) -> HttpResponse:
     form = QuantityForm(request.POST)
     if not form.is_valid():
-        return _changed(request, None, error=form.errors["quantity"][0])
+        return _changed(request, carts.current_cart(request), None,
+                        error=form.errors["quantity"][0])
     return _apply(request, cart_services.change_quantity, line_id=line_id,
                   quantity=form.cleaned_data["quantity"])
 
@@ -86,21 +87,21 @@ def cart_line_remove(request: HttpRequest, line_id: int) -> HttpResponse:
 def _apply(request: HttpRequest, change, **arguments) -> HttpResponse:
     cart = carts.current_cart(request)
     if cart is None:
-        return _changed(request, None, error=CartLineGone.message)
+        return _changed(request, cart, None, error=CartLineGone.message)
     try:
         result = change(cart=cart, **arguments)
     except (OutOfStock, CartLineGone) as error:
-        return _changed(request, None, error=error.message)
+        return _changed(request, cart, None, error=error.message)
     carts.remember_count(request, result.count)
-    response = _changed(request, result.message if result.ok else None,
+    response = _changed(request, cart, result.message if result.ok else None,
                         error=None if result.ok else result.message)
     return trigger_client_event(response, "cart-changed", {"count": result.count})
 
 
-def _changed(request: HttpRequest, notice: str | None, *, error: str | None) -> HttpResponse:
+def _changed(request: HttpRequest, cart, notice: str | None, *, error: str | None) -> HttpResponse:
     """The cart's lines again (in place) with what happened, or back to the cart page."""
     if request.htmx and request.htmx.target == "cart-lines":
-        view = cart_view(carts.current_cart(request))
+        view = cart_view(cart)
         context = {"cart": view, "notice": notice, "error": error}
         return render_page(request, "shop/cart.html", context, fragments=FRAGMENTS)
     if error:
