@@ -22,6 +22,8 @@ from django.conf import settings
 from django.core.cache import cache
 from django.core.mail import send_mail
 
+from monitoring.counters import count_this_minute
+
 logger = logging.getLogger("shop.alerts")
 
 QUIET_SECONDS = 15 * 60
@@ -53,12 +55,8 @@ def count_event(kind: str, *, now: float | None = None) -> int:
     """Count one event of a spike kind in the current minute; alert when the minute's count
     goes over the threshold. Returns the count so far this minute."""
     setting, _ = SPIKES[kind]
-    window = int((now or time.time()) // 60)
-    key = f"alerts:count:{kind}:{window}"
-    cache.add(key, 0, timeout=120)
-    try:
-        count = cache.incr(key)
-    except ValueError:  # the counter expired (or the cache is down) in between
+    count = count_this_minute(f"alerts:{kind}", now=now)
+    if count is None:  # nothing to count with: no spike can be told
         return 0
     threshold = getattr(settings, setting)
     if count > threshold:

@@ -141,3 +141,26 @@ def test_a_paid_order_leaving_enough_stock_does_not_alert(
     with caplog.at_level(logging.ERROR, logger="shop.alerts"):
         pay(order, django_capture_on_commit_callbacks)
     assert not alert_lines(caplog)
+
+
+DEAD_REDIS = {
+    "default": {
+        "BACKEND": "django_redis.cache.RedisCache",
+        "LOCATION": "redis://127.0.0.1:1/0",  # nothing listens on port 1
+        "OPTIONS": {"IGNORE_EXCEPTIONS": True, "SOCKET_CONNECT_TIMEOUT": 0.2},
+    }
+}
+
+
+def test_with_the_cache_down_events_are_counted_as_nothing(settings):
+    settings.CACHES = DEAD_REDIS
+    assert alerts.count_event(alerts.SERVER_ERRORS) == 0
+
+
+@pytest.mark.django_db
+def test_with_the_cache_down_a_server_error_is_still_answered_and_traced(settings):
+    settings.CACHES = DEAD_REDIS
+    settings.ROOT_URLCONF = "tests.monitoring.urls"
+    response = Client(raise_request_exception=False).post("/boom/")
+    assert response.status_code == 500
+    assert response["X-Request-ID"] and "app;dur=" in response["Server-Timing"]
