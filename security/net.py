@@ -10,6 +10,7 @@ import ipaddress
 
 from django.conf import settings
 from django.http import HttpRequest
+from django.utils.http import url_has_allowed_host_and_scheme
 
 # No usable address (a unix-socket upstream, say): such clients share this one.
 UNKNOWN = "0.0.0.0"  # noqa: S104  an address to count by, never bound to
@@ -53,3 +54,11 @@ def _address(value: str) -> str:
     if address.version == 6 and address.ipv4_mapped:
         address = address.ipv4_mapped
     return str(address)
+
+
+def safe_next(request: HttpRequest, url: str, *, default: str) -> str:
+    """`url` when it is an address on this site (a `next` field, say), else `default`."""
+    safe = url_has_allowed_host_and_scheme(
+        url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    )
+    return url if url and safe else default

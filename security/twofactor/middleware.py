@@ -4,22 +4,22 @@ After the password (allauth's sign-in, a link from an email, a session made any 
 an account with two-factor on is only half signed in until this session is verified with a
 code. Until then every request is sent to the code page, `/accounts/2fa/verify/?next=…`
 (an HTMX request is told to go there with HX-Redirect), except that page itself, signing
-out, static and media files and the probes; for those the person counts as signed out, the
-verify page and signing out aside. A browser trusted with the "30 days" cookie is verified
-on the spot instead.
+out, static and media files, and the few paths in PASS_THROUGH, none of which shows or
+changes anything of the account. A browser trusted with the "30 days" cookie is verified on
+the spot instead.
 """
 
 from django.conf import settings
-from django.contrib.auth.models import AnonymousUser
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from django_otp import login as otp_login
 
 from security.twofactor import gate, trust
 
-PROBES = ("/liveness/", "/readiness/", "/health/", "/metrics")
-# Reports of blocked content carry no page of their own: they are let through as anonymous.
-PASS_THROUGH = ("/favicon.ico", "/csp-report/", *PROBES)
+# Paths with nothing of the account on them: the icon, reports of blocked content, and the
+# health page (its details need a verified staff session anyway). The other probes and
+# /metrics are answered before this middleware runs.
+PASS_THROUGH = ("/favicon.ico", "/csp-report/", "/health/")
 
 
 class SecondFactorMiddleware:
@@ -43,7 +43,6 @@ class SecondFactorMiddleware:
         if path in (reverse("twofactor:verify"), reverse("account_logout")):
             return None
         if path.startswith((settings.STATIC_URL, settings.MEDIA_URL, *PASS_THROUGH)):
-            request.user = _anonymous()
             return None
         return gate.redirect_to(request, gate.with_next("twofactor:verify", _next(request)))
 
@@ -55,10 +54,3 @@ def _next(request: HttpRequest) -> str | None:
     if htmx:
         return htmx.current_url_abs_path
     return request.get_full_path() if request.method in ("GET", "HEAD") else None
-
-
-def _anonymous() -> AnonymousUser:
-    user = AnonymousUser()
-    user.otp_device = None
-    user.is_verified = lambda: False
-    return user

@@ -6,8 +6,8 @@ from django.contrib import admin
 from django.contrib.auth import REDIRECT_FIELD_NAME
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 
+from security.net import safe_next
 from security.twofactor.gate import is_verified, staff_gate
 
 
@@ -16,9 +16,8 @@ class StaffAdminSite(admin.AdminSite):
         return super().has_permission(request) and is_verified(request.user)
 
     def login(self, request: HttpRequest, extra_context=None) -> HttpResponse:
-        next_url = request.GET.get(REDIRECT_FIELD_NAME, "")
-        if not url_has_allowed_host_and_scheme(
-            next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-        ):
-            next_url = reverse("admin:index", current_app=self.name)
+        next_url = safe_next(
+            request, request.GET.get(REDIRECT_FIELD_NAME, ""),
+            default=reverse("admin:index", current_app=self.name),
+        )
         return staff_gate(request, next_url) or HttpResponseRedirect(next_url)

@@ -10,13 +10,12 @@ from django.http import HttpRequest, HttpResponse
 from django.middleware.csrf import rotate_token
 from django.shortcuts import redirect, render
 from django.utils.cache import patch_vary_headers
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 from django_otp import login as otp_login
 
 from security import audit, lockout
-from security.net import client_key
+from security.net import client_key, safe_next
 from security.twofactor import devices, gate, qr, services, trust
 from security.twofactor.errors import AlreadyEnabled, InvalidCode, NotEnabled, TwoFactorError
 from security.twofactor.forms import (
@@ -239,10 +238,7 @@ def _backup_codes_page(request, *, codes, form) -> HttpResponse:
 def _next_url(request: HttpRequest, *, default: str) -> str:
     """The `next` address of the request when it is one of the shop's own."""
     url = request.POST.get("next") or request.GET.get("next") or ""
-    safe = url_has_allowed_host_and_scheme(
-        url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    )
-    return url if url and safe else default
+    return safe_next(request, url, default=default)
 
 
 def _render(request, template: str, context: dict, *, fragment: str) -> HttpResponse:

@@ -10,10 +10,10 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST, require_safe
 from django_htmx.http import HttpResponseClientRedirect, trigger_client_event
 
+from security.net import safe_next
 from shop import carts
 from shop.errors import OutOfStock
 from shop.forms import MoveToCartForm
@@ -111,8 +111,4 @@ def _changed(request: HttpRequest, message: str, *, ok: bool, moved: bool = Fals
 
 def _back(request: HttpRequest, product: Product) -> str:
     """Where the shopper pressed the heart: `next`, if it is a page of this site."""
-    target = request.POST.get("next", "")
-    safe = url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    )
-    return target if safe and target else product.get_absolute_url()
+    return safe_next(request, request.POST.get("next", ""), default=product.get_absolute_url())
