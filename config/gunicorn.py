@@ -18,41 +18,37 @@ from pathlib import Path
 
 from prometheus_client import multiprocess
 
-
-def _integer(name: str, default: int) -> int:
-    value = os.environ.get(name, "").strip()
-    return int(value) if value else default
-
+from config import env
 
 # --- settings ----------------------------------------------------------------------------------
 
-bind = f"0.0.0.0:{_integer('PORT', 8000)}"
+bind = f"0.0.0.0:{env.integer('PORT', 8000)}"
 wsgi_app = "config.wsgi:application"
-workers = _integer("GUNICORN_WORKERS", min(multiprocessing.cpu_count() * 2 + 1, 8))
-threads = _integer("GUNICORN_THREADS", 4)
-timeout = _integer("GUNICORN_TIMEOUT", 30)
-graceful_timeout = _integer("GUNICORN_GRACEFUL_TIMEOUT", 25)
-keepalive = _integer("GUNICORN_KEEPALIVE", 5)
+workers = env.integer("GUNICORN_WORKERS", min(multiprocessing.cpu_count() * 2 + 1, 8))
+threads = env.integer("GUNICORN_THREADS", 4)
+timeout = env.integer("GUNICORN_TIMEOUT", 30)
+graceful_timeout = env.integer("GUNICORN_GRACEFUL_TIMEOUT", 25)
+keepalive = env.integer("GUNICORN_KEEPALIVE", 5)
 # A worker restarts after about this many requests, spread out so they do not all at once.
-max_requests = _integer("GUNICORN_MAX_REQUESTS", 2000)
+max_requests = env.integer("GUNICORN_MAX_REQUESTS", 2000)
 max_requests_jitter = max_requests // 10
 # Heartbeat files in memory, not on a (possibly read-only, possibly slow) disk.
 worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None  # noqa: S108
 # The app logs each request itself, as JSON with its request id.
 accesslog = None
 errorlog = "-"
-loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")
+loglevel = env.text("GUNICORN_LOG_LEVEL", "info")
 
 
 # --- hooks: Prometheus' multiprocess mode --------------------------------------------------------
 
 
 def on_starting(server) -> None:
-    empty_metrics_dir(os.environ.get("PROMETHEUS_MULTIPROC_DIR", ""))
+    empty_metrics_dir(env.text("PROMETHEUS_MULTIPROC_DIR"))
 
 
 def child_exit(server, worker) -> None:
-    path = os.environ.get("PROMETHEUS_MULTIPROC_DIR", "")
+    path = env.text("PROMETHEUS_MULTIPROC_DIR")
     if path:
         multiprocess.mark_process_dead(worker.pid, path)
 

@@ -11,7 +11,6 @@ users. The message goes to the log.
 
 import importlib.metadata
 import logging
-import os
 import platform
 import secrets
 import time
@@ -23,8 +22,9 @@ from django.core.cache import caches
 from django.db import DatabaseError, connections, transaction
 from django.db.migrations.executor import MigrationExecutor
 
-from config.task_backlog import task_backlog
+from config import env
 from monitoring import metrics
+from monitoring.task_backlog import task_backlog
 
 logger = logging.getLogger(__name__)
 
@@ -182,7 +182,7 @@ def describe_health() -> dict:
 def app_version() -> str:
     """The deployed version: APP_VERSION as the deploy stamps it (a tag or a commit), else
     the package's own."""
-    stamped = os.environ.get("APP_VERSION", "").strip()
+    stamped = env.text("APP_VERSION")
     if stamped:
         return stamped
     try:

@@ -110,12 +110,13 @@ def exposition(*, multiprocess_dir: str = "") -> bytes:
 
 def cache_hit_ratio(*, multiprocess_dir: str = "") -> float | None:
     """Cache hits over all cache reads since the workers started, or None before any."""
-    registry = _registry(multiprocess_dir)
-    hits, misses = (
-        registry.get_sample_value("shop_cache_requests_total", {"result": result}) or 0
-        for result in ("hit", "miss")
-    )
-    return round(hits / (hits + misses), 3) if hits + misses else None
+    reads = {"hit": 0.0, "miss": 0.0}
+    for metric in _registry(multiprocess_dir).collect():  # one pass over every worker's values
+        for sample in metric.samples:
+            if sample.name == "shop_cache_requests_total":
+                reads[sample.labels["result"]] += sample.value
+    total = reads["hit"] + reads["miss"]
+    return round(reads["hit"] / total, 3) if total else None
 
 
 def _registry(multiprocess_dir: str):

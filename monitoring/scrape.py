@@ -15,8 +15,8 @@ from django.conf import settings
 from django.db import DatabaseError
 from django.http import HttpRequest, HttpResponse
 
-from config.task_backlog import task_backlog
 from monitoring import metrics
+from monitoring.task_backlog import task_backlog
 
 logger = logging.getLogger(__name__)
 

@@ -14,7 +14,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
 from monitoring import health
-from security.twofactor.gate import is_verified
+from security.twofactor.gate import is_verified_staff
 
 PUBLIC_CHECK_KEYS = ("status", "latency_ms")
 
@@ -24,7 +24,7 @@ PUBLIC_CHECK_KEYS = ("status", "latency_ms")
 def health_view(request: HttpRequest) -> HttpResponse:
     report = health.describe_health()
     status = 503 if report["failing"] else 200
-    if not _is_verified_staff(request):
+    if not is_verified_staff(request.user):
         response = JsonResponse(_public(report), status=status)
     elif request.get_preferred_type(["application/json", "text/html"]) == "text/html":
         response = render(request, "monitoring/health.html", {"report": report}, status=status)
@@ -32,11 +32,6 @@ def health_view(request: HttpRequest) -> HttpResponse:
         response = JsonResponse(report, status=status)
     patch_vary_headers(response, ["Accept", "Cookie"])
     return response
-
-
-def _is_verified_staff(request: HttpRequest) -> bool:
-    user = request.user
-    return user.is_active and user.is_staff and is_verified(user)
 
 
 def _public(report: dict) -> dict:

@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 
 from payments.models import Payment
+from security.admin import ReadOnlyAdmin
 from shop.admin import OrderAdmin, ReadOnlyInline
 from shop.models import Order
 
@@ -30,7 +31,7 @@ admin.site.register(Order, OrderWithPaymentsAdmin)
 
 
 @admin.register(Payment)
-class PaymentAdmin(admin.ModelAdmin):
+class PaymentAdmin(ReadOnlyAdmin):
     list_display = [
         "order_number", "provider", "kind", "amount", "currency", "reference", "created_at",
     ]
@@ -47,14 +48,6 @@ class PaymentAdmin(admin.ModelAdmin):
     ]
     readonly_fields = fields
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     @admin.display(description="order", ordering="order__number")
     def order_number(self, payment: Payment):

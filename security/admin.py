@@ -25,8 +25,22 @@ from security.models import AuditEntry, LoginLock
 admin.site.unregister(TOTPDevice)
 
 
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Records written by the code alone: shown to staff, added, changed or deleted by no one
+    (superusers included)."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(AuditEntry)
-class AuditEntryAdmin(admin.ModelAdmin):
+class AuditEntryAdmin(ReadOnlyAdmin):
     list_display = ["created_at", "actor_label", "action", "object_type", "object_label", "ip"]
     list_filter = ["action", "created_at"]
     date_hierarchy = "created_at"
@@ -39,15 +53,6 @@ class AuditEntryAdmin(admin.ModelAdmin):
     readonly_fields = fields
     actions = None
     list_per_page = 100
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class LockedNowFilter(admin.SimpleListFilter):

@@ -18,9 +18,7 @@ def record_staff_sign_in(sender, request, user, **kwargs) -> None:
         audit.record(request, audit.STAFF_SIGN_IN, actor=user)
 
 
-@receiver(user_logged_in, dispatch_uid="security.twofactor.sign_in")
-def note_second_factor(sender, request, user, **kwargs) -> None:
-    gate.note_sign_in(sender, request=request, user=user)
+user_logged_in.connect(gate.note_sign_in, dispatch_uid="security.twofactor.sign_in")
 
 
 @receiver(password_reset, dispatch_uid="security.clear_lockouts_after_password_reset")

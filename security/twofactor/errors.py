@@ -1,6 +1,5 @@
 """What can go wrong with a second factor, in words a person can act on."""
 
-from datetime import datetime
 
 
 class TwoFactorError(Exception):
@@ -21,8 +20,7 @@ class InvalidCode(TwoFactorError):
 class TooManyAttempts(TwoFactorError):
     """Wrong codes came too fast: django-otp's throttle wants a pause (1, 2, 4, 8 … s)."""
 
-    def __init__(self, locked_until: datetime, seconds: int):
-        self.locked_until = locked_until
+    def __init__(self, seconds: int):
         super().__init__(
             f"Too many wrong codes in a row. Wait {seconds} second{'s' if seconds != 1 else ''}, "
             "then enter the newest code from your app."

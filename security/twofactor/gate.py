@@ -24,6 +24,11 @@ def is_verified(user) -> bool:
     return bool(check and check())
 
 
+def is_verified_staff(user) -> bool:
+    """Staff whose session passed the second factor: who may see the staff pages."""
+    return user.is_active and user.is_staff and is_verified(user)
+
+
 def second_factor_pending(request: HttpRequest) -> bool:
     """Signed in with the password, but the account wants a code this session lacks."""
     user = request.user
@@ -66,10 +71,10 @@ def staff_gate(request: HttpRequest, next_url: str) -> HttpResponse | None:
     user = request.user
     if not user.is_authenticated:
         return redirect_to_login(next_url, reverse("account_login"))
+    if is_verified_staff(user):
+        return None
     if not (user.is_active and user.is_staff):
         raise PermissionDenied("This part of the shop is for staff.")
-    if is_verified(user):
-        return None
     if devices.app_device(user) is None:
         return redirect_to(request, with_next("twofactor:setup", next_url))
     return redirect_to(request, with_next("twofactor:verify", next_url))

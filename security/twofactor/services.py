@@ -113,7 +113,7 @@ def _check_allowed(device: TOTPDevice) -> None:
     if not allowed:
         locked_until = details["locked_until"]
         seconds = max(1, int((locked_until - timezone.now()).total_seconds() + 0.999))
-        raise TooManyAttempts(locked_until, seconds)
+        raise TooManyAttempts(seconds)
 
 
 def _app_code(code: str) -> str:

@@ -8,12 +8,12 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 
 from security.net import safe_next
-from security.twofactor.gate import is_verified, staff_gate
+from security.twofactor.gate import is_verified_staff, staff_gate
 
 
 class StaffAdminSite(admin.AdminSite):
     def has_permission(self, request: HttpRequest) -> bool:
-        return super().has_permission(request) and is_verified(request.user)
+        return is_verified_staff(request.user)
 
     def login(self, request: HttpRequest, extra_context=None) -> HttpResponse:
         next_url = safe_next(

@@ -1,8 +1,7 @@
-"""The task queue's backlog, for the health page and alerts.
+"""The task queue's backlog, for the health page and the metrics.
 
-`task_backlog` counts the rows of django-tasks-db's queue in one query. It imports no domain
-app, so `monitoring` may call it. With the ImmediateBackend (dev, tests) nothing waits in the
-table and every count is 0.
+`task_backlog` counts the rows of django-tasks-db's queue in one query. With the
+ImmediateBackend (dev, tests) nothing waits in the table and every count is 0.
 """
 
 from datetime import timedelta

@@ -7,7 +7,7 @@ from django.tasks import TaskResultStatus, task
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
-from config.task_backlog import task_backlog
+from monitoring.task_backlog import task_backlog
 
 pytestmark = pytest.mark.django_db
 
