@@ -2,27 +2,20 @@
 
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
 from payments import providers, services
 from payments.providers.test import TestProvider
-from shop.access import can_see_order
+from shop.access import visible_order
 from shop.models import Order
-
-
-def _order_for(request: HttpRequest, number: str) -> Order:
-    order = get_object_or_404(Order, number=number)
-    if not can_see_order(request, order):
-        raise Http404("No such order.")
-    return order
 
 
 @require_http_methods(["GET", "POST"])
 def start(request: HttpRequest, number: str) -> HttpResponse:
     """Send the shopper to the provider chosen at checkout to pay an open order (straight
     after placing it, or again from the order page). Changes nothing here."""
-    order = _order_for(request, number)
+    order = visible_order(request, number)
     provider = providers.get(order.payment_provider)
     if not order.is_open or provider is None:
         messages.error(request, "This order cannot be paid now.")
@@ -36,7 +29,7 @@ def test_checkout(request: HttpRequest, number: str) -> HttpResponse:
     provider = providers.get(TestProvider.name)
     if not isinstance(provider, TestProvider):
         raise Http404("The test payment provider is off.")
-    order = _order_for(request, number)
+    order = visible_order(request, number)
     if request.method == "POST" and order.is_open:
         decision = request.POST.get("decision")
         if decision not in ("approve", "decline"):

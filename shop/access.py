@@ -3,7 +3,7 @@ in their emails or from the browser session that placed it."""
 
 from django.conf import settings
 from django.core import signing
-from django.http import HttpRequest
+from django.http import Http404, HttpRequest
 from django.utils.crypto import constant_time_compare
 
 from shop.models import Order
@@ -38,3 +38,12 @@ def remember_guest_order(request: HttpRequest, order: Order) -> None:
     """Let this browser session see a guest order (the last few) without the key."""
     numbers = [n for n in request.session.get(SESSION_KEY, []) if n != order.number]
     request.session[SESSION_KEY] = [*numbers[-9:], order.number]
+
+
+def visible_order(request: HttpRequest, number: str, *, orders=Order.objects) -> Order:
+    """The order `number` from `orders`, if this request may see it. Someone else's order, or
+    a guest's without its key, does not exist as far as they know: Http404."""
+    order = orders.filter(number=number).first()
+    if order is None or not can_see_order(request, order):
+        raise Http404("No such order.")
+    return order

@@ -126,7 +126,8 @@ class StockFilter(admin.SimpleListFilter):
     parameter_name = "stock"
 
     def lookups(self, request, model_admin):
-        return [("out", "Out of stock"), ("low", "Low (5 or fewer available)"), ("in", "In stock")]
+        low = f"Low ({Variant.LOW_STOCK} or fewer available)"
+        return [("out", "Out of stock"), ("low", low), ("in", "In stock")]
 
     def queryset(self, request, queryset):
         available = F("on_hand") - F("reserved")
@@ -135,7 +136,9 @@ class StockFilter(admin.SimpleListFilter):
             case "out":
                 return queryset.filter(available_units__lte=0)
             case "low":
-                return queryset.filter(available_units__gt=0, available_units__lte=5)
+                return queryset.filter(
+                    available_units__gt=0, available_units__lte=Variant.LOW_STOCK
+                )
             case "in":
                 return queryset.filter(available_units__gt=0)
         return queryset

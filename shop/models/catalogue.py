@@ -105,12 +105,24 @@ class Variant(models.Model):
         ]
 
     def __str__(self) -> str:
-        options = " / ".join(o for o in (self.size, self.color) if o)
+        options = self.options
         return f"{self.product.name} ({options})" if options else self.product.name
+
+    @property
+    def options(self) -> str:
+        """Its size and colour, as "M / Navy" (empty for a product sold in one kind)."""
+        return " / ".join(o for o in (self.size, self.color) if o)
+
+    # "Only n left" from here down, on the product page, the wishlist and the admin's filter.
+    LOW_STOCK = 5
 
     @property
     def available(self) -> int:
         return self.on_hand - self.reserved
+
+    @property
+    def is_low_on_stock(self) -> bool:
+        return 0 < self.available <= self.LOW_STOCK
 
 
 class ProductImage(models.Model):

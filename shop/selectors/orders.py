@@ -13,13 +13,8 @@ def order_history(user, *, page_number: str | int = 1) -> Page:
     return Paginator(orders, ORDERS_PER_PAGE).get_page(page_number)
 
 
-def order_detail(number: str) -> Order | None:
-    """The order with its lines and the events a customer may see (staff notes left out)."""
-    return (
-        Order.objects.prefetch_related(
-            "lines",
-            Prefetch("events", queryset=OrderEvent.objects.filter(is_internal=False)),
-        )
-        .filter(number=number)
-        .first()
+def order_detail():
+    """Orders with their lines and the events a customer may see (staff notes left out)."""
+    return Order.objects.prefetch_related(
+        "lines", Prefetch("events", queryset=OrderEvent.objects.filter(is_internal=False))
     )

@@ -7,8 +7,6 @@ from decimal import Decimal
 from shop.models import Product, Variant
 from shop.selectors.catalogue import size_rank
 
-LOW_STOCK = 5
-
 
 @dataclass(frozen=True)
 class Option:
@@ -68,7 +66,7 @@ class VariantChoice:
             return "This combination is not made. Try another size or colour."
         if self.variant.available <= 0:
             return "Out of stock."
-        if self.variant.available <= LOW_STOCK:
+        if self.variant.is_low_on_stock:
             return f"Only {self.variant.available} left."
         return "In stock."
 

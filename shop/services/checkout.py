@@ -98,10 +98,9 @@ def _units(lines: list[OrderLine]) -> str:
 
 
 def _order_line(variant, quantity: int) -> OrderLine:
-    options = " / ".join(o for o in (variant.size, variant.color) if o)
     return OrderLine(
-        variant=variant, product_name=variant.product.name, options=options, sku=variant.sku,
-        unit_price=variant.price, quantity=quantity,
+        variant=variant, product_name=variant.product.name, options=variant.options,
+        sku=variant.sku, unit_price=variant.price, quantity=quantity,
         line_total=pricing.line_total(variant.price, quantity),
     )
 

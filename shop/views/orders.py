@@ -2,13 +2,12 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST, require_safe
 
-from shop.access import can_see_order
+from shop.access import visible_order
 from shop.errors import ShopError
-from shop.models import Order
 from shop.selectors import orders as order_selectors
 from shop.services import orders as order_services
 
@@ -20,23 +19,15 @@ def order_list(request: HttpRequest) -> HttpResponse:
     return render(request, "shop/order_list.html", {"page": page})
 
 
-def _visible_order(request: HttpRequest, number: str) -> Order:
-    order = order_selectors.order_detail(number)
-    # Someone else's order, or a guest's without its key, does not exist as far as they know.
-    if order is None or not can_see_order(request, order):
-        raise Http404("No such order.")
-    return order
-
-
 @require_safe
 def order_detail(request: HttpRequest, number: str) -> HttpResponse:
-    order = _visible_order(request, number)
+    order = visible_order(request, number, orders=order_selectors.order_detail())
     return render(request, "shop/order_detail.html", {"order": order})
 
 
 @require_POST
 def order_cancel(request: HttpRequest, number: str) -> HttpResponse:
-    order = _visible_order(request, number)
+    order = visible_order(request, number)
     actor = request.user if request.user.is_authenticated else None
     try:
         order_services.cancel_order(
