@@ -26,20 +26,20 @@ def apply_event(event: PaymentEvent) -> Order:
     unknown order number."""
     # Not locked here: the order services lock the order, and the unique reference keeps a
     # second delivery of the same event from being recorded twice.
-    order = Order.objects.get(number=event.order_number)
+    order_id = Order.objects.values_list("pk", flat=True).get(number=event.order_number)
     _, created = Payment.objects.get_or_create(
         provider=event.provider, kind=KINDS[event.kind], reference=event.reference,
-        defaults={"order": order, "amount": event.amount, "currency": event.currency,
+        defaults={"order_id": order_id, "amount": event.amount, "currency": event.currency,
                   "note": event.note[:255]},
     )
     if not created:
-        return order
+        return Order.objects.get(pk=order_id)
     transaction.on_commit(partial(metrics.record_payment, event.provider, event.kind))
     if event.kind == "captured":
         return orders.mark_paid(
-            order_id=order.pk, amount=event.amount, currency=event.currency,
+            order_id=order_id, amount=event.amount, currency=event.currency,
             provider=event.provider,
         )
     if event.kind == "failed":
-        return orders.fail_payment(order_id=order.pk, provider=event.provider, reason=event.note)
-    return orders.record_refund(order_id=order.pk, amount=event.amount, note=event.note)
+        return orders.fail_payment(order_id=order_id, provider=event.provider, reason=event.note)
+    return orders.record_refund(order_id=order_id, amount=event.amount, note=event.note)

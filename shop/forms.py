@@ -7,7 +7,7 @@ from decimal import Decimal
 from django import forms
 from django.conf import settings
 
-from shop.models import Address, Review, ShippingMethod
+from shop.models import Address, Review, ShippingMethod, Variant
 from shop.models.addresses import COUNTRY_NAMES
 
 SORT_CHOICES = [
@@ -18,7 +18,8 @@ SORT_CHOICES = [
     ("rating", "Top rated"),
 ]
 QUERY_LENGTH = 100
-OPTION_LENGTH = 30  # as long as Variant.size and Variant.color may be
+# As long as Variant.size or Variant.color may be.
+OPTION_LENGTH = max(Variant._meta.get_field(name).max_length for name in ("size", "color"))
 
 
 def sort_choices(*, searching: bool) -> list[tuple[str, str]]:

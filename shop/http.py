@@ -16,7 +16,6 @@ def render_page(
     *,
     fragments: Iterable[str] = (),
     push: str = "",
-    status: int = 200,
 ) -> HttpResponse:
     """Render the whole page, or only the partial an HTMX request targets.
 
@@ -27,7 +26,7 @@ def render_page(
     fragment = _targeted_fragment(request, fragments)
     if fragment:
         template = f"{template}#{fragment}"
-    response = render(request, template, {**context, "fragment": fragment}, status=status)
+    response = render(request, template, {**context, "fragment": fragment})
     if fragment and push:
         push_url(response, push)
     patch_vary_headers(response, ["HX-Request", "HX-Target"])

@@ -26,7 +26,6 @@ class PaymentEvent:
 
 class PaymentProvider(Protocol):
     name: str
-    label: str
 
     def start_payment(self, request: HttpRequest, order: Order) -> str:
         """Begin paying for the order; returns the address to send the shopper to."""

@@ -14,7 +14,6 @@ from shop.models import Order
 
 class TestProvider:
     name = "test"
-    label = "Test payment (no money moves)"
 
     def start_payment(self, request: HttpRequest, order: Order) -> str:
         return reverse("payments:test-checkout", args=[order.number])

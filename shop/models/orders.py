@@ -142,6 +142,11 @@ class Order(PostalAddress):
 
 Status = Order.Status
 
+# Paid and not yet shipped, nor refunded in full: cancelled only by refunding it in full.
+PAID_UNSHIPPED = frozenset({Status.PAID, Status.PARTIALLY_REFUNDED})
+# Paid for and not wholly refunded: the customer bought what is in it.
+PURCHASED = frozenset({Status.PAID, Status.SHIPPED, Status.DELIVERED, Status.PARTIALLY_REFUNDED})
+
 # Where each status may go next. Anything else is an illegal transition and raises.
 TRANSITIONS: dict[str, frozenset[str]] = {
     Status.AWAITING_PAYMENT: frozenset({Status.PAID, Status.CANCELLED, Status.EXPIRED}),

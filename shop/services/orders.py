@@ -20,7 +20,7 @@ from django.utils import timezone
 from monitoring import alerts
 from shop import notifications
 from shop.errors import CannotCancel, IllegalTransition, ShopError
-from shop.models import TRANSITIONS, Order, OrderEvent, OrderLine
+from shop.models.orders import PAID_UNSHIPPED, TRANSITIONS, Order, OrderEvent, OrderLine
 from shop.services import inventory
 
 logger = logging.getLogger(__name__)
@@ -133,7 +133,7 @@ def cancel_order(*, order_id: int, actor=None, note: str = "") -> Order:
     """Cancel an order that is not paid yet and release its stock. A paid order is
     cancelled by refunding it in full; a shipped one cannot be."""
     order = _lock(order_id)
-    if order.status in (Status.PAID, Status.PARTIALLY_REFUNDED):
+    if order.status in PAID_UNSHIPPED:
         raise CannotCancel(
             f"Order {order.number} is paid: it is cancelled by refunding it in full."
         )
@@ -262,7 +262,7 @@ def record_refund(
     _restock_lines(order, restock or {})
     full = order.refunded_total >= order.total
     if cancel:
-        if not full or order.status not in (Status.PAID, Status.PARTIALLY_REFUNDED):
+        if not full or order.status not in PAID_UNSHIPPED:
             raise CannotCancel(
                 "Only a paid order that has not shipped, refunded in full, can be cancelled."
             )

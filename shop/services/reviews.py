@@ -7,15 +7,8 @@ from django.db import transaction
 from django.db.models import Count, Sum
 
 from shop import caching
-from shop.models import Order, OrderLine, Product, Review
-
-# An order that was paid for and not wholly refunded shows the customer bought the product.
-PURCHASED = (
-    Order.Status.PAID,
-    Order.Status.SHIPPED,
-    Order.Status.DELIVERED,
-    Order.Status.PARTIALLY_REFUNDED,
-)
+from shop.models import OrderLine, Product, Review
+from shop.models.orders import PURCHASED
 
 
 @transaction.atomic

@@ -25,12 +25,6 @@ def set_saved(*, user, product: Product, saved: bool | None = None) -> bool:
 
 
 @transaction.atomic
-def remove_from_wishlist(*, user, product_id: int) -> None:
-    """Take a product off the wishlist; one that is not there is already off."""
-    WishlistItem.objects.filter(user=user, product_id=product_id).delete()
-
-
-@transaction.atomic
 def move_to_cart(*, user, cart: Cart, variant: Variant) -> CartChange:
     """Put one unit of `variant` in the cart and take its product off the wishlist, both or
     neither. Raises OutOfStock, changing nothing, when no unit can be added."""

@@ -1,10 +1,11 @@
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 from django import template
 from django.conf import settings
 from django.core.files.storage import default_storage
 
 from shop.http import clean_query
+from shop.services.pricing import to_cents
 
 register = template.Library()
 
@@ -16,8 +17,7 @@ def money(amount) -> str:
     """An amount in the store's currency: `$1,234.50`, or `1,234.50 SEK` with no symbol."""
     if amount in (None, ""):
         return ""
-    value = Decimal(amount).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
-    digits = f"{value:,.2f}"
+    digits = f"{to_cents(Decimal(amount)):,.2f}"
     currency = settings.STORE_CURRENCY
     symbol = SYMBOLS.get(currency)
     return f"{symbol}{digits}" if symbol else f"{digits} {currency}"

@@ -34,16 +34,17 @@ def product_list(request: HttpRequest) -> HttpResponse:
         listing = catalogue.product_listing(filters, page_number=request.GET.get("page") or 1)
     except CategoryNotFound as error:
         raise Http404(error.message) from None
+    here = tidy_url(request)
     context = {
         "form": form,
         "filters": listing.filters,
         "listing": listing,
         "sort_choices": sort_choices(searching=bool(filters.q)),
         "wishlisted": wishlisted_ids(request.user, (p.pk for p in listing.page)),
-        "here": tidy_url(request),
+        "here": here,
     }
     return render_page(
-        request, "shop/product_list.html", context, fragments=["listing"], push=tidy_url(request)
+        request, "shop/product_list.html", context, fragments=["listing"], push=here
     )
 
 

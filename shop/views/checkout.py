@@ -109,5 +109,5 @@ def _initial(request: HttpRequest) -> dict:
 
 def _why_not(view) -> str:
     if not view.rows:
-        return "Your cart is empty: add something before checking out."
+        return EmptyCart.message
     return "Some items in your cart are not available as they stand; see below."

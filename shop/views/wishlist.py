@@ -65,7 +65,7 @@ def wishlist_toggle(request: HttpRequest, product_id: int) -> HttpResponse:
 @login_required
 def wishlist_remove(request: HttpRequest, product_id: int) -> HttpResponse:
     product = get_object_or_404(Product, pk=product_id)
-    wishlist_services.remove_from_wishlist(user=request.user, product_id=product.pk)
+    wishlist_services.set_saved(user=request.user, product=product, saved=False)
     return _changed(request, f"Removed “{product.name}” from your wishlist.", ok=True)
 
 
