@@ -200,6 +200,9 @@ class CheckoutForm(AddressForm):
             return {**self.cleaned_data, **saved.address_values()}
         return super().clean()
 
+    def address_fields(self) -> list:
+        return [self[name] for name in Address.ADDRESS_FIELDS]
+
     def checkout_data(self) -> dict:
         """What the review step and placing the order need, as plain data for the session."""
         data = self.cleaned_data

@@ -38,7 +38,6 @@ def _send(*, order_id: int, kind: str) -> None:
         "order_url": order_link(order),
         "shop_url": settings.SITE_URL,
         "store_name": settings.STORE_NAME,
-        "kind": kind,
     }
     subject = f"[{settings.STORE_NAME}] " + SUBJECTS[kind].format(number=order.number)
     message = EmailMultiAlternatives(

@@ -73,7 +73,7 @@ def setup(request: HttpRequest) -> HttpResponse:
         "form": form, "qr_code": qr.qr_svg(device), "key": qr.readable_key(device),
         "next": next_url,
     }
-    return _render(request, "security/twofactor/setup.html", context, fragment="setup-form")
+    return render(request, "security/twofactor/setup.html", context)
 
 
 @never_cache

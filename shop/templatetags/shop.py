@@ -33,9 +33,3 @@ def query(context, **changes) -> str:
 def media_url(name: str) -> str:
     """The URL of a stored file named by an annotation (a path, not a FieldFile)."""
     return default_storage.url(name) if name else ""
-
-
-@register.filter
-def field(form, name: str):
-    """A form's bound field by name, for looping over a list of field names."""
-    return form[name]

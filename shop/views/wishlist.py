@@ -10,6 +10,7 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_POST, require_safe
 from django_htmx.http import HttpResponseClientRedirect, trigger_client_event
 
@@ -56,7 +57,9 @@ def wishlist_toggle(request: HttpRequest, product_id: int) -> HttpResponse:
             "wide": request.POST.get("wide") == "1",
             "announce": news,
         }
-        return render(request, "shop/_wishlist_toggle.html#wishlist-toggle", context)
+        response = render(request, "shop/_wishlist_toggle.html#wishlist-toggle", context)
+        patch_vary_headers(response, ["HX-Request"])
+        return response
     messages.success(request, news)
     return redirect(back)
 
