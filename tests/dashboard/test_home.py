@@ -18,4 +18,5 @@ def test_the_page_links_to_the_orders_and_products(staff_client):
 
 def test_the_page_needs_a_fixed_number_of_queries(staff_client, django_assert_max_num_queries):
     with django_assert_max_num_queries(4):  # session, user, verifying device, cart badge
-        staff_client.get("/dashboard/")
+        response = staff_client.get("/dashboard/")
+    assert response.status_code == 200 and "<h1>Staff dashboard</h1>" in response.text

@@ -270,7 +270,7 @@ def test_a_note_is_saved_as_an_internal_event_by_staff(staff_client, staff, unpa
 def test_saving_the_page_without_a_note_adds_no_event(staff_client, unpaid):
     events = unpaid.events.count()
     url = reverse("admin:shop_order_change", args=[unpaid.pk])
-    staff_client.post(url, page_data(staff_client, unpaid, note=""))
+    assert staff_client.post(url, page_data(staff_client, unpaid, note="")).status_code == 302
     assert unpaid.events.count() == events
 
 
@@ -288,10 +288,11 @@ def test_the_review_flag_is_cleared_from_the_order_page(staff_client):
 
 def test_totals_and_status_are_not_edited_from_the_order_page(staff_client, unpaid):
     url = reverse("admin:shop_order_change", args=[unpaid.pk])
-    staff_client.post(url, page_data(
+    response = staff_client.post(url, page_data(
         staff_client, unpaid, total="0.00", subtotal="0.00", status=Status.DELIVERED,
         tracking_number="FAKE",
     ))
+    assert response.status_code == 302  # saved, with the read-only fields ignored
     before = unpaid.total
     unpaid.refresh_from_db()
     assert (unpaid.total, unpaid.status, unpaid.tracking_number) == (

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from shop.errors import CannotCancel, IllegalTransition, ShopError
 from shop.models import TRANSITIONS, Order, OrderEvent
-from shop.services import orders
+from shop.services import checkout, orders
 from shop.tasks import expire_order, expire_unpaid_orders
 from tests.factories import UserFactory, VariantFactory
 from tests.shop.buying import place
@@ -46,10 +46,16 @@ def test_placing_reserves_stock_and_starts_the_timeline(order, variant):
     assert [e.kind for e in order.events.all()] == [OrderEvent.Kind.PLACED]
 
 
-def test_order_numbers_are_random_and_not_the_primary_key(variant):
-    numbers = {place((variant, 1)).number for _ in range(5)}
-    assert len(numbers) == 5
-    assert all(len(n) == 11 and n[5] == "-" for n in numbers)
+def test_order_numbers_are_random_and_not_the_primary_key(variant, monkeypatch):
+    numbers = [place((variant, 1)) for _ in range(5)]
+    assert len({order.number for order in numbers}) == 5
+    for order in numbers:
+        number = order.number
+        assert len(number) == 11 and number[5] == "-"
+        assert set(number.replace("-", "")) <= set(checkout.NUMBER_ALPHABET)
+    # The characters come from the operating system's secure random source.
+    monkeypatch.setattr(checkout.secrets, "choice", lambda alphabet: "Q")
+    assert checkout.new_order_number() == "QQQQQ-QQQQQ"
 
 
 def test_paying_commits_the_stock_and_records_the_event(order, variant):
@@ -325,13 +331,34 @@ def test_no_email_when_the_transaction_rolls_back(order, django_capture_on_commi
     ],
     ids=["payment-failed", "cancelled", "shipped"],
 )
-def test_each_change_sends_its_email(order, django_capture_on_commit_callbacks, act, subject,
-                                     words):
+def test_each_change_sends_its_email_once_after_commit(
+    order, django_capture_on_commit_callbacks, act, subject, words
+):
     with django_capture_on_commit_callbacks(execute=True):
         act(order)
-    email = mail.outbox[-1]
-    assert subject in email.subject
+        assert mail.outbox == []  # nothing before the commit
+    [email] = [sent for sent in mail.outbox if subject in sent.subject]
     assert words in email.body and words in email.alternatives[0].content
+
+
+@pytest.mark.parametrize(("paid", "act"), [
+    (False, lambda o: orders.fail_payment(order_id=o.pk, provider="test")),
+    (False, lambda o: orders.cancel_order(order_id=o.pk)),
+    (True, lambda o: orders.mark_shipped(order_id=o.pk, tracking_number="1Z999AA1")),
+], ids=["payment-failed", "cancelled", "shipped"])
+def test_no_change_email_when_the_transaction_rolls_back(
+    order, django_capture_on_commit_callbacks, paid, act
+):
+    if paid:
+        pay(order)
+    with (
+        django_capture_on_commit_callbacks(execute=True),
+        pytest.raises(RuntimeError),
+        transaction.atomic(),
+    ):
+        act(order)
+        raise RuntimeError("something later in the same transaction failed")
+    assert mail.outbox == []
 
 
 def test_a_customers_email_links_to_their_order_without_a_key(variant,

@@ -35,7 +35,9 @@ def test_home_query_count_is_fixed(client, django_assert_max_num_queries):
     for _ in range(10):
         VariantFactory(product=ProductFactory(category=category, is_featured=True))
     with django_assert_max_num_queries(3):  # categories, their counts, featured products
-        client.get("/")
+        response = client.get("/")
+    assert response.status_code == 200
+    assert len(response.context["featured"]) == 8  # the newest eight of the ten
 
 
 def test_pages_carry_a_strict_nonce_csp(client):

@@ -3,6 +3,7 @@
 import pytest
 from django.db import connection
 from django.urls import reverse
+from django.utils.html import escape
 
 from shop.models import Product
 from shop.selectors import search
@@ -117,4 +118,5 @@ def test_the_gin_index_answers_the_search_query(postgres, catalogue):
 def test_odd_input_is_searched_safely_and_shown_escaped(client, catalogue, q):
     response = client.get(URL, {"q": q})
     assert response.status_code == 200
+    assert f"Results for “{escape(q)}”" in response.text
     assert "<script>alert(1)</script>" not in response.text
