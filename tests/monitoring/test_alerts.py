@@ -2,17 +2,27 @@
 the dashboard, once per kind every 15 minutes."""
 
 import logging
+from types import SimpleNamespace
 
 import pytest
 from django.core import mail
 from django.test import Client
+from prometheus_client import REGISTRY
 
-from monitoring import alerts
+from monitoring import alerts, counters
 from payments.providers.base import PaymentEvent
 from payments.services import apply_event
 from tests.factories import UserFactory, VariantFactory
 from tests.second_factor import sign_in_with_second_factor
 from tests.shop.buying import place
+
+
+@pytest.fixture(autouse=True)
+def clock(monkeypatch):
+    """The counters' clock, held still so that no minute ends mid-test, and moved by hand."""
+    now = SimpleNamespace(value=1_700_000_010.0)
+    monkeypatch.setattr(counters, "time", SimpleNamespace(time=lambda: now.value))
+    return now
 
 
 @pytest.fixture(autouse=True)
@@ -164,3 +174,45 @@ def test_with_the_cache_down_a_server_error_is_still_answered_and_traced(setting
     response = Client(raise_request_exception=False).post("/boom/")
     assert response.status_code == 500
     assert response["X-Request-ID"] and "app;dur=" in response["Server-Timing"]
+
+
+def test_a_kind_stays_quiet_for_15_minutes_after_its_alert(settings, monkeypatch, clock, caplog):
+    # The local cache, whose expiry follows the same held clock (a real Redis keeps its own).
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    monkeypatch.setattr(alerts, "time", counters.time)
+    monkeypatch.setattr("django.core.cache.backends.locmem.time", counters.time)
+    monkeypatch.setattr("django.core.cache.backends.base.time", counters.time)
+
+    def spike():
+        for _ in range(4):
+            alerts.count_event(alerts.PAYMENT_FAILURES)
+
+    with caplog.at_level(logging.ERROR, logger="shop.alerts"):
+        spike()
+        clock.value += 14 * 60
+        spike()
+        assert len(alert_lines(caplog)) == 1
+        clock.value += 2 * 60
+        spike()
+    assert len(alert_lines(caplog)) == 2
+
+
+@pytest.mark.django_db
+def test_failed_payments_count_towards_their_alert_and_metric(
+    caplog, django_capture_on_commit_callbacks
+):
+    failed = REGISTRY.get_sample_value(
+        "shop_payments_total", {"provider": "test", "outcome": "failed"}
+    ) or 0
+    variant = VariantFactory(on_hand=10)
+    with caplog.at_level(logging.ERROR, logger="shop.alerts"):
+        for n in range(4):
+            order = place((variant, 1))
+            with django_capture_on_commit_callbacks(execute=True):
+                apply_event(PaymentEvent(provider="test", kind="failed", order_number=order.number,
+                                         amount=order.total, currency="USD", reference=f"f{n}"))
+    [line] = alert_lines(caplog)
+    assert line.alert == alerts.PAYMENT_FAILURES
+    assert REGISTRY.get_sample_value(
+        "shop_payments_total", {"provider": "test", "outcome": "failed"}
+    ) == failed + 4

@@ -1,6 +1,8 @@
 """`/health/`: the detail for staff (a page in a browser, JSON otherwise), and for anyone
 else the statuses without software versions or failure reasons."""
 
+from datetime import timedelta
+
 import pytest
 from django.conf import settings
 from django.tasks import TaskResultStatus
@@ -101,6 +103,16 @@ def test_failed_tasks_show_as_a_degraded_queue(staff_client, settings):
     assert body["checks"]["tasks"]["status"] == "degraded"
     assert body["checks"]["tasks"]["detail"] == {"ready": 0, "failed": 1, "stale_running": 0}
     assert body["status"] == "ok"  # the shop still serves
+
+
+def test_a_task_stuck_running_shows_as_a_degraded_queue(staff_client, settings):
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    expire_unpaid_orders.enqueue()
+    DBTaskResult.objects.update(status=TaskResultStatus.RUNNING,
+                                started_at=timezone.now() - timedelta(hours=1))
+    body = staff_client.get("/health/", HTTP_ACCEPT="application/json").json()
+    assert body["checks"]["tasks"]["status"] == "degraded"
+    assert body["checks"]["tasks"]["detail"] == {"ready": 0, "failed": 0, "stale_running": 1}
 
 
 def test_an_empty_queue_is_ok(client):

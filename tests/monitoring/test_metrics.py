@@ -38,7 +38,6 @@ def value(name, **labels) -> float:
     return REGISTRY.get_sample_value(name, labels) or 0.0
 
 
-# No database marker: answered before sessions, it must not query.
 @pytest.mark.django_db  # a scrape reads the task queue's backlog
 def test_metrics_answer_the_token(client):
     response = scrape(client, headers={"Authorization": f"Bearer {TOKEN}"})

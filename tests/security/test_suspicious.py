@@ -3,11 +3,13 @@ are logged on `security.suspicious`, by name and never by value, and the request
 nothing happened. A client that keeps probing gets a bounded number of lines a minute."""
 
 import logging
+from types import SimpleNamespace
 
 import pytest
 from django.http import HttpResponse
 from django.utils.http import urlencode
 
+from monitoring import counters
 from security.suspicious import LOG_LINES_PER_MINUTE, SuspiciousInputMiddleware
 
 LOGGER = "security.suspicious"
@@ -16,6 +18,12 @@ LOGGER = "security.suspicious"
 @pytest.fixture(autouse=True)
 def _capture(caplog):
     caplog.set_level(logging.WARNING, logger=LOGGER)
+
+
+@pytest.fixture(autouse=True)
+def _clock(monkeypatch):
+    """The per-minute count's clock, held still so that no minute ends mid-test."""
+    monkeypatch.setattr(counters, "time", SimpleNamespace(time=lambda: 1_700_000_010.0))
 
 
 def lines(caplog) -> list[str]:

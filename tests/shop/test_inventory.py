@@ -4,7 +4,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -67,6 +67,17 @@ def test_restock_puts_units_back_on_the_shelf():
     variant = VariantFactory(on_hand=2)
     inventory.restock(quantities={variant.pk: 3})
     assert stock(variant) == (5, 0)
+
+
+def test_rows_are_locked_in_primary_key_order_whatever_the_order_asked(django_assert_num_queries):
+    """Two checkouts wanting the same variants queue, not deadlock: both lock lowest id first."""
+    first, second = VariantFactory(on_hand=5), VariantFactory(on_hand=5)
+    with django_assert_num_queries(2) as captured:
+        inventory.reserve_stock(quantities={second.pk: 1, first.pk: 1})
+    lock = captured.captured_queries[0]["sql"]
+    assert lock.endswith('ORDER BY "shop_variant"."id" ASC' + (
+        ' FOR UPDATE OF "shop_variant"' if connection.vendor == "postgresql" else ""
+    ))
 
 
 def test_many_lines_move_in_one_update(django_assert_num_queries):

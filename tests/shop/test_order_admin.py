@@ -2,6 +2,7 @@
 number; ship, deliver or cancel them through the order services; clear the review flag and
 leave internal notes. Totals, lines and status are never edited by hand."""
 
+from datetime import UTC, datetime
 from decimal import Decimal
 
 import pytest
@@ -99,6 +100,17 @@ def test_order_list_filters_orders_needing_review(staff_client):
     OrderFactory(number="CHECK-1", needs_review=True)
     response = staff_client.get(reverse(CHANGELIST), {"needs_review__exact": "1"})
     assert listed(response) == {"CHECK-1"}
+
+
+def test_order_list_filters_by_date(staff_client):
+    OrderFactory(number="NEW-1")
+    old = OrderFactory(number="OLD-1")
+    Order.objects.filter(pk=old.pk).update(created_at=datetime(2025, 1, 5, tzinfo=UTC))
+    page = staff_client.get(reverse(CHANGELIST))
+    filters = {spec.title for spec in page.context["cl"].filter_specs}
+    assert "placed" in filters and page.context["cl"].date_hierarchy == "created_at"
+    response = staff_client.get(reverse(CHANGELIST), {"created_at__year": "2025"})
+    assert listed(response) == {"OLD-1"}
 
 
 def test_order_list_searches_by_tracking_number(staff_client):

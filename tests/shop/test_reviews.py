@@ -347,6 +347,9 @@ def test_sorting_by_rating_follows_the_recounted_averages(client):
         ("Birch", Decimal("4.67")), ("Alder", Decimal("3.50")), ("Cedar", Decimal("2.00")),
         ("Dogwood", None),
     ]
+    # The average shows on each card of the listing, with the number of reviews.
+    assert "★ 4.7 <span class=\"muted\">(3)</span>" in response.text
+    assert "★ 3.5 <span class=\"muted\">(2)</span>" in response.text
 
 
 DETAIL_QUERY_BOUND = 8  # as pinned in test_detail
