@@ -5,7 +5,7 @@ import pytest
 from django.core.cache import cache
 from django.db import connection
 
-from tests.factories import UserFactory
+from tests.accounts import make_account
 from tests.second_factor import sign_in_with_second_factor
 
 REQUIRE_SERVICES = os.environ.get("REQUIRE_SERVICES") == "1"
@@ -54,8 +54,8 @@ def postgres(db):
 
 @pytest.fixture
 def staff(db):
-    """A staff member (a superuser, so every admin page is theirs)."""
-    return UserFactory(email="staff@example.com", is_staff=True, is_superuser=True)
+    """A staff member who can sign in (a superuser, so every admin page is theirs)."""
+    return make_account("staff@example.com", is_staff=True, is_superuser=True)
 
 
 @pytest.fixture

@@ -5,13 +5,15 @@ from factory.django import DjangoModelFactory
 
 from shop.models import Category, Order, Product, ProductImage, User, Variant
 
+PASSWORD = "a long enough password"  # every test user's
+
 
 class UserFactory(DjangoModelFactory):
     class Meta:
         model = User
 
     email = factory.Sequence(lambda n: f"shopper{n}@example.com")
-    password = factory.django.Password("a long enough password")
+    password = factory.django.Password(PASSWORD)
 
 
 class CategoryFactory(DjangoModelFactory):

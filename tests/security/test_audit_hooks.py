@@ -11,7 +11,7 @@ from security.models import AuditEntry
 from shop.models import Order, ShippingMethod
 from shop.services import orders
 from tests.factories import VariantFactory
-from tests.shop.buying import place
+from tests.shop.buying import pay, place
 
 pytestmark = pytest.mark.django_db
 Status = Order.Status
@@ -33,9 +33,7 @@ def unpaid(variant):
 
 @pytest.fixture
 def paid(unpaid):
-    return orders.mark_paid(
-        order_id=unpaid.pk, amount=unpaid.total, currency=unpaid.currency, provider="test"
-    )
+    return pay(unpaid)
 
 
 def entries() -> list[AuditEntry]:

@@ -10,14 +10,14 @@ from django.utils import timezone
 from security import lockout
 from security.forms import LOCKED_MESSAGE
 from security.models import LoginLock
-from tests.second_factor import add_app_device
-from tests.security.accounts import (
+from tests.accounts import (
     PASSWORD,
-    make_customer,
+    make_account,
     reset_password,
     sign_in,
     sign_in_errors,
 )
+from tests.second_factor import add_app_device
 
 pytestmark = pytest.mark.django_db
 
@@ -27,7 +27,7 @@ MISMATCH = "The email address and/or password you specified are not correct."
 
 @pytest.fixture
 def customer():
-    return make_customer("grace@example.com")
+    return make_account("grace@example.com")
 
 
 def fail(client, email: str, times: int, *, ip: str = "198.51.100.7"):

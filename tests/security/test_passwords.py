@@ -6,7 +6,7 @@ from django.test import Client
 from django.urls import reverse
 
 from shop.models import User
-from tests.security.accounts import PASSWORD, make_customer, reset_password
+from tests.accounts import PASSWORD, make_account, reset_password
 
 pytestmark = pytest.mark.django_db
 
@@ -39,7 +39,7 @@ def test_sign_up_accepts_a_strong_password(client):
 
 @pytest.fixture
 def customer():
-    return make_customer("grace@example.com")
+    return make_account("grace@example.com")
 
 
 @pytest.fixture

@@ -12,8 +12,8 @@ from django.urls import reverse
 from django_ratelimit import core
 
 from security import ratelimits
+from tests.accounts import PASSWORD, make_account, sign_in
 from tests.factories import UserFactory
-from tests.security.accounts import PASSWORD, make_customer, sign_in
 
 pytestmark = pytest.mark.django_db
 
@@ -97,7 +97,7 @@ def test_the_page_says_what_happened_and_when_to_try_again(client):
 
 
 def test_strangers_typing_an_email_everywhere_do_not_keep_its_owner_out(client):
-    make_customer("grace@example.com")
+    make_account("grace@example.com")
     for n in range(30):
         response = client.post(reverse("account_login"),
                                {"login": "Grace@Example.com", "password": "not it at all"},

@@ -1,7 +1,7 @@
-"""Placing real orders through the shop's own services, for tests."""
+"""Placing and paying real orders through the shop's own services, for tests."""
 
 from shop.models import Cart, CartLine, ShippingMethod
-from shop.services import checkout
+from shop.services import checkout, orders
 
 ADDRESS = {
     "full_name": "Ada Lovelace", "line1": "12 St James's Square", "line2": "",
@@ -25,3 +25,9 @@ def place(*lines, email="ada@example.com", user=None, provider="test"):
         cart=cart, buyer=checkout.Buyer(email=email, user=user), address=ADDRESS,
         shipping_method_id=standard_shipping().pk, provider=provider,
     )
+
+
+def pay(order):
+    """The order's whole total captured, as a provider reports it."""
+    return orders.mark_paid(order_id=order.pk, amount=order.total, currency=order.currency,
+                            provider="test")

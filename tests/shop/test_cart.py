@@ -7,7 +7,8 @@ import pytest
 from django.urls import reverse
 
 from shop.models import Cart, CartLine
-from tests.factories import ProductImageFactory, UserFactory, VariantFactory
+from tests import accounts
+from tests.factories import ProductImageFactory, VariantFactory
 
 pytestmark = pytest.mark.django_db
 HTMX = {"HTTP_HX_REQUEST": "true"}
@@ -155,16 +156,13 @@ def test_the_cart_page_needs_a_fixed_number_of_queries(client, django_assert_max
 # --- merging at sign-in -----------------------------------------------------------------------
 
 def sign_in(client, user):
-    response = client.post(reverse("account_login"),
-                           {"login": user.email, "password": "a long enough password"})
+    response = accounts.sign_in(client, user.email)
     assert response.status_code == 302, response.text
 
 
 @pytest.fixture
 def customer():
-    user = UserFactory(email="grace@example.com")
-    user.emailaddress_set.create(email=user.email, verified=True, primary=True)
-    return user
+    return accounts.make_account("grace@example.com")
 
 
 def test_signing_in_merges_the_anonymous_cart_into_the_customers(client, jacket, customer):

@@ -13,7 +13,7 @@ from shop.errors import OutOfStock
 from shop.models import Order
 from shop.services import inventory, orders
 from tests.factories import VariantFactory
-from tests.shop.buying import place
+from tests.shop.buying import pay, place
 
 pytestmark = pytest.mark.django_db
 
@@ -145,8 +145,7 @@ def _act(order_id: int, action: str, units: int, shelf: dict) -> None:
             for line in lines:
                 shelf[line.variant_id][0] -= line.quantity
                 shelf[line.variant_id][1] -= line.quantity
-        orders.mark_paid(order_id=order.pk, amount=order.total, currency=order.currency,
-                         provider="test")
+        pay(order)
     elif action == "fail":
         _release_if(unpaid, lines, shelf)
         orders.fail_payment(order_id=order.pk, provider="test")

@@ -13,7 +13,7 @@ from shop.admin.orders import OrderForm
 from shop.models import Order, OrderEvent, ShippingMethod
 from shop.services import orders
 from tests.factories import OrderFactory, VariantFactory
-from tests.shop.buying import place
+from tests.shop.buying import pay, place
 
 pytestmark = pytest.mark.django_db
 Status = Order.Status
@@ -33,10 +33,7 @@ def unpaid(variant):
 
 @pytest.fixture
 def paid(variant):
-    order = place((variant, 1))
-    return orders.mark_paid(
-        order_id=order.pk, amount=order.total, currency=order.currency, provider="test"
-    )
+    return pay(place((variant, 1)))
 
 
 @pytest.fixture
@@ -319,8 +316,7 @@ def test_saving_the_page_keeps_a_payment_that_arrived_meanwhile(
 
     def paid_meanwhile(form):
         # The payment webhook lands after the admin loaded the order, before it saves.
-        orders.mark_paid(order_id=unpaid.pk, amount=unpaid.total, currency=unpaid.currency,
-                         provider="test")
+        pay(unpaid)
         return validate(form)
 
     data = page_data(staff_client, unpaid, note="Looked at it.")

@@ -9,7 +9,7 @@ from shop.access import order_key
 from shop.models import Order
 from shop.services import orders
 from tests.factories import UserFactory, VariantFactory
-from tests.shop.buying import place
+from tests.shop.buying import pay, place
 
 pytestmark = pytest.mark.django_db
 
@@ -40,7 +40,7 @@ def test_history_needs_sign_in(client):
 
 def test_the_detail_shows_lines_totals_and_the_timeline(client, customer, variant):
     order = place((variant, 2), email=customer.email, user=customer)
-    orders.mark_paid(order_id=order.pk, amount=order.total, currency="USD", provider="test")
+    pay(order)
     response = client.get(order.get_absolute_url())
     assert "Trail Jacket" in response.text and "$60.00" in response.text
     assert "Order placed" in response.text and "Payment received" in response.text
@@ -86,7 +86,7 @@ def test_the_customer_can_cancel_an_unpaid_order(client, customer, variant):
 
 def test_a_paid_order_cannot_be_cancelled_by_the_customer(client, customer, variant):
     order = place((variant, 1), email=customer.email, user=customer)
-    orders.mark_paid(order_id=order.pk, amount=order.total, currency="USD", provider="test")
+    pay(order)
     response = client.post(reverse("shop:order-cancel", args=[order.number]), follow=True)
     assert "cancelled by refunding it in full" in response.text
     order.refresh_from_db()

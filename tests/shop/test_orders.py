@@ -14,7 +14,7 @@ from shop.models import TRANSITIONS, Order, OrderEvent
 from shop.services import checkout, orders
 from shop.tasks import expire_order, expire_unpaid_orders
 from tests.factories import UserFactory, VariantFactory
-from tests.shop.buying import place
+from tests.shop.buying import pay, place
 
 pytestmark = pytest.mark.django_db
 Status = Order.Status
@@ -28,11 +28,6 @@ def variant():
 @pytest.fixture
 def order(variant):
     return place((variant, 2))
-
-
-def pay(order):
-    return orders.mark_paid(order_id=order.pk, amount=order.total, currency=order.currency,
-                            provider="test")
 
 
 def stock(variant):

@@ -5,6 +5,7 @@ from django.core import mail
 from django.test import Client
 from django.urls import reverse
 
+from tests.accounts import make_account, sign_in
 from tests.factories import (
     CategoryFactory,
     ProductFactory,
@@ -97,12 +98,8 @@ class TestAccounts:
         assert "css/shop.css" in response.text and 'class="account-page"' in response.text
 
     def test_login_with_a_verified_email(self, client):
-        user = UserFactory(email="known@example.com")
-        user.emailaddress_set.create(email=user.email, verified=True, primary=True)
-        response = client.post(reverse("account_login"), {
-            "login": "known@example.com", "password": "a long enough password",
-        })
-        assert response.status_code == 302
+        user = make_account("known@example.com")
+        assert sign_in(client, "known@example.com").status_code == 302
         assert client.get("/").context["user"] == user
 
     def test_password_reset_does_not_reveal_unknown_accounts(self, client):

@@ -2,8 +2,8 @@ import time
 
 import pytest
 
+from tests.accounts import make_account
 from tests.second_factor import STEP, add_app_device
-from tests.security.twofactor.flows import make_account
 
 
 @pytest.fixture

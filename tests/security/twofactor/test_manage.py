@@ -9,8 +9,8 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from security.models import AuditEntry, BackupCode, BackupCodeDevice
 from security.twofactor import services
+from tests.accounts import PASSWORD, sign_in, sign_out, verify
 from tests.second_factor import code_for, sign_in_with_second_factor
-from tests.security.twofactor.flows import PASSWORD, sign_in, sign_out, verify
 
 pytestmark = pytest.mark.django_db
 REGENERATE = "/accounts/2fa/backup-codes/new/"

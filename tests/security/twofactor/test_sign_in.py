@@ -8,8 +8,8 @@ from django_otp import DEVICE_ID_SESSION_KEY
 
 from security.models import AuditEntry, LoginLock
 from security.twofactor import services
+from tests.accounts import sign_in, sign_out, verify
 from tests.second_factor import code_for
-from tests.security.twofactor.flows import sign_in, sign_out, verify
 
 pytestmark = pytest.mark.django_db
 VERIFY = "/accounts/2fa/verify/"

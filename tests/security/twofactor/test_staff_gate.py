@@ -8,17 +8,12 @@ from django.urls import reverse
 from payments.models import Payment
 from security.twofactor.sites import StaffAdminSite
 from shop.models import Order, Product
+from tests.accounts import PASSWORD, sign_in, verify
 from tests.second_factor import add_app_device, code_for, sign_in_with_second_factor
-from tests.security.twofactor.flows import PASSWORD, make_account, sign_in, verify
 
 pytestmark = pytest.mark.django_db
 STAFF_PAGES = ["/admin/", "/dashboard/"]
 LOGIN = "/accounts/login/"
-
-
-@pytest.fixture
-def staff():
-    return make_account("staff@example.com", is_staff=True, is_superuser=True)
 
 
 def landing(client, path: str) -> str:

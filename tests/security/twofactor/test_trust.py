@@ -10,8 +10,8 @@ from django_otp import DEVICE_ID_SESSION_KEY
 
 from security.models import AuditEntry
 from security.twofactor import services
+from tests.accounts import PASSWORD, make_account, sign_in, sign_out, verify
 from tests.second_factor import add_app_device, code_for
-from tests.security.twofactor.flows import PASSWORD, make_account, sign_in, sign_out, verify
 
 pytestmark = pytest.mark.django_db
 COOKIE = "trusted_browser"
