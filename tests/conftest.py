@@ -9,6 +9,15 @@ from tests.accounts import make_account
 from tests.second_factor import sign_in_with_second_factor
 
 REQUIRE_SERVICES = os.environ.get("REQUIRE_SERVICES") == "1"
+# A Redis nobody answers (nothing listens on port 1), configured as production configures one.
+DEAD_REDIS = {
+    "default": {
+        "BACKEND": "django_redis.cache.RedisCache",
+        "LOCATION": "redis://127.0.0.1:1/0",
+        "OPTIONS": {"IGNORE_EXCEPTIONS": True, "SOCKET_CONNECT_TIMEOUT": 0.5,
+                    "SOCKET_TIMEOUT": 0.5},
+    }
+}
 
 
 def need(reason: str):

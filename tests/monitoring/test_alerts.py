@@ -12,6 +12,7 @@ from prometheus_client import REGISTRY
 from monitoring import alerts, counters
 from payments.providers.base import PaymentEvent
 from payments.services import apply_event
+from tests.conftest import DEAD_REDIS
 from tests.factories import UserFactory, VariantFactory
 from tests.second_factor import sign_in_with_second_factor
 from tests.shop.buying import place
@@ -151,15 +152,6 @@ def test_a_paid_order_leaving_enough_stock_does_not_alert(
     with caplog.at_level(logging.ERROR, logger="shop.alerts"):
         pay(order, django_capture_on_commit_callbacks)
     assert not alert_lines(caplog)
-
-
-DEAD_REDIS = {
-    "default": {
-        "BACKEND": "django_redis.cache.RedisCache",
-        "LOCATION": "redis://127.0.0.1:1/0",  # nothing listens on port 1
-        "OPTIONS": {"IGNORE_EXCEPTIONS": True, "SOCKET_CONNECT_TIMEOUT": 0.2},
-    }
-}
 
 
 def test_with_the_cache_down_events_are_counted_as_nothing(settings):

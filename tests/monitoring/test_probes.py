@@ -12,6 +12,8 @@ from django.core.cache import caches
 from django.db import connection
 from django.db.migrations.recorder import MigrationRecorder
 
+from tests.conftest import DEAD_REDIS
+
 POD_ADDRESS = "10.1.2.3:8000"  # not in ALLOWED_HOSTS
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -79,17 +81,7 @@ def test_readiness_reads_the_migrations_only_until_all_are_applied(client):
 
 @pytest.mark.django_db
 def test_readiness_reports_a_cache_that_is_down_as_degraded_but_ready(client, settings):
-    settings.CACHES = {
-        "default": {
-            "BACKEND": "django_redis.cache.RedisCache",
-            "LOCATION": "redis://127.0.0.1:1/0",  # nothing listens on port 1
-            "OPTIONS": {
-                "IGNORE_EXCEPTIONS": True,
-                "SOCKET_CONNECT_TIMEOUT": 0.5,
-                "SOCKET_TIMEOUT": 0.5,
-            },
-        }
-    }
+    settings.CACHES = DEAD_REDIS
     assert type(caches["default"]).__name__ == "RedisCache"
     response = probe(client, "/readiness/")
     assert response.status_code == 200

@@ -7,6 +7,7 @@ from django.urls import reverse
 
 from shop import caching
 from shop.services import inventory
+from tests.conftest import DEAD_REDIS
 from tests.factories import (
     CategoryFactory,
     ProductFactory,
@@ -149,13 +150,7 @@ def test_warm_cache_fills_what_the_first_shoppers_read(
 
 
 def test_pages_still_answer_with_redis_down(client, tee, settings):
-    settings.CACHES = {
-        "default": {
-            "BACKEND": "django_redis.cache.RedisCache",
-            "LOCATION": "redis://127.0.0.1:1/0",  # nothing listens on port 1
-            "OPTIONS": {"IGNORE_EXCEPTIONS": True, "SOCKET_CONNECT_TIMEOUT": 0.5},
-        }
-    }
+    settings.CACHES = DEAD_REDIS
     for url in ["/", LISTING, f"{LISTING}?category=shirts", tee.get_absolute_url(),
                 reverse("shop:cart")]:
         assert client.get(url).status_code == 200, url

@@ -27,10 +27,9 @@ PINNED_FIRST_VARIANTS = {
 PINNED_VARIANTS_DIGEST = "8c96ceb7d78d51de6b71297546c50e9e965b2cf0fed6eabf8cfc6516e10b91e5"
 
 
-@pytest.fixture(autouse=True)
-def media_root(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
-    return settings.MEDIA_ROOT
+@pytest.fixture
+def media_root(settings):
+    return settings.MEDIA_ROOT  # a fresh folder for each test (tests/conftest.py)
 
 
 def load_demo() -> str:
