@@ -1,9 +1,10 @@
 """Rendering pages for plain and HTMX requests alike, and tidy query strings."""
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
+from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, QueryDict
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils.cache import patch_vary_headers
 from django.utils.http import urlencode
 from django_htmx.http import push_url
@@ -31,6 +32,29 @@ def render_page(
         push_url(response, push)
     patch_vary_headers(response, ["HX-Request", "HX-Target"])
     return response
+
+
+def show_change(
+    request: HttpRequest,
+    template: str,
+    *,
+    fragment: str,
+    context: Callable[[], dict],
+    back_to: str,
+    notice: str | None = None,
+    error: str | None = None,
+) -> HttpResponse:
+    """After a change made by a POST: for an HTMX request targeting `#fragment`, that region
+    again (its `context()` read afresh) with the notice or error in it; otherwise the
+    message, and back to the page `back_to` names."""
+    if _targeted_fragment(request, [fragment]):
+        context = {**context(), "notice": notice, "error": error}
+        return render_page(request, template, context, fragments=[fragment])
+    if error:
+        messages.error(request, error)
+    elif notice:
+        messages.success(request, notice)
+    return redirect(back_to)
 
 
 def _targeted_fragment(request: HttpRequest, fragments: Iterable[str]) -> str:

@@ -8,19 +8,17 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from shop.forms import AddressForm
-from shop.http import render_page
+from shop.http import render_page, show_change
 from shop.models import Address
 from shop.selectors.addresses import address_book, customer_address
 from shop.services import addresses as address_services
-
-FRAGMENTS = ["address-list"]
 
 
 @require_safe
 @login_required
 def address_list(request: HttpRequest) -> HttpResponse:
     context = {"addresses": address_book(request.user)}
-    return render_page(request, "shop/address_list.html", context, fragments=FRAGMENTS)
+    return render_page(request, "shop/address_list.html", context, fragments=["address-list"])
 
 
 @require_http_methods(["GET", "POST"])
@@ -74,8 +72,7 @@ def _own(request: HttpRequest, address_id: int) -> Address:
 
 def _changed(request: HttpRequest, notice: str) -> HttpResponse:
     """The address list again (in place) with what happened, or back to the list."""
-    if request.htmx and request.htmx.target == "address-list":
-        context = {"addresses": address_book(request.user), "notice": notice}
-        return render_page(request, "shop/address_list.html", context, fragments=FRAGMENTS)
-    messages.success(request, notice)
-    return redirect("shop:address-list")
+    return show_change(
+        request, "shop/address_list.html", fragment="address-list", back_to="shop:address-list",
+        context=lambda: {"addresses": address_book(request.user)}, notice=notice,
+    )

@@ -14,7 +14,7 @@ from django_htmx.http import trigger_client_event
 from shop import carts
 from shop.errors import CartLineGone, OutOfStock
 from shop.forms import AddToCartForm, QuantityForm
-from shop.http import render_page
+from shop.http import render_page, show_change
 from shop.models import Variant
 from shop.selectors.cart import cart_view
 from shop.services import cart as cart_services
@@ -100,12 +100,7 @@ def _apply(request: HttpRequest, change, **arguments) -> HttpResponse:
 
 def _changed(request: HttpRequest, cart, notice: str | None, *, error: str | None) -> HttpResponse:
     """The cart's lines again (in place) with what happened, or back to the cart page."""
-    if request.htmx and request.htmx.target == "cart-lines":
-        view = cart_view(cart)
-        context = {"cart": view, "notice": notice, "error": error}
-        return render_page(request, "shop/cart.html", context, fragments=FRAGMENTS)
-    if error:
-        messages.error(request, error)
-    elif notice:
-        messages.success(request, notice)
-    return redirect("shop:cart")
+    return show_change(
+        request, "shop/cart.html", fragment="cart-lines", back_to="shop:cart",
+        context=lambda: {"cart": cart_view(cart)}, notice=notice, error=error,
+    )

@@ -18,19 +18,17 @@ from security.net import safe_next
 from shop import carts
 from shop.errors import OutOfStock
 from shop.forms import MoveToCartForm
-from shop.http import render_page
+from shop.http import render_page, show_change
 from shop.models import Product, Variant
 from shop.selectors.wishlist import saved_products
 from shop.services import wishlist as wishlist_services
-
-FRAGMENTS = ["wishlist-items"]
 
 
 @require_safe
 @login_required
 def wishlist(request: HttpRequest) -> HttpResponse:
     context = {"products": saved_products(request.user)}
-    return render_page(request, "shop/wishlist.html", context, fragments=FRAGMENTS)
+    return render_page(request, "shop/wishlist.html", context, fragments=["wishlist-items"])
 
 
 @require_POST
@@ -100,16 +98,11 @@ def wishlist_move(request: HttpRequest, product_id: int) -> HttpResponse:
 
 def _changed(request: HttpRequest, message: str, *, ok: bool, moved: bool = False) -> HttpResponse:
     """The saved products again (in place) with what happened, or back to the wishlist."""
-    if request.htmx and request.htmx.target == "wishlist-items":
-        context = {
-            "products": saved_products(request.user),
-            "notice": message if ok else None,
-            "error": None if ok else message,
-            "moved": moved,
-        }
-        return render_page(request, "shop/wishlist.html", context, fragments=FRAGMENTS)
-    (messages.success if ok else messages.error)(request, message)
-    return redirect("shop:wishlist")
+    return show_change(
+        request, "shop/wishlist.html", fragment="wishlist-items", back_to="shop:wishlist",
+        context=lambda: {"products": saved_products(request.user), "moved": moved},
+        notice=message if ok else None, error=None if ok else message,
+    )
 
 
 def _back(request: HttpRequest, product: Product) -> str:
