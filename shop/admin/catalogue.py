@@ -22,6 +22,21 @@ admin.site.site_title = f"{settings.STORE_NAME} staff"
 AUDITED_FIELDS = ["price", "compare_at_price", "on_hand"]
 
 
+def audited_changes(form, fields) -> dict[str, dict]:
+    """{field: {"old": …, "new": …}} for each of `fields` a bound, valid admin form is about to
+    change. Call it before saving. "old" is the value as the form showed it (None when
+    adding); a field staff retyped to the value it has by now is left out."""
+    adding = form.instance.pk is None
+    changes = {}
+    for name in fields:
+        if name not in form.changed_data:
+            continue
+        old, new = (None if adding else form.initial.get(name)), form.cleaned_data[name]
+        if adding or old != new:
+            changes[name] = {"old": old, "new": new}
+    return changes
+
+
 class VariantForm(forms.ModelForm):
     """Stock edited by hand may not drop below what open orders have reserved. (The
     database refuses it too; this says so on the form instead of failing the save.)
@@ -48,18 +63,7 @@ class VariantForm(forms.ModelForm):
         return [name for name in self.changed_data if name in columns]
 
     def audited_changes(self) -> dict[str, dict]:
-        """{field: {"old": …, "new": …}} for each price or stock field this form is about to
-        change. Call it before saving. "old" is the row as read for this request (None for a
-        new variant); a field staff retyped to the value it has by now is left out."""
-        adding = self.instance.pk is None
-        changes = {}
-        for name in AUDITED_FIELDS:
-            if name not in self.changed_data:
-                continue
-            old, new = (None if adding else self.initial.get(name)), self.cleaned_data[name]
-            if adding or old != new:
-                changes[name] = {"old": old, "new": new}
-        return changes
+        return audited_changes(self, AUDITED_FIELDS)
 
     def clean_on_hand(self):
         on_hand = self.cleaned_data["on_hand"]

@@ -15,6 +15,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import ngettext
 
 from security import audit
+from shop.admin.catalogue import audited_changes
 from shop.errors import ShopError
 from shop.models import Order, OrderEvent, OrderLine, ShippingMethod
 from shop.services import orders
@@ -30,11 +31,7 @@ class ShippingMethodAdmin(admin.ModelAdmin):
     audited_fields = ["price", "free_above", "is_active"]
 
     def save_model(self, request, obj, form, change):
-        changes = {
-            name: {"old": form.initial.get(name) if change else None, "new": getattr(obj, name)}
-            for name in self.audited_fields
-            if name in form.changed_data
-        }
+        changes = audited_changes(form, self.audited_fields)
         super().save_model(request, obj, form, change)
         if changes:
             action = "shipping_method.changed" if change else "shipping_method.added"

@@ -4,9 +4,8 @@ stock each line can still have, and the totals. Two queries, whatever the number
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import OuterRef, Subquery
-
-from shop.models import Cart, CartLine, ProductImage, ShippingMethod
+from shop.models import Cart, CartLine, ShippingMethod
+from shop.selectors.catalogue import first_image
 from shop.services import pricing
 
 
@@ -66,12 +65,9 @@ EMPTY = CartView(rows=[], subtotal=pricing.ZERO, count=0, shipping_methods=[])
 def cart_lines(cart: Cart | None) -> list[CartLine]:
     if cart is None:
         return []
-    first_image = ProductImage.objects.filter(product=OuterRef("variant__product")).order_by(
-        "position", "pk"
-    )
     return list(
         cart.lines.select_related("variant__product")
-        .annotate(image=Subquery(first_image.values("image")[:1]))
+        .annotate(image=first_image("variant__product"))
         .order_by("added_at", "pk")
     )
 

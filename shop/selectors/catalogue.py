@@ -114,9 +114,10 @@ def _products(filters: ListingFilters, category_ids: list[int] | None, *, skip: 
     return products.filter(Exists(_matching_variants(_variant_conditions(filters, skip=skip))))
 
 
-def _first_image():
+def first_image(product: str = "pk") -> Subquery:
+    """The path of the first image of the product the outer query's `product` names."""
     return Subquery(
-        ProductImage.objects.filter(product=OuterRef("pk")).order_by("position", "pk").values(
+        ProductImage.objects.filter(product=OuterRef(product)).order_by("position", "pk").values(
             "image"
         )[:1]
     )
@@ -131,7 +132,7 @@ def with_card_data(products: QuerySet[Product], condition: Q | None = None) -> Q
         price=Subquery(cheapest.values("price")[:1]),
         compare_at_price=Subquery(cheapest.values("compare_at_price")[:1]),
         in_stock=Exists(_matching_variants(condition & Q(on_hand__gt=F("reserved")))),
-        image=_first_image(),
+        image=first_image(),
     )
 
 

@@ -6,19 +6,14 @@ from shop.models import Address
 
 
 @transaction.atomic
-def save_address(*, user, values: dict, address: Address | None = None,
-                 make_default: bool = False) -> Address:
+def save_address(*, user, values: dict, address: Address | None = None) -> Address:
     """Add an address (or change `address`). The first address becomes the default."""
     if address is None:
         address = Address(user=user)
     for name, value in values.items():
         setattr(address, name, value)
-    first = not Address.objects.filter(user=user).exclude(pk=address.pk).exists()
-    if make_default or first:
-        Address.objects.filter(user=user, is_default=True).exclude(pk=address.pk).update(
-            is_default=False
-        )
-        address.is_default = True
+    if not Address.objects.filter(user=user).exclude(pk=address.pk).exists():
+        address.is_default = True  # the only one: nothing else to take the mark from
     address.save()
     return address
 
