@@ -6,6 +6,7 @@ from decimal import Decimal
 
 from shop.models import Product, Variant
 from shop.selectors.catalogue import size_rank
+from shop.services.cart import MAX_PER_LINE
 
 
 @dataclass(frozen=True)
@@ -73,6 +74,17 @@ class VariantChoice:
     @property
     def can_buy(self) -> bool:
         return self.variant is not None and self.variant.available > 0
+
+    @property
+    def max_quantity(self) -> int:
+        """The most the quantity box offers: what is left, at most what one cart line holds."""
+        return min(self.variant.available, MAX_PER_LINE) if self.can_buy else 1
+
+    @property
+    def button_label(self) -> str:
+        if self.can_buy:
+            return "Add to cart"
+        return f"Choose a {self.needs}" if self.needs else "Unavailable"
 
 
 def _in_stock(variants: list[Variant], *, size: str, color: str) -> bool:

@@ -158,3 +158,10 @@ def test_the_add_button_names_what_is_missing(client, tee):
     response = detail(client, tee, color="Blue")  # a colour, but no size yet
     assert response.context["choice"].status == "Choose a size."
     assert "Choose a size" in response.text.split('id="add-button"')[1].split("</button>")[0]
+
+
+def test_the_quantity_box_offers_what_is_left_up_to_what_a_cart_line_holds(client):
+    plenty = VariantFactory(product=ProductFactory(slug="tent-peg"), size="", on_hand=500)
+    few = VariantFactory(product=ProductFactory(slug="lantern"), size="", on_hand=3)
+    assert 'max="99"' in detail(client, plenty.product).text
+    assert 'max="3"' in detail(client, few.product).text
