@@ -30,6 +30,13 @@ def flag(name: str, default: bool = False) -> bool:
     raise ImproperlyConfigured(f"{name} must be true or false, not {value!r}.")
 
 
+def choice(name: str, default: str, choices: list[str]) -> str:
+    value = text(name, default).lower() or default
+    if value not in choices:
+        raise ImproperlyConfigured(f"{name} must be one of {', '.join(choices)}, not {value!r}.")
+    return value
+
+
 def integer(name: str, default: int) -> int:
     value = text(name)
     try:

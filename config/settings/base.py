@@ -29,10 +29,33 @@ ORDER_PAYMENT_TIMEOUT_MINUTES = env.integer("ORDER_PAYMENT_TIMEOUT_MINUTES", 30)
 STORE_TAX_RATE = env.decimal("STORE_TAX_RATE", "0", minimum="0", below="1", places=4)
 # Where parcels go: ISO 3166 codes, the first one preselected at checkout.
 SHIPPING_COUNTRIES = env.listing(env.text("SHIPPING_COUNTRIES", "US,CA,GB,IE,DE,FR,NL"))
-# The payment providers checkout offers, by name. The local test provider is for dev only;
-# `check --deploy` refuses it.
+# Payment providers. Each is offered at checkout once its keys are set; `check --deploy`
+# asks for the webhook secrets of those that are on.
+STRIPE_SECRET_KEY = env.text("STRIPE_SECRET_KEY")
+STRIPE_PUBLISHABLE_KEY = env.text("STRIPE_PUBLISHABLE_KEY")
+STRIPE_WEBHOOK_SECRET = env.text("STRIPE_WEBHOOK_SECRET")
+STRIPE_API_BASE = "https://api.stripe.com"
+PAYPAL_CLIENT_ID = env.text("PAYPAL_CLIENT_ID")
+PAYPAL_CLIENT_SECRET = env.text("PAYPAL_CLIENT_SECRET")
+PAYPAL_WEBHOOK_ID = env.text("PAYPAL_WEBHOOK_ID")
+PAYPAL_MODE = env.choice("PAYPAL_MODE", "sandbox", ["sandbox", "live"])
+PAYPAL_API_BASE = {
+    "sandbox": "https://api-m.sandbox.paypal.com",
+    "live": "https://api-m.paypal.com",
+}[PAYPAL_MODE]
+# How PayPal webhooks are verified: "certificate" checks the signature here with PayPal's
+# certificate (cached); "api" asks PayPal's verify-webhook-signature endpoint each time.
+PAYPAL_WEBHOOK_VERIFICATION = env.choice(
+    "PAYPAL_WEBHOOK_VERIFICATION", "certificate", ["certificate", "api"]
+)
+# The local test provider marks orders paid without money: dev only, refused by
+# `check --deploy`.
 PAYMENTS_TEST_PROVIDER = env.flag("PAYMENTS_TEST_PROVIDER")
-PAYMENT_PROVIDERS = ["test"] if PAYMENTS_TEST_PROVIDER else []
+PAYMENT_PROVIDERS = [
+    *(["stripe"] if STRIPE_SECRET_KEY else []),
+    *(["paypal"] if PAYPAL_CLIENT_ID else []),
+    *(["test"] if PAYMENTS_TEST_PROVIDER else []),
+]
 PRODUCTS_PER_PAGE = 24
 
 INSTALLED_APPS = [

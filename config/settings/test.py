@@ -17,4 +17,6 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+# The browser suite points the Stripe SDK at a local stand-in for Stripe's API.
+STRIPE_API_BASE = os.environ.get("STRIPE_API_BASE", STRIPE_API_BASE)  # noqa: F405
 LOGGING = {"version": 1, "disable_existing_loggers": False}  # tests assert, they do not print

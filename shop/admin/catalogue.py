@@ -79,7 +79,10 @@ class VariantInline(admin.TabularInline):
     model = Variant
     form = VariantForm
     extra = 0
-    fields = ["sku", "size", "color", "price", "compare_at_price", "on_hand", "reserved"]
+    fields = [
+        "sku", "size", "color", "price", "compare_at_price", "on_hand", "reserved",
+        "low_stock_threshold",
+    ]
     readonly_fields = ["reserved"]  # moved only by orders, never by hand
 
 

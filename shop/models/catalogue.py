@@ -83,6 +83,12 @@ class Variant(models.Model):
     reserved = models.PositiveIntegerField(default=0)
     position = models.PositiveIntegerField(default=0)
 
+    low_stock_threshold = models.PositiveIntegerField(
+        default=5,
+        help_text="Staff's low-stock list shows the variant when this many or fewer units are "
+                  "available to sell.",
+    )
+
     class Meta:
         ordering = ["position", "pk"]
         constraints = [

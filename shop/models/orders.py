@@ -217,7 +217,9 @@ class OrderEvent(models.Model):
         EXPIRED = "expired", "Expired unpaid"
         SHIPPED = "shipped", "Shipped"
         DELIVERED = "delivered", "Delivered"
+        PAYMENT_UPDATE = "payment_update", "Payment update"
         REFUNDED = "refunded", "Refunded"
+        DISPUTED = "disputed", "Payment disputed"
         NOTE = "note", "Note"
 
     order = models.ForeignKey(Order, related_name="events", on_delete=models.CASCADE)

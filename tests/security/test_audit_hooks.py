@@ -201,6 +201,7 @@ def test_a_variant_added_on_the_product_page_is_recorded(staff_client, staff, va
     response = product_page_post(staff_client, variant.product, **{
         "variants-TOTAL_FORMS": "2", "variants-1-sku": "TJ-L", "variants-1-size": "L",
         "variants-1-price": "32.00", "variants-1-on_hand": "5",
+        "variants-1-low_stock_threshold": "5",
     })
     assert response.status_code == 302
     added = variant.product.variants.get(sku="TJ-L")

@@ -87,6 +87,7 @@ def test_saving_a_variant_never_writes_back_the_reserved_units(staff_client, mon
     response = staff_client.post(reverse("admin:shop_variant_change", args=[variant.pk]), {
         "product": variant.product_id, "sku": "BUSY", "size": "M", "color": "",
         "price": "22.00", "compare_at_price": "", "on_hand": "10", "position": "0",
+        "low_stock_threshold": "5",
     })
     assert response.status_code == 302
     variant.refresh_from_db()
