@@ -1,5 +1,6 @@
 """Alerts for staff: a spike of server errors, of payment failures or of webhook signature
-failures, and a variant running low on stock.
+failures, a variant running low on stock, and an order whose money needs a person to look
+(`raise_alert(PAYMENT_REVIEW, …)`).
 
 `count_event(kind)` counts an event in the current minute (a cache counter per minute) and
 raises the kind's alert when the count goes over its threshold from the settings;
@@ -33,6 +34,7 @@ SERVER_ERRORS = "server_errors"
 PAYMENT_FAILURES = "payment_failures"
 WEBHOOK_SIGNATURE_FAILURES = "webhook_signature_failures"
 LOW_STOCK = "low_stock"
+PAYMENT_REVIEW = "payment_review"  # money an order did not expect, a dispute, a reversal
 
 # kind: (the setting holding its threshold per minute, what the alert says)
 SPIKES = {

@@ -30,7 +30,10 @@ from monitoring import alerts
 CONTENT_TYPE = CONTENT_TYPE_LATEST
 UNMATCHED = "unmatched"
 METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
-PAYMENT_OUTCOMES = frozenset({"captured", "failed", "refunded"})
+PAYMENT_OUTCOMES = frozenset({
+    "captured", "failed", "declined", "pending", "refunded", "disputed", "reversed", "abandoned",
+    "start_failed",
+})
 WEBHOOK_OUTCOMES = frozenset({"processed", "ignored", "bad_signature", "error"})
 
 http_requests = Counter(

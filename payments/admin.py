@@ -1,55 +1,203 @@
-"""Staff see the transaction history: every capture, failure and refund, in a list of its
-own and on each order's page. Read-only: payments are written by providers, never by hand.
+"""Staff see the transaction history (every attempt, capture, failure, refund, dispute and
+reversal) in a list of its own and on each order's page, refund a paid order from its page,
+and read the webhook inbox, replaying events that failed or wait.
 
 shop registers the order page, and shop never imports payments; so this app, which may
-import shop, adds the payments to that page by registering the order admin again with a
-payments inline appended.
+import shop, adds the payments and the refund page to it by registering the order admin
+again.
 """
 
-from django.contrib import admin
-from django.urls import reverse
+from decimal import Decimal
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
 from django.utils.html import format_html
 
-from payments.models import Payment
+from payments import refunds, webhooks
+from payments.models import Payment, WebhookEvent
+from security import audit
 from security.admin import ReadOnlyAdmin
 from shop.admin import OrderAdmin, ReadOnlyInline
+from shop.errors import ShopError
 from shop.models import Order
 
 
 class PaymentInline(ReadOnlyInline):
     model = Payment
-    fields = ["created_at", "kind", "provider", "amount", "currency", "reference", "note"]
+    verbose_name_plural = "transactions"
+    fields = [
+        "created_at", "kind", "status", "provider", "amount", "currency", "reference",
+        "capture_reference", "confirmed_at", "requested_by", "note",
+    ]
     ordering = ["created_at", "pk"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("requested_by")
+
+
+class RefundForm(forms.Form):
+    """An amount, or units of the order's lines (their price and tax), to refund."""
+
+    amount = forms.DecimalField(
+        required=False, min_value=Decimal("0.01"), max_digits=12, decimal_places=2,
+        help_text="Leave empty to refund the units chosen below instead.",
+    )
+    restock = forms.BooleanField(
+        label="Put the refunded units back on sale", required=False,
+        help_text="When the provider confirms the refund.",
+    )
+    cancel_order = forms.BooleanField(
+        label="Cancel the order", required=False,
+        help_text="Only for a refund of everything left on a paid order that has not shipped.",
+    )
+    reason = forms.CharField(max_length=200, required=False, label="Reason (for staff)")
+
+    def __init__(self, *args, order: Order, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.lines = list(order.lines.all())
+        for line in self.lines:
+            left = line.quantity - line.quantity_restocked
+            self.fields[f"line_{line.pk}"] = forms.IntegerField(
+                label=f"{line.name} ({line.sku}), {line.unit_price} each", required=False,
+                min_value=0, max_value=left, initial=0,
+                help_text=f"Units to refund, up to {left}.",
+            )
+
+    def refund_request(self) -> refunds.RefundRequest:
+        data = self.cleaned_data
+        lines = {
+            line.pk: units for line in self.lines if (units := data.get(f"line_{line.pk}"))
+        }
+        return refunds.RefundRequest(
+            amount=data["amount"], lines=lines, restock=data["restock"],
+            cancel_order=data["cancel_order"], reason=data["reason"],
+        )
 
 
 class OrderWithPaymentsAdmin(OrderAdmin):
     inlines = [*OrderAdmin.inlines, PaymentInline]
+    change_form_template = "admin/payments/order_change_form.html"
+
+    def get_urls(self):
+        return [
+            path("<int:order_id>/refund/", self.admin_site.admin_view(self.refund_view),
+                 name="shop_order_refund"),
+            *super().get_urls(),
+        ]
+
+    def refund_view(self, request, order_id: int):
+        """Refund a paid order, in full or in part, by amount or by lines."""
+        order = get_object_or_404(Order, pk=order_id)
+        if not self.has_change_permission(request, order):
+            raise PermissionDenied
+        form = RefundForm(request.POST or None, order=order)
+        if request.method == "POST" and form.is_valid():
+            wanted = form.refund_request()
+            try:
+                with transaction.atomic():
+                    refund = refunds.request_refund(
+                        order_id=order.pk, request=wanted, actor=request.user
+                    )
+                    audit.record(
+                        request, audit.REFUND, order, amount=str(refund.amount),
+                        provider=refund.provider, lines=refund.restock or wanted.lines,
+                        restock=wanted.restock, cancel_order=wanted.cancel_order,
+                        reason=wanted.reason,
+                    )
+            except ShopError as error:
+                form.add_error(None, error.message)
+            else:
+                self.message_user(
+                    request,
+                    f"Refund of {refund.amount} {refund.currency} asked of {refund.provider}. "
+                    "The order changes when the provider confirms it.",
+                    messages.SUCCESS,
+                )
+                return redirect("admin:shop_order_change", order.pk)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"Refund order {order.number}",
+            "order": order,
+            "form": form,
+            "refundable": refunds.refundable(order),
+            "opts": self.opts,
+            "original": order,
+        }
+        return TemplateResponse(request, "admin/payments/refund.html", context)
 
 
 admin.site.unregister(Order)
 admin.site.register(Order, OrderWithPaymentsAdmin)
 
 
+def _order_link(order: Order):
+    url = reverse("admin:shop_order_change", args=[order.pk])
+    return format_html('<a href="{}">{}</a>', url, order.number)
+
+
 @admin.register(Payment)
 class PaymentAdmin(ReadOnlyAdmin):
     list_display = [
-        "order_number", "provider", "kind", "amount", "currency", "reference", "created_at",
+        "order_number", "provider", "kind", "status", "amount", "currency", "reference",
+        "created_at",
     ]
     list_display_links = ["reference"]  # the order column links to the order instead
-    list_filter = ["provider", "kind"]
-    search_fields = ["order__number", "reference"]
+    list_filter = ["provider", "kind", "status"]
+    search_fields = ["order__number", "reference", "capture_reference"]
     search_help_text = "Search by order number or the provider's reference."
     date_hierarchy = "created_at"
     list_select_related = ["order"]
     list_per_page = 100
     fields = [
-        "order_number", "provider", "kind", "amount", "currency", "reference", "note",
-        "created_at",
+        "order_number", "provider", "kind", "status", "amount", "currency", "reference",
+        "capture_reference", "restock", "cancels_order", "requested_by", "note", "created_at",
+        "confirmed_at",
     ]
     readonly_fields = fields
 
-
     @admin.display(description="order", ordering="order__number")
     def order_number(self, payment: Payment):
-        url = reverse("admin:shop_order_change", args=[payment.order_id])
-        return format_html('<a href="{}">{}</a>', url, payment.order.number)
+        return _order_link(payment.order)
+
+
+@admin.register(WebhookEvent)
+class WebhookEventAdmin(ReadOnlyAdmin):
+    """The webhook inbox: every verified delivery, what became of it, and a replay for those
+    that failed or wait."""
+
+    list_display = [
+        "received_at", "provider", "type", "event_id", "status", "order_number", "attempts",
+    ]
+    list_filter = ["status", "provider", "type"]
+    search_fields = ["event_id", "order_number", "capture_reference"]
+    search_help_text = "Search by event id, order number or capture reference."
+    date_hierarchy = "received_at"
+    list_per_page = 100
+    actions = ["replay"]
+    fields = [
+        "provider", "event_id", "type", "status", "error", "verified_by", "order_number",
+        "capture_reference", "attempts", "received_at", "processed_at", "payload",
+    ]
+    readonly_fields = fields
+
+    @admin.action(description="Replay the selected events")
+    def replay(self, request, queryset):
+        if not request.user.has_perm("payments.change_webhookevent"):
+            raise PermissionDenied
+        outcomes = {}
+        for event in queryset.exclude(status__in=[WebhookEvent.Status.PROCESSED,
+                                                  WebhookEvent.Status.IGNORED]):
+            status = webhooks.replay(event.pk)
+            outcomes[status] = outcomes.get(status, 0) + 1
+            audit.record(request, "webhook.replayed", event, status=status)
+        if not outcomes:
+            self.message_user(request, "Only events that failed or wait can be replayed.",
+                              messages.WARNING)
+            return
+        summary = ", ".join(f"{count} {status}" for status, count in sorted(outcomes.items()))
+        self.message_user(request, f"Replayed: {summary}.", messages.SUCCESS)

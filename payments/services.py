@@ -1,45 +1,268 @@
-"""Applying what providers report: every capture, failure and refund becomes a Payment row,
-and the order moves through shop's order services. Webhooks and the test provider both
-come through `apply_event`."""
+"""Applying what providers report, and starting a payment.
 
+Every event becomes rows of the transaction history (payments.models.Payment) and moves the
+order through shop's order services. Webhooks, the refund task and the test provider all come
+through `apply_event`, which runs in one transaction with the order row locked, so two events
+of one order never interleave; each event is recorded once (the provider's reference is
+unique per kind), so deliveries may repeat and come in any order.
+"""
+
+import logging
+from decimal import Decimal
 from functools import partial
 
 from django.db import transaction
+from django.db.models import Sum
+from django.http import HttpRequest
+from django.utils import timezone
 
 from monitoring import metrics
 from payments.models import Payment
-from payments.providers.base import PaymentEvent
-from shop.models import Order
+from payments.providers.base import PaymentEvent, PaymentProvider, PaymentStartError
+from shop.models import Order, OrderEvent
 from shop.services import orders
 
-KINDS = {
-    "captured": Payment.Kind.CAPTURE,
-    "failed": Payment.Kind.FAILURE,
-    "refunded": Payment.Kind.REFUND,
-}
+logger = logging.getLogger(__name__)
+Kind = Payment.Kind
+Status = Payment.Status
+
+
+class WaitForCapture(Exception):
+    """A refund, dispute or reversal arrived before the capture it is about: it is kept and
+    applied once the capture is recorded."""
+
+
+class UnknownOrder(Exception):
+    """The event is about no order of this shop."""
+
+
+def start_payment(request: HttpRequest, order: Order, provider: PaymentProvider) -> str:
+    """Open a payment attempt with the provider and record it; returns where to send the
+    shopper. Raises PaymentStartError (the attempt is recorded as failed and the order
+    keeps waiting for payment, to be paid again or another way)."""
+    attempt = Payment.objects.create(
+        order=order, provider=provider.name, kind=Kind.ATTEMPT, status=Status.PENDING,
+        amount=order.total, currency=order.currency,
+    )
+    try:
+        started = provider.start_payment(request, order, attempt_key=f"attempt-{attempt.pk}")
+    except PaymentStartError as error:
+        attempt.status = Status.FAILED
+        attempt.note = str(error)[:255]
+        attempt.save(update_fields=["status", "note"])
+        metrics.record_payment(provider.name, "start_failed")
+        raise
+    attempt.reference = started.reference
+    attempt.save(update_fields=["reference"])
+    return started.redirect_url
 
 
 @transaction.atomic
 def apply_event(event: PaymentEvent) -> Order:
-    """Record the event and move the order. Idempotent: an event already recorded (same
-    provider, kind and reference) changes nothing. Raises Order.DoesNotExist for an
-    unknown order number."""
-    # Not locked here: the order services lock the order, and the unique reference keeps a
-    # second delivery of the same event from being recorded twice.
-    order_id = Order.objects.values_list("pk", flat=True).get(number=event.order_number)
-    _, created = Payment.objects.get_or_create(
-        provider=event.provider, kind=KINDS[event.kind], reference=event.reference,
-        defaults={"order_id": order_id, "amount": event.amount, "currency": event.currency,
-                  "note": event.note[:255]},
-    )
-    if not created:
-        return Order.objects.get(pk=order_id)
-    transaction.on_commit(partial(metrics.record_payment, event.provider, event.kind))
-    if event.kind == "captured":
-        return orders.mark_paid(
-            order_id=order_id, amount=event.amount, currency=event.currency,
-            provider=event.provider,
+    """Record the event and move the order, with the order row locked. Idempotent. Raises
+    UnknownOrder, or WaitForCapture for a refund, dispute or reversal whose capture is not
+    recorded yet."""
+    order = Order.objects.select_for_update().get(pk=_order_id(event))
+    if APPLY[event.kind](order, event):  # False: recorded before
+        transaction.on_commit(partial(metrics.record_payment, event.provider, event.kind))
+    return Order.objects.get(pk=order.pk)
+
+
+def _order_id(event: PaymentEvent) -> int:
+    if event.order_number:
+        order_id = Order.objects.filter(number=event.order_number).values_list("pk", flat=True)
+        if order_id:
+            return order_id[0]
+        raise UnknownOrder(f"No order {event.order_number}.")
+    capture = _capture(event.provider, event.capture_reference)
+    if capture is not None:
+        return capture.order_id
+    if event.kind in ("refunded", "disputed", "reversed") and event.capture_reference:
+        raise WaitForCapture(f"No capture {event.capture_reference} recorded yet.")
+    raise UnknownOrder("The event names no order of this shop.")
+
+
+def _capture(provider: str, reference: str) -> Payment | None:
+    if not reference:
+        return None
+    return Payment.objects.filter(provider=provider, kind=Kind.CAPTURE, reference=reference).first()
+
+
+def _recorded(event: PaymentEvent, kind: str) -> bool:
+    return Payment.objects.filter(
+        provider=event.provider, kind=kind, reference=event.reference
+    ).exists()
+
+
+def _record(order: Order, event: PaymentEvent, kind: str, **fields) -> Payment:
+    return Payment.objects.create(**{
+        "order": order, "provider": event.provider, "kind": kind, "amount": event.amount,
+        "currency": event.currency or order.currency, "reference": event.reference,
+        "note": event.note[:255], "confirmed_at": timezone.now(), **fields,
+    })
+
+
+def _settle_attempt(order: Order, event: PaymentEvent, status: str) -> None:
+    if event.attempt_reference:
+        Payment.objects.filter(
+            order=order, provider=event.provider, kind=Kind.ATTEMPT,
+            reference=event.attempt_reference, status=Status.PENDING,
+        ).update(status=status)
+
+
+def _captured(order: Order, event: PaymentEvent) -> bool:
+    if _recorded(event, Kind.CAPTURE):
+        return False
+    _record(order, event, Kind.CAPTURE, capture_reference=event.reference)
+    _settle_attempt(order, event, Status.SUCCEEDED)
+    orders.mark_paid(order_id=order.pk, amount=event.amount, currency=event.currency,
+                     provider=event.provider)
+    # Refunds or disputes that came before this capture can now be applied.
+    from payments import tasks  # the tasks module imports this one
+
+    transaction.on_commit(partial(
+        tasks.apply_waiting_events.enqueue, provider=event.provider,
+        capture_reference=event.reference,
+    ))
+    return True
+
+
+def _failed(order: Order, event: PaymentEvent) -> bool:
+    if _recorded(event, Kind.FAILURE):
+        return False
+    _record(order, event, Kind.FAILURE)
+    _settle_attempt(order, event, Status.FAILED)
+    orders.fail_payment(order_id=order.pk, provider=event.provider, reason=event.note)
+    return True
+
+
+def _declined(order: Order, event: PaymentEvent) -> bool:
+    if _recorded(event, Kind.FAILURE):
+        return False
+    _record(order, event, Kind.FAILURE)
+    _settle_attempt(order, event, Status.FAILED)
+    if order.is_open:
+        reason = f" ({event.note})" if event.note else ""
+        orders.note_payment(
+            order_id=order.pk,
+            note=f"A payment with {event.provider} was declined{reason}. The order is still "
+                 "waiting for payment.",
         )
-    if event.kind == "failed":
-        return orders.fail_payment(order_id=order_id, provider=event.provider, reason=event.note)
-    return orders.record_refund(order_id=order_id, amount=event.amount, note=event.note)
+    return True
+
+
+def _pending(order: Order, event: PaymentEvent) -> bool:
+    reason = f" ({event.note})" if event.note else ""
+    orders.note_payment(
+        order_id=order.pk,
+        note=f"The payment is pending at {event.provider}{reason}; the order is paid when it "
+             "completes.",
+    )
+    return True
+
+
+def _abandoned(order: Order, event: PaymentEvent) -> bool:
+    _settle_attempt(order, event, Status.FAILED)
+    return True
+
+
+def _refunded(order: Order, event: PaymentEvent) -> bool:
+    capture = _capture(event.provider, event.capture_reference)
+    if capture is None and event.capture_reference:
+        raise WaitForCapture(f"No capture {event.capture_reference} recorded yet.")
+    if _recorded_refund(event):
+        return False
+    amount = _refund_amount(event)
+    if amount <= 0:
+        return False  # a running total this shop has already recorded
+    if order.captured_total - order.refunded_total < amount:
+        raise WaitForCapture(
+            f"A refund of {amount} is more than order {order.number} has captured so far."
+        )
+    request = _refund_request(order, event, amount)
+    if request is None:  # started outside the shop, in the provider's own dashboard
+        _record(order, event, Kind.REFUND, amount=amount,
+                capture_reference=event.capture_reference,
+                note=(event.note or f"Refunded at {event.provider}.")[:255])
+        orders.record_refund(order_id=order.pk, amount=amount,
+                             note=f"Refunded {amount} {order.currency} at {event.provider}.")
+        return True
+    request.status = Status.SUCCEEDED
+    request.reference = request.reference or event.reference
+    request.confirmed_at = timezone.now()
+    request.save(update_fields=["status", "reference", "confirmed_at"])
+    orders.record_refund(
+        order_id=order.pk, amount=amount,
+        restock={int(line): units for line, units in request.restock.items()},
+        cancel=request.cancels_order, actor=request.requested_by, note=request.note,
+    )
+    return True
+
+
+def _recorded_refund(event: PaymentEvent) -> bool:
+    return Payment.objects.filter(
+        provider=event.provider, kind=Kind.REFUND, reference=event.reference,
+        status=Status.SUCCEEDED,
+    ).exists()
+
+
+def _refund_amount(event: PaymentEvent) -> Decimal:
+    if event.refunded_to_date is None:
+        return event.amount
+    done = Payment.objects.filter(
+        provider=event.provider, kind=Kind.REFUND, status=Status.SUCCEEDED,
+        capture_reference=event.capture_reference,
+    ).aggregate(total=Sum("amount"))["total"] or Decimal("0.00")
+    return event.refunded_to_date - done
+
+
+def _refund_request(order: Order, event: PaymentEvent, amount: Decimal) -> Payment | None:
+    """The pending refund staff asked for that this event confirms: named by the event, or
+    with the provider's refund id, or the oldest one of the same amount on that capture."""
+    pending = Payment.objects.select_for_update().filter(
+        order=order, provider=event.provider, kind=Kind.REFUND, status=Status.PENDING,
+    )
+    request_id = event.refund_request.removeprefix("refund-")
+    if request_id.isdigit() and (found := pending.filter(pk=int(request_id)).first()):
+        return found
+    if found := pending.filter(reference=event.reference).first():
+        return found
+    return pending.filter(capture_reference=event.capture_reference, amount=amount).order_by(
+        "created_at", "pk"
+    ).first()
+
+
+def _disputed(order: Order, event: PaymentEvent) -> bool:
+    reason = f" ({event.note})" if event.note else ""
+    return _flag(order, event, Kind.DISPUTE, OrderEvent.Kind.DISPUTED,
+                 f"The payer disputed {event.amount} {event.currency} with {event.provider}"
+                 f"{reason}. Answer the dispute at the provider.")
+
+
+def _reversed(order: Order, event: PaymentEvent) -> bool:
+    reason = f" ({event.note})" if event.note else ""
+    return _flag(order, event, Kind.REVERSAL, OrderEvent.Kind.PAYMENT_MISMATCH,
+                 f"{event.provider} reversed {event.amount} {event.currency} of the payment"
+                 f"{reason}. Do not ship until it is settled.")
+
+
+def _flag(order: Order, event: PaymentEvent, kind: str, event_kind: str, note: str) -> bool:
+    if _capture(event.provider, event.capture_reference) is None and event.capture_reference:
+        raise WaitForCapture(f"No capture {event.capture_reference} recorded yet.")
+    if _recorded(event, kind):
+        return False
+    _record(order, event, kind, capture_reference=event.capture_reference)
+    orders.flag_for_review(order_id=order.pk, note=note, kind=event_kind)
+    return True
+
+
+APPLY = {
+    "captured": _captured,
+    "failed": _failed,
+    "declined": _declined,
+    "pending": _pending,
+    "abandoned": _abandoned,
+    "refunded": _refunded,
+    "disputed": _disputed,
+    "reversed": _reversed,
+}

@@ -1,26 +1,88 @@
-"""Starting a payment, and the test provider's approve-or-decline page."""
+"""Paying for an order: starting a payment with a provider, the page the shopper comes back
+to (which waits for the webhook, never fulfils), the test provider's page, and the webhooks."""
 
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from payments import providers, services
+from payments import providers, services, webhooks
+from payments.providers.base import PaymentStartError
 from payments.providers.test import TestProvider
 from shop.access import visible_order
+from shop.errors import ShopError
+from shop.http import render_page
 from shop.models import Order
+from shop.services import orders
+
+# The order's page polls while the payment is confirmed; it stops at one of these.
+SETTLED = {
+    status for status in Order.Status if status != Order.Status.AWAITING_PAYMENT
+}
+POLL_SECONDS = 2
 
 
 @require_http_methods(["GET", "POST"])
 def start(request: HttpRequest, number: str) -> HttpResponse:
-    """Send the shopper to the provider chosen at checkout to pay an open order (straight
-    after placing it, or again from the order page). Changes nothing here."""
+    """Send the shopper to a provider to pay an open order: the one chosen at checkout, or
+    another picked on the order's page. A provider that cannot start leaves the order as it
+    was, waiting for payment, with a message saying what to do."""
     order = visible_order(request, number)
-    provider = providers.get(order.payment_provider)
+    name = request.POST.get("provider") or order.payment_provider
+    provider = providers.get(name)
     if not order.is_open or provider is None:
         messages.error(request, "This order cannot be paid now.")
         return redirect(order)
-    return redirect(provider.start_payment(request, order))
+    try:
+        order = orders.choose_payment_provider(order_id=order.pk, provider=name)
+        return redirect(services.start_payment(request, order, provider))
+    except PaymentStartError as error:
+        messages.error(request, str(error))
+    except ShopError as error:
+        messages.error(request, error.message)
+    return redirect(order)
+
+
+@require_safe
+def payment_return(request: HttpRequest, number: str) -> HttpResponse:
+    """The shopper is back from the provider. PayPal captures here; the order is paid when
+    the provider's webhook confirms it, and this page shows it in place when that happens."""
+    order = visible_order(request, number)
+    provider = providers.get(order.payment_provider)
+    if order.is_open and provider is not None:
+        try:
+            provider.handle_return(request, order)
+        except PaymentStartError as error:
+            messages.error(request, str(error))
+            return redirect(order)
+    return _payment_status(request, order)
+
+
+@require_safe
+def payment_status(request: HttpRequest, number: str) -> HttpResponse:
+    """The return page's status, polled in place until the order is settled."""
+    return _payment_status(request, visible_order(request, number))
+
+
+def _payment_status(request: HttpRequest, order: Order) -> HttpResponse:
+    settled = order.status in SETTLED
+    response = render_page(request, "payments/return.html", {
+        "order": order, "settled": settled, "poll_seconds": POLL_SECONDS,
+    }, fragments=["payment-status"])
+    if settled and request.htmx:
+        response.status_code = 286  # htmx stops polling
+    return response
+
+
+@require_safe
+def payment_cancelled(request: HttpRequest, number: str) -> HttpResponse:
+    """The shopper left the provider's page without paying."""
+    order = visible_order(request, number)
+    if order.is_open:
+        messages.info(request, "You left the payment page, so nothing was charged. The order "
+                               "is waiting for payment: pay now or another way.")
+    return redirect(order)
 
 
 @require_http_methods(["GET", "POST"])
@@ -44,3 +106,13 @@ def test_checkout(request: HttpRequest, number: str) -> HttpResponse:
     if not order.is_open:
         return redirect(order)
     return render(request, "payments/test_checkout.html", {"order": order})
+
+
+@csrf_exempt
+@require_POST
+def webhook(request: HttpRequest, provider: str) -> HttpResponse:
+    """A provider tells the shop what happened to a payment (see payments.webhooks)."""
+    found = providers.get(provider)
+    if found is None or provider == TestProvider.name:
+        raise Http404("No such payment provider.")
+    return webhooks.receive(request, found)

@@ -215,7 +215,11 @@ class CheckoutForm(AddressForm):
         }
 
 
-PAYMENT_LABELS = {"test": "Test payment (no money moves)"}
+PAYMENT_LABELS = {
+    "stripe": "Card (Stripe)",
+    "paypal": "PayPal",
+    "test": "Test payment (no money moves)",
+}
 
 
 def payment_choices() -> list[tuple[str, str]]:

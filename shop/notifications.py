@@ -1,4 +1,5 @@
-"""Order emails, as HTML and plain text: confirmation, payment failed, cancelled, shipped.
+"""Order emails, as HTML and plain text: confirmation, payment failed, cancelled, shipped,
+refunded.
 
 Services send them with `transaction.on_commit(partial(send_order_email.enqueue, ...))`, so
 nothing goes out for a change that was rolled back. A mail server that does not answer or
@@ -20,6 +21,7 @@ SUBJECTS = {
     "payment_failed": "Payment for order {number} did not go through",
     "cancelled": "Order {number} is cancelled",
     "shipped": "Order {number} is on its way",
+    "refunded": "A refund for order {number}",
 }
 
 

@@ -94,7 +94,6 @@ class StartedRefund:
 
 class PaymentProvider(Protocol):
     name: str
-    label: str  # what the shopper picks at checkout
 
     def start_payment(
         self, request: HttpRequest, order: Order, *, attempt_key: str

@@ -1,34 +1,51 @@
 """The local test provider, for dev and tests only: a page of this shop where the shopper
 approves or declines. Approving or declining produces the same PaymentEvent a real
-provider's webhook would, and goes down the same path. No money moves."""
+provider's webhook would, and goes down the same path; so do its refunds, confirmed at once.
+No money moves."""
 
 from decimal import Decimal
 
 from django.http import HttpRequest
 from django.urls import reverse
-from django.utils.crypto import get_random_string
 
-from payments.providers.base import PaymentEvent
+from payments.providers.base import (
+    Delivery,
+    PaymentEvent,
+    StartedPayment,
+    StartedRefund,
+    WebhookRejected,
+)
 from shop.models import Order
 
 
 class TestProvider:
     name = "test"
 
-    def start_payment(self, request: HttpRequest, order: Order) -> str:
-        return reverse("payments:test-checkout", args=[order.number])
+    def start_payment(
+        self, request: HttpRequest, order: Order, *, attempt_key: str
+    ) -> StartedPayment:
+        return StartedPayment(
+            redirect_url=reverse("payments:test-checkout", args=[order.number]),
+            reference=f"test_{attempt_key}",
+        )
 
     def handle_return(self, request: HttpRequest, order: Order) -> None:
         return None
 
-    def refund(self, order: Order, amount: Decimal) -> str:
-        return f"test_refund_{get_random_string(12)}"
+    def refund(
+        self, *, capture_reference: str, amount: Decimal, currency: str, request_key: str
+    ) -> StartedRefund:
+        reference = f"test_{request_key}"
+        return StartedRefund(reference=reference, event=PaymentEvent(
+            provider=self.name, kind="refunded", reference=reference, amount=amount,
+            currency=currency, capture_reference=capture_reference, refund_request=request_key,
+        ))
 
-    def verify_webhook(self, request: HttpRequest) -> bool:
-        return False  # the test provider sends no webhooks
+    def verify_webhook(self, request: HttpRequest) -> str:
+        raise WebhookRejected("The test provider sends no webhooks.")
 
-    def parse_webhook(self, request: HttpRequest) -> PaymentEvent | None:
-        return None
+    def read_webhook(self, body: bytes) -> Delivery:
+        raise ValueError("The test provider sends no webhooks.")
 
     def decision(self, order: Order, *, approve: bool) -> PaymentEvent:
         """What the shopper decided on the test page, as the provider would report it."""

@@ -62,12 +62,47 @@ def _email_after_commit(order: Order, kind: str) -> None:
     )
 
 
-def _flag(order: Order, note: str) -> None:
-    """Keep the money, hold the order for a person to look at."""
+def _flag(order: Order, note: str, *, kind: str = Kind.PAYMENT_MISMATCH) -> None:
+    """Keep the money, hold the order for a person to look at, and tell staff."""
     order.needs_review = True
     order.save(update_fields=["needs_review"])
-    OrderEvent.objects.create(order=order, kind=Kind.PAYMENT_MISMATCH, note=note, is_internal=True)
+    OrderEvent.objects.create(order=order, kind=kind, note=note, is_internal=True)
     logger.error("Order %s needs review: %s", order.number, note)
+    transaction.on_commit(partial(
+        alerts.raise_alert, alerts.PAYMENT_REVIEW, f"Order {order.number} needs review: {note}",
+        guard=f"{alerts.PAYMENT_REVIEW}:{order.number}",
+    ))
+
+
+@transaction.atomic
+def flag_for_review(*, order_id: int, note: str, kind: str = Kind.PAYMENT_MISMATCH) -> Order:
+    """Something happened to the order's money that a person must look at (a dispute, a
+    reversal): flag the order, note why on the timeline (internally) and alert staff."""
+    order = _lock(order_id)
+    _flag(order, note, kind=kind)
+    return order
+
+
+@transaction.atomic
+def note_payment(*, order_id: int, note: str, internal: bool = False, actor=None) -> OrderEvent:
+    """A payment update that changes no status (a declined try, a payment pending at the
+    provider, a refund asked for), on the order's timeline."""
+    order = _lock(order_id)
+    return OrderEvent.objects.create(
+        order=order, kind=Kind.PAYMENT_UPDATE, note=note, actor=actor, is_internal=internal
+    )
+
+
+@transaction.atomic
+def choose_payment_provider(*, order_id: int, provider: str) -> Order:
+    """The shopper pays an open order another way than the one picked at checkout."""
+    order = _lock(order_id)
+    if not order.is_open:
+        raise IllegalTransition(f"Order {order.number} is no longer waiting for payment.")
+    if order.payment_provider != provider:
+        order.payment_provider = provider
+        order.save(update_fields=["payment_provider"])
+    return order
 
 
 @transaction.atomic
@@ -259,6 +294,7 @@ def record_refund(
         OrderEvent.objects.create(order=order, kind=Kind.REFUNDED, actor=actor,
                                   note=refund_note, is_internal=True)
         return order
+    _email_after_commit(order, "refunded")
     _restock_lines(order, restock or {})
     full = order.refunded_total >= order.total
     if cancel:

@@ -6,6 +6,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST, require_safe
 
+from shop import forms
 from shop.access import visible_order
 from shop.errors import ShopError
 from shop.selectors import orders as order_selectors
@@ -22,7 +23,9 @@ def order_list(request: HttpRequest) -> HttpResponse:
 @require_safe
 def order_detail(request: HttpRequest, number: str) -> HttpResponse:
     order = visible_order(request, number, orders=order_selectors.order_detail())
-    return render(request, "shop/order_detail.html", {"order": order})
+    return render(request, "shop/order_detail.html", {
+        "order": order, "payment_choices": forms.payment_choices(),
+    })
 
 
 @require_POST
