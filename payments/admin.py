@@ -53,7 +53,8 @@ class RefundForm(forms.Form):
     )
     cancel_order = forms.BooleanField(
         label="Cancel the order", required=False,
-        help_text="Only for a refund of everything left on a paid order that has not shipped.",
+        help_text="Refunds everything left, shipping included, of a paid order that has not "
+                  "shipped; the units chosen below then only say what goes back on sale.",
     )
     reason = forms.CharField(max_length=200, required=False, label="Reason (for staff)")
 

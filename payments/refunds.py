@@ -15,6 +15,7 @@ from payments.models import Payment
 from payments.providers.base import RefundError
 from shop.errors import ShopError
 from shop.models import Order
+from shop.models.orders import PAID_UNSHIPPED
 from shop.services import orders
 from shop.services.pricing import to_cents
 
@@ -24,8 +25,10 @@ Status = Payment.Status
 
 @dataclass(frozen=True)
 class RefundRequest:
-    """What staff asked for: an amount, or units of lines (their price and tax); units
-    in `restock` go back on sale when the refund is confirmed."""
+    """What staff asked for: an amount, or units of lines (their price and tax); with
+    `restock` the units of `lines` go back on sale when the refund is confirmed. A refund
+    that cancels the order refunds everything left (shipping included), so there `lines`
+    only name the units that go back on sale."""
 
     amount: Decimal | None = None
     lines: dict[int, int] = field(default_factory=dict)  # order line id → units refunded
@@ -39,17 +42,23 @@ def refundable(order: Order) -> Decimal:
     pending = order.payments.filter(kind=Kind.REFUND, status=Status.PENDING).aggregate(
         total=Sum("amount")
     )["total"] or Decimal("0.00")
-    return order.captured_total - order.refunded_total - pending
+    # SQLite sums decimals as floats: back to cents, as the amount is shown to staff.
+    return to_cents(order.captured_total - order.refunded_total - pending)
 
 
 @transaction.atomic
 def request_refund(*, order_id: int, request: RefundRequest, actor) -> Payment:
     """Record a pending refund (order row locked) and send it to the provider after commit.
     Raises ShopError for a refund the order cannot take: more than is left to refund, units
-    it does not have, nothing captured to refund from."""
+    it does not have, nothing captured to refund from; a cancel of an order that is not
+    paid and unshipped, or a restock of units that never left or are already coming back
+    (refused here because the provider's confirmation could not apply them)."""
     order = Order.objects.select_for_update().get(pk=order_id)
-    amount = _amount(order, request)
     left = refundable(order)
+    _check_restock(order, request)
+    if request.cancel_order:
+        _check_cancel(order)
+    amount = _amount(order, request, left)
     if amount <= 0:
         raise ShopError("Give an amount to refund, or the units of the lines to refund.")
     if amount > left:
@@ -78,20 +87,64 @@ def request_refund(*, order_id: int, request: RefundRequest, actor) -> Payment:
     return refund
 
 
-def _amount(order: Order, request: RefundRequest) -> Decimal:
+def _check_restock(order: Order, request: RefundRequest) -> None:
+    """Units go back on sale only from an order that was paid (its stock left the shelf),
+    and only units not already back or on their way back: the provider refunds before the
+    shop restocks, so a restock that cannot happen must be refused now."""
+    if not request.restock:
+        return
     if not request.lines:
-        if request.restock:
-            raise ShopError("Choose the lines whose units go back on sale.")
+        raise ShopError("Choose the lines whose units go back on sale.")
+    if order.paid_at is None:
+        raise ShopError(
+            f"Order {order.number} was never paid, so its units never left the shelf: "
+            "refund it without putting units back on sale."
+        )
+    coming_back: dict[int, int] = {}
+    for refund in order.payments.filter(kind=Kind.REFUND, status=Status.PENDING):
+        for line_id, units in refund.restock.items():
+            coming_back[int(line_id)] = coming_back.get(int(line_id), 0) + units
+    for line in order.lines.filter(pk__in=request.lines):
+        left = line.quantity - line.quantity_restocked - coming_back.get(line.pk, 0)
+        if request.lines[line.pk] > left:
+            raise ShopError(
+                f"Only {left} of {line.name} on order {order.number} can go back on sale "
+                f"once the refunds already asked for are confirmed, not "
+                f"{request.lines[line.pk]}."
+            )
+
+
+def _check_cancel(order: Order) -> None:
+    if order.status not in PAID_UNSHIPPED:
+        raise ShopError(
+            f"Order {order.number} is {order.get_status_display().lower()}: only a paid "
+            "order that has not shipped is cancelled by a refund. Refund it without "
+            "cancelling it."
+        )
+
+
+def _amount(order: Order, request: RefundRequest, left: Decimal) -> Decimal:
+    lines_amount = _lines_amount(order, request.lines)
+    if request.cancel_order:
+        # Cancelling refunds everything left, shipping included: the lines only say which
+        # units go back on sale.
+        return left if request.amount is None else request.amount
+    if not request.lines:
         return request.amount or Decimal("0.00")
     if request.amount is not None:
         raise ShopError("Refund an amount or lines, not both.")
-    lines = {line.pk: line for line in order.lines.filter(pk__in=request.lines)}
+    return lines_amount
+
+
+def _lines_amount(order: Order, units_by_line: dict[int, int]) -> Decimal:
+    """The price of these units of the order's lines and the tax charged on it, as at
+    checkout. Raises ShopError for units the order does not have."""
+    lines = {line.pk: line for line in order.lines.filter(pk__in=units_by_line)}
     amount = Decimal("0.00")
-    for line_id, units in request.lines.items():
+    for line_id, units in units_by_line.items():
         line = lines.get(line_id)
         if line is None or units < 0 or units > line.quantity - line.quantity_restocked:
             raise ShopError(f"Order {order.number} has no {units} units of that line to refund.")
-        # The units' price and the tax charged on it, as at checkout.
         price = line.unit_price * units
         amount += price + to_cents(price * order.tax_rate)
     return amount

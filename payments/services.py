@@ -102,19 +102,23 @@ def _record(order: Order, event: PaymentEvent, kind: str, **fields) -> Payment:
     })
 
 
-def _settle_attempt(order: Order, event: PaymentEvent, status: str) -> None:
+def _settle_attempt(order: Order, event: PaymentEvent, status: str, *, final: bool = False) -> None:
+    """Mark the attempt the event is about as succeeded or failed; a final event (a capture,
+    a failure for good) settles every attempt still pending with that provider."""
+    attempts = Payment.objects.filter(
+        order=order, provider=event.provider, kind=Kind.ATTEMPT, status=Status.PENDING
+    )
     if event.attempt_reference:
-        Payment.objects.filter(
-            order=order, provider=event.provider, kind=Kind.ATTEMPT,
-            reference=event.attempt_reference, status=Status.PENDING,
-        ).update(status=status)
+        attempts.filter(reference=event.attempt_reference).update(status=status)
+    elif final:
+        attempts.update(status=status)
 
 
 def _captured(order: Order, event: PaymentEvent) -> bool:
     if _recorded(event, Kind.CAPTURE):
         return False
     _record(order, event, Kind.CAPTURE, capture_reference=event.reference)
-    _settle_attempt(order, event, Status.SUCCEEDED)
+    _settle_attempt(order, event, Status.SUCCEEDED, final=True)
     orders.mark_paid(order_id=order.pk, amount=event.amount, currency=event.currency,
                      provider=event.provider)
     # Refunds or disputes that came before this capture can now be applied.
@@ -131,7 +135,7 @@ def _failed(order: Order, event: PaymentEvent) -> bool:
     if _recorded(event, Kind.FAILURE):
         return False
     _record(order, event, Kind.FAILURE)
-    _settle_attempt(order, event, Status.FAILED)
+    _settle_attempt(order, event, Status.FAILED, final=True)
     orders.fail_payment(order_id=order.pk, provider=event.provider, reason=event.note)
     return True
 
@@ -152,6 +156,8 @@ def _declined(order: Order, event: PaymentEvent) -> bool:
 
 
 def _pending(order: Order, event: PaymentEvent) -> bool:
+    if not order.is_open:  # it completed or failed meanwhile: nothing is pending any more
+        return False
     reason = f" ({event.note})" if event.note else ""
     orders.note_payment(
         order_id=order.pk,
@@ -179,23 +185,25 @@ def _refunded(order: Order, event: PaymentEvent) -> bool:
         raise WaitForCapture(
             f"A refund of {amount} is more than order {order.number} has captured so far."
         )
-    request = _refund_request(order, event, amount)
-    if request is None:  # started outside the shop, in the provider's own dashboard
+    requests = _refund_requests(order, event, amount)
+    if not requests:  # started outside the shop, in the provider's own dashboard
         _record(order, event, Kind.REFUND, amount=amount,
                 capture_reference=event.capture_reference,
                 note=(event.note or f"Refunded at {event.provider}.")[:255])
         orders.record_refund(order_id=order.pk, amount=amount,
                              note=f"Refunded {amount} {order.currency} at {event.provider}.")
         return True
-    request.status = Status.SUCCEEDED
-    request.reference = request.reference or event.reference
-    request.confirmed_at = timezone.now()
-    request.save(update_fields=["status", "reference", "confirmed_at"])
-    orders.record_refund(
-        order_id=order.pk, amount=amount,
-        restock={int(line): units for line, units in request.restock.items()},
-        cancel=request.cancels_order, actor=request.requested_by, note=request.note,
-    )
+    for request in requests:
+        request.status = Status.SUCCEEDED
+        if request is requests[0]:
+            request.reference = request.reference or event.reference
+        request.confirmed_at = timezone.now()
+        request.save(update_fields=["status", "reference", "confirmed_at"])
+        orders.record_refund(
+            order_id=order.pk, amount=amount if len(requests) == 1 else request.amount,
+            restock={int(line): units for line, units in request.restock.items()},
+            cancel=request.cancels_order, actor=request.requested_by, note=request.note,
+        )
     return True
 
 
@@ -216,20 +224,43 @@ def _refund_amount(event: PaymentEvent) -> Decimal:
     return event.refunded_to_date - done
 
 
-def _refund_request(order: Order, event: PaymentEvent, amount: Decimal) -> Payment | None:
-    """The pending refund staff asked for that this event confirms: named by the event, or
-    with the provider's refund id, or the oldest one of the same amount on that capture."""
-    pending = Payment.objects.select_for_update().filter(
-        order=order, provider=event.provider, kind=Kind.REFUND, status=Status.PENDING,
-    )
+def _refund_requests(order: Order, event: PaymentEvent, amount: Decimal) -> list[Payment]:
+    """The pending refunds staff asked for that this event confirms: the one named by the
+    event or with the provider's refund id, else the oldest of the same amount on that
+    capture; or several, for a running total (Stripe's) that came before the totals under
+    it. Empty for a refund started outside the shop. A request the event names is confirmed
+    even if it was marked failed: the provider's answer was lost, not the refund."""
+    asked = Payment.objects.select_for_update().filter(
+        order=order, provider=event.provider, kind=Kind.REFUND
+    ).order_by("created_at", "pk")
+    pending = asked.filter(status=Status.PENDING)
     request_id = event.refund_request.removeprefix("refund-")
-    if request_id.isdigit() and (found := pending.filter(pk=int(request_id)).first()):
-        return found
-    if found := pending.filter(reference=event.reference).first():
-        return found
-    return pending.filter(capture_reference=event.capture_reference, amount=amount).order_by(
-        "created_at", "pk"
-    ).first()
+    named = (
+        asked.filter(pk=int(request_id), status__in=[Status.PENDING, Status.FAILED]).first()
+        if request_id.isdigit() else None
+    )
+    named = named or pending.filter(reference=event.reference).first()
+    on_capture = pending.filter(capture_reference=event.capture_reference)
+    if named is None:
+        if same := on_capture.filter(amount=amount).first():
+            return [same]
+    elif named.amount == amount:
+        return [named]
+    if event.refunded_to_date is not None and (covered := _covered(named, on_capture, amount)):
+        return covered
+    return [named] if named else []
+
+
+def _covered(named: Payment | None, on_capture, amount: Decimal) -> list[Payment]:
+    """The named request and the oldest others on the capture that fit, when they add up to
+    the amount exactly; else none."""
+    chosen = [named] if named else []
+    total = sum((request.amount for request in chosen), Decimal("0.00"))
+    for request in on_capture.exclude(pk__in=[request.pk for request in chosen]):
+        if total + request.amount <= amount:
+            chosen.append(request)
+            total += request.amount
+    return chosen if total == amount else []
 
 
 def _disputed(order: Order, event: PaymentEvent) -> bool:

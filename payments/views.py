@@ -67,11 +67,15 @@ def payment_status(request: HttpRequest, number: str) -> HttpResponse:
 
 def _payment_status(request: HttpRequest, order: Order) -> HttpResponse:
     settled = order.status in SETTLED
+    polled = request.htmx.target == "payment-status"
+    if polled and not settled:
+        # Nothing new: htmx swaps nothing, so screen readers hear nothing again.
+        return HttpResponse(status=204)
     response = render_page(request, "payments/return.html", {
         "order": order, "settled": settled, "poll_seconds": POLL_SECONDS,
     }, fragments=["payment-status"])
-    if settled and request.htmx:
-        response.status_code = 286  # htmx stops polling
+    if polled:
+        response.status_code = 286  # settled: htmx swaps this in and stops polling
     return response
 
 

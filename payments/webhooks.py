@@ -48,7 +48,8 @@ def receive(request: HttpRequest, provider: PaymentProvider) -> HttpResponse:
         return HttpResponse("Try again later.", status=503, content_type="text/plain")
     try:
         delivery = provider.read_webhook(request.body)
-    except ValueError as error:
+        request.body.decode()  # stored as text: UTF-8, as both providers send
+    except ValueError as error:  # UnicodeDecodeError included
         security_log.warning("A signed %s webhook is not an event: %s", provider.name, error)
         return HttpResponse("Not an event.", status=400, content_type="text/plain")
 
@@ -126,8 +127,12 @@ def replay(pk: int) -> str:
 
 
 def apply_waiting(*, provider: str, capture_reference: str) -> int:
-    """Apply the events that waited for this capture; returns how many are now done."""
+    """Apply the events that waited for this capture; returns how many are now done.
+    Events still being applied count too: one may have found no capture just before this
+    capture committed, and is about to be stored as waiting; `process` waits for its row
+    lock, then applies it (or finds it done)."""
     waiting = WebhookEvent.objects.filter(
-        provider=provider, capture_reference=capture_reference, status=Status.WAITING
+        provider=provider, capture_reference=capture_reference,
+        status__in=[Status.WAITING, Status.RECEIVED],
     ).order_by("received_at", "pk").values_list("pk", flat=True)
     return sum(replay(pk) in (Status.PROCESSED, Status.IGNORED) for pk in list(waiting))

@@ -283,6 +283,14 @@ SESSION_COOKIE_SECURE = True
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_SECURE = True
 X_FRAME_OPTIONS = "DENY"
+# A form may lead on to a provider's payment page (a POST answered by a redirect there), and
+# browsers hold such redirects to form-action: the pages of the providers that are on.
+PAYMENT_PAGES = {
+    "stripe": ["https://checkout.stripe.com"],
+    "paypal": [
+        "https://www.paypal.com" if PAYPAL_MODE == "live" else "https://www.sandbox.paypal.com"
+    ],
+}
 SECURE_CSP = {
     "default-src": [CSP.SELF],
     "script-src": [CSP.SELF, CSP.NONCE],
@@ -290,7 +298,9 @@ SECURE_CSP = {
     "img-src": [CSP.SELF, "data:"],
     "font-src": [CSP.SELF],
     "connect-src": [CSP.SELF],
-    "form-action": [CSP.SELF],
+    "form-action": [
+        CSP.SELF, *(page for name in PAYMENT_PROVIDERS for page in PAYMENT_PAGES.get(name, []))
+    ],
     "frame-ancestors": [CSP.NONE],
     "base-uri": [CSP.SELF],
     "object-src": [CSP.NONE],

@@ -17,6 +17,9 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
-# The browser suite points the Stripe SDK at a local stand-in for Stripe's API.
-STRIPE_API_BASE = os.environ.get("STRIPE_API_BASE", STRIPE_API_BASE)  # noqa: F405
+# The browser suite points the Stripe SDK at a local stand-in for Stripe's API, which also
+# serves the payment page the shopper is sent to.
+if "STRIPE_API_BASE" in os.environ:
+    STRIPE_API_BASE = os.environ["STRIPE_API_BASE"]
+    SECURE_CSP["form-action"].append(STRIPE_API_BASE)  # noqa: F405
 LOGGING = {"version": 1, "disable_existing_loggers": False}  # tests assert, they do not print

@@ -186,13 +186,15 @@ def cancel_order(*, order_id: int, actor=None, note: str = "") -> Order:
 def expire_order(*, order_id: int, now=None) -> bool:
     """Close an order left unpaid past the timeout and release its stock. Returns whether
     it expired: it may have been paid or cancelled meanwhile, or money may have arrived
-    that did not match it, which staff settle by hand (the order waits, flagged)."""
+    that did not match it, which staff settle by hand (the order waits, flagged). Money in
+    another currency is not in captured_total, so the flag is what keeps such an order."""
     order = _lock(order_id)
     now = now or timezone.now()
     if (
         order.status != Status.AWAITING_PAYMENT
         or order.created_at > payment_deadline(now)
         or order.captured_total
+        or order.needs_review
     ):
         return False
     minutes = settings.ORDER_PAYMENT_TIMEOUT_MINUTES
@@ -206,7 +208,8 @@ def expire_unpaid_orders(*, now=None) -> int:
     many expired."""
     now = now or timezone.now()
     overdue = Order.objects.filter(
-        status=Status.AWAITING_PAYMENT, created_at__lte=payment_deadline(now), captured_total=0
+        status=Status.AWAITING_PAYMENT, created_at__lte=payment_deadline(now), captured_total=0,
+        needs_review=False,
     ).values_list("pk", flat=True)
     return sum(expire_order(order_id=pk, now=now) for pk in list(overdue))
 

@@ -21,6 +21,7 @@ import psycopg
 import pytest
 from playwright.sync_api import sync_playwright
 
+from tests.browser.stripe_stand_in import StripeStandIn
 from tests.conftest import need
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -102,8 +103,16 @@ for sold_out in Variant.objects.filter(on_hand=0, product__is_active=True).exclu
 
 
 @pytest.fixture(scope="session")
-def shop(tmp_path_factory):
-    """The base URL of a running demo shop, and facts about its catalogue."""
+def stripe_api():
+    """Stripe's API as the shop's server sees it: a stand-in on 127.0.0.1."""
+    with StripeStandIn(secret_key="sk_test_browser_suite") as stand_in:
+        yield stand_in
+
+
+@pytest.fixture(scope="session")
+def shop(tmp_path_factory, stripe_api):
+    """The base URL of a running demo shop, and facts about its catalogue. Checkout offers
+    card payments through Stripe (its API being `stripe_api`) and the test provider."""
     _chromium()
     tmp = tmp_path_factory.mktemp("browser-shop")
     env = os.environ | {
@@ -112,6 +121,10 @@ def shop(tmp_path_factory):
         "MEDIA_ROOT": str(tmp / "media"),
         # As behind one proxy, so each page can be a client of its own (see `_page`).
         "TRUSTED_PROXY_COUNT": "1",
+        "STRIPE_SECRET_KEY": stripe_api.secret_key,
+        "STRIPE_WEBHOOK_SECRET": "whsec_browser_suite",
+        "STRIPE_API_BASE": stripe_api.url,
+        "PAYMENTS_TEST_PROVIDER": "true",
     }
     _manage("migrate", "--noinput", env=env)
     _manage("load_demo", env=env)
@@ -131,7 +144,9 @@ def shop(tmp_path_factory):
         _wait_until_up(base_url + "/", server, log)
         # `manage` runs a management command against the server's database (to set up a
         # customer, say).
-        yield {"url": base_url, "picker": picker, "manage": partial(_manage, env=env)}
+        # `stripe` is the stand-in for Stripe's API; `stripe_webhook_secret` signs webhooks.
+        yield {"url": base_url, "picker": picker, "manage": partial(_manage, env=env),
+               "stripe": stripe_api, "stripe_webhook_secret": env["STRIPE_WEBHOOK_SECRET"]}
     finally:
         server.terminate()
         server.wait(timeout=10)

@@ -1,0 +1,494 @@
+"""Stripe's webhooks, signed as Stripe signs them and posted to /webhooks/stripe/, about real
+orders: verified before anything is stored, stored once, applied once, and each kind of
+event moving the order (and its stock, its history and its emails) as it should."""
+
+import logging
+import time
+from datetime import timedelta
+from decimal import Decimal
+from types import SimpleNamespace
+
+import pytest
+from django.core import mail
+from django.db import OperationalError
+from django.urls import reverse
+from django.utils import timezone
+
+from monitoring import alerts, counters
+from payments import services
+from payments.models import Payment, WebhookEvent
+from security.models import AuditEntry
+from shop.models import Order, OrderEvent
+from shop.services import orders
+from tests.factories import VariantFactory
+from tests.payments import stripe_signing
+from tests.payments.webhook_helpers import (
+    STRIPE_URL,
+    STRIPE_WEBHOOK_SECRET,
+    as_body,
+    post,
+    post_stripe,
+    stripe_event,
+    stripe_headers,
+    stripe_intent,
+    stripe_session,
+    turn_on_providers,
+)
+from tests.shop.buying import place
+
+pytestmark = pytest.mark.django_db
+Status = Order.Status
+
+
+@pytest.fixture(autouse=True)
+def _providers(settings):
+    turn_on_providers(settings)
+
+
+@pytest.fixture
+def lantern():
+    return VariantFactory(on_hand=5, price=Decimal("24.00"))
+
+
+@pytest.fixture
+def order(lantern):
+    """Two lanterns, paid by card: two units reserved."""
+    return place((lantern, 2), provider="stripe")
+
+
+def stock(variant) -> tuple[int, int]:
+    variant.refresh_from_db()
+    return variant.on_hand, variant.reserved
+
+
+def fresh(order) -> Order:
+    return Order.objects.get(pk=order.pk)
+
+
+def rows(order, kind=None) -> list[Payment]:
+    payments = Payment.objects.filter(order=order)
+    return list(payments.filter(kind=kind) if kind else payments)
+
+
+def review_alerts(order) -> list[str]:
+    return [alert.message for alert in alerts.active_alerts()
+            if alert.kind == alerts.PAYMENT_REVIEW and order.number in alert.message]
+
+
+def stored(event: dict) -> WebhookEvent:
+    return WebhookEvent.objects.get(provider="stripe", event_id=event["id"])
+
+
+def subjects() -> list[str]:
+    """The subjects of the emails sent, without the store's name in front."""
+    return [message.subject.split("] ", 1)[1] for message in mail.outbox]
+
+
+def open_attempt(order) -> Payment:
+    """The attempt start_payment records once Stripe opened the Checkout Session."""
+    return Payment.objects.create(
+        order=order, provider="stripe", kind=Payment.Kind.ATTEMPT, status=Payment.Status.PENDING,
+        amount=order.total, currency=order.currency, reference=stripe_session(order),
+    )
+
+
+def pay(client, order) -> None:
+    response = post_stripe(client, stripe_event("payment_intent.succeeded", order))
+    assert response.status_code == 200 and fresh(order).status == Status.PAID
+
+
+# A valid delivery
+
+
+def test_a_signed_payment_pays_the_order_once(client, order, lantern):
+    event = stripe_event("payment_intent.succeeded", order)
+    response = post_stripe(client, event)
+    assert response.status_code == 200
+    paid = fresh(order)
+    assert paid.status == Status.PAID and paid.paid_at is not None
+    assert paid.captured_total == order.total and not paid.needs_review
+    [capture] = rows(order, Payment.Kind.CAPTURE)
+    assert (capture.reference, capture.amount, capture.currency, capture.status) == (
+        stripe_intent(order), order.total, "USD", Payment.Status.SUCCEEDED)
+    assert stock(lantern) == (3, 0)
+    assert subjects() == [f"Order {order.number} is confirmed"]
+    assert mail.outbox[0].to == [order.email]
+    assert stored(event).status == WebhookEvent.Status.PROCESSED
+
+
+def test_a_completed_checkout_session_pays_and_settles_its_attempt(client, order):
+    attempt = open_attempt(order)
+    response = post_stripe(client, stripe_event("checkout.session.completed", order))
+    assert response.status_code == 200
+    assert fresh(order).status == Status.PAID
+    attempt.refresh_from_db()
+    assert attempt.status == Payment.Status.SUCCEEDED
+    assert [p.reference for p in rows(order, Payment.Kind.CAPTURE)] == [stripe_intent(order)]
+
+
+def test_the_session_and_its_payment_intent_are_one_capture(client, order, lantern):
+    post_stripe(client, stripe_event("checkout.session.completed", order))
+    post_stripe(client, stripe_event("payment_intent.succeeded", order))
+    paid = fresh(order)
+    assert paid.captured_total == order.total and not paid.needs_review
+    assert len(rows(order, Payment.Kind.CAPTURE)) == 1
+    assert stock(lantern) == (3, 0)
+
+
+def test_the_stored_event_keeps_the_body_as_it_arrived(client, order):
+    body = as_body(stripe_event("payment_intent.succeeded", order))
+    post(client, STRIPE_URL, body, stripe_headers(body))
+    event = WebhookEvent.objects.get()
+    assert event.payload.encode() == body
+    assert (event.type, event.order_number) == ("payment_intent.succeeded", order.number)
+    assert event.verified_by == "Stripe-Signature v1 (HMAC-SHA256)"
+
+
+# Signatures
+
+
+def tampered(body: bytes) -> bytes:
+    """The body with one digit of the amount changed."""
+    at = body.index(b'"amount_received": ') + len(b'"amount_received": ')
+    digit = b"1" if body[at:at + 1] != b"1" else b"2"
+    return body[:at] + digit + body[at + 1:]
+
+
+@pytest.mark.parametrize("forge", [
+    pytest.param(lambda body: (body, stripe_headers(body, secret="whsec_someone_else")),
+                 id="wrong secret"),
+    pytest.param(lambda body: (tampered(body), stripe_headers(body)), id="tampered body"),
+    pytest.param(lambda body: (body, {}), id="missing header"),
+    pytest.param(lambda body: (body, stripe_headers(body, timestamp=int(time.time()) - 301)),
+                 id="signed 301 seconds ago"),
+    pytest.param(lambda body: (body, stripe_headers(body, timestamp=int(time.time()) + 301)),
+                 id="signed 301 seconds ahead"),
+    pytest.param(lambda body: (body, {"HTTP_STRIPE_SIGNATURE": "t=1,v1=nothing"}),
+                 id="made-up header"),
+])
+def test_an_unproven_webhook_is_refused_and_nothing_is_stored(client, order, lantern, forge):
+    body, headers = forge(as_body(stripe_event("payment_intent.succeeded", order)))
+    response = post(client, STRIPE_URL, body, headers)
+    assert response.status_code == 400
+    assert not WebhookEvent.objects.exists()
+    assert fresh(order).status == Status.AWAITING_PAYMENT
+    assert not Payment.objects.exists()
+    assert stock(lantern) == (5, 2)
+    assert not mail.outbox
+
+
+def test_a_refused_webhook_leaves_a_security_log_line(client, order, caplog):
+    body = as_body(stripe_event("payment_intent.succeeded", order))
+    with caplog.at_level(logging.WARNING, logger="security.webhooks"):
+        post(client, STRIPE_URL, body, stripe_headers(body, secret="whsec_someone_else"))
+    [line] = [r for r in caplog.records if r.name == "security.webhooks"]
+    assert "no v1 signature matches" in line.getMessage()
+
+
+def test_a_burst_of_refused_webhooks_alerts_staff(client, order, settings, monkeypatch):
+    settings.ALERT_WEBHOOK_SIGNATURE_FAILURES_PER_MINUTE = 2
+    # Counted within one minute, whenever the test runs.
+    monkeypatch.setattr(counters, "time", SimpleNamespace(time=lambda: 1_800_000_030.0))
+    body = as_body(stripe_event("payment_intent.succeeded", order))
+    for _ in range(2):
+        post(client, STRIPE_URL, body, stripe_headers(body, secret="whsec_someone_else"))
+    assert not alerts.active_alerts()
+    post(client, STRIPE_URL, body, stripe_headers(body, secret="whsec_someone_else"))
+    assert [alert.kind for alert in alerts.active_alerts()] == [
+        alerts.WEBHOOK_SIGNATURE_FAILURES]
+
+
+def test_a_webhook_signed_within_the_tolerance_is_taken(client, order):
+    event = stripe_event("payment_intent.succeeded", order)
+    response = post_stripe(client, event, timestamp=int(time.time()) - 290)
+    assert response.status_code == 200
+    assert fresh(order).status == Status.PAID
+
+
+def test_a_webhook_signed_while_the_secret_is_rolled_is_taken(client, order):
+    body = as_body(stripe_event("payment_intent.succeeded", order))
+    header = stripe_signing.sign(body, "whsec_old_one", extra_secrets=[STRIPE_WEBHOOK_SECRET])
+    response = post(client, STRIPE_URL, body, {"HTTP_STRIPE_SIGNATURE": header})
+    assert response.status_code == 200
+    assert fresh(order).status == Status.PAID
+
+
+# Delivered again
+
+
+def test_the_same_event_ten_times_is_applied_once(client, order, lantern):
+    event = stripe_event("payment_intent.succeeded", order)
+    answers = [post_stripe(client, event).status_code for _ in range(10)]
+    assert answers == [200] * 10
+    assert WebhookEvent.objects.count() == 1
+    assert len(rows(order)) == 1
+    paid = fresh(order)
+    assert paid.status == Status.PAID and paid.captured_total == order.total
+    assert OrderEvent.objects.filter(order=order, kind=OrderEvent.Kind.PAID).count() == 1
+    assert stock(lantern) == (3, 0)
+    assert len(mail.outbox) == 1
+
+
+# Money that does not match
+
+
+MISMATCHES = [
+    pytest.param(lambda order: {"amount": order.total - Decimal("0.01")}, id="a cent short"),
+    pytest.param(lambda order: {"amount": order.total * 2}, id="twice the total"),
+    pytest.param(lambda order: {"currency": "EUR"}, id="another currency"),
+]
+
+
+@pytest.mark.parametrize("mismatch", MISMATCHES)
+def test_a_payment_that_does_not_match_is_kept_but_does_not_pay(client, order, lantern,
+                                                                mismatch):
+    change = mismatch(order)
+    event = stripe_event("payment_intent.succeeded", order, **change)
+    response = post_stripe(client, event)
+    assert response.status_code == 200
+    flagged = fresh(order)
+    assert flagged.status == Status.AWAITING_PAYMENT and flagged.paid_at is None
+    assert flagged.needs_review
+    [capture] = rows(order, Payment.Kind.CAPTURE)
+    assert capture.currency == change.get("currency", "USD")
+    assert stock(lantern) == (5, 2)
+    assert OrderEvent.objects.filter(order=order, kind=OrderEvent.Kind.PAYMENT_MISMATCH,
+                                     is_internal=True).exists()
+    assert review_alerts(order)
+    assert not mail.outbox
+    assert stored(event).status == WebhookEvent.Status.PROCESSED
+
+
+@pytest.mark.parametrize("mismatch", MISMATCHES)
+def test_an_order_with_a_mismatched_payment_waits_for_staff_instead_of_expiring(
+    client, order, lantern, mismatch
+):
+    post_stripe(client, stripe_event("payment_intent.succeeded", order, **mismatch(order)))
+    assert orders.expire_unpaid_orders(now=timezone.now() + timedelta(days=1)) == 0
+    assert fresh(order).status == Status.AWAITING_PAYMENT
+    assert stock(lantern) == (5, 2)
+
+
+# Events this shop does not act on
+
+
+def test_a_type_this_shop_does_not_act_on_is_stored_as_ignored(client, order, lantern):
+    event = stripe_event("payment_intent.succeeded", order, type="payment_intent.created")
+    response = post_stripe(client, event)
+    assert response.status_code == 200
+    assert stored(event).status == WebhookEvent.Status.IGNORED
+    assert fresh(order).status == Status.AWAITING_PAYMENT
+    assert not Payment.objects.exists() and stock(lantern) == (5, 2)
+
+
+def test_an_event_about_no_order_at_all_is_ignored(client, order):
+    event = stripe_event("customer.created", order)
+    assert post_stripe(client, event).status_code == 200
+    assert stored(event).status == WebhookEvent.Status.IGNORED
+
+
+def test_a_payment_for_an_order_of_no_shop_is_stored_and_ignored(client, order, lantern):
+    event = stripe_event("payment_intent.succeeded", order,
+                         **{"data.object.metadata.order": "OTHER-SHOP-1"})
+    response = post_stripe(client, event)
+    assert response.status_code == 200
+    event_row = stored(event)
+    assert event_row.status == WebhookEvent.Status.IGNORED
+    assert "OTHER-SHOP-1" in event_row.error
+    assert fresh(order).status == Status.AWAITING_PAYMENT
+    assert not Payment.objects.exists() and stock(lantern) == (5, 2)
+
+
+def test_a_session_with_nothing_to_pay_is_ignored(client, order):
+    event = stripe_event("checkout.session.completed", order,
+                         **{"data.object.payment_status": "no_payment_required"})
+    assert post_stripe(client, event).status_code == 200
+    assert stored(event).status == WebhookEvent.Status.IGNORED
+    assert fresh(order).status == Status.AWAITING_PAYMENT
+
+
+# Payments that do not go through
+
+
+def test_a_declined_card_leaves_the_order_open(client, order, lantern):
+    event = stripe_event("payment_intent.payment_failed", order)
+    assert post_stripe(client, event).status_code == 200
+    still = fresh(order)
+    assert still.status == Status.AWAITING_PAYMENT and not still.needs_review
+    [failure] = rows(order, Payment.Kind.FAILURE)
+    assert failure.reference == "ch_3SDoPq2eZvKYlo2C0dE2c3L4"  # the declined try's charge
+    assert stock(lantern) == (5, 2)
+    note = OrderEvent.objects.get(order=order, kind=OrderEvent.Kind.PAYMENT_UPDATE)
+    assert "declined" in note.note and "still waiting for payment" in note.note
+    assert not mail.outbox
+
+
+def test_a_declined_try_and_then_a_payment_pays(client, order, lantern):
+    post_stripe(client, stripe_event("payment_intent.payment_failed", order))
+    post_stripe(client, stripe_event("payment_intent.succeeded", order))
+    assert fresh(order).status == Status.PAID
+    assert stock(lantern) == (3, 0)
+
+
+def test_a_delayed_payment_under_way_does_not_fulfil(client, order, lantern):
+    event = stripe_event("checkout.session.completed.unpaid", order)
+    assert post_stripe(client, event).status_code == 200
+    assert fresh(order).status == Status.AWAITING_PAYMENT
+    assert not rows(order, Payment.Kind.CAPTURE)
+    assert stock(lantern) == (5, 2)
+    note = OrderEvent.objects.get(order=order, kind=OrderEvent.Kind.PAYMENT_UPDATE)
+    assert "pending" in note.note
+
+
+def test_a_delayed_payment_that_fails_cancels_the_order(client, order, lantern):
+    attempt = open_attempt(order)
+    post_stripe(client, stripe_event("checkout.session.completed.unpaid", order))
+    post_stripe(client, stripe_event("checkout.session.async_payment_failed", order))
+    assert fresh(order).status == Status.CANCELLED
+    assert stock(lantern) == (5, 0)
+    attempt.refresh_from_db()
+    assert attempt.status == Payment.Status.FAILED
+    assert subjects() == [f"Payment for order {order.number} did not go through"]
+
+
+def test_a_delayed_payment_that_succeeds_pays(client, order, lantern):
+    post_stripe(client, stripe_event("checkout.session.completed.unpaid", order))
+    post_stripe(client, stripe_event("checkout.session.async_payment_succeeded", order))
+    assert fresh(order).status == Status.PAID
+    assert stock(lantern) == (3, 0)
+
+
+def test_an_expired_session_marks_only_its_attempt_failed(client, order, lantern):
+    attempt = open_attempt(order)
+    event = stripe_event("checkout.session.expired", order)
+    assert post_stripe(client, event).status_code == 200
+    attempt.refresh_from_db()
+    assert attempt.status == Payment.Status.FAILED
+    still = fresh(order)
+    assert still.status == Status.AWAITING_PAYMENT and not still.needs_review
+    assert rows(order) == [attempt]
+    assert stock(lantern) == (5, 2)
+    assert not OrderEvent.objects.filter(order=order).exclude(
+        kind=OrderEvent.Kind.PLACED).exists()
+    assert stored(event).status == WebhookEvent.Status.PROCESSED
+
+
+# Disputes
+
+
+def test_a_dispute_flags_the_order_and_alerts_staff(client, order, lantern):
+    pay(client, order)
+    event = stripe_event("charge.dispute.created", order)
+    assert post_stripe(client, event).status_code == 200
+    disputed = fresh(order)
+    assert disputed.status == Status.PAID and disputed.needs_review
+    [dispute] = rows(order, Payment.Kind.DISPUTE)
+    assert (dispute.reference, dispute.capture_reference, dispute.amount) == (
+        "du_1SDpRs2eZvKYlo2CpQ8rS9tU", stripe_intent(order), order.total)
+    assert OrderEvent.objects.filter(order=order, kind=OrderEvent.Kind.DISPUTED).exists()
+    assert any("disputed" in message for message in review_alerts(order))
+    assert stock(lantern) == (3, 0)
+
+
+def test_a_dispute_delivered_twice_is_one_dispute(client, order):
+    pay(client, order)
+    event = stripe_event("charge.dispute.created", order)
+    post_stripe(client, event)
+    post_stripe(client, {**event, "id": event["id"] + "x"})  # Stripe's same dispute, re-sent
+    assert len(rows(order, Payment.Kind.DISPUTE)) == 1
+    assert OrderEvent.objects.filter(order=order, kind=OrderEvent.Kind.DISPUTED).count() == 1
+
+
+# A failure while applying
+
+
+def test_a_failing_apply_answers_500_and_the_redelivery_applies_it(client, order, monkeypatch,
+                                                                   lantern):
+    def database_gone(event):
+        raise OperationalError("server closed the connection unexpectedly")
+
+    event = stripe_event("payment_intent.succeeded", order)
+    monkeypatch.setattr(services, "apply_event", database_gone)
+    response = post_stripe(client, event)
+    assert response.status_code == 500
+    failed = stored(event)
+    assert failed.status == WebhookEvent.Status.FAILED and failed.attempts == 1
+    assert "OperationalError" in failed.error
+    assert fresh(order).status == Status.AWAITING_PAYMENT and stock(lantern) == (5, 2)
+
+    monkeypatch.undo()
+    assert post_stripe(client, event).status_code == 200
+    applied = stored(event)
+    assert (applied.status, applied.attempts, applied.error) == (
+        WebhookEvent.Status.PROCESSED, 2, "")
+    assert fresh(order).status == Status.PAID and stock(lantern) == (3, 0)
+    assert len(mail.outbox) == 1
+
+
+def test_staff_replay_a_failed_event_from_the_inbox(client, staff, staff_client, order,
+                                                    monkeypatch):
+    event = stripe_event("payment_intent.succeeded", order)
+    with monkeypatch.context() as patched:
+        patched.setattr(services, "apply_event", _raise_operational_error)
+        assert post_stripe(client, event).status_code == 500
+    failed = stored(event)
+    response = staff_client.post(
+        reverse("admin:payments_webhookevent_changelist"),
+        {"action": "replay", "_selected_action": [failed.pk]}, follow=True,
+    )
+    assert response.status_code == 200
+    assert "Replayed: 1 processed." in response.text
+    assert stored(event).status == WebhookEvent.Status.PROCESSED
+    assert fresh(order).status == Status.PAID
+    entry = AuditEntry.objects.get(action="webhook.replayed")
+    assert (entry.actor, entry.object_id, entry.details) == (
+        staff, str(failed.pk), {"status": WebhookEvent.Status.PROCESSED})
+
+
+def _raise_operational_error(event):
+    raise OperationalError("deadlock detected")
+
+
+def test_a_processed_event_is_not_replayed(staff_client, client, order):
+    event = stripe_event("payment_intent.succeeded", order)
+    post_stripe(client, event)
+    response = staff_client.post(
+        reverse("admin:payments_webhookevent_changelist"),
+        {"action": "replay", "_selected_action": [stored(event).pk]}, follow=True,
+    )
+    assert "Only events that failed or wait can be replayed." in response.text
+    assert stored(event).attempts == 1
+    assert len(rows(order, Payment.Kind.CAPTURE)) == 1
+
+
+@pytest.mark.parametrize("body", [
+    b'{"id": "evt_1", "type": "payment_intent.succeeded", "data": "nothing"}',
+    b'{"id": "evt_1", "type": "payment_intent.succeeded", "data": {"object": {"id": "pi_1"}}}',
+    b'{"type": "payment_intent.succeeded"}',
+    b"[1, 2, 3]",
+    b"not json",
+])
+def test_a_signed_body_that_is_not_an_event_is_refused(client, order, body):
+    response = post(client, STRIPE_URL, body, stripe_headers(body))
+    assert response.status_code == 400
+    assert not WebhookEvent.objects.exists()
+    assert fresh(order).status == Status.AWAITING_PAYMENT
+
+
+def test_the_webhook_of_a_provider_turned_off_is_not_found(client, order, settings):
+    settings.PAYMENT_PROVIDERS = ["paypal"]
+    response = post_stripe(client, stripe_event("payment_intent.succeeded", order))
+    assert response.status_code == 404
+    assert not WebhookEvent.objects.exists()
+    assert fresh(order).status == Status.AWAITING_PAYMENT
+
+
+def test_the_test_provider_takes_no_webhooks(client, order):
+    body = as_body(stripe_event("payment_intent.succeeded", order))
+    response = post(client, "/webhooks/test/", body, stripe_headers(body))
+    assert response.status_code == 404
+    assert not WebhookEvent.objects.exists()
+
+
+def test_a_webhook_is_only_posted(client):
+    assert client.get(STRIPE_URL).status_code == 405

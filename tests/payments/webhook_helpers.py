@@ -1,0 +1,258 @@
+"""Webhooks delivered as Stripe and PayPal deliver them, for tests: the providers turned on,
+events from the fixtures made to name a real order, and signed posts to /webhooks/<provider>/.
+
+    turn_on_providers(settings)
+    post_stripe(client, stripe_event("payment_intent.succeeded", order))
+    with paypal_api():
+        post_paypal(client, paypal_event("PAYMENT.CAPTURE.COMPLETED", order))
+
+Each event gets an id of its own unless told (`event_id=`); posting the same dict again is a
+redelivery. Stripe names an order's capture `pi_test_<number>`, PayPal `CAP-<number>`.
+A post's after-commit work (emails, alerts, events that waited for their capture) runs when
+it returns, as it does once a real request commits, also inside a test's transaction.
+"""
+
+import json
+import uuid
+from contextlib import contextmanager
+from decimal import Decimal
+from functools import cache
+
+import responses
+from django.http import HttpRequest, HttpResponse
+from django.test import Client, RequestFactory, TestCase
+
+from payments.providers.stripe import to_minor_units
+from shop.models import Order
+from tests.payments import paypal_signing, stripe_signing
+
+STRIPE_SECRET_KEY = "sk_test_51ShopTestKey0000000000000000"
+STRIPE_WEBHOOK_SECRET = "whsec_test_shop_endpoint_secret"
+PAYPAL_API = "https://api-m.sandbox.paypal.com"
+PAYPAL_WEBHOOK_ID = paypal_signing.WEBHOOK_ID
+PAYPAL_CERT_URL = paypal_signing.CERT_URL
+STRIPE_URL = "/webhooks/stripe/"
+PAYPAL_URL = "/webhooks/paypal/"
+
+
+def turn_on_providers(settings) -> None:
+    """Stripe, PayPal (verified with its certificate) and the test provider, with test
+    credentials; pass pytest-django's `settings` fixture."""
+    settings.PAYMENT_PROVIDERS = ["stripe", "paypal", "test"]
+    settings.STRIPE_SECRET_KEY = STRIPE_SECRET_KEY
+    settings.STRIPE_WEBHOOK_SECRET = STRIPE_WEBHOOK_SECRET
+    settings.STRIPE_API_BASE = "https://api.stripe.com"
+    settings.PAYPAL_CLIENT_ID = "paypal-client-id"
+    settings.PAYPAL_CLIENT_SECRET = "paypal-client-secret"
+    settings.PAYPAL_WEBHOOK_ID = PAYPAL_WEBHOOK_ID
+    settings.PAYPAL_MODE = "sandbox"
+    settings.PAYPAL_API_BASE = PAYPAL_API
+    settings.PAYPAL_WEBHOOK_VERIFICATION = "certificate"
+
+
+# Stripe -------------------------------------------------------------------------------------
+
+
+def stripe_intent(order: Order) -> str:
+    """The PaymentIntent (the capture reference) Stripe events name for this order."""
+    return f"pi_test_{order.number}"
+
+
+def stripe_session(order: Order) -> str:
+    return f"cs_test_{order.number}"
+
+
+def stripe_event(
+    name: str, order: Order, *, event_id: str | None = None, amount: Decimal | None = None,
+    currency: str | None = None, refunded: Decimal | None = None, **changes,
+) -> dict:
+    """The Stripe fixture `name` about `order`: its number in the metadata, its session and
+    PaymentIntent, and its total (or `amount`) in `currency` (the order's unless told).
+    For charge.refunded, `refunded` is the running total refunded on the charge. Dotted
+    `changes` are applied last, as stripe_signing.event() does."""
+    currency = (currency or order.currency).lower()
+    minor = to_minor_units(order.total if amount is None else amount, currency)
+    data = stripe_signing.event(name)
+    data["id"] = event_id or f"evt_test_{uuid.uuid4().hex}"
+    obj = data["data"]["object"]
+    if "metadata" in obj and obj.get("object") != "dispute":
+        obj["metadata"] = {**(obj["metadata"] or {}), "order": order.number}
+    if "client_reference_id" in obj:
+        obj["client_reference_id"] = order.number
+    if obj.get("object") == "checkout.session":
+        obj["id"] = stripe_session(order)
+        if obj.get("payment_intent"):
+            obj["payment_intent"] = stripe_intent(order)
+    elif obj.get("object") == "payment_intent":
+        obj["id"] = stripe_intent(order)
+    elif "payment_intent" in obj:
+        obj["payment_intent"] = stripe_intent(order)
+    if obj.get("object") == "charge":
+        obj["id"] = f"ch_test_{order.number}"
+    elif obj.get("object") == "dispute":
+        obj["charge"] = f"ch_test_{order.number}"
+    for field in ("amount_total", "amount_subtotal", "amount"):
+        if field in obj:
+            obj[field] = minor
+    if obj.get("amount_received"):
+        obj["amount_received"] = minor
+    if "currency" in obj:
+        obj["currency"] = currency
+    if refunded is not None:
+        obj["amount_refunded"] = to_minor_units(refunded, currency)
+    for refund in (obj.get("refunds") or {}).get("data") or []:
+        refund["charge"] = obj["id"]
+        refund["payment_intent"] = stripe_intent(order)
+        refund["currency"] = currency
+    return _changed(data, changes)
+
+
+def stripe_headers(
+    body: bytes, *, secret: str = STRIPE_WEBHOOK_SECRET, timestamp: int | None = None
+) -> dict[str, str]:
+    """The Stripe-Signature header for `body`, as request META."""
+    return {"HTTP_STRIPE_SIGNATURE": stripe_signing.sign(body, secret, timestamp=timestamp)}
+
+
+def post_stripe(client: Client, event: dict | bytes, **signing) -> HttpResponse:
+    """Post the event to the Stripe webhook, signed (`secret=`, `timestamp=`)."""
+    body = as_body(event)
+    return post(client, STRIPE_URL, body, stripe_headers(body, **signing))
+
+
+def stripe_request(event: dict | bytes, **signing) -> HttpRequest:
+    """The signed Stripe webhook as a request, for calling payments.webhooks.receive."""
+    body = as_body(event)
+    return RequestFactory().post(STRIPE_URL, data=body, content_type="application/json",
+                                 **stripe_headers(body, **signing))
+
+
+# PayPal -------------------------------------------------------------------------------------
+
+
+def paypal_capture(order: Order) -> str:
+    """The capture id PayPal events name for this order."""
+    return f"CAP-{order.number}"
+
+
+def paypal_order_id(order: Order) -> str:
+    return f"PPO-{order.number}"
+
+
+def paypal_event(
+    name: str, order: Order, *, event_id: str | None = None, amount: Decimal | None = None,
+    currency: str | None = None, **changes,
+) -> dict:
+    """The PayPal fixture `name` about `order`: its number as custom_id and invoice_id, its
+    capture and PayPal order ids, and for captures its total (or `amount`) in `currency`.
+    A refund or reversal has an id of its own and keeps the fixture's amount unless `amount`
+    is given; a refund has no custom_id (the shop's refund request, "refund-<pk>") unless
+    `**{"resource.custom_id": …}` gives one."""
+    data = paypal_signing.event(name)
+    data["id"] = event_id or f"WH-TEST-{uuid.uuid4().hex.upper()}"
+    resource = data["resource"]
+    currency = currency or order.currency
+    if data.get("resource_type") == "capture":
+        resource["id"] = paypal_capture(order) if name.endswith("COMPLETED") else (
+            f"{name.rsplit('.', 1)[-1]}-{order.number}")
+        resource["custom_id"] = order.number
+        resource["invoice_id"] = order.number
+        resource["supplementary_data"]["related_ids"]["order_id"] = paypal_order_id(order)
+        _set_amount(resource, order.total if amount is None else amount, currency)
+    elif data.get("resource_type") == "refund":
+        resource["id"] = f"{name.rsplit('.', 1)[-1]}-{uuid.uuid4().hex[:12].upper()}"
+        resource.pop("custom_id", None)  # the refund request, when the shop asked: give it
+        if "invoice_id" in resource:
+            resource["invoice_id"] = order.number
+        for link in resource["links"]:
+            if link["rel"] == "up":
+                link["href"] = (
+                    f"https://api.paypal.com/v2/payments/captures/{paypal_capture(order)}")
+        if amount is not None:
+            _set_amount(resource, amount, currency)
+    elif "order_id" in resource:
+        resource["order_id"] = paypal_order_id(order)
+        for unit in resource.get("purchase_units") or []:
+            unit.update(reference_id=order.number, custom_id=order.number,
+                        invoice_id=order.number)
+    elif resource.get("purchase_units"):
+        resource["id"] = paypal_order_id(order)
+        for unit in resource["purchase_units"]:
+            unit.update(reference_id=order.number, custom_id=order.number,
+                        invoice_id=order.number)
+    return _changed(data, changes)
+
+
+@cache
+def paypal_certificate() -> paypal_signing.Certificate:
+    """PayPal's certificate for the run (its key is paypal_signing.rsa_key("paypal"))."""
+    return paypal_signing.certificate()
+
+
+@contextmanager
+def paypal_api(certificate: paypal_signing.Certificate | None = None):
+    """PayPal's API stubbed with `responses`: the certificate (PayPal's unless told) served
+    at PAYPAL_CERT_URL. Yields the RequestsMock for tests to add more answers."""
+    served = certificate or paypal_certificate()
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
+        mock.get(PAYPAL_CERT_URL, body=served.pem)
+        yield mock
+
+
+def paypal_headers(
+    body: bytes, *, key=None, webhook_id: str = PAYPAL_WEBHOOK_ID,
+    cert_url: str = PAYPAL_CERT_URL, transmission_time: str | None = None,
+    transmission_id: str | None = None,
+) -> dict[str, str]:
+    """PayPal's transmission headers for `body`, as request META, signed with `key`
+    (PayPal's unless told)."""
+    headers = paypal_signing.sign(
+        body, webhook_id=webhook_id, key=key or paypal_signing.rsa_key("paypal"),
+        cert_url=cert_url, transmission_id=transmission_id,
+        transmission_time=transmission_time,
+    )
+    return {"HTTP_" + name.replace("-", "_"): value for name, value in headers.items()}
+
+
+def post_paypal(client: Client, event: dict | bytes, **signing) -> HttpResponse:
+    """Post the event to the PayPal webhook, signed (see paypal_headers). The certificate
+    must be served: call inside `with paypal_api():`."""
+    body = as_body(event)
+    return post(client, PAYPAL_URL, body, paypal_headers(body, **signing))
+
+
+def paypal_request(event: dict | bytes, **signing) -> HttpRequest:
+    body = as_body(event)
+    return RequestFactory().post(PAYPAL_URL, data=body, content_type="application/json",
+                                 **paypal_headers(body, **signing))
+
+
+# Both ---------------------------------------------------------------------------------------
+
+
+def post(client: Client, url: str, body: bytes, headers: dict[str, str]) -> HttpResponse:
+    """Post a raw webhook body with these headers (as META), running what the request left
+    for after its commit."""
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        return client.post(url, data=body, content_type="application/json", **headers)
+
+
+def as_body(event: dict | bytes) -> bytes:
+    return event if isinstance(event, bytes) else json.dumps(event).encode()
+
+
+def _set_amount(resource: dict, amount: Decimal, currency: str) -> None:
+    resource["amount"] = {"currency_code": currency, "value": str(amount)}
+
+
+def _changed(data: dict, changes: dict) -> dict:
+    for path, value in changes.items():
+        *parents, last = path.split(".")
+        node = data
+        for part in parents:
+            node = node[int(part)] if isinstance(node, list) else node[part]
+        if isinstance(node, list):
+            node[int(last)] = value
+        else:
+            node[last] = value
+    return data
