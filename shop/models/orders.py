@@ -9,6 +9,7 @@ from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import F, Q
+from django.db.models.functions import Lower, Round
 from django.urls import reverse
 
 from shop.models.addresses import PostalAddress
@@ -84,6 +85,9 @@ class Order(PostalAddress):
     tracking_number = models.CharField(max_length=80, blank=True)
     created_at = models.DateTimeField("placed", auto_now_add=True, db_index=True)
     paid_at = models.DateTimeField(null=True, blank=True)
+    # Whether the customer (the email address) had paid for an order before this one, set
+    # when it is paid: the dashboard counts new and returning customers from it.
+    is_repeat_purchase = models.BooleanField(default=False, editable=False)
     shipped_at = models.DateTimeField(null=True, blank=True)
     delivered_at = models.DateTimeField(null=True, blank=True)
     closed_at = models.DateTimeField(
@@ -94,9 +98,13 @@ class Order(PostalAddress):
         ordering = ["-created_at", "-pk"]
         constraints = [
             models.CheckConstraint(
+                # Rounded to the cent: SQLite adds decimals as floating point.
                 condition=Q(
-                    total=F("subtotal") + F("shipping_total") + F("tax_total")
-                    - F("discount_total")
+                    total=Round(
+                        F("subtotal") + F("shipping_total") + F("tax_total")
+                        - F("discount_total"),
+                        2,
+                    )
                 ),
                 name="order_total_adds_up",
                 violation_error_message="The total must be subtotal + shipping + tax − discount.",
@@ -121,6 +129,12 @@ class Order(PostalAddress):
             models.Index(
                 fields=["needs_review"], condition=Q(needs_review=True), name="order_needs_review"
             ),
+            # The dashboard's and the reports' figures are by the day orders were paid.
+            models.Index(
+                fields=["paid_at"], condition=Q(paid_at__isnull=False), name="order_paid_at"
+            ),
+            # A customer is an email address, in any case.
+            models.Index(Lower("email"), "paid_at", name="order_customer_paid"),
         ]
 
     def __str__(self) -> str:

@@ -15,6 +15,7 @@ from functools import partial
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models.functions import Lower
 from django.utils import timezone
 
 from monitoring import alerts
@@ -132,9 +133,20 @@ def mark_paid(*, order_id: int, amount: Decimal, currency: str, provider: str) -
         levels = inventory.commit_stock(quantities=_quantities(order))
         transaction.on_commit(partial(_alert_low_stock, levels))
         _move(order, Status.PAID, kind=Kind.PAID, note=f"Paid ({provider} provider).",
-              paid_at=timezone.now())
+              paid_at=timezone.now(), is_repeat_purchase=_has_paid_before(order))
         _email_after_commit(order, "confirmation")
     return order
+
+
+def _has_paid_before(order: Order) -> bool:
+    """Whether the order's customer (its email address, in any case) paid for another order
+    before."""
+    return (
+        Order.objects.annotate(customer=Lower("email"))
+        .filter(customer=order.email.lower(), paid_at__isnull=False)
+        .exclude(pk=order.pk)
+        .exists()
+    )
 
 
 def _alert_low_stock(levels: dict[str, int]) -> None:

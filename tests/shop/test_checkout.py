@@ -244,3 +244,15 @@ def test_the_review_step_writes_the_address_as_the_order_will(client, jacket, st
                                                   region=""))
     review = client.get(reverse("shop:checkout-review"))
     assert "Springfield SW1A 1AA<br>United Kingdom" in review.text
+
+
+@pytest.mark.parametrize("price", ["10.20", "0.10", "33.33", "71.17"])
+def test_totals_whose_sum_is_inexact_in_floating_point_are_accepted(settings, price):
+    # 10.20 + 5.00 + 1.22 is not 16.42 in binary floating point, which SQLite sums in: the
+    # database's own check on the total must still accept the order.
+    from tests.shop.buying import place
+
+    settings.STORE_TAX_RATE = Decimal("0.08")
+    order = place((VariantFactory(price=Decimal(price), on_hand=3), 1))
+    assert order.total == order.subtotal + order.shipping_total + order.tax_total
+    assert Order.objects.filter(pk=order.pk).exists()

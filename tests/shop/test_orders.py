@@ -363,3 +363,18 @@ def test_a_customers_email_links_to_their_order_without_a_key(variant,
     with django_capture_on_commit_callbacks(execute=True):
         pay(order)
     assert f"/orders/{order.number}/\n" in mail.outbox[0].body
+
+
+def test_a_second_paid_order_by_the_same_email_in_any_case_is_a_repeat_purchase():
+    from tests.shop.buying import pay, place
+
+    variant = VariantFactory(on_hand=5)
+    first = pay(place((variant, 1), email="Ada@Example.com"))
+    unpaid = place((variant, 1), email="ada@example.com")
+    second = pay(place((variant, 1), email="ADA@example.com"))
+    other = pay(place((variant, 1), email="grace@example.com"))
+    assert [first.is_repeat_purchase, second.is_repeat_purchase, other.is_repeat_purchase] == [
+        False, True, False
+    ]
+    unpaid.refresh_from_db()
+    assert unpaid.is_repeat_purchase is False
