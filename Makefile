@@ -5,6 +5,8 @@ SHELL := /bin/bash
 VENV ?= .venv
 PY := $(VENV)/bin/python
 PORT ?= 8000
+# Orders of made-up history `make run` adds once, for the dashboard (`manage.py seed_demo`).
+DEMO_ORDERS ?= 3000
 # The interpreter to build the virtual environment with: the pinned minor version first.
 PYTHON ?= $(shell command -v python$(shell cat .python-version) || command -v python3.13 || command -v python3)
 
@@ -27,13 +29,17 @@ $(VENV)/.installed-test: pyproject.toml | $(PY)
 
 install: $(VENV)/.installed  ## install what the shop needs
 
-run: $(VENV)/.installed  ## migrate, load the demo catalogue and serve the shop on 127.0.0.1:$(PORT)
+run: $(VENV)/.installed  ## migrate, load the demo (catalogue, a year of orders, a staff account), serve it on 127.0.0.1:$(PORT)
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py load_demo
+	$(PY) manage.py seed_demo --orders $(DEMO_ORDERS)
+	@echo
+	@$(PY) manage.py demo_staff
 	@echo
 	@echo "  The shop:   http://127.0.0.1:$(PORT)/"
 	@echo "  Products:   http://127.0.0.1:$(PORT)/products/"
 	@echo "  Accounts:   http://127.0.0.1:$(PORT)/accounts/signup/ (emails print here)"
+	@echo "  Dashboard:  http://127.0.0.1:$(PORT)/dashboard/ (the staff account above)"
 	@echo
 	$(PY) manage.py runserver 127.0.0.1:$(PORT)
 

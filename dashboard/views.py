@@ -1,14 +1,73 @@
-"""The staff dashboard: staff only, with a verified second factor (security's gate)."""
+"""The staff dashboard: staff only, with a verified second factor (security's gate).
 
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+`home` is the KPI page; HTMX requests get only the region they target (the period's panels,
+the KPI row, the time charts, the top products). `chart_file` sends a chart as an SVG file;
+`activity` is the staff activity log.
+"""
+
+from django.conf import settings
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.shortcuts import redirect
+from django.urls import reverse
 from django.views.decorators.http import require_safe
 
-from monitoring import alerts
+from dashboard import kpis, panels, selectors
+from dashboard.forms import ActivityForm, read_choice
+from security import audit
 from security.twofactor.gate import staff_member_required
+from shop.http import render_page, tidy_url
+
+FRAGMENTS = ("dashboard-period", "kpis", "time-charts", "top-products")
 
 
 @require_safe
 @staff_member_required
 def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "dashboard/home.html", {"alerts": alerts.active_alerts()})
+    choice, form = read_choice(request.GET)
+    here = reverse("dashboard:home") + choice.query()
+    if not request.htmx and not form.errors and request.GET and request.get_full_path() != here:
+        return redirect(here)  # a form sent without JavaScript: the tidy address
+    # The KPI row refreshes itself: that is no step for the browser's history.
+    refresh = request.htmx and request.htmx.target == "kpis"
+    context = {
+        "page": panels.Dashboard(choice), "choice": choice, "form": form, "here": here,
+        "definitions": kpis.DEFINITIONS, "time_zone": settings.TIME_ZONE,
+    }
+    push = "" if refresh or form.errors else here
+    return render_page(request, "dashboard/home.html", context, fragments=FRAGMENTS, push=push)
+
+
+@require_safe
+@staff_member_required
+def chart_file(request: HttpRequest, name: str) -> HttpResponse:
+    if name not in panels.CHARTS:
+        raise Http404("No such chart.")
+    choice, form = read_choice(request.GET)
+    if form.errors:
+        problems = " ".join(error for errors in form.errors.values() for error in errors)
+        return HttpResponseBadRequest(problems, content_type="text/plain; charset=utf-8")
+    chart = panels.chart(name, choice)
+    period = choice.period
+    audit.record(request, audit.EXPORT, report=f"chart:{name}", start=period.start,
+                 end=period.end)
+    response = HttpResponse(chart.svg(standalone=True), content_type="image/svg+xml")
+    step = f"-by-{choice.step}" if name in ("sales", "customers") else ""
+    top = f"-by-{choice.top}" if name == "top-products" else ""
+    response["Content-Disposition"] = (
+        f'attachment; filename="{name}{step}{top}-{period.start}-to-{period.end}.svg"'
+    )
+    return response
+
+
+@require_safe
+@staff_member_required
+def activity(request: HttpRequest) -> HttpResponse:
+    form = ActivityForm(request.GET)
+    filters = form.cleaned_data if form.is_valid() else {}
+    entries = selectors.activity(
+        actor=filters.get("actor"), action=filters.get("action", ""), day=filters.get("day"),
+        page=request.GET.get("page", 1),
+    )
+    context = {"form": form, "entries": entries}
+    return render_page(request, "dashboard/activity.html", context, fragments=["activity-log"],
+                       push=tidy_url(request))

@@ -104,6 +104,9 @@ MIDDLEWARE = [
     "security.ratelimits.RateLimitMiddleware",
     "security.suspicious.SuspiciousInputMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    # Storefront sessions for the dashboard: a row per session per day, the day kept in the
+    # session.
+    "dashboard.sessions.SessionCountMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"

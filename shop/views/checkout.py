@@ -10,7 +10,7 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
-from shop import carts
+from shop import carts, signals
 from shop.access import remember_guest_order
 from shop.errors import EmptyCart, ShopError
 from shop.forms import CheckoutForm
@@ -91,6 +91,7 @@ def _place(request: HttpRequest, cart, details: dict):
         remember_guest_order(request, order)
     carts.remember_count(request, 0)
     request.session[PLACED_KEY] = order.number
+    signals.order_placed.send(sender=type(order), request=request, order=order)
     return order
 
 

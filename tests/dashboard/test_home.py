@@ -1,22 +1,282 @@
-"""The staff dashboard's landing page: where staff start, with the admin's orders and
-products a click away. (Who may open it is tested with the staff gate, in
-tests/security/twofactor/test_staff_gate.py.)"""
+"""The staff dashboard's page: who may open it, its figures and panels, the regions HTMX
+redraws, and a query count that does not grow with the orders. (The staff gate itself is
+tested in tests/security/twofactor/test_staff_gate.py.)"""
+
+from datetime import timedelta
+from decimal import Decimal
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
+
+from dashboard import kpis
+from monitoring import alerts
+from security.models import AuditEntry
+from shop.models import Order
+from tests.accounts import make_account
+from tests.factories import OrderFactory, OrderLineFactory, VariantFactory
 
 pytestmark = pytest.mark.django_db
 
+URL = "/dashboard/"
+
+
+def htmx(target: str) -> dict:
+    return {"HTTP_HX_REQUEST": "true", "HTTP_HX_TARGET": target}
+
+
+def paid_orders(count: int, *, email: str = "buyer{n}@example.com") -> list[Order]:
+    """`count` orders of $40.00 paid an hour ago, each with a line of 2 units."""
+    orders = []
+    for n in range(count):
+        order = OrderFactory(email=email.format(n=n), status=Order.Status.PAID,
+                             paid_at=timezone.now() - timedelta(hours=1))
+        OrderLineFactory(order=order, quantity=2, product_name=f"Product {n % 12}")
+        orders.append(order)
+    return orders
+
+
+def test_anonymous_visitors_are_sent_to_sign_in(client):
+    response = client.get(URL)
+    assert response.status_code == 302
+    assert response["Location"] == f"{reverse('account_login')}?next={URL}"
+
+
+def test_customers_are_refused(client):
+    client.force_login(make_account("shopper@example.com"))
+    assert client.get(URL).status_code == 403
+    assert client.get(reverse("dashboard:chart", args=["sales"])).status_code == 403
+    assert client.get(reverse("dashboard:activity")).status_code == 403
+
 
 def test_the_page_links_to_the_orders_and_products(staff_client):
-    response = staff_client.get("/dashboard/")
+    response = staff_client.get(URL)
     assert response.status_code == 200
     assert "<h1>Staff dashboard</h1>" in response.text
     assert f'href="{reverse("admin:shop_order_changelist")}"' in response.text
     assert f'href="{reverse("admin:shop_product_changelist")}"' in response.text
+    assert f'href="{reverse("dashboard:activity")}"' in response.text
 
 
-def test_the_page_needs_a_fixed_number_of_queries(staff_client, django_assert_max_num_queries):
-    with django_assert_max_num_queries(4):  # session, user, verifying device, cart badge
-        response = staff_client.get("/dashboard/")
-    assert response.status_code == 200 and "<h1>Staff dashboard</h1>" in response.text
+def test_every_figure_is_shown_with_its_definition(staff_client):
+    paid_orders(3)
+    response = staff_client.get(URL)
+    for kpi in kpis.DEFINITIONS:
+        assert f'<h3 class="kpi-label">{kpi.label}</h3>' in response.text
+        assert f"<dt>{kpi.label}</dt><dd>{kpi.definition}</dd>" in response.text
+    assert '<p class="kpi-value">$120.00</p>' in response.text  # gross sales
+    assert '<p class="kpi-value">6</p>' in response.text  # units
+
+
+def test_the_change_against_the_period_before_is_shown(staff_client):
+    paid_orders(3)
+    earlier = OrderFactory(status=Order.Status.PAID,
+                           paid_at=timezone.now() - timedelta(days=31))
+    assert earlier.subtotal == Decimal("40.00")
+    figures = staff_client.get(URL).context["page"].figures
+    gross = next(f for f in figures if f.kpi.key == "gross_sales")
+    assert (gross.value, gross.previous, gross.change) == (
+        Decimal("120.00"), Decimal("40.00"), Decimal("200.0")
+    )
+    assert (gross.direction, gross.news) == ("up", "good")
+    refunds = next(f for f in figures if f.kpi.key == "refunds")
+    assert refunds.change is None
+    page = staff_client.get(URL).text
+    assert '<span class="muted">Before: $0.00</span>' in page  # refunds: no change to tell
+    assert "200.0\N{NO-BREAK SPACE}% <span class=\"muted\">from $40.00</span>" in page
+
+
+def test_the_query_count_does_not_grow_with_the_orders(staff_client,
+                                                       django_assert_max_num_queries):
+    counts = []
+    for orders in (3, 30):
+        paid_orders(orders)
+        with CaptureQueriesContext(connection) as queries:
+            response = staff_client.get(URL)
+        assert response.status_code == 200
+        counts.append(len(queries))
+    assert counts[0] == counts[1]
+    # user and verifying device (the session is cached); KPIs now and before (3 + 3); the
+    # time series (3) and the customers before it; top products; categories; low stock;
+    # orders needing review; recent orders
+    with django_assert_max_num_queries(17):
+        staff_client.get(URL)
+
+
+def test_a_preset_period_is_read_from_the_address(staff_client):
+    response = staff_client.get(URL, {"period": "7d"})
+    period = response.context["choice"].period
+    assert period.days == 7 and period.end == kpis.today()
+    assert "Showing last 7 days" in response.text
+    assert 'option value="7d" selected' in response.text
+
+
+def test_a_custom_range_is_shown_with_its_figures(staff_client):
+    order = paid_orders(1)[0]
+    day = timezone.localdate(order.paid_at)
+    response = staff_client.get(URL, {"period": "custom", "start": day.isoformat(),
+                                      "end": day.isoformat()})
+    assert response.context["choice"].period == kpis.Period(day, day)
+    assert '<p class="kpi-value">$40.00</p>' in response.text
+
+
+@pytest.mark.parametrize(("params", "message"), [
+    ({"period": "custom", "start": "2025-03-09", "end": "2025-03-01"}, "is after the last day"),
+    ({"period": "custom", "start": "2020-01-01", "end": "2025-03-01"}, "at most 732 days"),
+    ({"period": "custom", "start": "yesterday", "end": "2025-03-01"}, "Enter a valid date"),
+    ({"period": "custom"}, "Give both the first and the last day"),
+    ({"period": "forever"}, "Select a valid choice"),
+    ({"granularity": "hour"}, "Select a valid choice"),
+])
+def test_a_bad_choice_is_explained_and_the_default_shown(staff_client, params, message):
+    response = staff_client.get(URL, params, **htmx("dashboard-period"))
+    assert response.status_code == 200
+    assert message in response.text
+    assert response.context["choice"].period.days == 30
+    assert "HX-Push-Url" not in response  # the address stays as it was
+
+
+def test_changing_the_period_redraws_its_panels_and_pushes_the_address(staff_client):
+    response = staff_client.get(URL, {"period": "90d", "granularity": "", "top": "revenue"},
+                                **htmx("dashboard-period"))
+    assert response.text.lstrip().startswith('<section id="dashboard-period"')
+    assert "<html" not in response.text and "Low stock" not in response.text
+    assert 'id="kpis"' in response.text and 'id="time-charts"' in response.text
+    assert response["HX-Push-Url"] == f"{URL}?period=90d"
+    assert "HX-Request" in response["Vary"]
+
+
+def test_changing_the_granularity_redraws_the_time_charts_only(staff_client):
+    paid_orders(2)
+    with CaptureQueriesContext(connection) as queries:
+        response = staff_client.get(URL, {"period": "90d", "granularity": "month"},
+                                    **htmx("time-charts"))
+    assert response.text.lstrip().startswith('<div id="time-charts"')
+    assert 'id="kpis"' not in response.text and "Net sales by month" in response.text
+    assert response["HX-Push-Url"] == f"{URL}?period=90d&granularity=month"
+    # the series (orders, lines, sessions) and the customers before it: no KPI, no panel
+    reads = [q["sql"] for q in queries if "shop_order" in q["sql"] or "dashboard_" in q["sql"]]
+    assert len(reads) == 4
+
+
+def test_the_top_products_toggle_redraws_that_panel(staff_client):
+    paid_orders(2)
+    response = staff_client.get(URL, {"top": "units"}, **htmx("top-products"))
+    assert response.text.lstrip().startswith('<div id="top-products"')
+    assert "Top 2 products by units sold" in response.text
+    assert response["HX-Push-Url"] == f"{URL}?top=units"
+
+
+def test_the_kpi_row_refreshes_itself_without_a_history_step(staff_client):
+    paid_orders(1)
+    response = staff_client.get(URL, {"period": "7d"}, **htmx("kpis"))
+    assert response.text.lstrip().startswith('<section id="kpis"')
+    assert 'hx-trigger="every 60s"' in response.text
+    assert f'hx-get="{URL}?period=7d"' in response.text
+    assert "HX-Push-Url" not in response
+
+
+def test_without_javascript_the_controls_are_one_plain_form(staff_client):
+    page = staff_client.get(URL, {"period": "7d", "granularity": "week"}).text
+    form = '<form id="dashboard-form" class="dashboard-controls" method="get"'
+    assert f'{form} action="{URL}"' in page
+    # the granularity (select and button) and the ranking (two radios and a button) belong to it
+    assert page.count('form="dashboard-form"') == 5
+    assert '<button type="submit" name="period" value="custom" class="button">' in page
+    assert '<option value="week" selected>' in page and '<option value="7d" selected>' in page
+
+
+@pytest.mark.parametrize(("query", "tidy"), [
+    # "Apply range": the select's period goes first, the button's last, and the last one counts
+    ("period=7d&start=2025-01-01&end=2025-01-31&granularity=&top=revenue&period=custom",
+     "?period=custom&start=2025-01-01&end=2025-01-31"),
+    # "Show period": the dates shown go along and are left aside
+    ("period=90d&start=2025-01-01&end=2025-01-31&granularity=week&top=units",
+     "?period=90d&granularity=week&top=units"),
+    ("period=30d&granularity=&top=revenue", ""),
+])
+def test_a_form_sent_without_javascript_lands_on_the_tidy_address(staff_client, query, tidy):
+    response = staff_client.get(f"{URL}?{query}")
+    assert response.status_code == 302 and response["Location"] == f"{URL}{tidy}"
+
+
+def test_each_chart_has_a_title_a_description_a_table_and_a_download(staff_client):
+    paid_orders(2)
+    page = staff_client.get(URL).text
+    for name in ("sales", "customers", "top-products", "categories"):
+        assert f'aria-labelledby="chart-{name}-title chart-{name}-desc"' in page
+        assert f'<title id="chart-{name}-title">' in page
+        assert f'<desc id="chart-{name}-desc">' in page
+        assert f'href="{reverse("dashboard:chart", args=[name])}"' in page
+    assert page.count('<details class="chart-table">') == 4
+    assert '<th scope="row">Product 0</th>' in page
+
+
+def test_a_chart_downloads_as_an_svg_file(staff_client):
+    paid_orders(2)
+    today = kpis.today()
+    response = staff_client.get(reverse("dashboard:chart", args=["sales"]),
+                                {"period": "7d", "granularity": "day"})
+    assert response.status_code == 200
+    assert response["Content-Type"] == "image/svg+xml"
+    start = today - timedelta(days=6)
+    assert response["Content-Disposition"] == (
+        f'attachment; filename="sales-by-day-{start}-to-{today}.svg"'
+    )
+    body = response.content.decode()
+    assert body.startswith('<?xml version="1.0" encoding="UTF-8"?>\n<svg xmlns=')
+    assert "$80.00" in body  # a column's tooltip
+
+
+def test_a_chart_download_is_in_the_activity_log(staff_client, staff):
+    staff_client.get(reverse("dashboard:chart", args=["categories"]))
+    entry = AuditEntry.objects.get(action="export")
+    assert (entry.actor, entry.action, entry.details["report"]) == (
+        staff, "export", "chart:categories"
+    )
+
+
+def test_a_bad_chart_request_is_refused(staff_client):
+    assert staff_client.get(reverse("dashboard:chart", args=["pie"])).status_code == 404
+    response = staff_client.get(reverse("dashboard:chart", args=["sales"]),
+                                {"period": "custom", "start": "2025-03-09", "end": "2025-03-01"})
+    assert response.status_code == 400 and "is after the last day" in response.text
+    assert not AuditEntry.objects.filter(action="export").exists()
+
+
+def test_low_stock_shows_variants_at_or_under_their_threshold(staff_client):
+    low = VariantFactory(sku="LOW-1", on_hand=6, reserved=2, low_stock_threshold=4)
+    VariantFactory(sku="PLENTY-1", on_hand=20, low_stock_threshold=4)
+    VariantFactory(sku="HIDDEN-1", on_hand=1, product__is_active=False)
+    order = OrderFactory(status=Order.Status.PAID, paid_at=timezone.now() - timedelta(days=2))
+    OrderLineFactory(order=order, variant=low, quantity=12)
+    response = staff_client.get(URL)
+    rows = response.context["page"].low_stock
+    assert [row.variant.sku for row in rows] == ["LOW-1"]
+    assert (rows[0].available, rows[0].sold, rows[0].days_of_cover) == (4, 12, Decimal("10.0"))
+    assert "LOW-1" in response.text and "PLENTY-1" not in response.text
+
+
+def test_low_stock_shows_twenty_and_says_there_are_more(staff_client):
+    VariantFactory.create_batch(21, on_hand=0)
+    response = staff_client.get(URL)
+    assert len(response.context["page"].low_stock) == 20
+    assert "Only the first 20 are shown." in response.text
+
+
+def test_orders_needing_review_and_recent_orders_are_listed(staff_client):
+    flagged = OrderFactory(needs_review=True, number="FLAG-000001")
+    OrderFactory(number="RECENT-00001")
+    response = staff_client.get(URL)
+    assert [o.number for o in response.context["page"].needs_review] == [flagged.number]
+    assert f'href="{reverse("admin:shop_order_change", args=[flagged.pk])}"' in response.text
+    assert "RECENT-00001" in response.text
+
+
+def test_active_alerts_are_a_banner(staff_client):
+    alerts.raise_alert(alerts.SERVER_ERRORS, "30 server errors (5xx) in the last minute.")
+    response = staff_client.get(URL)
+    assert 'role="alert"' in response.text
+    assert "30 server errors (5xx) in the last minute." in response.text

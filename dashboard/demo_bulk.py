@@ -1,0 +1,111 @@
+"""Writing the demo order history (see dashboard.demo_history) in bulk.
+
+Owns create_users, OrderWriter, add_sessions and refresh_statistics: the inserts, a batch
+at a time, and nothing about what is inserted. The caller holds the transaction.
+"""
+
+from collections.abc import Iterable
+from contextlib import contextmanager
+from datetime import date, datetime
+
+from django.contrib.auth.hashers import make_password
+from django.db import connection
+
+from dashboard.demo_people import DOMAIN, Customer
+from dashboard.models import SessionDay
+from payments.models import Payment
+from shop.models import Order, OrderLine, User
+
+BATCH = 2000
+
+
+def create_users(people: list[Customer], *, joined: datetime) -> dict[str, int]:
+    """Accounts for the customers who have one (no usable password: nobody signs in as
+    them), made once however often this runs; returns their ids by email."""
+    no_password = make_password(None)
+    accounts = [
+        User(email=p.email, first_name=p.first_name, last_name=p.last_name,
+             password=no_password, date_joined=joined)
+        for p in people if p.has_account
+    ]
+    User.objects.bulk_create(accounts, batch_size=BATCH, ignore_conflicts=True)
+    emails = {account.email for account in accounts}
+    found = User.objects.filter(email__endswith=f"@{DOMAIN}").values_list("email", "pk")
+    return {email: pk for email, pk in found if email in emails}
+
+
+class OrderWriter:
+    """Collects orders with their lines and payments (unsaved, the lines and payments
+    pointing at their order) and inserts them BATCH orders at a time."""
+
+    def __init__(self):
+        self.batch: list[tuple[Order, list[OrderLine], list[Payment]]] = []
+        self.paid = self.lines = self.payments = 0
+
+    def add(self, order: Order, lines: list[OrderLine], payments: list[Payment]) -> None:
+        self.batch.append((order, lines, payments))
+        if len(self.batch) >= BATCH:
+            self.flush()
+
+    def flush(self) -> None:
+        if not self.batch:
+            return
+        lines = [line for _, order_lines, _ in self.batch for line in order_lines]
+        payments = [payment for _, _, order_payments in self.batch for payment in order_payments]
+        with _keeping_creation_times():
+            # Both databases hand back the new ids, which the lines and payments then take.
+            Order.objects.bulk_create([order for order, _, _ in self.batch])
+            OrderLine.objects.bulk_create(lines)
+            Payment.objects.bulk_create(payments)
+        self.paid += sum(1 for order, _, _ in self.batch if order.paid_at)
+        self.lines += len(lines)
+        self.payments += len(payments)
+        self.batch = []
+
+
+@contextmanager
+def _keeping_creation_times():
+    """bulk_create stamps `auto_now_add` fields with the current time; past orders and
+    payments keep the times they were given. Only this process is affected, for the length
+    of the block."""
+    fields = (Order._meta.get_field("created_at"), Payment._meta.get_field("created_at"))
+    for field in fields:
+        field.auto_now_add = False
+    try:
+        yield
+    finally:
+        for field in fields:
+            field.auto_now_add = True
+
+
+# One statement per day makes the day's sessions in the database itself: the benchmark's
+# 100,000 orders come with four million sessions, minutes of work through bulk_create. The
+# numbers come from a recursive query, which SQLite and PostgreSQL both understand.
+SESSIONS_SQL = """
+WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < %s)
+INSERT INTO {table} (day, {key}, ordered)
+SELECT %s, %s || CAST(i AS TEXT), i <= %s FROM n WHERE true
+ON CONFLICT DO NOTHING
+"""
+
+
+def add_sessions(prefix: str, days: Iterable[tuple[date, int, int]]) -> int:
+    """For each (day, sessions, ordered), that many sessions, the first `ordered` of them
+    marked as having ordered; keys are `prefix`, the day and a number, which never meet a
+    real session's key (a hex digest). Returns how many sessions there were."""
+    quote = connection.ops.quote_name
+    sql = SESSIONS_SQL.format(table=quote(SessionDay._meta.db_table), key=quote("key"))
+    total = 0
+    with connection.cursor() as cursor:
+        for day, sessions, ordered in days:
+            cursor.execute(sql, [sessions, day, f"{prefix}-{day:%Y%m%d}-", ordered])
+            total += sessions
+    return total
+
+
+def refresh_statistics() -> None:
+    """After a bulk load the query planner's row counts are stale until autovacuum comes
+    round, and the dashboard and the benchmark query these tables straight away."""
+    with connection.cursor() as cursor:
+        for model in (User, Order, OrderLine, Payment, SessionDay):
+            cursor.execute(f"ANALYZE {connection.ops.quote_name(model._meta.db_table)}")

@@ -1,0 +1,342 @@
+"""A year of made-up order history for the demo and the benchmark: `manage.py seed_demo`.
+
+Owns seed_order_history. The history is deterministic: one random.Random per seed, so the
+same seed, number of orders, catalogue and last day always give the same orders, figures and
+sessions. It is written with bulk inserts, a batch at a time, in one transaction. These are
+past orders: stock is not touched, and no email, task or signal goes out.
+
+What it holds: 365 days up to yesterday with weekly and yearly seasonality (busy weekends,
+a Black Friday week, a December peak, a slow summer) and steady growth; 1 to 4 lines an
+order from the active catalogue, popular products more often; customers who come back
+(some with accounts, some guests); orders paid, shipped and delivered by their age, some
+refunded in full or in part, some cancelled or expired unpaid; a capture payment per paid
+order and a refund payment per refund; and storefront sessions per day at a conversion rate
+of 2 to 3 %.
+"""
+
+import math
+import random
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.db import transaction
+
+from dashboard import demo_bulk
+from dashboard.demo_people import Customer, plan_customers
+from payments.models import Payment
+from shop.models import Order, OrderLine, ShippingMethod, Variant
+from shop.services import pricing
+from shop.services.checkout import NUMBER_ALPHABET
+
+DAYS = 365
+PROVIDER = "test"
+RETURNING_SHARE = 0.35  # orders placed by someone who ordered before
+EXPIRED, CANCELLED = 0.05, 0.03  # shares of orders never paid
+REFUNDED, PARTLY_REFUNDED = 0.03, 0.05  # shares of paid orders
+DISCOUNTED, DISCOUNT_RATE = 0.12, Decimal("0.10")
+EXPRESS_SHARE = 0.15
+WEEKDAY_WEIGHTS = (1.0, 0.95, 0.95, 1.0, 1.05, 1.25, 1.3)  # Monday first
+# Orders by the hour they are placed, from midnight to 22:00 (none after 23:00).
+HOUR_WEIGHTS = (1, 1, 1, 1, 1, 1, 2, 3, 4, 5, 6, 6, 7, 6, 6, 6, 7, 8, 10, 11, 11, 9, 6)
+LINE_COUNTS, LINE_COUNT_WEIGHTS = (1, 2, 3, 4), (50, 28, 14, 8)
+QUANTITIES, QUANTITY_WEIGHTS = (1, 2, 3), (80, 15, 5)
+
+
+class SeedError(Exception):
+    """The history cannot be seeded; the message says why and what to do."""
+
+
+class AlreadySeeded(SeedError):
+    """This seed's history is in the database already."""
+
+
+@dataclass(frozen=True)
+class SeedResult:
+    first_day: date
+    last_day: date
+    orders: int
+    paid: int
+    lines: int
+    payments: int
+    customers: int
+    sessions: int
+
+
+@dataclass(frozen=True)
+class _Stock:
+    """The catalogue the orders are drawn from, most popular first, fetched once."""
+
+    variants: list[tuple]  # (pk, sku, price, options, product name)
+    cumulative: list[float]
+    standard: ShippingMethod
+    express: ShippingMethod
+
+
+def seed_order_history(*, orders: int, seed: int = 1, until: date | None = None) -> SeedResult:
+    """Add `orders` orders over the 365 days up to `until` (yesterday in the store's time
+    zone by default), with their customers, payments and sessions. Raises SeedError, adding
+    nothing, when there is no catalogue to sell from, and AlreadySeeded when this seed's
+    history is already here.
+    """
+    if orders < 1:
+        raise SeedError("Ask for at least one order.")
+    zone = ZoneInfo(settings.TIME_ZONE)
+    until = until or datetime.now(zone).date() - timedelta(days=1)
+    days = [until - timedelta(days=n) for n in range(DAYS - 1, -1, -1)]
+    rng = random.Random(seed)  # noqa: S311 - made-up history, not security
+    numbers = _OrderNumbers(seed)
+    with transaction.atomic():
+        if Order.objects.filter(number=numbers.peek()).exists():
+            raise AlreadySeeded(
+                f"The history of seed {seed} is already here; nothing was added. Give another "
+                "--seed to add more."
+            )
+        stock = _stock(rng)
+        weights = _day_weights(rng, days)
+        counts = _apportion(orders, weights)
+        customers = plan_customers(rng, orders, returning_share=RETURNING_SHARE)
+        joined = datetime.combine(days[0], time(9), tzinfo=zone) - timedelta(days=30)
+        user_ids = demo_bulk.create_users(customers.people, joined=joined)
+        writer = demo_bulk.OrderWriter()
+        horizon = datetime.combine(until + timedelta(days=1), time.min, tzinfo=zone)
+        for day, count in zip(days, counts, strict=True):
+            for placed_at in _times(rng, day, count, zone):
+                person = customers.next()
+                writer.add(*_order(rng, stock, numbers.take(), person,
+                                   user_ids.get(person.email), placed_at, horizon))
+        writer.flush()
+        sessions = demo_bulk.add_sessions(
+            f"demo{seed}", _sessions_per_day(rng, days, weights, orders, counts)
+        )
+    demo_bulk.refresh_statistics()
+    return SeedResult(days[0], days[-1], orders, writer.paid, writer.lines, writer.payments,
+                      len(customers.people), sessions)
+
+
+# --- the shape of the year -------------------------------------------------------------------
+
+
+def _day_weights(rng: random.Random, days: list[date]) -> list[float]:
+    """How busy each day is: weekday × season × growth × a little noise."""
+    weights = []
+    for index, day in enumerate(days):
+        # The yearly curve peaks in mid-December and bottoms out in mid-June.
+        season = 1 + 0.3 * math.cos(2 * math.pi * (day.timetuple().tm_yday - 350) / 365.25)
+        if (day.month, day.day) >= (11, 24) and (day.month, day.day) <= (12, 2):
+            season *= 1.6  # Black Friday to Cyber Monday
+        growth = 0.85 + 0.3 * index / len(days)
+        weights.append(WEEKDAY_WEIGHTS[day.weekday()] * season * growth * rng.uniform(0.9, 1.1))
+    return weights
+
+
+def _apportion(total: int, weights: list[float]) -> list[int]:
+    """`total` split in proportion to `weights`, in whole numbers that add up to it (largest
+    remainders get the units left over)."""
+    scale = total / sum(weights)
+    shares = [weight * scale for weight in weights]
+    counts = [int(share) for share in shares]
+    by_remainder = sorted(range(len(shares)), key=lambda i: (counts[i] - shares[i], i))
+    for index in by_remainder[: total - sum(counts)]:
+        counts[index] += 1
+    return counts
+
+
+def _times(rng: random.Random, day: date, count: int, zone: ZoneInfo) -> list[datetime]:
+    """When the day's orders were placed, in order: mostly in the evening, none after 23:00
+    so that every payment lands on the same day."""
+    hours = rng.choices(range(len(HOUR_WEIGHTS)), weights=HOUR_WEIGHTS, k=count)
+    seconds = sorted(hour * 3600 + rng.randrange(3600) for hour in hours)
+    start = datetime.combine(day, time.min, tzinfo=zone)
+    return [start + timedelta(seconds=s) for s in seconds]
+
+
+# --- one order -------------------------------------------------------------------------------
+
+
+def _order(rng: random.Random, stock: _Stock, number: str, person: Customer,
+           user_id: int | None, placed_at: datetime, horizon: datetime):
+    """An order with its lines and payments, as model instances not saved yet."""
+    lines, method, totals = _basket(rng, stock)
+    while not _adds_up_in_floating_point(totals):
+        lines, method, totals = _basket(rng, stock)
+    order = Order(
+        number=number, user_id=user_id, email=person.email, currency=settings.STORE_CURRENCY,
+        subtotal=totals.subtotal, shipping_total=totals.shipping, tax_total=totals.tax,
+        discount_total=totals.discount, total=totals.total, tax_rate=settings.STORE_TAX_RATE,
+        shipping_method=method, shipping_method_name=method.name, payment_provider=PROVIDER,
+        created_at=placed_at, **person.address,
+    )
+    for line in lines:
+        line.order = order
+    fate = rng.random()
+    if fate < EXPIRED:
+        order.status = Order.Status.EXPIRED
+        order.closed_at = placed_at + timedelta(minutes=settings.ORDER_PAYMENT_TIMEOUT_MINUTES)
+        return order, lines, []
+    if fate < EXPIRED + CANCELLED:
+        order.status = Order.Status.CANCELLED
+        order.closed_at = placed_at + timedelta(minutes=rng.randint(2, 25))
+        return order, lines, []
+    return order, lines, _pay(rng, order, lines, horizon)
+
+
+def _basket(rng: random.Random, stock: _Stock):
+    """Lines, a shipping method and the order's totals, priced as checkout prices them."""
+    lines = _lines(rng, stock)
+    method = stock.express if rng.random() < EXPRESS_SHARE else stock.standard
+    line_totals = [line.line_total for line in lines]
+    subtotal = sum(line_totals, pricing.ZERO)
+    discounted = rng.random() < DISCOUNTED
+    discount = pricing.to_cents(subtotal * DISCOUNT_RATE) if discounted else pricing.ZERO
+    shipping = pricing.shipping_cost(price=method.price, free_above=method.free_above,
+                                     subtotal=subtotal)
+    totals = pricing.price_order(line_totals=line_totals, shipping=shipping,
+                                 tax_rate=settings.STORE_TAX_RATE, discount=discount)
+    return lines, method, totals
+
+
+def _adds_up_in_floating_point(totals: pricing.Totals) -> bool:
+    """Whether SQLite accepts these totals: it checks `order_total_adds_up` in floating
+    point, where some sums (10.20 + 5.00 + 1.22 ≠ 16.42) miss by a rounding error. Such
+    baskets are drawn again, on every database, so the history is the same everywhere."""
+    added = float(totals.subtotal) + float(totals.shipping) + float(totals.tax)
+    return added - float(totals.discount) == float(totals.total)
+
+
+def _lines(rng: random.Random, stock: _Stock) -> list[OrderLine]:
+    count = rng.choices(LINE_COUNTS, weights=LINE_COUNT_WEIGHTS)[0]
+    chosen: dict[int, tuple] = {}
+    while len(chosen) < min(count, len(stock.variants)):
+        variant = rng.choices(stock.variants, cum_weights=stock.cumulative)[0]
+        chosen[variant[0]] = variant
+    lines = []
+    for pk, sku, price, options, name in chosen.values():
+        quantity = rng.choices(QUANTITIES, weights=QUANTITY_WEIGHTS)[0]
+        lines.append(OrderLine(
+            variant_id=pk, product_name=name, options=options, sku=sku, unit_price=price,
+            quantity=quantity, line_total=pricing.line_total(price, quantity),
+        ))
+    return lines
+
+
+def _pay(rng: random.Random, order: Order, lines: list[OrderLine],
+         horizon: datetime) -> list[Payment]:
+    """Paid minutes after it was placed, then shipped and delivered as time allowed; maybe
+    refunded in full, or in part (some units returned after delivery, or a line refunded
+    before it shipped)."""
+    order.paid_at = order.created_at + timedelta(minutes=rng.randint(1, 15))
+    order.captured_total = order.total
+    capture = Payment(
+        order=order, provider=PROVIDER, kind=Payment.Kind.CAPTURE, amount=order.total,
+        currency=order.currency, reference=f"test_{order.number}", created_at=order.paid_at,
+        confirmed_at=order.paid_at,
+    )
+    shipped = order.paid_at + timedelta(hours=rng.uniform(12, 60))
+    delivered = shipped + timedelta(hours=rng.uniform(24, 96))
+    roll = rng.random()
+    refund_at, amount, status = None, pricing.ZERO, None
+    if roll < REFUNDED:
+        refund_at = max(order.paid_at, delivered) + timedelta(days=rng.uniform(1, 14))
+        amount, status = order.total, Order.Status.REFUNDED
+        for line in lines:
+            line.quantity_restocked = line.quantity
+    elif roll < REFUNDED + PARTLY_REFUNDED:
+        line = rng.choice(lines)
+        returned = rng.randint(1, line.quantity)
+        amount = min(order.total, pricing.to_cents(
+            line.unit_price * returned * (1 + order.tax_rate)
+        ))
+        line.quantity_restocked = returned
+        if rng.random() < 1 / 3:  # refunded before it shipped: it never will
+            refund_at = order.paid_at + timedelta(hours=rng.uniform(1, 12))
+            shipped = delivered = horizon
+            status = Order.Status.PARTIALLY_REFUNDED
+        else:  # units sent back after delivery: the order stays delivered
+            refund_at = delivered + timedelta(days=rng.uniform(1, 14))
+    if refund_at is not None and refund_at >= horizon:  # not yet: no refund after all
+        refund_at, amount, status = None, pricing.ZERO, None
+        for line in lines:
+            line.quantity_restocked = 0
+    _ship(rng, order, shipped, delivered, horizon)
+    order.status = status or order.status
+    if refund_at is None:
+        return [capture]
+    order.refunded_total = amount
+    refund = Payment(
+        order=order, provider=PROVIDER, kind=Payment.Kind.REFUND, amount=amount,
+        currency=order.currency, reference=f"test_refund_{order.number}",
+        capture_reference=capture.reference, created_at=refund_at, confirmed_at=refund_at,
+    )
+    return [capture, refund]
+
+
+def _ship(rng: random.Random, order: Order, shipped: datetime, delivered: datetime,
+          horizon: datetime) -> None:
+    order.status = Order.Status.PAID
+    if shipped < horizon:
+        order.status, order.shipped_at = Order.Status.SHIPPED, shipped
+        order.tracking_number = f"1Z{rng.randrange(10**12):012d}"
+    if delivered < horizon:
+        order.status, order.delivered_at = Order.Status.DELIVERED, delivered
+
+
+# --- what the orders are made of -------------------------------------------------------------
+
+
+def _stock(rng: random.Random) -> _Stock:
+    variants = list(
+        Variant.objects.filter(product__is_active=True).order_by("sku").values_list(
+            "pk", "sku", "price", "size", "color", "product__name"
+        )
+    )
+    if not variants:
+        raise SeedError("There are no products to sell: run `manage.py load_demo` first.")
+    methods = list(ShippingMethod.objects.filter(is_active=True))
+    if not methods:
+        raise SeedError("There is no shipping method: add one in the admin first.")
+    rows = [(pk, sku, price, " / ".join(o for o in (size, color) if o), name)
+            for pk, sku, price, size, color, name in variants]
+    rng.shuffle(rows)  # which products sell best
+    cumulative, running = [], 0.0
+    for rank in range(len(rows)):
+        running += 1 / (rank + 8)  # a long tail: the first few sell far more than the rest
+        cumulative.append(running)
+    return _Stock(rows, cumulative, methods[0], methods[-1])
+
+
+class _OrderNumbers:
+    """Numbers like checkout's (two groups of five), from the seed: the same every run."""
+
+    def __init__(self, seed: int):
+        self._rng = random.Random(f"order-numbers-{seed}")  # noqa: S311 - not a secret here
+        self._seen: set[str] = set()
+        self._next = self._draw()
+
+    def _draw(self) -> str:
+        while True:
+            chars = "".join(self._rng.choices(NUMBER_ALPHABET, k=10))
+            number = f"{chars[:5]}-{chars[5:]}"
+            if number not in self._seen:
+                self._seen.add(number)
+                return number
+
+    def peek(self) -> str:
+        return self._next
+
+    def take(self) -> str:
+        number, self._next = self._next, self._draw()
+        return number
+
+
+def _sessions_per_day(rng: random.Random, days: list[date], weights: list[float],
+                      orders: int, counts: list[int]) -> list[tuple[date, int, int]]:
+    """(day, sessions, sessions that ordered): the day's expected orders ÷ a conversion rate
+    of 2–3 %, of which as many ordered as orders were placed that day."""
+    scale = orders / sum(weights)
+    return [
+        (day, max(placed, round(weight * scale / rng.uniform(0.02, 0.03)), 1), placed)
+        for day, weight, placed in zip(days, weights, counts, strict=True)
+    ]

@@ -1,0 +1,36 @@
+"""The demo's staff account, so that a newcomer running `make run` can open the dashboard.
+
+Owns ensure_demo_staff. For the demo (DEBUG on) only. The account's email address is
+verified and it has no second factor yet: its first visit to /dashboard/ or /admin/ sends it
+to set up an authenticator app, as it does any staff member.
+"""
+
+from allauth.account.models import EmailAddress
+from django.conf import settings
+from django.db import transaction
+
+from shop.models import User
+
+EMAIL = "staff@example.com"
+PASSWORD = "northwind-demo-staff"  # noqa: S105 - printed for the demo; refused without DEBUG
+
+
+class NotTheDemo(Exception):
+    """The demo staff account was asked for outside the demo."""
+
+
+@transaction.atomic
+def ensure_demo_staff() -> bool:
+    """Make the demo staff account (staff and superuser, so the admin and every report are
+    open to it) unless an account with its email exists; True when it was made. An existing
+    account is left exactly as it is."""
+    if not settings.DEBUG:
+        raise NotTheDemo(
+            "The demo staff account has a published password: it is made only with DEBUG on "
+            "(the demo's settings). Use `manage.py createsuperuser` for a real shop."
+        )
+    if User.objects.filter(email__iexact=EMAIL).exists():
+        return False
+    user = User.objects.create_superuser(EMAIL, PASSWORD, first_name="Demo", last_name="Staff")
+    EmailAddress.objects.create(user=user, email=EMAIL, verified=True, primary=True)
+    return True

@@ -1,0 +1,336 @@
+"""The shop's key figures, one written definition each: the dashboard and the reports both
+read them from here.
+
+Locked definitions (shown on the dashboard as `DEFINITIONS` says them):
+- An order counts on the day it was paid (`Order.paid_at`, in the store's time zone,
+  settings.TIME_ZONE), whatever happened to it later: a paid order later refunded or cancelled
+  by refund still counts, with its refund. Orders never paid (awaiting payment, expired,
+  cancelled unpaid, or a payment that did not match) never count.
+- Figures leave out tax and shipping. Refunds count up to the value of an order's items after
+  its discounts; refunded tax and shipping are left out. A refund counts on the day its
+  order was paid, not on the day it was made.
+- A customer is an email address, compared in lower case.
+
+Every figure comes from database aggregates grouped by day, week or month: the work does not
+grow with the number of orders in Python.
+"""
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.db.models import (
+    Count,
+    DateField,
+    Exists,
+    F,
+    OuterRef,
+    Q,
+    QuerySet,
+    Sum,
+)
+from django.db.models.functions import Least, Lower, Trunc
+
+from dashboard.models import SessionDay
+from shop.models import Order, OrderLine
+
+MAX_DAYS = 732  # two years, a leap day included
+DEFAULT_DAYS = 30
+GRANULARITIES = ("day", "week", "month")
+ZERO = Decimal("0.00")
+CENT = Decimal("0.01")
+RATE_PLACES = Decimal("0.0001")
+
+
+def store_zone() -> ZoneInfo:
+    return ZoneInfo(settings.TIME_ZONE)
+
+
+def today() -> date:
+    """Today in the store's time zone."""
+    return datetime.now(store_zone()).date()
+
+
+@dataclass(frozen=True)
+class Period:
+    """Whole days in the store's time zone, `start` and `end` both included."""
+
+    start: date
+    end: date
+
+    def __post_init__(self):
+        if self.start > self.end:
+            raise ValueError(
+                f"The first day ({self.start:%Y-%m-%d}) is after the last day "
+                f"({self.end:%Y-%m-%d}). Swap them."
+            )
+        if self.days > MAX_DAYS:
+            raise ValueError(
+                f"A range covers at most {MAX_DAYS} days; this one has {self.days}. "
+                "Choose a shorter one."
+            )
+
+    @property
+    def days(self) -> int:
+        return (self.end - self.start).days + 1
+
+    def previous(self) -> "Period":
+        """The period of the same length just before this one."""
+        end = self.start - timedelta(days=1)
+        return Period(end - timedelta(days=self.days - 1), end)
+
+    def bounds(self) -> tuple[datetime, datetime]:
+        """[start 00:00, the day after end 00:00), aware, in the store's time zone."""
+        zone = store_zone()
+        return (
+            datetime.combine(self.start, time.min, tzinfo=zone),
+            datetime.combine(self.end + timedelta(days=1), time.min, tzinfo=zone),
+        )
+
+    def each_day(self) -> list[date]:
+        return [self.start + timedelta(days=n) for n in range(self.days)]
+
+    @classmethod
+    def last(cls, days: int, *, until: date | None = None) -> "Period":
+        """The `days` days up to and including `until` (today by default)."""
+        end = until or today()
+        return cls(end - timedelta(days=days - 1), end)
+
+    @classmethod
+    def from_strings(cls, start: str | None, end: str | None) -> "Period":
+        """A period from ISO dates (YYYY-MM-DD). Neither given: the last 30 days. Raises
+        ValueError, saying what is wrong, for one missing, a bad date, a reversed range or
+        one longer than MAX_DAYS."""
+        start, end = (start or "").strip(), (end or "").strip()
+        if not start and not end:
+            return cls.last(DEFAULT_DAYS)
+        if not start or not end:
+            raise ValueError("Give both the first and the last day of the range.")
+        return cls(_parse_day(start), _parse_day(end))
+
+
+def _parse_day(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise ValueError(f"“{text[:20]}” is not a date: write it as YYYY-MM-DD.") from None
+
+
+@dataclass(frozen=True)
+class Kpi:
+    """One figure: `kind` says how to read its value. "money" is a Decimal in the store's
+    currency, "count" an int, "percent" a Decimal fraction (0.125 is 12.5 %), rounded to
+    four places. A value is None where it cannot be worked out (nothing to divide by)."""
+
+    key: str
+    label: str
+    definition: str
+    kind: str
+
+
+DEFINITIONS: tuple[Kpi, ...] = (
+    Kpi("gross_sales", "Gross sales",
+        "The price of the items in paid orders, before discounts, without tax and shipping. "
+        "Every figure counts an order on the day it was paid.", "money"),
+    Kpi("discounts", "Discounts", "Discounts given on those orders.", "money"),
+    Kpi("refunds", "Refunds",
+        "Money refunded on those orders, up to the value of their items after discounts "
+        "(refunded tax and shipping are left out), counted on the day the order was paid.",
+        "money"),
+    Kpi("net_sales", "Net sales", "Gross sales − discounts − refunds.", "money"),
+    Kpi("orders", "Orders",
+        "Orders paid, including ones refunded or cancelled after payment. Orders never paid "
+        "(awaiting payment, expired, cancelled unpaid) are left out.", "count"),
+    Kpi("average_order_value", "Average order value",
+        "(Gross sales − discounts) ÷ orders, without tax and shipping.", "money"),
+    Kpi("units_sold", "Units sold", "Units in the lines of those orders.", "count"),
+    Kpi("sessions", "Sessions",
+        "Visits to the storefront: each browser session counts once on each day it visits.",
+        "count"),
+    Kpi("conversion_rate", "Conversion rate", "Sessions that placed an order ÷ sessions.",
+        "percent"),
+    Kpi("new_customers", "New customers",
+        "Customers (one per email address) whose first paid order falls in the period.",
+        "count"),
+    Kpi("returning_customer_rate", "Returning customer rate",
+        "Customers who paid in the period and have more than one paid order up to its end "
+        "÷ customers who paid in the period.", "percent"),
+)
+KEYS = tuple(kpi.key for kpi in DEFINITIONS)
+BY_KEY = {kpi.key: kpi for kpi in DEFINITIONS}
+
+
+def summary(period: Period) -> dict[str, Decimal | int | None]:
+    """Every figure of DEFINITIONS for the whole period (three queries)."""
+    start, end = period.bounds()
+    orders = _paid_orders(start, end).aggregate(**_order_aggregates())
+    units = _lines(start, end).aggregate(units=Sum("quantity"))
+    sessions = _sessions(period).aggregate(**_session_aggregates())
+    return _figures(orders, units, sessions)
+
+
+def daily(period: Period) -> list[dict]:
+    """One dict per day of the period, empty days included: {"day": date, **figures}."""
+    return [{"day": row["start"], **_without_bounds(row)} for row in series(period, "day")]
+
+
+def series(period: Period, granularity: str) -> list[dict]:
+    """The figures per day, week (from Monday) or month, one dict per bucket, empty ones
+    included: {"start": first day, "end": last day (both within the period), **figures}.
+    The first and last buckets of a week or month series may be partial (three queries)."""
+    if granularity not in GRANULARITIES:
+        raise ValueError(f"Choose one of {', '.join(GRANULARITIES)}, not “{granularity}”.")
+    start, end = period.bounds()
+    bucket = {"bucket": _bucket("paid_at", granularity)}
+    orders = _by_bucket(_paid_orders(start, end).annotate(**bucket), _order_aggregates())
+    line_bucket = {"bucket": _bucket("order__paid_at", granularity)}
+    units = _by_bucket(_lines(start, end).annotate(**line_bucket), {"units": Sum("quantity")})
+    session_bucket = {"bucket": _bucket("day", granularity)}
+    sessions = _by_bucket(_sessions(period).annotate(**session_bucket), _session_aggregates())
+    rows = []
+    for first, last in buckets(period, granularity):
+        key = _bucket_start(first, granularity)
+        figures = _figures(orders.get(key, {}), units.get(key, {}), sessions.get(key, {}))
+        rows.append({"start": first, "end": last, **figures})
+    return rows
+
+
+def buckets(period: Period, granularity: str) -> list[tuple[date, date]]:
+    """The (first day, last day) of each bucket, clipped to the period."""
+    result, first = [], period.start
+    while first <= period.end:
+        last = min(_next_bucket(_bucket_start(first, granularity), granularity),
+                   period.end + timedelta(days=1)) - timedelta(days=1)
+        result.append((first, last))
+        first = last + timedelta(days=1)
+    return result
+
+
+def customers_before(day: date) -> int:
+    """How many customers had paid for an order before `day` began (one query)."""
+    start = datetime.combine(day, time.min, tzinfo=store_zone())
+    found = Order.objects.filter(paid_at__lt=start).aggregate(
+        customers=Count(Lower("email"), distinct=True)
+    )
+    return found["customers"]
+
+
+def change(current, previous) -> Decimal | None:
+    """The change from `previous` to `current` as a percentage (12.5 for +12.5 %), rounded to
+    one place; None when either is unknown or `previous` is 0."""
+    if current is None or previous is None or previous == 0:
+        return None
+    return ((Decimal(current) - Decimal(previous)) * 100 / Decimal(previous)).quantize(
+        Decimal("0.1"), ROUND_HALF_UP
+    )
+
+
+# --- the queries ------------------------------------------------------------------------
+
+
+def _paid_orders(start: datetime, end: datetime) -> QuerySet:
+    return Order.objects.filter(paid_at__gte=start, paid_at__lt=end).annotate(
+        customer=Lower("email"),
+        # Has this customer paid for an order before this one? Then, by the period's end,
+        # they have more than one; if no order of theirs in the period has, the period holds
+        # their first.
+        repeat=Exists(
+            Order.objects.filter(paid_at__isnull=False)
+            .annotate(customer=Lower("email"))
+            .filter(customer=OuterRef("customer"))
+            .filter(Q(paid_at__lt=OuterRef("paid_at"))
+                    | Q(paid_at=OuterRef("paid_at"), pk__lt=OuterRef("pk")))
+        ),
+    )
+
+
+def _order_aggregates() -> dict:
+    return {
+        "gross": Sum("subtotal"),
+        "discounts": Sum("discount_total"),
+        "refunds": Sum(Least("refunded_total", F("subtotal") - F("discount_total"))),
+        "orders": Count("pk"),
+        "customers": Count("customer", distinct=True),
+        "new": Count("customer", distinct=True, filter=Q(repeat=False)),
+        "returning": Count("customer", distinct=True, filter=Q(repeat=True)),
+    }
+
+
+def _lines(start: datetime, end: datetime) -> QuerySet:
+    return OrderLine.objects.filter(order__paid_at__gte=start, order__paid_at__lt=end)
+
+
+def _sessions(period: Period) -> QuerySet:
+    return SessionDay.objects.filter(day__gte=period.start, day__lte=period.end)
+
+
+def _session_aggregates() -> dict:
+    return {"sessions": Count("pk"), "ordered": Count("pk", filter=Q(ordered=True))}
+
+
+def _bucket(field: str, granularity: str) -> Trunc:
+    # A DateField is truncated as it is; a DateTimeField in the store's time zone.
+    zone = None if field == "day" else store_zone()
+    return Trunc(field, granularity, output_field=DateField(), tzinfo=zone)
+
+
+def _by_bucket(queryset: QuerySet, aggregates: dict) -> dict[date, dict]:
+    rows = queryset.order_by().values("bucket").annotate(**aggregates)
+    return {_as_date(row["bucket"]): row for row in rows}
+
+
+def _as_date(value) -> date:
+    return value.date() if isinstance(value, datetime) else value
+
+
+def _bucket_start(day: date, granularity: str) -> date:
+    if granularity == "week":
+        return day - timedelta(days=day.weekday())
+    if granularity == "month":
+        return day.replace(day=1)
+    return day
+
+
+def _next_bucket(first: date, granularity: str) -> date:
+    if granularity == "week":
+        return first + timedelta(days=7)
+    if granularity == "month":
+        return (first + timedelta(days=32)).replace(day=1)
+    return first + timedelta(days=1)
+
+
+def _figures(orders: dict, units: dict, sessions: dict) -> dict[str, Decimal | int | None]:
+    gross = orders.get("gross") or ZERO
+    discounts = orders.get("discounts") or ZERO
+    refunds = orders.get("refunds") or ZERO
+    count = orders.get("orders") or 0
+    customers = orders.get("customers") or 0
+    visits = sessions.get("sessions") or 0
+    return {
+        "gross_sales": gross,
+        "discounts": discounts,
+        "refunds": refunds,
+        "net_sales": gross - discounts - refunds,
+        "orders": count,
+        "average_order_value": _money((gross - discounts) / count) if count else None,
+        "units_sold": units.get("units") or 0,
+        "sessions": visits,
+        "conversion_rate": _rate(sessions.get("ordered") or 0, visits),
+        "new_customers": orders.get("new") or 0,
+        "returning_customer_rate": _rate(orders.get("returning") or 0, customers),
+    }
+
+
+def _without_bounds(row: dict) -> dict:
+    return {key: row[key] for key in KEYS}
+
+
+def _money(value: Decimal) -> Decimal:
+    return Decimal(value).quantize(CENT, ROUND_HALF_UP)
+
+
+def _rate(part: int, whole: int) -> Decimal | None:
+    return (Decimal(part) / Decimal(whole)).quantize(RATE_PLACES, ROUND_HALF_UP) if whole else None
+

@@ -1,0 +1,25 @@
+"""`manage.py demo_staff`: the demo's staff account (see dashboard.demo_staff), and how to
+sign in with it."""
+
+from django.core.management.base import BaseCommand, CommandError
+
+from dashboard.demo_staff import EMAIL, PASSWORD, NotTheDemo, ensure_demo_staff
+
+
+class Command(BaseCommand):
+    help = (
+        "Make the demo's staff account (DEBUG on only) unless it exists, and print its "
+        "sign-in. Its first visit to the dashboard sets up two-factor authentication."
+    )
+
+    def handle(self, *args, **options):
+        try:
+            created = ensure_demo_staff()
+        except NotTheDemo as error:
+            raise CommandError(str(error)) from None
+        state = "made" if created else "already there"
+        self.stdout.write(
+            f"Demo staff account ({state}): {EMAIL} with the password {PASSWORD}\n"
+            "  Its first visit to /dashboard/ sets up two-factor authentication: have an "
+            "authenticator app at hand."
+        )

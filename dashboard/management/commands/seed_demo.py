@@ -1,0 +1,50 @@
+"""`manage.py seed_demo`: a year of made-up order history for the dashboard (see
+dashboard.demo_history). For the demo and the benchmark, with DEBUG on only."""
+
+import time
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+
+from dashboard.demo_history import AlreadySeeded, SeedError, seed_order_history
+
+MOST = 1_000_000
+
+
+class Command(BaseCommand):
+    help = (
+        "Add a year of made-up order history (orders, customers, payments, refunds, "
+        "sessions) up to yesterday, the same for the same --seed and --orders. A seed's "
+        "history is added once: running again with it adds nothing. Needs the demo "
+        "catalogue (manage.py load_demo) and DEBUG on."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("--orders", type=int, default=3000,
+                            help="How many orders to add (default 3000).")
+        parser.add_argument("--seed", type=int, default=1,
+                            help="Another seed adds another history on top (default 1).")
+
+    def handle(self, *args, orders: int, seed: int, **options):
+        if not settings.DEBUG:
+            raise CommandError(
+                "seed_demo adds made-up orders, so it runs only with DEBUG on (the demo's "
+                "settings), never against a real shop's database."
+            )
+        if not 1 <= orders <= MOST:
+            raise CommandError(f"--orders must be between 1 and {MOST:,}, not {orders:,}.")
+        started = time.perf_counter()
+        try:
+            result = seed_order_history(orders=orders, seed=seed)
+        except AlreadySeeded as error:
+            self.stdout.write(str(error))
+            return
+        except SeedError as error:
+            raise CommandError(str(error)) from None
+        seconds = time.perf_counter() - started
+        self.stdout.write(self.style.SUCCESS(
+            f"Order history added from {result.first_day} to {result.last_day}: "
+            f"{result.orders:,} orders ({result.paid:,} paid), {result.lines:,} lines, "
+            f"{result.payments:,} payments, {result.customers:,} customers, "
+            f"{result.sessions:,} sessions, {seconds:.1f} s."
+        ))

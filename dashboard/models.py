@@ -1,0 +1,27 @@
+"""Storefront session counts for the dashboard's sessions and conversion rate.
+
+Locked: one row per (day, key). ``key`` is a keyed hash of the session key, never the key
+itself; ``day`` is the store's local date. The ``export_reports`` permission lives here
+because the dashboard app owns the reports.
+"""
+
+from django.db import models
+
+
+class SessionDay(models.Model):
+    """One storefront session seen on one day; ``ordered`` when it placed an order that day."""
+
+    day = models.DateField()
+    key = models.CharField(max_length=64)
+    ordered = models.BooleanField(default=False)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["day", "key"], name="dashboard_sessionday_day_key"),
+        ]
+        indexes = [models.Index(fields=["day", "ordered"], name="dashboard_sessionday_ordered")]
+        default_permissions = ()
+        permissions = [("export_reports", "Can export reports")]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.key[:8]}"

@@ -1,0 +1,284 @@
+"""The dashboard's panels, each worked out only when a template asks for it: a request for one
+fragment runs that fragment's queries and no others.
+
+The charts are built here from dashboard.kpis and dashboard.selectors, for the page and for
+the files downloaded (`chart`).
+"""
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+from functools import cached_property
+from itertools import accumulate
+
+from django.conf import settings
+
+from dashboard import charts, kpis, selectors
+from dashboard.forms import PRESETS, Choice
+from dashboard.kpis import Kpi, Period
+from monitoring import alerts
+from shop.templatetags.shop import money
+
+CHARTS = ("sales", "customers", "top-products", "categories")
+LOW_STOCK_ROWS = 20
+# An increase of these is bad news: their change is shown the other way round.
+WORSE_WHEN_UP = {"discounts", "refunds"}
+
+
+def display(kind: str, value) -> str:
+    """A figure as people read it: money, a count, or a percentage; "–" when unknown."""
+    if value is None:
+        return "–"
+    if kind == "money":
+        return money(value)
+    if kind == "percent":
+        return f"{value * 100:.1f}\N{NO-BREAK SPACE}%"
+    return f"{value:,}"
+
+
+@dataclass(frozen=True)
+class Figure:
+    kpi: Kpi
+    value: Decimal | int | None
+    previous: Decimal | int | None
+    change: Decimal | None
+
+    @property
+    def shown(self) -> str:
+        return display(self.kpi.kind, self.value)
+
+    @property
+    def previous_shown(self) -> str:
+        return display(self.kpi.kind, self.previous)
+
+    @property
+    def direction(self) -> str:
+        """"up", "down" or "flat" against the previous period."""
+        if not self.change:
+            return "flat"
+        return "up" if self.change > 0 else "down"
+
+    @property
+    def news(self) -> str:
+        """"good", "bad" or "" (no change): more refunds or discounts are bad news."""
+        if self.direction == "flat":
+            return ""
+        return "good" if (self.direction == "up") != (self.kpi.key in WORSE_WHEN_UP) else "bad"
+
+    @property
+    def change_shown(self) -> str:
+        """The size of the change (its direction is shown apart); "" when there is none."""
+        return "" if self.change is None else f"{abs(self.change)}\N{NO-BREAK SPACE}%"
+
+
+def figures(period: Period) -> list[Figure]:
+    """Every KPI for the period with its value in the period before (six queries)."""
+    current, previous = kpis.summary(period), kpis.summary(period.previous())
+    return [
+        Figure(kpi, current[kpi.key], previous[kpi.key],
+               kpis.change(current[kpi.key], previous[kpi.key]))
+        for kpi in kpis.DEFINITIONS
+    ]
+
+
+# --- charts -------------------------------------------------------------------------------
+
+
+def period_label(period: Period) -> str:
+    """3 Mar 2025; 3 – 9 Mar 2025; 24 Feb – 2 Mar 2025; 30 Dec 2024 – 5 Jan 2025."""
+    start, end = period.start, period.end
+    if period.days == 1:
+        return f"{start:%-d %b %Y}"
+    if (start.year, start.month) == (end.year, end.month):
+        return f"{start:%-d} – {end:%-d %b %Y}"
+    if start.year == end.year:
+        return f"{start:%-d %b} – {end:%-d %b %Y}"
+    return f"{start:%-d %b %Y} – {end:%-d %b %Y}"
+
+
+def bucket_label(first: date, last: date, step: str, *, short: bool = False) -> str:
+    """A bucket as an axis (short) or a table names it."""
+    if step == "day":
+        return f"{first:%-d %b}" if short else f"{first:%a %-d %b %Y}"
+    if short:
+        return f"{first:%b %Y}" if step == "month" else f"{first:%-d %b}"
+    if step == "month" and first.day == 1 and (last + timedelta(days=1)).day == 1:
+        return f"{first:%B %Y}"
+    return period_label(Period(first, last))
+
+
+def sales_chart(choice: Choice, rows: list[dict] | None = None) -> charts.Chart:
+    """Net sales per bucket; `rows` are kpis.series() for the choice when already read."""
+    step, period = choice.step, choice.period
+    rows = kpis.series(period, step) if rows is None else rows
+    labels = [bucket_label(row["start"], row["end"], step, short=True) for row in rows]
+    values = [row["net_sales"] for row in rows]
+    names = [bucket_label(row["start"], row["end"], step) for row in rows]
+    total = sum(values, start=kpis.ZERO)
+    if total:
+        best = max(range(len(values)), key=values.__getitem__)
+        when = "on" if step == "day" else "in"
+        summary = f"Total {money(total)}; the highest, {money(values[best])}, {when} {names[best]}."
+    else:
+        summary = "No sales in this period."
+    table = (
+        ("Period", "Gross sales", "Discounts", "Refunds", "Net sales", "Orders"),
+        tuple(
+            (name, money(row["gross_sales"]), money(row["discounts"]), money(row["refunds"]),
+             money(row["net_sales"]), f"{row['orders']:,}")
+            for name, row in zip(names, rows, strict=True)
+        ),
+    )
+    return charts.columns(
+        name="sales", title=f"Net sales by {step}, {period_label(period)}",
+        description=f"Columns of net sales (gross sales − discounts − refunds) for each {step}. "
+                    f"{summary}",
+        labels=labels, values=values, fmt=money, table=table, empty="No sales in this period",
+        unit=settings.STORE_CURRENCY,
+    )
+
+
+def customers_chart(choice: Choice, rows: list[dict] | None = None) -> charts.Chart:
+    """New customers per bucket, and all customers to date."""
+    step, period = choice.step, choice.period
+    rows = kpis.series(period, step) if rows is None else rows
+    before = kpis.customers_before(period.start)
+    new = [row["new_customers"] for row in rows]
+    running = list(accumulate(new, initial=before))[1:]
+    names = [bucket_label(row["start"], row["end"], step) for row in rows]
+    table = (
+        ("Period", "New customers", "Customers to date"),
+        tuple((name, f"{n:,}", f"{total:,}")
+              for name, n, total in zip(names, new, running, strict=True)),
+    )
+    return charts.columns_and_line(
+        name="customers", title=f"New customers by {step}, {period_label(period)}",
+        description=f"Columns of customers whose first paid order came in each {step}, and a "
+                    f"line of all customers to date. {sum(new):,} new, "
+                    f"{running[-1] if running else before:,} in all by "
+                    f"{period.end:%-d %b %Y}.",
+        labels=[bucket_label(row["start"], row["end"], step, short=True) for row in rows],
+        bars=new, line=running, bar_name="New", line_name="All to date",
+        fmt=lambda n: f"{n:,}", table=table, empty="No customers in this period",
+    )
+
+
+def top_products_chart(choice: Choice) -> charts.Chart:
+    period, by = choice.period, choice.top
+    sold = selectors.top_products(period, by=by)
+    measure = "revenue" if by == "revenue" else "units sold"
+    values = [row.revenue if by == "revenue" else row.units for row in sold]
+    fmt = money if by == "revenue" else (lambda n: f"{n:,}")
+    leader = f" First: {sold[0].name}, {fmt(values[0])}." if sold else ""
+    table = (
+        ("Product", "Revenue", "Units"),
+        tuple((row.name, money(row.revenue), f"{row.units:,}") for row in sold),
+    )
+    return charts.ranked_bars(
+        name="top-products",
+        title=f"Top {len(sold) or selectors.TOP} products by {measure}, {period_label(period)}",
+        description=f"Bars of the best-selling products by {measure} (line totals before "
+                    f"order discounts, tax and shipping).{leader}",
+        labels=[row.name for row in sold], values=values, fmt=fmt, table=table,
+        empty="Nothing sold in this period",
+    )
+
+
+def categories_chart(choice: Choice) -> charts.Chart:
+    period = choice.period
+    sold = selectors.revenue_by_category(period)
+    total = sum((row.revenue for row in sold), start=kpis.ZERO)
+    table = (
+        ("Category", "Revenue", "Share", "Units"),
+        tuple((row.name, money(row.revenue), f"{row.revenue * 100 / total:.1f} %",
+               f"{row.units:,}") for row in sold),
+    )
+    lead = f" {sold[0].name} leads with {money(sold[0].revenue)}." if sold else ""
+    return charts.ranked_bars(
+        name="categories", title=f"Revenue by category, {period_label(period)}",
+        description="Bars of line totals (before order discounts, tax and shipping) for each "
+                    f"category, {money(total)} in all.{lead}",
+        labels=[row.name for row in sold], values=[row.revenue for row in sold], fmt=money,
+        table=table, empty="Nothing sold in this period",
+    )
+
+
+BUILDERS = {
+    "sales": sales_chart,
+    "customers": customers_chart,
+    "top-products": top_products_chart,
+    "categories": categories_chart,
+}
+
+
+def chart(name: str, choice: Choice) -> charts.Chart:
+    """One of CHARTS for the choice; KeyError for another name."""
+    return BUILDERS[name](choice)
+
+
+class Dashboard:
+    """The panels of one request, each computed the first time a template reads it."""
+
+    def __init__(self, choice: Choice):
+        self.choice = choice
+
+    @property
+    def period_label(self) -> str:
+        name = self.choice.period_name
+        return PRESETS.get(name) or period_label(self.choice.period)
+
+    @property
+    def dates(self) -> str:
+        return period_label(self.choice.period)
+
+    @property
+    def previous_label(self) -> str:
+        return period_label(self.choice.period.previous())
+
+    @cached_property
+    def figures(self) -> list[Figure]:
+        return figures(self.choice.period)
+
+    @cached_property
+    def series(self) -> list[dict]:
+        return kpis.series(self.choice.period, self.choice.step)
+
+    @cached_property
+    def sales(self) -> charts.Chart:
+        return sales_chart(self.choice, self.series)
+
+    @cached_property
+    def customers(self) -> charts.Chart:
+        return customers_chart(self.choice, self.series)
+
+    @cached_property
+    def top_products(self) -> charts.Chart:
+        return top_products_chart(self.choice)
+
+    @cached_property
+    def categories(self) -> charts.Chart:
+        return categories_chart(self.choice)
+
+    @cached_property
+    def _low_stock(self) -> list[selectors.LowStock]:
+        return selectors.low_stock(limit=LOW_STOCK_ROWS + 1)  # one more: are there others?
+
+    @property
+    def low_stock(self) -> list[selectors.LowStock]:
+        return self._low_stock[:LOW_STOCK_ROWS]
+
+    @property
+    def more_low_stock(self) -> bool:
+        return len(self._low_stock) > LOW_STOCK_ROWS
+
+    @cached_property
+    def needs_review(self):
+        return selectors.orders_needing_review()
+
+    @cached_property
+    def recent_orders(self):
+        return selectors.recent_orders()
+
+    @cached_property
+    def alerts(self):
+        return alerts.active_alerts()

@@ -1,0 +1,22 @@
+"""Signal receivers: an order placed at checkout marks its session as one that ordered."""
+
+import logging
+
+from django.db import DatabaseError
+from django.dispatch import receiver
+
+from dashboard import sessions
+from shop.signals import order_placed
+
+logger = logging.getLogger(__name__)
+
+
+@receiver(order_placed, dispatch_uid="dashboard.mark_session_ordered")
+def mark_session_ordered(sender, request, order, **kwargs):
+    if request is None or not hasattr(request, "session"):
+        return
+    try:
+        sessions.mark_ordered(request)
+    except DatabaseError:  # the order stands; only the conversion count misses it
+        logger.warning("Order %s could not be counted for its session.", order.number,
+                       exc_info=True)

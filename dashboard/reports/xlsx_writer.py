@@ -1,0 +1,221 @@
+"""Reports as XLSX workbooks, written with openpyxl's write-only mode: rows go to disk as
+they are read, so memory stays the same however many rows a report has.
+
+A workbook holds three sheets: the report's rows (a styled, frozen header with a filter,
+real dates and numbers in the store's currency format, a totals row), "Summary" (the
+period's key figures with their definitions) and "Charts" (native Excel charts of net sales
+per day, the top products and the categories, over the small tables beside them).
+"""
+
+from decimal import ROUND_HALF_UP, Decimal
+from itertools import zip_longest
+from typing import BinaryIO
+
+from django.conf import settings
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.chart import BarChart, LineChart, PieChart, Reference
+from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+from openpyxl.utils import get_column_letter
+
+from dashboard import kpis
+from dashboard.kpis import Period
+from dashboard.reports import selectors
+from dashboard.reports.definitions import (
+    COUNT,
+    DATE,
+    DATETIME,
+    MONEY,
+    PERCENT,
+    TEXT,
+    Column,
+    Report,
+    kpi_kind,
+)
+
+SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥"}
+FORMATS = {DATE: "yyyy-mm-dd", DATETIME: "yyyy-mm-dd hh:mm", PERCENT: "0.00%", COUNT: "#,##0"}
+HEADER_FONT = Font(bold=True, color="FFFFFF")
+HEADER_FILL = PatternFill("solid", fgColor="1F4E79")
+TOTAL_FONT = Font(bold=True)
+TOTAL_BORDER = Border(top=Side(style="thin"), bottom=Side(style="double"))
+TITLE_FONT = Font(bold=True, size=14)
+TOP_PRODUCTS = 10
+CENT = Decimal("0.01")
+
+
+def money_format(currency: str) -> str:
+    """An Excel number format for amounts in `currency`: "$"#,##0.00 or #,##0.00 "CHF"."""
+    symbol = SYMBOLS.get(currency)
+    return f'"{symbol}"#,##0.00' if symbol else f'#,##0.00 "{currency}"'
+
+
+def write_workbook(report: Report, period: Period, target: BinaryIO) -> int:
+    """Write `report` for `period` as an XLSX file into `target`; return its number of rows
+    (the totals row aside)."""
+    workbook = Workbook(write_only=True)
+    formats = {**FORMATS, MONEY: money_format(settings.STORE_CURRENCY)}
+    count = _write_rows(workbook, report, period, formats)
+    _write_summary(workbook, report, period, formats)
+    _write_charts(workbook, period, formats)
+    workbook.save(target)
+    return count
+
+
+def _write_rows(workbook: Workbook, report: Report, period: Period, formats: dict) -> int:
+    sheet = workbook.create_sheet(report.title)
+    columns = report.columns
+    # Write-only sheets write widths and panes before the first row: set them first.
+    for index, column in enumerate(columns, start=1):
+        sheet.column_dimensions[get_column_letter(index)].width = column.width
+    sheet.freeze_panes = "A2"
+    sheet.append([_styled(sheet, column.label, font=HEADER_FONT, fill=HEADER_FILL)
+                  for column in columns])
+    summed = [index for index, column in enumerate(columns) if column.summed]
+    sums: dict[int, object] = {index: 0 for index in summed}
+    count = 0
+    for row in report.rows(period):
+        sheet.append([_cell(sheet, column, value, formats)
+                      for column, value in zip(columns, row, strict=True)])
+        for index in summed:
+            if row[index] is not None:
+                sums[index] += row[index]
+        count += 1
+    sheet.auto_filter.ref = f"A1:{get_column_letter(len(columns))}{count + 1}"
+    totals = report.totals_row(period, sums, count)
+    sheet.append([_cell(sheet, column, value, formats, font=TOTAL_FONT, border=TOTAL_BORDER)
+                  for column, value in zip(columns, totals, strict=True)])
+    return count
+
+
+def _write_summary(workbook: Workbook, report: Report, period: Period, formats: dict) -> None:
+    sheet = workbook.create_sheet("Summary")
+    for letter, width in (("A", 26), ("B", 16), ("C", 110)):
+        sheet.column_dimensions[letter].width = width
+    date_column = Column("", DATE, 0)
+    sheet.append([_styled(sheet, f"{report.title} report", font=TITLE_FONT)])
+    sheet.append(["From", _cell(sheet, date_column, period.start, formats)])
+    sheet.append(["To", _cell(sheet, date_column, period.end, formats)])
+    sheet.append(["Currency", settings.STORE_CURRENCY])
+    sheet.append(["Time zone", settings.TIME_ZONE])
+    sheet.append([])
+    sheet.append([_styled(sheet, label, font=HEADER_FONT, fill=HEADER_FILL)
+                  for label in ("Figure", "Value", "Definition")])
+    figures = kpis.summary(period)
+    for kpi in kpis.DEFINITIONS:
+        column = Column(kpi.label, kpi_kind(kpi.kind), 0)
+        sheet.append([kpi.label, _cell(sheet, column, figures[kpi.key], formats),
+                      _styled(sheet, kpi.definition, alignment=Alignment(wrap_text=True))])
+    sheet.append([])
+    sheet.append(["About this report", _styled(sheet, report.note)])
+
+
+def _write_charts(workbook: Workbook, period: Period, formats: dict) -> None:
+    """Three tables (net sales per day, per top product, per category) and a chart of each."""
+    sheet = workbook.create_sheet("Charts")
+    for letter, width in (("A", 12), ("B", 13), ("D", 30), ("E", 13), ("G", 26), ("H", 13)):
+        sheet.column_dimensions[letter].width = width
+    days = [(row["day"], row["net_sales"]) for row in kpis.daily(period)]
+    products = selectors.top_products(period, limit=TOP_PRODUCTS)
+    categories = selectors.category_sales(period)
+    header = ["Day", "Net sales", None, "Product", "Net sales", None, "Category", "Net sales"]
+    sheet.append([_styled(sheet, label, font=TOTAL_FONT) if label else None for label in header])
+    day_column, money = Column("", DATE, 0), Column("", MONEY, 0)
+    for day, product, category in zip_longest(days, products, categories, fillvalue=(None, None)):
+        sheet.append([
+            _cell(sheet, day_column, day[0], formats), _cell(sheet, money, day[1], formats), None,
+            _cell(sheet, Column("", TEXT, 0), product[0], formats),
+            _cell(sheet, money, product[1], formats), None,
+            _cell(sheet, Column("", TEXT, 0), category[0], formats),
+            _cell(sheet, money, category[1], formats),
+        ])
+    sheet.add_chart(_line_chart(sheet, len(days), formats), "J2")
+    sheet.add_chart(_bar_chart(sheet, len(products), formats), "J20")
+    sheet.add_chart(_pie_chart(sheet, len(categories)), "J38")
+
+
+def _line_chart(sheet, rows: int, formats: dict) -> LineChart:
+    chart = LineChart()
+    chart.title = "Net sales per day"
+    chart.y_axis.title = "Net sales"
+    chart.y_axis.number_format = formats[MONEY]
+    chart.x_axis.number_format = formats[DATE]
+    chart.legend = None
+    _series(chart, sheet, 1, rows)
+    return _sized(chart)
+
+
+def _bar_chart(sheet, rows: int, formats: dict) -> BarChart:
+    chart = BarChart()
+    chart.type = "bar"  # horizontal: product names read across
+    chart.title = f"Top {TOP_PRODUCTS} products by net sales"
+    chart.y_axis.number_format = formats[MONEY]
+    chart.x_axis.scaling.orientation = "maxMin"  # the best first, at the top
+    chart.legend = None
+    _series(chart, sheet, 4, rows)
+    return _sized(chart)
+
+
+def _pie_chart(sheet, rows: int) -> PieChart:
+    chart = PieChart()
+    chart.title = "Net sales by category"
+    _series(chart, sheet, 7, rows)
+    return _sized(chart)
+
+
+def _series(chart, sheet, label_column: int, rows: int) -> None:
+    """Values from the column right of `label_column` (title in row 1), labels from it."""
+    last = max(rows, 1) + 1
+    values = Reference(sheet, min_col=label_column + 1, min_row=1, max_row=last)
+    chart.add_data(values, titles_from_data=True)
+    chart.set_categories(Reference(sheet, min_col=label_column, min_row=2, max_row=last))
+
+
+def _sized(chart):
+    chart.width, chart.height = 24, 8.5
+    # openpyxl leaves out <c:delete>, which some Excel versions read as "hide the axis".
+    for axis in ("x_axis", "y_axis"):
+        if hasattr(chart, axis):
+            getattr(chart, axis).delete = False
+    return chart
+
+
+def _cell(sheet, column: Column, value, formats: dict, **style):
+    """A value as a cell of `column`'s kind: numbers and dates with their format, text kept
+    as text (never a formula)."""
+    if value is None:
+        return _styled(sheet, None, **style) if style else None
+    number_format = formats.get(column.kind)
+    if column.kind == TEXT or isinstance(value, str):
+        return _text(sheet, str(value), **style)
+    if column.kind == MONEY:
+        value = Decimal(value).quantize(CENT, ROUND_HALF_UP)  # SQLite's sums carry float noise
+    if number_format is None and not style:
+        return value
+    return _styled(sheet, value, number_format=number_format, **style)
+
+
+def _text(sheet, text: str, **style):
+    text = ILLEGAL_CHARACTERS_RE.sub("", text)
+    if not text.startswith("=") and not style:
+        return text
+    cell = _styled(sheet, text, **style)
+    cell.data_type = "s"  # openpyxl takes "=…" for a formula; this is data
+    return cell
+
+
+def _styled(sheet, value, *, number_format=None, font=None, fill=None, border=None,
+            alignment=None) -> WriteOnlyCell:
+    cell = WriteOnlyCell(sheet, value=value)
+    if number_format:
+        cell.number_format = number_format
+    if font:
+        cell.font = font
+    if fill:
+        cell.fill = fill
+    if border:
+        cell.border = border
+    if alignment:
+        cell.alignment = alignment
+    return cell

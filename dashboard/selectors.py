@@ -1,0 +1,132 @@
+"""Reads shaped for the dashboard's panels: products and categories sold, stock running low,
+orders to look at, and the staff activity log. Every figure is a database aggregate; the
+orders counted are those of dashboard.kpis (paid in the period, in the store's time zone)."""
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.core.paginator import Page, Paginator
+from django.db.models import F, IntegerField, OuterRef, Q, QuerySet, Subquery, Sum, Value
+from django.db.models.functions import Coalesce
+
+from dashboard.kpis import Period, store_zone
+from security.models import AuditEntry
+from shop.models import Order, OrderLine, User, Variant
+
+TOP = 10
+COVER_DAYS = 30  # days of cover are worked out from this many days' sales
+UNLISTED = "No longer in the catalogue"
+
+
+@dataclass(frozen=True)
+class Sold:
+    """A product or a category: what its lines in paid orders came to."""
+
+    name: str
+    revenue: Decimal
+    units: int
+
+
+def _lines(period: Period) -> QuerySet:
+    start, end = period.bounds()
+    return OrderLine.objects.filter(order__paid_at__gte=start, order__paid_at__lt=end)
+
+
+def top_products(period: Period, *, by: str = "revenue", limit: int = TOP) -> list[Sold]:
+    """The best sellers by line totals (before order discounts, tax and shipping) or by
+    units, under the name they were sold as (one query)."""
+    order = ["-revenue", "-units"] if by == "revenue" else ["-units", "-revenue"]
+    rows = (
+        _lines(period).order_by().values("product_name")
+        .annotate(revenue=Sum("line_total"), units=Sum("quantity"))
+        .order_by(*order, "product_name")[:limit]
+    )
+    return [Sold(row["product_name"], row["revenue"], row["units"]) for row in rows]
+
+
+def revenue_by_category(period: Period) -> list[Sold]:
+    """Line totals per category of the product sold, largest first (one query)."""
+    rows = (
+        _lines(period).order_by().values(category=F("variant__product__category__name"))
+        .annotate(revenue=Sum("line_total"), units=Sum("quantity"))
+        .order_by("-revenue", "category")
+    )
+    return [Sold(row["category"] or UNLISTED, row["revenue"], row["units"]) for row in rows]
+
+
+@dataclass(frozen=True)
+class LowStock:
+    variant: Variant
+    available: int
+    sold: int  # units sold in the last COVER_DAYS days
+
+    @property
+    def days_of_cover(self) -> Decimal | None:
+        """How many days what is available lasts at the last 30 days' pace; None without
+        sales."""
+        if not self.sold:
+            return None
+        return (Decimal(self.available * COVER_DAYS) / self.sold).quantize(
+            Decimal("0.1"), ROUND_HALF_UP
+        )
+
+
+def low_stock(*, limit: int = 20, until: date | None = None) -> list[LowStock]:
+    """Variants of listed products with no more available to sell than their own
+    low-stock threshold, fewest first (one query)."""
+    start, end = Period.last(COVER_DAYS, until=until).bounds()
+    sold = (
+        OrderLine.objects.filter(variant=OuterRef("pk"), order__paid_at__gte=start,
+                                 order__paid_at__lt=end)
+        .order_by().values("variant").annotate(units=Sum("quantity")).values("units")
+    )
+    variants = (
+        Variant.objects.filter(product__is_active=True)
+        .annotate(units_available=F("on_hand") - F("reserved"))
+        .filter(units_available__lte=F("low_stock_threshold"))
+        .annotate(sold=Coalesce(Subquery(sold, output_field=IntegerField()), Value(0)))
+        .select_related("product")
+        .order_by("units_available", "-sold", "sku")[:limit]
+    )
+    return [LowStock(variant, variant.units_available, variant.sold) for variant in variants]
+
+
+def orders_needing_review(*, limit: int = 10) -> list[Order]:
+    return list(Order.objects.filter(needs_review=True).order_by("-created_at", "-pk")[:limit])
+
+
+def recent_orders(*, limit: int = 10) -> list[Order]:
+    return list(Order.objects.order_by("-created_at", "-pk")[:limit])
+
+
+# --- the activity log ------------------------------------------------------------------
+
+
+def activity(*, actor: User | None = None, action: str = "", day: date | None = None,
+             page: int | str = 1, per_page: int = 25) -> Page:
+    """The audit log, newest first, filtered by who, what and the day (in the store's time
+    zone); a page past the end gives the last page (a count and a page query)."""
+    entries = AuditEntry.objects.order_by("-created_at", "-pk")
+    if actor is not None:
+        entries = entries.filter(actor=actor)
+    if action:
+        entries = entries.filter(action=action)
+    if day is not None:
+        start = datetime.combine(day, time.min, tzinfo=store_zone())
+        entries = entries.filter(created_at__gte=start,
+                                 created_at__lt=start + timedelta(days=1))
+    return Paginator(entries, per_page).get_page(page)
+
+
+def staff_members() -> QuerySet:
+    """Everyone who may have acted as staff: staff accounts and those found in the log."""
+    in_log = AuditEntry.objects.filter(actor__isnull=False).values("actor")
+    return User.objects.filter(Q(is_staff=True) | Q(pk__in=in_log)).order_by("email")
+
+
+def actions() -> list[str]:
+    """The actions the log holds, in alphabetical order (one query)."""
+    return list(
+        AuditEntry.objects.order_by("action").values_list("action", flat=True).distinct()
+    )

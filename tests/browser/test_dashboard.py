@@ -1,0 +1,171 @@
+"""The staff dashboard in Chromium: a staff member signs in with a code, changes the period,
+the time charts' granularity and the top products' order, and each time only the panels
+concerned are redrawn while the address bar follows; axe-core on the page; the same controls
+as plain forms without JavaScript."""
+
+import itertools
+import re
+import secrets
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.browser.test_purchase import check_accessibility
+from tests.browser.test_staff_signin import current_code, make_account, sign_in_with_password
+from tests.browser.test_storefront import mark_document, still_same_document
+
+# Paid orders spread over the last 60 days, some discounted or refunded, and the sessions
+# that led to them, so that every panel has something to show.
+SALES = """
+from datetime import timedelta
+from decimal import Decimal
+from django.utils import timezone
+from dashboard.models import SessionDay
+from shop.models import Order, OrderLine, Variant
+
+if not Order.objects.filter(number__startswith="DASH-").exists():
+    first_of_each = {}
+    for variant in Variant.objects.select_related("product").order_by("sku"):
+        first_of_each.setdefault(variant.product_id, variant)
+    variants = list(first_of_each.values())[:24]
+    now = timezone.now()
+    for n in range(60):
+        variant, quantity = variants[(n * n + n) % len(variants)], 1 + n % 3
+        subtotal = variant.price * quantity
+        discount = (subtotal / 10).quantize(Decimal("0.01")) if n % 4 == 0 else Decimal("0.00")
+        total = subtotal - discount + Decimal("5.00")
+        order = Order.objects.create(
+            number=f"DASH-{n:05d}", email=f"buyer{n % 40}@example.com", full_name="A Buyer",
+            line1="1 Market Street", city="San Francisco", postal_code="94107", country="US",
+            currency="USD", subtotal=subtotal, shipping_total=Decimal("5.00"),
+            tax_total=Decimal("0.00"), discount_total=discount, total=total,
+            captured_total=total, refunded_total=subtotal / 2 if n % 9 == 0 else Decimal("0"),
+            tax_rate=Decimal("0"), shipping_method_name="Standard", payment_provider="test",
+            status=Order.Status.PAID, paid_at=now - timedelta(hours=n * 23),
+            needs_review=n == 3,
+        )
+        OrderLine.objects.create(
+            order=order, variant=variant, product_name=variant.product.name, sku=variant.sku,
+            unit_price=variant.price, quantity=quantity, line_total=subtotal,
+        )
+    today = timezone.localdate()
+    SessionDay.objects.bulk_create(
+        SessionDay(day=today - timedelta(days=d), key=f"dash-{d}-{k}", ordered=k < 2)
+        for d in range(60) for k in range(8 + d % 5)
+    )
+"""
+
+
+@pytest.fixture(scope="module")
+def sales(shop):
+    shop["manage"]("shell", "-c", SALES)
+
+
+_numbers = itertools.count(1)
+
+
+@pytest.fixture
+def staff(shop, sales):
+    """A staff member of this test's own: a code is accepted once only, so two sign-ins
+    within the same 30 seconds need two authenticator apps."""
+    return make_account(shop, f"dana{next(_numbers)}@example.com", staff=True,
+                        key=secrets.token_hex(20))
+
+
+def open_dashboard(page, shop, staff) -> None:
+    page.goto(f"{shop['url']}/dashboard/")
+    sign_in_with_password(page, staff)
+    page.get_by_label("Authentication code").fill(current_code(staff["key"]))
+    page.get_by_role("button", name="Verify").click()
+    expect(page).to_have_url(f"{shop['url']}/dashboard/")
+    expect(page.get_by_role("heading", name="Staff dashboard")).to_be_visible()
+
+
+def test_staff_change_the_period_and_the_granularity_in_place(shop, page, staff, screenshot):
+    open_dashboard(page, shop, staff)
+    sales = page.locator("#sales-heading")
+    expect(sales).to_contain_text("Net sales by day")
+    mark_document(page)
+
+    page.get_by_label("Period").focus()
+    page.get_by_label("Period").select_option("90d")
+    expect(page).to_have_url(re.compile(r"/dashboard/\?period=90d$"))
+    expect(page.locator(".period-note")).to_contain_text("Showing last 90 days")
+    expect(sales).to_contain_text("Net sales by week")  # automatic for 90 days
+    expect(page.get_by_label("Period")).to_be_focused()  # not lost in the swap
+
+    page.get_by_label("Show the time charts by").select_option("month")
+    expect(page).to_have_url(re.compile(r"/dashboard/\?period=90d&granularity=month$"))
+    expect(sales).to_contain_text("Net sales by month")
+    expect(page.locator("#customers-heading")).to_contain_text("New customers by month")
+
+    page.get_by_label("By units").check()
+    expect(page).to_have_url(re.compile(r"period=90d&granularity=month&top=units$"))
+    expect(page.locator("#top-products-heading")).to_contain_text("by units sold")
+    assert still_same_document(page)
+
+    page.go_back()
+    expect(page).to_have_url(re.compile(r"/dashboard/\?period=90d&granularity=month$"))
+    expect(page.locator("#top-products-heading")).to_contain_text("by revenue")
+
+    page.get_by_label("Period").select_option("30d")
+    expect(page).to_have_url(re.compile(r"/dashboard/\?granularity=month$"))
+    page.get_by_label("Show the time charts by").select_option("")
+    expect(page).to_have_url(re.compile(r"/dashboard/$"))
+    expect(page.locator(".kpi-value").first).not_to_have_text("$0.00")
+    check_accessibility(page)
+    page.reload()  # axe leaves empty style attributes behind
+    page.evaluate("window.scrollTo(0, 0)")
+    screenshot(page, "dashboard")
+
+
+def test_the_dashboard_fits_a_phone(shop, page, staff):
+    """At 390 px nothing but the tables' own scrolling boxes is wider than the screen, and
+    the charts take the width there is."""
+    page.set_viewport_size({"width": 390, "height": 844})
+    open_dashboard(page, shop, staff)
+    too_wide = page.evaluate("""() => [...document.querySelectorAll("body *")]
+        .filter(e => e.getBoundingClientRect().right > 390.5 && !e.closest(".table-scroll"))
+        .map(e => e.tagName + (e.id ? "#" + e.id : "") + "." + e.className)""")
+    assert too_wide == []
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    assert page.locator(".chart").first.bounding_box()["width"] >= 300
+
+
+def test_a_chart_downloads_as_an_svg_file(shop, page, staff):
+    open_dashboard(page, shop, staff)
+    with page.expect_download() as download:
+        page.locator("#sales-heading ~ .chart-download a").click()
+    assert re.fullmatch(r"sales-by-day-\d{4}-\d\d-\d\d-to-\d{4}-\d\d-\d\d\.svg",
+                        download.value.suggested_filename)
+
+
+def test_the_controls_work_as_forms_without_javascript(shop, page_without_js, staff):
+    page = page_without_js
+    open_dashboard(page, shop, staff)
+    page.get_by_label("Period").select_option("7d")
+    page.get_by_role("button", name="Show period").click()
+    expect(page).to_have_url(re.compile(r"/dashboard/\?period=7d$"))
+    page.get_by_label("From", exact=True).fill("2025-01-01")
+    page.get_by_label("To", exact=True).fill("2025-01-31")
+    page.get_by_role("button", name="Apply range").click()
+    expect(page).to_have_url(
+        re.compile(r"/dashboard/\?period=custom&start=2025-01-01&end=2025-01-31$")
+    )
+    expect(page.locator(".period-note")).to_contain_text("1 – 31 Jan 2025")
+    page.get_by_label("From", exact=True).fill("2025-02-01")
+    page.get_by_role("button", name="Apply range").click()
+    expect(page.locator(".message--error")).to_contain_text("is after the last day")
+
+
+def test_the_activity_log_filters_in_place(shop, page, staff):
+    open_dashboard(page, shop, staff)
+    page.get_by_role("link", name="Staff activity log").click()
+    expect(page.get_by_role("heading", name="Staff activity log")).to_be_visible()
+    mark_document(page)
+    page.get_by_label("Action").select_option("staff.sign_in")
+    expect(page).to_have_url(re.compile(r"/dashboard/activity/\?action=staff.sign_in$"))
+    expect(page.locator("#activity-log tbody tr").first).to_contain_text("staff.sign_in")
+    expect(page.locator("#activity-log tbody")).not_to_contain_text("staff.second_factor")
+    assert still_same_document(page)
+    check_accessibility(page)

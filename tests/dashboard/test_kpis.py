@@ -1,0 +1,205 @@
+"""The key figures against orders worked out by hand, in a store on New York time.
+
+The week of Monday 3 to Sunday 9 March 2025 holds the change to summer time (9 March, 2 am),
+so its last day ends at 04:00 UTC on the 10th, and its first began at 05:00 UTC on the 3rd.
+"""
+
+from datetime import UTC, date, datetime
+from decimal import Decimal
+
+import pytest
+
+from dashboard import kpis
+from dashboard.kpis import Period
+from dashboard.models import SessionDay
+from shop.models import Order
+from tests.factories import OrderFactory, OrderLineFactory
+
+pytestmark = pytest.mark.django_db
+
+Status = Order.Status
+WEEK = Period(date(2025, 3, 3), date(2025, 3, 9))
+
+
+@pytest.fixture(autouse=True)
+def _new_york(settings):
+    settings.TIME_ZONE = "America/New_York"
+
+
+def utc(*parts) -> datetime:
+    return datetime(*parts, tzinfo=UTC)
+
+
+def paid(email: str, at: datetime, subtotal: str, *units: int, discount: str = "0.00",
+         refunded: str = "0.00", status: str = Status.PAID) -> Order:
+    """A paid order of `subtotal`, with a line of each quantity in `units`, its whole total
+    captured and `refunded` of it refunded."""
+    order = OrderFactory(
+        email=email, status=status, paid_at=at, subtotal=Decimal(subtotal),
+        discount_total=Decimal(discount), tax_total=Decimal("2.00"),
+    )
+    Order.objects.filter(pk=order.pk).update(captured_total=order.total,
+                                             refunded_total=Decimal(refunded))
+    for quantity in units:
+        OrderLineFactory(order=order, quantity=quantity)
+    return order
+
+
+def sessions(day: date, count: int, *, ordered: int = 0) -> None:
+    SessionDay.objects.bulk_create(
+        SessionDay(day=day, key=f"{day}-{n}", ordered=n < ordered) for n in range(count)
+    )
+
+
+@pytest.fixture
+def shop_week():
+    # In the week
+    paid("ada@example.com", utc(2025, 3, 3, 14), "100.00", 2, 1, discount="10.00")
+    # 23:30 on the 3rd in New York
+    paid("bob@example.com", utc(2025, 3, 4, 4, 30), "50.00", 1, refunded="20.00",
+         status=Status.PARTIALLY_REFUNDED)
+    # Refunded in full, tax and shipping too: the refund counts up to the items' 40.00
+    paid("ADA@example.com", utc(2025, 3, 5, 15), "40.00", 4, refunded="47.00",
+         status=Status.REFUNDED)
+    # 23:59 on Sunday the 9th, summer time
+    paid("carol@example.com", utc(2025, 3, 10, 3, 59), "30.00", 3)
+    # Never paid: left out however big
+    OrderFactory(email="dan@example.com", status=Status.EXPIRED, subtotal=Decimal("999.00"))
+    OrderFactory(email="dan@example.com", status=Status.CANCELLED, subtotal=Decimal("999.00"))
+    OrderFactory(email="dan@example.com", subtotal=Decimal("999.00"))  # awaiting payment
+    # Outside: 00:00 on Monday the 10th in New York, and 23:59 on Sunday the 2nd
+    paid("dan@example.com", utc(2025, 3, 10, 4), "70.00", 5)
+    paid("eve@example.com", utc(2025, 3, 3, 4, 59), "60.00", 2)
+    # Bob bought before, long ago
+    paid("bob@example.com", utc(2025, 2, 1, 12), "25.00", 1)
+    sessions(date(2025, 3, 3), 3, ordered=1)
+    sessions(date(2025, 3, 9), 1, ordered=1)
+    sessions(date(2025, 3, 2), 2)
+    sessions(date(2025, 3, 10), 5, ordered=5)
+
+
+def test_the_week_adds_up_as_worked_out_by_hand(shop_week):
+    assert kpis.summary(WEEK) == {
+        "gross_sales": Decimal("220.00"),
+        "discounts": Decimal("10.00"),
+        "refunds": Decimal("60.00"),
+        "net_sales": Decimal("150.00"),
+        "orders": 4,
+        "average_order_value": Decimal("52.50"),
+        "units_sold": 11,
+        "sessions": 4,
+        "conversion_rate": Decimal("0.5000"),
+        "new_customers": 2,  # ada and carol; bob bought in February
+        "returning_customer_rate": Decimal("0.6667"),  # ada (twice this week) and bob, of 3
+    }
+
+
+def test_the_previous_week_is_the_seven_days_before(shop_week):
+    previous = WEEK.previous()
+    assert previous == Period(date(2025, 2, 24), date(2025, 3, 2))
+    figures = kpis.summary(previous)
+    assert figures["orders"] == 1 and figures["gross_sales"] == Decimal("60.00")
+    assert figures["sessions"] == 2 and figures["conversion_rate"] == Decimal("0.0000")
+    assert figures["new_customers"] == 1
+    assert figures["returning_customer_rate"] == Decimal("0.0000")
+
+
+def test_changes_against_the_previous_period_are_percentages(shop_week):
+    current, previous = kpis.summary(WEEK), kpis.summary(WEEK.previous())
+    assert kpis.change(current["gross_sales"], previous["gross_sales"]) == Decimal("266.7")
+    assert kpis.change(current["orders"], previous["orders"]) == Decimal("300.0")
+    assert kpis.change(current["refunds"], previous["refunds"]) is None  # from nothing
+    assert kpis.change(Decimal("45"), Decimal("60")) == Decimal("-25.0")
+    assert kpis.change(None, Decimal("1")) is None
+
+
+def test_each_day_has_its_own_figures_and_empty_days_are_there(shop_week):
+    days = kpis.daily(WEEK)
+    assert [row["day"] for row in days] == WEEK.each_day()
+    monday, tuesday, wednesday = days[0], days[1], days[2]
+    assert monday["orders"] == 2 and monday["gross_sales"] == Decimal("150.00")
+    assert monday["net_sales"] == Decimal("120.00")
+    assert monday["average_order_value"] == Decimal("70.00")
+    assert monday["units_sold"] == 4
+    assert monday["conversion_rate"] == Decimal("0.3333")
+    assert monday["new_customers"] == 1  # ada; bob is back
+    assert monday["returning_customer_rate"] == Decimal("0.5000")
+    assert tuesday == {"day": date(2025, 3, 4), "gross_sales": Decimal("0.00"),
+                       "discounts": Decimal("0.00"), "refunds": Decimal("0.00"),
+                       "net_sales": Decimal("0.00"), "orders": 0, "average_order_value": None,
+                       "units_sold": 0, "sessions": 0, "conversion_rate": None,
+                       "new_customers": 0, "returning_customer_rate": None}
+    assert wednesday["net_sales"] == Decimal("0.00")  # refunded in full
+    assert wednesday["returning_customer_rate"] == Decimal("1.0000")
+    assert days[6]["orders"] == 1 and days[6]["units_sold"] == 3  # Sunday, 23:59
+
+
+def test_the_days_add_up_to_the_week(shop_week):
+    days, week = kpis.daily(WEEK), kpis.summary(WEEK)
+    for key in ("gross_sales", "discounts", "refunds", "net_sales", "orders", "units_sold",
+                "sessions", "new_customers"):
+        assert sum(row[key] for row in days) == week[key], key
+
+
+def test_weeks_start_on_monday_in_the_store_time_zone(shop_week):
+    rows = kpis.series(Period(date(2025, 3, 1), date(2025, 3, 14)), "week")
+    assert [(row["start"], row["end"]) for row in rows] == [
+        (date(2025, 3, 1), date(2025, 3, 2)),
+        (date(2025, 3, 3), date(2025, 3, 9)),
+        (date(2025, 3, 10), date(2025, 3, 14)),
+    ]
+    assert [row["orders"] for row in rows] == [1, 4, 1]
+    assert [row["sessions"] for row in rows] == [2, 4, 5]
+
+
+def test_months_group_whole_months(shop_week):
+    rows = kpis.series(Period(date(2025, 1, 15), date(2025, 3, 31)), "month")
+    assert [(row["start"], row["end"]) for row in rows] == [
+        (date(2025, 1, 15), date(2025, 1, 31)),
+        (date(2025, 2, 1), date(2025, 2, 28)),
+        (date(2025, 3, 1), date(2025, 3, 31)),
+    ]
+    assert [row["gross_sales"] for row in rows] == [
+        Decimal("0.00"), Decimal("25.00"), Decimal("350.00")
+    ]
+
+
+def test_an_empty_period_has_zeros_and_nothing_to_divide(db):
+    figures = kpis.summary(WEEK)
+    assert figures["gross_sales"] == Decimal("0.00") and figures["orders"] == 0
+    assert figures["average_order_value"] is None
+    assert figures["conversion_rate"] is None
+    assert figures["returning_customer_rate"] is None
+    assert set(figures) == set(kpis.KEYS)
+
+
+def test_customers_before_a_day_count_each_email_once(shop_week):
+    # bob (February, twice under one address) and eve (the 2nd): ada is new on the 3rd
+    assert kpis.customers_before(date(2025, 3, 3)) == 2
+
+
+def test_every_figure_has_a_written_definition():
+    assert len(kpis.DEFINITIONS) == 11
+    assert all(kpi.definition and kpi.kind in {"money", "count", "percent"}
+               for kpi in kpis.DEFINITIONS)
+
+
+@pytest.mark.parametrize(("start", "end", "message"), [
+    ("2025-03-09", "2025-03-03", "is after the last day"),
+    ("2025-3-x", "2025-03-09", "is not a date"),
+    ("2023-01-01", "2025-03-09", "at most 732 days"),
+    ("2025-03-03", "", "both the first and the last day"),
+])
+def test_a_bad_range_is_refused_with_a_reason(start, end, message):
+    with pytest.raises(ValueError, match=message):
+        Period.from_strings(start, end)
+
+
+def test_no_range_means_the_last_30_days(settings):
+    period = Period.from_strings(None, None)
+    assert period.days == 30 and period.end == kpis.today()
+
+
+def test_a_period_spans_whole_local_days():
+    start, end = WEEK.bounds()
+    assert start == utc(2025, 3, 3, 5) and end == utc(2025, 3, 10, 4)

@@ -1,0 +1,326 @@
+"""`manage.py seed_demo`: a year of made-up order history, the same for the same seed and
+size, with the mix of orders the dashboard shows; and the demo's staff account."""
+
+import re
+import time
+from collections import Counter
+from datetime import date, timedelta
+from decimal import Decimal
+from io import StringIO
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.db.models import Count, Sum
+
+from dashboard import kpis
+from dashboard.demo_history import AlreadySeeded, SeedError, seed_order_history
+from dashboard.demo_people import DOMAIN
+from dashboard.demo_staff import EMAIL, PASSWORD
+from dashboard.models import SessionDay
+from payments.models import Payment
+from shop.models import Order, OrderLine, User, Variant
+from shop.services.checkout import NUMBER_ALPHABET
+from tests.accounts import sign_in
+from tests.factories import ProductFactory, VariantFactory
+
+pytestmark = pytest.mark.django_db
+
+UNTIL = date(2025, 12, 31)
+YEAR = kpis.Period(UNTIL - timedelta(days=364), UNTIL)
+Status = Order.Status
+
+
+@pytest.fixture
+def catalogue():
+    """Forty variants of twenty products at prices with awkward cents."""
+    for n in range(20):
+        product = ProductFactory(name=f"Thing {n}")
+        for size, cents in (("S", 995 + n * 137), ("M", 1249 + n * 211)):
+            VariantFactory(product=product, sku=f"T{n:02d}-{size}", size=size,
+                           price=Decimal(cents) / 100, on_hand=5 + n, reserved=n % 3)
+    ProductFactory(name="Retired", is_active=False)
+
+
+def seed(orders: int, **options):
+    return seed_order_history(orders=orders, until=UNTIL, **options)
+
+
+def snapshot() -> dict:
+    """Everything the history is made of that the dashboard and the reports read."""
+    return {
+        "figures": kpis.summary(YEAR),
+        "months": [(row["start"], row["orders"], row["net_sales"], row["sessions"])
+                   for row in kpis.series(YEAR, "month")],
+        "orders": list(Order.objects.order_by("number").values_list(
+            "number", "email", "status", "subtotal", "discount_total", "shipping_total",
+            "tax_total", "total", "refunded_total", "created_at", "paid_at", "shipped_at",
+            "delivered_at", "closed_at",
+        )),
+        "lines": list(OrderLine.objects.order_by("order__number", "sku").values_list(
+            "order__number", "sku", "quantity", "line_total", "quantity_restocked",
+        )),
+        "payments": list(Payment.objects.order_by("reference").values_list(
+            "kind", "reference", "amount", "confirmed_at",
+        )),
+    }
+
+
+def forget_the_history():
+    Payment.objects.all().delete()
+    Order.objects.all().delete()
+    User.objects.filter(email__endswith=DOMAIN).delete()
+    SessionDay.objects.all().delete()
+
+
+def test_the_same_seed_and_size_give_the_same_history(catalogue):
+    seed(400)
+    first = snapshot()
+    forget_the_history()
+
+    seed(400)
+
+    assert snapshot() == first
+    assert first["figures"]["orders"] > 300
+
+
+def test_another_seed_gives_another_history(catalogue):
+    seed(200)
+    first = snapshot()
+    forget_the_history()
+
+    seed(200, seed=2)
+
+    assert snapshot()["orders"] != first["orders"]
+
+
+def test_the_history_holds_the_mix_of_orders_a_shop_sees(catalogue):
+    seed(2000)
+
+    statuses = Counter(Order.objects.values_list("status", flat=True))
+    assert sum(statuses.values()) == 2000
+    assert statuses[Status.DELIVERED] > 1500
+    for status in (Status.REFUNDED, Status.PARTIALLY_REFUNDED, Status.CANCELLED,
+                   Status.EXPIRED, Status.SHIPPED, Status.PAID):
+        assert statuses[status] > 0, status
+    assert statuses[Status.EXPIRED] + statuses[Status.CANCELLED] < 250
+    assert Order.objects.filter(status=Status.DELIVERED, refunded_total__gt=0).exists()
+    assert Order.objects.filter(discount_total__gt=0).count() > 150
+
+
+def test_orders_never_paid_have_no_payment_and_paid_ones_a_capture_each(catalogue):
+    seed(600)
+
+    unpaid = Order.objects.filter(status__in=[Status.CANCELLED, Status.EXPIRED])
+    assert unpaid.exists()
+    assert not unpaid.filter(paid_at__isnull=False).exists()
+    assert not Payment.objects.filter(order__in=unpaid).exists()
+    assert all(order.closed_at > order.created_at for order in unpaid)
+    paid = Order.objects.filter(paid_at__isnull=False)
+    captures = Payment.objects.filter(kind=Payment.Kind.CAPTURE,
+                                      status=Payment.Status.SUCCEEDED)
+    assert captures.count() == paid.count()
+    for order in paid.prefetch_related("payments"):
+        capture, *refunds = order.payments.all()
+        assert capture.reference == f"test_{order.number}"
+        assert capture.amount == order.total == order.captured_total
+        assert capture.confirmed_at == order.paid_at > order.created_at
+        assert sum((r.amount for r in refunds), Decimal("0.00")) == order.refunded_total
+        assert all(r.capture_reference == capture.reference for r in refunds)
+        assert all(r.confirmed_at > order.paid_at for r in refunds)
+
+
+def test_refunds_return_units_and_a_full_refund_returns_them_all(catalogue):
+    seed(1000)
+
+    refunded = Order.objects.filter(status=Status.REFUNDED)
+    assert refunded.exists()
+    for order in refunded.prefetch_related("lines"):
+        assert order.refunded_total == order.total
+        assert all(line.quantity_restocked == line.quantity for line in order.lines.all())
+    partly = Order.objects.filter(refunded_total__gt=0).exclude(status=Status.REFUNDED)
+    for order in partly.prefetch_related("lines"):
+        assert 0 < order.refunded_total < order.total
+        assert sum(line.quantity_restocked for line in order.lines.all()) > 0
+    assert not OrderLine.objects.filter(order__refunded_total=0,
+                                        quantity_restocked__gt=0).exists()
+
+
+def test_orders_add_up_and_copy_the_catalogue(catalogue):
+    seed(300)
+
+    prices = dict(Variant.objects.values_list("sku", "price"))
+    for order in Order.objects.prefetch_related("lines"):
+        lines = order.lines.all()
+        assert 1 <= len(lines) <= 4
+        assert order.subtotal == sum(line.line_total for line in lines)
+        assert order.total == (order.subtotal + order.shipping_total + order.tax_total
+                               - order.discount_total)
+        for line in lines:
+            assert line.unit_price == prices[line.sku]
+            assert line.line_total == line.unit_price * line.quantity
+    assert not OrderLine.objects.filter(variant__product__is_active=False).exists()
+
+
+def test_order_numbers_look_like_the_shops(catalogue):
+    seed(300)
+
+    pattern = re.compile(f"^[{NUMBER_ALPHABET}]{{5}}-[{NUMBER_ALPHABET}]{{5}}$")
+    numbers = list(Order.objects.values_list("number", flat=True))
+    assert len(set(numbers)) == 300
+    assert all(pattern.match(number) for number in numbers)
+
+
+def test_the_year_has_its_seasons(catalogue):
+    seed(3000)
+
+    days = {row["day"]: row["orders"] for row in kpis.daily(YEAR)}
+    assert min(days) == date(2025, 1, 1) and max(days) == UNTIL
+    assert sum(days.values()) > 2500
+
+    def per_day(first: date, last: date, weekdays=range(7)) -> float:
+        chosen = [count for day, count in days.items()
+                  if first <= day <= last and day.weekday() in weekdays]
+        return sum(chosen) / len(chosen)
+
+    assert per_day(YEAR.start, UNTIL, (5, 6)) > per_day(YEAR.start, UNTIL, (1, 2)) * 1.15
+    assert per_day(date(2025, 12, 1), date(2025, 12, 31)) > (
+        per_day(date(2025, 6, 1), date(2025, 6, 30)) * 1.3
+    )
+    assert per_day(date(2025, 11, 24), date(2025, 12, 2)) > (
+        per_day(date(2025, 11, 1), date(2025, 11, 20)) * 1.3
+    )
+
+
+def test_customers_come_back_some_with_accounts_some_as_guests(catalogue):
+    seed(1000)
+
+    per_customer = Counter(Order.objects.values_list("email", flat=True))
+    returning = [email for email, count in per_customer.items() if count > 1]
+    assert len(returning) > 100
+    assert all(email.endswith(f"@{DOMAIN}") for email in per_customer)
+    with_account = Order.objects.filter(user__isnull=False)
+    assert with_account.exists() and Order.objects.filter(user__isnull=True).exists()
+    assert all(order.user.email == order.email for order in with_account.select_related("user"))
+    assert not any(user.has_usable_password() for user in User.objects.filter(
+        email__endswith=DOMAIN))
+    assert Decimal("0.2") < kpis.summary(YEAR)["returning_customer_rate"] < Decimal("0.6")
+
+
+def test_sessions_convert_at_two_to_three_percent(catalogue):
+    seed(1000)
+
+    figures = kpis.summary(YEAR)
+    assert Decimal("0.018") < figures["conversion_rate"] < Decimal("0.032")
+    assert 30_000 < figures["sessions"] < 55_000
+    placed = Order.objects.aggregate(n=Count("pk"))["n"]
+    assert SessionDay.objects.filter(ordered=True).count() == placed
+    assert SessionDay.objects.filter(day__lt=YEAR.start).count() == 0
+
+
+def test_stock_is_left_alone(catalogue):
+    before = list(Variant.objects.order_by("pk").values_list("on_hand", "reserved"))
+
+    seed(500)
+
+    assert list(Variant.objects.order_by("pk").values_list("on_hand", "reserved")) == before
+
+
+def test_two_thousand_orders_take_seconds(catalogue):
+    started = time.perf_counter()
+    seed(2000)
+    assert time.perf_counter() - started < 30
+    assert OrderLine.objects.count() > 2000
+
+
+def test_a_seed_is_added_once(catalogue):
+    seed(300)
+    with pytest.raises(AlreadySeeded, match="already here"):
+        seed(300)
+    assert Order.objects.count() == 300
+
+    seed(100, seed=2)
+
+    assert Order.objects.count() == 400
+    assert Order.objects.aggregate(n=Sum("subtotal"))["n"] > 0
+
+
+def test_without_a_catalogue_nothing_is_added():
+    with pytest.raises(SeedError, match=re.escape("run `manage.py load_demo` first")):
+        seed(100)
+    assert not Order.objects.exists()
+    assert not User.objects.exists()
+    assert not SessionDay.objects.exists()
+
+
+# --- the commands ----------------------------------------------------------------------------
+
+
+def run(*args) -> str:
+    output = StringIO()
+    call_command(*args, stdout=output)
+    return output.getvalue()
+
+
+def test_the_command_adds_the_history_and_says_so_once(catalogue, settings):
+    settings.DEBUG = True
+
+    first = run("seed_demo", "--orders", "250")
+    again = run("seed_demo", "--orders", "250")
+
+    assert re.search(r"Order history added from \S+ to \S+: 250 orders \(\d+ paid\)", first)
+    assert "already here; nothing was added" in again
+    assert Order.objects.count() == 250
+    assert Order.objects.latest("created_at").created_at.date() < kpis.today()
+
+
+def test_the_command_refuses_without_debug(catalogue, settings):
+    settings.DEBUG = False
+    with pytest.raises(CommandError, match="only with DEBUG on"):
+        run("seed_demo", "--orders", "10")
+    assert not Order.objects.exists()
+
+
+@pytest.mark.parametrize("orders", ["0", "-5", "2000000"])
+def test_the_command_refuses_a_silly_number_of_orders(catalogue, settings, orders):
+    settings.DEBUG = True
+    with pytest.raises(CommandError, match="--orders must be between 1 and 1,000,000"):
+        run("seed_demo", "--orders", orders)
+    assert not Order.objects.exists()
+
+
+def test_the_command_says_what_to_do_without_a_catalogue(settings):
+    settings.DEBUG = True
+    with pytest.raises(CommandError, match=re.escape("run `manage.py load_demo` first")):
+        run("seed_demo")
+
+
+def test_the_demo_staff_account_signs_in_and_sets_up_two_factor_first(client, settings):
+    settings.DEBUG = True
+
+    output = run("demo_staff")
+
+    assert f"{EMAIL} with the password {PASSWORD}" in output
+    staff = User.objects.get(email=EMAIL)
+    assert staff.is_staff and staff.has_perm("dashboard.export_reports")
+    assert sign_in(client, EMAIL, PASSWORD).status_code == 302
+    response = client.get("/dashboard/")
+    assert response.status_code == 302
+    assert response["Location"] == "/accounts/2fa/setup/?next=%2Fdashboard%2F"
+
+
+def test_the_demo_staff_account_is_made_once_and_then_left_alone(settings):
+    settings.DEBUG = True
+    run("demo_staff")
+    User.objects.filter(email=EMAIL).update(first_name="Changed")
+
+    output = run("demo_staff")
+
+    assert "already there" in output
+    assert User.objects.get(email=EMAIL).first_name == "Changed"
+
+
+def test_the_demo_staff_account_is_refused_without_debug(settings):
+    settings.DEBUG = False
+    with pytest.raises(CommandError, match="only with DEBUG on"):
+        run("demo_staff")
+    assert not User.objects.filter(email=EMAIL).exists()
