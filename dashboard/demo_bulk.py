@@ -1,7 +1,8 @@
 """Writing the demo order history (see dashboard.demo_history) in bulk.
 
-Owns create_users, OrderWriter, add_sessions and refresh_statistics: the inserts, a batch
-at a time, and nothing about what is inserted. The caller holds the transaction.
+Owns create_users, OrderWriter, mark_repeat_purchases, add_sessions and refresh_statistics:
+the inserts, a batch at a time, and nothing about what is inserted. The caller holds the
+transaction.
 """
 
 from collections.abc import Iterable
@@ -61,6 +62,14 @@ class OrderWriter:
         self.lines += len(lines)
         self.payments += len(payments)
         self.batch = []
+
+
+def mark_repeat_purchases(order_ids: list[int]) -> None:
+    """Mark orders already in the database as repeat purchases, a batch at a time."""
+    for start in range(0, len(order_ids), BATCH):
+        Order.objects.filter(pk__in=order_ids[start:start + BATCH]).update(
+            is_repeat_purchase=True
+        )
 
 
 @contextmanager

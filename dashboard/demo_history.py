@@ -11,7 +11,8 @@ order from the active catalogue, popular products more often; customers who come
 (some with accounts, some guests); orders paid, shipped and delivered by their age, some
 refunded in full or in part, some cancelled or expired unpaid; a capture payment per paid
 order and a refund payment per refund; and storefront sessions per day at a conversion rate
-of 2 to 3 %.
+of 2 to 3 %. Each paid order says whether it is its customer's repeat purchase, as shop's
+mark_paid says it, other seeds' orders included.
 """
 
 import math
@@ -24,8 +25,8 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.db import transaction
 
-from dashboard import demo_bulk
-from dashboard.demo_people import Customer, plan_customers
+from dashboard import demo_bulk, kpis
+from dashboard.demo_people import DOMAIN, Customer, FirstPurchases, plan_customers
 from payments.models import Payment
 from shop.models import Order, OrderLine, ShippingMethod, Variant
 from shop.services import pricing
@@ -102,15 +103,22 @@ def seed_order_history(*, orders: int, seed: int = 1, until: date | None = None)
         user_ids = demo_bulk.create_users(customers.people, joined=joined)
         writer = demo_bulk.OrderWriter()
         horizon = datetime.combine(until + timedelta(days=1), time.min, tzinfo=zone)
+        firsts = FirstPurchases(_first_purchases())
         for day, count in zip(days, counts, strict=True):
+            made = []
             for placed_at in _times(rng, day, count, zone):
                 person = customers.next()
-                writer.add(*_order(rng, stock, numbers.take(), person,
+                made.append(_order(rng, stock, numbers.take(), person,
                                    user_ids.get(person.email), placed_at, horizon))
+            _mark_repeat_purchases([order for order, _, _ in made], firsts)
+            for order, lines, payments in made:
+                writer.add(order, lines, payments)
         writer.flush()
+        demo_bulk.mark_repeat_purchases(firsts.no_longer_first)
         sessions = demo_bulk.add_sessions(
             f"demo{seed}", _sessions_per_day(rng, days, weights, orders, counts)
         )
+    kpis.forget_session_days(days)  # counts the dashboard kept of these days are out of date
     demo_bulk.refresh_statistics()
     return SeedResult(days[0], days[-1], orders, writer.paid, writer.lines, writer.payments,
                       len(customers.people), sessions)
@@ -151,6 +159,29 @@ def _times(rng: random.Random, day: date, count: int, zone: ZoneInfo) -> list[da
     seconds = sorted(hour * 3600 + rng.randrange(3600) for hour in hours)
     start = datetime.combine(day, time.min, tzinfo=zone)
     return [start + timedelta(seconds=s) for s in seconds]
+
+
+# --- who bought before ----------------------------------------------------------------------
+
+
+def _first_purchases() -> dict[str, tuple[datetime, int]]:
+    """The made-up customers' first paid orders already in the database (another seed's):
+    {email: (paid_at, pk)}."""
+    earlier = Order.objects.filter(
+        email__endswith=f"@{DOMAIN}", paid_at__isnull=False, is_repeat_purchase=False
+    ).order_by("paid_at", "pk").values_list("email", "paid_at", "pk")
+    firsts: dict[str, tuple[datetime, int]] = {}
+    for email, paid_at, pk in earlier:
+        firsts.setdefault(email.lower(), (paid_at, pk))
+    return firsts
+
+
+def _mark_repeat_purchases(orders: list[Order], firsts: FirstPurchases) -> None:
+    """Mark a day's orders, all paid on that day, in the order they were paid (the one made
+    first when two were paid at once, as it gets the smaller pk)."""
+    paid = sorted((order for order in orders if order.paid_at), key=lambda o: o.paid_at)
+    for order in paid:
+        order.is_repeat_purchase = firsts.mark(order.email, order.paid_at)
 
 
 # --- one order -------------------------------------------------------------------------------

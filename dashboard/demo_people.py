@@ -3,12 +3,14 @@
 Owns plan_customers: who places each of the history's orders, decided up front so that the
 customers with accounts can be created before their orders. A customer's email, name and
 whether they have an account follow from their number alone, so every seed shares them;
-where they live comes from the seed.
+where they live comes from the seed. Owns FirstPurchases too: which paid orders are repeat
+purchases.
 """
 
 import random
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import datetime
 
 DOMAIN = "shoppers.example.com"
 FIRST_NAMES = (
@@ -84,3 +86,32 @@ def _customer(rng: random.Random, number: int) -> Customer:
             "city": city, "region": region, "postal_code": postal_code, "country": country,
         },
     )
+
+
+class FirstPurchases:
+    """Each customer's first paid order, so that every order paid after it is marked a repeat
+    purchase (`Order.is_repeat_purchase`) as shop's mark_paid marks it: per email address in
+    lower case, by the time paid, the earlier order first when two were paid at once.
+
+    `earlier` holds the first paid orders already in the database, {email: (paid_at, pk)}.
+    Orders are then given to `mark` in the order they were paid (new ones after the old ones
+    at the same time); where a new order comes before an old first one, that old one is
+    now a repeat purchase and its pk goes to `no_longer_first`."""
+
+    def __init__(self, earlier: dict[str, tuple[datetime, int]]):
+        self._earlier = earlier
+        self._first: dict[str, datetime] = {email: at for email, (at, _) in earlier.items()}
+        self.no_longer_first: list[int] = []
+
+    def mark(self, email: str, paid_at: datetime) -> bool:
+        """Whether the order `email` paid at `paid_at` is a repeat purchase."""
+        customer = email.lower()
+        first = self._first.get(customer)
+        if first is not None and first <= paid_at:
+            return True
+        # The customer's first paid order: one in the database paid later no longer is.
+        earlier = self._earlier.pop(customer, None)
+        if earlier is not None:
+            self.no_longer_first.append(earlier[1])
+        self._first[customer] = paid_at
+        return False

@@ -12,21 +12,23 @@ Locked definitions (shown on the dashboard as `DEFINITIONS` says them):
 - A customer is an email address, compared in lower case.
 
 Every figure comes from database aggregates grouped by day, week or month: the work does not
-grow with the number of orders in Python.
+grow with the number of orders in Python. New and returning customers are read from each
+order's `is_repeat_purchase`, set when it was paid. The sessions of days that can no longer
+change are counted once and kept in the cache (`session_days`).
 """
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db.models import (
     Count,
     DateField,
-    Exists,
     F,
-    OuterRef,
     Q,
     QuerySet,
     Sum,
@@ -42,6 +44,7 @@ GRANULARITIES = ("day", "week", "month")
 ZERO = Decimal("0.00")
 CENT = Decimal("0.01")
 RATE_PLACES = Decimal("0.0001")
+SESSION_DAY_SECONDS = 24 * 60 * 60
 
 
 def store_zone() -> ZoneInfo:
@@ -167,7 +170,7 @@ def summary(period: Period) -> dict[str, Decimal | int | None]:
     start, end = period.bounds()
     orders = _paid_orders(start, end).aggregate(**_order_aggregates())
     units = _lines(start, end).aggregate(units=Sum("quantity"))
-    sessions = _sessions(period).aggregate(**_session_aggregates())
+    sessions = _add_up(session_days(period).values())
     return _figures(orders, units, sessions)
 
 
@@ -187,12 +190,12 @@ def series(period: Period, granularity: str) -> list[dict]:
     orders = _by_bucket(_paid_orders(start, end).annotate(**bucket), _order_aggregates())
     line_bucket = {"bucket": _bucket("order__paid_at", granularity)}
     units = _by_bucket(_lines(start, end).annotate(**line_bucket), {"units": Sum("quantity")})
-    session_bucket = {"bucket": _bucket("day", granularity)}
-    sessions = _by_bucket(_sessions(period).annotate(**session_bucket), _session_aggregates())
+    by_day = session_days(period)
     rows = []
     for first, last in buckets(period, granularity):
         key = _bucket_start(first, granularity)
-        figures = _figures(orders.get(key, {}), units.get(key, {}), sessions.get(key, {}))
+        sessions = _add_up(by_day.get(day) for day in Period(first, last).each_day())
+        figures = _figures(orders.get(key, {}), units.get(key, {}), sessions)
         rows.append({"start": first, "end": last, **figures})
     return rows
 
@@ -206,6 +209,40 @@ def buckets(period: Period, granularity: str) -> list[tuple[date, date]]:
         result.append((first, last))
         first = last + timedelta(days=1)
     return result
+
+
+def session_days(period: Period) -> dict[date, dict[str, int]]:
+    """{day: {"sessions": …, "ordered": …}} for the days of the period with sessions (one
+    query at most).
+
+    Sessions are only ever recorded for today, so a day before yesterday no longer changes:
+    its counts are kept in the cache for SESSION_DAY_SECONDS, and only the days not kept
+    there are counted in the database. The storefront's millions of session rows are then
+    read once, not on every look at the dashboard."""
+    closed = today() - timedelta(days=2)
+    keys = {_session_day_key(day): day for day in period.each_day() if day <= closed}
+    kept = {keys[key]: counts for key, counts in cache.get_many(list(keys)).items()}
+    missing = [day for day in period.each_day() if day not in kept]
+    if not missing:
+        return {day: counts for day, counts in kept.items() if counts["sessions"]}
+    rows = (
+        SessionDay.objects.filter(day__gte=missing[0], day__lte=missing[-1])
+        .order_by("day").values("day")
+        .annotate(sessions=Count("day"), ordered=Count("day", filter=Q(ordered=True)))
+    )
+    counted = {row["day"]: {"sessions": row["sessions"], "ordered": row["ordered"]}
+               for row in rows}
+    cache.set_many({
+        _session_day_key(day): counted.get(day, {"sessions": 0, "ordered": 0})
+        for day in missing if day <= closed
+    }, SESSION_DAY_SECONDS)
+    found = {**kept, **{day: counted[day] for day in missing if day in counted}}
+    return {day: counts for day, counts in sorted(found.items()) if counts["sessions"]}
+
+
+def forget_session_days(days: Iterable[date]) -> None:
+    """Drop the kept counts of these days: for sessions added to past days (the demo)."""
+    cache.delete_many([_session_day_key(day) for day in days])
 
 
 def customers_before(day: date) -> int:
@@ -231,18 +268,11 @@ def change(current, previous) -> Decimal | None:
 
 
 def _paid_orders(start: datetime, end: datetime) -> QuerySet:
+    # An order that is no repeat purchase is its customer's first paid one: a customer with
+    # such an order in the period is new; one with a repeat purchase in it has, by the
+    # period's end, more than one paid order.
     return Order.objects.filter(paid_at__gte=start, paid_at__lt=end).annotate(
-        customer=Lower("email"),
-        # Has this customer paid for an order before this one? Then, by the period's end,
-        # they have more than one; if no order of theirs in the period has, the period holds
-        # their first.
-        repeat=Exists(
-            Order.objects.filter(paid_at__isnull=False)
-            .annotate(customer=Lower("email"))
-            .filter(customer=OuterRef("customer"))
-            .filter(Q(paid_at__lt=OuterRef("paid_at"))
-                    | Q(paid_at=OuterRef("paid_at"), pk__lt=OuterRef("pk")))
-        ),
+        customer=Lower("email")
     )
 
 
@@ -253,8 +283,8 @@ def _order_aggregates() -> dict:
         "refunds": Sum(Least("refunded_total", F("subtotal") - F("discount_total"))),
         "orders": Count("pk"),
         "customers": Count("customer", distinct=True),
-        "new": Count("customer", distinct=True, filter=Q(repeat=False)),
-        "returning": Count("customer", distinct=True, filter=Q(repeat=True)),
+        "new": Count("customer", distinct=True, filter=Q(is_repeat_purchase=False)),
+        "returning": Count("customer", distinct=True, filter=Q(is_repeat_purchase=True)),
     }
 
 
@@ -262,12 +292,14 @@ def _lines(start: datetime, end: datetime) -> QuerySet:
     return OrderLine.objects.filter(order__paid_at__gte=start, order__paid_at__lt=end)
 
 
-def _sessions(period: Period) -> QuerySet:
-    return SessionDay.objects.filter(day__gte=period.start, day__lte=period.end)
+def _session_day_key(day: date) -> str:
+    return f"dashboard:sessions:{day.isoformat()}"
 
 
-def _session_aggregates() -> dict:
-    return {"sessions": Count("pk"), "ordered": Count("pk", filter=Q(ordered=True))}
+def _add_up(days: Iterable[dict | None]) -> dict[str, int]:
+    counts = [day for day in days if day]
+    return {"sessions": sum(day["sessions"] for day in counts),
+            "ordered": sum(day["ordered"] for day in counts)}
 
 
 def _bucket(field: str, granularity: str) -> Trunc:
@@ -302,9 +334,10 @@ def _next_bucket(first: date, granularity: str) -> date:
 
 
 def _figures(orders: dict, units: dict, sessions: dict) -> dict[str, Decimal | int | None]:
-    gross = orders.get("gross") or ZERO
-    discounts = orders.get("discounts") or ZERO
-    refunds = orders.get("refunds") or ZERO
+    # Rounded to the cent: SQLite adds decimals in floating point (768305.599999994).
+    gross = _money(orders.get("gross") or ZERO)
+    discounts = _money(orders.get("discounts") or ZERO)
+    refunds = _money(orders.get("refunds") or ZERO)
     count = orders.get("orders") or 0
     customers = orders.get("customers") or 0
     visits = sessions.get("sessions") or 0

@@ -3,6 +3,11 @@ fragment runs that fragment's queries and no others.
 
 The charts are built here from dashboard.kpis and dashboard.selectors, for the page and for
 the files downloaded (`chart`).
+
+The costly panels (the key figures, the four charts and low stock) are kept in the cache for
+KEPT_SECONDS under the period and the choices they depend on, so that the page answers in
+milliseconds however many orders a year holds; the orders to review and the recent orders
+are read as they are. Chart downloads and the reports are always worked out afresh.
 """
 
 from dataclasses import dataclass
@@ -12,14 +17,19 @@ from functools import cached_property
 from itertools import accumulate
 
 from django.conf import settings
+from django.core.cache import cache
+from django.urls import reverse
+from django.utils.http import urlencode
 
 from dashboard import charts, kpis, selectors
 from dashboard.forms import PRESETS, Choice
 from dashboard.kpis import Kpi, Period
+from dashboard.reports.definitions import REPORTS
 from monitoring import alerts
 from shop.templatetags.shop import money
 
 CHARTS = ("sales", "customers", "top-products", "categories")
+KEPT_SECONDS = 60  # as often as the key figures refresh themselves on the page
 LOW_STOCK_ROWS = 20
 # An increase of these is bad news: their change is shown the other way round.
 WORSE_WHEN_UP = {"discounts", "refunds"}
@@ -216,6 +226,31 @@ def chart(name: str, choice: Choice) -> charts.Chart:
     return BUILDERS[name](choice)
 
 
+@dataclass(frozen=True)
+class ReportLink:
+    """Where to download one of the finance reports for a period, as CSV and as XLSX."""
+
+    title: str
+    csv: str
+    xlsx: str
+
+
+def report_links(period: Period) -> list[ReportLink]:
+    query = "?" + urlencode({"start": period.start.isoformat(), "end": period.end.isoformat()})
+    return [
+        ReportLink(report.title,
+                   *(reverse("dashboard:report", args=[name, file_format]) + query
+                     for file_format in ("csv", "xlsx")))
+        for name, report in REPORTS.items()
+    ]
+
+
+def kept(name: str, compute, *depends_on: str):
+    """A panel from the cache, else computed and kept there for KEPT_SECONDS."""
+    return cache.get_or_set(":".join(["dashboard:panel", name, *depends_on]), compute,
+                            KEPT_SECONDS)
+
+
 class Dashboard:
     """The panels of one request, each computed the first time a template reads it."""
 
@@ -235,9 +270,19 @@ class Dashboard:
     def previous_label(self) -> str:
         return period_label(self.choice.period.previous())
 
+    @property
+    def reports(self) -> list[ReportLink]:
+        """The finance reports for the period shown (for staff who may export them)."""
+        return report_links(self.choice.period)
+
+    def _kept(self, name: str, compute, *depends_on: str):
+        """The period's panel from the cache, else computed and kept for KEPT_SECONDS."""
+        period = self.choice.period
+        return kept(name, compute, f"{period.start}", f"{period.end}", *depends_on)
+
     @cached_property
     def figures(self) -> list[Figure]:
-        return figures(self.choice.period)
+        return self._kept("figures", lambda: figures(self.choice.period))
 
     @cached_property
     def series(self) -> list[dict]:
@@ -245,23 +290,27 @@ class Dashboard:
 
     @cached_property
     def sales(self) -> charts.Chart:
-        return sales_chart(self.choice, self.series)
+        return self._kept("sales", lambda: sales_chart(self.choice, self.series), self.choice.step)
 
     @cached_property
     def customers(self) -> charts.Chart:
-        return customers_chart(self.choice, self.series)
+        return self._kept("customers", lambda: customers_chart(self.choice, self.series),
+                          self.choice.step)
 
     @cached_property
     def top_products(self) -> charts.Chart:
-        return top_products_chart(self.choice)
+        return self._kept("top-products", lambda: top_products_chart(self.choice),
+                          self.choice.top)
 
     @cached_property
     def categories(self) -> charts.Chart:
-        return categories_chart(self.choice)
+        return self._kept("categories", lambda: categories_chart(self.choice))
 
     @cached_property
     def _low_stock(self) -> list[selectors.LowStock]:
-        return selectors.low_stock(limit=LOW_STOCK_ROWS + 1)  # one more: are there others?
+        # One more than shown: are there others? Its days of cover change by the day.
+        return kept("low-stock", lambda: selectors.low_stock(limit=LOW_STOCK_ROWS + 1),
+                    f"{kpis.today()}")
 
     @property
     def low_stock(self) -> list[selectors.LowStock]:

@@ -75,9 +75,9 @@ def _write_rows(workbook: Workbook, report: Report, period: Period, formats: dic
     summed = [index for index, column in enumerate(columns) if column.summed]
     sums: dict[int, object] = {index: 0 for index in summed}
     count = 0
+    cells = _row_cells(sheet, columns, formats)
     for row in report.rows(period):
-        sheet.append([_cell(sheet, column, value, formats)
-                      for column, value in zip(columns, row, strict=True)])
+        sheet.append(cells(row))
         for index in summed:
             if row[index] is not None:
                 sums[index] += row[index]
@@ -87,6 +87,30 @@ def _write_rows(workbook: Workbook, report: Report, period: Period, formats: dic
     sheet.append([_cell(sheet, column, value, formats, font=TOTAL_FONT, border=TOTAL_BORDER)
                   for column, value in zip(columns, totals, strict=True)])
     return count
+
+
+def _row_cells(sheet, columns: tuple[Column, ...], formats: dict):
+    """A function from a row's values to its cells. A column with a number format gets one
+    cell, made and styled once and filled again for every row: openpyxl writes a row out as
+    soon as it is appended, and making and styling a cell for each value took most of the
+    time a large report takes."""
+    formatted = [
+        _styled(sheet, None, number_format=formats[column.kind])
+        if column.kind != TEXT and column.kind in formats else None
+        for column in columns
+    ]
+
+    def cells(row) -> list:
+        result = []
+        for column, cell, value in zip(columns, formatted, row, strict=True):
+            if cell is None or value is None or isinstance(value, str):
+                result.append(_cell(sheet, column, value, formats))
+            else:
+                cell.value = _cents(value) if column.kind == MONEY else value
+                result.append(cell)
+        return result
+
+    return cells
 
 
 def _write_summary(workbook: Workbook, report: Report, period: Period, formats: dict) -> None:
@@ -190,10 +214,14 @@ def _cell(sheet, column: Column, value, formats: dict, **style):
     if column.kind == TEXT or isinstance(value, str):
         return _text(sheet, str(value), **style)
     if column.kind == MONEY:
-        value = Decimal(value).quantize(CENT, ROUND_HALF_UP)  # SQLite's sums carry float noise
+        value = _cents(value)
     if number_format is None and not style:
         return value
     return _styled(sheet, value, number_format=number_format, **style)
+
+
+def _cents(value) -> Decimal:
+    return Decimal(value).quantize(CENT, ROUND_HALF_UP)  # SQLite's sums carry float noise
 
 
 def _text(sheet, text: str, **style):

@@ -133,7 +133,7 @@ class StockFilter(admin.SimpleListFilter):
     parameter_name = "stock"
 
     def lookups(self, request, model_admin):
-        low = f"Low ({Variant.LOW_STOCK} or fewer available)"
+        low = "Low (at or under its low-stock threshold)"
         return [("out", "Out of stock"), ("low", low), ("in", "In stock")]
 
     def queryset(self, request, queryset):
@@ -142,9 +142,9 @@ class StockFilter(admin.SimpleListFilter):
         match self.value():
             case "out":
                 return queryset.filter(available_units__lte=0)
-            case "low":
+            case "low":  # each variant's own threshold, as staff's low-stock list has it
                 return queryset.filter(
-                    available_units__gt=0, available_units__lte=Variant.LOW_STOCK
+                    available_units__gt=0, available_units__lte=F("low_stock_threshold")
                 )
             case "in":
                 return queryset.filter(available_units__gt=0)

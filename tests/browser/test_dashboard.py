@@ -1,11 +1,13 @@
 """The staff dashboard in Chromium: a staff member signs in with a code, changes the period,
 the time charts' granularity and the top products' order, and each time only the panels
-concerned are redrawn while the address bar follows; axe-core on the page; the same controls
-as plain forms without JavaScript."""
+concerned are redrawn while the address bar follows, and the report links with them; the
+period's reports downloaded; axe-core on the page; the same controls as plain forms without
+JavaScript."""
 
 import itertools
 import re
 import secrets
+from datetime import date
 
 import pytest
 from playwright.sync_api import expect
@@ -48,6 +50,10 @@ if not Order.objects.filter(number__startswith="DASH-").exists():
             order=order, variant=variant, product_name=variant.product.name, sku=variant.sku,
             unit_price=variant.price, quantity=quantity, line_total=subtotal,
         )
+    seen = set()  # repeat purchases as payment marks them, oldest payment first
+    for order in Order.objects.filter(number__startswith="DASH-").order_by("paid_at"):
+        Order.objects.filter(pk=order.pk).update(is_repeat_purchase=order.email in seen)
+        seen.add(order.email)
     today = timezone.localdate()
     SessionDay.objects.bulk_create(
         SessionDay(day=today - timedelta(days=d), key=f"dash-{d}-{k}", ordered=k < 2)
@@ -81,6 +87,13 @@ def open_dashboard(page, shop, staff) -> None:
     expect(page.get_by_role("heading", name="Staff dashboard")).to_be_visible()
 
 
+def report_days(page, name: str) -> int:
+    """How many days the report link `name` asks for."""
+    href = page.get_by_role("link", name=name).get_attribute("href")
+    start, end = re.search(r"\?start=([\d-]+)&end=([\d-]+)$", href).groups()
+    return (date.fromisoformat(end) - date.fromisoformat(start)).days + 1
+
+
 def test_staff_change_the_period_and_the_granularity_in_place(shop, page, staff, screenshot):
     open_dashboard(page, shop, staff)
     sales = page.locator("#sales-heading")
@@ -91,6 +104,7 @@ def test_staff_change_the_period_and_the_granularity_in_place(shop, page, staff,
     page.get_by_label("Period").select_option("90d")
     expect(page).to_have_url(re.compile(r"/dashboard/\?period=90d$"))
     expect(page.locator(".period-note")).to_contain_text("Showing last 90 days")
+    assert report_days(page, "Sales (CSV)") == 90  # the report links follow the period
     expect(sales).to_contain_text("Net sales by week")  # automatic for 90 days
     expect(page.get_by_label("Period")).to_be_focused()  # not lost in the swap
 
@@ -137,6 +151,15 @@ def test_a_chart_downloads_as_an_svg_file(shop, page, staff):
     with page.expect_download() as download:
         page.locator("#sales-heading ~ .chart-download a").click()
     assert re.fullmatch(r"sales-by-day-\d{4}-\d\d-\d\d-to-\d{4}-\d\d-\d\d\.svg",
+                        download.value.suggested_filename)
+
+
+def test_the_periods_reports_download(shop, page, staff):
+    open_dashboard(page, shop, staff)
+    assert report_days(page, "Daily (XLSX)") == 30
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Daily (XLSX)").click()
+    assert re.fullmatch(r"daily_\d{4}-\d\d-\d\d_\d{4}-\d\d-\d\d\.xlsx",
                         download.value.suggested_filename)
 
 

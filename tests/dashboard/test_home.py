@@ -2,10 +2,14 @@
 redraws, and a query count that does not grow with the orders. (The staff gate itself is
 tested in tests/security/twofactor/test_staff_gate.py.)"""
 
+import html
+import re
 from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from django.contrib.auth.models import Permission
+from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -16,7 +20,9 @@ from monitoring import alerts
 from security.models import AuditEntry
 from shop.models import Order
 from tests.accounts import make_account
+from tests.dashboard.history import mark_repeat_purchases
 from tests.factories import OrderFactory, OrderLineFactory, VariantFactory
+from tests.second_factor import sign_in_with_second_factor
 
 pytestmark = pytest.mark.django_db
 
@@ -35,6 +41,7 @@ def paid_orders(count: int, *, email: str = "buyer{n}@example.com") -> list[Orde
                              paid_at=timezone.now() - timedelta(hours=1))
         OrderLineFactory(order=order, quantity=2, product_name=f"Product {n % 12}")
         orders.append(order)
+    mark_repeat_purchases()
     return orders
 
 
@@ -88,21 +95,93 @@ def test_the_change_against_the_period_before_is_shown(staff_client):
     assert "200.0\N{NO-BREAK SPACE}% <span class=\"muted\">from $40.00</span>" in page
 
 
+def empty_cache() -> None:
+    """Forget the panels kept (only this test worker's keys on Redis)."""
+    delete_pattern = getattr(cache, "delete_pattern", None)
+    delete_pattern("*") if delete_pattern else cache.clear()
+
+
 def test_the_query_count_does_not_grow_with_the_orders(staff_client,
                                                        django_assert_max_num_queries):
-    counts = []
-    for orders in (3, 30):
-        paid_orders(orders)
-        with CaptureQueriesContext(connection) as queries:
-            response = staff_client.get(URL)
-        assert response.status_code == 200
-        counts.append(len(queries))
-    assert counts[0] == counts[1]
+    paid_orders(3)
     # user and verifying device (the session is cached); KPIs now and before (3 + 3); the
     # time series (3) and the customers before it; top products; categories; low stock;
     # orders needing review; recent orders
     with django_assert_max_num_queries(17):
-        staff_client.get(URL)
+        assert staff_client.get(URL).status_code == 200
+    counts = []
+    for orders in (3, 30):
+        paid_orders(orders)
+        empty_cache()  # nothing kept from the request before
+        with CaptureQueriesContext(connection) as queries:
+            assert staff_client.get(URL).status_code == 200
+        counts.append(len(queries))
+    assert counts[0] == counts[1]
+
+
+def figure(response, key: str):
+    return next(f.value for f in response.context["page"].figures if f.kpi.key == key)
+
+
+def test_the_periods_panels_are_kept_for_a_minute(staff_client):
+    paid_orders(3)
+    assert figure(staff_client.get(URL), "orders") == 3
+    paid_orders(1, email="later{n}@example.com")
+    VariantFactory(sku="LOW-NOW", on_hand=0)
+
+    with CaptureQueriesContext(connection) as queries:
+        again = staff_client.get(URL)
+
+    reads = [q["sql"] for q in queries
+             if any(table in q["sql"] for table in ("shop_order", "shop_variant", "dashboard_"))]
+    assert len(reads) == 2  # orders needing review and recent orders, read as they are
+    assert figure(again, "orders") == 3 and "LOW-NOW" not in again.text
+    empty_cache()  # a minute later
+    later = staff_client.get(URL)
+    assert figure(later, "orders") == 4 and "LOW-NOW" in later.text
+
+
+def report_links(page: str) -> list[str]:
+    return [html.unescape(link)
+            for link in re.findall(r'href="(/dashboard/reports/[^"]+)" download', page)]
+
+
+def test_staff_who_may_export_get_the_periods_reports(client):
+    clerk = make_account("clerk@example.com", is_staff=True)
+    clerk.user_permissions.add(
+        Permission.objects.get(codename="export_reports", content_type__app_label="dashboard")
+    )
+    sign_in_with_second_factor(client, clerk)
+
+    page = client.get(URL, {"period": "custom", "start": "2025-01-01", "end": "2025-01-31"}).text
+
+    assert "Download reports for 1 – 31 Jan 2025" in page
+    assert "Sales (CSV)" in page and "Daily (XLSX)" in page
+    links = report_links(page)
+    assert links == [f"/dashboard/reports/{name}.{file_format}?start=2025-01-01&end=2025-01-31"
+                     for name in ("sales", "products", "daily") for file_format in ("csv", "xlsx")]
+    response = client.get(links[0])
+    assert response.status_code == 200
+    assert 'filename="sales_2025-01-01_2025-01-31.csv"' in response["Content-Disposition"]
+
+
+def test_staff_who_may_not_export_see_no_report_links(client):
+    clerk = make_account("clerk@example.com", is_staff=True)
+    sign_in_with_second_factor(client, clerk)
+
+    page = client.get(URL).text
+
+    assert "<h1>Staff dashboard</h1>" in page
+    assert report_links(page) == [] and "Download reports" not in page
+
+
+def test_the_report_links_follow_the_period_changed_in_place(staff_client):
+    response = staff_client.get(URL, {"period": "7d"}, **htmx("dashboard-period"))
+
+    period = kpis.Period.last(7)
+    links = report_links(response.text)
+    assert len(links) == 6
+    assert all(link.endswith(f"?start={period.start}&end={period.end}") for link in links)
 
 
 def test_a_preset_period_is_read_from_the_address(staff_client):
@@ -259,11 +338,17 @@ def test_low_stock_shows_variants_at_or_under_their_threshold(staff_client):
     assert "LOW-1" in response.text and "PLENTY-1" not in response.text
 
 
-def test_low_stock_shows_twenty_and_says_there_are_more(staff_client):
-    VariantFactory.create_batch(21, on_hand=0)
+def test_low_stock_shows_twenty_and_links_to_the_rest_in_the_admin(staff_client):
+    VariantFactory.create_batch(20, on_hand=0)
+    VariantFactory(sku="LOW-AT-20", on_hand=15, low_stock_threshold=20)
     response = staff_client.get(URL)
     assert len(response.context["page"].low_stock) == 20
     assert "Only the first 20 are shown." in response.text
+    variants = reverse("admin:shop_variant_changelist")
+    for stock in ("low", "out"):
+        assert f'href="{variants}?stock={stock}"' in response.text
+    listed = staff_client.get(f"{variants}?stock=low").context["cl"].result_list
+    assert [variant.sku for variant in listed] == ["LOW-AT-20"]  # the one not shown here
 
 
 def test_orders_needing_review_and_recent_orders_are_listed(staff_client):

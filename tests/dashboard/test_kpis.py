@@ -4,15 +4,19 @@ The week of Monday 3 to Sunday 9 March 2025 holds the change to summer time (9 M
 so its last day ends at 04:00 UTC on the 10th, and its first began at 05:00 UTC on the 3rd.
 """
 
-from datetime import UTC, date, datetime
+import random
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from dashboard import kpis
 from dashboard.kpis import Period
 from dashboard.models import SessionDay
 from shop.models import Order
+from tests.dashboard.history import mark_repeat_purchases
 from tests.factories import OrderFactory, OrderLineFactory
 
 pytestmark = pytest.mark.django_db
@@ -76,6 +80,7 @@ def shop_week():
     sessions(date(2025, 3, 9), 1, ordered=1)
     sessions(date(2025, 3, 2), 2)
     sessions(date(2025, 3, 10), 5, ordered=5)
+    mark_repeat_purchases()
 
 
 def test_the_week_adds_up_as_worked_out_by_hand(shop_week):
@@ -162,6 +167,64 @@ def test_months_group_whole_months(shop_week):
     assert [row["gross_sales"] for row in rows] == [
         Decimal("0.00"), Decimal("25.00"), Decimal("350.00")
     ]
+
+
+def test_new_and_returning_customers_are_read_from_the_stored_repeat_purchase_mark(db):
+    # Ada paid before, in an order no longer in the database: her order still says so.
+    ada = paid("ada@example.com", utc(2025, 3, 4, 12), "10.00", 1)
+    Order.objects.filter(pk=ada.pk).update(is_repeat_purchase=True)
+    paid("bob@example.com", utc(2025, 3, 5, 12), "10.00", 1)
+    figures = kpis.summary(WEEK)
+    assert figures["new_customers"] == 1  # bob
+    assert figures["returning_customer_rate"] == Decimal("0.5000")  # ada, of two
+
+
+def session_reads(period: Period) -> tuple[int, list[str]]:
+    with CaptureQueriesContext(connection) as queries:
+        count = kpis.summary(period)["sessions"]
+    return count, [q["sql"] for q in queries if "dashboard_sessionday" in q["sql"]]
+
+
+def test_sessions_of_days_gone_by_are_counted_once_and_then_kept(db):
+    sessions(date(2025, 3, 4), 3, ordered=1)
+    assert session_reads(WEEK)[0] == 3
+    SessionDay.objects.create(day=date(2025, 3, 4), key="late")  # no visit comes this late
+
+    assert session_reads(WEEK) == (3, [])  # not read again
+    assert kpis.series(WEEK, "day")[1]["sessions"] == 3
+
+    kpis.forget_session_days(WEEK.each_day())
+    count, reads = session_reads(WEEK)
+    assert count == 4 and len(reads) == 1
+
+
+def test_sessions_of_today_and_yesterday_are_always_counted_afresh(db):
+    today = kpis.today()
+    period = Period.last(3)
+    SessionDay.objects.create(day=today, key="a")
+    assert session_reads(period)[0] == 1
+    SessionDay.objects.create(day=today - timedelta(days=1), key="b")
+    SessionDay.objects.create(day=today, key="c")
+    SessionDay.objects.create(day=today - timedelta(days=2), key="d")  # kept as it was
+
+    count, reads = session_reads(period)
+    assert count == 3 and len(reads) == 1
+
+
+def test_money_sums_come_out_in_cents(db):
+    # SQLite adds decimals in floating point: there these subtotals add up to 949793.300000001.
+    rng = random.Random(4)
+    subtotals = [Decimal(rng.randrange(1, 10**6)) / 100 for _ in range(200)]
+    Order.objects.bulk_create(
+        OrderFactory.build(status=Status.PAID, paid_at=utc(2025, 3, 4, 12) + timedelta(minutes=n),
+                           subtotal=subtotal)
+        for n, subtotal in enumerate(subtotals)
+    )
+    assert sum(subtotals) == Decimal("949793.30")
+    week, tuesday = kpis.summary(WEEK), kpis.daily(WEEK)[1]
+    for figures in (week, tuesday):
+        assert str(figures["gross_sales"]) == str(figures["net_sales"]) == "949793.30"
+        assert str(figures["refunds"]) == str(figures["discounts"]) == "0.00"
 
 
 def test_an_empty_period_has_zeros_and_nothing_to_divide(db):

@@ -20,6 +20,7 @@ from payments.models import Payment
 from security.models import AuditEntry
 from shop.models import Order
 from tests.accounts import make_account
+from tests.dashboard.history import mark_repeat_purchases
 from tests.factories import (
     CategoryFactory,
     OrderFactory,
@@ -104,6 +105,7 @@ def march(catalogue):
     paid("FEB-00001", utc(2025, 2, 28, 23, 59, 59), [(dress, 1, 0)])
     paid("APR-00001", utc(2025, 4, 1), [(mug, 1, 0)])
     OrderFactory(number="UNPAID-001", status=Status.EXPIRED, created_at=utc(2025, 3, 10))
+    mark_repeat_purchases()
 
 
 def csv_rows(response) -> list[list[str]]:

@@ -21,6 +21,7 @@ from payments.models import Payment
 from shop.models import Order, OrderLine, User, Variant
 from shop.services.checkout import NUMBER_ALPHABET
 from tests.accounts import sign_in
+from tests.dashboard.history import repeat_purchases
 from tests.factories import ProductFactory, VariantFactory
 
 pytestmark = pytest.mark.django_db
@@ -54,7 +55,7 @@ def snapshot() -> dict:
         "orders": list(Order.objects.order_by("number").values_list(
             "number", "email", "status", "subtotal", "discount_total", "shipping_total",
             "tax_total", "total", "refunded_total", "created_at", "paid_at", "shipped_at",
-            "delivered_at", "closed_at",
+            "delivered_at", "closed_at", "is_repeat_purchase",
         )),
         "lines": list(OrderLine.objects.order_by("order__number", "sku").values_list(
             "order__number", "sku", "quantity", "line_total", "quantity_restocked",
@@ -204,6 +205,36 @@ def test_customers_come_back_some_with_accounts_some_as_guests(catalogue):
     assert not any(user.has_usable_password() for user in User.objects.filter(
         email__endswith=DOMAIN))
     assert Decimal("0.2") < kpis.summary(YEAR)["returning_customer_rate"] < Decimal("0.6")
+
+
+def stored_repeat_purchases() -> dict[int, bool]:
+    paid = Order.objects.filter(paid_at__isnull=False)
+    return dict(paid.values_list("pk", "is_repeat_purchase"))
+
+
+def test_paid_orders_after_a_customers_first_are_repeat_purchases(catalogue):
+    seed(1500)
+
+    stored = stored_repeat_purchases()
+    assert stored == repeat_purchases()
+    assert 300 < sum(stored.values()) < 700
+    unpaid = Order.objects.filter(paid_at__isnull=True)
+    assert not unpaid.filter(is_repeat_purchase=True).exists()
+    new = kpis.summary(YEAR)["new_customers"]
+    firsts = Order.objects.filter(paid_at__isnull=False).values("email").distinct().count()
+    assert new == firsts
+
+
+def test_another_seeds_history_keeps_repeat_purchases_right(catalogue):
+    seed(400)
+    before = stored_repeat_purchases()
+
+    seed(400, seed=2)  # the same customers, buying at other times of the same year
+
+    stored = stored_repeat_purchases()
+    assert stored == repeat_purchases()
+    no_longer_first = [pk for pk, repeat in before.items() if not repeat and stored[pk]]
+    assert no_longer_first  # the second history's orders came first for some
 
 
 def test_sessions_convert_at_two_to_three_percent(catalogue):

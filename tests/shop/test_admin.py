@@ -30,14 +30,16 @@ def test_product_list_searches_by_sku(staff_client):
     assert [p.name for p in response.context["cl"].result_list] == ["Field Jacket"]
 
 
-def test_variant_list_filters_low_stock(staff_client):
-    VariantFactory(sku="LOW", on_hand=3)
+def test_variant_list_filters_low_stock_by_each_variants_threshold(staff_client):
+    VariantFactory(sku="LOW", on_hand=3)  # the default threshold, 5
     VariantFactory(sku="OUT", on_hand=0)
     VariantFactory(sku="PLENTY", on_hand=50)
+    VariantFactory(sku="LOW-AT-20", on_hand=25, reserved=5, low_stock_threshold=20)
+    VariantFactory(sku="FINE-AT-2", on_hand=3, low_stock_threshold=2)
     url = reverse("admin:shop_variant_changelist")
     low = staff_client.get(url, {"stock": "low"}).context["cl"].result_list
     out = staff_client.get(url, {"stock": "out"}).context["cl"].result_list
-    assert [v.sku for v in low] == ["LOW"]
+    assert sorted(v.sku for v in low) == ["LOW", "LOW-AT-20"]
     assert [v.sku for v in out] == ["OUT"]
 
 
