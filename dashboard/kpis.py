@@ -6,9 +6,10 @@ Locked definitions (shown on the dashboard as `DEFINITIONS` says them):
   settings.TIME_ZONE), whatever happened to it later: a paid order later refunded or cancelled
   by refund still counts, with its refund. Orders never paid (awaiting payment, expired,
   cancelled unpaid, or a payment that did not match) never count.
-- Figures leave out tax and shipping. Refunds count up to the value of an order's items after
-  its discounts; refunded tax and shipping are left out. A refund counts on the day its
-  order was paid, not on the day it was made.
+- Figures leave out tax and shipping. An order's refund is taken as carrying tax at the
+  order's rate and counts without it: refunded total ÷ (1 + tax rate), never more than the
+  order's subtotal − discount (its items after discounts), rounded to the cent per order
+  (`item_refund`). A refund counts on the day its order was paid, not on the day it was made.
 - A customer is an email address, compared in lower case.
 
 Every figure comes from database aggregates grouped by day, week or month: the work does not
@@ -28,21 +29,23 @@ from django.core.cache import cache
 from django.db.models import (
     Count,
     DateField,
+    DecimalField,
     F,
     Q,
     QuerySet,
     Sum,
+    Value,
 )
-from django.db.models.functions import Least, Lower, Trunc
+from django.db.models.functions import Least, Lower, Round, Trunc
 
 from dashboard.models import SessionDay
 from shop.models import Order, OrderLine
+from shop.services.pricing import ZERO, to_cents
 
 MAX_DAYS = 732  # two years, a leap day included
 DEFAULT_DAYS = 30
 GRANULARITIES = ("day", "week", "month")
-ZERO = Decimal("0.00")
-CENT = Decimal("0.01")
+MONEY = DecimalField(max_digits=14, decimal_places=2)
 RATE_PLACES = Decimal("0.0001")
 SESSION_DAY_SECONDS = 24 * 60 * 60
 
@@ -139,9 +142,10 @@ DEFINITIONS: tuple[Kpi, ...] = (
         "Every figure counts an order on the day it was paid.", "money"),
     Kpi("discounts", "Discounts", "Discounts given on those orders.", "money"),
     Kpi("refunds", "Refunds",
-        "Money refunded on those orders, up to the value of their items after discounts "
-        "(refunded tax and shipping are left out), counted on the day the order was paid.",
-        "money"),
+        "Money refunded on those orders, without tax: for each order, the amount refunded "
+        "÷ (1 + the order’s tax rate), as a refund is taken to carry tax at the order’s "
+        "rate, and never more than the order’s subtotal − discount; rounded to the cent "
+        "and counted on the day the order was paid.", "money"),
     Kpi("net_sales", "Net sales", "Gross sales − discounts − refunds.", "money"),
     Kpi("orders", "Orders",
         "Orders paid, including ones refunded or cancelled after payment. Orders never paid "
@@ -150,7 +154,9 @@ DEFINITIONS: tuple[Kpi, ...] = (
         "(Gross sales − discounts) ÷ orders, without tax and shipping.", "money"),
     Kpi("units_sold", "Units sold", "Units in the lines of those orders.", "count"),
     Kpi("sessions", "Sessions",
-        "Visits to the storefront: each browser session counts once on each day it visits.",
+        "Visits to the storefront: each browser counts once on each day it is shown a page "
+        "(known by a cookie of the shop’s; a client that keeps no cookies, once a day for "
+        "its address).",
         "count"),
     Kpi("conversion_rate", "Conversion rate", "Sessions that placed an order ÷ sessions.",
         "percent"),
@@ -167,9 +173,8 @@ BY_KEY = {kpi.key: kpi for kpi in DEFINITIONS}
 
 def summary(period: Period) -> dict[str, Decimal | int | None]:
     """Every figure of DEFINITIONS for the whole period (three queries)."""
-    start, end = period.bounds()
-    orders = _paid_orders(start, end).aggregate(**_order_aggregates())
-    units = _lines(start, end).aggregate(units=Sum("quantity"))
+    orders = _customers(paid_orders(period)).aggregate(**_order_aggregates())
+    units = paid_lines(period).aggregate(units=Sum("quantity"))
     sessions = _add_up(session_days(period).values())
     return _figures(orders, units, sessions)
 
@@ -185,11 +190,10 @@ def series(period: Period, granularity: str) -> list[dict]:
     The first and last buckets of a week or month series may be partial (three queries)."""
     if granularity not in GRANULARITIES:
         raise ValueError(f"Choose one of {', '.join(GRANULARITIES)}, not “{granularity}”.")
-    start, end = period.bounds()
     bucket = {"bucket": _bucket("paid_at", granularity)}
-    orders = _by_bucket(_paid_orders(start, end).annotate(**bucket), _order_aggregates())
+    orders = _by_bucket(_customers(paid_orders(period)).annotate(**bucket), _order_aggregates())
     line_bucket = {"bucket": _bucket("order__paid_at", granularity)}
-    units = _by_bucket(_lines(start, end).annotate(**line_bucket), {"units": Sum("quantity")})
+    units = _by_bucket(paid_lines(period).annotate(**line_bucket), {"units": Sum("quantity")})
     by_day = session_days(period)
     rows = []
     for first, last in buckets(period, granularity):
@@ -267,29 +271,44 @@ def change(current, previous) -> Decimal | None:
 # --- the queries ------------------------------------------------------------------------
 
 
-def _paid_orders(start: datetime, end: datetime) -> QuerySet:
+def paid_orders(period: Period) -> QuerySet:
+    """The orders the figures count: those paid in the period (the store's days)."""
+    start, end = period.bounds()
+    return Order.objects.filter(paid_at__gte=start, paid_at__lt=end)
+
+
+def paid_lines(period: Period) -> QuerySet:
+    """The lines of `paid_orders(period)`, unordered, ready to be grouped."""
+    start, end = period.bounds()
+    return OrderLine.objects.filter(order__paid_at__gte=start, order__paid_at__lt=end).order_by()
+
+
+def item_refund(prefix: str = "") -> Round:
+    """An order's refund as the Refunds figure counts it, as a database expression: refunded
+    total ÷ (1 + tax rate), at most subtotal − discount, rounded to the cent. `prefix` reaches
+    the order from another model ("order__" from its lines)."""
+    without_tax = F(f"{prefix}refunded_total") / (Value(Decimal(1)) + F(f"{prefix}tax_rate"))
+    items = F(f"{prefix}subtotal") - F(f"{prefix}discount_total")
+    return Round(Least(without_tax, items, output_field=MONEY), 2, output_field=MONEY)
+
+
+def _customers(orders: QuerySet) -> QuerySet:
     # An order that is no repeat purchase is its customer's first paid one: a customer with
     # such an order in the period is new; one with a repeat purchase in it has, by the
     # period's end, more than one paid order.
-    return Order.objects.filter(paid_at__gte=start, paid_at__lt=end).annotate(
-        customer=Lower("email")
-    )
+    return orders.annotate(customer=Lower("email"))
 
 
 def _order_aggregates() -> dict:
     return {
         "gross": Sum("subtotal"),
         "discounts": Sum("discount_total"),
-        "refunds": Sum(Least("refunded_total", F("subtotal") - F("discount_total"))),
+        "refunds": Sum(item_refund()),
         "orders": Count("pk"),
         "customers": Count("customer", distinct=True),
         "new": Count("customer", distinct=True, filter=Q(is_repeat_purchase=False)),
         "returning": Count("customer", distinct=True, filter=Q(is_repeat_purchase=True)),
     }
-
-
-def _lines(start: datetime, end: datetime) -> QuerySet:
-    return OrderLine.objects.filter(order__paid_at__gte=start, order__paid_at__lt=end)
 
 
 def _session_day_key(day: date) -> str:
@@ -335,9 +354,9 @@ def _next_bucket(first: date, granularity: str) -> date:
 
 def _figures(orders: dict, units: dict, sessions: dict) -> dict[str, Decimal | int | None]:
     # Rounded to the cent: SQLite adds decimals in floating point (768305.599999994).
-    gross = _money(orders.get("gross") or ZERO)
-    discounts = _money(orders.get("discounts") or ZERO)
-    refunds = _money(orders.get("refunds") or ZERO)
+    gross = to_cents(orders.get("gross") or ZERO)
+    discounts = to_cents(orders.get("discounts") or ZERO)
+    refunds = to_cents(orders.get("refunds") or ZERO)
     count = orders.get("orders") or 0
     customers = orders.get("customers") or 0
     visits = sessions.get("sessions") or 0
@@ -347,7 +366,7 @@ def _figures(orders: dict, units: dict, sessions: dict) -> dict[str, Decimal | i
         "refunds": refunds,
         "net_sales": gross - discounts - refunds,
         "orders": count,
-        "average_order_value": _money((gross - discounts) / count) if count else None,
+        "average_order_value": to_cents((gross - discounts) / count) if count else None,
         "units_sold": units.get("units") or 0,
         "sessions": visits,
         "conversion_rate": _rate(sessions.get("ordered") or 0, visits),
@@ -358,10 +377,6 @@ def _figures(orders: dict, units: dict, sessions: dict) -> dict[str, Decimal | i
 
 def _without_bounds(row: dict) -> dict:
     return {key: row[key] for key in KEYS}
-
-
-def _money(value: Decimal) -> Decimal:
-    return Decimal(value).quantize(CENT, ROUND_HALF_UP)
 
 
 def _rate(part: int, whole: int) -> Decimal | None:

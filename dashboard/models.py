@@ -1,15 +1,15 @@
 """Storefront session counts for the dashboard's sessions and conversion rate.
 
-Locked: one row per (day, key). ``key`` is a keyed hash of the session key, never the key
-itself; ``day`` is the store's local date. The ``export_reports`` permission lives here
-because the dashboard app owns the reports.
+Locked: one row per (day, key). ``key`` is a keyed hash of the visitor's key (its cookie,
+see dashboard.sessions), never the key itself; ``day`` is the store's local date. The
+``export_reports`` permission lives here because the dashboard app owns the reports.
 """
 
 from django.db import models
 
 
 class SessionDay(models.Model):
-    """One storefront session seen on one day; ``ordered`` when it placed an order that day."""
+    """One storefront visitor seen on one day; ``ordered`` when it placed an order that day."""
 
     day = models.DateField()
     key = models.CharField(max_length=64)

@@ -26,6 +26,7 @@ from dashboard.forms import PRESETS, Choice
 from dashboard.kpis import Kpi, Period
 from dashboard.reports.definitions import REPORTS
 from monitoring import alerts
+from shop.services.pricing import ZERO
 from shop.templatetags.shop import money
 
 CHARTS = ("sales", "customers", "top-products", "categories")
@@ -124,7 +125,7 @@ def sales_chart(choice: Choice, rows: list[dict] | None = None) -> charts.Chart:
     labels = [bucket_label(row["start"], row["end"], step, short=True) for row in rows]
     values = [row["net_sales"] for row in rows]
     names = [bucket_label(row["start"], row["end"], step) for row in rows]
-    total = sum(values, start=kpis.ZERO)
+    total = sum(values, start=ZERO)
     if total:
         best = max(range(len(values)), key=values.__getitem__)
         when = "on" if step == "day" else "in"
@@ -197,11 +198,11 @@ def top_products_chart(choice: Choice) -> charts.Chart:
 def categories_chart(choice: Choice) -> charts.Chart:
     period = choice.period
     sold = selectors.revenue_by_category(period)
-    total = sum((row.revenue for row in sold), start=kpis.ZERO)
+    total = sum((row.revenue for row in sold), start=ZERO)
     table = (
         ("Category", "Revenue", "Share", "Units"),
-        tuple((row.name, money(row.revenue), f"{row.revenue * 100 / total:.1f} %",
-               f"{row.units:,}") for row in sold),
+        tuple((row.name, money(row.revenue), _share(row.revenue, total), f"{row.units:,}")
+              for row in sold),
     )
     lead = f" {sold[0].name} leads with {money(sold[0].revenue)}." if sold else ""
     return charts.ranked_bars(
@@ -211,6 +212,12 @@ def categories_chart(choice: Choice) -> charts.Chart:
         labels=[row.name for row in sold], values=[row.revenue for row in sold], fmt=money,
         table=table, empty="Nothing sold in this period",
     )
+
+
+def _share(part: Decimal, whole: Decimal) -> str:
+    """`part` as a percentage of `whole`; "–" when the whole is nothing (only free items
+    sold)."""
+    return f"{part * 100 / whole:.1f} %" if whole else "–"
 
 
 BUILDERS = {

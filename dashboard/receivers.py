@@ -1,4 +1,5 @@
-"""Signal receivers: an order placed at checkout marks its session as one that ordered."""
+"""Signal receivers: an order placed at checkout marks its visitor's day as one that
+ordered."""
 
 import logging
 
@@ -13,10 +14,10 @@ logger = logging.getLogger(__name__)
 
 @receiver(order_placed, dispatch_uid="dashboard.mark_session_ordered")
 def mark_session_ordered(sender, request, order, **kwargs):
-    if request is None or not hasattr(request, "session"):
+    if request is None:
         return
     try:
         sessions.mark_ordered(request)
     except DatabaseError:  # the order stands; only the conversion count misses it
-        logger.warning("Order %s could not be counted for its session.", order.number,
+        logger.warning("Order %s could not be counted for its visitor.", order.number,
                        exc_info=True)

@@ -10,13 +10,14 @@ from django.core.paginator import Page, Paginator
 from django.db.models import F, IntegerField, OuterRef, Q, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 
-from dashboard.kpis import Period, store_zone
+from dashboard.kpis import Period, paid_lines, store_zone
 from security.models import AuditEntry
-from shop.models import Order, OrderLine, User, Variant
+from shop.models import Order, User, Variant
+from shop.services.pricing import to_cents
 
 TOP = 10
 COVER_DAYS = 30  # days of cover are worked out from this many days' sales
-UNLISTED = "No longer in the catalogue"
+UNLISTED = "No longer in the catalogue"  # a category, for lines of deleted products
 
 
 @dataclass(frozen=True)
@@ -28,31 +29,30 @@ class Sold:
     units: int
 
 
-def _lines(period: Period) -> QuerySet:
-    start, end = period.bounds()
-    return OrderLine.objects.filter(order__paid_at__gte=start, order__paid_at__lt=end)
-
-
 def top_products(period: Period, *, by: str = "revenue", limit: int = TOP) -> list[Sold]:
     """The best sellers by line totals (before order discounts, tax and shipping) or by
-    units, under the name they were sold as (one query)."""
+    units, under the name they were sold as (one query). The dashboard's chart and the
+    reports' Charts sheet both rank them so."""
     order = ["-revenue", "-units"] if by == "revenue" else ["-units", "-revenue"]
     rows = (
-        _lines(period).order_by().values("product_name")
+        paid_lines(period).values("product_name")
         .annotate(revenue=Sum("line_total"), units=Sum("quantity"))
         .order_by(*order, "product_name")[:limit]
     )
-    return [Sold(row["product_name"], row["revenue"], row["units"]) for row in rows]
+    return [Sold(row["product_name"], to_cents(row["revenue"]), row["units"]) for row in rows]
 
 
 def revenue_by_category(period: Period) -> list[Sold]:
-    """Line totals per category of the product sold, largest first (one query)."""
+    """Line totals per category of the product sold (its own category, not the one above
+    it), largest first (one query). The dashboard's chart and the reports' Charts sheet both
+    group them so."""
     rows = (
-        _lines(period).order_by().values(category=F("variant__product__category__name"))
+        paid_lines(period).values(category=F("variant__product__category__name"))
         .annotate(revenue=Sum("line_total"), units=Sum("quantity"))
         .order_by("-revenue", "category")
     )
-    return [Sold(row["category"] or UNLISTED, row["revenue"], row["units"]) for row in rows]
+    return [Sold(row["category"] or UNLISTED, to_cents(row["revenue"]), row["units"])
+            for row in rows]
 
 
 @dataclass(frozen=True)
@@ -75,11 +75,9 @@ class LowStock:
 def low_stock(*, limit: int = 20, until: date | None = None) -> list[LowStock]:
     """Variants of listed products with no more available to sell than their own
     low-stock threshold, fewest first (one query)."""
-    start, end = Period.last(COVER_DAYS, until=until).bounds()
     sold = (
-        OrderLine.objects.filter(variant=OuterRef("pk"), order__paid_at__gte=start,
-                                 order__paid_at__lt=end)
-        .order_by().values("variant").annotate(units=Sum("quantity")).values("units")
+        paid_lines(Period.last(COVER_DAYS, until=until)).filter(variant=OuterRef("pk"))
+        .values("variant").annotate(units=Sum("quantity")).values("units")
     )
     variants = (
         Variant.objects.filter(product__is_active=True)

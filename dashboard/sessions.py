@@ -1,35 +1,71 @@
-"""Counting storefront sessions for the dashboard's sessions and conversion rate.
+"""Counting storefront visitors for the dashboard's sessions and conversion rate.
 
-`SessionCountMiddleware` records a browser session the first time on each day (the store's)
-that it is served a storefront page: one SessionDay row, written once. The session itself
-remembers the day and the row's key, so its later requests that day cost no query, and an
-order placed after signing in (which gives the session a new key) marks the same row.
+`SessionCountMiddleware` records a visitor the first time on each day (the store's) that it is
+served a storefront page: one SessionDay row, written once. A visitor is known by a cookie of
+its own, `COOKIE`: a random key and the day it was last counted, signed so that neither can
+be made up. Django's session is never touched, so counting creates no session. A request
+whose cookie says "counted today" costs no query at all; a visitor back on another day costs
+one INSERT … ON CONFLICT DO NOTHING.
 
-The row's key is a keyed hash of the session key, never the key itself. Staff areas, static
-files, probes, HTMX fragments, errors and crawlers are not counted.
+A request without the cookie (a new browser, or a client that never keeps cookies) is
+counted only when it looks like a browser asking for a page (Accept: text/html and a
+User-Agent that is no crawler's), and only as the first such request of the day from its
+client address (a cache key): a client that never sends cookies back writes one row a day,
+not one per request. A new browser that comes after another from the same address gets the
+cookie all the same and is counted on its next page, when it sends it back.
+
+`mark_ordered` marks the row of the visitor's day when it places an order, made if need be.
+The row's key is a keyed hash of the visitor's key, never the key itself. Staff areas,
+static files, probes, HTMX fragments, errors and crawlers are not counted.
 """
 
 import logging
+import secrets
+from dataclasses import dataclass
 
+from django.conf import settings
+from django.core.cache import cache
 from django.db import DatabaseError
 from django.http import HttpRequest, HttpResponse
 from django.utils.crypto import salted_hmac
 
 from dashboard import kpis
 from dashboard.models import SessionDay
+from security.net import client_key
 
 logger = logging.getLogger(__name__)
 
-VISIT = "dashboard_visit"  # in the session: {"day": "YYYY-MM-DD", "key": the row's key}
+COOKIE = "visitor"  # "<key>:<YYYY-MM-DD last counted, or nothing>", signed
+COOKIE_SALT = "dashboard.sessions.visitor"
+COOKIE_DAYS = 30
+FIRST_VISIT_SECONDS = 24 * 60 * 60  # the cache key names the day; this only tidies it away
 NOT_COUNTED = (
     "/admin/", "/dashboard/", "/static/", "/media/", "/health", "/liveness", "/readiness",
     "/metrics", "/webhooks/", "/csp-report/",
 )
 CRAWLERS = ("bot", "crawl", "spider", "slurp", "preview")
+_ON_REQUEST = "_dashboard_visitor"
+
+
+@dataclass
+class Visitor:
+    """The visitor a request comes from: its key, the day (ISO) it was last counted or "",
+    and whether its cookie needs writing again."""
+
+    key: str
+    counted: str = ""
+    changed: bool = False
+
+    @property
+    def row_key(self) -> str:
+        return salted_hmac("dashboard.sessions", self.key, algorithm="sha256").hexdigest()
+
+    def counted_on(self, day: str) -> None:
+        self.counted, self.changed = day, True
 
 
 class SessionCountMiddleware:
-    """After the session and authentication middleware: counts the request's session."""
+    """Counts the visitor of a storefront page, and sends its cookie back when it changed."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -40,8 +76,43 @@ class SessionCountMiddleware:
             try:
                 count_visit(request)
             except DatabaseError:  # a count lost is better than a page lost
-                logger.warning("The session could not be counted.", exc_info=True)
+                logger.warning("The visit could not be counted.", exc_info=True)
+        visitor = getattr(request, _ON_REQUEST, None)
+        if visitor is not None and visitor.changed:
+            _set_cookie(request, response, visitor)
         return response
+
+
+def count_visit(request: HttpRequest) -> None:
+    """Record the request's visitor for today, unless it already was (then no query at all).
+    A request without the visitor cookie is counted only as its address's first browser page
+    of the day (see the module's docstring)."""
+    day = kpis.today().isoformat()
+    visitor = _visitor(request)
+    if visitor is None:
+        if not _looks_like_a_browser(request):
+            return
+        visitor = _new_visitor(request)
+        if not cache.add(f"dashboard:first-visit:{day}:{client_key(request)}", True,
+                         FIRST_VISIT_SECONDS):
+            return  # its address had its first visit today: counted when it comes back
+    elif visitor.counted == day:
+        return
+    SessionDay.objects.bulk_create([SessionDay(day=day, key=visitor.row_key)],
+                                   ignore_conflicts=True)
+    visitor.counted_on(day)
+
+
+def mark_ordered(request: HttpRequest) -> None:
+    """The request's visitor placed an order: today's row says so (made if the visitor was
+    not counted yet, say when it never showed a page as a browser would)."""
+    day = kpis.today().isoformat()
+    visitor = _visitor(request) or _new_visitor(request)
+    SessionDay.objects.bulk_create(
+        [SessionDay(day=day, key=visitor.row_key, ordered=True)],
+        update_conflicts=True, unique_fields=["day", "key"], update_fields=["ordered"],
+    )
+    visitor.counted_on(day)
 
 
 def _is_storefront_page(request: HttpRequest, response: HttpResponse) -> bool:
@@ -55,34 +126,29 @@ def _is_storefront_page(request: HttpRequest, response: HttpResponse) -> bool:
     return bool(agent) and not any(word in agent for word in CRAWLERS)
 
 
-def count_visit(request: HttpRequest) -> None:
-    """Record this session for today, unless it already was (then no query at all)."""
-    day = kpis.today().isoformat()
-    visit = request.session.get(VISIT)
-    if visit and visit.get("day") == day:
-        return
-    key = _key(request)
-    SessionDay.objects.bulk_create(
-        [SessionDay(day=day, key=key)], ignore_conflicts=True
+def _looks_like_a_browser(request: HttpRequest) -> bool:
+    """Asks for HTML, as a browser loading a page does (curl and monitors mostly do not)."""
+    return "text/html" in request.headers.get("Accept", "")
+
+
+def _visitor(request: HttpRequest) -> Visitor | None:
+    """The visitor the request's cookie names (read once); None without a valid cookie."""
+    if not hasattr(request, _ON_REQUEST):
+        value = request.get_signed_cookie(COOKIE, default="", salt=COOKIE_SALT)
+        key, _, counted = value.partition(":")
+        setattr(request, _ON_REQUEST, Visitor(key, counted) if key else None)
+    return getattr(request, _ON_REQUEST)
+
+
+def _new_visitor(request: HttpRequest) -> Visitor:
+    visitor = Visitor(secrets.token_urlsafe(16), changed=True)
+    setattr(request, _ON_REQUEST, visitor)
+    return visitor
+
+
+def _set_cookie(request: HttpRequest, response: HttpResponse, visitor: Visitor) -> None:
+    response.set_signed_cookie(
+        COOKIE, f"{visitor.key}:{visitor.counted}", salt=COOKIE_SALT,
+        max_age=COOKIE_DAYS * 24 * 60 * 60, httponly=True, samesite="Lax",
+        secure=settings.SESSION_COOKIE_SECURE or request.is_secure(),
     )
-    request.session[VISIT] = {"day": day, "key": key}
-
-
-def mark_ordered(request: HttpRequest) -> None:
-    """This session placed an order: today's row says so (made if the session was not
-    counted yet, say when its pages were never shown as HTML)."""
-    day = kpis.today().isoformat()
-    visit = request.session.get(VISIT)
-    key = visit["key"] if visit and visit.get("day") == day else _key(request)
-    SessionDay.objects.bulk_create(
-        [SessionDay(day=day, key=key, ordered=True)],
-        update_conflicts=True, unique_fields=["day", "key"], update_fields=["ordered"],
-    )
-    request.session[VISIT] = {"day": day, "key": key}
-
-
-def _key(request: HttpRequest) -> str:
-    session = request.session
-    if session.session_key is None:
-        session.save()  # a first visit: the session needs its key now, not at the response
-    return salted_hmac("dashboard.sessions", session.session_key, algorithm="sha256").hexdigest()

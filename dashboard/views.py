@@ -2,10 +2,11 @@
 
 `home` is the KPI page; HTMX requests get only the region they target (the period's panels,
 the KPI row, the time charts, the top products). `chart_file` sends a chart as an SVG file;
-`activity` is the staff activity log.
+`activity` is the staff activity log, for staff who may read the audit log.
 """
 
 from django.conf import settings
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect
 from django.urls import reverse
@@ -18,6 +19,11 @@ from security.twofactor.gate import staff_member_required
 from shop.http import render_page, tidy_url
 
 FRAGMENTS = ("dashboard-period", "kpis", "time-charts", "top-products")
+# The audit log's own permission, as the admin's audit entries require it.
+AUDIT_PERMISSION = "security.view_auditentry"
+# A chart downloaded is what the page shows, open to all staff: logged, but no "export" (the
+# reports' action, which needs the export permission).
+CHART_DOWNLOADED = "chart.downloaded"
 
 
 @require_safe
@@ -48,8 +54,7 @@ def chart_file(request: HttpRequest, name: str) -> HttpResponse:
         return HttpResponseBadRequest(problems, content_type="text/plain; charset=utf-8")
     chart = panels.chart(name, choice)
     period = choice.period
-    audit.record(request, audit.EXPORT, report=f"chart:{name}", start=period.start,
-                 end=period.end)
+    audit.record(request, CHART_DOWNLOADED, chart=name, start=period.start, end=period.end)
     response = HttpResponse(chart.svg(standalone=True), content_type="image/svg+xml")
     step = f"-by-{choice.step}" if name in ("sales", "customers") else ""
     top = f"-by-{choice.top}" if name == "top-products" else ""
@@ -62,12 +67,22 @@ def chart_file(request: HttpRequest, name: str) -> HttpResponse:
 @require_safe
 @staff_member_required
 def activity(request: HttpRequest) -> HttpResponse:
+    if not request.user.has_perm(AUDIT_PERMISSION):
+        raise PermissionDenied(
+            "Reading the staff activity log needs the “Can view audit entry” permission: ask "
+            "an administrator to give it to you."
+        )
     form = ActivityForm(request.GET)
     filters = form.cleaned_data if form.is_valid() else {}
     entries = selectors.activity(
         actor=filters.get("actor"), action=filters.get("action", ""), day=filters.get("day"),
         page=request.GET.get("page", 1),
     )
-    context = {"form": form, "entries": entries}
+    # Each entry with its details as (name, value) pairs by name (PostgreSQL's JSON keeps no
+    # order): a template reading `details.items` would take a detail named "items" for the
+    # dict's method.
+    rows = [(entry, sorted(entry.details.items()) if isinstance(entry.details, dict) else [])
+            for entry in entries]
+    context = {"form": form, "entries": entries, "rows": rows}
     return render_page(request, "dashboard/activity.html", context, fragments=["activity-log"],
                        push=tidy_url(request))

@@ -16,6 +16,9 @@ BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
 SECRET_KEY = env.required("SECRET_KEY")
 DEBUG = env.flag("DEBUG")
+# The demo's staff account (its password is published) and made-up orders: `demo_staff` and
+# `seed_demo` run only where this is on, which only the dev settings do, whatever DEBUG says.
+DEMO_ACCOUNTS = False
 ALLOWED_HOSTS = env.listing(env.required("ALLOWED_HOSTS"))
 CSRF_TRUSTED_ORIGINS = env.listing(env.text("CSRF_TRUSTED_ORIGINS"))
 # The shop's public address, for links in emails (which are sent outside any request).
@@ -104,8 +107,8 @@ MIDDLEWARE = [
     "security.ratelimits.RateLimitMiddleware",
     "security.suspicious.SuspiciousInputMiddleware",
     "allauth.account.middleware.AccountMiddleware",
-    # Storefront sessions for the dashboard: a row per session per day, the day kept in the
-    # session.
+    # Storefront visitors for the dashboard: a row per visitor per day, known by a cookie of
+    # its own.
     "dashboard.sessions.SessionCountMiddleware",
 ]
 

@@ -12,6 +12,7 @@ os.environ.setdefault("LOG_FORMAT", "text")  # logs for people, not a collector
 from .base import *  # noqa: F403
 
 DEBUG = env.flag("DEBUG", True)  # noqa: F405
+DEMO_ACCOUNTS = True  # manage.py demo_staff and seed_demo may run
 SERVE_MEDIA = env.flag("SERVE_MEDIA", True)  # noqa: F405
 # Static files straight from the apps and static/, no collectstatic needed, served by
 # WhiteNoise as in production (not by runserver), so they carry the same headers.

@@ -1,5 +1,6 @@
 """Reports as CSV: UTF-8 behind a byte order mark (so Excel reads accents right), a header
-line and one line per row, produced as the rows are read so a response can stream it.
+line and one line per row, produced a chunk of rows at a time as they are read so a response
+can stream it.
 
 Text a spreadsheet would run as a formula (a cell starting with = + - @, a tab or a carriage
 return) gets a leading apostrophe; numbers are written as numbers, so -5.00 stays a number.
@@ -9,25 +10,32 @@ There is no totals line: a CSV file is read by programs as much as by people.
 import csv
 from collections.abc import Iterable, Iterator
 from datetime import date, datetime
-from decimal import ROUND_HALF_UP, Decimal
 
 from dashboard.kpis import Period
-from dashboard.reports.definitions import DATE, DATETIME, MONEY, TEXT, Column, Report
+from dashboard.reports.definitions import DATE, DATETIME, MONEY, TEXT, Column, Figures, Report
+from shop.services.pricing import to_cents
 
 BOM = "\ufeff"
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-CENT = Decimal("0.01")
+ROWS_PER_CHUNK = 100  # lines sent at once: fewer, larger writes than one per line
 
 
-def csv_lines(report: Report, period: Period) -> Iterator[bytes]:
-    """The report as CSV, one encoded line at a time, the byte order mark first."""
-    line = _Line()
-    writer = csv.writer(line)
+def csv_chunks(report: Report, period: Period) -> Iterator[bytes]:
+    """The report as CSV, encoded, ROWS_PER_CHUNK lines at a time: the byte order mark and
+    the header go with the first rows."""
+    lines = _Lines()
+    writer = csv.writer(lines)
+    lines.write(BOM)
     writer.writerow([column.label for column in report.columns])
-    yield (BOM + line.take()).encode()
-    for row in report.rows(period):
+    pending = 0
+    for row in report.rows(Figures(period)):
         writer.writerow(csv_cells(report.columns, row))
-        yield line.take().encode()
+        pending += 1
+        if pending == ROWS_PER_CHUNK:
+            yield lines.take().encode()
+            pending = 0
+    if lines.parts:
+        yield lines.take().encode()
 
 
 def csv_cells(columns: Iterable[Column], row: Iterable) -> list:
@@ -49,12 +57,12 @@ def _cell(kind: str, value):
     if kind == DATE and isinstance(value, date):
         return value.isoformat()
     if kind == MONEY:
-        return Decimal(value).quantize(CENT, ROUND_HALF_UP)  # 50.00, not 50
+        return to_cents(value)  # 50.00, not 50
     return value  # numbers: csv writes them as they are
 
 
-class _Line:
-    """Where csv.writer writes one line, taken out right after: only a line is ever held."""
+class _Lines:
+    """Where csv.writer writes, taken out a chunk at a time: only a chunk is ever held."""
 
     def __init__(self):
         self.parts: list[str] = []

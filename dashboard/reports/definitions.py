@@ -8,6 +8,7 @@ totals row is `kpis.summary` itself).
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from functools import cached_property
 
 from dashboard import kpis
 from dashboard.kpis import Period
@@ -16,6 +17,23 @@ from dashboard.reports import selectors
 # Column kinds: how a value is written (CSV) and formatted (XLSX).
 TEXT, DATE, DATETIME = "text", "date", "datetime"
 MONEY, COUNT, PERCENT = "money", "count", "percent"
+
+
+class Figures:
+    """The key figures of a report's period, each read the first time it is asked for and
+    then kept: the sheets of one workbook (the rows, the totals, Summary, Charts) share
+    them."""
+
+    def __init__(self, period: Period):
+        self.period = period
+
+    @cached_property
+    def daily(self) -> list[dict]:
+        return kpis.daily(self.period)
+
+    @cached_property
+    def summary(self) -> dict:
+        return kpis.summary(self.period)
 
 
 @dataclass(frozen=True)
@@ -31,26 +49,33 @@ class Report:
     name: str
     title: str
     columns: tuple[Column, ...]
-    rows: Callable[[Period], Iterable[tuple]]
+    rows: Callable[[Figures], Iterable[tuple]]
     note: str = ""
-    # The totals row from (period, the sums of the summed columns by index, row count);
-    # None: "Total" and the sums.
-    totals: Callable[[Period, dict[int, object], int], list] | None = None
+    # The totals row from (the figures, the sums of the summed columns by index, row
+    # count); None: "Total" and the sums.
+    totals: Callable[[Figures, dict[int, object], int], list] | None = None
 
-    def totals_row(self, period: Period, sums: dict[int, object], count: int) -> list:
+    def totals_row(self, figures: Figures, sums: dict[int, object], count: int) -> list:
         if self.totals is not None:
-            return self.totals(period, sums, count)
+            return self.totals(figures, sums, count)
         return ["Total", *(sums.get(index) for index in range(1, len(self.columns)))]
 
 
-def _daily_rows(period: Period) -> Iterable[tuple]:
-    for row in kpis.daily(period):
+def _sales_rows(figures: Figures) -> Iterable[tuple]:
+    return selectors.sales_rows(figures.period)
+
+
+def _product_rows(figures: Figures) -> Iterable[tuple]:
+    return selectors.product_rows(figures.period)
+
+
+def _daily_rows(figures: Figures) -> Iterable[tuple]:
+    for row in figures.daily:
         yield (row["day"], *(row[key] for key in kpis.KEYS))
 
 
-def _daily_totals(period: Period, sums: dict[int, object], count: int) -> list:
-    figures = kpis.summary(period)
-    return ["Total", *(figures[key] for key in kpis.KEYS)]
+def _daily_totals(figures: Figures, sums: dict[int, object], count: int) -> list:
+    return ["Total", *(figures.summary[key] for key in kpis.KEYS)]
 
 
 def kpi_kind(kind: str) -> str:
@@ -78,12 +103,13 @@ SALES = Report(
         Column("Provider", TEXT, 10),
         Column("Provider reference", TEXT, 30),
     ),
-    rows=selectors.sales_rows,
+    rows=_sales_rows,
     note=(
         "One row per order paid in the period, by the time it was paid (store time). "
         "Refunded is all the money given back, tax and shipping included; item refunds is "
-        "that refund up to the value of the items after discounts, as the Refunds figure "
-        "counts it. Net sales = subtotal − discount − item refunds."
+        "that refund as the Refunds figure counts it: refunded ÷ (1 + the order’s tax rate), "
+        "at most subtotal − discount, rounded to the cent. "
+        "Net sales = subtotal − discount − item refunds."
     ),
 )
 
@@ -102,11 +128,14 @@ PRODUCTS = Report(
         Column("Reserved", COUNT, 9),
         Column("Available", COUNT, 10),
     ),
-    rows=selectors.product_rows,
+    rows=_product_rows,
     note=(
         "One row per SKU sold in orders paid in the period. Gross is the line totals before "
-        "order discounts; refunds are the units returned to stock × their unit price; net = "
-        "gross − refunds. Stock is as it is now."
+        "order discounts. Refunds are made per order, not per line: each order's refund as "
+        "the Refunds figure counts it (without tax, at most its items after discounts) is "
+        "shared out to its lines in proportion to their line totals, each share rounded to "
+        "the cent, so the column may differ from the Refunds figure by a few cents. Net = "
+        "gross − refunds (order discounts are not shared out). Stock is as it is now."
     ),
 )
 

@@ -18,10 +18,10 @@ from django.http import (
 )
 from django.utils.cache import patch_cache_control
 from django.utils.http import content_disposition_header
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from dashboard.kpis import Period
-from dashboard.reports.csv_writer import csv_lines
+from dashboard.reports.csv_writer import csv_chunks
 from dashboard.reports.definitions import REPORTS
 from dashboard.reports.xlsx_writer import write_workbook
 from security import audit
@@ -32,7 +32,7 @@ XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 IN_MEMORY_UP_TO = 1024 * 1024  # bytes of XLSX kept in memory before the file goes to disk
 
 
-@require_GET
+@require_safe
 @staff_member_required
 def download(request: HttpRequest, name: str, file_format: str) -> HttpResponse:
     if not request.user.has_perm(EXPORT_PERMISSION):
@@ -51,7 +51,7 @@ def download(request: HttpRequest, name: str, file_format: str) -> HttpResponse:
     if file_format == "csv":
         audit.record(request, audit.EXPORT, **details)
         response = StreamingHttpResponse(
-            csv_lines(report, period), content_type="text/csv; charset=utf-8"
+            csv_chunks(report, period), content_type="text/csv; charset=utf-8"
         )
         response["Content-Disposition"] = content_disposition_header(True, filename)
     else:

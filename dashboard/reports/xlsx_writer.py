@@ -4,10 +4,10 @@ they are read, so memory stays the same however many rows a report has.
 A workbook holds three sheets: the report's rows (a styled, frozen header with a filter,
 real dates and numbers in the store's currency format, a totals row), "Summary" (the
 period's key figures with their definitions) and "Charts" (native Excel charts of net sales
-per day, the top products and the categories, over the small tables beside them).
+per day, and of the top products and the categories by revenue as the dashboard ranks them,
+over the small tables beside them).
 """
 
-from decimal import ROUND_HALF_UP, Decimal
 from itertools import zip_longest
 from typing import BinaryIO
 
@@ -19,9 +19,8 @@ from openpyxl.chart import BarChart, LineChart, PieChart, Reference
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 
-from dashboard import kpis
+from dashboard import kpis, selectors
 from dashboard.kpis import Period
-from dashboard.reports import selectors
 from dashboard.reports.definitions import (
     COUNT,
     DATE,
@@ -30,9 +29,11 @@ from dashboard.reports.definitions import (
     PERCENT,
     TEXT,
     Column,
+    Figures,
     Report,
     kpi_kind,
 )
+from shop.services.pricing import to_cents
 
 SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥"}
 FORMATS = {DATE: "yyyy-mm-dd", DATETIME: "yyyy-mm-dd hh:mm", PERCENT: "0.00%", COUNT: "#,##0"}
@@ -42,7 +43,6 @@ TOTAL_FONT = Font(bold=True)
 TOTAL_BORDER = Border(top=Side(style="thin"), bottom=Side(style="double"))
 TITLE_FONT = Font(bold=True, size=14)
 TOP_PRODUCTS = 10
-CENT = Decimal("0.01")
 
 
 def money_format(currency: str) -> str:
@@ -56,14 +56,15 @@ def write_workbook(report: Report, period: Period, target: BinaryIO) -> int:
     (the totals row aside)."""
     workbook = Workbook(write_only=True)
     formats = {**FORMATS, MONEY: money_format(settings.STORE_CURRENCY)}
-    count = _write_rows(workbook, report, period, formats)
-    _write_summary(workbook, report, period, formats)
-    _write_charts(workbook, period, formats)
+    figures = Figures(period)  # each figure read once for all three sheets
+    count = _write_rows(workbook, report, figures, formats)
+    _write_summary(workbook, report, figures, formats)
+    _write_charts(workbook, figures, formats)
     workbook.save(target)
     return count
 
 
-def _write_rows(workbook: Workbook, report: Report, period: Period, formats: dict) -> int:
+def _write_rows(workbook: Workbook, report: Report, figures: Figures, formats: dict) -> int:
     sheet = workbook.create_sheet(report.title)
     columns = report.columns
     # Write-only sheets write widths and panes before the first row: set them first.
@@ -76,14 +77,14 @@ def _write_rows(workbook: Workbook, report: Report, period: Period, formats: dic
     sums: dict[int, object] = {index: 0 for index in summed}
     count = 0
     cells = _row_cells(sheet, columns, formats)
-    for row in report.rows(period):
+    for row in report.rows(figures):
         sheet.append(cells(row))
         for index in summed:
             if row[index] is not None:
                 sums[index] += row[index]
         count += 1
     sheet.auto_filter.ref = f"A1:{get_column_letter(len(columns))}{count + 1}"
-    totals = report.totals_row(period, sums, count)
+    totals = report.totals_row(figures, sums, count)
     sheet.append([_cell(sheet, column, value, formats, font=TOTAL_FONT, border=TOTAL_BORDER)
                   for column, value in zip(columns, totals, strict=True)])
     return count
@@ -106,14 +107,16 @@ def _row_cells(sheet, columns: tuple[Column, ...], formats: dict):
             if cell is None or value is None or isinstance(value, str):
                 result.append(_cell(sheet, column, value, formats))
             else:
-                cell.value = _cents(value) if column.kind == MONEY else value
+                cell.value = to_cents(value) if column.kind == MONEY else value
                 result.append(cell)
         return result
 
     return cells
 
 
-def _write_summary(workbook: Workbook, report: Report, period: Period, formats: dict) -> None:
+def _write_summary(workbook: Workbook, report: Report, figures: Figures,
+                   formats: dict) -> None:
+    period = figures.period
     sheet = workbook.create_sheet("Summary")
     for letter, width in (("A", 26), ("B", 16), ("C", 110)):
         sheet.column_dimensions[letter].width = width
@@ -126,24 +129,28 @@ def _write_summary(workbook: Workbook, report: Report, period: Period, formats: 
     sheet.append([])
     sheet.append([_styled(sheet, label, font=HEADER_FONT, fill=HEADER_FILL)
                   for label in ("Figure", "Value", "Definition")])
-    figures = kpis.summary(period)
     for kpi in kpis.DEFINITIONS:
         column = Column(kpi.label, kpi_kind(kpi.kind), 0)
-        sheet.append([kpi.label, _cell(sheet, column, figures[kpi.key], formats),
+        sheet.append([kpi.label, _cell(sheet, column, figures.summary[kpi.key], formats),
                       _styled(sheet, kpi.definition, alignment=Alignment(wrap_text=True))])
     sheet.append([])
     sheet.append(["About this report", _styled(sheet, report.note)])
 
 
-def _write_charts(workbook: Workbook, period: Period, formats: dict) -> None:
-    """Three tables (net sales per day, per top product, per category) and a chart of each."""
+def _write_charts(workbook: Workbook, figures: Figures, formats: dict) -> None:
+    """Three tables (net sales per day; revenue of the top products and of each category, as
+    the dashboard's charts show them) and a chart of each."""
     sheet = workbook.create_sheet("Charts")
     for letter, width in (("A", 12), ("B", 13), ("D", 30), ("E", 13), ("G", 26), ("H", 13)):
         sheet.column_dimensions[letter].width = width
-    days = [(row["day"], row["net_sales"]) for row in kpis.daily(period)]
-    products = selectors.top_products(period, limit=TOP_PRODUCTS)
-    categories = selectors.category_sales(period)
-    header = ["Day", "Net sales", None, "Product", "Net sales", None, "Category", "Net sales"]
+    period = figures.period
+    days = [(row["day"], row["net_sales"]) for row in figures.daily]
+    # Ranked and grouped as the dashboard's charts are: by line revenue, under the name sold,
+    # by the product's own category.
+    products = [(row.name, row.revenue)
+                for row in selectors.top_products(period, limit=TOP_PRODUCTS)]
+    categories = [(row.name, row.revenue) for row in selectors.revenue_by_category(period)]
+    header = ["Day", "Net sales", None, "Product", "Revenue", None, "Category", "Revenue"]
     sheet.append([_styled(sheet, label, font=TOTAL_FONT) if label else None for label in header])
     day_column, money = Column("", DATE, 0), Column("", MONEY, 0)
     for day, product, category in zip_longest(days, products, categories, fillvalue=(None, None)):
@@ -173,7 +180,7 @@ def _line_chart(sheet, rows: int, formats: dict) -> LineChart:
 def _bar_chart(sheet, rows: int, formats: dict) -> BarChart:
     chart = BarChart()
     chart.type = "bar"  # horizontal: product names read across
-    chart.title = f"Top {TOP_PRODUCTS} products by net sales"
+    chart.title = f"Top {TOP_PRODUCTS} products by revenue"
     chart.y_axis.number_format = formats[MONEY]
     chart.x_axis.scaling.orientation = "maxMin"  # the best first, at the top
     chart.legend = None
@@ -183,7 +190,7 @@ def _bar_chart(sheet, rows: int, formats: dict) -> BarChart:
 
 def _pie_chart(sheet, rows: int) -> PieChart:
     chart = PieChart()
-    chart.title = "Net sales by category"
+    chart.title = "Revenue by category"
     _series(chart, sheet, 7, rows)
     return _sized(chart)
 
@@ -214,14 +221,10 @@ def _cell(sheet, column: Column, value, formats: dict, **style):
     if column.kind == TEXT or isinstance(value, str):
         return _text(sheet, str(value), **style)
     if column.kind == MONEY:
-        value = _cents(value)
+        value = to_cents(value)  # SQLite's sums carry float noise
     if number_format is None and not style:
         return value
     return _styled(sheet, value, number_format=number_format, **style)
-
-
-def _cents(value) -> Decimal:
-    return Decimal(value).quantize(CENT, ROUND_HALF_UP)  # SQLite's sums carry float noise
 
 
 def _text(sheet, text: str, **style):

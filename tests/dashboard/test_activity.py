@@ -3,11 +3,13 @@
 from datetime import UTC, datetime
 
 import pytest
+from django.contrib.auth.models import Permission
 from django.urls import reverse
 
 from security import audit
 from security.models import AuditEntry
 from tests.accounts import make_account
+from tests.second_factor import sign_in_with_second_factor
 
 pytestmark = pytest.mark.django_db
 
@@ -38,6 +40,13 @@ def test_the_log_lists_entries_newest_first(staff_client, staff, other_staff):
     logged = [line for line in shown(response) if not line.endswith("staff.sign_in")]
     assert logged == ["kim@example.com export", "staff@example.com refund"]
     assert "amount: 5.00" in response.text
+
+
+def test_a_detail_named_like_a_dict_method_is_shown_as_any_other(staff_client, staff):
+    entry(staff, "stock.counted", items=3, keys="all", note="shelf B")
+    response = staff_client.get(URL)
+    assert response.status_code == 200
+    assert "items: 3; keys: all; note: shelf B" in response.text
 
 
 def test_filters_by_staff_member_action_and_day(staff_client, staff, other_staff, settings):
@@ -92,3 +101,31 @@ def test_the_log_needs_a_fixed_number_of_queries(staff_client, staff,
     # signed in (3); staff members, actions, the count and the page
     with django_assert_max_num_queries(7):
         staff_client.get(URL)
+
+
+def clerk_client(client, *permissions: str):
+    """A staff member who is no superuser, signed in, with these permissions of security's."""
+    clerk = make_account("clerk@example.com", is_staff=True)
+    clerk.user_permissions.add(*Permission.objects.filter(
+        codename__in=permissions, content_type__app_label="security"))
+    sign_in_with_second_factor(client, clerk)
+    return client
+
+
+def test_staff_who_may_not_read_the_audit_log_are_refused_and_not_shown_the_link(client):
+    clerk_client(client)
+    response = client.get(URL)
+    assert response.status_code == 403
+    assert "Can view audit entry" in response.text
+    page = client.get(reverse("dashboard:home"))
+    assert page.status_code == 200
+    assert f'href="{URL}"' not in page.text
+
+
+def test_staff_who_may_read_the_audit_log_see_it_and_its_link(client, staff):
+    entry(staff, "refund", amount="5.00")
+    clerk_client(client, "view_auditentry")
+    response = client.get(URL)
+    assert response.status_code == 200
+    assert "staff@example.com refund" in shown(response)
+    assert f'href="{URL}"' in client.get(reverse("dashboard:home")).text

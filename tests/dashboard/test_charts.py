@@ -2,15 +2,18 @@
 figures in a table beside them."""
 
 import re
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from xml.etree import ElementTree
 
 import pytest
+from django.utils import timezone
 
 from dashboard import charts, panels
 from dashboard.forms import Choice
 from dashboard.kpis import Period
+from shop.models import Order
+from tests.factories import OrderFactory, OrderLineFactory
 
 SVG = "{http://www.w3.org/2000/svg}"
 
@@ -123,3 +126,12 @@ def test_weeks_and_months_are_named_for_the_table():
     assert panels.bucket_label(date(2024, 12, 30), date(2025, 1, 5), "week") == (
         "30 Dec 2024 – 5 Jan 2025"
     )
+
+
+def test_a_period_of_only_free_items_has_no_share_to_show(db):
+    order = OrderFactory(status=Order.Status.PAID, subtotal=Decimal("0.00"),
+                         paid_at=timezone.now() - timedelta(hours=1))
+    OrderLineFactory(order=order, variant__price=Decimal("0.00"), variant__product__name="Gift",
+                     variant__product__category__name="Samples", quantity=2)
+    chart = panels.categories_chart(Choice("7d", Period.last(7)))
+    assert chart.rows == (("Samples", "$0.00", "–", "2"),)

@@ -35,12 +35,14 @@ def utc(*parts) -> datetime:
 
 
 def paid(email: str, at: datetime, subtotal: str, *units: int, discount: str = "0.00",
-         refunded: str = "0.00", status: str = Status.PAID) -> Order:
+         refunded: str = "0.00", status: str = Status.PAID, shipping: str = "5.00",
+         tax: str = "2.00", tax_rate: str = "0") -> Order:
     """A paid order of `subtotal`, with a line of each quantity in `units`, its whole total
     captured and `refunded` of it refunded."""
     order = OrderFactory(
         email=email, status=status, paid_at=at, subtotal=Decimal(subtotal),
-        discount_total=Decimal(discount), tax_total=Decimal("2.00"),
+        discount_total=Decimal(discount), shipping_total=Decimal(shipping),
+        tax_total=Decimal(tax), tax_rate=Decimal(tax_rate),
     )
     Order.objects.filter(pk=order.pk).update(captured_total=order.total,
                                              refunded_total=Decimal(refunded))
@@ -211,6 +213,38 @@ def test_sessions_of_today_and_yesterday_are_always_counted_afresh(db):
     assert count == 3 and len(reads) == 1
 
 
+def test_a_refund_counts_without_the_tax_it_carries(db):
+    # 50.00 of items and 4.00 of tax at 8 %, no shipping: all 54.00 given back
+    paid("ada@example.com", utc(2025, 3, 4, 12), "50.00", 1, shipping="0.00", tax="4.00",
+         tax_rate="0.0800", refunded="54.00", status=Status.REFUNDED)
+    # half of the same order given back: 27.00 ÷ 1.08
+    paid("bob@example.com", utc(2025, 3, 5, 12), "50.00", 1, shipping="0.00", tax="4.00",
+         tax_rate="0.0800", refunded="27.00", status=Status.PARTIALLY_REFUNDED)
+    figures = kpis.summary(WEEK)
+    assert figures["refunds"] == Decimal("75.00")  # 50.00 + 25.00
+    assert figures["net_sales"] == Decimal("25.00")
+
+
+def test_a_full_refund_with_shipping_counts_the_items_after_discounts(db):
+    # 100.00 of items, 10.00 off, 5.00 of shipping, 8 % tax on items and shipping (8.40):
+    # 103.40 given back is 95.74 without tax, more than the 90.00 the items came to
+    paid("ada@example.com", utc(2025, 3, 4, 12), "100.00", 1, discount="10.00",
+         shipping="5.00", tax="8.40", tax_rate="0.0800", refunded="103.40",
+         status=Status.REFUNDED)
+    figures = kpis.summary(WEEK)
+    assert figures["refunds"] == Decimal("90.00")
+    assert figures["net_sales"] == Decimal("0.00")
+
+
+def test_each_orders_refund_is_rounded_to_the_cent_before_they_are_added(db):
+    # 1.00 ÷ 1.08 = 0.9259…: 0.93 each, 2.79 for three (not 2.78 from 2.7777…)
+    for n in range(3):
+        paid(f"buyer{n}@example.com", utc(2025, 3, 4, 12), "10.00", 1, shipping="0.00",
+             tax="0.80", tax_rate="0.0800", refunded="1.00", status=Status.PARTIALLY_REFUNDED)
+    assert kpis.summary(WEEK)["refunds"] == Decimal("2.79")
+    assert kpis.daily(WEEK)[1]["refunds"] == Decimal("2.79")
+
+
 def test_money_sums_come_out_in_cents(db):
     # SQLite adds decimals in floating point: there these subtotals add up to 949793.300000001.
     rng = random.Random(4)
@@ -237,7 +271,7 @@ def test_an_empty_period_has_zeros_and_nothing_to_divide(db):
 
 
 def test_customers_before_a_day_count_each_email_once(shop_week):
-    # bob (February, twice under one address) and eve (the 2nd): ada is new on the 3rd
+    # bob (once, in February) and eve (the 2nd): ada is new on the 3rd
     assert kpis.customers_before(date(2025, 3, 3)) == 2
 
 

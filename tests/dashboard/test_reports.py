@@ -12,10 +12,10 @@ from django.urls import reverse
 from openpyxl import load_workbook
 from openpyxl.chart import BarChart, LineChart, PieChart
 
-from dashboard import kpis
+from dashboard import kpis, selectors
 from dashboard.kpis import Period
-from dashboard.reports.csv_writer import csv_cells, neutralise
-from dashboard.reports.definitions import MONEY, TEXT, Column
+from dashboard.reports.csv_writer import csv_cells, csv_chunks, neutralise
+from dashboard.reports.definitions import COUNT, MONEY, TEXT, Column, Report
 from payments.models import Payment
 from security.models import AuditEntry
 from shop.models import Order
@@ -53,13 +53,13 @@ def utc(*parts) -> datetime:
 
 def paid(number: str, at: datetime, lines, *, email: str = "ada@example.com",
          discount: str = "0.00", refunded: str = "0.00", status: str = Status.DELIVERED,
-         reference: str | None = None) -> Order:
+         reference: str | None = None, tax: str = "3.00", tax_rate: str = "0") -> Order:
     """A paid order with `lines` of (variant, quantity, units returned), its total captured
     (with a capture payment row) and `refunded` of it given back."""
     subtotal = sum((v.price * q for v, q, _ in lines), Decimal("0.00"))
     order = OrderFactory(
         number=number, email=email, status=status, paid_at=at, subtotal=subtotal,
-        discount_total=Decimal(discount), tax_total=Decimal("3.00"),
+        discount_total=Decimal(discount), tax_total=Decimal(tax), tax_rate=Decimal(tax_rate),
     )
     Order.objects.filter(pk=order.pk).update(captured_total=order.total,
                                              refunded_total=Decimal(refunded))
@@ -184,6 +184,24 @@ def test_the_sales_csv_adds_up_to_the_dashboards_figures(staff_client, march):
     assert column(12) == figures["net_sales"]
 
 
+def test_item_refunds_leave_out_the_tax_refunded_as_the_figure_does(staff_client, march,
+                                                                     catalogue):
+    # 80.00 + 25.00 of items, 5.00 of shipping, 8 % tax (8.80): 54.00 given back is 50.00
+    # of items; all 118.80 given back counts the whole 105.00
+    lines = [(catalogue["dress"], 1, 0), (catalogue["mug"], 2, 0)]
+    paid("TAX-00001", utc(2025, 3, 10), lines, tax="8.80", tax_rate="0.0800",
+         refunded="54.00", status=Status.PARTIALLY_REFUNDED)
+    paid("TAX-00002", utc(2025, 3, 11), lines, tax="8.80", tax_rate="0.0800",
+         refunded="118.80", status=Status.REFUNDED)
+    _, *rows = csv_rows(staff_client.get(report_url("sales", "csv"), QUERY))
+    by_number = {row[1]: row for row in rows}
+    assert by_number["TAX-00001"][10:13] == ["54.00", "50.00", "55.00"]
+    assert by_number["TAX-00002"][10:13] == ["118.80", "105.00", "0.00"]
+    figures = kpis.summary(MARCH)
+    assert sum((Decimal(row[11]) for row in rows), Decimal("0.00")) == figures["refunds"]
+    assert figures["refunds"] == Decimal("328.50")  # 173.50 + 50.00 + 105.00
+
+
 def test_the_products_csv_groups_lines_by_sku(staff_client, march):
     header, *rows = csv_rows(staff_client.get(report_url("products", "csv"), QUERY))
 
@@ -192,9 +210,33 @@ def test_the_products_csv_groups_lines_by_sku(staff_client, march):
     by_sku = {row[0]: row for row in rows}
     assert by_sku["DRESS-M"] == ["DRESS-M", "Linen dress", "Clothing / Dresses", "3", "240.00",
                                  "160.00", "80.00", "10", "2", "8"]
-    assert by_sku["MUG"] == ["MUG", "Stoneware mug", "Kitchen", "6", "75.00", "12.50",
-                             "62.50", "40", "0", "40"]
+    # MAR-00002's whole refund, 13.50, though one mug of four went back to stock
+    assert by_sku["MUG"] == ["MUG", "Stoneware mug", "Kitchen", "6", "75.00", "13.50",
+                             "61.50", "40", "0", "40"]
     assert [row[0] for row in rows] == ["DRESS-M", "MUG", "SNEAKY"]  # best net first
+
+
+def test_an_orders_refund_is_shared_out_to_its_lines_by_their_totals(staff_client, catalogue):
+    # 80.00 + 25.00 of items and 8 % tax; 54.00 given back is 50.00 of items:
+    # 50.00 * 80 ÷ 105 = 38.095… and 50.00 * 25 ÷ 105 = 11.904…
+    paid("TAX-00001", utc(2025, 3, 10), [(catalogue["dress"], 1, 0), (catalogue["mug"], 2, 0)],
+         tax="8.80", tax_rate="0.0800", refunded="54.00", status=Status.PARTIALLY_REFUNDED)
+    _, *rows = csv_rows(staff_client.get(report_url("products", "csv"), QUERY))
+    assert [row[4:7] for row in rows] == [["80.00", "38.10", "41.90"],
+                                          ["25.00", "11.90", "13.10"]]
+    assert kpis.summary(MARCH)["refunds"] == Decimal("50.00")
+
+
+def test_the_charts_sheet_ranks_and_groups_as_the_dashboards_charts(staff_client, march):
+    sheet = workbook(staff_client.get(report_url("sales", "xlsx"), QUERY))["Charts"]
+
+    products = [(row[3].value, money(row[4].value)) for row in sheet.iter_rows(min_row=2)
+                if row[3].value]
+    categories = [(row[6].value, money(row[7].value)) for row in sheet.iter_rows(min_row=2)
+                  if row[6].value]
+    assert products == [(p.name, p.revenue) for p in selectors.top_products(MARCH)]
+    assert categories == [(c.name, c.revenue) for c in selectors.revenue_by_category(MARCH)]
+    assert categories == [("Dresses", Decimal("240.00")), ("Kitchen", Decimal("90.00"))]
 
 
 def test_the_daily_csv_has_a_row_for_every_day_of_the_range(staff_client, march):
@@ -278,7 +320,7 @@ def test_the_summary_sheet_holds_the_periods_figures_and_definitions(staff_clien
         ), kpi.key
         assert rows[kpi.label][2].value == kpi.definition
     assert rows["Net sales"][1].number_format == '"$"#,##0.00'
-    assert "units returned to stock" in rows["About this report"][1].value
+    assert "in proportion to their line totals" in rows["About this report"][1].value
 
 
 def test_the_charts_sheet_has_a_line_a_bar_and_a_pie_chart_over_its_tables(
@@ -293,10 +335,11 @@ def test_the_charts_sheet_has_a_line_a_bar_and_a_pie_chart_over_its_tables(
     assert bar.series[0].val.numRef.f == "'Charts'!$E$2:$E$4"
     assert pie.series[0].val.numRef.f == "'Charts'!$H$2:$H$3"
     assert [cell.value for cell in sheet[1]] == [
-        "Day", "Net sales", None, "Product", "Net sales", None, "Category", "Net sales",
+        "Day", "Net sales", None, "Product", "Revenue", None, "Category", "Revenue",
     ]
-    assert sheet["D2"].value == "Linen dress" and money(sheet["E2"].value) == Decimal("80.00")
-    assert sheet["G2"].value == "Clothing"  # the top-level category
+    assert sheet["D2"].value == "Linen dress" and money(sheet["E2"].value) == Decimal("240.00")
+    assert sheet["G2"].value == "Dresses"  # the product's own category, as on the dashboard
+    assert bar.title.tx.rich.p[0].r[0].t == "Top 10 products by revenue"
     days = {row[0].value.date(): money(row[1].value) for row in sheet.iter_rows(min_row=2)}
     assert days[date(2025, 3, 1)] == Decimal("94.50")
     assert len(days) == 31
@@ -316,6 +359,25 @@ def test_the_daily_workbook_totals_row_is_the_periods_summary(staff_client, marc
     assert totals["Net sales"].value == round(totals["Net sales"].value, 2)  # cents, no noise
     assert totals["Orders"].value == figures["orders"] == 4
     assert totals["Average order value"].number_format == '"$"#,##0.00'
+
+
+def test_the_daily_workbook_reads_each_figure_once(staff_client, march, monkeypatch):
+    calls = []
+
+    def counted(name):
+        read = getattr(kpis, name)
+
+        def spy(period):
+            calls.append(name)
+            return read(period)
+        return spy
+
+    for name in ("daily", "summary"):
+        monkeypatch.setattr(kpis, name, counted(name))
+    book = workbook(staff_client.get(report_url("daily", "xlsx"), QUERY))
+
+    assert sorted(calls) == ["daily", "summary"]
+    assert book["Daily"].max_row == 1 + 31 + 1 and len(book["Charts"]._charts) == 3
 
 
 def test_the_range_defaults_to_the_last_30_days(staff_client, march):
@@ -404,6 +466,25 @@ def test_a_bad_range_is_answered_400_with_the_reason_and_not_audited(
     assert response.status_code == 400
     assert message in response.text
     assert not AuditEntry.objects.filter(action="export").exists()
+
+
+def test_a_report_answers_head_but_not_post(staff_client, march):
+    head = staff_client.head(report_url("sales", "csv"), QUERY)
+    assert head.status_code == 200 and head["Content-Type"] == "text/csv; charset=utf-8"
+    assert staff_client.post(report_url("sales", "csv")).status_code == 405
+
+
+def test_the_csv_is_sent_a_hundred_rows_at_a_time():
+    numbers = Report(name="numbers", title="Numbers", columns=(Column("N", COUNT, 5),),
+                     rows=lambda figures: ((n,) for n in range(250)))
+
+    chunks = [chunk.decode() for chunk in csv_chunks(numbers, MARCH)]
+
+    assert [chunk.count("\r\n") for chunk in chunks] == [101, 100, 50]  # the header first
+    assert chunks[0].startswith("\ufeffN\r\n0\r\n")
+    assert chunks[-1].endswith("249\r\n")
+    empty = Report(name="none", title="None", columns=numbers.columns, rows=lambda f: ())
+    assert [chunk.decode() for chunk in csv_chunks(empty, MARCH)] == ["\ufeffN\r\n"]
 
 
 def test_an_unknown_report_or_format_is_not_found(staff_client):

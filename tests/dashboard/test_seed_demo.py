@@ -12,6 +12,8 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.db.models import Count, Sum
 
+from config.settings import base as base_settings
+from config.settings import dev as dev_settings
 from dashboard import kpis
 from dashboard.demo_history import AlreadySeeded, SeedError, seed_order_history
 from dashboard.demo_people import DOMAIN
@@ -293,7 +295,7 @@ def run(*args) -> str:
 
 
 def test_the_command_adds_the_history_and_says_so_once(catalogue, settings):
-    settings.DEBUG = True
+    settings.DEMO_ACCOUNTS = True
 
     first = run("seed_demo", "--orders", "250")
     again = run("seed_demo", "--orders", "250")
@@ -304,29 +306,29 @@ def test_the_command_adds_the_history_and_says_so_once(catalogue, settings):
     assert Order.objects.latest("created_at").created_at.date() < kpis.today()
 
 
-def test_the_command_refuses_without_debug(catalogue, settings):
-    settings.DEBUG = False
-    with pytest.raises(CommandError, match="only with DEBUG on"):
+def test_the_command_refuses_outside_the_demos_settings_even_with_debug(catalogue, settings):
+    settings.DEBUG, settings.DEMO_ACCOUNTS = True, False
+    with pytest.raises(CommandError, match=r"only under the demo's settings"):
         run("seed_demo", "--orders", "10")
     assert not Order.objects.exists()
 
 
 @pytest.mark.parametrize("orders", ["0", "-5", "2000000"])
 def test_the_command_refuses_a_silly_number_of_orders(catalogue, settings, orders):
-    settings.DEBUG = True
+    settings.DEMO_ACCOUNTS = True
     with pytest.raises(CommandError, match="--orders must be between 1 and 1,000,000"):
         run("seed_demo", "--orders", orders)
     assert not Order.objects.exists()
 
 
 def test_the_command_says_what_to_do_without_a_catalogue(settings):
-    settings.DEBUG = True
+    settings.DEMO_ACCOUNTS = True
     with pytest.raises(CommandError, match=re.escape("run `manage.py load_demo` first")):
         run("seed_demo")
 
 
 def test_the_demo_staff_account_signs_in_and_sets_up_two_factor_first(client, settings):
-    settings.DEBUG = True
+    settings.DEMO_ACCOUNTS = True
 
     output = run("demo_staff")
 
@@ -340,7 +342,7 @@ def test_the_demo_staff_account_signs_in_and_sets_up_two_factor_first(client, se
 
 
 def test_the_demo_staff_account_is_made_once_and_then_left_alone(settings):
-    settings.DEBUG = True
+    settings.DEMO_ACCOUNTS = True
     run("demo_staff")
     User.objects.filter(email=EMAIL).update(first_name="Changed")
 
@@ -350,8 +352,15 @@ def test_the_demo_staff_account_is_made_once_and_then_left_alone(settings):
     assert User.objects.get(email=EMAIL).first_name == "Changed"
 
 
-def test_the_demo_staff_account_is_refused_without_debug(settings):
-    settings.DEBUG = False
-    with pytest.raises(CommandError, match="only with DEBUG on"):
+def test_the_demo_staff_account_is_refused_outside_the_demos_settings_even_with_debug(
+    settings
+):
+    settings.DEBUG, settings.DEMO_ACCOUNTS = True, False
+    with pytest.raises(CommandError, match=r"made only under the demo's settings"):
         run("demo_staff")
     assert not User.objects.filter(email=EMAIL).exists()
+
+
+def test_only_the_dev_settings_allow_the_demo():
+    assert base_settings.DEMO_ACCOUNTS is False
+    assert dev_settings.DEMO_ACCOUNTS is True

@@ -8,7 +8,7 @@ from dashboard.demo_staff import EMAIL, PASSWORD, NotTheDemo, ensure_demo_staff
 
 class Command(BaseCommand):
     help = (
-        "Make the demo's staff account (DEBUG on only) unless it exists, and print its "
+        "Make the demo's staff account (dev settings only) unless it exists, and print its "
         "sign-in. Its first visit to the dashboard sets up two-factor authentication."
     )
 

@@ -1,5 +1,6 @@
 """`manage.py seed_demo`: a year of made-up order history for the dashboard (see
-dashboard.demo_history). For the demo and the benchmark, with DEBUG on only."""
+dashboard.demo_history). For the demo and the benchmark, under the dev settings only
+(settings.DEMO_ACCOUNTS)."""
 
 import time
 
@@ -16,7 +17,7 @@ class Command(BaseCommand):
         "Add a year of made-up order history (orders, customers, payments, refunds, "
         "sessions) up to yesterday, the same for the same --seed and --orders. A seed's "
         "history is added once: running again with it adds nothing. Needs the demo "
-        "catalogue (manage.py load_demo) and DEBUG on."
+        "catalogue (manage.py load_demo) and the dev settings."
     )
 
     def add_arguments(self, parser):
@@ -26,10 +27,11 @@ class Command(BaseCommand):
                             help="Another seed adds another history on top (default 1).")
 
     def handle(self, *args, orders: int, seed: int, **options):
-        if not settings.DEBUG:
+        if not settings.DEMO_ACCOUNTS:
             raise CommandError(
-                "seed_demo adds made-up orders, so it runs only with DEBUG on (the demo's "
-                "settings), never against a real shop's database."
+                "seed_demo adds made-up orders, so it runs only under the demo's settings "
+                "(config.settings.dev, DEMO_ACCOUNTS on), never against a real shop's "
+                "database, even with DEBUG on."
             )
         if not 1 <= orders <= MOST:
             raise CommandError(f"--orders must be between 1 and {MOST:,}, not {orders:,}.")
