@@ -11,7 +11,6 @@ from urllib.parse import parse_qs
 import pytest
 import requests
 import responses
-import stripe
 from django.core import mail
 from django.core.management import call_command
 from django.test import Client, TestCase
@@ -51,11 +50,6 @@ Status = Order.Status
 def providers_on(settings):
     turn_on_providers(settings)
 
-
-@pytest.fixture(autouse=True)
-def no_retry_wait(monkeypatch):
-    """The Stripe SDK retries without its back-off pause, so a provider down stays fast."""
-    monkeypatch.setattr(stripe._http_client.HTTPClient, "_sleep_time_seconds", lambda *a: 0)
 
 
 @pytest.fixture

@@ -20,6 +20,7 @@ from tests.payments import paypal_signing
 from tests.payments.webhook_helpers import (
     PAYPAL_URL,
     as_body,
+    fresh,
     paypal_api,
     paypal_capture,
     paypal_event,
@@ -27,6 +28,8 @@ from tests.payments.webhook_helpers import (
     paypal_order_id,
     post,
     post_paypal,
+    rows,
+    stock,
     turn_on_providers,
 )
 from tests.shop.buying import place
@@ -56,19 +59,6 @@ def order(kettle):
     """One kettle, paid with PayPal: one unit reserved."""
     return place((kettle, 1), provider="paypal")
 
-
-def stock(variant) -> tuple[int, int]:
-    variant.refresh_from_db()
-    return variant.on_hand, variant.reserved
-
-
-def fresh(order) -> Order:
-    return Order.objects.get(pk=order.pk)
-
-
-def rows(order, kind=None) -> list[Payment]:
-    payments = Payment.objects.filter(order=order)
-    return list(payments.filter(kind=kind) if kind else payments)
 
 
 def stored(event: dict) -> WebhookEvent:

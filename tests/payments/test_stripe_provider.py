@@ -11,7 +11,6 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 import requests
 import responses
-import stripe
 from django.test import RequestFactory
 from django.urls import reverse
 
@@ -54,11 +53,6 @@ def stripe_settings(settings):
     settings.PAYMENT_PROVIDERS = ["stripe", "paypal"]
     settings.ORDER_PAYMENT_TIMEOUT_MINUTES = 30
 
-
-@pytest.fixture(autouse=True)
-def no_retry_wait(monkeypatch):
-    """The SDK retries without its back-off pause, so retried requests stay fast."""
-    monkeypatch.setattr(stripe._http_client.HTTPClient, "_sleep_time_seconds", lambda *a: 0)
 
 
 @pytest.fixture

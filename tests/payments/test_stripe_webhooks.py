@@ -26,8 +26,11 @@ from tests.payments.webhook_helpers import (
     STRIPE_URL,
     STRIPE_WEBHOOK_SECRET,
     as_body,
+    fresh,
     post,
     post_stripe,
+    rows,
+    stock,
     stripe_event,
     stripe_headers,
     stripe_intent,
@@ -55,19 +58,6 @@ def order(lantern):
     """Two lanterns, paid by card: two units reserved."""
     return place((lantern, 2), provider="stripe")
 
-
-def stock(variant) -> tuple[int, int]:
-    variant.refresh_from_db()
-    return variant.on_hand, variant.reserved
-
-
-def fresh(order) -> Order:
-    return Order.objects.get(pk=order.pk)
-
-
-def rows(order, kind=None) -> list[Payment]:
-    payments = Payment.objects.filter(order=order)
-    return list(payments.filter(kind=kind) if kind else payments)
 
 
 def review_alerts(order) -> list[str]:

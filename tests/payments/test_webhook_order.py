@@ -19,6 +19,7 @@ from tests.payments.webhook_helpers import (
     paypal_order_id,
     post_paypal,
     post_stripe,
+    stock,
     stripe_event,
     stripe_intent,
     stripe_session,
@@ -67,10 +68,6 @@ def history(order) -> list[tuple[str, str, Decimal, str]]:
         for payment in Payment.objects.filter(order=order)
     )
 
-
-def stock(variant) -> tuple[int, int]:
-    variant.refresh_from_db()
-    return variant.on_hand, variant.reserved
 
 
 def stripe_events(order) -> dict[str, dict]:

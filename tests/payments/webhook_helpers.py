@@ -22,6 +22,7 @@ import responses
 from django.http import HttpRequest, HttpResponse
 from django.test import Client, RequestFactory, TestCase
 
+from payments.models import Payment
 from payments.providers.stripe import to_minor_units
 from shop.models import Order
 from tests.payments import paypal_signing, stripe_signing
@@ -256,3 +257,19 @@ def _changed(data: dict, changes: dict) -> dict:
         else:
             node[last] = value
     return data
+
+
+def stock(variant) -> tuple[int, int]:
+    """(on hand, reserved) of a variant, read again."""
+    variant.refresh_from_db()
+    return variant.on_hand, variant.reserved
+
+
+def fresh(order) -> Order:
+    return Order.objects.get(pk=order.pk)
+
+
+def rows(order, kind=None) -> list[Payment]:
+    """The order's payment rows, of one kind if given."""
+    payments = Payment.objects.filter(order=order)
+    return list(payments.filter(kind=kind) if kind else payments)
