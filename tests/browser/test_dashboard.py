@@ -113,7 +113,7 @@ def test_staff_change_the_period_and_the_granularity_in_place(shop, page, staff,
     expect(sales).to_contain_text("Net sales by month")
     expect(page.locator("#customers-heading")).to_contain_text("New customers by month")
 
-    page.get_by_label("By units").check()
+    page.get_by_role("radio", name="By units", exact=True).check()
     expect(page).to_have_url(re.compile(r"period=90d&granularity=month&top=units$"))
     expect(page.locator("#top-products-heading")).to_contain_text("by units sold")
     assert still_same_document(page)
