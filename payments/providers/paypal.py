@@ -1,6 +1,6 @@
 """PayPal, over its REST API: an Orders v2 order the shopper approves on PayPal, captured
 when they come back; refunds of captures; webhooks verified (payments.providers.
-paypal_certificates, or PayPal's verify API) and read into PaymentEvents.
+paypal_certificates, or PayPal's verify API) and read (paypal_events).
 
 Only webhooks fulfil an order. Nothing here writes to the database; the access token and
 PayPal's certificates are kept in the cache. Causes are logged on `payments.paypal`, never
@@ -10,9 +10,7 @@ with a credential or a token.
 import json
 import logging
 import re
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
-from functools import partial
-from urllib.parse import urlsplit
+from decimal import ROUND_HALF_UP, Decimal
 
 import requests
 from django.conf import settings
@@ -23,7 +21,6 @@ from django.urls import reverse
 from payments.providers import paypal_certificates
 from payments.providers.base import (
     Delivery,
-    PaymentEvent,
     PaymentStartError,
     ProviderUnavailable,
     RefundError,
@@ -31,6 +28,7 @@ from payments.providers.base import (
     StartedRefund,
     WebhookRejected,
 )
+from payments.providers.paypal_events import first_unit, link, read_event
 from shop.models import Order
 
 log = logging.getLogger("payments.paypal")
@@ -96,7 +94,7 @@ class PayPalProvider:
         except _Refused as error:
             log.error("PayPal refused an order for %s: %s", order.number, error)
             raise PaymentStartError(NOT_STARTED) from error
-        redirect_url = _link(created, "payer-action") or _link(created, "approve")
+        redirect_url = link(created, "payer-action") or link(created, "approve")
         if not redirect_url or not created.get("id"):
             log.error("PayPal order for %s came without an approval link: %s",
                       order.number, created)
@@ -187,24 +185,7 @@ class PayPalProvider:
         return f"PayPal certificate {name}"
 
     def read_webhook(self, body: bytes) -> Delivery:
-        """A verified webhook's event, read. Raises ValueError for a body that is not a
-        PayPal event."""
-        try:
-            data = json.loads(body)
-        except (UnicodeDecodeError, json.JSONDecodeError) as error:
-            raise ValueError(f"A PayPal webhook that is not JSON: {error}") from None
-        if not isinstance(data, dict):
-            raise ValueError("A PayPal webhook that is not a JSON object.")
-        event_id, event_type = data.get("id"), data.get("event_type")
-        if not (isinstance(event_id, str) and event_id
-                and isinstance(event_type, str) and event_type):
-            raise ValueError("A PayPal webhook without an id or an event_type.")
-        resource = data.get("resource")
-        if not isinstance(resource, dict):
-            resource = {}
-        reader = EVENT_READERS.get(event_type)
-        return Delivery(event_id=event_id, type=event_type,
-                        event=reader(resource) if reader else None)
+        return read_event(body)
 
 
 # Calls to PayPal's API ---------------------------------------------------------------------
@@ -280,13 +261,6 @@ def _json(response: requests.Response) -> dict:
     return body if isinstance(body, dict) else {}
 
 
-def _link(resource: dict, rel: str) -> str:
-    for link in resource.get("links") or []:
-        if isinstance(link, dict) and link.get("rel") == rel and link.get("href"):
-            return str(link["href"])
-    return ""
-
-
 # Paying ------------------------------------------------------------------------------------
 
 
@@ -338,13 +312,8 @@ def _value(amount: Decimal, currency: str) -> str:
 
 
 def _is_for(paypal_order: dict, order: Order) -> bool:
-    unit = _first_unit(paypal_order)
+    unit = first_unit(paypal_order)
     return order.number in (unit.get("custom_id"), unit.get("reference_id"))
-
-
-def _first_unit(resource: dict) -> dict:
-    units = resource.get("purchase_units")
-    return units[0] if isinstance(units, list) and units and isinstance(units[0], dict) else {}
 
 
 def _capture(paypal_id: str, order: Order) -> None:
@@ -395,77 +364,3 @@ def _verify_by_api(transmission: dict, body: bytes, webhook_id: str) -> None:
     status = answer.get("verification_status")
     if status != "SUCCESS":
         raise WebhookRejected(f"PayPal says the signature is not valid ({status}).")
-
-
-def _amount(resource: dict) -> tuple[Decimal, str]:
-    amount = resource.get("amount") or {}
-    try:
-        return Decimal(str(amount["value"])), str(amount["currency_code"])
-    except (KeyError, TypeError, InvalidOperation):
-        raise ValueError("A PayPal payment without an amount.") from None
-
-
-def _id(resource: dict) -> str:
-    if not isinstance(resource.get("id"), str) or not resource["id"]:
-        raise ValueError("A PayPal resource without an id.")
-    return resource["id"]
-
-
-def _up_capture(resource: dict) -> str:
-    """The capture a refund belongs to, from its link rel "up" (…/v2/payments/captures/ID)."""
-    parts = urlsplit(_link(resource, "up")).path.rstrip("/").split("/")
-    return parts[-1] if len(parts) >= 2 and parts[-2] == "captures" else ""
-
-
-def _capture_event(kind: str, resource: dict) -> PaymentEvent:
-    """A capture completed, denied or pending; the order number is what the purchase unit
-    carried (custom_id, or invoice_id)."""
-    amount, currency = _amount(resource)
-    related = (resource.get("supplementary_data") or {}).get("related_ids") or {}
-    reason = str((resource.get("status_details") or {}).get("reason") or "")
-    notes = {"failed": "PayPal denied the payment" + (f" ({reason})." if reason else "."),
-             "pending": f"PayPal is holding the payment: {reason or 'no reason given'}."}
-    return PaymentEvent(
-        provider=PayPalProvider.name, kind=kind, reference=_id(resource),
-        order_number=str(resource.get("custom_id") or resource.get("invoice_id") or ""),
-        amount=amount, currency=currency,
-        attempt_reference=str(related.get("order_id") or ""), note=notes.get(kind, ""),
-    )
-
-
-def _refund_event(kind: str, resource: dict) -> PaymentEvent:
-    """A refund, or a reversal (PayPal reports both as a refund of a capture). A refund's
-    custom_id is the shop's refund request (set by `refund`), so the order number can only
-    come from invoice_id; the capture finds the order otherwise."""
-    amount, currency = _amount(resource)
-    return PaymentEvent(
-        provider=PayPalProvider.name, kind=kind, reference=_id(resource),
-        order_number=str(resource.get("invoice_id") or ""), amount=amount, currency=currency,
-        capture_reference=_up_capture(resource),
-        refund_request=str(resource.get("custom_id") or "") if kind == "refunded" else "",
-        note=str(resource.get("note_to_payer") or ""),
-    )
-
-
-def _approval_reversed(resource: dict) -> PaymentEvent:
-    order_id = resource.get("order_id")
-    if not isinstance(order_id, str) or not order_id:
-        raise ValueError("A reversed PayPal approval without an order_id.")
-    unit = _first_unit(resource)
-    return PaymentEvent(
-        provider=PayPalProvider.name, kind="declined",
-        reference=f"approval-reversed:{order_id}",
-        order_number=str(unit.get("custom_id") or unit.get("reference_id") or ""),
-        attempt_reference=order_id,
-        note="PayPal reversed the approved payment: it was not captured in time.",
-    )
-
-
-EVENT_READERS = {
-    "PAYMENT.CAPTURE.COMPLETED": partial(_capture_event, "captured"),
-    "PAYMENT.CAPTURE.DENIED": partial(_capture_event, "failed"),
-    "PAYMENT.CAPTURE.PENDING": partial(_capture_event, "pending"),
-    "PAYMENT.CAPTURE.REFUNDED": partial(_refund_event, "refunded"),
-    "PAYMENT.CAPTURE.REVERSED": partial(_refund_event, "reversed"),
-    "CHECKOUT.PAYMENT-APPROVAL.REVERSED": _approval_reversed,
-}

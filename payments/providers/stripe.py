@@ -1,9 +1,7 @@
 """Card payments through Stripe Checkout: opening a Checkout Session for an order, refunding
-part of a capture, checking a webhook's Stripe-Signature, reading Stripe's events as
-PaymentEvents, and listing recent events to catch up on webhooks that never arrived.
+part of a capture, checking a webhook's Stripe-Signature, and listing recent events to catch
+up on webhooks that never arrived. Reading the events is `stripe_events`.
 
-The capture reference is always the PaymentIntent's id (`pi_…`): the session's completion
-and the PaymentIntent's success report the same capture, and refunds and disputes name it.
 Writes nothing to the database; `payments.services` applies what this module reads.
 """
 
@@ -12,9 +10,9 @@ import hmac
 import json
 import logging
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import datetime, timedelta
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from functools import lru_cache
 
 import stripe
@@ -25,7 +23,6 @@ from django.utils import timezone
 
 from payments.providers.base import (
     Delivery,
-    PaymentEvent,
     PaymentStartError,
     ProviderUnavailable,
     RefundError,
@@ -33,6 +30,7 @@ from payments.providers.base import (
     StartedRefund,
     WebhookRejected,
 )
+from payments.providers.stripe_events import READERS, read_event, to_minor_units
 from shop.models import Order
 
 logger = logging.getLogger("payments.stripe")
@@ -42,36 +40,10 @@ TOLERANCE = 300  # seconds a webhook's signed timestamp may be away from now, ei
 # by its own clock: a minute's slack either side keeps a request in transit within bounds.
 SESSION_MINUTES = (30 + 1, 24 * 60 - 1)
 MAX_LINE_ITEMS = 100  # Stripe's limit for a session in payment mode
-NOTE_LENGTH = 255  # Payment.note
-CENT = Decimal("0.01")
-# Currencies Stripe counts in whole units, and those it counts in thousandths
-# (docs.stripe.com/currencies); every other one in hundredths.
-ZERO_DECIMAL = frozenset({
-    "BIF", "CLP", "DJF", "GNF", "JPY", "KMF", "KRW", "MGA", "PYG", "RWF", "UGX", "VND", "VUV",
-    "XAF", "XOF", "XPF",
-})
-THREE_DECIMAL = frozenset({"BHD", "JOD", "KWD", "OMR", "TND"})
-
-
-def to_minor_units(amount: Decimal, currency: str) -> int:
-    """An amount as Stripe counts it (cents, yen, fils). Raises ValueError for an amount
-    the currency cannot hold, such as ¥10.50."""
-    minor = Decimal(amount).scaleb(_exponent(currency))
-    if minor != minor.to_integral_value():
-        raise ValueError(f"{amount} {currency.upper()} is not a whole number of minor units")
-    return int(minor)
-
-
-def from_minor_units(minor: int, currency: str) -> Decimal:
-    """Stripe's integer amount as the shop's Decimal with two places."""
-    if not isinstance(minor, int) or isinstance(minor, bool):
-        raise ValueError(f"an amount must be an integer, not {minor!r}")
-    return Decimal(minor).scaleb(-_exponent(currency)).quantize(CENT, rounding=ROUND_HALF_UP)
-
-
-def _exponent(currency: str) -> int:
-    code = currency.upper()
-    return 0 if code in ZERO_DECIMAL else 3 if code in THREE_DECIMAL else 2
+# Stripe did not answer, or not now: a later try may work.
+PASSING_ERRORS = (stripe.APIConnectionError, stripe.RateLimitError, stripe.APIError)
+# Stripe refused the shop's key: the settings need a person.
+KEY_ERRORS = (stripe.AuthenticationError, stripe.PermissionError)
 
 
 class StripeProvider:
@@ -125,12 +97,12 @@ class StripeProvider:
                  "metadata": {"refund_request": request_key}},
                 {"idempotency_key": request_key},
             )
-        except (stripe.APIConnectionError, stripe.RateLimitError, stripe.APIError) as error:
+        except PASSING_ERRORS as error:
             _log_error(logging.WARNING, f"Refund of {capture_reference} not sent", error)
             raise ProviderUnavailable(
                 "Stripe did not answer the refund request. Try again in a few minutes."
             ) from error
-        except (stripe.AuthenticationError, stripe.PermissionError) as error:
+        except KEY_ERRORS as error:
             _log_error(logging.ERROR, f"Refund of {capture_reference} refused", error)
             raise RefundError(
                 "Stripe refused the shop's API key for refunds: check STRIPE_SECRET_KEY and "
@@ -168,26 +140,7 @@ class StripeProvider:
         return "Stripe-Signature v1 (HMAC-SHA256)"
 
     def read_webhook(self, body: bytes) -> Delivery:
-        """A Stripe event's JSON, read: its PaymentEvent for the types in READERS, None for
-        any other type. Raises ValueError for a body that is not such an event."""
-        event = json.loads(body)
-        if not isinstance(event, dict):
-            raise ValueError("a Stripe event is a JSON object")
-        event_id, kind = event.get("id"), event.get("type")
-        if not (isinstance(event_id, str) and event_id and isinstance(kind, str) and kind):
-            raise ValueError("a Stripe event has an id and a type")
-        reader = READERS.get(kind)
-        if reader is None:
-            return Delivery(event_id=event_id, type=kind, event=None)
-        data = event.get("data")
-        obj = data.get("object") if isinstance(data, dict) else None
-        if not isinstance(obj, dict):
-            raise ValueError(f"{kind} event {event_id} has no data.object")
-        try:
-            payment_event = reader(obj, event_id)
-        except (KeyError, TypeError, AttributeError) as error:
-            raise ValueError(f"{kind} event {event_id} is malformed: {error!r}") from error
-        return Delivery(event_id=event_id, type=kind, event=payment_event)
+        return read_event(body)
 
     def recent_events(self, *, since: datetime) -> Iterator[tuple[Delivery, bytes]]:
         """Stripe's events of the handled types created since `since` (Stripe keeps 30
@@ -287,10 +240,10 @@ def _line_item(name: str, unit_price: Decimal, currency: str, quantity: int = 1)
 def _start_refused(error: stripe.StripeError, order: Order) -> str:
     """The shopper's message for an error Stripe raised; the cause goes to the log."""
     what = f"Order {order.number}: payment not started"
-    if isinstance(error, (stripe.APIConnectionError, stripe.RateLimitError, stripe.APIError)):
+    if isinstance(error, PASSING_ERRORS):
         _log_error(logging.WARNING, what, error)
         return _unavailable()
-    if isinstance(error, (stripe.AuthenticationError, stripe.PermissionError)):
+    if isinstance(error, KEY_ERRORS):
         _log_error(logging.ERROR, f"{what}, check STRIPE_SECRET_KEY", error)
         return _unavailable()
     if isinstance(error, stripe.CardError):
@@ -345,109 +298,3 @@ def _read_signature_header(header: str) -> tuple[str, list[str]]:
     if not signatures:
         raise WebhookRejected("the Stripe-Signature header has no v1=")
     return timestamps[0], signatures
-
-
-def _id(value) -> str:
-    """An object's id, whether Stripe sent the id or the expanded object."""
-    if isinstance(value, dict):
-        return value["id"]
-    return value or ""
-
-
-def _order_number(obj: dict) -> str:
-    return (obj.get("metadata") or {}).get("order") or obj.get("client_reference_id") or ""
-
-
-def _note(text) -> str:
-    return " ".join(str(text or "").split())[:NOTE_LENGTH]
-
-
-def _event(kind: str, obj: dict, *, amount_field: str, **fields) -> PaymentEvent:
-    currency = obj["currency"]
-    return PaymentEvent(
-        provider=StripeProvider.name, kind=kind, order_number=_order_number(obj),
-        amount=from_minor_units(obj[amount_field], currency), currency=currency.upper(),
-        **fields,
-    )
-
-
-def _session_paid(session: dict, event_id: str) -> PaymentEvent:
-    payment_intent = _id(session["payment_intent"])
-    if not payment_intent:
-        raise KeyError("payment_intent")
-    return _event("captured", session, amount_field="amount_total", reference=payment_intent,
-                  attempt_reference=session["id"])
-
-
-def _session_completed(session: dict, event_id: str) -> PaymentEvent | None:
-    status = session["payment_status"]
-    if status == "paid":
-        return _session_paid(session, event_id)
-    if status == "unpaid":  # a delayed method (a bank debit, a voucher) is under way
-        return _event("pending", session, amount_field="amount_total",
-                      reference=_id(session.get("payment_intent")) or session["id"],
-                      attempt_reference=session["id"])
-    return None  # no_payment_required: nothing was charged
-
-
-def _session_failed(session: dict, event_id: str) -> PaymentEvent:
-    return _event("failed", session, amount_field="amount_total",
-                  reference=_id(session.get("payment_intent")) or session["id"],
-                  attempt_reference=session["id"], note="The delayed payment failed.")
-
-
-def _session_expired(session: dict, event_id: str) -> PaymentEvent:
-    return _event("abandoned", session, amount_field="amount_total", reference=session["id"],
-                  attempt_reference=session["id"], note="The Stripe payment page expired.")
-
-
-def _intent_succeeded(intent: dict, event_id: str) -> PaymentEvent:
-    return _event("captured", intent, amount_field="amount_received", reference=intent["id"])
-
-
-def _intent_failed(intent: dict, event_id: str) -> PaymentEvent:
-    error = intent.get("last_payment_error") or {}
-    # Each failed try is its own charge; a try without one is named by its event.
-    reference = _id(error.get("charge")) or f"{intent['id']}:{event_id}"
-    return _event("declined", intent, amount_field="amount", reference=reference,
-                  note=_note(error.get("message") or "The payment was declined."))
-
-
-def _charge_refunded(charge: dict, event_id: str) -> PaymentEvent:
-    # Stripe reports the running total; the charge lists its refunds only in API versions
-    # before 2022-11-15 or when expanded, newest first.
-    refunds = (charge.get("refunds") or {}).get("data") or []
-    newest = max(refunds, key=lambda refund: refund.get("created") or 0, default=None)
-    if newest:
-        reference = newest["id"]
-        refund_request = (newest.get("metadata") or {}).get("refund_request") or ""
-    else:
-        reference = f"{charge['id']}:refunded:{charge['amount_refunded']}"
-        refund_request = ""
-    currency = charge["currency"]
-    return PaymentEvent(
-        provider=StripeProvider.name, kind="refunded", reference=reference,
-        # A PaymentIntent copies its metadata to its charges when it is confirmed.
-        order_number=_order_number(charge), currency=currency.upper(),
-        capture_reference=_id(charge.get("payment_intent")),
-        refunded_to_date=from_minor_units(charge["amount_refunded"], currency),
-        refund_request=refund_request,
-    )
-
-
-def _dispute_created(dispute: dict, event_id: str) -> PaymentEvent:
-    return _event("disputed", dispute, amount_field="amount", reference=dispute["id"],
-                  capture_reference=_id(dispute.get("payment_intent")),
-                  note=_note(dispute.get("reason")))
-
-
-READERS: dict[str, Callable[[dict, str], PaymentEvent | None]] = {
-    "checkout.session.completed": _session_completed,
-    "checkout.session.async_payment_succeeded": _session_paid,
-    "checkout.session.async_payment_failed": _session_failed,
-    "checkout.session.expired": _session_expired,
-    "payment_intent.succeeded": _intent_succeeded,
-    "payment_intent.payment_failed": _intent_failed,
-    "charge.refunded": _charge_refunded,
-    "charge.dispute.created": _dispute_created,
-}
