@@ -1,11 +1,20 @@
 """The transaction history finance reads (every payment attempt, capture, failure, refund,
 dispute and reversal is a row) and the inbox of webhooks as they arrived."""
 
+from decimal import Decimal
+
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import Q, Sum
 
 from shop.models import Order
+
+
+class PaymentQuerySet(models.QuerySet):
+    def total(self) -> Decimal:
+        """The rows' amounts added up, to the cent (SQLite adds decimals as floats)."""
+        total = self.aggregate(total=Sum("amount"))["total"] or 0
+        return Decimal(total).quantize(Decimal("0.01"))
 
 
 class Payment(models.Model):
@@ -45,6 +54,8 @@ class Payment(models.Model):
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     # When the provider confirmed it (a capture's or refund's date for the reports).
     confirmed_at = models.DateTimeField(null=True, blank=True, db_index=True)
+
+    objects = PaymentQuerySet.as_manager()
 
     class Meta:
         ordering = ["created_at", "pk"]

@@ -7,7 +7,6 @@ from decimal import Decimal
 from functools import partial
 
 from django.db import transaction
-from django.db.models import Sum
 
 from monitoring import alerts
 from payments import providers, services
@@ -39,11 +38,8 @@ class RefundRequest:
 
 def refundable(order: Order) -> Decimal:
     """What can still be refunded: captured, less refunded and less refunds not confirmed."""
-    pending = order.payments.filter(kind=Kind.REFUND, status=Status.PENDING).aggregate(
-        total=Sum("amount")
-    )["total"] or Decimal("0.00")
-    # SQLite sums decimals as floats: back to cents, as the amount is shown to staff.
-    return to_cents(order.captured_total - order.refunded_total - pending)
+    pending = order.payments.filter(kind=Kind.REFUND, status=Status.PENDING).total()
+    return order.captured_total - order.refunded_total - pending
 
 
 @transaction.atomic
@@ -156,7 +152,7 @@ def _capture_to_refund(order: Order, amount: Decimal) -> Payment:
         taken = order.payments.filter(
             kind=Kind.REFUND, capture_reference=capture.reference,
             status__in=[Status.PENDING, Status.SUCCEEDED],
-        ).aggregate(total=Sum("amount"))["total"] or Decimal("0.00")
+        ).total()
         if capture.amount - taken >= amount:
             return capture
     raise ShopError(f"No single payment of order {order.number} has {amount} left to refund.")

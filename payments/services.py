@@ -12,7 +12,6 @@ from decimal import Decimal
 from functools import partial
 
 from django.db import transaction
-from django.db.models import Sum
 from django.http import HttpRequest
 from django.utils import timezone
 
@@ -74,24 +73,30 @@ def _order_id(event: PaymentEvent) -> int:
         if order_id:
             return order_id[0]
         raise UnknownOrder(f"No order {event.order_number}.")
-    capture = _capture(event.provider, event.capture_reference)
-    if capture is not None:
-        return capture.order_id
-    if event.kind in ("refunded", "disputed", "reversed") and event.capture_reference:
-        raise WaitForCapture(f"No capture {event.capture_reference} recorded yet.")
+    if event.capture_reference:  # a refund, dispute or reversal
+        return _capture_of(event).order_id
     raise UnknownOrder("The event names no order of this shop.")
 
 
-def _capture(provider: str, reference: str) -> Payment | None:
-    if not reference:
-        return None
-    return Payment.objects.filter(provider=provider, kind=Kind.CAPTURE, reference=reference).first()
+def _capture_of(event: PaymentEvent) -> Payment:
+    """The recorded capture a refund, dispute or reversal is about. Raises WaitForCapture
+    when it is not recorded yet."""
+    capture = Payment.objects.filter(
+        provider=event.provider, kind=Kind.CAPTURE, reference=event.capture_reference
+    ).first()
+    if capture is None:
+        raise WaitForCapture(f"No capture {event.capture_reference} recorded yet.")
+    return capture
 
 
-def _recorded(event: PaymentEvent, kind: str) -> bool:
+def _recorded(event: PaymentEvent, kind: str, **filters) -> bool:
     return Payment.objects.filter(
-        provider=event.provider, kind=kind, reference=event.reference
+        provider=event.provider, kind=kind, reference=event.reference, **filters
     ).exists()
+
+
+def _reason(event: PaymentEvent) -> str:
+    return f" ({event.note})" if event.note else ""
 
 
 def _record(order: Order, event: PaymentEvent, kind: str, **fields) -> Payment:
@@ -146,11 +151,10 @@ def _declined(order: Order, event: PaymentEvent) -> bool:
     _record(order, event, Kind.FAILURE)
     _settle_attempt(order, event, Status.FAILED)
     if order.is_open:
-        reason = f" ({event.note})" if event.note else ""
         orders.note_payment(
             order_id=order.pk,
-            note=f"A payment with {event.provider} was declined{reason}. The order is still "
-                 "waiting for payment.",
+            note=f"A payment with {event.provider} was declined{_reason(event)}. The order "
+                 "is still waiting for payment.",
         )
     return True
 
@@ -158,11 +162,10 @@ def _declined(order: Order, event: PaymentEvent) -> bool:
 def _pending(order: Order, event: PaymentEvent) -> bool:
     if not order.is_open:  # it completed or failed meanwhile: nothing is pending any more
         return False
-    reason = f" ({event.note})" if event.note else ""
     orders.note_payment(
         order_id=order.pk,
-        note=f"The payment is pending at {event.provider}{reason}; the order is paid when it "
-             "completes.",
+        note=f"The payment is pending at {event.provider}{_reason(event)}; the order is paid "
+             "when it completes.",
     )
     return True
 
@@ -173,10 +176,9 @@ def _abandoned(order: Order, event: PaymentEvent) -> bool:
 
 
 def _refunded(order: Order, event: PaymentEvent) -> bool:
-    capture = _capture(event.provider, event.capture_reference)
-    if capture is None and event.capture_reference:
-        raise WaitForCapture(f"No capture {event.capture_reference} recorded yet.")
-    if _recorded_refund(event):
+    if event.capture_reference:
+        _capture_of(event)
+    if _recorded(event, Kind.REFUND, status=Status.SUCCEEDED):
         return False
     amount = _refund_amount(event)
     if amount <= 0:
@@ -207,20 +209,13 @@ def _refunded(order: Order, event: PaymentEvent) -> bool:
     return True
 
 
-def _recorded_refund(event: PaymentEvent) -> bool:
-    return Payment.objects.filter(
-        provider=event.provider, kind=Kind.REFUND, reference=event.reference,
-        status=Status.SUCCEEDED,
-    ).exists()
-
-
 def _refund_amount(event: PaymentEvent) -> Decimal:
     if event.refunded_to_date is None:
         return event.amount
     done = Payment.objects.filter(
         provider=event.provider, kind=Kind.REFUND, status=Status.SUCCEEDED,
         capture_reference=event.capture_reference,
-    ).aggregate(total=Sum("amount"))["total"] or Decimal("0.00")
+    ).total()
     return event.refunded_to_date - done
 
 
@@ -264,22 +259,20 @@ def _covered(named: Payment | None, on_capture, amount: Decimal) -> list[Payment
 
 
 def _disputed(order: Order, event: PaymentEvent) -> bool:
-    reason = f" ({event.note})" if event.note else ""
     return _flag(order, event, Kind.DISPUTE, OrderEvent.Kind.DISPUTED,
                  f"The payer disputed {event.amount} {event.currency} with {event.provider}"
-                 f"{reason}. Answer the dispute at the provider.")
+                 f"{_reason(event)}. Answer the dispute at the provider.")
 
 
 def _reversed(order: Order, event: PaymentEvent) -> bool:
-    reason = f" ({event.note})" if event.note else ""
     return _flag(order, event, Kind.REVERSAL, OrderEvent.Kind.PAYMENT_MISMATCH,
                  f"{event.provider} reversed {event.amount} {event.currency} of the payment"
-                 f"{reason}. Do not ship until it is settled.")
+                 f"{_reason(event)}. Do not ship until it is settled.")
 
 
 def _flag(order: Order, event: PaymentEvent, kind: str, event_kind: str, note: str) -> bool:
-    if _capture(event.provider, event.capture_reference) is None and event.capture_reference:
-        raise WaitForCapture(f"No capture {event.capture_reference} recorded yet.")
+    if event.capture_reference:
+        _capture_of(event)
     if _recorded(event, kind):
         return False
     _record(order, event, kind, capture_reference=event.capture_reference)
