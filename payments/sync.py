@@ -20,7 +20,8 @@ def sync_recent_events(*, hours: int = HOURS) -> int:
         if recent_events is None:
             continue
         for delivery, body in recent_events(since=since):
-            stored = webhooks.store(name, delivery, body, "fetched from the provider's API")
+            stored = webhooks.store(name, delivery, body.decode(),
+                                    "fetched from the provider's API")
             if stored is not None:
                 found += 1
                 webhooks.replay(stored.pk)

@@ -48,12 +48,12 @@ def receive(request: HttpRequest, provider: PaymentProvider) -> HttpResponse:
         return HttpResponse("Try again later.", status=503, content_type="text/plain")
     try:
         delivery = provider.read_webhook(request.body)
-        request.body.decode()  # stored as text: UTF-8, as both providers send
+        payload = request.body.decode()  # stored as text: UTF-8, as both providers send
     except ValueError as error:  # UnicodeDecodeError included
         security_log.warning("A signed %s webhook is not an event: %s", provider.name, error)
         return HttpResponse("Not an event.", status=400, content_type="text/plain")
 
-    stored = store(provider.name, delivery, request.body, verified_by)
+    stored = store(provider.name, delivery, payload, verified_by)
     if stored is None:
         return HttpResponse("Already received.", content_type="text/plain")
     try:
@@ -63,7 +63,7 @@ def receive(request: HttpRequest, provider: PaymentProvider) -> HttpResponse:
     return HttpResponse("OK", content_type="text/plain")
 
 
-def store(provider: str, delivery: Delivery, body: bytes, verified_by: str) -> WebhookEvent | None:
+def store(provider: str, delivery: Delivery, payload: str, verified_by: str) -> WebhookEvent | None:
     """The stored event to apply: a new one, or one that failed before. None when it is
     stored already and applied, waiting or being applied by another request."""
     event = delivery.event
@@ -71,7 +71,7 @@ def store(provider: str, delivery: Delivery, body: bytes, verified_by: str) -> W
         with transaction.atomic():
             return WebhookEvent.objects.create(
                 provider=provider, event_id=delivery.event_id, type=delivery.type[:100],
-                payload=body.decode(), verified_by=verified_by[:255],
+                payload=payload, verified_by=verified_by[:255],
                 order_number=(event.order_number if event else "")[:20],
                 capture_reference=event.capture_reference if event else "",
             )
