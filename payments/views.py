@@ -16,10 +16,7 @@ from shop.http import render_page
 from shop.models import Order
 from shop.services import orders
 
-# The order's page polls while the payment is confirmed; it stops at one of these.
-SETTLED = {
-    status for status in Order.Status if status != Order.Status.AWAITING_PAYMENT
-}
+# The return page polls this often until the order is no longer waiting for payment.
 POLL_SECONDS = 2
 
 
@@ -66,7 +63,7 @@ def payment_status(request: HttpRequest, number: str) -> HttpResponse:
 
 
 def _payment_status(request: HttpRequest, order: Order) -> HttpResponse:
-    settled = order.status in SETTLED
+    settled = not order.is_open
     polled = request.htmx.target == "payment-status"
     if polled and not settled:
         # Nothing new: htmx swaps nothing, so screen readers hear nothing again.
