@@ -168,7 +168,6 @@ DEFINITIONS: tuple[Kpi, ...] = (
         "÷ customers who paid in the period.", "percent"),
 )
 KEYS = tuple(kpi.key for kpi in DEFINITIONS)
-BY_KEY = {kpi.key: kpi for kpi in DEFINITIONS}
 
 
 def summary(period: Period) -> dict[str, Decimal | int | None]:
@@ -322,18 +321,13 @@ def _add_up(days: Iterable[dict | None]) -> dict[str, int]:
 
 
 def _bucket(field: str, granularity: str) -> Trunc:
-    # A DateField is truncated as it is; a DateTimeField in the store's time zone.
-    zone = None if field == "day" else store_zone()
-    return Trunc(field, granularity, output_field=DateField(), tzinfo=zone)
+    """The first day of the bucket a moment falls in, in the store's time zone."""
+    return Trunc(field, granularity, output_field=DateField(), tzinfo=store_zone())
 
 
 def _by_bucket(queryset: QuerySet, aggregates: dict) -> dict[date, dict]:
     rows = queryset.order_by().values("bucket").annotate(**aggregates)
-    return {_as_date(row["bucket"]): row for row in rows}
-
-
-def _as_date(value) -> date:
-    return value.date() if isinstance(value, datetime) else value
+    return {row["bucket"]: row for row in rows}
 
 
 def _bucket_start(day: date, granularity: str) -> date:
