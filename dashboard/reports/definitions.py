@@ -51,13 +51,14 @@ class Report:
     columns: tuple[Column, ...]
     rows: Callable[[Figures], Iterable[tuple]]
     note: str = ""
-    # The totals row from (the figures, the sums of the summed columns by index, row
-    # count); None: "Total" and the sums.
-    totals: Callable[[Figures, dict[int, object], int], list] | None = None
+    # The totals row from the period's figures; None: "Total" and the sums of the summed
+    # columns.
+    totals: Callable[[Figures], list] | None = None
 
-    def totals_row(self, figures: Figures, sums: dict[int, object], count: int) -> list:
+    def totals_row(self, figures: Figures, sums: dict[int, object]) -> list:
+        """The totals row, given the sums of the summed columns by index."""
         if self.totals is not None:
-            return self.totals(figures, sums, count)
+            return self.totals(figures)
         return ["Total", *(sums.get(index) for index in range(1, len(self.columns)))]
 
 
@@ -74,7 +75,7 @@ def _daily_rows(figures: Figures) -> Iterable[tuple]:
         yield (row["day"], *(row[key] for key in kpis.KEYS))
 
 
-def _daily_totals(figures: Figures, sums: dict[int, object], count: int) -> list:
+def _daily_totals(figures: Figures) -> list:
     return ["Total", *(figures.summary[key] for key in kpis.KEYS)]
 
 

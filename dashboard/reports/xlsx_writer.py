@@ -34,19 +34,19 @@ from dashboard.reports.definitions import (
     kpi_kind,
 )
 from shop.services.pricing import to_cents
+from shop.templatetags.shop import SYMBOLS
 
-SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥"}
 FORMATS = {DATE: "yyyy-mm-dd", DATETIME: "yyyy-mm-dd hh:mm", PERCENT: "0.00%", COUNT: "#,##0"}
 HEADER_FONT = Font(bold=True, color="FFFFFF")
 HEADER_FILL = PatternFill("solid", fgColor="1F4E79")
 TOTAL_FONT = Font(bold=True)
 TOTAL_BORDER = Border(top=Side(style="thin"), bottom=Side(style="double"))
 TITLE_FONT = Font(bold=True, size=14)
-TOP_PRODUCTS = 10
 
 
 def money_format(currency: str) -> str:
-    """An Excel number format for amounts in `currency`: "$"#,##0.00 or #,##0.00 "CHF"."""
+    """An Excel number format for amounts in `currency`, with the symbol the shop's pages
+    show: "$"#,##0.00, or #,##0.00 "CHF" for a currency without one."""
     symbol = SYMBOLS.get(currency)
     return f'"{symbol}"#,##0.00' if symbol else f'#,##0.00 "{currency}"'
 
@@ -84,7 +84,7 @@ def _write_rows(workbook: Workbook, report: Report, figures: Figures, formats: d
                 sums[index] += row[index]
         count += 1
     sheet.auto_filter.ref = f"A1:{get_column_letter(len(columns))}{count + 1}"
-    totals = report.totals_row(figures, sums, count)
+    totals = report.totals_row(figures, sums)
     sheet.append([_cell(sheet, column, value, formats, font=TOTAL_FONT, border=TOTAL_BORDER)
                   for column, value in zip(columns, totals, strict=True)])
     return count
@@ -147,8 +147,7 @@ def _write_charts(workbook: Workbook, figures: Figures, formats: dict) -> None:
     days = [(row["day"], row["net_sales"]) for row in figures.daily]
     # Ranked and grouped as the dashboard's charts are: by line revenue, under the name sold,
     # by the product's own category.
-    products = [(row.name, row.revenue)
-                for row in selectors.top_products(period, limit=TOP_PRODUCTS)]
+    products = [(row.name, row.revenue) for row in selectors.top_products(period)]
     categories = [(row.name, row.revenue) for row in selectors.revenue_by_category(period)]
     header = ["Day", "Net sales", None, "Product", "Revenue", None, "Category", "Revenue"]
     sheet.append([_styled(sheet, label, font=TOTAL_FONT) if label else None for label in header])
@@ -180,7 +179,7 @@ def _line_chart(sheet, rows: int, formats: dict) -> LineChart:
 def _bar_chart(sheet, rows: int, formats: dict) -> BarChart:
     chart = BarChart()
     chart.type = "bar"  # horizontal: product names read across
-    chart.title = f"Top {TOP_PRODUCTS} products by revenue"
+    chart.title = f"Top {selectors.TOP} products by revenue"
     chart.y_axis.number_format = formats[MONEY]
     chart.x_axis.scaling.orientation = "maxMin"  # the best first, at the top
     chart.legend = None

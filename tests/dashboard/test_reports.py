@@ -16,6 +16,7 @@ from dashboard import kpis, selectors
 from dashboard.kpis import Period
 from dashboard.reports.csv_writer import csv_cells, csv_chunks, neutralise
 from dashboard.reports.definitions import COUNT, MONEY, TEXT, Column, Report
+from dashboard.reports.xlsx_writer import money_format
 from payments.models import Payment
 from security.models import AuditEntry
 from shop.models import Order
@@ -278,6 +279,13 @@ def test_the_sales_workbook_has_real_dates_and_amounts_a_frozen_header_and_a_fil
     assert paid_at.number_format == "yyyy-mm-dd hh:mm"
     assert subtotal.value == 105 and subtotal.data_type == "n"
     assert subtotal.number_format == '"$"#,##0.00'
+
+
+@pytest.mark.parametrize(("currency", "number_format"), [
+    ("USD", '"$"#,##0.00'), ("AUD", '"A$"#,##0.00'), ("SEK", '#,##0.00 "SEK"'),
+])
+def test_workbook_amounts_carry_the_symbol_the_shops_pages_show(currency, number_format):
+    assert money_format(currency) == number_format
 
 
 def test_the_sales_workbook_totals_row_matches_the_dashboards_figures(staff_client, march):
