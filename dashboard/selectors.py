@@ -3,14 +3,14 @@ orders to look at, and the staff activity log. Every figure is a database aggreg
 orders counted are those of dashboard.kpis (paid in the period, in the store's time zone)."""
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.core.paginator import Page, Paginator
 from django.db.models import F, IntegerField, OuterRef, Q, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 
-from dashboard.kpis import Period, paid_lines, store_zone
+from dashboard.kpis import Period, paid_lines
 from security.models import AuditEntry
 from shop.models import Order, User, Variant
 from shop.services.pricing import to_cents
@@ -72,11 +72,11 @@ class LowStock:
         )
 
 
-def low_stock(*, limit: int = 20, until: date | None = None) -> list[LowStock]:
+def low_stock(*, limit: int = 20) -> list[LowStock]:
     """Variants of listed products with no more available to sell than their own
     low-stock threshold, fewest first (one query)."""
     sold = (
-        paid_lines(Period.last(COVER_DAYS, until=until)).filter(variant=OuterRef("pk"))
+        paid_lines(Period.last(COVER_DAYS)).filter(variant=OuterRef("pk"))
         .values("variant").annotate(units=Sum("quantity")).values("units")
     )
     variants = (
@@ -111,9 +111,8 @@ def activity(*, actor: User | None = None, action: str = "", day: date | None = 
     if action:
         entries = entries.filter(action=action)
     if day is not None:
-        start = datetime.combine(day, time.min, tzinfo=store_zone())
-        entries = entries.filter(created_at__gte=start,
-                                 created_at__lt=start + timedelta(days=1))
+        start, end = Period(day, day).bounds()
+        entries = entries.filter(created_at__gte=start, created_at__lt=end)
     return Paginator(entries, per_page).get_page(page)
 
 
