@@ -29,7 +29,6 @@ from monitoring import alerts
 from shop.services.pricing import ZERO
 from shop.templatetags.shop import money
 
-CHARTS = ("sales", "customers", "top-products", "categories")
 KEPT_SECONDS = 60  # as often as the key figures refresh themselves on the page
 LOW_STOCK_ROWS = 20
 # An increase of these is bad news: their change is shown the other way round.
@@ -220,7 +219,8 @@ def _share(part: Decimal, whole: Decimal) -> str:
     return f"{part * 100 / whole:.1f} %" if whole else "–"
 
 
-BUILDERS = {
+# Each chart by the name its URL and its file carry.
+CHARTS = {
     "sales": sales_chart,
     "customers": customers_chart,
     "top-products": top_products_chart,
@@ -230,7 +230,7 @@ BUILDERS = {
 
 def chart(name: str, choice: Choice) -> charts.Chart:
     """One of CHARTS for the choice; KeyError for another name."""
-    return BUILDERS[name](choice)
+    return CHARTS[name](choice)
 
 
 @dataclass(frozen=True)
