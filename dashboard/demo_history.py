@@ -84,8 +84,8 @@ def seed_order_history(*, orders: int, seed: int = 1, until: date | None = None)
     """
     if orders < 1:
         raise SeedError("Ask for at least one order.")
-    zone = ZoneInfo(settings.TIME_ZONE)
-    until = until or datetime.now(zone).date() - timedelta(days=1)
+    zone = kpis.store_zone()
+    until = until or kpis.today() - timedelta(days=1)
     days = [until - timedelta(days=n) for n in range(DAYS - 1, -1, -1)]
     rng = random.Random(seed)  # noqa: S311 - made-up history, not security
     numbers = _OrderNumbers(seed)
