@@ -14,8 +14,6 @@ logger = logging.getLogger(__name__)
 
 @receiver(order_placed, dispatch_uid="dashboard.mark_session_ordered")
 def mark_session_ordered(sender, request, order, **kwargs):
-    if request is None:
-        return
     try:
         sessions.mark_ordered(request)
     except DatabaseError:  # the order stands; only the conversion count misses it
