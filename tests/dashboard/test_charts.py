@@ -2,7 +2,7 @@
 figures in a table beside them."""
 
 import re
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from xml.etree import ElementTree
 
@@ -108,13 +108,18 @@ def test_axis_labels_are_compact(value, text):
 
 
 def test_customers_line_runs_from_the_customers_before(db):
+    # Two customers paid before the period (one of them twice); one never did.
+    for email, day in (("ada@example.com", 1), ("ADA@example.com", 2), ("bob@example.com", 2)):
+        OrderFactory(email=email, status=Order.Status.PAID,
+                     paid_at=datetime(2025, 3, day, tzinfo=UTC))
+    OrderFactory(email="eve@example.com", status=Order.Status.EXPIRED)
     choice = Choice("custom", Period(date(2025, 3, 3), date(2025, 3, 5)), "day")
     rows = [{"start": date(2025, 3, d), "end": date(2025, 3, d), "new_customers": n}
             for d, n in ((3, 2), (4, 0), (5, 1))]
     chart = panels.customers_chart(choice, rows)
-    assert chart.rows == (("Mon 3 Mar 2025", "2", "2"), ("Tue 4 Mar 2025", "0", "2"),
-                          ("Wed 5 Mar 2025", "1", "3"))
-    assert "3 new, 3 in all by 5 Mar 2025" in chart.description
+    assert chart.rows == (("Mon 3 Mar 2025", "2", "4"), ("Tue 4 Mar 2025", "0", "4"),
+                          ("Wed 5 Mar 2025", "1", "5"))
+    assert "3 new, 5 in all by 5 Mar 2025" in chart.description
 
 
 def test_weeks_and_months_are_named_for_the_table():
