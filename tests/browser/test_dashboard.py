@@ -24,6 +24,7 @@ from decimal import Decimal
 from django.utils import timezone
 from dashboard.models import SessionDay
 from shop.models import Order, OrderLine, Variant
+from tests.dashboard.history import mark_repeat_purchases
 
 if not Order.objects.filter(number__startswith="DASH-").exists():
     first_of_each = {}
@@ -50,10 +51,7 @@ if not Order.objects.filter(number__startswith="DASH-").exists():
             order=order, variant=variant, product_name=variant.product.name, sku=variant.sku,
             unit_price=variant.price, quantity=quantity, line_total=subtotal,
         )
-    seen = set()  # repeat purchases as payment marks them, oldest payment first
-    for order in Order.objects.filter(number__startswith="DASH-").order_by("paid_at"):
-        Order.objects.filter(pk=order.pk).update(is_repeat_purchase=order.email in seen)
-        seen.add(order.email)
+    mark_repeat_purchases()
     today = timezone.localdate()
     SessionDay.objects.bulk_create(
         SessionDay(day=today - timedelta(days=d), key=f"dash-{d}-{k}", ordered=k < 2)
