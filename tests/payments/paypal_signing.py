@@ -2,24 +2,22 @@
 headers PayPal signs a transmission with, and its documented events from fixtures."""
 
 import base64
-import copy
-import json
 import uuid
 import zlib
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import cache
-from pathlib import Path
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from cryptography.x509.oid import NameOID
 
+from tests.payments import fixture_events
+
 PAYPAL_NAME = "messageverificationcerts.paypal.com"
 CERT_URL = "https://api.paypal.com/v1/notifications/certs/CERT-360caa42-fca2a594-a5cafa77"
 WEBHOOK_ID = "1JE4291016473214C"
-FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "paypal"
 
 
 @cache
@@ -102,23 +100,8 @@ def sign(
 def event(name: str, **changes) -> dict:
     """The fixture event `name` (its file's stem), with changes at dotted paths:
     event("PAYMENT.CAPTURE.COMPLETED", **{"resource.amount.value": "25.99"})."""
-    data = copy.deepcopy(_fixture(name))
-    for path, value in changes.items():
-        *parents, last = path.split(".")
-        target = data
-        for part in parents:
-            target = target[int(part)] if isinstance(target, list) else target[part]
-        if isinstance(target, list):
-            target[int(last)] = value
-        else:
-            target[last] = value
-    return data
+    return fixture_events.event("paypal", name, **changes)
 
 
 def fixture_names() -> list[str]:
-    return sorted(path.stem for path in FIXTURES.glob("*.json"))
-
-
-@cache
-def _fixture(name: str) -> dict:
-    return json.loads((FIXTURES / f"{name}.json").read_text())
+    return fixture_events.names("paypal")

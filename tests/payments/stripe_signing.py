@@ -3,15 +3,12 @@ tests/fixtures/stripe/, one file per event type and variant) and the Stripe-Sign
 Stripe puts on them, made from Stripe's description of the scheme rather than with its SDK.
 """
 
-import copy
 import hashlib
 import hmac
 import json
 import time
-from functools import cache
-from pathlib import Path
 
-FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "stripe"
+from tests.payments import fixture_events
 
 
 def sign(body: bytes, secret: str, *, timestamp: int | None = None, extra_secrets=()) -> str:
@@ -27,35 +24,18 @@ def sign(body: bytes, secret: str, *, timestamp: int | None = None, extra_secret
 
 
 def fixture_names() -> list[str]:
-    """Every fixture's name (its file stem), such as "checkout.session.completed.unpaid"."""
-    return sorted(path.name.removesuffix(".json") for path in FIXTURES.glob("*.json"))
+    """Every fixture's name, such as "checkout.session.completed.unpaid"."""
+    return fixture_events.names("stripe")
 
 
 def event(name: str, **changes) -> dict:
-    """A fresh copy of the fixture `name`, with `changes` given as dotted paths, a list
-    index being a number: event("charge.refunded.with_refunds",
+    """A fresh copy of the fixture `name`, with `changes` at dotted paths:
+    event("charge.refunded.with_refunds",
     **{"data.object.refunds.data.0.metadata.refund_request": "R-1"})."""
-    data = copy.deepcopy(_load(name))
-    for path, value in changes.items():
-        *parents, last = path.split(".")
-        node = data
-        for key in parents:
-            node = node[int(key)] if isinstance(node, list) else node[key]
-        if isinstance(node, list):
-            node[int(last)] = value
-        else:
-            node[last] = value
-    return data
+    return fixture_events.event("stripe", name, **changes)
 
 
 def body(name: str, **changes) -> bytes:
     """The fixture `name`, changed as event() does, as the bytes Stripe would post."""
     return json.dumps(event(name, **changes)).encode()
 
-
-@cache
-def _load(name: str) -> dict:
-    path = FIXTURES / f"{name}.json"
-    if not path.exists():
-        raise LookupError(f"no Stripe fixture {name!r}; there are {fixture_names()}")
-    return json.loads(path.read_text())

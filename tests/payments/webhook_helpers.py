@@ -25,7 +25,7 @@ from django.test import Client, RequestFactory, TestCase
 from payments.models import Payment
 from payments.providers.stripe import to_minor_units
 from shop.models import Order
-from tests.payments import paypal_signing, stripe_signing
+from tests.payments import fixture_events, paypal_signing, stripe_signing
 
 STRIPE_SECRET_KEY = "sk_test_51ShopTestKey0000000000000000"
 STRIPE_WEBHOOK_SECRET = "whsec_test_shop_endpoint_secret"
@@ -105,7 +105,7 @@ def stripe_event(
         refund["charge"] = obj["id"]
         refund["payment_intent"] = stripe_intent(order)
         refund["currency"] = currency
-    return _changed(data, changes)
+    return fixture_events.changed(data, changes)
 
 
 def stripe_headers(
@@ -181,7 +181,7 @@ def paypal_event(
         for unit in resource["purchase_units"]:
             unit.update(reference_id=order.number, custom_id=order.number,
                         invoice_id=order.number)
-    return _changed(data, changes)
+    return fixture_events.changed(data, changes)
 
 
 @cache
@@ -244,19 +244,6 @@ def as_body(event: dict | bytes) -> bytes:
 
 def _set_amount(resource: dict, amount: Decimal, currency: str) -> None:
     resource["amount"] = {"currency_code": currency, "value": str(amount)}
-
-
-def _changed(data: dict, changes: dict) -> dict:
-    for path, value in changes.items():
-        *parents, last = path.split(".")
-        node = data
-        for part in parents:
-            node = node[int(part)] if isinstance(node, list) else node[part]
-        if isinstance(node, list):
-            node[int(last)] = value
-        else:
-            node[last] = value
-    return data
 
 
 def stock(variant) -> tuple[int, int]:
