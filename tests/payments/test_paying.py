@@ -24,19 +24,18 @@ from tests.accounts import make_account
 from tests.factories import VariantFactory
 from tests.payments.webhook_helpers import (
     PAYPAL_API,
+    STRIPE_API,
     paypal_order_id,
     post_stripe,
     stripe_event,
     stripe_intent,
     stripe_session,
-    turn_on_providers,
 )
 from tests.second_factor import sign_in_with_second_factor
 from tests.shop.buying import place
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("providers_on")]
 D = Decimal
-STRIPE_API = "https://api.stripe.com"
 SESSIONS_URL = f"{STRIPE_API}/v1/checkout/sessions"
 EVENTS_URL = f"{STRIPE_API}/v1/events"
 PAYPAL_ORDERS_URL = f"{PAYPAL_API}/v2/checkout/orders"
@@ -44,12 +43,6 @@ CHECKOUT_URL = "https://checkout.stripe.com/c/pay/cs_test_session"
 UNAVAILABLE = ("Card payments are not available right now. Try again in a few minutes, "
                "or pay with PayPal.")
 Status = Order.Status
-
-
-@pytest.fixture(autouse=True)
-def providers_on(settings):
-    turn_on_providers(settings)
-
 
 
 @pytest.fixture

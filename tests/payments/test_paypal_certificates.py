@@ -14,20 +14,11 @@ from payments.providers.base import ProviderUnavailable, WebhookRejected
 from payments.providers.paypal import PayPalProvider
 from tests.payments import paypal_signing
 from tests.payments.paypal_signing import CERT_URL, WEBHOOK_ID, event, rsa_key, sign
+from tests.payments.webhook_helpers import PAYPAL_API
 
-API = "https://api-m.sandbox.paypal.com"
-VERIFY_URL = f"{API}/v1/notifications/verify-webhook-signature"
+pytestmark = pytest.mark.usefixtures("providers_on")
+VERIFY_URL = f"{PAYPAL_API}/v1/notifications/verify-webhook-signature"
 provider = PayPalProvider()
-
-
-@pytest.fixture(autouse=True)
-def _paypal_settings(settings):
-    settings.PAYPAL_CLIENT_ID = "client-id"
-    settings.PAYPAL_CLIENT_SECRET = "client-secret-value"
-    settings.PAYPAL_WEBHOOK_ID = WEBHOOK_ID
-    settings.PAYPAL_MODE = "sandbox"
-    settings.PAYPAL_API_BASE = API
-    settings.PAYPAL_WEBHOOK_VERIFICATION = "certificate"
 
 
 @pytest.fixture
@@ -35,7 +26,7 @@ def paypal():
     """PayPal, stubbed: its certificate at CERT_URL and an access token; nothing else."""
     with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
         mock.get(CERT_URL, body=paypal_signing.certificate().pem)
-        mock.post(f"{API}/v1/oauth2/token",
+        mock.post(f"{PAYPAL_API}/v1/oauth2/token",
                   json={"access_token": "token-1", "token_type": "Bearer", "expires_in": 32400})
         yield mock
 

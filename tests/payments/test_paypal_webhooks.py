@@ -30,17 +30,11 @@ from tests.payments.webhook_helpers import (
     post_paypal,
     rows,
     stock,
-    turn_on_providers,
 )
 from tests.shop.buying import place
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("providers_on")]
 Status = Order.Status
-
-
-@pytest.fixture(autouse=True)
-def _providers(settings):
-    turn_on_providers(settings)
 
 
 @pytest.fixture
@@ -58,7 +52,6 @@ def kettle():
 def order(kettle):
     """One kettle, paid with PayPal: one unit reserved."""
     return place((kettle, 1), provider="paypal")
-
 
 
 def stored(event: dict) -> WebhookEvent:

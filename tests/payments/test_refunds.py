@@ -32,6 +32,7 @@ from tests.accounts import make_account
 from tests.factories import VariantFactory
 from tests.payments.webhook_helpers import (
     PAYPAL_API,
+    STRIPE_API,
     paypal_api,
     paypal_capture,
     paypal_event,
@@ -39,22 +40,14 @@ from tests.payments.webhook_helpers import (
     post_stripe,
     stripe_event,
     stripe_intent,
-    turn_on_providers,
 )
 from tests.second_factor import sign_in_with_second_factor
 from tests.shop.buying import place
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("providers_on")]
 D = Decimal
-STRIPE_API = "https://api.stripe.com"
 REFUNDS_URL = f"{STRIPE_API}/v1/refunds"
 Status = Order.Status
-
-
-@pytest.fixture(autouse=True)
-def providers_on(settings):
-    turn_on_providers(settings)
-
 
 
 @pytest.fixture

@@ -35,17 +35,11 @@ from tests.payments.webhook_helpers import (
     stripe_headers,
     stripe_intent,
     stripe_session,
-    turn_on_providers,
 )
 from tests.shop.buying import place
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("providers_on")]
 Status = Order.Status
-
-
-@pytest.fixture(autouse=True)
-def _providers(settings):
-    turn_on_providers(settings)
 
 
 @pytest.fixture
@@ -57,7 +51,6 @@ def lantern():
 def order(lantern):
     """Two lanterns, paid by card: two units reserved."""
     return place((lantern, 2), provider="stripe")
-
 
 
 def review_alerts(order) -> list[str]:
@@ -482,7 +475,6 @@ def test_the_test_provider_takes_no_webhooks(client, order):
 
 def test_a_webhook_is_only_posted(client):
     assert client.get(STRIPE_URL).status_code == 405
-
 
 
 def test_a_paying_webhook_takes_a_fixed_number_of_queries(

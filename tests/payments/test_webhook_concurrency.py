@@ -10,13 +10,12 @@ from decimal import Decimal
 
 import pytest
 from django.core import mail
-from django.db import connection, connections
+from django.db import connections
 
 from payments import services, webhooks
 from payments.models import Payment, WebhookEvent
 from payments.providers import PROVIDERS
 from shop.models import Order, OrderEvent
-from tests.conftest import need
 from tests.factories import VariantFactory
 from tests.payments.webhook_helpers import (
     paypal_api,
@@ -24,19 +23,14 @@ from tests.payments.webhook_helpers import (
     paypal_request,
     stripe_event,
     stripe_request,
-    turn_on_providers,
 )
 from tests.shop.buying import place
 
 DELIVERIES = 10
-pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
-
-
-@pytest.fixture(autouse=True)
-def _postgres_and_providers(settings):
-    if connection.vendor != "postgresql":
-        need("needs PostgreSQL: set DATABASE_URL")
-    turn_on_providers(settings)
+pytestmark = [
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    pytest.mark.usefixtures("postgres", "providers_on"),
+]
 
 
 @pytest.fixture

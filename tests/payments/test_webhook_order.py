@@ -23,11 +23,10 @@ from tests.payments.webhook_helpers import (
     stripe_event,
     stripe_intent,
     stripe_session,
-    turn_on_providers,
 )
 from tests.shop.buying import place
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("providers_on")]
 Status = Order.Status
 Kind = Payment.Kind
 REFUND = Decimal("10.00")
@@ -38,11 +37,6 @@ STRIPE_EVENTS = (
 )
 PAYPAL_EVENTS = ("PAYMENT.CAPTURE.PENDING", "PAYMENT.CAPTURE.COMPLETED",
                  "PAYMENT.CAPTURE.REFUNDED")
-
-
-@pytest.fixture(autouse=True)
-def _providers(settings):
-    turn_on_providers(settings)
 
 
 @pytest.fixture
@@ -67,7 +61,6 @@ def history(order) -> list[tuple[str, str, Decimal, str]]:
         (payment.kind, payment.status, payment.amount, payment.capture_reference)
         for payment in Payment.objects.filter(order=order)
     )
-
 
 
 def stripe_events(order) -> dict[str, dict]:

@@ -1,7 +1,7 @@
-"""Webhooks delivered as Stripe and PayPal deliver them, for tests: the providers turned on,
-events from the fixtures made to name a real order, and signed posts to /webhooks/<provider>/.
+"""Webhooks delivered as Stripe and PayPal deliver them, for tests: events from the fixtures
+made to name a real order, and signed posts to /webhooks/<provider>/ (the providers turned on
+by the `providers_on` fixture of tests/payments/conftest.py).
 
-    turn_on_providers(settings)
     post_stripe(client, stripe_event("payment_intent.succeeded", order))
     with paypal_api():
         post_paypal(client, paypal_event("PAYMENT.CAPTURE.COMPLETED", order))
@@ -29,26 +29,12 @@ from tests.payments import fixture_events, paypal_signing, stripe_signing
 
 STRIPE_SECRET_KEY = "sk_test_51ShopTestKey0000000000000000"
 STRIPE_WEBHOOK_SECRET = "whsec_test_shop_endpoint_secret"
+STRIPE_API = "https://api.stripe.com"
 PAYPAL_API = "https://api-m.sandbox.paypal.com"
 PAYPAL_WEBHOOK_ID = paypal_signing.WEBHOOK_ID
 PAYPAL_CERT_URL = paypal_signing.CERT_URL
 STRIPE_URL = "/webhooks/stripe/"
 PAYPAL_URL = "/webhooks/paypal/"
-
-
-def turn_on_providers(settings) -> None:
-    """Stripe, PayPal (verified with its certificate) and the test provider, with test
-    credentials; pass pytest-django's `settings` fixture."""
-    settings.PAYMENT_PROVIDERS = ["stripe", "paypal", "test"]
-    settings.STRIPE_SECRET_KEY = STRIPE_SECRET_KEY
-    settings.STRIPE_WEBHOOK_SECRET = STRIPE_WEBHOOK_SECRET
-    settings.STRIPE_API_BASE = "https://api.stripe.com"
-    settings.PAYPAL_CLIENT_ID = "paypal-client-id"
-    settings.PAYPAL_CLIENT_SECRET = "paypal-client-secret"
-    settings.PAYPAL_WEBHOOK_ID = PAYPAL_WEBHOOK_ID
-    settings.PAYPAL_MODE = "sandbox"
-    settings.PAYPAL_API_BASE = PAYPAL_API
-    settings.PAYPAL_WEBHOOK_VERIFICATION = "certificate"
 
 
 # Stripe -------------------------------------------------------------------------------------
