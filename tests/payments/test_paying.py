@@ -25,6 +25,7 @@ from tests.factories import VariantFactory
 from tests.payments.webhook_helpers import (
     PAYPAL_API,
     STRIPE_API,
+    paypal_api,
     paypal_order_id,
     post_stripe,
     stripe_event,
@@ -47,11 +48,9 @@ Status = Order.Status
 
 @pytest.fixture
 def api():
-    """Stripe's and PayPal's APIs, stubbed: PayPal grants a token, nothing else answers
-    unless a test says (and nothing outside is reached)."""
-    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
-        mock.post(f"{PAYPAL_API}/v1/oauth2/token",
-                  json={"access_token": "token-1", "token_type": "Bearer", "expires_in": 32400})
+    """Stripe's and PayPal's APIs, stubbed on one mock: PayPal grants a token, nothing else
+    answers unless a test says (and nothing outside is reached)."""
+    with paypal_api() as mock:
         yield mock
 
 

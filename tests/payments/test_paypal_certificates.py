@@ -14,7 +14,7 @@ from payments.providers.base import ProviderUnavailable, WebhookRejected
 from payments.providers.paypal import PayPalProvider
 from tests.payments import paypal_signing
 from tests.payments.paypal_signing import CERT_URL, WEBHOOK_ID, event, rsa_key, sign
-from tests.payments.webhook_helpers import PAYPAL_API
+from tests.payments.webhook_helpers import PAYPAL_API, paypal_api
 
 pytestmark = pytest.mark.usefixtures("providers_on")
 VERIFY_URL = f"{PAYPAL_API}/v1/notifications/verify-webhook-signature"
@@ -24,10 +24,7 @@ provider = PayPalProvider()
 @pytest.fixture
 def paypal():
     """PayPal, stubbed: its certificate at CERT_URL and an access token; nothing else."""
-    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
-        mock.get(CERT_URL, body=paypal_signing.certificate().pem)
-        mock.post(f"{PAYPAL_API}/v1/oauth2/token",
-                  json={"access_token": "token-1", "token_type": "Bearer", "expires_in": 32400})
+    with paypal_api() as mock:
         yield mock
 
 

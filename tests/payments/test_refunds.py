@@ -314,8 +314,6 @@ def test_a_refund_made_in_stripes_dashboard_is_applied_without_restock(order, va
 @pytest.fixture
 def paypal():
     with paypal_api() as mock:
-        mock.post(f"{PAYPAL_API}/v1/oauth2/token",
-                  json={"access_token": "token-1", "token_type": "Bearer", "expires_in": 32400})
         yield mock
 
 

@@ -179,10 +179,13 @@ def paypal_certificate() -> paypal_signing.Certificate:
 @contextmanager
 def paypal_api(certificate: paypal_signing.Certificate | None = None):
     """PayPal's API stubbed with `responses`: the certificate (PayPal's unless told) served
-    at PAYPAL_CERT_URL. Yields the RequestsMock for tests to add more answers."""
+    at PAYPAL_CERT_URL, and an access token ("token-1") granted. Yields the RequestsMock for
+    tests to add more answers; nothing else answers, and nothing outside is reached."""
     served = certificate or paypal_certificate()
     with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
         mock.get(PAYPAL_CERT_URL, body=served.pem)
+        mock.post(f"{PAYPAL_API}/v1/oauth2/token",
+                  json={"access_token": "token-1", "token_type": "Bearer", "expires_in": 32400})
         yield mock
 
 
