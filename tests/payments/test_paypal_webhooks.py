@@ -8,10 +8,7 @@ from decimal import Decimal
 
 import pytest
 from django.core import mail
-from django.db import OperationalError
-from django.urls import reverse
 
-from monitoring import alerts
 from payments import services, webhooks
 from payments.models import Payment, WebhookEvent
 from shop.models import Order, OrderEvent
@@ -20,16 +17,20 @@ from tests.payments import paypal_signing
 from tests.payments.webhook_helpers import (
     PAYPAL_URL,
     as_body,
+    database_gone,
     fresh,
+    open_attempt,
     paypal_api,
     paypal_capture,
     paypal_event,
     paypal_headers,
-    paypal_order_id,
     post,
     post_paypal,
+    replay,
+    review_alerts,
     rows,
     stock,
+    subjects,
 )
 from tests.shop.buying import place
 
@@ -56,23 +57,6 @@ def order(kettle):
 
 def stored(event: dict) -> WebhookEvent:
     return WebhookEvent.objects.get(provider="paypal", event_id=event["id"])
-
-
-def subjects() -> list[str]:
-    return [message.subject.split("] ", 1)[1] for message in mail.outbox]
-
-
-def review_alerts(order) -> list[str]:
-    return [alert.message for alert in alerts.active_alerts()
-            if alert.kind == alerts.PAYMENT_REVIEW and order.number in alert.message]
-
-
-def open_attempt(order) -> Payment:
-    """The attempt start_payment records once PayPal opened its order."""
-    return Payment.objects.create(
-        order=order, provider="paypal", kind=Payment.Kind.ATTEMPT, status=Payment.Status.PENDING,
-        amount=order.total, currency=order.currency, reference=paypal_order_id(order),
-    )
 
 
 def pay(client, order) -> None:
@@ -350,10 +334,7 @@ def test_staff_replay_a_waiting_event_once_its_capture_is_there(client, api, sta
     monkeypatch.setattr(webhooks, "apply_waiting", lambda **capture: 0)
     pay(client, order)
     assert stored(reversal).status == WebhookEvent.Status.WAITING
-    response = staff_client.post(
-        reverse("admin:payments_webhookevent_changelist"),
-        {"action": "replay", "_selected_action": [stored(reversal).pk]}, follow=True,
-    )
+    response = replay(staff_client, stored(reversal))
     assert "Replayed: 1 processed." in response.text
     assert fresh(order).needs_review and len(rows(order, Payment.Kind.REVERSAL)) == 1
 
@@ -363,9 +344,6 @@ def test_staff_replay_a_waiting_event_once_its_capture_is_there(client, api, sta
 
 def test_a_failing_apply_answers_500_and_the_redelivery_applies_it(client, api, order,
                                                                    monkeypatch, kettle):
-    def database_gone(event):
-        raise OperationalError("could not serialize access")
-
     event = paypal_event("PAYMENT.CAPTURE.COMPLETED", order)
     monkeypatch.setattr(services, "apply_event", database_gone)
     assert post_paypal(client, event).status_code == 500
@@ -382,19 +360,12 @@ def test_staff_replay_a_failed_event_from_the_inbox(client, api, staff_client, o
                                                     monkeypatch):
     event = paypal_event("PAYMENT.CAPTURE.COMPLETED", order)
     with monkeypatch.context() as patched:
-        patched.setattr(services, "apply_event", _raise_operational_error)
+        patched.setattr(services, "apply_event", database_gone)
         assert post_paypal(client, event).status_code == 500
-    response = staff_client.post(
-        reverse("admin:payments_webhookevent_changelist"),
-        {"action": "replay", "_selected_action": [stored(event).pk]}, follow=True,
-    )
+    response = replay(staff_client, stored(event))
     assert "Replayed: 1 processed." in response.text
     assert stored(event).status == WebhookEvent.Status.PROCESSED
     assert fresh(order).status == Status.PAID
-
-
-def _raise_operational_error(event):
-    raise OperationalError("the database went away")
 
 
 @pytest.mark.parametrize("body", [

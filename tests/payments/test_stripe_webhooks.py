@@ -10,8 +10,6 @@ from types import SimpleNamespace
 
 import pytest
 from django.core import mail
-from django.db import OperationalError
-from django.urls import reverse
 from django.utils import timezone
 
 from monitoring import alerts, counters
@@ -26,15 +24,19 @@ from tests.payments.webhook_helpers import (
     STRIPE_URL,
     STRIPE_WEBHOOK_SECRET,
     as_body,
+    database_gone,
     fresh,
+    open_attempt,
     post,
     post_stripe,
+    replay,
+    review_alerts,
     rows,
     stock,
     stripe_event,
     stripe_headers,
     stripe_intent,
-    stripe_session,
+    subjects,
 )
 from tests.shop.buying import place
 
@@ -53,26 +55,8 @@ def order(lantern):
     return place((lantern, 2), provider="stripe")
 
 
-def review_alerts(order) -> list[str]:
-    return [alert.message for alert in alerts.active_alerts()
-            if alert.kind == alerts.PAYMENT_REVIEW and order.number in alert.message]
-
-
 def stored(event: dict) -> WebhookEvent:
     return WebhookEvent.objects.get(provider="stripe", event_id=event["id"])
-
-
-def subjects() -> list[str]:
-    """The subjects of the emails sent, without the store's name in front."""
-    return [message.subject.split("] ", 1)[1] for message in mail.outbox]
-
-
-def open_attempt(order) -> Payment:
-    """The attempt start_payment records once Stripe opened the Checkout Session."""
-    return Payment.objects.create(
-        order=order, provider="stripe", kind=Payment.Kind.ATTEMPT, status=Payment.Status.PENDING,
-        amount=order.total, currency=order.currency, reference=stripe_session(order),
-    )
 
 
 def pay(client, order) -> None:
@@ -387,9 +371,6 @@ def test_a_dispute_delivered_twice_is_one_dispute(client, order):
 
 def test_a_failing_apply_answers_500_and_the_redelivery_applies_it(client, order, monkeypatch,
                                                                    lantern):
-    def database_gone(event):
-        raise OperationalError("server closed the connection unexpectedly")
-
     event = stripe_event("payment_intent.succeeded", order)
     monkeypatch.setattr(services, "apply_event", database_gone)
     response = post_stripe(client, event)
@@ -412,13 +393,10 @@ def test_staff_replay_a_failed_event_from_the_inbox(client, staff, staff_client,
                                                     monkeypatch):
     event = stripe_event("payment_intent.succeeded", order)
     with monkeypatch.context() as patched:
-        patched.setattr(services, "apply_event", _raise_operational_error)
+        patched.setattr(services, "apply_event", database_gone)
         assert post_stripe(client, event).status_code == 500
     failed = stored(event)
-    response = staff_client.post(
-        reverse("admin:payments_webhookevent_changelist"),
-        {"action": "replay", "_selected_action": [failed.pk]}, follow=True,
-    )
+    response = replay(staff_client, failed)
     assert response.status_code == 200
     assert "Replayed: 1 processed." in response.text
     assert stored(event).status == WebhookEvent.Status.PROCESSED
@@ -428,17 +406,10 @@ def test_staff_replay_a_failed_event_from_the_inbox(client, staff, staff_client,
         staff, str(failed.pk), {"status": WebhookEvent.Status.PROCESSED})
 
 
-def _raise_operational_error(event):
-    raise OperationalError("deadlock detected")
-
-
 def test_a_processed_event_is_not_replayed(staff_client, client, order):
     event = stripe_event("payment_intent.succeeded", order)
     post_stripe(client, event)
-    response = staff_client.post(
-        reverse("admin:payments_webhookevent_changelist"),
-        {"action": "replay", "_selected_action": [stored(event).pk]}, follow=True,
-    )
+    response = replay(staff_client, stored(event))
     assert "Only events that failed or wait can be replayed." in response.text
     assert stored(event).attempts == 1
     assert len(rows(order, Payment.Kind.CAPTURE)) == 1

@@ -6,23 +6,22 @@ from decimal import Decimal
 from itertools import permutations
 
 import pytest
-from django.core import mail
 
 from payments import refunds
 from payments.models import Payment, WebhookEvent
 from shop.models import Order, OrderEvent
 from tests.factories import VariantFactory
 from tests.payments.webhook_helpers import (
+    open_attempt,
     paypal_api,
     paypal_capture,
     paypal_event,
-    paypal_order_id,
     post_paypal,
     post_stripe,
     stock,
     stripe_event,
     stripe_intent,
-    stripe_session,
+    subjects,
 )
 from tests.shop.buying import place
 
@@ -47,11 +46,7 @@ def lamp():
 def placed(lamp, provider: str) -> Order:
     """Two lamps, and the attempt the provider opened for them."""
     order = place((lamp, 2), provider=provider)
-    reference = stripe_session(order) if provider == "stripe" else paypal_order_id(order)
-    Payment.objects.create(
-        order=order, provider=provider, kind=Kind.ATTEMPT, status=Payment.Status.PENDING,
-        amount=order.total, currency=order.currency, reference=reference,
-    )
+    open_attempt(order)
     return order
 
 
@@ -99,7 +94,7 @@ def test_stripe_events_in_any_order_end_the_same(client, lamp, arrival):
     assert stock(lamp) == (4, 0)
     assert set(WebhookEvent.objects.values_list("status", flat=True)) == {
         WebhookEvent.Status.PROCESSED}
-    assert sorted(message.subject.split("] ")[1] for message in mail.outbox) == [
+    assert sorted(subjects()) == [
         f"A refund for order {order.number}", f"Order {order.number} is confirmed"]
 
 

@@ -1,6 +1,6 @@
 """Webhooks delivered as Stripe and PayPal deliver them, for tests: events from the fixtures
-made to name a real order, and signed posts to /webhooks/<provider>/ (the providers turned on
-by the `providers_on` fixture of tests/payments/conftest.py).
+made to name a real order, signed posts to /webhooks/<provider>/ (the providers turned on by
+the `providers_on` fixture of tests/payments/conftest.py), and what a test reads back.
 
     post_stripe(client, stripe_event("payment_intent.succeeded", order))
     with paypal_api():
@@ -19,10 +19,14 @@ from decimal import Decimal
 from functools import cache
 
 import responses
+from django.core import mail
+from django.db import OperationalError
 from django.http import HttpRequest, HttpResponse
 from django.test import Client, RequestFactory, TestCase
+from django.urls import reverse
 
-from payments.models import Payment
+from monitoring import alerts
+from payments.models import Payment, WebhookEvent
 from payments.providers.stripe import to_minor_units
 from shop.models import Order
 from tests.payments import fixture_events, paypal_signing, stripe_signing
@@ -233,6 +237,45 @@ def as_body(event: dict | bytes) -> bytes:
 
 def _set_amount(resource: dict, amount: Decimal, currency: str) -> None:
     resource["amount"] = {"currency_code": currency, "value": str(amount)}
+
+
+def open_attempt(order: Order) -> Payment:
+    """The attempt start_payment records once the order's provider opened its payment page
+    (Stripe's Checkout Session, PayPal's order)."""
+    reference = (stripe_session(order) if order.payment_provider == "stripe"
+                 else paypal_order_id(order))
+    return Payment.objects.create(
+        order=order, provider=order.payment_provider, kind=Payment.Kind.ATTEMPT,
+        status=Payment.Status.PENDING, amount=order.total, currency=order.currency,
+        reference=reference,
+    )
+
+
+def database_gone(event) -> None:
+    """In place of payments.services.apply_event: a failure that may pass."""
+    raise OperationalError("server closed the connection unexpectedly")
+
+
+def replay(staff_client: Client, stored: WebhookEvent) -> HttpResponse:
+    """Staff replay the stored event from the admin's webhook inbox."""
+    return staff_client.post(
+        reverse("admin:payments_webhookevent_changelist"),
+        {"action": "replay", "_selected_action": [stored.pk]}, follow=True,
+    )
+
+
+# What a test reads back ---------------------------------------------------------------------
+
+
+def subjects() -> list[str]:
+    """The subjects of the emails sent, without the store's name in front."""
+    return [message.subject.split("] ", 1)[1] for message in mail.outbox]
+
+
+def review_alerts(order: Order) -> list[str]:
+    """The messages of the alerts asking staff to review this order's payment."""
+    return [alert.message for alert in alerts.active_alerts()
+            if alert.kind == alerts.PAYMENT_REVIEW and order.number in alert.message]
 
 
 def stock(variant) -> tuple[int, int]:
