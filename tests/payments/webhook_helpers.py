@@ -161,13 +161,9 @@ def paypal_event(
                     f"https://api.paypal.com/v2/payments/captures/{paypal_capture(order)}")
         if amount is not None:
             _set_amount(resource, amount, currency)
-    elif "order_id" in resource:
-        resource["order_id"] = paypal_order_id(order)
-        for unit in resource.get("purchase_units") or []:
-            unit.update(reference_id=order.number, custom_id=order.number,
-                        invoice_id=order.number)
-    elif resource.get("purchase_units"):
-        resource["id"] = paypal_order_id(order)
+    elif data.get("resource_type") == "checkout-order":
+        # The PayPal order itself, or (an approval reversed) the one it names.
+        resource["order_id" if "order_id" in resource else "id"] = paypal_order_id(order)
         for unit in resource["purchase_units"]:
             unit.update(reference_id=order.number, custom_id=order.number,
                         invoice_id=order.number)
