@@ -60,3 +60,14 @@ def test_the_worker_and_the_migrations_run_the_commands():
     migrate = manifest("migrate-job.yaml")["spec"]["template"]["spec"]["containers"][0]
     assert worker["command"][:3] == ["python", "manage.py", "db_worker"]
     assert migrate["command"][:3] == ["python", "manage.py", "migrate"]
+
+
+def test_only_the_web_pods_keep_metrics_in_a_multiprocess_directory():
+    # gunicorn makes the directory in the web pod; anything else handed the variable (the
+    # task worker, the migrations, the payments sync) fails at start on a missing directory.
+    assert "PROMETHEUS_MULTIPROC_DIR" not in manifest("configmap.yaml")["data"]
+    [web] = manifest("web-deployment.yaml")["spec"]["template"]["spec"]["containers"]
+    assert {"name": "PROMETHEUS_MULTIPROC_DIR", "value": "/tmp/metrics"} in web["env"]  # noqa: S108
+    for name in ("worker-deployment.yaml", "migrate-job.yaml"):
+        [container] = manifest(name)["spec"]["template"]["spec"]["containers"]
+        assert "env" not in container, name
