@@ -7,7 +7,7 @@ from django.urls import reverse
 
 from shop.models import Address, Cart, CartLine, Order, ShippingMethod
 from tests.factories import UserFactory, VariantFactory
-from tests.shop.buying import ADDRESS
+from tests.shop.buying import ADDRESS, place
 
 pytestmark = pytest.mark.django_db
 
@@ -250,8 +250,6 @@ def test_the_review_step_writes_the_address_as_the_order_will(client, jacket, st
 def test_totals_whose_sum_is_inexact_in_floating_point_are_accepted(settings, price):
     # 10.20 + 5.00 + 1.22 is not 16.42 in binary floating point, which SQLite sums in: the
     # database's own check on the total must still accept the order.
-    from tests.shop.buying import place
-
     settings.STORE_TAX_RATE = Decimal("0.08")
     order = place((VariantFactory(price=Decimal(price), on_hand=3), 1))
     assert order.total == order.subtotal + order.shipping_total + order.tax_total
