@@ -1,7 +1,7 @@
 """Two-factor pages under /accounts/2fa/: the overview, setting up an authenticator app,
 the code at sign-in, backup codes (shown once, downloadable, replaceable) and turning
-two-factor off. Every form works as a plain post; the setup and sign-in forms swap in place
-under HTMX."""
+two-factor off. Every form works as a plain post; the code form at sign-in swaps in place
+under HTMX (the setup form stays a plain post: its answer is the page of new backup codes)."""
 
 from django.conf import settings
 from django.contrib import messages

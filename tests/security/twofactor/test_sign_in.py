@@ -58,6 +58,16 @@ def test_a_wrong_code_renders_the_page_again_with_a_message(client, customer, ap
     assert client.get("/orders/").status_code == 302
 
 
+def test_a_wrong_code_sent_by_htmx_gets_the_form_alone_to_swap_in(client, customer, app):
+    sign_in(client, customer.email)
+    response = verify(client, "000000", HTTP_HX_REQUEST="true", HTTP_HX_TARGET="verify-form")
+    assert response.status_code == 200
+    assert response.text.lstrip().startswith('<form id="verify-form"')
+    assert "<html" not in response.text
+    assert "That code did not work" in response.text
+    assert {"HX-Request", "HX-Target"} <= {v.strip() for v in response["Vary"].split(",")}
+
+
 @pytest.mark.parametrize("steps", [-1, 0, 1])
 def test_one_step_of_clock_difference_is_accepted(client, customer, app, clock, steps):
     sign_in(client, customer.email)
