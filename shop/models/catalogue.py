@@ -119,7 +119,8 @@ class Variant(models.Model):
         """Its size and colour, as "M / Navy" (empty for a product sold in one kind)."""
         return " / ".join(o for o in (self.size, self.color) if o)
 
-    # "Only n left" from here down, on the product page, the wishlist and the admin's filter.
+    # Shoppers see "Only n left" from here down, on the product page and the wishlist. Staff's
+    # low-stock list and the admin's filter go by each variant's low_stock_threshold instead.
     LOW_STOCK = 5
 
     @property
