@@ -4,7 +4,7 @@
 server, a lock, a dropped connection) takes an `attempt` keyword (1 when first enqueued) and
 runs its body through `run_with_retries`: on one of the given errors the same task is
 enqueued again with `attempt + 1` to run after 30 s, 1 min, 2 min, … (at most an hour), up to
-`max_attempts`; the error is then raised all the same, so each failed attempt is recorded
+MAX_ATTEMPTS in all; the error is then raised all the same, so each failed attempt is recorded
 with its traceback. Where the backend cannot run work later (the ImmediateBackend of dev and
 tests) nothing is retried.
 """
@@ -23,15 +23,15 @@ FIRST_DELAY = timedelta(seconds=30)
 LONGEST_DELAY = timedelta(hours=1)
 
 
-def backoff(attempt: int, *, first: timedelta = FIRST_DELAY) -> timedelta:
+def backoff(attempt: int) -> timedelta:
     """How long to wait after failed attempt number `attempt` (1, 2, …)."""
-    return min(first * 2 ** (attempt - 1), LONGEST_DELAY)
+    return min(FIRST_DELAY * 2 ** (attempt - 1), LONGEST_DELAY)
 
 
-def retry_later(task: Task, *, attempt: int, max_attempts: int = MAX_ATTEMPTS, **kwargs) -> bool:
+def retry_later(task: Task, *, attempt: int, **kwargs) -> bool:
     """Enqueue `task` again with `kwargs` and `attempt + 1` after the backoff. False when
     `attempt` was the last one or the backend cannot run work later."""
-    if attempt >= max_attempts or not task.get_backend().supports_defer:
+    if attempt >= MAX_ATTEMPTS or not task.get_backend().supports_defer:
         return False
     run_after = timezone.now() + backoff(attempt)
     task.using(run_after=run_after).enqueue(attempt=attempt + 1, **kwargs)
@@ -39,7 +39,7 @@ def retry_later(task: Task, *, attempt: int, max_attempts: int = MAX_ATTEMPTS, *
         "Task %s failed on attempt %d of %d; retrying at %s",
         task.name,
         attempt,
-        max_attempts,
+        MAX_ATTEMPTS,
         run_after.isoformat(),
     )
     return True
@@ -51,12 +51,11 @@ def run_with_retries[T](
     *,
     attempt: int,
     retry_on: tuple[type[Exception], ...],
-    max_attempts: int = MAX_ATTEMPTS,
     **kwargs,
 ) -> T:
     """Call `body(**kwargs)`; on an error in `retry_on`, schedule `task` again and re-raise."""
     try:
         return body(**kwargs)
     except retry_on:
-        retry_later(task, attempt=attempt, max_attempts=max_attempts, **kwargs)
+        retry_later(task, attempt=attempt, **kwargs)
         raise
