@@ -1,12 +1,13 @@
 """The catalogue's read cache: the data behind the home, listing and product pages, never the
 pages themselves (each carries its own CSP nonce), and nothing that depends on who is reading.
 
-Every cached read's key holds one catalogue version number. A change to a category, product,
-variant, image, price, stock level or rating bumps it, so one bump invalidates everything at
-once and no change has to know which keys it touches; the old entries age out by their
-timeout. The version is bumped as the change is made, so the writing request's own later reads
-miss, and again after its commit, so nothing a concurrent request cached from the old rows in
-between outlives it.
+Every cached read is stored with the catalogue version it was read at, and fetched together
+with the current version in one round trip; it counts only while the two agree. A change to a
+category, product, variant, image, price, stock level or rating bumps the version, so one bump
+invalidates everything at once and no change has to know which keys it touches; the next read
+of each key replaces its entry. The version is bumped as the change is made, so the writing
+request's own later reads miss, and again after its commit, so nothing a concurrent request
+cached from the old rows in between outlives it.
 
 The cache is a soft dependency: when it cannot be reached (django-redis ignores the error and
 answers None) reads go to the database, as if nothing were cached.
@@ -29,13 +30,15 @@ TIMEOUT = 15 * 60
 def catalogue_version() -> int | None:
     """The current version, or None when the cache cannot be reached."""
     version = cache.get(VERSION_KEY)
-    if version is None:
-        # A version lost from the cache starts again at the current time in nanoseconds, never
-        # at a number some stale entry was stored under: the old count went up by one a
-        # change, far slower than the clock.
-        cache.add(VERSION_KEY, time.time_ns(), timeout=None)
-        version = cache.get(VERSION_KEY)
-    return version
+    return version if version is not None else _start_version()
+
+
+def _start_version() -> int | None:
+    # A version lost from the cache starts again at the current time in nanoseconds, never at
+    # a number some stale entry was stored with: the old count went up by one a change, far
+    # slower than the clock.
+    cache.add(VERSION_KEY, time.time_ns(), timeout=None)
+    return cache.get(VERSION_KEY)
 
 
 def bump_catalogue_version() -> None:
@@ -52,21 +55,25 @@ def _bump() -> None:
 
 
 def remember[T](name: str, parts: tuple[Hashable, ...], compute: Callable[[], T]) -> T:
-    """`compute()`'s result, cached under `name`, `parts` and the catalogue version.
+    """`compute()`'s result, cached under `name` and `parts` for the current catalogue version.
 
     `parts` must say everything the result depends on; a None result is not cached.
     """
-    version = catalogue_version()
+    key = f"catalogue:{name}:{_digest(parts)}"
+    found = cache.get_many([VERSION_KEY, key])
+    version = found.get(VERSION_KEY)
     if version is None:
-        return compute()
-    key = f"catalogue:{version}:{name}:{_digest(parts)}"
-    found = cache.get(key)
-    metrics.record_cache_request(hit=found is not None)
-    if found is not None:
-        return found
+        version = _start_version()
+        if version is None:
+            return compute()
+    stored_at, value = found.get(key, (None, None))
+    hit = stored_at == version
+    metrics.record_cache_request(hit=hit)
+    if hit:
+        return value
     value = compute()
     if value is not None:
-        cache.set(key, value, TIMEOUT)
+        cache.set(key, (version, value), TIMEOUT)
     return value
 
 

@@ -1,11 +1,12 @@
 from decimal import Decimal
 
 import pytest
-from django.core.cache import cache
+from django.core.cache import cache, caches
 from django.core.management import call_command
 from django.urls import reverse
 
 from shop import caching
+from shop.models import CartLine
 from shop.services import inventory
 from tests.conftest import DEAD_REDIS
 from tests.factories import (
@@ -75,6 +76,41 @@ def test_a_repeated_product_page_reads_only_its_reviews(
 ):
     assert queries_for(django_assert_max_num_queries, client, tee.get_absolute_url()) == 5
     assert queries_for(django_assert_max_num_queries, client, tee.get_absolute_url()) == 1
+
+
+def cache_calls(monkeypatch) -> list[str]:
+    """The names of the cache's methods called from now on, in order; not the calls one makes
+    to another (the local cache's get_many is a get for each key, Redis's one MGET)."""
+    backend = caches["default"]
+    called = []
+    depth = [0]
+
+    def spy(name):
+        real = getattr(backend, name)
+
+        def call(*args, **kwargs):
+            if not depth[0]:
+                called.append(name)
+            depth[0] += 1
+            try:
+                return real(*args, **kwargs)
+            finally:
+                depth[0] -= 1
+
+        return call
+
+    for name in ("get", "get_many", "add", "set", "incr", "delete"):
+        monkeypatch.setattr(backend, name, spy(name))
+    return called
+
+
+def test_each_cached_read_is_one_round_trip_to_the_cache(client, tee, monkeypatch):
+    client.get(LISTING)
+    client.get(tee.get_absolute_url())
+    asked = cache_calls(monkeypatch)
+    client.get(LISTING)  # the categories and the listing
+    client.get(tee.get_absolute_url())  # the product and its related products
+    assert asked == ["get_many"] * 4
 
 
 def test_a_repeated_home_page_runs_no_queries(client, tee, django_assert_max_num_queries):
@@ -168,4 +204,5 @@ def test_pages_still_answer_with_redis_down(client, tee, settings):
 def test_saving_anything_else_leaves_the_catalogue_cached(client, tee):
     version = caching.catalogue_version()
     client.post(reverse("shop:cart-add"), {"variant": "TEE-M", "quantity": 1})  # a session, a cart
+    assert CartLine.objects.filter(variant__sku="TEE-M").exists()  # they were saved
     assert caching.catalogue_version() == version
