@@ -59,3 +59,20 @@ def sign_in_with_second_factor(client, user) -> TOTPDevice:
     client.force_login(user)
     mark_verified(client, device)
     return device
+
+
+def sign_in_clerk(client, *permissions: str):
+    """Sign `client` in, through the code step, as a staff member who is no superuser and
+    holds these permissions ("app_label.codename"; a misspelt one raises). Returns them."""
+    from django.contrib.auth.models import Permission
+
+    from tests.accounts import make_account
+
+    clerk = make_account("clerk@example.com", is_staff=True)
+    for name in permissions:
+        app_label, codename = name.split(".")
+        clerk.user_permissions.add(
+            Permission.objects.get(content_type__app_label=app_label, codename=codename)
+        )
+    sign_in_with_second_factor(client, clerk)
+    return clerk

@@ -3,13 +3,12 @@
 from datetime import UTC, datetime
 
 import pytest
-from django.contrib.auth.models import Permission
 from django.urls import reverse
 
 from security import audit
 from security.models import AuditEntry
 from tests.accounts import make_account
-from tests.second_factor import sign_in_with_second_factor
+from tests.second_factor import sign_in_clerk
 
 pytestmark = pytest.mark.django_db
 
@@ -103,17 +102,8 @@ def test_the_log_needs_a_fixed_number_of_queries(staff_client, staff,
         staff_client.get(URL)
 
 
-def clerk_client(client, *permissions: str):
-    """A staff member who is no superuser, signed in, with these permissions of security's."""
-    clerk = make_account("clerk@example.com", is_staff=True)
-    clerk.user_permissions.add(*Permission.objects.filter(
-        codename__in=permissions, content_type__app_label="security"))
-    sign_in_with_second_factor(client, clerk)
-    return client
-
-
 def test_staff_who_may_not_read_the_audit_log_are_refused_and_not_shown_the_link(client):
-    clerk_client(client)
+    sign_in_clerk(client)
     response = client.get(URL)
     assert response.status_code == 403
     assert "Can view audit entry" in response.text
@@ -124,7 +114,7 @@ def test_staff_who_may_not_read_the_audit_log_are_refused_and_not_shown_the_link
 
 def test_staff_who_may_read_the_audit_log_see_it_and_its_link(client, staff):
     entry(staff, "refund", amount="5.00")
-    clerk_client(client, "view_auditentry")
+    sign_in_clerk(client, "security.view_auditentry")
     response = client.get(URL)
     assert response.status_code == 200
     assert "staff@example.com refund" in shown(response)

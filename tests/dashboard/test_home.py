@@ -8,7 +8,6 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
-from django.contrib.auth.models import Permission
 from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -22,7 +21,7 @@ from shop.models import Order
 from tests.accounts import make_account
 from tests.dashboard.history import mark_repeat_purchases
 from tests.factories import OrderFactory, OrderLineFactory, VariantFactory
-from tests.second_factor import sign_in_with_second_factor
+from tests.second_factor import sign_in_clerk
 
 pytestmark = pytest.mark.django_db
 
@@ -147,11 +146,7 @@ def report_links(page: str) -> list[str]:
 
 
 def test_staff_who_may_export_get_the_periods_reports(client):
-    clerk = make_account("clerk@example.com", is_staff=True)
-    clerk.user_permissions.add(
-        Permission.objects.get(codename="export_reports", content_type__app_label="dashboard")
-    )
-    sign_in_with_second_factor(client, clerk)
+    sign_in_clerk(client, "dashboard.export_reports")
 
     page = client.get(URL, {"period": "custom", "start": "2025-01-01", "end": "2025-01-31"}).text
 
@@ -166,8 +161,7 @@ def test_staff_who_may_export_get_the_periods_reports(client):
 
 
 def test_staff_who_may_not_export_see_no_report_links(client):
-    clerk = make_account("clerk@example.com", is_staff=True)
-    sign_in_with_second_factor(client, clerk)
+    sign_in_clerk(client)
 
     page = client.get(URL).text
 

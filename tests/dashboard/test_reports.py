@@ -7,7 +7,6 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import pytest
-from django.contrib.auth.models import Permission
 from django.urls import reverse
 from openpyxl import load_workbook
 from openpyxl.chart import BarChart, LineChart, PieChart
@@ -29,7 +28,7 @@ from tests.factories import (
     ProductFactory,
     VariantFactory,
 )
-from tests.second_factor import sign_in_with_second_factor
+from tests.second_factor import sign_in_clerk
 
 pytestmark = pytest.mark.django_db
 
@@ -424,8 +423,7 @@ def test_customers_are_refused(client):
 
 @pytest.mark.parametrize("file_format", ["csv", "xlsx"])
 def test_staff_without_the_export_permission_are_refused(client, file_format):
-    clerk = make_account("clerk@example.com", is_staff=True)
-    sign_in_with_second_factor(client, clerk)
+    sign_in_clerk(client)
 
     response = client.get(report_url("sales", file_format), QUERY)
 
@@ -435,11 +433,7 @@ def test_staff_without_the_export_permission_are_refused(client, file_format):
 
 
 def test_staff_given_the_export_permission_may_download(client, march):
-    clerk = make_account("clerk@example.com", is_staff=True)
-    clerk.user_permissions.add(
-        Permission.objects.get(codename="export_reports", content_type__app_label="dashboard")
-    )
-    sign_in_with_second_factor(client, clerk)
+    sign_in_clerk(client, "dashboard.export_reports")
 
     response = client.get(report_url("sales", "xlsx"), QUERY)
 

@@ -11,7 +11,6 @@ from urllib.parse import parse_qs
 import pytest
 import requests
 import responses
-from django.contrib.auth.models import Permission
 from django.core import mail
 from django.test import Client, TestCase
 from django.urls import reverse
@@ -28,7 +27,6 @@ from shop import retries
 from shop.errors import ShopError
 from shop.models import Order, Variant
 from shop.services import orders
-from tests.accounts import make_account
 from tests.factories import VariantFactory
 from tests.payments.webhook_helpers import (
     PAYPAL_API,
@@ -41,7 +39,7 @@ from tests.payments.webhook_helpers import (
     stripe_event,
     stripe_intent,
 )
-from tests.second_factor import sign_in_with_second_factor
+from tests.second_factor import sign_in_clerk
 from tests.shop.buying import place
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("providers_on")]
@@ -576,15 +574,6 @@ def test_the_test_providers_refund_is_confirmed_at_once(staff, variant):
 # Who may refund ----------------------------------------------------------------------------
 
 
-def clerk_client(*permissions: str) -> Client:
-    clerk = make_account("clerk@example.com", is_staff=True)
-    clerk.user_permissions.add(*Permission.objects.filter(
-        content_type__app_label="shop", codename__in=permissions))
-    client = Client()
-    sign_in_with_second_factor(client, clerk)
-    return client
-
-
 def test_the_refund_page_says_how_much_can_be_refunded(staff_client, order):
     response = staff_client.get(refund_page(order))
     assert response.status_code == 200
@@ -595,13 +584,15 @@ def test_the_refund_page_says_how_much_can_be_refunded(staff_client, order):
 
 def test_staff_who_may_change_orders_may_refund(order, stripe_api):
     stub_refund(stripe_api)
-    client = clerk_client("view_order", "change_order")
+    client = Client()
+    sign_in_clerk(client, "shop.view_order", "shop.change_order")
     assert ask(client, order, amount="10.00").status_code == 302
     assert the_refund(order).status == "pending"
 
 
 def test_staff_who_may_only_view_orders_may_not_refund(order, stripe_api):
-    client = clerk_client("view_order")
+    client = Client()
+    sign_in_clerk(client, "shop.view_order")
     assert client.get(refund_page(order)).status_code == 403
     assert ask(client, order, amount="10.00").status_code == 403
     assert not order.payments.filter(kind="refund").exists()
