@@ -47,12 +47,17 @@ def _media_in_tmp(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
 
 
-@pytest.fixture(autouse=True)
-def _empty_cache():
-    """Each test starts with an empty cache: rate-limit counters and cached pages do not leak.
-    On Redis only this worker's keys go (its own prefix), not another worker's."""
+def empty_cache() -> None:
+    """Empty the cache; on Redis only this worker's keys go (its own prefix), not another
+    worker's."""
     delete_pattern = getattr(cache, "delete_pattern", None)
     delete_pattern("*") if delete_pattern else cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Each test starts with an empty cache: rate-limit counters and cached pages do not leak."""
+    empty_cache()
 
 
 @pytest.fixture

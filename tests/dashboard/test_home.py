@@ -8,7 +8,6 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
-from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -19,6 +18,7 @@ from monitoring import alerts
 from security.models import AuditEntry
 from shop.models import Order
 from tests.accounts import make_account
+from tests.conftest import empty_cache
 from tests.dashboard.history import mark_repeat_purchases
 from tests.factories import OrderFactory, OrderLineFactory, VariantFactory
 from tests.second_factor import sign_in_clerk
@@ -92,12 +92,6 @@ def test_the_change_against_the_period_before_is_shown(staff_client):
     page = staff_client.get(URL).text
     assert '<span class="muted">Before: $0.00</span>' in page  # refunds: no change to tell
     assert "200.0\N{NO-BREAK SPACE}% <span class=\"muted\">from $40.00</span>" in page
-
-
-def empty_cache() -> None:
-    """Forget the panels kept (only this test worker's keys on Redis)."""
-    delete_pattern = getattr(cache, "delete_pattern", None)
-    delete_pattern("*") if delete_pattern else cache.clear()
 
 
 def test_the_query_count_does_not_grow_with_the_orders(staff_client,
