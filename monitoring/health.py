@@ -160,23 +160,29 @@ def check_tasks(*, database: Check) -> Check:
                  reason="failed or stuck tasks" if stuck else "")
 
 
-def describe_health() -> dict:
-    """Readiness plus versions and the task queue, for the health page."""
+def describe_health(*, details: bool = True) -> dict:
+    """Readiness plus the version and the task queue, for the health page; with `details`
+    also the software versions and the cache hit ratio (which reads every worker's metric
+    files), for staff."""
     readiness = check_readiness()
     checks = {name: check.as_dict() for name, check in readiness.checks.items()}
     checks["tasks"] = check_tasks(database=readiness.checks["database"]).as_dict()
-    return {
+    report = {
         "status": readiness.status,
         "failing": readiness.failing,
         "version": app_version(),
-        "python": platform.python_version(),
-        "django": django.get_version(),
         "checks": checks,
-        # Since the workers started; None before the first cache read.
-        "cache_hit_ratio": metrics.cache_hit_ratio(
-            multiprocess_dir=settings.PROMETHEUS_MULTIPROC_DIR
-        ),
     }
+    if details:
+        report |= {
+            "python": platform.python_version(),
+            "django": django.get_version(),
+            # Since the workers started; None before the first cache read.
+            "cache_hit_ratio": metrics.cache_hit_ratio(
+                multiprocess_dir=settings.PROMETHEUS_MULTIPROC_DIR
+            ),
+        }
+    return report
 
 
 def app_version() -> str:

@@ -22,9 +22,10 @@ PUBLIC_CHECK_KEYS = ("status", "latency_ms")
 @require_safe
 @never_cache
 def health_view(request: HttpRequest) -> HttpResponse:
-    report = health.describe_health()
+    staff = is_verified_staff(request.user)
+    report = health.describe_health(details=staff)
     status = 503 if report["failing"] else 200
-    if not is_verified_staff(request.user):
+    if not staff:
         response = JsonResponse(_public(report), status=status)
     elif request.get_preferred_type(["application/json", "text/html"]) == "text/html":
         response = render(request, "monitoring/health.html", {"report": report}, status=status)
