@@ -76,11 +76,13 @@ class _Stock:
     express: ShippingMethod
 
 
-def seed_order_history(*, orders: int, seed: int = 1, until: date | None = None) -> SeedResult:
+def seed_order_history(
+    *, orders: int, seed: int = 1, until: date | None = None, customers: int | None = None
+) -> SeedResult:
     """Add `orders` orders over the 365 days up to `until` (yesterday in the store's time
-    zone by default), with their customers, payments and sessions. Raises SeedError, adding
-    nothing, when there is no catalogue to sell from, and AlreadySeeded when this seed's
-    history is already here.
+    zone by default), with their customers (`customers` of them, if given), payments and
+    sessions. Raises SeedError, adding nothing, when there is no catalogue to sell from, and
+    AlreadySeeded when this seed's history is already here.
     """
     if orders < 1:
         raise SeedError("Ask for at least one order.")
@@ -98,16 +100,18 @@ def seed_order_history(*, orders: int, seed: int = 1, until: date | None = None)
         stock = _stock(rng)
         weights = _day_weights(rng, days)
         counts = _apportion(orders, weights)
-        customers = plan_customers(rng, orders, returning_share=RETURNING_SHARE)
+        people = plan_customers(
+            rng, orders, returning_share=RETURNING_SHARE, customers=customers
+        )
         joined = datetime.combine(days[0], time(9), tzinfo=zone) - timedelta(days=30)
-        user_ids = demo_bulk.create_users(customers.people, joined=joined)
+        user_ids = demo_bulk.create_users(people.people, joined=joined)
         writer = demo_bulk.OrderWriter()
         horizon = datetime.combine(until + timedelta(days=1), time.min, tzinfo=zone)
         firsts = FirstPurchases(_first_purchases())
         for day, count in zip(days, counts, strict=True):
             made = []
             for placed_at in _times(rng, day, count, zone):
-                person = customers.next()
+                person = people.next()
                 made.append(_order(rng, stock, numbers.take(), person,
                                    user_ids.get(person.email), placed_at, horizon))
             _mark_repeat_purchases([order for order, _, _ in made], firsts)
@@ -121,7 +125,7 @@ def seed_order_history(*, orders: int, seed: int = 1, until: date | None = None)
     kpis.forget_session_days(days)  # counts the dashboard kept of these days are out of date
     demo_bulk.refresh_statistics()
     return SeedResult(days[0], days[-1], orders, writer.paid, writer.lines, writer.payments,
-                      len(customers.people), sessions)
+                      len(people.people), sessions)
 
 
 # --- the shape of the year -------------------------------------------------------------------

@@ -58,13 +58,24 @@ class Customers:
         return self.people[next(self._turns)]
 
 
-def plan_customers(rng: random.Random, orders: int, *, returning_share: float) -> Customers:
+def plan_customers(
+    rng: random.Random, orders: int, *, returning_share: float, customers: int | None = None
+) -> Customers:
     """Who places each of `orders` orders: a customer who ordered before (any of them
-    alike) about `returning_share` of the time, otherwise someone new."""
+    alike) about `returning_share` of the time, otherwise someone new. With `customers`
+    given, exactly that many people (at most one an order) share the orders instead,
+    newcomers spread evenly over them."""
+    if customers is not None and not 1 <= customers <= orders:
+        raise ValueError(f"{customers:,} customers cannot share {orders:,} orders.")
     people: list[Customer] = []
     sequence: list[int] = []
-    for _ in range(orders):
-        if people and rng.random() < returning_share:
+    for placed in range(orders):
+        if customers is not None:
+            newcomers_left = customers - len(people)
+            returning = bool(people) and rng.random() >= newcomers_left / (orders - placed)
+        else:
+            returning = bool(people) and rng.random() < returning_share
+        if returning:
             sequence.append(rng.randrange(len(people)))
         else:
             sequence.append(len(people))

@@ -15,6 +15,11 @@ SKU_PREFIX = "NW"  # Northwind, the demo store's name
 # The newest demo product is this old; a fixed instant keeps "newest" sorting the same everywhere.
 NEWEST_AT = datetime(2025, 6, 1, 9, 0, tzinfo=UTC)
 PRODUCTS_PER_AISLE = 15
+# Product ranges, which name the benchmark's larger catalogue: "Heritage Wool Coat".
+PRODUCT_RANGES = (
+    "Classic", "Everyday", "Studio", "Heritage", "Weekend", "City", "Trail", "Coastal",
+    "Harbour", "Alpine", "Meadow", "Field", "Summit", "Atelier",
+)
 IMAGE_SIZE = 600
 IMAGE_QUALITY = 80
 # How far below the centre a picture's initials sit, so they land on the shape's widest part.

@@ -33,16 +33,20 @@ class LoadResult:
         return any(self.created.values()) or self.files_written > 0
 
 
-def load_demo_catalogue() -> LoadResult:
-    """Add the demo rows that are missing, then draw any image file that is missing.
+def load_demo_catalogue(
+    catalogue: Catalogue | None = None, *, draw_images: bool = True
+) -> LoadResult:
+    """Add the rows of `catalogue` (the demo's plan by default) that are missing, then draw
+    any image file that is missing, unless `draw_images` is off (the benchmark's pages are
+    measured without their pictures, which nobody fetches).
 
     Existing rows are matched by slug (categories, products), SKU (variants) and file name
     (images) and left exactly as they are, so a second run changes nothing.
     """
-    catalogue = plan_catalogue()
+    catalogue = catalogue or plan_catalogue()
     created = _load_rows(catalogue)
     # Drawing happens after the commit so the transaction (and SQLite's write lock) stays short.
-    files_written = write_missing_images(catalogue)
+    files_written = write_missing_images(catalogue) if draw_images else 0
     return LoadResult(created, _totals(catalogue), files_written)
 
 

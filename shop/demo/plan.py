@@ -6,7 +6,7 @@ no other I/O.
 """
 
 import random
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from decimal import ROUND_CEILING, Decimal
 
@@ -19,6 +19,7 @@ from shop.demo.data import (
     NEWEST_AT,
     PAIRED_NOUNS,
     PALETTE,
+    PRODUCT_RANGES,
     PRODUCTS_PER_AISLE,
     SEED,
     SKU_PREFIX,
@@ -80,8 +81,16 @@ class Catalogue:
     products: list[ProductSpec]
 
 
-def plan_catalogue() -> Catalogue:
-    """The whole demo catalogue, built from DEPARTMENTS with one seeded random.Random."""
+def plan_catalogue(
+    *, products_per_aisle: int = PRODUCTS_PER_AISLE, variants_per_product: int | None = None
+) -> Catalogue:
+    """The whole demo catalogue, built from DEPARTMENTS with one seeded random.Random.
+
+    The defaults plan the demo's 240 products. The benchmark asks for a larger catalogue
+    (more products an aisle, named after product ranges as well, and at most
+    `variants_per_product` of each product's sizes and colours); the demo's plan stays the
+    same whatever the benchmark's is.
+    """
     # An instance, never the module's global generator, so nothing else can shift the sequence.
     rng = random.Random(SEED)  # noqa: S311 - demo data, not security
     categories: list[CategorySpec] = []
@@ -95,15 +104,20 @@ def plan_catalogue() -> Catalogue:
                 child_position, parent.slug,
             )
             categories.append(child)
-            for name in _product_names(rng, aisle):
-                products.append(_plan_product(rng, aisle, child.slug, name, len(products) + 1))
+            for name in _product_names(rng, aisle, products_per_aisle):
+                product = _plan_product(rng, aisle, child.slug, name, len(products) + 1)
+                if variants_per_product is not None:
+                    _keep_variants(rng, product, variants_per_product)
+                products.append(product)
     _mark_products(rng, products)
     return Catalogue(categories, products)
 
 
-def _product_names(rng: random.Random, aisle: Aisle) -> list[str]:
+def _product_names(rng: random.Random, aisle: Aisle, count: int) -> list[str]:
     names = [f"{material} {noun}" for noun, materials in aisle.types for material in materials]
-    return sorted(rng.sample(names, PRODUCTS_PER_AISLE), key=names.index)
+    if count > len(names):  # the benchmark's catalogue: the same goods in several ranges
+        names += [f"{line} {name}" for line in PRODUCT_RANGES for name in names]
+    return sorted(rng.sample(names, count), key=names.index)
 
 
 def _plan_product(
@@ -121,6 +135,17 @@ def _plan_product(
     picture_colours = colours or [rng.choice(("Black", "Brown", "Navy", "Grey", "Olive"))]
     product.images = _plan_images(product, picture_colours, show_colour=bool(colours))
     return product
+
+
+def _keep_variants(rng: random.Random, product: ProductSpec, most: int) -> None:
+    """Keep `most` of the product's variants, chosen at random, in their order."""
+    if len(product.variants) <= most:
+        return
+    kept = sorted(rng.sample(range(len(product.variants)), most))
+    product.variants = [
+        replace(product.variants[index], position=position)
+        for position, index in enumerate(kept)
+    ]
 
 
 def _article(name: str) -> str:

@@ -364,3 +364,15 @@ def test_the_demo_staff_account_is_refused_outside_the_demos_settings_even_with_
 def test_only_the_dev_settings_allow_the_demo():
     assert base_settings.DEMO_ACCOUNTS is False
     assert dev_settings.DEMO_ACCOUNTS is True
+
+
+def test_a_number_of_customers_share_the_orders_exactly(catalogue):
+    result = seed(400, customers=60)
+
+    assert result.customers == 60
+    assert Order.objects.values("email").distinct().count() == 60
+
+
+def test_more_customers_than_orders_is_refused(catalogue):
+    with pytest.raises(ValueError, match="cannot share"):
+        seed(10, customers=11)

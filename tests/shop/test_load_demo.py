@@ -10,6 +10,7 @@ from django.core.management import call_command
 from PIL import Image
 
 from shop import demo
+from shop.demo.plan import plan_catalogue
 from shop.models import Category, Product, ProductImage, Variant
 
 pytestmark = pytest.mark.django_db
@@ -149,3 +150,30 @@ def test_demo_data_is_the_same_on_every_load():
         )
     )
     assert hashlib.sha256("\n".join(rows).encode()).hexdigest() == PINNED_VARIANTS_DIGEST
+
+
+def test_the_benchmarks_larger_catalogue_keeps_the_demos_plan_apart():
+    demo_plan = plan_catalogue()
+    larger = plan_catalogue(products_per_aisle=125, variants_per_product=5)
+
+    assert len(larger.products) == 2000
+    assert len({p.slug for p in larger.products}) == 2000
+    skus = [v.sku for p in larger.products for v in p.variants]
+    assert len(skus) == len(set(skus))
+    assert 7500 <= len(skus) <= 9000
+    assert all(1 <= len(p.variants) <= 5 for p in larger.products)
+    assert all([v.position for v in p.variants] == list(range(len(p.variants)))
+               for p in larger.products)
+    assert plan_catalogue() == demo_plan  # asking for the larger one moved nothing
+
+
+def test_a_catalogue_can_be_loaded_without_drawing_its_images(media_root):
+    catalogue = plan_catalogue(products_per_aisle=16, variants_per_product=2)
+
+    result = demo.load_demo_catalogue(catalogue, draw_images=False)
+
+    assert result.created["products"] == Product.objects.count() == 256
+    assert Variant.objects.count() == sum(len(p.variants) for p in catalogue.products)
+    assert ProductImage.objects.count() == 512
+    assert result.files_written == 0
+    assert not default_storage.exists(catalogue.products[0].images[0].name)
