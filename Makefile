@@ -52,10 +52,13 @@ browser-test: $(VENV)/.installed-test  ## run only the browser suite in headless
 screenshots: $(VENV)/.installed-test  ## refresh the README's screenshots from the browser suite
 	SCREENSHOT_DIR=docs/screenshots $(PY) -m pytest tests/browser
 
+bench: $(VENV)/.installed  ## the load benchmark against a bare Django floor: seeds PostgreSQL, serves both with gunicorn, prints and records the table (bench/RESULTS.md)
+	bash bench/run
+
 lint: $(VENV)/.installed-test  ## ruff
 	$(PY) -m ruff check .
 
 clean:  ## remove the virtual environment, the demo database and generated files
 	rm -rf $(VENV) db.sqlite3 media staticfiles .pytest_cache .ruff_cache
 
-.PHONY: help install run test browser-test screenshots lint clean
+.PHONY: help install run test browser-test screenshots bench lint clean

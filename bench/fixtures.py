@@ -1,0 +1,122 @@
+"""`python -m bench.fixtures`: what the read benchmark asks for, picked from the seeded shop.
+
+Prints one line of JSON: each target's path and the cookie it sends, and the periods the
+sales report is exported for. The cart is an
+anonymous shopper's with 3 lines, named by their session; the dashboard is read by a staff
+member whose session passed the second factor, as django-otp marks it after a code.
+"""
+
+import json
+
+import django
+
+django.setup()  # before anything imports a model
+
+from django.conf import settings
+from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+from django.contrib.sessions.backends.cached_db import SessionStore
+from django.db.models import Count
+from django.db.models.functions import TruncDate
+from django_otp import DEVICE_ID_SESSION_KEY
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from dashboard import kpis
+from shop import carts
+from shop.models import Order, Product, User, Variant
+from shop.services import cart as cart_services
+
+SEARCH = "wool"
+SIZE = "M"
+STAFF_EMAIL = "bench-staff@example.com"
+RECENT_ORDERS = 10_000
+
+
+def main() -> None:
+    cookie = settings.SESSION_COOKIE_NAME
+    targets = {
+        "home": {"path": "/"},
+        "listing": {"path": _listing_path()},
+        "search": {"path": f"/products/?q={SEARCH}"},
+        "detail": {"path": _detail_path()},
+        "cart": {"path": "/cart/", "cookie": f"{cookie}={_cart_session()}"},
+        "checkout": {"path": "/checkout/", "cookie": f"{cookie}={_cart_session()}"},
+        "dashboard": {"path": "/dashboard/?period=12m", "cookie": f"{cookie}={_staff_session()}"},
+        "liveness": {"path": "/liveness/"},
+    }
+    print(json.dumps({"targets": targets, "exports": _export_periods()}))
+
+
+def _export_periods() -> dict[str, tuple[str, str]]:
+    """The sales report's periods: the last days that hold 10,000 paid orders, and the
+    whole year of history."""
+    zone = kpis.store_zone()
+    paid = Order.objects.filter(paid_at__isnull=False)
+    per_day = dict(
+        paid.annotate(day=TruncDate("paid_at", tzinfo=zone)).values_list("day")
+        .annotate(n=Count("pk")).order_by()
+    )
+    days = sorted(per_day, reverse=True)
+    running, start = 0, days[-1]
+    for day in days:
+        running += per_day[day]
+        if running >= RECENT_ORDERS:
+            start = day
+            break
+    return {
+        "recent": (start.isoformat(), days[0].isoformat()),
+        "year": (days[-1].isoformat(), days[0].isoformat()),
+    }
+
+
+def _listing_path() -> str:
+    """The department with the most products in the size: its page 2, cheapest first."""
+    counts = (
+        Variant.objects.filter(size=SIZE, product__is_active=True)
+        .values("product__category__parent__slug")
+        .annotate(products=Count("product", distinct=True))
+        .order_by("-products")
+    )
+    slug = counts[0]["product__category__parent__slug"]
+    return f"/products/?category={slug}&size={SIZE}&sort=price&page=2"
+
+
+def _detail_path() -> str:
+    """The active product with the most variants, the first by name among them."""
+    product = (
+        Product.objects.filter(is_active=True).annotate(n=Count("variants"))
+        .order_by("-n", "name").first()
+    )
+    return product.get_absolute_url()
+
+
+def _cart_session() -> str:
+    """A new anonymous session whose cart holds a unit of 3 variants in stock."""
+    cart = cart_services.start_cart()
+    variants = Variant.objects.filter(product__is_active=True, on_hand__gte=10).order_by("sku")
+    for variant in variants[:3]:
+        cart_services.add_to_cart(cart=cart, variant=variant, quantity=1)
+    session = SessionStore()
+    session[carts.CART_ID] = cart.pk
+    session[carts.CART_COUNT] = 3
+    session.create()
+    return session.session_key
+
+
+def _staff_session() -> str:
+    user, _ = User.objects.get_or_create(
+        email=STAFF_EMAIL, defaults={"is_staff": True, "is_superuser": True}
+    )
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).first() or (
+        TOTPDevice.objects.create(user=user, name="Phone", confirmed=True)
+    )
+    session = SessionStore()
+    session[SESSION_KEY] = str(user.pk)
+    session[BACKEND_SESSION_KEY] = settings.AUTHENTICATION_BACKENDS[0]
+    session[HASH_SESSION_KEY] = user.get_session_auth_hash()
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session.create()
+    return session.session_key
+
+
+if __name__ == "__main__":
+    main()

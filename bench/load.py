@@ -1,0 +1,48 @@
+"""Driving wrk against a running server: one run's figures, and the medians of several."""
+
+import json
+import statistics
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+SCRIPT = Path(__file__).with_name("wrk.lua")
+
+
+@dataclass(frozen=True)
+class Run:
+    requests_per_second: float
+    p50_ms: float
+    p99_ms: float
+    bad: int  # responses with a status of 400 or more, and socket errors
+
+
+def run_wrk(url: str, *, connections: int, seconds: int, headers: dict[str, str]) -> Run:
+    """wrk with `connections` connections on 2 threads (1 for a single connection)."""
+    threads = min(2, connections)
+    command = [
+        "wrk", f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--timeout", "10s",
+        "-s", str(SCRIPT),
+    ]
+    for name, value in headers.items():
+        command += ["-H", f"{name}: {value}"]
+    finished = subprocess.run(  # noqa: S603 - our own arguments
+        [*command, url], capture_output=True, text=True, check=True
+    )
+    return parse_summary(finished.stdout)
+
+
+def parse_summary(output: str) -> Run:
+    """The JSON line wrk.lua's done() writes, after wrk's own report."""
+    line = next(line for line in reversed(output.splitlines()) if line.startswith("{"))
+    summary = json.loads(line)
+    return Run(
+        requests_per_second=summary["requests"] / (summary["duration_us"] / 1e6),
+        p50_ms=summary["p50_us"] / 1000,
+        p99_ms=summary["p99_us"] / 1000,
+        bad=summary["bad_status"] + summary["socket_errors"],
+    )
+
+
+def median(values) -> float:
+    return statistics.median(values)

@@ -1,0 +1,144 @@
+"""The benchmark's results as a Markdown table, each figure against its budget; appended to
+bench/RESULTS.md and quoted in the README between its bench markers."""
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+# Reads: (label, the least ratio to the floor's list page, the most p99 in ms).
+PAGES = {
+    "home": ("home `/`", 1.0, 60),
+    "listing": ("listing: category + size, by price, page 2", 1.0, 60),
+    "search": ("search `/products/?q=wool`", 1.0, 60),
+    "detail": ("product detail", 1.0, 60),
+    "cart": ("cart, 3 lines", 0.7, None),
+    "checkout": ("checkout page", 0.7, None),
+    "dashboard": ("dashboard, 12 months", None, None),
+    "liveness": ("`/liveness/`", None, None),
+}
+DASHBOARD_SINGLE_MS = 150
+LIVENESS_RATIO_CONSTANT = 0.9
+ORDERS_PER_SECOND = 50
+XLSX_SECONDS, CSV_SECONDS, MEMORY_GROWTH_MB = 30, 5, 100
+START, END = "<!-- bench:start -->", "<!-- bench:end -->"
+
+
+@dataclass(frozen=True)
+class Results:
+    when: str
+    commit: str
+    machine: str
+    seeded: dict
+    reads: dict
+    writes: dict
+    exports: list[dict]
+    settings: str
+    minutes: float
+
+
+def render(results: Results) -> str:
+    checks: list[bool] = []
+
+    def verdict(ok: bool) -> str:
+        checks.append(ok)
+        return "met" if ok else "**missed**"
+
+    seeded = results.seeded
+    lines = [
+        f"### {results.when} · commit {results.commit}",
+        "",
+        f"Machine: {results.machine}. Reads: {results.settings}; medians.",
+        f"Seeded {seeded['products']:,} products, {seeded['variants']:,} variants, "
+        f"{seeded['customers']:,} customers, {seeded['orders']:,} orders ({seeded['paid']:,} "
+        f"paid, {seeded['lines']:,} lines) and {seeded['sessions']:,} sessions in "
+        f"{seeded['seconds']} s.",
+        "",
+        "| read | req/s | p50 ms | p99 ms | × floor list | one connection, ms | budget |",
+        "|---|---:|---:|---:|---:|---:|---|",
+    ]
+    reads = results.reads
+    for name, label in (("floor constant", "floor: constant 1 KiB page"),
+                        ("floor list", "floor: 20 rows through a template")):
+        lines.append(_read_row(label, reads[name], ""))
+    for name, (label, least_ratio, most_p99) in PAGES.items():
+        figures = reads[name]
+        budget = []
+        if least_ratio is not None:
+            text = f"≥ {least_ratio:.1f}× floor list"
+            if most_p99 is not None:
+                text += f", p99 < {most_p99} ms"
+            ok = figures["ratio"] >= least_ratio and (
+                most_p99 is None or figures["p99_ms"] < most_p99
+            )
+            budget.append(f"{text}: {verdict(ok)}")
+        if name == "dashboard":
+            ok = figures["single_ms"] < DASHBOARD_SINGLE_MS
+            budget.append(f"one connection < {DASHBOARD_SINGLE_MS} ms: {verdict(ok)}")
+        if name == "liveness":
+            ratio = figures["ratio_constant"]
+            ok = ratio >= LIVENESS_RATIO_CONSTANT
+            budget.append(f"{ratio:.2f}× floor constant, ≥ {LIVENESS_RATIO_CONSTANT}: "
+                          f"{verdict(ok)}")
+        if figures["bad"]:
+            budget.append(f"**{figures['bad']} failed responses**")
+            checks.append(False)
+        lines.append(_read_row(label, figures, "; ".join(budget)))
+
+    writes = results.writes
+    exact = writes["sold"] == writes["units"] == writes["reserved"]
+    lines += [
+        "",
+        "| writes | orders | seconds | orders/s | units sold (lines / reserved) | budget |",
+        "|---|---:|---:|---:|---:|---|",
+        f"| {writes['clients']} shoppers buy 1 of {writes['units']} units until sold out "
+        f"| {writes['orders']} | {writes['seconds']} | {writes['orders_per_second']} "
+        f"| {writes['sold']} / {writes['reserved']} "
+        f"| ≥ {ORDERS_PER_SECOND}/s: {verdict(writes['orders_per_second'] >= ORDERS_PER_SECOND)}"
+        f"; exactly {writes['units']} sold: {verdict(exact)} |",
+        "",
+        "| export | period | rows | seconds | peak memory MB | budget |",
+        "|---|---|---:|---:|---:|---|",
+    ]
+    for export in results.exports:
+        most = CSV_SECONDS if export["report"].endswith(".csv") else XLSX_SECONDS
+        budget = ""
+        if export["period"] == "year":
+            budget = f"< {most} s: {verdict(export['seconds'] < most)}"
+        lines.append(
+            f"| {export['report']} | {export['start']} to {export['end']} | {export['rows']:,} "
+            f"| {export['seconds']} | {export['peak_mb']} | {budget} |"
+        )
+    growth = []
+    for name in ("sales.csv", "sales.xlsx"):
+        recent, year = (
+            next(e for e in results.exports if e["report"] == name and e["period"] == period)
+            for period in ("recent", "year")
+        )
+        more = year["peak_mb"] - recent["peak_mb"]
+        growth.append(f"{name} {more:+.1f} MB: {verdict(more <= MEMORY_GROWTH_MB)}")
+    lines += [
+        "",
+        f"Peak memory for the year against the recent days (at most {MEMORY_GROWTH_MB} MB "
+        f"more): {'; '.join(growth)}.",
+        "",
+        f"Budgets met: {sum(checks)} of {len(checks)}. The whole run took "
+        f"{results.minutes:.1f} minutes.",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def _read_row(label: str, figures: dict, budget: str) -> str:
+    return (
+        f"| {label} | {figures['rps']:,.0f} | {figures['p50_ms']:.1f} | {figures['p99_ms']:.1f} "
+        f"| {figures['ratio']:.2f} | {figures['single_ms']:.1f} | {budget} |"
+    )
+
+
+def record(text: str, results_file: Path, readme: Path) -> None:
+    """Append the run to the results file; put it in the README between the markers."""
+    with results_file.open("a") as file:
+        file.write("\n" + text)
+    quoted = readme.read_text()
+    pattern = re.compile(re.escape(START) + ".*?" + re.escape(END), re.DOTALL)
+    if pattern.search(quoted):
+        readme.write_text(pattern.sub(lambda _: f"{START}\n{text}{END}", quoted))

@@ -1,0 +1,319 @@
+"""`make bench`: the load benchmark, from an empty database to the results table.
+
+1. Fresh PostgreSQL databases for the shop and the floor (bench.floor), an empty Redis
+   database, migrations, the seeded shop (bench.seed, timed) and the static files.
+2. Both served by gunicorn with the shop's settings (config/gunicorn.py, 2 workers) on
+   127.0.0.1, the shop under its production settings (DEBUG off, PostgreSQL, Redis).
+3. Reads: wrk at 16 connections for 10 s against every target in turn, 3 rounds, then each
+   target on one connection; medians, and each figure as a ratio to the floor's list page
+   measured in the same round.
+4. Writes (bench.writes) and exports (bench.exports), each in a process of its own.
+5. The table, printed, appended to bench/RESULTS.md and quoted in the README.
+
+`python -m bench.run --seconds 2 --rounds 1` takes a quicker, rougher look.
+"""
+
+import argparse
+import json
+import os
+import platform
+import secrets
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from contextlib import contextmanager
+from pathlib import Path
+
+import psycopg
+import redis
+
+from bench import report
+from bench.load import median, run_wrk
+
+ROOT = Path(__file__).resolve().parent.parent
+PYTHON = sys.executable
+GUNICORN = str(Path(PYTHON).with_name("gunicorn"))
+SHOP_PORT, FLOOR_PORT = 8801, 8802
+SHOP_DB, FLOOR_DB = "shop_bench", "shop_bench_floor"
+REDIS_URL = "redis://127.0.0.1:6379/2"
+CONNECTIONS = 16
+SINGLE_SECONDS = 2
+# The shop sits behind a proxy that terminates TLS, as in production.
+SHOP_HEADERS = {"X-Forwarded-Proto": "https"}
+FLOOR_TARGETS = {"floor constant": "/constant/", "floor list": "/items/"}
+
+
+def main() -> None:
+    options = _options()
+    started = time.perf_counter()
+    with tempfile.TemporaryDirectory(prefix="shop-bench-") as work:
+        shop_env, floor_env = _environments(Path(work))
+        _step("fresh databases, migrations, seeding")
+        seeded = _prepare(shop_env, floor_env)
+        _step(f"seeded in {seeded['seconds']} s: {json.dumps(seeded)}")
+        with _served(shop_env, floor_env, Path(work)):
+            fixtures = _json(["-m", "bench.fixtures"], shop_env)
+            targets = _targets(fixtures["targets"])
+            _check(targets)
+            _step(f"reads: {options.rounds} rounds of {len(targets)} targets")
+            reads = _reads(targets, options.seconds, options.rounds)
+        _step("writes")
+        writes = _json(["-m", "bench.writes"], shop_env)
+        _step("exports")
+        exports = [
+            {"period": period, **_json(
+                ["-m", "bench.exports", "sales", file_format, *fixtures["exports"][period]],
+                shop_env,
+            )}
+            for period in ("recent", "year") for file_format in ("csv", "xlsx")
+        ]
+    results = report.Results(
+        when=time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+        commit=_commit(),
+        machine=_machine(shop_env),
+        seeded=seeded,
+        reads=reads,
+        writes=writes,
+        exports=exports,
+        settings=f"{options.rounds} rounds, {options.seconds} s a target at {CONNECTIONS} "
+                 f"connections, {SINGLE_SECONDS} s on one connection",
+        minutes=(time.perf_counter() - started) / 60,
+    )
+    text = report.render(results)
+    print(text)
+    report.record(text, ROOT / "bench" / "RESULTS.md", ROOT / "README.md")
+
+
+def _options() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=int, default=10, help="each load run (default 10)")
+    parser.add_argument("--rounds", type=int, default=3, help="rounds of reads (default 3)")
+    return parser.parse_args()
+
+
+def _step(text: str) -> None:
+    print(f"\n--- {text}", flush=True)
+
+
+# --- the shop, the floor and their data ----------------------------------------------------
+
+
+def _database_url(name: str) -> str:
+    return f"postgres://{os.environ.get('DATABASE_USER', 'postgres')}@127.0.0.1:5432/{name}"
+
+
+def _environments(work: Path) -> tuple[dict, dict]:
+    secret = secrets.token_urlsafe(50)
+    common = {
+        **os.environ, "SECRET_KEY": secret, "PYTHONPATH": str(ROOT), "GUNICORN_WORKERS": "2",
+        # No worker recycling during the runs: a restart (Django imported again, about a
+        # second of a core) would land in some run's p99 and not in another's.
+        "GUNICORN_MAX_REQUESTS": "0",
+    }
+    shop = {
+        **common,
+        "DJANGO_SETTINGS_MODULE": "config.settings.base",
+        "ALLOWED_HOSTS": "127.0.0.1,localhost",
+        "DATABASE_URL": _database_url(SHOP_DB),
+        "REDIS_URL": REDIS_URL,
+        "BEHIND_TLS_PROXY": "true",
+        # One machine sends every request: per-address limits would answer 429.
+        "RATELIMIT_ENABLE": "false",
+        "STORE_TAX_RATE": "0.08",
+        "EMAIL_URL": "console://",
+        "MEDIA_ROOT": str(work / "media"),
+        # Card payments on, so checkout offers them (no call leaves the machine here).
+        "STRIPE_SECRET_KEY": "sk_test_bench",
+        "STRIPE_PUBLISHABLE_KEY": "pk_test_bench",
+        "STRIPE_WEBHOOK_SECRET": "whsec_bench",
+    }
+    shop.pop("DEBUG", None)
+    floor = {
+        **common,
+        "DJANGO_SETTINGS_MODULE": "bench.floor.settings",
+        "FLOOR_DATABASE_URL": _database_url(FLOOR_DB),
+    }
+    return shop, floor
+
+
+def _prepare(shop_env: dict, floor_env: dict) -> dict:
+    user = os.environ.get("DATABASE_USER", "postgres")
+    name, _, password = user.partition(":")
+    with psycopg.connect(host="127.0.0.1", user=name, password=password or None,
+                         dbname="postgres", autocommit=True) as connection:
+        for database in (SHOP_DB, FLOOR_DB):
+            connection.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+            connection.execute(f'CREATE DATABASE "{database}"')
+    redis.Redis.from_url(REDIS_URL).flushdb()
+    _manage(["migrate", "--noinput", "-v", "0"], shop_env)
+    _manage(["migrate", "--noinput", "-v", "0"], floor_env)
+    seeded = _json(["-m", "bench.seed"], shop_env)
+    _manage(["collectstatic", "--noinput", "-v", "0"], shop_env)
+    return seeded
+
+
+def _manage(arguments: list[str], env: dict) -> None:
+    subprocess.run([PYTHON, "-m", "django", *arguments], env=env, cwd=ROOT, check=True)  # noqa: S603
+
+
+def _json(arguments: list[str], env: dict) -> dict:
+    """The last line of a benchmark step's output, which is JSON."""
+    finished = subprocess.run(  # noqa: S603 - our own arguments
+        [PYTHON, *arguments], env=env, cwd=ROOT, check=True, capture_output=True, text=True
+    )
+    return json.loads(finished.stdout.strip().splitlines()[-1])
+
+
+@contextmanager
+def _served(shop_env: dict, floor_env: dict, work: Path):
+    servers = [
+        # Metrics files are the web process's alone, as in production.
+        _gunicorn({**shop_env, "PROMETHEUS_MULTIPROC_DIR": str(work / "metrics")}, SHOP_PORT,
+                  "config.wsgi:application", work / "shop.log"),
+        _gunicorn(floor_env, FLOOR_PORT, "bench.floor.wsgi:application", work / "floor.log"),
+    ]
+    try:
+        _wait_until_up(f"http://127.0.0.1:{SHOP_PORT}/readiness/", work / "shop.log")
+        _wait_until_up(f"http://127.0.0.1:{FLOOR_PORT}/constant/", work / "floor.log")
+        yield
+    finally:
+        for server in servers:
+            server.terminate()
+        for server in servers:
+            server.wait(timeout=30)
+
+
+def _gunicorn(env: dict, port: int, app: str, log: Path) -> subprocess.Popen:
+    command = [GUNICORN, "-c", "config/gunicorn.py", "--bind", f"127.0.0.1:{port}", app]
+    with log.open("w") as output:
+        return subprocess.Popen(  # noqa: S603 - our own arguments
+            command, env=env, cwd=ROOT, stdout=output, stderr=subprocess.STDOUT
+        )
+
+
+def _wait_until_up(url: str, log: Path) -> None:
+    for _ in range(100):
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:  # noqa: S310 - our server
+                if response.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.3)
+    raise SystemExit(f"{url} did not answer; the server said:\n{log.read_text()[-3000:]}")
+
+
+# --- reads -----------------------------------------------------------------------------------
+
+
+def _targets(shop_targets: dict) -> dict[str, tuple[str, dict]]:
+    """Every target's URL and headers, the floor's first."""
+    targets = {
+        name: (f"http://127.0.0.1:{FLOOR_PORT}{path}", {})
+        for name, path in FLOOR_TARGETS.items()
+    }
+    for name, target in shop_targets.items():
+        headers = dict(SHOP_HEADERS)
+        if "cookie" in target:
+            headers["Cookie"] = target["cookie"]
+        targets[name] = (f"http://127.0.0.1:{SHOP_PORT}{target['path']}", headers)
+    return targets
+
+
+def _check(targets: dict[str, tuple[str, dict]]) -> None:
+    """Every target answers 200 with a page, not a redirect to sign in: else the load would
+    measure the wrong thing."""
+    for name, (url, headers) in targets.items():
+        request = urllib.request.Request(url, headers=headers)  # noqa: S310 - our server
+        opener = urllib.request.build_opener(_NoRedirects)
+        try:
+            with opener.open(request, timeout=30) as response:
+                status = response.status
+        except urllib.error.HTTPError as error:
+            status = error.code
+        if status != 200:
+            raise SystemExit(f"{name} ({url}) answered {status}, not 200.")
+
+
+class _NoRedirects(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):
+        return None
+
+
+def _reads(targets: dict[str, tuple[str, dict]], seconds: int, rounds: int) -> dict:
+    """Each target's medians over the rounds; `ratio` is to the floor's list page in the
+    same round, `ratio_constant` to its constant page."""
+    for url, headers in targets.values():  # warm the caches and the connections
+        run_wrk(url, connections=CONNECTIONS, seconds=1, headers=headers)
+    runs = {name: [] for name in targets}
+    singles = {name: [] for name in targets}
+    for number in range(1, rounds + 1):
+        for name, (url, headers) in targets.items():
+            runs[name].append(run_wrk(url, connections=CONNECTIONS, seconds=seconds,
+                                      headers=headers))
+            singles[name].append(run_wrk(url, connections=1, seconds=SINGLE_SECONDS,
+                                         headers=headers))
+        summary = ", ".join(f"{name} {runs[name][-1].requests_per_second:.0f}" for name in runs)
+        print(f"round {number}: {summary} req/s", flush=True)
+    floor_list, floor_constant = runs["floor list"], runs["floor constant"]
+    return {
+        name: {
+            "rps": median(r.requests_per_second for r in runs[name]),
+            "p50_ms": median(r.p50_ms for r in runs[name]),
+            "p99_ms": median(r.p99_ms for r in runs[name]),
+            "single_ms": median(r.p50_ms for r in singles[name]),
+            "ratio": median(
+                r.requests_per_second / f.requests_per_second
+                for r, f in zip(runs[name], floor_list, strict=True)
+            ),
+            "ratio_constant": median(
+                r.requests_per_second / f.requests_per_second
+                for r, f in zip(runs[name], floor_constant, strict=True)
+            ),
+            "bad": sum(r.bad for r in runs[name] + singles[name]),
+        }
+        for name in runs
+    }
+
+
+# --- where it ran ----------------------------------------------------------------------------
+
+
+def _commit() -> str:
+    def git(*arguments: str) -> str:
+        return subprocess.run(  # noqa: S603
+            ["git", *arguments], cwd=ROOT, capture_output=True, text=True, check=False  # noqa: S607
+        ).stdout.strip()
+
+    commit = git("rev-parse", "--short", "HEAD") or "unknown"
+    changed = [
+        line for line in git("status", "--porcelain").splitlines()
+        if not line.endswith(("bench/RESULTS.md", "README.md"))
+    ]
+    return f"{commit} with uncommitted changes" if changed else commit
+
+
+def _machine(shop_env: dict) -> str:
+    cpu = next(
+        (line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
+         if line.startswith("model name")),
+        platform.processor() or "unknown CPU",
+    )
+    memory_kib = next(
+        int(line.split()[1]) for line in Path("/proc/meminfo").read_text().splitlines()
+        if line.startswith("MemTotal")
+    )
+    with psycopg.connect(shop_env["DATABASE_URL"]) as connection:
+        postgres = connection.execute("SHOW server_version").fetchone()[0].split()[0]
+    redis_version = redis.Redis.from_url(REDIS_URL).info("server")["redis_version"]
+    return (
+        f"{os.cpu_count()} × {cpu}, {memory_kib / 1024 / 1024:.0f} GiB, "
+        f"{platform.system()} {platform.release()}, Python {platform.python_version()}, "
+        f"PostgreSQL {postgres}, Redis {redis_version}"
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,48 @@
+"""`python -m bench.seed`: the benchmark's shop, in bulk and the same on every run.
+
+2,000 products (125 in each of the demo's 16 aisles) with at most 5 variants each (about
+8,000), then 100,000 orders over the 12 months up to yesterday from 20,000 customers, with
+their payments, refunds and storefront sessions (dashboard.demo_history). Images are rows
+without files: no page fetch in the benchmark asks for them. Prints one line of JSON: what
+was made and how long each part took.
+"""
+
+import json
+import time
+
+import django
+
+PRODUCTS_PER_AISLE = 125
+VARIANTS_PER_PRODUCT = 5
+ORDERS = 100_000
+CUSTOMERS = 20_000
+
+
+def main() -> None:
+    django.setup()
+    from dashboard.demo_history import seed_order_history
+    from shop.demo import load_demo_catalogue
+    from shop.demo.plan import plan_catalogue
+
+    started = time.perf_counter()
+    catalogue = plan_catalogue(
+        products_per_aisle=PRODUCTS_PER_AISLE, variants_per_product=VARIANTS_PER_PRODUCT
+    )
+    loaded = load_demo_catalogue(catalogue, draw_images=False)
+    catalogue_seconds = time.perf_counter() - started
+    history = seed_order_history(orders=ORDERS, customers=CUSTOMERS)
+    print(json.dumps({
+        "products": loaded.totals["products"],
+        "variants": loaded.totals["variants"],
+        "orders": history.orders,
+        "paid": history.paid,
+        "lines": history.lines,
+        "customers": history.customers,
+        "sessions": history.sessions,
+        "catalogue_seconds": round(catalogue_seconds, 1),
+        "seconds": round(time.perf_counter() - started, 1),
+    }))
+
+
+if __name__ == "__main__":
+    main()

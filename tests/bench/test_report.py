@@ -1,0 +1,112 @@
+"""The benchmark's arithmetic and its table: wrk's summary read right, every budget judged
+against its own figure, a missed one said plainly."""
+
+from pathlib import Path
+
+import pytest
+
+from bench import report
+from bench.load import parse_summary
+
+WRK_OUTPUT = """Running 10s test @ http://127.0.0.1:8802/items/
+  2 threads and 16 connections
+  Thread Stats   Avg      Stdev     Max   +/- Stdev
+    Latency     5.01ms    1.20ms  20.00ms   80.00%
+  32000 requests in 10.00s, 40.00MB read
+Requests/sec:   3199.00
+""" + (
+    '{"requests": 32000, "duration_us": 10000000, "p50_us": 4850, "p99_us": 9100, '
+    '"bad_status": 2, "socket_errors": 1}\n'
+)
+
+
+def test_wrk_summary_is_read_from_its_json_line():
+    run = parse_summary(WRK_OUTPUT)
+
+    assert run.requests_per_second == 3200
+    assert run.p50_ms == pytest.approx(4.85)
+    assert run.p99_ms == pytest.approx(9.1)
+    assert run.bad == 3
+
+
+def read(rps, *, p99=20.0, single=5.0, ratio=None, ratio_constant=1.0, bad=0):
+    return {"rps": rps, "p50_ms": 10.0, "p99_ms": p99, "single_ms": single,
+            "ratio": rps / 1000 if ratio is None else ratio,
+            "ratio_constant": ratio_constant, "bad": bad}
+
+
+def results(**changes) -> report.Results:
+    reads = {name: read(1200) for name in report.PAGES}
+    reads |= {"floor constant": read(3000), "floor list": read(1000)}
+    reads |= changes.pop("reads", {})
+    export = {"report": "sales.csv", "start": "2026-01-01", "end": "2026-12-31", "rows": 10,
+              "seconds": 1.0, "peak_mb": 90.0, "bytes": 100}
+    values = {
+        "when": "2026-11-21 12:00 UTC", "commit": "abc1234", "machine": "2 CPUs",
+        "seeded": {"products": 2000, "variants": 8000, "customers": 20000, "orders": 100000,
+                   "paid": 92000, "lines": 175000, "sessions": 4000000, "seconds": 90.0},
+        "reads": reads,
+        "writes": {"clients": 16, "units": 500, "orders": 500, "seconds": 5.0,
+                   "orders_per_second": 100.0, "sold": 500, "reserved": 500, "on_hand": 500},
+        "exports": [
+            {**export, "period": period, "report": name}
+            for period in ("recent", "year") for name in ("sales.csv", "sales.xlsx")
+        ],
+        "settings": "3 rounds", "minutes": 9.0,
+    }
+    return report.Results(**(values | changes))
+
+
+def test_a_run_within_every_budget_says_so():
+    text = report.render(results())
+
+    assert "Budgets met: 14 of 14." in text
+    assert "missed" not in text
+
+
+@pytest.mark.parametrize(("changes", "missed"), [
+    ({"reads": {"home": read(900)}}, "home `/`"),
+    ({"reads": {"search": read(1200, p99=75.0)}}, "search"),
+    ({"reads": {"cart": read(650)}}, "cart, 3 lines"),
+    ({"reads": {"dashboard": read(50, single=180.0)}}, "dashboard, 12 months"),
+    ({"reads": {"liveness": read(2500, ratio_constant=0.8)}}, "`/liveness/`"),
+    ({"reads": {"detail": read(1200, bad=4)}}, "product detail"),
+])
+def test_a_read_outside_its_budget_is_marked_missed(changes, missed):
+    text = report.render(results(**changes))
+
+    row = next(line for line in text.splitlines() if line.startswith(f"| {missed}"))
+    assert "missed" in row or "failed responses" in row
+    assert "Budgets met: 13 of 14." in text or "Budgets met: 14 of 15." in text
+
+
+def test_oversold_or_slow_writes_are_marked_missed():
+    writes = {"clients": 16, "units": 500, "orders": 501, "seconds": 20.0,
+              "orders_per_second": 25.0, "sold": 501, "reserved": 500, "on_hand": 500}
+
+    text = report.render(results(writes=writes))
+
+    assert "Budgets met: 12 of 14." in text
+
+
+def test_memory_growing_with_rows_is_marked_missed():
+    run = results()
+    exports = [dict(e) for e in run.exports]
+    exports[3]["peak_mb"] = 250.0  # sales.xlsx for the year
+
+    text = report.render(results(exports=exports))
+
+    assert "sales.xlsx +160.0 MB: **missed**" in text
+
+
+def test_the_run_is_appended_and_quoted_in_the_readme(tmp_path: Path):
+    results_file = tmp_path / "RESULTS.md"
+    results_file.write_text("# Results\n")
+    readme = tmp_path / "README.md"
+    readme.write_text(f"Intro\n{report.START}\nold table\n{report.END}\nAfter\n")
+
+    report.record("new table\n", results_file, readme)
+    report.record("newer table\n", results_file, readme)
+
+    assert results_file.read_text() == "# Results\n\nnew table\n\nnewer table\n"
+    assert readme.read_text() == f"Intro\n{report.START}\nnewer table\n{report.END}\nAfter\n"
