@@ -9,6 +9,8 @@ from django.utils.cache import patch_vary_headers
 from django.utils.http import urlencode
 from django_htmx.http import push_url
 
+from shop import shared_pages
+
 
 def render_page(
     request: HttpRequest,
@@ -22,12 +24,16 @@ def render_page(
 
     A request targeting `#name` gets `template#name` when `name` is one of `fragments`, with
     `fragment` set in the context, and the address `push` for the browser's history if given;
-    a normal, boosted or history-restore request gets the whole page.
+    a normal, boosted or history-restore request gets the whole page. A page rendered to be
+    shared (shop.shared_pages) gets marks in place of the CSP nonce and the CSRF token.
     """
     fragment = _targeted_fragment(request, fragments)
     if fragment:
         template = f"{template}#{fragment}"
-    response = render(request, template, {**context, "fragment": fragment})
+    context = {**context, "fragment": fragment}
+    if getattr(request, "shared_page", False):
+        context |= shared_pages.marks()
+    response = render(request, template, context)
     if fragment and push:
         push_url(response, push)
     patch_vary_headers(response, ["HX-Request", "HX-Target"])

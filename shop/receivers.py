@@ -8,7 +8,7 @@ from django.dispatch import receiver
 
 from shop import caching
 from shop.carts import CART_ID, remember_count
-from shop.models import Cart, Category, Product, ProductImage, Variant
+from shop.models import Cart, Category, Product, ProductImage, Review, Variant
 from shop.services import cart as carts
 
 
@@ -34,6 +34,9 @@ def merge_cart_at_login(sender, request, user, **kwargs):
 @receiver(post_delete, sender=Product, dispatch_uid="shop.product_deleted")
 @receiver(post_delete, sender=Variant, dispatch_uid="shop.variant_deleted")
 @receiver(post_delete, sender=ProductImage, dispatch_uid="shop.image_deleted")
+# A product's page shows its reviews; writing one recounts the rating, which bumps, but a
+# review can also go with its author's account.
+@receiver(post_delete, sender=Review, dispatch_uid="shop.review_deleted")
 def catalogue_changed(sender, **kwargs):
     # Stock moves and rating recounts are UPDATEs, which send no signal: their services bump.
     caching.bump_catalogue_version()

@@ -2,7 +2,8 @@
 
 Product cards and the product page carry the wishlist's heart: `wishlisted` holds which of
 the page's products the customer has saved (one query, none when not signed in), and `here`
-is the address to come back to after saving or signing in.
+is the address to come back to after saving or signing in. Visitors without a session all
+see the same pages, which are kept for them (shop.shared_pages).
 """
 
 from django.http import Http404, HttpRequest, HttpResponse
@@ -16,9 +17,11 @@ from shop.selectors import catalogue
 from shop.selectors.reviews import product_reviews
 from shop.selectors.variants import VariantChoice
 from shop.selectors.wishlist import wishlisted_ids
+from shop.shared_pages import shared_page
 
 
 @require_safe
+@shared_page
 def home(request: HttpRequest) -> HttpResponse:
     context = catalogue.home_page()
     context["wishlisted"] = wishlisted_ids(request.user, (p.pk for p in context["featured"]))
@@ -27,6 +30,7 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 @require_safe
+@shared_page
 def product_list(request: HttpRequest) -> HttpResponse:
     form = ListingFilterForm(request.GET)
     filters = catalogue.ListingFilters.from_form(form.filters())
@@ -49,6 +53,7 @@ def product_list(request: HttpRequest) -> HttpResponse:
 
 
 @require_safe
+@shared_page
 def product_detail(request: HttpRequest, slug: str) -> HttpResponse:
     product = catalogue.product_detail(slug)
     if product is None:

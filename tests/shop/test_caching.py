@@ -34,6 +34,14 @@ def tee():
     return product
 
 
+@pytest.fixture
+def shopper(client):
+    """A visitor with a session: their pages are rendered for them, from the cached reads,
+    where a visitor without one is given the shared page (tests/shop/test_shared_pages.py)."""
+    client.session  # noqa: B018 - makes the session, and gives the client its cookie
+    return client
+
+
 def queries_for(django_assert_max_num_queries, client, url, params=None, *, bound=10):
     with django_assert_max_num_queries(bound) as captured:
         response = client.get(url, params or {})
@@ -47,10 +55,10 @@ def test_a_repeated_listing_runs_no_queries(client, tee, django_assert_max_num_q
     assert queries_for(django_assert_max_num_queries, client, LISTING, params) == 0
 
 
-def test_the_cached_listing_pages_like_the_fresh_one(client, tee, settings):
+def test_the_cached_listing_pages_like_the_fresh_one(shopper, tee, settings):
     settings.PRODUCTS_PER_PAGE = 2
-    fresh = client.get(LISTING, {"category": "shirts", "sort": "name", "page": "2"})
-    cached = client.get(LISTING, {"category": "shirts", "sort": "name", "page": "2"})
+    fresh = shopper.get(LISTING, {"category": "shirts", "sort": "name", "page": "2"})
+    cached = shopper.get(LISTING, {"category": "shirts", "sort": "name", "page": "2"})
     for response in (fresh, cached):
         page = response.context["listing"].page
         assert [p.name for p in page] == ["Linen Shirt 1"]
@@ -72,10 +80,10 @@ def test_an_unknown_category_is_still_not_found_from_the_cache(client, tee):
 
 
 def test_a_repeated_product_page_reads_only_its_reviews(
-    client, tee, django_assert_max_num_queries
+    shopper, tee, django_assert_max_num_queries
 ):
-    assert queries_for(django_assert_max_num_queries, client, tee.get_absolute_url()) == 5
-    assert queries_for(django_assert_max_num_queries, client, tee.get_absolute_url()) == 1
+    assert queries_for(django_assert_max_num_queries, shopper, tee.get_absolute_url()) == 5
+    assert queries_for(django_assert_max_num_queries, shopper, tee.get_absolute_url()) == 1
 
 
 def cache_calls(monkeypatch) -> list[str]:
@@ -104,13 +112,13 @@ def cache_calls(monkeypatch) -> list[str]:
     return called
 
 
-def test_each_cached_read_is_one_round_trip_to_the_cache(client, tee, monkeypatch):
-    client.get(LISTING)
-    client.get(tee.get_absolute_url())
+def test_each_cached_read_is_one_round_trip_to_the_cache(shopper, tee, monkeypatch):
+    shopper.get(LISTING)
+    shopper.get(tee.get_absolute_url())
     asked = cache_calls(monkeypatch)
-    client.get(LISTING)  # the categories and the listing
-    client.get(tee.get_absolute_url())  # the product and its related products
-    assert asked == ["get_many"] * 4
+    shopper.get(LISTING)  # the session; the categories and the listing
+    shopper.get(tee.get_absolute_url())  # the session; the product and its related products
+    assert asked == ["get", "get_many", "get_many"] * 2
 
 
 def test_a_repeated_home_page_runs_no_queries(client, tee, django_assert_max_num_queries):
