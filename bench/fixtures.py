@@ -15,7 +15,7 @@ django.setup()  # before anything imports a model
 from django.conf import settings
 from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
 from django.contrib.sessions.backends.cached_db import SessionStore
-from django.db.models import Count
+from django.db.models import Count, F
 from django.db.models.functions import TruncDate
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -92,7 +92,9 @@ def _detail_path() -> str:
 def _cart_session() -> str:
     """A new anonymous session whose cart holds a unit of 3 variants in stock."""
     cart = cart_services.start_cart()
-    variants = Variant.objects.filter(product__is_active=True, on_hand__gte=10).order_by("sku")
+    variants = Variant.objects.filter(
+        product__is_active=True, on_hand__gte=F("reserved") + 10
+    ).order_by("sku")
     for variant in variants[:3]:
         cart_services.add_to_cart(cart=cart, variant=variant, quantity=1)
     session = SessionStore()

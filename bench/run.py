@@ -41,8 +41,13 @@ SHOP_DB, FLOOR_DB = "shop_bench", "shop_bench_floor"
 REDIS_URL = "redis://127.0.0.1:6379/2"
 CONNECTIONS = 16
 SINGLE_SECONDS = 2
-# The shop sits behind a proxy that terminates TLS, as in production.
-SHOP_HEADERS = {"X-Forwarded-Proto": "https"}
+# What a browser asking for a page sends (the shop counts such visitors); the shop sits behind
+# a proxy that terminates TLS, as in production.
+BROWSER_HEADERS = {
+    "Accept": "text/html,application/xhtml+xml",
+    "User-Agent": "Mozilla/5.0 (X11; Linux x86_64) shop-bench",
+}
+SHOP_HEADERS = {**BROWSER_HEADERS, "X-Forwarded-Proto": "https"}
 FLOOR_TARGETS = {"floor constant": "/constant/", "floor list": "/items/"}
 
 
@@ -211,7 +216,7 @@ def _wait_until_up(url: str, log: Path) -> None:
 def _targets(shop_targets: dict) -> dict[str, tuple[str, dict]]:
     """Every target's URL and headers, the floor's first."""
     targets = {
-        name: (f"http://127.0.0.1:{FLOOR_PORT}{path}", {})
+        name: (f"http://127.0.0.1:{FLOOR_PORT}{path}", dict(BROWSER_HEADERS))
         for name, path in FLOOR_TARGETS.items()
     }
     for name, target in shop_targets.items():
