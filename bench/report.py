@@ -73,7 +73,8 @@ def render(results: Results) -> str:
             budget.append(f"{text}: {verdict(ok)}")
         if name == "dashboard":
             ok = figures["single_ms"] < DASHBOARD_SINGLE_MS
-            budget.append(f"one connection < {DASHBOARD_SINGLE_MS} ms: {verdict(ok)}")
+            budget.append(f"one connection < {DASHBOARD_SINGLE_MS} ms: {verdict(ok)}; a "
+                          f"range nobody asked for yet: {figures['cold_ms']:,.0f} ms")
         if name == "liveness":
             ratio = figures["ratio_constant"]
             ok = ratio >= LIVENESS_RATIO_CONSTANT

@@ -10,7 +10,7 @@
 4. Writes (bench.writes) and exports (bench.exports), each in a process of its own.
 5. The table, printed, appended to bench/RESULTS.md and quoted in the README.
 
-`python -m bench.run --seconds 2 --rounds 1` takes a quicker, rougher look.
+`bash bench/run --seconds 2 --rounds 1` takes a quicker, rougher look.
 """
 
 import argparse
@@ -65,6 +65,8 @@ def main() -> None:
             _check(targets)
             _step(f"reads: {options.rounds} rounds of {len(targets)} targets")
             reads = _reads(targets, options.seconds, options.rounds)
+            dashboard = fixtures["targets"]["dashboard"]
+            reads["dashboard"]["cold_ms"] = _first_views(dashboard["cold"], dashboard["cookie"])
         _step("writes")
         writes = _json(["-m", "bench.writes"], shop_env)
         _step("exports")
@@ -240,6 +242,23 @@ def _check(targets: dict[str, tuple[str, dict]]) -> None:
             status = error.code
         if status != 200:
             raise SystemExit(f"{name} ({url}) answered {status}, not 200.")
+
+
+def _first_views(paths: list[str], cookie: str) -> float:
+    """The median time of one request to each page, each asked for the first time."""
+    opener = urllib.request.build_opener(_NoRedirects)
+    times = []
+    for path in paths:
+        request = urllib.request.Request(
+            f"http://127.0.0.1:{SHOP_PORT}{path}", headers={**SHOP_HEADERS, "Cookie": cookie}
+        )
+        started = time.perf_counter()
+        with opener.open(request, timeout=60) as response:
+            response.read()
+            if response.status != 200:
+                raise SystemExit(f"{path} answered {response.status}, not 200.")
+        times.append((time.perf_counter() - started) * 1000)
+    return median(times)
 
 
 class _NoRedirects(urllib.request.HTTPRedirectHandler):

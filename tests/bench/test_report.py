@@ -37,6 +37,7 @@ def read(rps, *, p99=20.0, single=5.0, ratio=None, ratio_constant=1.0, bad=0):
 
 def results(**changes) -> report.Results:
     reads = {name: read(1200) for name in report.PAGES}
+    reads["dashboard"]["cold_ms"] = 900.0
     reads |= {"floor constant": read(3000), "floor list": read(1000)}
     reads |= changes.pop("reads", {})
     export = {"report": "sales.csv", "start": "2026-01-01", "end": "2026-12-31", "rows": 10,
@@ -68,7 +69,8 @@ def test_a_run_within_every_budget_says_so():
     ({"reads": {"home": read(900)}}, "home `/`"),
     ({"reads": {"search": read(1200, p99=75.0)}}, "search"),
     ({"reads": {"cart": read(650)}}, "cart, 3 lines"),
-    ({"reads": {"dashboard": read(50, single=180.0)}}, "dashboard, 12 months"),
+    ({"reads": {"dashboard": read(50, single=180.0) | {"cold_ms": 900.0}}},
+     "dashboard, 12 months"),
     ({"reads": {"liveness": read(2500, ratio_constant=0.8)}}, "`/liveness/`"),
     ({"reads": {"detail": read(1200, bad=4)}}, "product detail"),
 ])
