@@ -5,6 +5,7 @@ header's badge costs no query."""
 from django.http import HttpRequest
 
 from shop.models import Cart
+from shop.selectors.cart import CartView, cart_view_of
 from shop.services import cart as carts
 
 CART_ID = "cart_id"
@@ -22,6 +23,14 @@ def current_cart(request: HttpRequest, *, create: bool = False) -> Cart | None:
         cart = carts.start_cart()
         request.session[CART_ID] = cart.pk
     return cart
+
+
+def current_cart_view(request: HttpRequest) -> CartView:
+    """What current_cart(request) holds, for showing it: one query fewer, as the lines are
+    read by the cart's owner or id without reading the Cart first."""
+    if request.user.is_authenticated:
+        return cart_view_of(user=request.user)
+    return cart_view_of(cart_id=request.session.get(CART_ID))
 
 
 def remember_count(request: HttpRequest, count: int) -> None:

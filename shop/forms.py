@@ -159,9 +159,15 @@ class CheckoutForm(AddressForm):
         widget=forms.RadioSelect, label="Ship to",
     )
     save_address = forms.BooleanField(label="Save this address to my address book", required=False)
-    shipping_method = forms.ModelChoiceField(
-        queryset=ShippingMethod.objects.filter(is_active=True), widget=forms.RadioSelect,
-        empty_label=None, error_messages={"required": "Choose how it should be shipped."},
+    # Offered from the methods the caller already read (the cart's), not queried again; the
+    # choice comes back as that ShippingMethod.
+    shipping_method = forms.ChoiceField(
+        widget=forms.RadioSelect,
+        error_messages={
+            "required": "Choose how it should be shipped.",
+            "invalid_choice": "Select a valid choice. That choice is not one of the available"
+                              " choices.",
+        },
     )
     payment_provider = forms.ChoiceField(
         label="Payment", widget=forms.RadioSelect,
@@ -171,9 +177,18 @@ class CheckoutForm(AddressForm):
     field_order = ["email", "saved_address", *Address.ADDRESS_FIELDS, "save_address",
                    "shipping_method", "payment_provider"]
 
-    def __init__(self, *args, user=None, **kwargs):
+    def __init__(self, *args, user=None, shipping_methods: list[ShippingMethod] | None = None,
+                 **kwargs):
+        """`shipping_methods`: the active methods, when the caller has them (else read here)."""
         super().__init__(*args, **kwargs)
         self.user = user if user is not None and user.is_authenticated else None
+        if shipping_methods is None:
+            shipping_methods = list(ShippingMethod.objects.filter(is_active=True))
+        self.shipping_methods = {str(method.pk): method for method in shipping_methods
+                                 if method.is_active}
+        self.fields["shipping_method"].choices = [
+            (key, method.name) for key, method in self.shipping_methods.items()
+        ]
         choices = payment_choices()
         self.fields["payment_provider"].choices = choices
         if len(choices) == 1:  # nothing to choose between
@@ -193,6 +208,9 @@ class CheckoutForm(AddressForm):
             for name in Address.ADDRESS_FIELDS:
                 self.fields[name].required = False
         super().full_clean()
+
+    def clean_shipping_method(self) -> ShippingMethod:
+        return self.shipping_methods[self.cleaned_data["shipping_method"]]
 
     def clean(self):
         saved = self.cleaned_data.get("saved_address")

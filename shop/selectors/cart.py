@@ -1,5 +1,6 @@
 """The cart as its page, the header and checkout show it: lines with their products, the
-stock each line can still have, and the totals. Two queries, whatever the number of lines."""
+stock each line can still have, and the totals. Two queries, whatever the number of lines
+(the lines with their products, and the active shipping methods)."""
 
 from dataclasses import dataclass
 from decimal import Decimal
@@ -65,15 +66,35 @@ EMPTY = CartView(rows=[], subtotal=pricing.ZERO, count=0, shipping_methods=[])
 def cart_lines(cart: Cart | None) -> list[CartLine]:
     if cart is None:
         return []
+    return _with_products(cart.lines.all())
+
+
+def cart_view(cart: Cart | None) -> CartView:
+    return _view(cart_lines(cart))
+
+
+def cart_view_of(*, user=None, cart_id: int | None = None) -> CartView:
+    """The cart of the signed-in `user`, or else the anonymous cart `cart_id`, read through
+    its lines without fetching the Cart first. An id whose cart now belongs to someone (merged
+    at sign-in) reads as empty, as current_cart() would find no cart."""
+    if user is not None:
+        lines = CartLine.objects.filter(cart__user=user)
+    elif cart_id:
+        lines = CartLine.objects.filter(cart_id=cart_id, cart__user=None)
+    else:
+        return EMPTY
+    return _view(_with_products(lines))
+
+
+def _with_products(lines) -> list[CartLine]:
     return list(
-        cart.lines.select_related("variant__product")
+        lines.select_related("variant__product")
         .annotate(image=first_image("variant__product"))
         .order_by("added_at", "pk")
     )
 
 
-def cart_view(cart: Cart | None) -> CartView:
-    lines = cart_lines(cart)
+def _view(lines: list[CartLine]) -> CartView:
     if not lines:
         return EMPTY
     rows = [_row(line) for line in lines]

@@ -24,7 +24,7 @@ FRAGMENTS = ["cart-lines", "cart-summary"]
 
 @require_safe
 def cart(request: HttpRequest) -> HttpResponse:
-    view = cart_view(carts.current_cart(request))
+    view = carts.current_cart_view(request)
     if view.count != carts.badge_count(request):  # changed elsewhere: another device, an order
         carts.remember_count(request, view.count)
     return render_page(request, "shop/cart.html", {"cart": view}, fragments=FRAGMENTS)

@@ -25,18 +25,19 @@ PLACED_KEY = "placed_order"  # the order this session placed last
 
 @require_http_methods(["GET", "POST"])
 def checkout(request: HttpRequest) -> HttpResponse:
-    view = cart_view(carts.current_cart(request))
+    view = carts.current_cart_view(request)
     if not view.can_check_out:
         messages.error(request, _why_not(view))
         return redirect("shop:cart")
     user = request.user
     if request.method == "POST":
-        form = CheckoutForm(request.POST, user=user)
+        form = CheckoutForm(request.POST, user=user, shipping_methods=view.shipping_methods)
         if form.is_valid():
             request.session[SESSION_KEY] = form.checkout_data()
             return redirect("shop:checkout-review")
     else:
-        form = CheckoutForm(initial=_initial(request), user=user)
+        form = CheckoutForm(initial=_initial(request), user=user,
+                            shipping_methods=view.shipping_methods)
     return render_page(request, "shop/checkout.html", {"form": form, "cart": view})
 
 

@@ -142,15 +142,36 @@ def test_the_badge_shows_the_units_in_the_cart(client, jacket):
 
 
 def test_the_cart_page_needs_a_fixed_number_of_queries(client, django_assert_max_num_queries):
-    """Session, cart, lines (with products and first image) and shipping methods: 4,
-    whatever the number of lines."""
+    """Session, lines (with products and first image, read by the session's cart id without
+    fetching the cart) and shipping methods: 3, whatever the number of lines."""
     for _ in range(12):
         variant = VariantFactory(on_hand=5)
         ProductImageFactory(product=variant.product)
         add(client, variant, 1)
-    with django_assert_max_num_queries(4):
+    with django_assert_max_num_queries(3):
         response = client.get(reverse("shop:cart"))
     assert len(response.context["cart"].rows) == 12
+
+
+def test_a_session_naming_a_cart_that_is_now_a_customers_shows_an_empty_cart(client, jacket):
+    add(client, jacket, 1)
+    Cart.objects.filter(pk=client.session["cart_id"]).update(
+        user=accounts.make_account("grace@example.com")
+    )
+    response = client.get(reverse("shop:cart"))
+    assert response.context["cart"].rows == []
+    assert "Your cart is empty." in response.text
+
+
+def test_a_signed_in_customers_cart_page_needs_a_fixed_number_of_queries(
+    client, jacket, django_assert_max_num_queries
+):
+    """Session, user, lines (by the customer's cart) and shipping methods: 4."""
+    client.force_login(accounts.make_account("grace@example.com"))
+    add(client, jacket, 2)
+    with django_assert_max_num_queries(4):
+        response = client.get(reverse("shop:cart"))
+    assert [(row.sku, row.quantity) for row in response.context["cart"].rows] == [("JKT-M", 2)]
 
 
 # --- merging at sign-in -----------------------------------------------------------------------

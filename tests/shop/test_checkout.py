@@ -146,6 +146,79 @@ def test_without_a_payment_provider_checkout_says_so(client, settings, jacket, s
     assert "checkout" not in client.session
 
 
+def test_a_shipping_method_no_longer_offered_is_refused(client, jacket, standard, express):
+    fill_cart(client, (jacket, 1))
+    ShippingMethod.objects.filter(pk=express.pk).update(is_active=False)
+    page = client.get(reverse("shop:checkout"))
+    assert f'value="{express.pk}"' not in page.text and f'value="{standard.pk}"' in page.text
+    response = client.post(reverse("shop:checkout"), details(express))
+    assert response.status_code == 200
+    assert response.context["form"].errors["shipping_method"] == [
+        "Select a valid choice. That choice is not one of the available choices."
+    ]
+    assert "checkout" not in client.session
+
+
+def test_the_chosen_shipping_method_is_kept_for_the_review(client, jacket, express):
+    fill_cart(client, (jacket, 1))
+    client.post(reverse("shop:checkout"), details(express))
+    assert client.session["checkout"]["shipping_method_id"] == express.pk
+    page = client.get(reverse("shop:checkout"))  # back to the details: still chosen
+    assert (f'<input type="radio" name="shipping_method" value="{express.pk}" '
+            f'id="id_shipping_method_1" required checked>') in page.text
+
+
+def test_a_blank_form_labels_every_field_without_error_marks(client, jacket):
+    fill_cart(client, (jacket, 1))
+    text = client.get(reverse("shop:checkout")).text
+    assert '<label for="id_email">Email:</label>' in text
+    assert ('<input type="email" name="email" maxlength="320" autocomplete="email" required '
+            'aria-describedby="id_email_helptext" id="id_email">') in text
+    assert '<label for="id_line2">Apartment, suite, etc.</label>' in text
+    assert ('<input type="text" name="postal_code" maxlength="20" '
+            'autocomplete="shipping postal-code" required id="id_postal_code">') in text
+    assert '<option value="US" selected>United States</option>' in text
+    assert "aria-invalid" not in text and "errorlist" not in text
+
+
+def test_field_errors_are_tied_to_their_inputs(client, jacket, standard):
+    fill_cart(client, (jacket, 1))
+    response = client.post(reverse("shop:checkout"),
+                           details(standard, email="nope", postal_code="ABC", phone=""))
+    text = response.text
+    assert ('<ul class="errorlist" id="id_email_error"><li>Enter a valid email address.</li>'
+            '</ul>') in text
+    assert ('value="nope" maxlength="320" autocomplete="email" required aria-invalid="true" '
+            'aria-describedby="id_email_helptext id_email_error" id="id_email">') in text
+    assert ('<ul class="errorlist" id="id_postal_code_error"><li>Enter a ZIP code such as 94107 '
+            'or 94107-1234.</li></ul>') in text
+    assert ('value="ABC" maxlength="20" autocomplete="shipping postal-code" required '
+            'aria-invalid="true" aria-describedby="id_postal_code_error" id="id_postal_code">'
+            ) in text
+    assert text.count('aria-invalid="true"') == 2  # the valid fields are not marked
+
+
+def test_missing_choices_are_marked_on_every_option(client, jacket):
+    fill_cart(client, (jacket, 1))
+    text = client.post(reverse("shop:checkout"), {}).text
+    assert ('<ul class="errorlist" id="id_shipping_method_error"><li>Choose how it should be '
+            'shipped.</li></ul>') in text
+    assert 'id="id_shipping_method_0" required aria-invalid="true">' in text
+    assert ('<select name="country" autocomplete="shipping country" aria-invalid="true" '
+            'aria-describedby="id_country_error" id="id_country">') in text
+
+
+def test_the_checkout_page_needs_a_fixed_number_of_queries(
+    client, jacket, django_assert_max_num_queries
+):
+    """Session, lines (with products, by the session's cart id) and shipping methods: 3.
+    The form offers the shipping methods the cart read; it does not query them again."""
+    fill_cart(client, (jacket, 1), (VariantFactory(on_hand=5), 2))
+    with django_assert_max_num_queries(3):
+        response = client.get(reverse("shop:checkout"))
+    assert response.status_code == 200
+
+
 # --- signed in: saved addresses ------------------------------------------------------------
 
 @pytest.fixture
