@@ -10,9 +10,7 @@ from shop.models import CartLine
 from shop.services import inventory
 from tests.conftest import DEAD_REDIS
 from tests.factories import (
-    CategoryFactory,
     ProductFactory,
-    ProductImageFactory,
     UserFactory,
     VariantFactory,
 )
@@ -23,15 +21,11 @@ LISTING = reverse("shop:product-list")
 
 
 @pytest.fixture
-def tee():
-    shirts = CategoryFactory(name="Shirts", slug="shirts")
-    product = ProductFactory(name="Cotton Tee", slug="cotton-tee", category=shirts,
-                             is_featured=True)
-    VariantFactory(product=product, sku="TEE-M", size="M", price="20.00", on_hand=3)
-    ProductImageFactory(product=product)
+def tee(tee):
+    """The tee (tests/shop/conftest.py) and two more shirts beside it."""
     for i in range(2):
-        VariantFactory(product=ProductFactory(name=f"Linen Shirt {i}", category=shirts))
-    return product
+        VariantFactory(product=ProductFactory(name=f"Linen Shirt {i}", category=tee.category))
+    return tee
 
 
 @pytest.fixture

@@ -9,7 +9,6 @@ from django.test import Client
 from django.urls import reverse
 
 from shop.models import CartLine
-from tests.factories import CategoryFactory, ProductFactory, ProductImageFactory, VariantFactory
 
 pytestmark = pytest.mark.django_db
 LISTING = reverse("shop:product-list")
@@ -17,16 +16,6 @@ NONCE = re.compile(r'nonce="([^"]+)"')
 CSRF = re.compile(r'"X-CSRFToken": "([^"]+)"')
 # The values made for each response.
 OWN_VALUES = re.compile(r'nonce="[^"]+"|"X-CSRFToken": "[^"]+"|csrfmiddlewaretoken" value="[^"]+"')
-
-
-@pytest.fixture
-def tee():
-    shirts = CategoryFactory(name="Shirts", slug="shirts")
-    product = ProductFactory(name="Cotton Tee", slug="cotton-tee", category=shirts,
-                             is_featured=True)
-    VariantFactory(product=product, sku="TEE-M", size="M", price="20.00", on_hand=3)
-    ProductImageFactory(product=product)
-    return product
 
 
 def visit(url: str, **headers):
