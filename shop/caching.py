@@ -1,5 +1,6 @@
-"""The catalogue's read cache: the data behind the home, listing and product pages, never the
-pages themselves (each carries its own CSP nonce), and nothing that depends on who is reading.
+"""The catalogue's read cache: the data behind the home, listing and product pages, and
+nothing that depends on who is reading (shop.shared_pages keeps whole pages here, for the
+visitors who all see the same thing).
 
 Every cached read is stored with the catalogue version it was read at, and fetched together
 with the current version in one round trip; it counts only while the two agree. A change to a
