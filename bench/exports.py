@@ -12,8 +12,10 @@ import time
 from datetime import date
 
 import django
+from django.apps import apps
 
-django.setup()  # before anything imports a model
+if not apps.ready:  # run as a script; imported by the tests, Django is set up already
+    django.setup()
 
 from dashboard.kpis import Period
 from dashboard.reports.csv_writer import csv_chunks
@@ -21,7 +23,8 @@ from dashboard.reports.definitions import REPORTS
 from dashboard.reports.xlsx_writer import write_workbook
 
 
-def main(name: str, file_format: str, start: str, end: str) -> None:
+def export(name: str, file_format: str, start: str, end: str) -> dict:
+    """Write report `name` as `file_format` for the days `start` to `end` (ISO dates)."""
     report = REPORTS[name]
     period = Period(date.fromisoformat(start), date.fromisoformat(end))
     started = time.perf_counter()
@@ -36,12 +39,12 @@ def main(name: str, file_format: str, start: str, end: str) -> None:
         size = file.tell()
     seconds = time.perf_counter() - started
     peak_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KiB on Linux
-    print(json.dumps({
+    return {
         "report": f"{name}.{file_format}", "start": start, "end": end, "rows": rows,
         "seconds": round(seconds, 2), "peak_mb": round(peak_kib / 1024, 1),
         "bytes": size,
-    }))
+    }
 
 
 if __name__ == "__main__":
-    main(*sys.argv[1:])
+    print(json.dumps(export(*sys.argv[1:])))

@@ -1,17 +1,19 @@
 """`python -m bench.fixtures`: what the read benchmark asks for, picked from the seeded shop.
 
 Prints one line of JSON: each target's path and the cookie it sends, and the periods the
-sales report is exported for. The cart is an
-anonymous shopper's with 3 lines, named by their session; the dashboard is read by a staff
-member whose session passed the second factor, as django-otp marks it after a code.
+sales report is exported for. The cart is an anonymous shopper's with 3 lines, named by
+their session; the dashboard is read by a staff member whose session passed the second
+factor, as django-otp marks it after a code.
 """
 
 import json
 from datetime import timedelta
 
 import django
+from django.apps import apps
 
-django.setup()  # before anything imports a model
+if not apps.ready:  # run as a script; imported by the tests, Django is set up already
+    django.setup()
 
 from django.conf import settings
 from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
@@ -32,30 +34,35 @@ STAFF_EMAIL = "bench-staff@example.com"
 RECENT_ORDERS = 10_000
 
 
-def main() -> None:
+def targets() -> dict[str, dict]:
     cookie = settings.SESSION_COOKIE_NAME
-    targets = {
+    return {
         "home": {"path": "/"},
-        "listing": {"path": _listing_path()},
+        "listing": {"path": listing_path()},
         "search": {"path": f"/products/?q={SEARCH}"},
-        "detail": {"path": _detail_path()},
-        "cart": {"path": "/cart/", "cookie": f"{cookie}={_cart_session()}"},
-        "checkout": {"path": "/checkout/", "cookie": f"{cookie}={_cart_session()}"},
-        "dashboard": {"path": "/dashboard/?period=12m", "cookie": f"{cookie}={_staff_session()}"},
+        "detail": {"path": detail_path()},
+        "cart": {"path": "/cart/", "cookie": f"{cookie}={cart_session()}"},
+        "checkout": {"path": "/checkout/", "cookie": f"{cookie}={cart_session()}"},
+        "dashboard": {
+            "path": "/dashboard/?period=12m",
+            "cookie": f"{cookie}={staff_session()}",
+            "cold": unseen_dashboard_paths(),
+        },
         "liveness": {"path": "/liveness/"},
     }
-    # 12 months ending on each of the 3 days before yesterday: pages nobody has asked for,
-    # whose panels are worked out afresh (they are kept a minute once made).
+
+
+def unseen_dashboard_paths() -> list[str]:
+    """12 months ending on each of the 3 days before yesterday: pages nobody has asked for,
+    whose panels are worked out afresh (they are kept a minute once made)."""
     yesterday = kpis.today() - timedelta(days=1)
-    cold = [
+    return [
         f"/dashboard/?period=custom&start={end - timedelta(days=364)}&end={end}"
         for end in (yesterday - timedelta(days=n) for n in (1, 2, 3))
     ]
-    targets["dashboard"]["cold"] = cold
-    print(json.dumps({"targets": targets, "exports": _export_periods()}))
 
 
-def _export_periods() -> dict[str, tuple[str, str]]:
+def export_periods() -> dict[str, tuple[str, str]]:
     """The sales report's periods: the last days that hold 10,000 paid orders, and the
     whole year of history."""
     zone = kpis.store_zone()
@@ -77,7 +84,7 @@ def _export_periods() -> dict[str, tuple[str, str]]:
     }
 
 
-def _listing_path() -> str:
+def listing_path() -> str:
     """The department with the most products in the size: its page 2, cheapest first."""
     counts = (
         Variant.objects.filter(size=SIZE, product__is_active=True)
@@ -89,7 +96,7 @@ def _listing_path() -> str:
     return f"/products/?category={slug}&size={SIZE}&sort=price&page=2"
 
 
-def _detail_path() -> str:
+def detail_path() -> str:
     """The active product with the most variants, the first by name among them."""
     product = (
         Product.objects.filter(is_active=True).annotate(n=Count("variants"))
@@ -98,7 +105,7 @@ def _detail_path() -> str:
     return product.get_absolute_url()
 
 
-def _cart_session() -> str:
+def cart_session() -> str:
     """A new anonymous session whose cart holds a unit of 3 variants in stock."""
     cart = cart_services.start_cart()
     variants = Variant.objects.filter(
@@ -113,7 +120,7 @@ def _cart_session() -> str:
     return session.session_key
 
 
-def _staff_session() -> str:
+def staff_session() -> str:
     user, _ = User.objects.get_or_create(
         email=STAFF_EMAIL, defaults={"is_staff": True, "is_superuser": True}
     )
@@ -130,4 +137,4 @@ def _staff_session() -> str:
 
 
 if __name__ == "__main__":
-    main()
+    print(json.dumps({"targets": targets(), "exports": export_periods()}))

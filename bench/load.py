@@ -1,7 +1,6 @@
-"""Driving wrk against a running server: one run's figures, and the medians of several."""
+"""Driving wrk against a running server: one run's figures."""
 
 import json
-import statistics
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
@@ -42,7 +41,3 @@ def parse_summary(output: str) -> Run:
         p99_ms=summary["p99_us"] / 1000,
         bad=summary["bad_status"] + summary["socket_errors"],
     )
-
-
-def median(values) -> float:
-    return statistics.median(values)

@@ -26,12 +26,13 @@ import urllib.error
 import urllib.request
 from contextlib import contextmanager
 from pathlib import Path
+from statistics import median
 
 import psycopg
 import redis
 
 from bench import report
-from bench.load import median, run_wrk
+from bench.load import run_wrk
 
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable

@@ -11,8 +11,10 @@ import json
 import time
 
 import django
+from django.apps import apps
 
-django.setup()  # before anything imports a model
+if not apps.ready:  # run as a script; imported by the tests, Django is set up already
+    django.setup()
 
 from django.db import connection
 
@@ -26,19 +28,24 @@ ORDERS = 100_000
 CUSTOMERS = 20_000
 
 
-def main() -> None:
+def seed(
+    *, products_per_aisle: int = PRODUCTS_PER_AISLE,
+    variants_per_product: int = VARIANTS_PER_PRODUCT, orders: int = ORDERS,
+    customers: int = CUSTOMERS,
+) -> dict:
+    """Seed the shop at these sizes (the benchmark's by default); what was made, and when."""
     started = time.perf_counter()
     catalogue = plan_catalogue(
-        products_per_aisle=PRODUCTS_PER_AISLE, variants_per_product=VARIANTS_PER_PRODUCT
+        products_per_aisle=products_per_aisle, variants_per_product=variants_per_product
     )
     loaded = load_demo_catalogue(catalogue, draw_images=False)
     catalogue_seconds = time.perf_counter() - started
-    history = seed_order_history(orders=ORDERS, customers=CUSTOMERS)
+    history = seed_order_history(orders=orders, customers=customers)
     # As after any bulk load: the planner's statistics for every table (the catalogue's had
     # none, so a search scanned every product) and the visibility map for index-only scans.
     with connection.cursor() as cursor:
         cursor.execute("VACUUM ANALYZE")
-    print(json.dumps({
+    return {
         "products": loaded.totals["products"],
         "variants": loaded.totals["variants"],
         "orders": history.orders,
@@ -48,8 +55,8 @@ def main() -> None:
         "sessions": history.sessions,
         "catalogue_seconds": round(catalogue_seconds, 1),
         "seconds": round(time.perf_counter() - started, 1),
-    }))
+    }
 
 
 if __name__ == "__main__":
-    main()
+    print(json.dumps(seed()))

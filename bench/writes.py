@@ -14,8 +14,10 @@ from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
 
 import django
+from django.apps import apps
 
-django.setup()  # before anything imports a model
+if not apps.ready:  # run as a script; imported by the tests, Django is set up already
+    django.setup()
 
 from django.db import connection
 from django.db.models import Sum
@@ -33,8 +35,9 @@ ADDRESS = {
 }
 
 
-def main() -> None:
-    variant = _limited_edition()
+def sell_out(*, units: int = UNITS, clients: int = CLIENTS) -> dict:
+    """`clients` shoppers at once buy a variant of `units` units until it is sold out."""
+    variant = _limited_edition(units)
     method = ShippingMethod.objects.filter(is_active=True).order_by("pk").first()
     stop = threading.Event()
 
@@ -59,27 +62,28 @@ def main() -> None:
         return placed
 
     started = time.perf_counter()
-    with ThreadPoolExecutor(max_workers=CLIENTS) as pool:
-        placed = sum(pool.map(shopper, range(CLIENTS)))
+    with ThreadPoolExecutor(max_workers=clients) as pool:
+        placed = sum(pool.map(shopper, range(clients)))
     seconds = time.perf_counter() - started
     variant.refresh_from_db()
     sold = OrderLine.objects.filter(variant=variant).aggregate(units=Sum("quantity"))["units"]
-    print(json.dumps({
-        "clients": CLIENTS, "units": UNITS, "orders": placed, "seconds": round(seconds, 2),
+    return {
+        "clients": clients, "units": units, "orders": placed, "seconds": round(seconds, 2),
         "orders_per_second": round(placed / seconds, 1), "sold": sold,
         "reserved": variant.reserved, "on_hand": variant.on_hand,
-    }))
+    }
 
 
-def _limited_edition() -> Variant:
-    """A product of its own with one variant of UNITS units (the database is fresh)."""
+def _limited_edition(units: int) -> Variant:
+    """A product of its own with one variant of `units` units (the database is fresh)."""
     product = Product.objects.create(
         name="Limited Edition Scarf", slug="bench-limited-edition",
         category=Category.objects.order_by("pk").first(),
     )
     return Variant.objects.create(
-        product=product, sku="BENCH-LIMITED", price=Decimal("49.00"), on_hand=UNITS,
+        product=product, sku="BENCH-LIMITED", price=Decimal("49.00"), on_hand=units,
     )
 
+
 if __name__ == "__main__":
-    main()
+    print(json.dumps(sell_out()))

@@ -11,12 +11,13 @@ from decimal import Decimal
 import pytest
 from django.db import connection, connections
 
+from bench import writes
 from shop.errors import OutOfStock
 from shop.models import Cart, CartLine, Order, Variant
 from shop.services import checkout
 from shop.services import reviews as review_services
 from tests.conftest import need
-from tests.factories import UserFactory, VariantFactory
+from tests.factories import CategoryFactory, UserFactory, VariantFactory
 from tests.shop.buying import ADDRESS, place, standard_shipping
 
 BUYERS = 24
@@ -156,3 +157,11 @@ def test_reviews_posted_at_once_are_all_counted(postgres_committed):
     stars = sum(rating for _, rating in reviewers)  # 1+2+3+4+5 twice, then 1+2: 33
     assert product.rating_count == 12
     assert product.rating_average == (Decimal(stars) / 12).quantize(Decimal("0.01"))
+
+
+def test_the_benchmarks_shoppers_sell_exactly_the_stock(postgres_committed):
+    CategoryFactory()  # the benchmark's limited edition goes in the first category
+    sold_out = writes.sell_out(units=20, clients=6)
+
+    assert sold_out["orders"] == sold_out["sold"] == sold_out["reserved"] == 20
+    assert Order.objects.filter(lines__sku="BENCH-LIMITED").count() == 20

@@ -1,0 +1,69 @@
+"""The benchmark's steps on a small shop: the sessions it loads pages with are let in, the
+periods it exports hold what they say, and an export counts its rows."""
+
+from datetime import date, timedelta
+
+import pytest
+from django.conf import settings
+from django.urls import reverse
+
+from bench import exports, fixtures
+from dashboard.demo_history import seed_order_history
+from shop.models import Order
+from tests.factories import VariantFactory
+
+pytestmark = pytest.mark.django_db
+UNTIL = date(2025, 12, 31)
+
+
+@pytest.fixture
+def history():
+    for n in range(4):
+        VariantFactory(on_hand=40, price=f"{10 + n}.00")
+    return seed_order_history(orders=300, customers=80, until=UNTIL)
+
+
+def with_session(client, key: str):
+    client.cookies[settings.SESSION_COOKIE_NAME] = key
+    return client
+
+
+def test_the_cart_session_holds_three_lines(client):
+    for n in range(4):
+        VariantFactory(on_hand=20, price=f"{10 + n}.00")
+
+    response = with_session(client, fixtures.cart_session()).get(reverse("shop:cart"))
+
+    assert response.status_code == 200
+    assert len(response.context["cart"].rows) == 3
+
+
+def test_the_staff_session_is_let_into_the_dashboard(client):
+    response = with_session(client, fixtures.staff_session()).get("/dashboard/?period=12m")
+
+    assert response.status_code == 200
+    assert response.context["user"].is_staff
+
+
+def test_the_recent_period_holds_just_enough_paid_orders(history, monkeypatch):
+    monkeypatch.setattr(fixtures, "RECENT_ORDERS", 50)
+
+    periods = fixtures.export_periods()
+
+    start, end = (date.fromisoformat(day) for day in periods["recent"])
+    paid = Order.objects.filter(paid_at__isnull=False)
+    assert end == paid.latest("paid_at").paid_at.date()
+    assert paid.filter(paid_at__date__gte=start).count() >= 50
+    assert paid.filter(paid_at__date__gte=start + timedelta(days=1)).count() < 50
+    assert periods["year"][0] == paid.earliest("paid_at").paid_at.date().isoformat()
+
+
+@pytest.mark.parametrize("file_format", ["csv", "xlsx"])
+def test_an_export_counts_the_paid_orders_of_its_period(history, file_format):
+    start, end = UNTIL - timedelta(days=59), UNTIL
+    paid = Order.objects.filter(paid_at__date__gte=start, paid_at__date__lte=end).count()
+
+    written = exports.export("sales", file_format, start.isoformat(), end.isoformat())
+
+    assert written["rows"] == paid > 0
+    assert written["bytes"] > 0 and written["peak_mb"] > 0
