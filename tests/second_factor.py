@@ -13,8 +13,11 @@ import hmac
 import struct
 import time
 
+from django.contrib.auth.models import Permission
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from tests.accounts import make_account
 
 STEP = 30
 # RFC 6238's test key for SHA-1 (appendix B): "12345678901234567890" as hex.
@@ -64,10 +67,6 @@ def sign_in_with_second_factor(client, user) -> TOTPDevice:
 def sign_in_clerk(client, *permissions: str):
     """Sign `client` in, through the code step, as a staff member who is no superuser and
     holds these permissions ("app_label.codename"; a misspelt one raises). Returns them."""
-    from django.contrib.auth.models import Permission
-
-    from tests.accounts import make_account
-
     clerk = make_account("clerk@example.com", is_staff=True)
     for name in permissions:
         app_label, codename = name.split(".")
