@@ -233,33 +233,31 @@ def _targets(shop_targets: dict) -> dict[str, tuple[str, dict]]:
 def _check(targets: dict[str, tuple[str, dict]]) -> None:
     """Every target answers 200 with a page, not a redirect to sign in: else the load would
     measure the wrong thing."""
-    for name, (url, headers) in targets.items():
-        request = urllib.request.Request(url, headers=headers)  # noqa: S310 - our server
-        opener = urllib.request.build_opener(_NoRedirects)
-        try:
-            with opener.open(request, timeout=30) as response:
-                status = response.status
-        except urllib.error.HTTPError as error:
-            status = error.code
-        if status != 200:
-            raise SystemExit(f"{name} ({url}) answered {status}, not 200.")
+    for url, headers in targets.values():
+        _get_page(url, headers)
 
 
 def _first_views(paths: list[str], cookie: str) -> float:
     """The median time of one request to each page, each asked for the first time."""
-    opener = urllib.request.build_opener(_NoRedirects)
     times = []
     for path in paths:
-        request = urllib.request.Request(
-            f"http://127.0.0.1:{SHOP_PORT}{path}", headers={**SHOP_HEADERS, "Cookie": cookie}
-        )
         started = time.perf_counter()
-        with opener.open(request, timeout=60) as response:
-            response.read()
-            if response.status != 200:
-                raise SystemExit(f"{path} answered {response.status}, not 200.")
+        _get_page(f"http://127.0.0.1:{SHOP_PORT}{path}", {**SHOP_HEADERS, "Cookie": cookie})
         times.append((time.perf_counter() - started) * 1000)
     return median(times)
+
+
+def _get_page(url: str, headers: dict) -> None:
+    """GET `url`, read to the end; stop the run unless it answered 200 (redirects included)."""
+    request = urllib.request.Request(url, headers=headers)  # noqa: S310 - our server
+    try:
+        with urllib.request.build_opener(_NoRedirects).open(request, timeout=60) as response:
+            response.read()
+            status = response.status
+    except urllib.error.HTTPError as error:
+        status = error.code
+    if status != 200:
+        raise SystemExit(f"{url} answered {status}, not 200.")
 
 
 class _NoRedirects(urllib.request.HTTPRedirectHandler):
