@@ -25,6 +25,7 @@ from tests.factories import VariantFactory
 from tests.payments.webhook_helpers import (
     PAYPAL_API,
     STRIPE_API,
+    pay,
     paypal_api,
     paypal_order_id,
     post_stripe,
@@ -93,14 +94,6 @@ def form(call) -> dict:
 def attempts(order: Order) -> list[tuple[str, str, str]]:
     return list(order.payments.filter(kind=Payment.Kind.ATTEMPT)
                 .values_list("provider", "status", "reference"))
-
-
-def paid_by_webhook(order: Order) -> Order:
-    response = post_stripe(Client(), stripe_event("checkout.session.completed", order))
-    assert response.status_code == 200
-    order.refresh_from_db()
-    assert order.status == Status.PAID
-    return order
 
 
 # The order page ----------------------------------------------------------------------------
@@ -215,7 +208,7 @@ def test_a_provider_that_is_not_on_starts_nothing(client, order, api, settings, 
 
 
 def test_a_paid_order_is_not_paid_again(client, order, api):
-    order = paid_by_webhook(order)
+    order = pay(Client(), order, "checkout.session.completed")
     response = client.post(url("start", order), {"provider": "stripe"}, follow=True)
     assert [str(m) for m in response.context["messages"]] == ["This order cannot be paid now."]
     assert not order.payments.filter(kind=Payment.Kind.ATTEMPT).exists()
@@ -249,7 +242,7 @@ def test_the_status_keeps_polling_while_unpaid(client, order):
 
 
 def test_the_status_stops_polling_once_a_webhook_paid_the_order(client, order):
-    paid_by_webhook(order)
+    pay(Client(), order, "checkout.session.completed")
     response = poll(client, order)
     assert response.status_code == 286
     assert "<strong>Paid.</strong>" in response.text
@@ -265,7 +258,7 @@ def test_the_status_shows_a_declined_order_as_settled(client, order):
 
 
 def test_the_status_page_without_htmx_is_the_whole_page(client, order):
-    paid_by_webhook(order)
+    pay(Client(), order, "checkout.session.completed")
     response = client.get(url("status", order))
     assert response.status_code == 200
     assert "<html" in response.text and "<strong>Paid.</strong>" in response.text
@@ -442,7 +435,7 @@ def test_sync_applies_a_refund_listed_before_its_capture(order, api):
 def test_the_admin_order_page_lists_the_orders_transactions(client, order, api, staff):
     stub_session(api, json={"id": stripe_session(order), "url": CHECKOUT_URL})
     client.post(url("start", order), {"provider": "stripe"})
-    paid_by_webhook(order)
+    pay(Client(), order, "checkout.session.completed")
     refunds.request_refund(order_id=order.pk, actor=staff,
                            request=refunds.RefundRequest(amount=D("10.00")))
     staff_client = Client()

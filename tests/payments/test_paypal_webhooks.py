@@ -20,6 +20,7 @@ from tests.payments.webhook_helpers import (
     database_gone,
     fresh,
     open_attempt,
+    pay,
     paypal_api,
     paypal_capture,
     paypal_event,
@@ -30,6 +31,7 @@ from tests.payments.webhook_helpers import (
     review_alerts,
     rows,
     stock,
+    stored,
     subjects,
 )
 from tests.shop.buying import place
@@ -53,15 +55,6 @@ def kettle():
 def order(kettle):
     """One kettle, paid with PayPal: one unit reserved."""
     return place((kettle, 1), provider="paypal")
-
-
-def stored(event: dict) -> WebhookEvent:
-    return WebhookEvent.objects.get(provider="paypal", event_id=event["id"])
-
-
-def pay(client, order) -> None:
-    response = post_paypal(client, paypal_event("PAYMENT.CAPTURE.COMPLETED", order))
-    assert response.status_code == 200 and fresh(order).status == Status.PAID
 
 
 # A valid delivery

@@ -31,6 +31,7 @@ from tests.factories import VariantFactory
 from tests.payments.webhook_helpers import (
     PAYPAL_API,
     STRIPE_API,
+    pay,
     paypal_api,
     paypal_capture,
     paypal_event,
@@ -64,9 +65,7 @@ def variant():
 def order(variant):
     """Two units, paid by card: Stripe's checkout.session.completed delivered."""
     order = place((variant, 2), provider="stripe")
-    response = post_stripe(Client(), stripe_event("checkout.session.completed", order))
-    assert response.status_code == 200
-    return settled(order, Status.PAID)
+    return settled(pay(Client(), order, "checkout.session.completed"), Status.PAID)
 
 
 def settled(order: Order, status: str) -> Order:
@@ -319,10 +318,7 @@ def paypal():
 
 @pytest.fixture
 def paypal_order(variant, paypal):
-    order = place((variant, 2), provider="paypal")
-    response = post_paypal(Client(), paypal_event("PAYMENT.CAPTURE.COMPLETED", order))
-    assert response.status_code == 200
-    return settled(order, Status.PAID)
+    return settled(pay(Client(), place((variant, 2), provider="paypal")), Status.PAID)
 
 
 def paypal_refund_url(order: Order) -> str:

@@ -28,12 +28,14 @@ from tests.payments.webhook_helpers import (
     database_gone,
     fresh,
     open_attempt,
+    pay,
     post,
     post_stripe,
     replay,
     review_alerts,
     rows,
     stock,
+    stored,
     stripe_event,
     stripe_headers,
     stripe_intent,
@@ -54,15 +56,6 @@ def lantern():
 def order(lantern):
     """Two lanterns, paid by card: two units reserved."""
     return place((lantern, 2), provider="stripe")
-
-
-def stored(event: dict) -> WebhookEvent:
-    return WebhookEvent.objects.get(provider="stripe", event_id=event["id"])
-
-
-def pay(client, order) -> None:
-    response = post_stripe(client, stripe_event("payment_intent.succeeded", order))
-    assert response.status_code == 200 and fresh(order).status == Status.PAID
 
 
 # A valid delivery

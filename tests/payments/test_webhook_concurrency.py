@@ -21,6 +21,7 @@ from tests.payments.webhook_helpers import (
     paypal_api,
     paypal_event,
     paypal_request,
+    stored,
     stripe_event,
     stripe_request,
 )
@@ -144,8 +145,7 @@ def test_a_refund_told_to_wait_while_its_capture_commits_is_applied(stove, monke
     monkeypatch.setattr(webhooks, "apply_waiting", look_for_waiting_events)
     answers = at_once(stripe_delivery(refund), capture_once_the_refund_waits)
     assert answers == [200, 200]
-    assert WebhookEvent.objects.get(event_id=refund["id"]).status == (
-        WebhookEvent.Status.PROCESSED)
+    assert stored(refund).status == WebhookEvent.Status.PROCESSED
     order.refresh_from_db()
     assert order.status == Order.Status.PARTIALLY_REFUNDED
     assert order.refunded_total == Decimal("20.00")

@@ -19,6 +19,7 @@ from tests.payments.webhook_helpers import (
     post_paypal,
     post_stripe,
     stock,
+    stored,
     stripe_event,
     stripe_intent,
     subjects,
@@ -141,7 +142,7 @@ def test_a_stripe_refund_before_its_capture_waits_for_it(client, lamp):
     order = placed(lamp, "stripe")
     refund = stripe_event("charge.refunded", order, refunded=REFUND)
     assert post_stripe(client, refund).status_code == 200
-    waiting = WebhookEvent.objects.get(event_id=refund["id"])
+    waiting = stored(refund)
     assert waiting.status == WebhookEvent.Status.WAITING
     assert waiting.capture_reference == stripe_intent(order)
     order.refresh_from_db()
@@ -160,11 +161,9 @@ def test_a_paypal_refund_before_its_capture_waits_for_it(client, lamp):
     refund = paypal_event("PAYMENT.CAPTURE.REFUNDED", order, amount=order.total)
     with paypal_api():
         assert post_paypal(client, refund).status_code == 200
-        assert WebhookEvent.objects.get(event_id=refund["id"]).status == (
-            WebhookEvent.Status.WAITING)
+        assert stored(refund).status == WebhookEvent.Status.WAITING
         post_paypal(client, paypal_event("PAYMENT.CAPTURE.COMPLETED", order))
-    assert WebhookEvent.objects.get(event_id=refund["id"]).status == (
-        WebhookEvent.Status.PROCESSED)
+    assert stored(refund).status == WebhookEvent.Status.PROCESSED
     order.refresh_from_db()
     assert order.status == Status.REFUNDED and order.refunded_total == order.total
     assert stock(lamp) == (4, 0)  # refunded without restock: the lamps left
