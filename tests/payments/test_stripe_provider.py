@@ -212,6 +212,19 @@ def test_lines_that_do_not_add_up_to_the_total_are_sent_as_one_line(stripe_api):
 
 
 @pytest.mark.django_db
+@pytest.mark.parametrize(("lines", "sent"), [(99, 100), (100, 1)],
+                         ids=["100 items", "101 items"])
+def test_an_order_of_more_line_items_than_stripe_takes_is_one_line(stripe_api, lines, sent):
+    # Its lines and the shipping: up to Stripe's 100, each is shown; past it, the total only.
+    order = make_order(*[(f"Postcard {n}", "", "1.00", 1) for n in range(lines)])
+    stub_session(stripe_api)
+    start(order)
+    items = line_items(form(stripe_api.calls[0]))
+    assert len(items) == sent
+    assert sum(amount * quantity for _, amount, quantity, _ in items) == (lines + 5) * 100
+
+
+@pytest.mark.django_db
 @pytest.mark.parametrize(("timeout", "minutes"), [(10, 31), (90, 90), (3000, 24 * 60 - 1)])
 def test_the_session_lives_as_long_as_the_order_waits_within_stripes_bounds(
     stripe_api, settings, timeout, minutes
