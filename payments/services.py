@@ -7,7 +7,6 @@ of one order never interleave; each event is recorded once (the provider's refer
 unique per kind), so deliveries may repeat and come in any order.
 """
 
-import logging
 from decimal import Decimal
 from functools import partial
 
@@ -21,7 +20,6 @@ from payments.providers.base import PaymentEvent, PaymentProvider, PaymentStartE
 from shop.models import Order, OrderEvent
 from shop.services import orders
 
-logger = logging.getLogger(__name__)
 Kind = Payment.Kind
 Status = Payment.Status
 
@@ -62,7 +60,7 @@ def apply_event(event: PaymentEvent) -> Order:
     UnknownOrder, or WaitForCapture for a refund, dispute or reversal whose capture is not
     recorded yet."""
     order = Order.objects.select_for_update().get(pk=_order_id(event))
-    if APPLY[event.kind](order, event):  # False: recorded before
+    if APPLY[event.kind](order, event):  # False: a repeat, or nothing left to change
         transaction.on_commit(partial(metrics.record_payment, event.provider, event.kind))
     return Order.objects.get(pk=order.pk)
 
