@@ -16,11 +16,6 @@ def to_cents(amount: Decimal) -> Decimal:
     return Decimal(amount).quantize(CENT, rounding=ROUND_HALF_UP)
 
 
-def minor_units(amount: Decimal) -> int:
-    """An amount as payment providers want it: whole cents."""
-    return int(to_cents(amount) * 100)
-
-
 def line_total(unit_price: Decimal, quantity: int) -> Decimal:
     return to_cents(unit_price * quantity)
 

@@ -48,8 +48,3 @@ def test_shipping_is_free_from_the_threshold(subtotal, expected):
 
 def test_shipping_without_a_threshold_always_costs_its_price():
     assert pricing.shipping_cost(price=D("15.00"), free_above=None, subtotal=D("999")) == D("15.00")
-
-
-def test_providers_get_whole_minor_units():
-    assert pricing.minor_units(D("68.19")) == 6819
-    assert pricing.minor_units(D("0.125")) == 13
