@@ -75,8 +75,8 @@ def record_order_placed() -> None:
 
 
 def record_payment(provider: str, outcome: str) -> None:
-    """A payment event (captured, failed or refunded); a failure also counts towards the
-    payment-failure alert."""
+    """A payment event, its outcome one of PAYMENT_OUTCOMES (an event kind payments applies,
+    or "start_failed"); a failure also counts towards the payment-failure alert."""
     if outcome not in PAYMENT_OUTCOMES:
         raise ValueError(f"A payment outcome is one of {sorted(PAYMENT_OUTCOMES)}: {outcome!r}")
     payments.labels(provider=provider, outcome=outcome).inc()
