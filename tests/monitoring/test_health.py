@@ -10,6 +10,7 @@ from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 from prometheus_client import REGISTRY
 
+from monitoring import metrics
 from shop.tasks import expire_unpaid_orders
 from tests.factories import UserFactory
 
@@ -134,6 +135,15 @@ def test_staff_see_the_cache_hit_ratio(staff_client):
     assert hits - hits_before >= 2
     body = staff_client.get("/health/", HTTP_ACCEPT="application/json").json()
     assert body["cache_hit_ratio"] == round(hits / (hits + misses), 3)
+
+
+def test_a_monitors_look_reads_no_metric_files(client, monkeypatch):
+    reads = []
+    monkeypatch.setattr(metrics, "cache_hit_ratio", lambda **kwargs: reads.append(kwargs))
+    body = client.get("/health/", HTTP_ACCEPT="application/json").json()
+    assert body["status"] == "ok"
+    assert "cache_hit_ratio" not in body
+    assert reads == []  # every worker's files are read for staff alone
 
 
 def test_a_scrape_reads_the_task_backlog(client, settings):
