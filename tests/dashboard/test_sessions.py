@@ -15,7 +15,7 @@ from django.urls import reverse
 from dashboard import kpis
 from dashboard.models import SessionDay
 from dashboard.sessions import COOKIE, SessionCountMiddleware
-from shop.models import ShippingMethod
+from shop.models import Order, ShippingMethod
 from tests.accounts import make_account, sign_in
 from tests.factories import VariantFactory
 from tests.shop.buying import ADDRESS
@@ -214,12 +214,21 @@ def test_the_conversion_rate_follows_the_visitors(client, on_day):
     assert figures["sessions"] == 2 and figures["conversion_rate"] == Decimal("0.5000")
 
 
+def fail(*args, **kwargs):
+    raise DatabaseError("down")
+
+
 def test_a_database_error_loses_the_count_not_the_page(client, on_day, monkeypatch):
-    def fail(*args, **kwargs):
-        raise DatabaseError("down")
-    monkeypatch.setattr(SessionDay.objects, "bulk_create", fail)
-    assert client.get("/", **BROWSER).status_code == 200
-    monkeypatch.undo()
+    with monkeypatch.context() as down:  # undone alone: the day pretended stays
+        down.setattr(SessionDay.objects, "bulk_create", fail)
+        assert client.get("/", **BROWSER).status_code == 200
     assert not SessionDay.objects.exists()
     client.get("/", **BROWSER)  # not counted yet: counted now
-    assert SessionDay.objects.count() == 1
+    assert list(SessionDay.objects.values_list("day", flat=True)) == [date(2025, 3, 3)]
+
+
+def test_a_database_error_loses_the_orders_mark_not_the_order(client, on_day, monkeypatch):
+    monkeypatch.setattr(SessionDay.objects, "bulk_create", fail)
+    buy(client)  # placed, and on to payment
+    assert Order.objects.filter(email="ada@example.com").exists()
+    assert not SessionDay.objects.exists()
