@@ -250,6 +250,14 @@ def test_sessions_convert_at_two_to_three_percent(catalogue):
     assert SessionDay.objects.filter(day__lt=YEAR.start).count() == 0
 
 
+def test_session_counts_the_dashboard_kept_for_the_year_are_counted_again(catalogue):
+    assert kpis.summary(YEAR)["sessions"] == 0  # every day closed: kept, all empty
+
+    seed(200)
+
+    assert kpis.summary(YEAR)["sessions"] == SessionDay.objects.count() > 0
+
+
 def test_stock_is_left_alone(catalogue):
     before = list(Variant.objects.order_by("pk").values_list("on_hand", "reserved"))
 
