@@ -174,7 +174,14 @@ if REDIS_URL:
     }
     DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    # Room for what the shop keeps (the dashboard alone keeps a count per past day): past
+    # the default of 300 entries the cache culls a third of them, rate-limit counters too.
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "OPTIONS": {"MAX_ENTRIES": 10_000},
+        }
+    }
 # Sessions are read from the cache and written through to the database, so a cache outage or
 # eviction signs nobody out.
 SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"

@@ -9,6 +9,7 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
+from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
@@ -300,3 +301,12 @@ def test_no_range_means_the_last_30_days(settings):
 def test_a_period_spans_whole_local_days():
     start, end = WEEK.bounds()
     assert start == utc(2025, 3, 3, 5) and end == utc(2025, 3, 10, 4)
+
+
+def test_two_years_of_kept_session_counts_push_nothing_else_out_of_the_cache():
+    cache.set("ratelimit:someone", 5)
+    until = kpis.today() - timedelta(days=3)
+
+    kpis.session_days(Period(until - timedelta(days=729), until))
+
+    assert cache.get("ratelimit:someone") == 5
