@@ -1,6 +1,6 @@
 # syntax=docker/dockerfile:1
 # The shop's image: gunicorn serving config.wsgi (the default command) or, with
-# `python manage.py db_worker`, the task worker; the same image runs the migrations.
+# `python manage.py run_worker`, the task worker; the same image runs the migrations.
 
 ARG PYTHON_VERSION=3.12
 
@@ -10,9 +10,15 @@ ENV PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_NO_CACHE_DIR=1
 RUN python -m venv /opt/venv
 ENV PATH=/opt/venv/bin:$PATH
 WORKDIR /src
-# Only what installing needs, so a code change does not reinstall the dependencies.
+# Only what installing needs, so a code change does not reinstall the dependencies. Every file
+# is checked against the lock's hashes: the image gets exactly the versions CI tested. The
+# image's own pip is used as it is, as an unpinned upgrade would be the one unchecked download.
+COPY requirements/main.txt requirements/main.txt
+RUN pip install --require-hashes -r requirements/main.txt
+# The project itself for its metadata (the version /health/ shows), built by the locked
+# setuptools without fetching anything.
 COPY pyproject.toml README.md ./
-RUN pip install --upgrade pip && pip install .
+RUN pip install --no-deps --no-build-isolation .
 
 # --- runtime -----------------------------------------------------------------------------------
 FROM python:${PYTHON_VERSION}-slim AS runtime

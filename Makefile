@@ -9,6 +9,10 @@ PORT ?= 8000
 DEMO_ORDERS ?= 3000
 # The interpreter to build the virtual environment with: the pinned minor version first.
 PYTHON ?= $(shell command -v python$(shell cat .python-version) || command -v python3.13 || command -v python3)
+# Exact versions with the hashes of their files, made from pyproject.toml's ranges by
+# `make lock`: installs repeat on every machine and a tampered file is refused.
+LOCK := requirements/main.txt
+TEST_LOCK := requirements/test.txt
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -19,12 +23,16 @@ $(PY):
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 
-$(VENV)/.installed: pyproject.toml | $(PY)
-	$(PY) -m pip install --quiet .
+# The project itself only for its metadata (the version /health/ shows): its dependencies
+# come from the lock, and setuptools, locked too, builds it without fetching anything.
+$(VENV)/.installed: $(LOCK) pyproject.toml | $(PY)
+	$(PY) -m pip install --quiet --require-hashes -r $(LOCK)
+	$(PY) -m pip install --quiet --no-deps --no-build-isolation .
 	@touch $@
 
-$(VENV)/.installed-test: pyproject.toml | $(PY)
-	$(PY) -m pip install --quiet '.[test]'
+$(VENV)/.installed-test: $(TEST_LOCK) pyproject.toml | $(PY)
+	$(PY) -m pip install --quiet --require-hashes -r $(TEST_LOCK)
+	$(PY) -m pip install --quiet --no-deps --no-build-isolation .
 	@touch $(VENV)/.installed $@
 
 install: $(VENV)/.installed  ## install what the shop needs
@@ -58,7 +66,28 @@ bench: $(VENV)/.installed  ## the load benchmark against a bare Django floor: se
 lint: $(VENV)/.installed-test  ## ruff
 	$(PY) -m ruff check .
 
+# The lock tool, pinned, in a throwaway environment: pip-tools resolves with pip itself, so the
+# lock is what pip installs, in the plain requirements format `pip --require-hashes` reads.
+LOCK_TOOL := pip-tools==7.7.0 pip==26.3
+# Every file of each pinned version is hashed (any platform's wheel verifies); setuptools is
+# locked as the build backend; the test lock keeps the runtime lock's versions.
+PIP_COMPILE_OPTIONS := --quiet --no-config --generate-hashes --allow-unsafe --strip-extras \
+	--build-deps-for wheel --no-emit-index-url --no-emit-find-links --no-emit-trusted-host
+
+# Only the package index and its settings come from the environment: local pip configuration
+# (extra indexes, find-links, constraints) must not leak into a lock every machine uses.
+lock:  ## re-pin requirements/*.txt from pyproject.toml after a dependency change (LOCK_OPTIONS=--upgrade: all to the newest allowed)
+	@$(PYTHON) -c 'import sys; sys.exit(f"{sys.version_info[0]}.{sys.version_info[1]}" != "$(shell cat .python-version)")' || \
+		{ echo "make lock needs Python $(shell cat .python-version), the version the image runs (found $(PYTHON))."; exit 1; }
+	set -e; tool="$$(mktemp -d)"; trap 'rm -rf "$$tool"' EXIT; \
+	export PIP_CONFIG_FILE=/dev/null CUSTOM_COMPILE_COMMAND="make lock"; \
+	unset PIP_FIND_LINKS PIP_EXTRA_INDEX_URL PIP_CONSTRAINT; \
+	$(PYTHON) -m venv "$$tool"; mkdir -p $(dir $(LOCK)); \
+	"$$tool/bin/python" -m pip install --quiet $(LOCK_TOOL); \
+	"$$tool/bin/pip-compile" $(PIP_COMPILE_OPTIONS) $(LOCK_OPTIONS) -o $(LOCK) pyproject.toml; \
+	"$$tool/bin/pip-compile" $(PIP_COMPILE_OPTIONS) $(LOCK_OPTIONS) --extra test -c $(LOCK) -o $(TEST_LOCK) pyproject.toml
+
 clean:  ## remove the virtual environment, the demo database and generated files
 	rm -rf $(VENV) db.sqlite3 media staticfiles .pytest_cache .ruff_cache
 
-.PHONY: help install run test browser-test screenshots bench lint clean
+.PHONY: help install run test browser-test screenshots bench lint lock clean
