@@ -17,6 +17,7 @@ from shop.models import Order
 from shop.models.orders import PAID_UNSHIPPED
 from shop.services import orders
 from shop.services.pricing import to_cents
+from worker.enqueue import enqueue_with_transaction
 
 Kind = Payment.Kind
 Status = Payment.Status
@@ -79,7 +80,7 @@ def request_refund(*, order_id: int, request: RefundRequest, actor) -> Payment:
     )
     from payments import tasks  # the tasks module imports this one
 
-    transaction.on_commit(partial(tasks.send_refund.enqueue, payment_id=refund.pk))
+    enqueue_with_transaction(tasks.send_refund, payment_id=refund.pk)
     return refund
 
 

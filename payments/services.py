@@ -19,6 +19,7 @@ from payments.models import Payment
 from payments.providers.base import PaymentEvent, PaymentProvider, PaymentStartError
 from shop.models import Order, OrderEvent
 from shop.services import orders
+from worker.enqueue import enqueue_with_transaction
 
 Kind = Payment.Kind
 Status = Payment.Status
@@ -127,10 +128,9 @@ def _captured(order: Order, event: PaymentEvent) -> bool:
     # Refunds or disputes that came before this capture can now be applied.
     from payments import tasks  # the tasks module imports this one
 
-    transaction.on_commit(partial(
-        tasks.apply_waiting_events.enqueue, provider=event.provider,
-        capture_reference=event.reference,
-    ))
+    enqueue_with_transaction(
+        tasks.apply_waiting_events, provider=event.provider, capture_reference=event.reference
+    )
     return True
 
 

@@ -37,3 +37,13 @@ class CannotCancel(ShopError):
 
 class CartLineGone(ShopError):
     message = "That item is no longer in your cart."
+
+
+class NotDueYet(ShopError):
+    """Work asked for before its time (an order's expiry before its deadline)."""
+
+    message = "This is not due yet."
+
+    def __init__(self, *, due):
+        super().__init__(f"Not due until {due.isoformat()}.")
+        self.due = due

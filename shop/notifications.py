@@ -1,39 +1,48 @@
 """Order emails, as HTML and plain text: confirmation, payment failed, cancelled, shipped,
 refunded.
 
-Services send them with `transaction.on_commit(partial(send_order_email.enqueue, ...))`, so
-nothing goes out for a change that was rolled back. A mail server that does not answer or
-refuses for now (`OSError`, which `smtplib.SMTPException` is) gets the email retried with
-backoff (`shop.retries`).
+Services write an `OrderEmail` row with the change it tells of and enqueue `send_order_email`
+in the same transaction, so nothing goes out for a change that was rolled back and nothing is
+lost for one that committed. The task locks the row and marks it sent once the mail server
+took the message: a task run again (its worker died, a retry) sends nothing twice. A mail
+server that does not answer or refuses for now (`OSError`, which `smtplib.SMTPException` is)
+gets the email retried with backoff (`shop.retries`).
 """
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
+from django.db import transaction
 from django.tasks import task
 from django.template.loader import render_to_string
+from django.utils import timezone
 
 from shop import retries
 from shop.access import order_link
-from shop.models import Order
+from shop.models import OrderEmail
 
 SUBJECTS = {
-    "confirmation": "Order {number} is confirmed",
-    "payment_failed": "Payment for order {number} did not go through",
-    "cancelled": "Order {number} is cancelled",
-    "shipped": "Order {number} is on its way",
-    "refunded": "A refund for order {number}",
+    OrderEmail.Kind.CONFIRMATION: "Order {number} is confirmed",
+    OrderEmail.Kind.PAYMENT_FAILED: "Payment for order {number} did not go through",
+    OrderEmail.Kind.CANCELLED: "Order {number} is cancelled",
+    OrderEmail.Kind.SHIPPED: "Order {number} is on its way",
+    OrderEmail.Kind.REFUNDED: "A refund for order {number}",
 }
 
 
 @task
-def send_order_email(*, order_id: int, kind: str, attempt: int = 1) -> None:
-    retries.run_with_retries(
-        send_order_email, _send, attempt=attempt, retry_on=(OSError,), order_id=order_id, kind=kind
+def send_order_email(*, email_id: int, attempt: int = 1) -> bool:
+    """Send the email unless it went already. Returns whether it was sent now."""
+    return retries.run_with_retries(
+        send_order_email, _send, attempt=attempt, retry_on=(OSError,), email_id=email_id
     )
 
 
-def _send(*, order_id: int, kind: str) -> None:
-    order = Order.objects.prefetch_related("lines").get(pk=order_id)
+@transaction.atomic
+def _send(*, email_id: int) -> bool:
+    email = OrderEmail.objects.select_for_update().select_related("order").get(pk=email_id)
+    if email.sent_at is not None:
+        return False
+    order = email.order
     context = {
         "order": order,
         "lines": order.lines.all(),
@@ -41,11 +50,16 @@ def _send(*, order_id: int, kind: str) -> None:
         "shop_url": settings.SITE_URL,
         "store_name": settings.STORE_NAME,
     }
-    subject = f"[{settings.STORE_NAME}] " + SUBJECTS[kind].format(number=order.number)
+    subject = f"[{settings.STORE_NAME}] " + SUBJECTS[email.kind].format(number=order.number)
     message = EmailMultiAlternatives(
         subject=subject,
-        body=render_to_string(f"emails/order_{kind}.txt", context),
+        body=render_to_string(f"emails/order_{email.kind}.txt", context),
         to=[order.email],
     )
-    message.attach_alternative(render_to_string(f"emails/order_{kind}.html", context), "text/html")
+    message.attach_alternative(
+        render_to_string(f"emails/order_{email.kind}.html", context), "text/html"
+    )
     message.send()
+    email.sent_at = timezone.now()
+    email.save(update_fields=["sent_at"])
+    return True

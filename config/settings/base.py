@@ -3,6 +3,7 @@
 Refuses to start without SECRET_KEY and ALLOWED_HOSTS.
 """
 
+import tempfile
 from pathlib import Path
 
 import dj_database_url
@@ -77,6 +78,7 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "django_tasks_db",
+    "worker",
     "security",
     "monitoring",
     "shop",
@@ -239,9 +241,22 @@ ACCOUNT_RATE_LIMITS = {"login": None, "login_failed": None, "signup": None, "res
 MAILERS = {"default": env.mailer(env.text("EMAIL_URL", "smtp://localhost:25"))}
 DEFAULT_FROM_EMAIL = env.text("DEFAULT_FROM_EMAIL", f"{STORE_NAME} <shop@localhost>")
 
-# Background work: rows in the database, run by `manage.py db_worker` (django-tasks-db).
+# Background work: rows in the database, written in the transaction that asks for them and
+# run by `manage.py run_worker` (django-tasks-db's worker with heartbeats: a task whose worker
+# died is queued again once the worker has not been seen for WORKER_LOST_AFTER_SECONDS).
 # Dev and tests run tasks in the request instead (dev.py).
-TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+TASKS = {"default": {"BACKEND": "worker.backend.DatabaseBackend"}}
+TASK_WORKER_HEARTBEAT_SECONDS = env.integer("WORKER_HEARTBEAT_SECONDS", 10)
+TASK_WORKER_LOST_AFTER_SECONDS = env.integer("WORKER_LOST_AFTER_SECONDS", 45)
+if TASK_WORKER_LOST_AFTER_SECONDS < 3 * TASK_WORKER_HEARTBEAT_SECONDS:
+    raise ImproperlyConfigured(
+        "WORKER_LOST_AFTER_SECONDS must be at least three heartbeats (WORKER_HEARTBEAT_SECONDS)."
+    )
+# Touched at every heartbeat; the worker container's liveness probe checks its age.
+TASK_WORKER_HEARTBEAT_FILE = env.text(
+    "WORKER_HEARTBEAT_FILE", str(Path(tempfile.gettempdir()) / "worker-heartbeat")
+)
+TASK_WORKER_METRICS_PORT = env.integer("WORKER_METRICS_PORT", 9100)
 
 # --- i18n -----------------------------------------------------------------------------------
 

@@ -2,7 +2,14 @@ from shop.models.addresses import Address, PostalAddress
 from shop.models.cart import Cart, CartLine
 from shop.models.catalogue import Category, Product, ProductImage, Variant
 from shop.models.customers import User
-from shop.models.orders import TRANSITIONS, Order, OrderEvent, OrderLine, ShippingMethod
+from shop.models.orders import (
+    TRANSITIONS,
+    Order,
+    OrderEmail,
+    OrderEvent,
+    OrderLine,
+    ShippingMethod,
+)
 from shop.models.reviews import Review
 from shop.models.wishlist import WishlistItem
 
@@ -13,6 +20,7 @@ __all__ = [
     "CartLine",
     "Category",
     "Order",
+    "OrderEmail",
     "OrderEvent",
     "OrderLine",
     "PostalAddress",

@@ -3,6 +3,7 @@
 The status machine lives here, next to the statuses it names; services enforce it.
 """
 
+from datetime import timedelta
 from decimal import Decimal
 
 from django.conf import settings
@@ -84,6 +85,11 @@ class Order(PostalAddress):
     payment_provider = models.CharField(max_length=20)
     tracking_number = models.CharField(max_length=80, blank=True)
     created_at = models.DateTimeField("placed", auto_now_add=True, db_index=True)
+    # Fixed when the order is placed, so every process expires it at the same moment whatever
+    # its own ORDER_PAYMENT_TIMEOUT_MINUTES says. Empty only on orders from before it was kept.
+    pay_by = models.DateTimeField(
+        "pay by", null=True, blank=True, help_text="Unpaid at this moment, the order expires."
+    )
     paid_at = models.DateTimeField(null=True, blank=True)
     # Whether the customer (the email address) had paid for an order before this one, set
     # when it is paid: the dashboard counts new and returning customers from it.
@@ -147,6 +153,12 @@ class Order(PostalAddress):
     def totals(self) -> dict:
         return {"subtotal": self.subtotal, "shipping": self.shipping_total, "tax": self.tax_total,
                 "discount": self.discount_total, "total": self.total}
+
+    @property
+    def payment_deadline(self):
+        return self.pay_by or self.created_at + timedelta(
+            minutes=settings.ORDER_PAYMENT_TIMEOUT_MINUTES
+        )
 
     @property
     def is_open(self) -> bool:
@@ -247,6 +259,29 @@ class OrderEvent(models.Model):
     )
     is_internal = models.BooleanField(default=False, help_text="Shown to staff only.")
     created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.order_id}: {self.get_kind_display()}"
+
+
+class OrderEmail(models.Model):
+    """An email about an order, written in the transaction of the change it tells of and
+    marked when it has gone: the task that sends it sends it once, however often it runs."""
+
+    class Kind(models.TextChoices):
+        CONFIRMATION = "confirmation", "Order confirmed"
+        PAYMENT_FAILED = "payment_failed", "Payment failed"
+        CANCELLED = "cancelled", "Order cancelled"
+        SHIPPED = "shipped", "Order shipped"
+        REFUNDED = "refunded", "Refund"
+
+    order = models.ForeignKey(Order, related_name="emails", on_delete=models.CASCADE)
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    created_at = models.DateTimeField(auto_now_add=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["created_at", "pk"]

@@ -5,10 +5,10 @@ import secrets
 from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
-from functools import partial
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 
 from monitoring import metrics
 from shop import tasks
@@ -16,6 +16,7 @@ from shop.errors import EmptyCart, ShippingUnavailable
 from shop.models import Cart, CartLine, Order, OrderEvent, OrderLine, ShippingMethod
 from shop.services import addresses, inventory, pricing
 from shop.services import cart as cart_services
+from worker.enqueue import enqueue_with_transaction
 
 # No 0/O, 1/I/L: read out over the phone without confusion.
 NUMBER_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
@@ -75,7 +76,9 @@ def place_order(
         currency=settings.STORE_CURRENCY, subtotal=totals.subtotal,
         shipping_total=totals.shipping, tax_total=totals.tax, discount_total=totals.discount,
         total=totals.total, tax_rate=settings.STORE_TAX_RATE, shipping_method=method,
-        shipping_method_name=method.name, payment_provider=provider, **address,
+        shipping_method_name=method.name, payment_provider=provider,
+        pay_by=timezone.now() + timedelta(minutes=settings.ORDER_PAYMENT_TIMEOUT_MINUTES),
+        **address,
     )
     for line in order_lines:
         line.order = order
@@ -118,10 +121,8 @@ def _create_order(**fields) -> Order:
 
 
 def _schedule_expiry(order: Order) -> None:
-    """Where the task backend can run work later, expire this order when its time is up;
+    """Where the task backend can run work later, expire this order at its deadline;
     otherwise `manage.py expire_orders`, run every minute, does."""
     if not tasks.expire_order.get_backend().supports_defer:
         return
-    deadline = order.created_at + timedelta(minutes=settings.ORDER_PAYMENT_TIMEOUT_MINUTES)
-    task = tasks.expire_order.using(run_after=deadline)
-    transaction.on_commit(partial(task.enqueue, order_id=order.pk))
+    enqueue_with_transaction(tasks.expire_order.using(run_after=order.pay_by), order_id=order.pk)

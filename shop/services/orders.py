@@ -15,14 +15,23 @@ from functools import partial
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
 from django.db.models.functions import Lower
 from django.utils import timezone
 
 from monitoring import alerts
 from shop import notifications
-from shop.errors import CannotCancel, IllegalTransition, ShopError
-from shop.models.orders import PAID_UNSHIPPED, TRANSITIONS, Order, OrderEvent, OrderLine
+from shop.errors import CannotCancel, IllegalTransition, NotDueYet, ShopError
+from shop.models.orders import (
+    PAID_UNSHIPPED,
+    TRANSITIONS,
+    Order,
+    OrderEmail,
+    OrderEvent,
+    OrderLine,
+)
 from shop.services import inventory
+from worker.enqueue import enqueue_with_transaction
 
 logger = logging.getLogger(__name__)
 Status = Order.Status
@@ -57,10 +66,10 @@ def _move(order: Order, to: str, *, kind: str, actor=None, note: str = "", **sta
     order.save(update_fields=["status", *stamps])
 
 
-def _email_after_commit(order: Order, kind: str) -> None:
-    transaction.on_commit(
-        partial(notifications.send_order_email.enqueue, order_id=order.pk, kind=kind)
-    )
+def _email(order: Order, kind: str) -> None:
+    """Send the customer an email about this change, once it has committed."""
+    email = OrderEmail.objects.create(order=order, kind=kind)
+    enqueue_with_transaction(notifications.send_order_email, email_id=email.pk)
 
 
 def _flag(order: Order, note: str, *, kind: str = Kind.PAYMENT_MISMATCH) -> None:
@@ -134,7 +143,7 @@ def mark_paid(*, order_id: int, amount: Decimal, currency: str, provider: str) -
         transaction.on_commit(partial(_alert_low_stock, levels))
         _move(order, Status.PAID, kind=Kind.PAID, note=f"Paid ({provider} provider).",
               paid_at=timezone.now(), is_repeat_purchase=_has_paid_before(order))
-        _email_after_commit(order, "confirmation")
+        _email(order, "confirmation")
     return order
 
 
@@ -160,7 +169,7 @@ def _close(order: Order, to: str, *, kind: str, actor=None, note: str = "",
     inventory.release_stock(quantities=_quantities(order))
     _move(order, to, kind=kind, actor=actor, note=note, closed_at=timezone.now())
     if email:
-        _email_after_commit(order, email)
+        _email(order, email)
 
 
 @transaction.atomic
@@ -196,39 +205,36 @@ def cancel_order(*, order_id: int, actor=None, note: str = "") -> Order:
 
 @transaction.atomic
 def expire_order(*, order_id: int, now=None) -> bool:
-    """Close an order left unpaid past the timeout and release its stock. Returns whether
+    """Close an order left unpaid past its deadline and release its stock. Returns whether
     it expired: it may have been paid or cancelled meanwhile, or money may have arrived
     that did not match it, which staff settle by hand (the order waits, flagged). Money in
-    another currency is not in captured_total, so the flag is what keeps such an order."""
+    another currency is not in captured_total, so the flag is what keeps such an order.
+    Raises NotDueYet before the deadline stored on the order."""
     order = _lock(order_id)
     now = now or timezone.now()
-    if (
-        order.status != Status.AWAITING_PAYMENT
-        or order.created_at > payment_deadline(now)
-        or order.captured_total
-        or order.needs_review
-    ):
+    if order.status != Status.AWAITING_PAYMENT or order.captured_total or order.needs_review:
         return False
-    minutes = settings.ORDER_PAYMENT_TIMEOUT_MINUTES
+    if order.payment_deadline > now:
+        raise NotDueYet(due=order.payment_deadline)
+    minutes = round((order.payment_deadline - order.created_at).total_seconds() / 60)
     _close(order, Status.EXPIRED, kind=Kind.EXPIRED,
            note=f"Not paid within {minutes} minutes; the items went back on sale.")
     return True
 
 
 def expire_unpaid_orders(*, now=None) -> int:
-    """Expire every order unpaid past the timeout, each in its own transaction. Returns how
+    """Expire every order unpaid past its deadline, each in its own transaction. Returns how
     many expired."""
     now = now or timezone.now()
-    overdue = Order.objects.filter(
-        status=Status.AWAITING_PAYMENT, created_at__lte=payment_deadline(now), captured_total=0,
-        needs_review=False,
+    # Orders from before deadlines were stored keep the timeout in force.
+    overdue = Q(pay_by__lte=now) | Q(
+        pay_by__isnull=True,
+        created_at__lte=now - timedelta(minutes=settings.ORDER_PAYMENT_TIMEOUT_MINUTES),
+    )
+    pks = Order.objects.filter(
+        overdue, status=Status.AWAITING_PAYMENT, captured_total=0, needs_review=False
     ).values_list("pk", flat=True)
-    return sum(expire_order(order_id=pk, now=now) for pk in list(overdue))
-
-
-def payment_deadline(now):
-    """Orders placed at or before this moment and still unpaid have expired."""
-    return now - timedelta(minutes=settings.ORDER_PAYMENT_TIMEOUT_MINUTES)
+    return sum(expire_order(order_id=pk, now=now) for pk in list(pks))
 
 
 @transaction.atomic
@@ -242,7 +248,7 @@ def mark_shipped(*, order_id: int, tracking_number: str, actor=None) -> Order:
     _move(order, Status.SHIPPED, kind=Kind.SHIPPED, actor=actor,
           note=f"Tracking number {tracking_number}.", tracking_number=tracking_number,
           shipped_at=timezone.now())
-    _email_after_commit(order, "shipped")
+    _email(order, "shipped")
     return order
 
 
@@ -309,7 +315,7 @@ def record_refund(
         OrderEvent.objects.create(order=order, kind=Kind.REFUNDED, actor=actor,
                                   note=refund_note, is_internal=True)
         return order
-    _email_after_commit(order, "refunded")
+    _email(order, "refunded")
     _restock_lines(order, restock or {})
     full = order.refunded_total >= order.total
     if cancel:

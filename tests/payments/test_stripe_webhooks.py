@@ -447,11 +447,11 @@ def test_a_paying_webhook_takes_a_fixed_number_of_queries(
     client, order, django_assert_num_queries
 ):
     """Verify, store, apply with the order locked (capture row, stock, status, timeline,
-    whether the customer bought before), mark processed; then, after commit, the
-    confirmation email and the events waiting for this capture. Savepoints included. A repeat
-    is answered from the inbox alone."""
+    whether the customer bought before, the confirmation email's row), mark processed; then,
+    after commit, the confirmation email (its row locked, sent, marked) and the events waiting
+    for this capture. Savepoints included. A repeat is answered from the inbox alone."""
     event = stripe_event("checkout.session.completed", order)
-    with django_assert_num_queries(30):
+    with django_assert_num_queries(34):
         assert post_stripe(client, event).status_code == 200
     with django_assert_num_queries(5):
         assert post_stripe(client, event).status_code == 200

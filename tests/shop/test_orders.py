@@ -9,8 +9,9 @@ from django.core.management import call_command
 from django.db import transaction
 from django.utils import timezone
 
-from shop.errors import CannotCancel, IllegalTransition, ShopError
-from shop.models import TRANSITIONS, Order, OrderEvent
+from shop.errors import CannotCancel, IllegalTransition, NotDueYet, ShopError
+from shop.models import TRANSITIONS, Order, OrderEmail, OrderEvent
+from shop.notifications import send_order_email
 from shop.services import checkout, orders
 from shop.tasks import expire_order, expire_unpaid_orders
 from tests.factories import UserFactory, VariantFactory
@@ -244,10 +245,19 @@ def test_delivering_an_unpaid_order_raises(order):
 
 # --- expiry ------------------------------------------------------------------------------------
 
+def overdue(order: Order, *, by: timedelta = timedelta(days=1)) -> None:
+    """Move the order back in time so that its deadline passed `by` ago."""
+    Order.objects.filter(pk=order.pk).update(
+        created_at=order.created_at - (order.pay_by - order.created_at) - by,
+        pay_by=timezone.now() - by,
+    )
+
+
 def test_unpaid_orders_expire_after_the_timeout(settings, variant):
     settings.ORDER_PAYMENT_TIMEOUT_MINUTES = 30
     old, fresh = place((variant, 1)), place((variant, 2))
-    Order.objects.filter(pk=old.pk).update(created_at=timezone.now() - timedelta(minutes=31))
+    assert abs(old.pay_by - old.created_at - timedelta(minutes=30)) < timedelta(seconds=1)
+    overdue(old, by=timedelta(minutes=1))
     assert orders.expire_unpaid_orders() == 1
     old.refresh_from_db(), fresh.refresh_from_db()
     assert old.status == Status.EXPIRED and fresh.status == Status.AWAITING_PAYMENT
@@ -261,14 +271,14 @@ def test_paid_orders_never_expire(order):
 
 
 def test_the_command_expires_overdue_orders(order, variant, capsys):
-    Order.objects.filter(pk=order.pk).update(created_at=timezone.now() - timedelta(days=1))
+    overdue(order)
     call_command("expire_orders")
     assert "Expired 1 unpaid order." in capsys.readouterr().out
     assert stock(variant) == (10, 0)
 
 
 def test_the_task_expires_overdue_orders(order):
-    Order.objects.filter(pk=order.pk).update(created_at=timezone.now() - timedelta(days=1))
+    overdue(order)
     result = expire_unpaid_orders.enqueue()
     assert result.return_value == 1
     order.refresh_from_db()
@@ -283,7 +293,45 @@ def test_each_order_schedules_its_own_expiry_where_the_backend_can_wait(
         order = place((variant, 1))
     [result] = expire_order.get_backend().results
     assert result.kwargs == {"order_id": order.pk}
-    assert result.task.run_after == order.created_at + timedelta(minutes=30)
+    assert result.task.run_after == order.pay_by
+    assert abs(order.pay_by - order.created_at - timedelta(minutes=30)) < timedelta(seconds=1)
+
+
+def test_an_order_expires_at_its_own_deadline_whatever_the_setting_says_now(settings, order):
+    # Placed under a 30-minute timeout; a worker configured with 5 minutes must not expire it
+    # early, and one configured with 60 must not keep it late.
+    settings.ORDER_PAYMENT_TIMEOUT_MINUTES = 5
+    with pytest.raises(NotDueYet):
+        orders.expire_order(order_id=order.pk, now=order.created_at + timedelta(minutes=10))
+    assert orders.expire_unpaid_orders(now=order.created_at + timedelta(minutes=10)) == 0
+    settings.ORDER_PAYMENT_TIMEOUT_MINUTES = 60
+    assert orders.expire_order(order_id=order.pk, now=order.pay_by + timedelta(seconds=1))
+    order.refresh_from_db()
+    assert order.status == Status.EXPIRED
+    assert "Not paid within 30 minutes" in order.events.last().note
+
+
+def test_an_expiry_that_runs_early_schedules_itself_again_for_the_deadline(settings, order):
+    settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.dummy.DummyBackend"}}
+    assert expire_order.call(order_id=order.pk) is False
+    [again] = expire_order.get_backend().results
+    assert again.kwargs == {"order_id": order.pk}
+    assert again.task.run_after == order.pay_by
+    order.refresh_from_db()
+    assert order.status == Status.AWAITING_PAYMENT
+
+
+def test_an_early_expiry_without_a_backend_that_can_wait_leaves_it_to_the_sweep(order):
+    assert expire_order.call(order_id=order.pk) is False
+    order.refresh_from_db()
+    assert order.status == Status.AWAITING_PAYMENT
+
+
+def test_an_order_from_before_deadlines_were_kept_expires_by_the_timeout(settings, order):
+    Order.objects.filter(pk=order.pk).update(pay_by=None)
+    settings.ORDER_PAYMENT_TIMEOUT_MINUTES = 30
+    assert orders.expire_unpaid_orders(now=order.created_at + timedelta(minutes=29)) == 0
+    assert orders.expire_unpaid_orders(now=order.created_at + timedelta(minutes=31)) == 1
 
 
 # --- emails ------------------------------------------------------------------------------------
@@ -292,7 +340,7 @@ def test_the_confirmation_is_sent_once_after_commit(order, django_capture_on_com
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         pay(order)
         assert mail.outbox == []  # nothing before the commit
-    sends = [c for c in callbacks if getattr(c, "keywords", {}).get("kind") == "confirmation"]
+    sends = [c for c in callbacks if "email_id" in getattr(c, "keywords", {})]
     assert len(sends) == 1
     [email] = mail.outbox
     assert email.to == ["ada@example.com"]
@@ -348,6 +396,18 @@ def test_no_email_when_the_transaction_rolls_back(
     assert mail.outbox == []
     order.refresh_from_db()
     assert order.status == status
+
+
+def test_an_email_is_sent_once_however_often_its_task_runs(
+    order, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        pay(order)
+    [sent] = OrderEmail.objects.filter(order=order)
+    assert sent.kind == OrderEmail.Kind.CONFIRMATION and sent.sent_at is not None
+    # Run again, as when a worker died after sending but before recording the task's success.
+    assert send_order_email.call(email_id=sent.pk) is False
+    assert len(mail.outbox) == 1
 
 
 def test_a_customers_email_links_to_their_order_without_a_key(variant,

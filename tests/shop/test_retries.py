@@ -12,6 +12,7 @@ from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
 from shop import retries
+from shop.models import OrderEmail
 from shop.notifications import send_order_email
 from shop.tasks import expire_order
 from tests.factories import VariantFactory
@@ -100,10 +101,13 @@ def test_an_email_the_mail_server_refused_is_retried(settings, monkeypatch):
         raise SMTPServerDisconnected("gone")
 
     monkeypatch.setattr(EmailMultiAlternatives, "send", disconnect)
+    email = OrderEmail.objects.create(order=order, kind=OrderEmail.Kind.CONFIRMATION)
     with pytest.raises(SMTPServerDisconnected):
-        send_order_email.call(order_id=order.pk, kind="confirmation")
+        send_order_email.call(email_id=email.pk)
     [result] = send_order_email.get_backend().results
-    assert result.kwargs == {"order_id": order.pk, "kind": "confirmation", "attempt": 2}
+    assert result.kwargs == {"email_id": email.pk, "attempt": 2}
+    email.refresh_from_db()
+    assert email.sent_at is None
 
 
 def test_an_expiry_the_database_refused_is_retried(settings, monkeypatch):
