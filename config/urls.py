@@ -12,6 +12,9 @@ def favicon(request):
     return redirect(static("img/favicon.svg"))
 
 
+# A database outage raised by a middleware reaches only this: it answers 503, not 500.
+handler500 = "monitoring.outage.server_error"
+
 urlpatterns = [
     path("favicon.ico", favicon),
     path("", include("shop.urls")),

@@ -60,13 +60,17 @@ task_backlog = Gauge(
 )
 
 
-def record_request(*, route: str | None, method: str, status: int, seconds: float) -> None:
-    """One answered request; a 5xx also counts towards the server-error alert."""
+def record_request(
+    *, route: str | None, method: str, status: int, seconds: float,
+    database_unavailable: bool = False,
+) -> None:
+    """One answered request; a 5xx also counts towards the server-error alert, except the 503
+    of a database outage (monitoring.outage): readiness reports that, once, not per request."""
     route = route or UNMATCHED
     method = method if method in METHODS else "other"
     http_requests.labels(route=route, method=method, status=str(status)).inc()
     http_request_duration.labels(route=route, method=method).observe(seconds)
-    if status >= 500:
+    if status >= 500 and not database_unavailable:
         alerts.count_event(alerts.SERVER_ERRORS)
 
 

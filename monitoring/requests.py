@@ -3,9 +3,9 @@
 RequestMiddleware takes the caller's `X-Request-ID` when it is a plain token, or makes one,
 and echoes it back; it times the request and its queries into a `Server-Timing` header and
 one line on the `shop.request` logger, and counts it in the request metrics by the URL's
-name (monitoring.metrics; a 5xx also counts towards the server-error alert). Queries slower
-than SLOW_QUERY_MS are logged on `shop.db.slow`, by their SQL without its parameters (which
-may be an email or a password).
+name (monitoring.metrics; a 5xx also counts towards the server-error alert, unless it is the
+503 of a database outage, monitoring.outage). Queries slower than SLOW_QUERY_MS are logged
+on `shop.db.slow`, by their SQL without its parameters (which may be an email or a password).
 """
 
 import logging
@@ -18,7 +18,7 @@ from django.conf import settings
 from django.db import connections
 from django.utils.functional import empty
 
-from monitoring import metrics
+from monitoring import metrics, outage
 from monitoring.logs import current_request_id
 
 access_logger = logging.getLogger("shop.request")
@@ -71,6 +71,7 @@ class RequestMiddleware:
             metrics.record_request(
                 route=route_name(request), method=request.method,
                 status=response.status_code, seconds=app_seconds,
+                database_unavailable=outage.is_outage_response(response),
             )
             app_ms = app_seconds * 1000
             db_ms = timer.seconds * 1000

@@ -1,7 +1,8 @@
 """Error reports to Sentry, only when SENTRY_DSN is set, with secrets scrubbed before they
 leave the process.
 
-`init_sentry` is called from the settings; `scrub_event` is its before_send.
+`init_sentry` is called from the settings; `before_send` drops what is not a bug (a database
+outage, answered 503 by monitoring.outage) and scrubs the rest with `scrub_event`.
 """
 
 import re
@@ -13,6 +14,7 @@ from sentry_sdk.integrations.django import DjangoIntegration
 from sentry_sdk.integrations.logging import ignore_logger
 
 from config import env
+from monitoring.outage import is_database_unavailable
 
 FILTERED = "[Filtered]"
 SECRET_NAME = re.compile(r"password|secret|token|key|otp|code", re.IGNORECASE)
@@ -39,7 +41,7 @@ def init_sentry(**overrides: Any) -> bool:
         # Frames' local variables hold form data, a request's URL with its query, tokens being
         # checked: secrets inside reprs no key name gives away.
         include_local_variables=False,
-        before_send=scrub_event,
+        before_send=before_send,
         before_send_transaction=scrub_event,
         **overrides,
     )
@@ -59,6 +61,16 @@ def traces_sample_rate() -> float:
             f"SENTRY_TRACES_SAMPLE_RATE must be a number from 0 to 1, not {value!r}."
         )
     return rate
+
+
+def before_send(event: dict, hint: dict) -> dict | None:
+    """No report for a database outage: each request it fails is answered 503 and the outage
+    is logged once in a while (monitoring.outage); readiness reports it. Other errors are
+    scrubbed and sent."""
+    exc_info = hint.get("exc_info") if isinstance(hint, dict) else None
+    if exc_info and is_database_unavailable(exc_info[1]):
+        return None
+    return scrub_event(event, hint)
 
 
 def scrub_event(event: dict, hint: dict) -> dict:

@@ -92,6 +92,9 @@ MIDDLEWARE = [
     "monitoring.probes.ProbeMiddleware",
     # A request id for every request, its log line and its Server-Timing header.
     "monitoring.requests.RequestMiddleware",
+    # A view that finds the database unavailable answers 503 (monitoring.outage; a
+    # middleware's outage is answered by handler500).
+    "monitoring.outage.OutageMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "security.headers.PermissionsPolicyMiddleware",
     # Above WhiteNoise, so static files carry it too.
