@@ -101,6 +101,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Input the database cannot take answers 400 before anything (a session) reads it.
+    "security.suspicious.SuspiciousInputMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -110,7 +112,6 @@ MIDDLEWARE = [
     "django_otp.middleware.OTPMiddleware",
     "security.twofactor.middleware.SecondFactorMiddleware",
     "security.ratelimits.RateLimitMiddleware",
-    "security.suspicious.SuspiciousInputMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     # Storefront visitors for the dashboard: a row per visitor per day, known by a cookie of
     # its own.
@@ -227,7 +228,8 @@ OTP_TOTP_ISSUER = STORE_NAME
 OTP_TOTP_SYNC = False
 # The admin's device pages never show a device's secret key.
 OTP_ADMIN_HIDE_SENSITIVE_DATA = True
-ACCOUNT_FORMS = {"login": "security.forms.LoginForm"}  # allauth's, with the lockout
+# allauth's, with the lockout; sign-up taking as long whether or not the email has an account.
+ACCOUNT_FORMS = {"login": "security.forms.LoginForm", "signup": "security.forms.SignupForm"}
 # The session that changed the password stays signed in (it just proved it knows the old one);
 # every other session of the account ends on its next request, as Django's session auth hash
 # no longer matches. A password reset ends them all, and the reset link does not sign in.
