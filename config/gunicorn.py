@@ -6,19 +6,23 @@ GUNICORN_TIMEOUT (30 s a request), GUNICORN_GRACEFUL_TIMEOUT (25 s to finish the
 in flight after SIGTERM: inside Kubernetes' 30 s termination grace period), PORT (8000).
 GUNICORN_CMD_ARGS and the command line still override them.
 
+gunicorn's own lines (starting, booting and exiting workers, timeouts) are written like the
+app's: JSON lines by monitoring.logs.JsonFormatter, or text with LOG_FORMAT=text.
+
 With PROMETHEUS_MULTIPROC_DIR set, each worker keeps its metrics in files there and a
 scrape adds them up (monitoring.metrics). The master empties the directory when it starts,
-so a restart does not count the last run's values again, and marks each worker that exits
-as dead, so its live gauges stop being reported. Without it the hooks do nothing.
+so a restart does not count the last run's values again, and folds the files of each worker
+that exits into one archive per kind (config.metric_files), so the directory, and the time a
+scrape takes, stay the same however often workers restart. Without it the hooks do nothing.
 """
 
+import logging
 import multiprocessing
 import os
 from pathlib import Path
 
-from prometheus_client import multiprocess
-
 from config import env
+from config.metric_files import fold_exited_worker
 
 # --- settings ----------------------------------------------------------------------------------
 
@@ -38,19 +42,61 @@ worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None  # noqa: S108
 accesslog = None
 errorlog = "-"
 loglevel = env.text("GUNICORN_LOG_LEVEL", "info")
+LOG_FORMAT = env.choice("LOG_FORMAT", "json", ["json", "text"])
+# The formatters of the app's LOGGING (config.settings.base), named by their dotted path,
+# which logging resolves when gunicorn sets its loggers up: config imports no app.
+# gunicorn's loggers do not propagate: in a worker the root logger is Django's, and a line
+# would be written twice. gunicorn.error's level stays gunicorn's (loglevel, --log-level).
+logconfig_dict = {
+    "formatters": {
+        "json": {"()": "monitoring.logs.JsonFormatter"},
+        "text": {
+            "format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s",
+            "defaults": {"request_id": "-"},
+        },
+    },
+    "handlers": {
+        "error_console": {
+            "class": "logging.StreamHandler", "formatter": LOG_FORMAT, "stream": "ext://sys.stderr",
+        },
+        "console": {
+            "class": "logging.StreamHandler", "formatter": LOG_FORMAT, "stream": "ext://sys.stdout",
+        },
+    },
+    "root": {"level": "INFO", "handlers": ["error_console"]},
+    "loggers": {
+        "gunicorn.error": {"handlers": ["error_console"], "propagate": False},
+        # A logging dict turns gunicorn's access log on; it stays quiet unless accesslog is set,
+        # and then goes to stdout, as accesslog = "-" does.
+        "gunicorn.access": {
+            "handlers": ["console"], "propagate": False,
+            "level": "INFO" if accesslog else "WARNING",
+        },
+    },
+}
 
 
-# --- hooks: Prometheus' multiprocess mode --------------------------------------------------------
+# --- hooks: warnings as log lines, Prometheus' multiprocess mode ---------------------------------
 
 
 def on_starting(server) -> None:
+    # Python's warnings (a deprecation, a missing static directory) as log records too, in
+    # the master and the workers it forks, rather than plain text among the JSON lines.
+    logging.captureWarnings(True)
     empty_metrics_dir(env.text("PROMETHEUS_MULTIPROC_DIR"))
 
 
 def child_exit(server, worker) -> None:
+    # Runs in the master, after the worker is reaped, one exit at a time.
     path = env.text("PROMETHEUS_MULTIPROC_DIR")
-    if path:
-        multiprocess.mark_process_dead(worker.pid, path)
+    if not path:
+        return
+    try:
+        fold_exited_worker(worker.pid, path)
+    except Exception:
+        # An error here would stop the master, and every worker with it. A fold that did not
+        # happen leaves the worker's files, still counted, for the next start to empty.
+        server.log.exception("Metric files of worker %s not folded.", worker.pid)
 
 
 def empty_metrics_dir(path: str) -> None:

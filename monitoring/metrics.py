@@ -10,7 +10,8 @@ PROMETHEUS_MULTIPROC_DIR environment variable set (before the first import of
 prometheus_client, so in the process's environment, not in code), every worker writes its
 values to files in that directory, and a scrape adds up the files of all workers, whichever
 worker answers it. The directory must be emptied when the server starts (the old files would
-otherwise be counted again), and config/gunicorn.py marks workers that exit as dead.
+otherwise be counted again), and config/gunicorn.py folds the files of workers that exit into
+archive files (config.metric_files), read here under the lock the fold takes.
 Without the variable the process's own registry is served.
 """
 
@@ -23,8 +24,8 @@ from prometheus_client import (
     Histogram,
     generate_latest,
 )
-from prometheus_client.multiprocess import MultiProcessCollector
 
+from config.metric_files import MergedFilesCollector
 from monitoring import alerts
 
 CONTENT_TYPE = CONTENT_TYPE_LATEST
@@ -130,5 +131,5 @@ def _registry(multiprocess_dir: str):
     if not multiprocess_dir:
         return REGISTRY
     registry = CollectorRegistry()
-    MultiProcessCollector(registry, path=multiprocess_dir)
+    MergedFilesCollector(registry, path=multiprocess_dir)
     return registry
