@@ -24,7 +24,7 @@ from django.db.migrations.executor import MigrationExecutor
 
 from config import env
 from monitoring import metrics
-from monitoring.task_backlog import task_backlog
+from monitoring.task_backlog import TaskFailures, read_task_queue
 
 logger = logging.getLogger(__name__)
 
@@ -143,30 +143,33 @@ def check_readiness() -> Readiness:
     return Readiness({"database": database, "cache": check_cache(), "migrations": migrations})
 
 
-def check_tasks(*, database: Check) -> Check:
-    """The task queue: tasks waiting, failed in the last day, or stuck running. Failed or
-    stuck tasks make it degraded (emails late, orders not expiring), not failing: the shop
-    still serves."""
+def check_tasks(*, database: Check) -> tuple[Check, list[TaskFailures]]:
+    """The task queue, and each task's failures of the last day. Tasks failing now (failed
+    and not made good since) or stuck make it degraded (emails late, orders not expiring),
+    not failing: the shop still serves. Failures a retry made good are history only."""
     if database.failing:
-        return Check(SKIPPED, reason="database unreachable")
+        return Check(SKIPPED, reason="database unreachable"), []
     started = time.perf_counter()
     try:
-        backlog = task_backlog()
+        queue = read_task_queue()
     except DatabaseError as error:
         logger.warning("Task backlog unreadable: %s", error)
-        return Check(DEGRADED, reason=_reason("unreadable", error))
-    stuck = backlog["failed"] or backlog["stale_running"]
-    return Check(DEGRADED if stuck else OK, latency_ms=_since(started), detail=backlog,
-                 reason="failed or stuck tasks" if stuck else "")
+        return Check(DEGRADED, reason=_reason("unreadable", error)), []
+    backlog = queue.backlog
+    stuck = backlog["failing"] or backlog["stale_running"]
+    check = Check(DEGRADED if stuck else OK, latency_ms=_since(started), detail=backlog,
+                  reason="failing or stuck tasks" if stuck else "")
+    return check, queue.failures
 
 
 def describe_health(*, details: bool = True) -> dict:
     """Readiness plus the version and the task queue, for the health page; with `details`
-    also the software versions and the cache hit ratio (which reads every worker's metric
-    files), for staff."""
+    also the software versions, the cache hit ratio (which reads every worker's metric
+    files) and the last day's task failures, for staff."""
     readiness = check_readiness()
     checks = {name: check.as_dict() for name, check in readiness.checks.items()}
-    checks["tasks"] = check_tasks(database=readiness.checks["database"]).as_dict()
+    tasks, task_failures = check_tasks(database=readiness.checks["database"])
+    checks["tasks"] = tasks.as_dict()
     report = {
         "status": readiness.status,
         "failing": readiness.failing,
@@ -181,6 +184,10 @@ def describe_health(*, details: bool = True) -> dict:
             "cache_hit_ratio": metrics.cache_hit_ratio(
                 multiprocess_dir=settings.PROMETHEUS_MULTIPROC_DIR
             ),
+            # The last day's, made good or not: what went wrong lately, beside what is wrong now.
+            "task_failures": [
+                asdict(failure) | {"recovered": failure.recovered} for failure in task_failures
+            ],
         }
     return report
 

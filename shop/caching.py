@@ -11,21 +11,40 @@ request's own later reads miss, and again after its commit, so nothing a concurr
 cached from the old rows in between outlives it.
 
 The cache is a soft dependency: when it cannot be reached (django-redis ignores the error and
-answers None) reads go to the database, as if nothing were cached.
+answers None) reads go to the database, as if nothing were cached. A bump it misses is not
+lost: `bump_when_reachable`, a task, bumps again every RETRY_EVERY until the cache answers,
+so once the cache is back nothing read before the change outlives it by more than that (and
+the worker's poll). The bump made with the change enqueues it in the change's transaction,
+so on the database task backend it is stored with the change or not at all; the one after
+the commit enqueues it then. The task lives here, not in shop.tasks, because every catalogue
+service imports this module and shop.tasks imports them.
 """
 
 import hashlib
+import logging
 import time
 from collections.abc import Callable, Hashable
+from datetime import timedelta
 
 from django.core.cache import cache
 from django.db import transaction
+from django.tasks import task
+from django.utils import timezone
 
 from monitoring import metrics
+
+logger = logging.getLogger(__name__)
 
 VERSION_KEY = "catalogue:version"
 # A safety net for writes that bypass the bumps (a raw UPDATE in a shell, say).
 TIMEOUT = 15 * 60
+# A missed bump is retried this often: the staleness a cache outage can leave behind, once the
+# cache is back, is this plus the worker's poll, well inside the minute allowed.
+RETRY_EVERY = timedelta(seconds=10)
+# Past the entries' timeout everything cached before the change has expired by itself (Redis
+# expires keys by the wall clock, also across a pause or a restart); a minute more covers
+# reads that started before the commit and were stored after it.
+RETRY_FOR = timedelta(seconds=TIMEOUT) + timedelta(minutes=1)
 
 
 def catalogue_version() -> int | None:
@@ -43,16 +62,61 @@ def _start_version() -> int | None:
 
 
 def bump_catalogue_version() -> None:
-    """Invalidate every cached catalogue read, now and again when the transaction commits."""
-    _bump()
-    transaction.on_commit(_bump)
+    """Invalidate every cached catalogue read, now and again when the transaction commits;
+    a bump the cache does not take is retried by a task until it does."""
+    _bump_or_retry()
+    transaction.on_commit(_bump_or_retry)
 
 
-def _bump() -> None:
+def _bump_or_retry() -> None:
+    if not _bump():
+        _retry_bump_later(attempt=1)
+
+
+def _bump() -> bool:
+    """Bump the version; False when the cache did not answer."""
     try:
-        cache.incr(VERSION_KEY)
+        # django-redis, told to ignore errors, answers None instead of raising.
+        return cache.incr(VERSION_KEY) is not None
     except ValueError:  # not there: starting afresh invalidates as well
-        catalogue_version()
+        return catalogue_version() is not None
+
+
+# Ahead of other work: it is one cache call, and while it waits shoppers see old prices.
+@task(priority=10)
+def bump_when_reachable(*, attempt: int = 1) -> bool:
+    """Bump the version, or try again in RETRY_EVERY while the cache does not answer (for
+    RETRY_FOR at most). Not a failure while it waits: the cache is a soft dependency, and the
+    health page reports it down already."""
+    if _bump():
+        if attempt > 1:
+            logger.info("The catalogue version was bumped on attempt %d.", attempt)
+        return True
+    if attempt * RETRY_EVERY >= RETRY_FOR:
+        logger.warning(
+            "The cache did not answer for %d attempts; entries cached before the change "
+            "have expired by now, so the catalogue version bump is given up.",
+            attempt,
+        )
+        return False
+    _retry_bump_later(attempt=attempt + 1)
+    return False
+
+
+def _retry_bump_later(*, attempt: int) -> None:
+    """Enqueue the bump to run at once (a worker may reach the cache when this process does
+    not) or, for a retry, after RETRY_EVERY. Not where the backend cannot run work later:
+    the ImmediateBackend of dev and tests would only try again at once, in the request."""
+    if not bump_when_reachable.get_backend().supports_defer:
+        logger.warning("The cache did not take the catalogue version bump.")
+        return
+    run_after = timezone.now() + RETRY_EVERY if attempt > 1 else None
+    bump_when_reachable.using(run_after=run_after).enqueue(attempt=attempt)
+    logger.warning(
+        "The cache did not take the catalogue version bump; a task bumps it once the cache "
+        "answers (attempt %d).",
+        attempt,
+    )
 
 
 def remember[T](name: str, parts: tuple[Hashable, ...], compute: Callable[[], T]) -> T:

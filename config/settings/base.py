@@ -306,6 +306,13 @@ ALLAUTH_TRUSTED_PROXY_COUNT = TRUSTED_PROXY_COUNT
 RATELIMIT_ENABLE = env.flag("RATELIMIT_ENABLE", True)
 RATELIMIT_FAIL_OPEN = True
 SECURE_SSL_REDIRECT = env.flag("SECURE_SSL_REDIRECT", True)
+# Where the HTTPS redirect sends a request made over plain HTTP: a host, and a port when not
+# 443 (`shop.example.com:8443`). Empty keeps the host the request named.
+SECURE_SSL_HOST = env.text("SECURE_SSL_HOST") or None
+if SECURE_SSL_HOST and ("/" in SECURE_SSL_HOST or "@" in SECURE_SSL_HOST):
+    raise ImproperlyConfigured(
+        f"SECURE_SSL_HOST must be a host with an optional port, not {SECURE_SSL_HOST!r}."
+    )
 SECURE_HSTS_SECONDS = env.integer("SECURE_HSTS_SECONDS", 60 * 60 * 24 * 365)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = True
 SECURE_HSTS_PRELOAD = True

@@ -2,6 +2,7 @@
 else the statuses without software versions or failure reasons."""
 
 from datetime import timedelta
+from unittest.mock import ANY
 
 import pytest
 from django.conf import settings
@@ -11,7 +12,7 @@ from django_tasks_db.models import DBTaskResult
 from prometheus_client import REGISTRY
 
 from monitoring import metrics
-from shop.tasks import expire_unpaid_orders
+from shop.tasks import expire_order, expire_unpaid_orders
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -96,14 +97,61 @@ def test_the_page_needs_a_fixed_number_of_queries(staff_client, django_assert_ma
     assert response.status_code == 200 and "<h1>Health</h1>" in response.text
 
 
-def test_failed_tasks_show_as_a_degraded_queue(staff_client, settings):
+def fail(result) -> None:
+    DBTaskResult.objects.filter(pk=result.id).update(
+        status=TaskResultStatus.FAILED, finished_at=timezone.now(),
+        exception_class_path="django.db.utils.OperationalError",
+    )
+
+
+def test_a_task_failing_now_shows_as_a_degraded_queue(staff_client, settings):
     settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
-    expire_unpaid_orders.enqueue()
-    DBTaskResult.objects.update(status=TaskResultStatus.FAILED, finished_at=timezone.now())
+    fail(expire_unpaid_orders.enqueue())
     body = staff_client.get("/health/", HTTP_ACCEPT="application/json").json()
     assert body["checks"]["tasks"]["status"] == "degraded"
-    assert body["checks"]["tasks"]["detail"] == {"ready": 0, "failed": 1, "stale_running": 0}
+    assert body["checks"]["tasks"]["detail"] == {
+        "ready": 0, "failed": 1, "failing": 1, "stale_running": 0,
+    }
     assert body["status"] == "ok"  # the shop still serves
+    [failure] = body["task_failures"]
+    assert (failure["task"], failure["failed"], failure["recovered"]) == (
+        "shop.tasks.expire_unpaid_orders", 1, False,
+    )
+
+
+def test_a_failure_a_retry_made_good_is_history(staff_client, settings):
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    fail(expire_order.enqueue(order_id=7))
+    retried = expire_order.enqueue(order_id=7, attempt=2)
+    DBTaskResult.objects.filter(pk=retried.id).update(
+        status=TaskResultStatus.SUCCESSFUL, finished_at=timezone.now() + timedelta(seconds=1)
+    )
+    body = staff_client.get("/health/", HTTP_ACCEPT="application/json").json()
+    assert body["checks"]["tasks"]["status"] == "ok"
+    assert body["checks"]["tasks"]["detail"]["failed"] == 1
+    assert body["checks"]["tasks"]["detail"]["failing"] == 0
+    [failure] = body["task_failures"]
+    assert (failure["task"], failure["recovered"]) == ("shop.tasks.expire_order", True)
+
+
+def test_staff_read_the_days_task_failures_on_the_page(staff_client, settings):
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    fail(expire_order.enqueue(order_id=7))
+    fail(expire_order.enqueue(order_id=7, attempt=2))
+    page = staff_client.get("/health/", HTTP_ACCEPT=BROWSER_ACCEPT).text
+    assert "<h2>Task failures in the last 24 hours</h2>" in page
+    assert '<th scope="row">shop.tasks.expire_order</th>' in page
+    assert '<td class="num">2</td>' in page
+    assert "django.db.utils.OperationalError" in page
+    assert "Still failing (2 not made good)" in page
+
+
+def test_monitors_do_not_see_the_task_failures(client, settings):
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    fail(expire_unpaid_orders.enqueue())
+    body = client.get("/health/", HTTP_ACCEPT="application/json").json()
+    assert body["checks"]["tasks"] == {"status": "degraded", "latency_ms": ANY}
+    assert "task_failures" not in body
 
 
 def test_a_task_stuck_running_shows_as_a_degraded_queue(staff_client, settings):
@@ -113,11 +161,18 @@ def test_a_task_stuck_running_shows_as_a_degraded_queue(staff_client, settings):
                                 started_at=timezone.now() - timedelta(hours=1))
     body = staff_client.get("/health/", HTTP_ACCEPT="application/json").json()
     assert body["checks"]["tasks"]["status"] == "degraded"
-    assert body["checks"]["tasks"]["detail"] == {"ready": 0, "failed": 0, "stale_running": 1}
+    assert body["checks"]["tasks"]["detail"] == {
+        "ready": 0, "failed": 0, "failing": 0, "stale_running": 1,
+    }
 
 
 def test_an_empty_queue_is_ok(client):
     assert client.get("/health/").json()["checks"]["tasks"]["status"] == "ok"
+
+
+def test_staff_read_that_no_task_failed(staff_client):
+    page = staff_client.get("/health/", HTTP_ACCEPT=BROWSER_ACCEPT).text
+    assert "No task failed in the last 24 hours." in page
 
 
 def cache_reads() -> tuple[float, float]:

@@ -4,6 +4,8 @@ import pytest
 from django.core.cache import cache, caches
 from django.core.management import call_command
 from django.urls import reverse
+from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
 
 from shop import caching
 from shop.models import CartLine
@@ -208,3 +210,55 @@ def test_saving_anything_else_leaves_the_catalogue_cached(client, tee):
     client.post(reverse("shop:cart-add"), {"variant": "TEE-M", "quantity": 1})  # a session, a cart
     assert CartLine.objects.filter(variant__sku="TEE-M").exists()  # they were saved
     assert caching.catalogue_version() == version
+
+
+@pytest.fixture
+def cache_not_answering(monkeypatch):
+    """The cache as django-redis leaves it when Redis does not answer: incr gives None."""
+    monkeypatch.setattr(caches["default"], "incr", lambda *args, **kwargs: None)
+
+
+def bump_retries() -> list[tuple[int, object]]:
+    rows = DBTaskResult.objects.filter(task_path=caching.bump_when_reachable.module_path)
+    return [(row.args_kwargs["kwargs"]["attempt"], row.run_after) for row in rows]
+
+
+def test_a_bump_the_cache_misses_is_left_to_a_task(
+    tee, settings, cache_not_answering, django_capture_on_commit_callbacks
+):
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    variant = tee.variants.get()
+    with django_capture_on_commit_callbacks(execute=True) as after_commit:
+        variant.price = Decimal("17.50")
+        variant.save()
+        assert [attempt for attempt, _ in bump_retries()] == [1]  # stored with the change
+    assert len(after_commit) == 1
+    assert [attempt for attempt, _ in bump_retries()] == [1, 1]  # and after its commit
+
+
+def test_the_task_tries_again_while_the_cache_misses_and_then_gives_up(
+    tee, settings, cache_not_answering
+):
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    before = timezone.now()
+    assert caching.bump_when_reachable.call(attempt=1) is False
+    [(attempt, run_after)] = bump_retries()
+    assert attempt == 2
+    assert run_after >= before + caching.RETRY_EVERY
+    last = caching.RETRY_FOR // caching.RETRY_EVERY
+    assert caching.bump_when_reachable.call(attempt=last) is False
+    assert len(bump_retries()) == 1  # no more: what was cached before has expired by now
+
+
+def test_the_task_bumps_once_the_cache_answers(tee):
+    before = caching.catalogue_version()
+    assert caching.bump_when_reachable.call(attempt=3) is True
+    assert caching.catalogue_version() != before
+
+
+def test_a_backend_that_cannot_wait_is_not_asked_to_retry(tee, settings):
+    settings.CACHES = DEAD_REDIS  # tests run tasks at once (the ImmediateBackend)
+    variant = tee.variants.get()
+    variant.price = Decimal("17.50")
+    variant.save()
+    assert bump_retries() == []
