@@ -284,6 +284,39 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
+# With a bucket, product images go to S3-compatible object storage, which every pod (web,
+# worker, on any node) reaches alike; without one they stay on the MEDIA_ROOT volume, which
+# only pods on one node can share. The names are django-storages' own. Credentials are not
+# read here: boto3 finds AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY in the environment, or the
+# pod's workload identity. Product images are public, so their URLs carry no signature (that
+# would defeat caching) and the bucket, or the CDN named by the custom domain, must allow
+# anonymous reads.
+AWS_STORAGE_BUCKET_NAME = env.text("AWS_STORAGE_BUCKET_NAME")
+if AWS_STORAGE_BUCKET_NAME:
+    _media_endpoint = env.text("AWS_S3_ENDPOINT_URL").rstrip("/")
+    _media_region = env.text("AWS_S3_REGION_NAME")
+    _media_domain = env.text("AWS_S3_CUSTOM_DOMAIN").strip("/")
+    STORAGES["default"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": AWS_STORAGE_BUCKET_NAME,
+            "endpoint_url": _media_endpoint or None,
+            "region_name": _media_region or None,
+            "custom_domain": _media_domain or None,
+            "querystring_auth": False,
+            # A re-uploaded image gets a new name, so caches never serve the old one.
+            "file_overwrite": False,
+            # Other S3-compatible stores (MinIO, Ceph) do not route by bucket host names.
+            "addressing_style": "path" if _media_endpoint else None,
+        },
+    }
+    if _media_domain:
+        MEDIA_URL = f"https://{_media_domain}/"
+    elif _media_endpoint:
+        MEDIA_URL = f"{_media_endpoint}/{AWS_STORAGE_BUCKET_NAME}/"
+    else:
+        # The host boto3 itself writes into the images' URLs, whatever the region.
+        MEDIA_URL = f"https://{AWS_STORAGE_BUCKET_NAME}.s3.amazonaws.com/"
 
 # --- security -------------------------------------------------------------------------------
 
@@ -335,7 +368,8 @@ SECURE_CSP = {
     "default-src": [CSP.SELF],
     "script-src": [CSP.SELF, CSP.NONCE],
     "style-src": [CSP.SELF],
-    "img-src": [CSP.SELF, "data:"],
+    # Product images may come from the media bucket (a source ending in / covers its path).
+    "img-src": [CSP.SELF, "data:", *([MEDIA_URL] if "://" in MEDIA_URL else [])],
     "font-src": [CSP.SELF],
     "connect-src": [CSP.SELF],
     "form-action": [

@@ -52,7 +52,7 @@ def test_the_web_and_the_worker_wait_for_the_migrations():
         assert depends["migrate"] == {"condition": "service_completed_successfully"}
         assert depends["db"] == {"condition": "service_healthy"}
     assert services["migrate"]["depends_on"]["db"] == {"condition": "service_healthy"}
-    assert "db_worker" in services["worker"]["command"]
+    assert "run_worker" in services["worker"]["command"]
 
 
 def test_compose_reads_the_env_file_and_checks_health():
