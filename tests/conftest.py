@@ -31,15 +31,26 @@ def pytest_collection_modifyitems(items):
     """A test that commits (`django_db(transaction=True)`) empties the database when it ends,
     taking the rows the migrations wrote (the site, the shipping methods) with it. Tests are
     sent to parallel workers a file at a time, so such tests keep to files of their own,
-    which run after the others."""
+    which run after the others. Each of them also restores those rows first
+    (`serialized_rollback=True`): one that did not would empty the tables and let the flush
+    write the content types again under new ids, which the next one that does could then
+    not restore."""
     kinds = defaultdict(set)
+    unrestored = set()
     for item in items:
         marker = item.get_closest_marker("django_db")
         if marker:
-            kinds[item.path].add(bool(marker.kwargs.get("transaction")))
+            commits = bool(marker.kwargs.get("transaction"))
+            kinds[item.path].add(commits)
+            if commits and not marker.kwargs.get("serialized_rollback"):
+                unrestored.add(str(item.path))
     mixed = sorted(str(path) for path, found in kinds.items() if len(found) > 1)
     if mixed:
         raise pytest.UsageError(f"Keep tests that commit in files of their own: {mixed}")
+    if unrestored:
+        raise pytest.UsageError(
+            f"Tests that commit need serialized_rollback=True: {sorted(unrestored)}"
+        )
 
 
 @pytest.fixture(autouse=True)

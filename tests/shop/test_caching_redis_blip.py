@@ -26,7 +26,7 @@ from django_tasks_db.models import DBTaskResult
 from shop import caching
 from tests.conftest import need
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 PAGE = "/products/cotton-tee/"
 # What an issue asks of a cache outage: once Redis is back, nothing served is older than the
 # last catalogue change by more than this.

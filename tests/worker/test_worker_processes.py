@@ -17,7 +17,7 @@ from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
 from monitoring.logs import current_request_id
-from shop.models import Order, OrderEmail, ShippingMethod
+from shop.models import Order, OrderEmail
 from shop.notifications import send_order_email
 from tests.conftest import DEAD_REDIS, need
 from tests.factories import VariantFactory
@@ -25,7 +25,7 @@ from tests.shop.buying import pay, place
 from tests.worker.processes import start_worker, stop, wait_for
 from worker.models import Heartbeat
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 DATABASE_TASKS = {"default": {"BACKEND": "worker.backend.DatabaseBackend"}}
 
@@ -33,12 +33,6 @@ DATABASE_TASKS = {"default": {"BACKEND": "worker.backend.DatabaseBackend"}}
 @pytest.fixture(autouse=True)
 def _tasks_in_the_database(settings):
     settings.TASKS = DATABASE_TASKS
-
-
-@pytest.fixture(autouse=True)
-def _shipping():
-    # A committing test before this one may have emptied the rows the migrations wrote.
-    ShippingMethod.objects.get_or_create(name="Standard", defaults={"price": "5.00"})
 
 
 @pytest.fixture
