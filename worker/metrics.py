@@ -2,8 +2,9 @@
 dead workers, and the queue it works on, read from the task table at each scrape."""
 
 import logging
+import threading
 
-from django.db import DatabaseError
+from django.db import DatabaseError, connection
 from prometheus_client import CollectorRegistry, Counter, start_http_server
 from prometheus_client.core import GaugeMetricFamily
 
@@ -32,6 +33,11 @@ class QueueCollector:
         except DatabaseError:  # the database is away: say nothing rather than fail the scrape
             logger.warning("Task queue not counted: the database did not answer.")
             return
+        finally:
+            # The metrics server answers each scrape in a thread of its own, whose connection
+            # nothing else would ever close.
+            if threading.current_thread() is not threading.main_thread():
+                connection.close()
         for name, description in [
             ("ready", "Tasks due and waiting for a worker."),
             ("failed", "Tasks that failed in the last 24 hours."),
