@@ -25,6 +25,7 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.db import transaction
 
+from core.money import ZERO, to_cents
 from dashboard import demo_bulk, kpis
 from dashboard.demo_people import DOMAIN, Customer, FirstPurchases, plan_customers
 from payments.models import Payment
@@ -223,9 +224,9 @@ def _basket(rng: random.Random, stock: _Stock):
     lines = _lines(rng, stock)
     method = stock.express if rng.random() < EXPRESS_SHARE else stock.standard
     line_totals = [line.line_total for line in lines]
-    subtotal = sum(line_totals, pricing.ZERO)
+    subtotal = sum(line_totals, ZERO)
     discounted = rng.random() < DISCOUNTED
-    discount = pricing.to_cents(subtotal * DISCOUNT_RATE) if discounted else pricing.ZERO
+    discount = to_cents(subtotal * DISCOUNT_RATE) if discounted else ZERO
     shipping = pricing.shipping_cost(price=method.price, free_above=method.free_above,
                                      subtotal=subtotal)
     totals = pricing.price_order(line_totals=line_totals, shipping=shipping,
@@ -272,7 +273,7 @@ def _pay(rng: random.Random, order: Order, lines: list[OrderLine],
     shipped = order.paid_at + timedelta(hours=rng.uniform(12, 60))
     delivered = shipped + timedelta(hours=rng.uniform(24, 96))
     roll = rng.random()
-    refund_at, amount, status = None, pricing.ZERO, None
+    refund_at, amount, status = None, ZERO, None
     if roll < REFUNDED:
         refund_at = max(order.paid_at, delivered) + timedelta(days=rng.uniform(1, 14))
         amount, status = order.total, Order.Status.REFUNDED
@@ -281,7 +282,7 @@ def _pay(rng: random.Random, order: Order, lines: list[OrderLine],
     elif roll < REFUNDED + PARTLY_REFUNDED:
         line = rng.choice(lines)
         returned = rng.randint(1, line.quantity)
-        amount = min(order.total, pricing.to_cents(
+        amount = min(order.total, to_cents(
             line.unit_price * returned * (1 + order.tax_rate)
         ))
         line.quantity_restocked = returned
@@ -292,7 +293,7 @@ def _pay(rng: random.Random, order: Order, lines: list[OrderLine],
         else:  # units sent back after delivery: the order stays delivered
             refund_at = delivered + timedelta(days=rng.uniform(1, 14))
     if refund_at is not None and refund_at >= horizon:  # not yet: no refund after all
-        refund_at, amount, status = None, pricing.ZERO, None
+        refund_at, amount, status = None, ZERO, None
         for line in lines:
             line.quantity_restocked = 0
     _ship(rng, order, shipped, delivered, horizon)

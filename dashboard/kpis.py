@@ -38,9 +38,9 @@ from django.db.models import (
 )
 from django.db.models.functions import Least, Lower, Round, Trunc
 
+from core.money import ZERO, to_cents
 from dashboard.models import SessionDay
 from shop.models import Order, OrderLine
-from shop.services.pricing import ZERO, to_cents
 
 MAX_DAYS = 732  # two years, a leap day included
 DEFAULT_DAYS = 30

@@ -21,13 +21,12 @@ from django.core.cache import cache
 from django.urls import reverse
 from django.utils.http import urlencode
 
+from core.money import ZERO, format_money
 from dashboard import charts, kpis, selectors
 from dashboard.forms import PRESETS, Choice
 from dashboard.kpis import Kpi, Period
 from dashboard.reports.definitions import REPORTS
 from monitoring import alerts
-from shop.services.pricing import ZERO
-from shop.templatetags.shop import money
 
 KEPT_SECONDS = 60  # as often as the key figures refresh themselves on the page
 LOW_STOCK_ROWS = 20
@@ -40,7 +39,7 @@ def display(kind: str, value) -> str:
     if value is None:
         return "–"
     if kind == "money":
-        return money(value)
+        return format_money(value)
     if kind == "percent":
         return f"{value * 100:.1f}\N{NO-BREAK SPACE}%"
     return f"{value:,}"
@@ -128,14 +127,17 @@ def sales_chart(choice: Choice, rows: list[dict] | None = None) -> charts.Chart:
     if total:
         best = max(range(len(values)), key=values.__getitem__)
         when = "on" if step == "day" else "in"
-        summary = f"Total {money(total)}; the highest, {money(values[best])}, {when} {names[best]}."
+        summary = (
+            f"Total {format_money(total)}; the highest, {format_money(values[best])}, "
+            f"{when} {names[best]}."
+        )
     else:
         summary = "No sales in this period."
     table = (
         ("Period", "Gross sales", "Discounts", "Refunds", "Net sales", "Orders"),
         tuple(
-            (name, money(row["gross_sales"]), money(row["discounts"]), money(row["refunds"]),
-             money(row["net_sales"]), f"{row['orders']:,}")
+            (name, format_money(row["gross_sales"]), format_money(row["discounts"]),
+             format_money(row["refunds"]), format_money(row["net_sales"]), f"{row['orders']:,}")
             for name, row in zip(names, rows, strict=True)
         ),
     )
@@ -143,7 +145,8 @@ def sales_chart(choice: Choice, rows: list[dict] | None = None) -> charts.Chart:
         name="sales", title=f"Net sales by {step}, {period_label(period)}",
         description=f"Columns of net sales (gross sales − discounts − refunds) for each {step}. "
                     f"{summary}",
-        labels=labels, values=values, fmt=money, table=table, empty="No sales in this period",
+        labels=labels, values=values, fmt=format_money, table=table,
+        empty="No sales in this period",
         unit=settings.STORE_CURRENCY,
     )
 
@@ -178,11 +181,11 @@ def top_products_chart(choice: Choice) -> charts.Chart:
     sold = selectors.top_products(period, by=by)
     measure = "revenue" if by == "revenue" else "units sold"
     values = [row.revenue if by == "revenue" else row.units for row in sold]
-    fmt = money if by == "revenue" else (lambda n: f"{n:,}")
+    fmt = format_money if by == "revenue" else (lambda n: f"{n:,}")
     leader = f" First: {sold[0].name}, {fmt(values[0])}." if sold else ""
     table = (
         ("Product", "Revenue", "Units"),
-        tuple((row.name, money(row.revenue), f"{row.units:,}") for row in sold),
+        tuple((row.name, format_money(row.revenue), f"{row.units:,}") for row in sold),
     )
     return charts.ranked_bars(
         name="top-products",
@@ -200,15 +203,15 @@ def categories_chart(choice: Choice) -> charts.Chart:
     total = sum((row.revenue for row in sold), start=ZERO)
     table = (
         ("Category", "Revenue", "Share", "Units"),
-        tuple((row.name, money(row.revenue), _share(row.revenue, total), f"{row.units:,}")
+        tuple((row.name, format_money(row.revenue), _share(row.revenue, total), f"{row.units:,}")
               for row in sold),
     )
-    lead = f" {sold[0].name} leads with {money(sold[0].revenue)}." if sold else ""
+    lead = f" {sold[0].name} leads with {format_money(sold[0].revenue)}." if sold else ""
     return charts.ranked_bars(
         name="categories", title=f"Revenue by category, {period_label(period)}",
         description="Bars of line totals (before order discounts, tax and shipping) for each "
-                    f"category, {money(total)} in all.{lead}",
-        labels=[row.name for row in sold], values=[row.revenue for row in sold], fmt=money,
+                    f"category, {format_money(total)} in all.{lead}",
+        labels=[row.name for row in sold], values=[row.revenue for row in sold], fmt=format_money,
         table=table, empty="Nothing sold in this period",
     )
 

@@ -10,10 +10,10 @@ from django.core.paginator import Page, Paginator
 from django.db.models import F, IntegerField, OuterRef, Q, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 
+from core.money import to_cents
 from dashboard.kpis import Period, paid_lines
 from security.models import AuditEntry
 from shop.models import Order, User, Variant
-from shop.services.pricing import to_cents
 
 TOP = 10
 COVER_DAYS = 30  # days of cover are worked out from this many days' sales

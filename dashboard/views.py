@@ -12,11 +12,11 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.views.decorators.http import require_safe
 
+from core.http import render_page, tidy_url
 from dashboard import kpis, panels, selectors
 from dashboard.forms import ActivityForm, read_choice
 from security import audit
 from security.twofactor.gate import staff_member_required
-from shop.http import render_page, tidy_url
 
 FRAGMENTS = ("dashboard-period", "kpis", "time-charts", "top-products")
 # The audit log's own permission, as the admin's audit entries require it.

@@ -8,6 +8,7 @@ from functools import partial
 
 from django.db import transaction
 
+from core.money import to_cents
 from monitoring import alerts
 from payments import providers, services
 from payments.models import Payment
@@ -16,7 +17,6 @@ from shop.errors import ShopError
 from shop.models import Order
 from shop.models.orders import PAID_UNSHIPPED
 from shop.services import orders
-from shop.services.pricing import to_cents
 from worker.enqueue import enqueue_with_transaction
 
 Kind = Payment.Kind

@@ -6,9 +6,9 @@ sync_payment_events`)."""
 from django.db import InterfaceError, OperationalError
 from django.tasks import task
 
+from core import retries
 from payments import refunds, sync, webhooks
 from payments.providers.base import ProviderUnavailable
-from shop import retries
 
 PASSING_ERRORS = (ProviderUnavailable, OperationalError, InterfaceError)
 

@@ -7,12 +7,12 @@ from django.shortcuts import redirect, render
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from core.http import render_page
 from payments import providers, services, webhooks
 from payments.providers.base import PaymentStartError
 from payments.providers.test import TestProvider
 from shop.access import visible_order
 from shop.errors import ShopError
-from shop.http import render_page
 from shop.models import Order
 from shop.services import orders
 

@@ -6,7 +6,7 @@ in the same transaction, so nothing goes out for a change that was rolled back a
 lost for one that committed. The task locks the row and marks it sent once the mail server
 took the message: a task run again (its worker died, a retry) sends nothing twice. A mail
 server that does not answer or refuses for now (`OSError`, which `smtplib.SMTPException` is)
-gets the email retried with backoff (`shop.retries`).
+gets the email retried with backoff (`core.retries`).
 """
 
 from django.conf import settings
@@ -16,7 +16,7 @@ from django.tasks import task
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from shop import retries
+from core import retries
 from shop.access import order_link
 from shop.models import OrderEmail
 

@@ -53,7 +53,7 @@ class SharedPage:
 
 def shared_page(view):
     """Serve `view`'s page from the cache to visitors who share it (see the module). For
-    views that render with shop.http.render_page and set no cookie."""
+    views that render with core.http.render_page and set no cookie."""
 
     @wraps(view)
     def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
@@ -62,7 +62,8 @@ def shared_page(view):
         rendered = []
 
         def render() -> SharedPage | None:
-            request.shared_page = True  # render_page puts the marks in
+            # core.http.render_page renders with these in place of the response's own values.
+            request.page_marks = marks()
             response = view(request, *args, **kwargs)
             if response.status_code != 200 or response.streaming:
                 rendered.append(response)

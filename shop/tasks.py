@@ -1,12 +1,12 @@
 """Background work on orders: the expiry of unpaid orders, one by one when the task backend
 can run work later, and as a sweep (also `manage.py expire_orders`). Order emails are tasks
 of `shop.notifications`. Tasks take ids and call a service; a database that is briefly away
-(a dropped connection, a lock timeout) gets them retried with backoff (`shop.retries`)."""
+(a dropped connection, a lock timeout) gets them retried with backoff (`core.retries`)."""
 
 from django.db import InterfaceError, OperationalError
 from django.tasks import task
 
-from shop import retries
+from core import retries
 from shop.errors import NotDueYet
 from shop.services import orders
 

@@ -11,9 +11,9 @@ import csv
 from collections.abc import Iterable, Iterator
 from datetime import date, datetime
 
+from core.money import to_cents
 from dashboard.kpis import Period
 from dashboard.reports.definitions import DATE, DATETIME, MONEY, TEXT, Column, Figures, Report
-from shop.services.pricing import to_cents
 
 BOM = "\ufeff"
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")

@@ -13,12 +13,12 @@ from django.db.models import ExpressionWrapper, F, Max, OuterRef, Subquery, Sum,
 from django.db.models.functions import Coalesce, NullIf, Round
 from django.utils import timezone
 
+from core.money import ZERO, to_cents
 from dashboard import kpis
 from dashboard.kpis import Period, store_zone
 from dashboard.selectors import UNLISTED
 from payments.models import Payment
 from shop.models import Order
-from shop.services.pricing import ZERO, to_cents
 
 CHUNK = 2000
 STATUS_LABELS = dict(Order.Status.choices)

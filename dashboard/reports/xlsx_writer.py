@@ -19,6 +19,7 @@ from openpyxl.chart import BarChart, LineChart, PieChart, Reference
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 
+from core.money import SYMBOLS, to_cents
 from dashboard import kpis, selectors
 from dashboard.kpis import Period
 from dashboard.reports.definitions import (
@@ -33,8 +34,6 @@ from dashboard.reports.definitions import (
     Report,
     kpi_kind,
 )
-from shop.services.pricing import to_cents
-from shop.templatetags.shop import SYMBOLS
 
 FORMATS = {DATE: "yyyy-mm-dd", DATETIME: "yyyy-mm-dd hh:mm", PERCENT: "0.00%", COUNT: "#,##0"}
 HEADER_FONT = Font(bold=True, color="FFFFFF")

@@ -5,6 +5,7 @@ stock each line can still have, and the totals. Two queries, whatever the number
 from dataclasses import dataclass
 from decimal import Decimal
 
+from core.money import ZERO
 from shop.models import Cart, CartLine, ShippingMethod
 from shop.selectors.catalogue import first_image
 from shop.services import pricing
@@ -60,7 +61,7 @@ class CartView:
         return None
 
 
-EMPTY = CartView(rows=[], subtotal=pricing.ZERO, count=0, shipping_methods=[])
+EMPTY = CartView(rows=[], subtotal=ZERO, count=0, shipping_methods=[])
 
 
 def cart_lines(cart: Cart | None) -> list[CartLine]:
@@ -100,7 +101,7 @@ def _view(lines: list[CartLine]) -> CartView:
     rows = [_row(line) for line in lines]
     return CartView(
         rows=rows,
-        subtotal=sum((row.total for row in rows), pricing.ZERO),
+        subtotal=sum((row.total for row in rows), ZERO),
         count=sum(line.quantity for line in lines),
         shipping_methods=list(ShippingMethod.objects.filter(is_active=True)),
     )

@@ -10,6 +10,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from core.money import ZERO
 from monitoring import metrics
 from shop import tasks
 from shop.errors import EmptyCart, ShippingUnavailable
@@ -37,7 +38,7 @@ def new_order_number() -> str:
 def quote(*, line_totals: list[Decimal], method: ShippingMethod) -> pricing.Totals:
     """What lines of these totals cost with this shipping method: the review step shows
     it and placing the order charges it."""
-    subtotal = sum(line_totals, pricing.ZERO)
+    subtotal = sum(line_totals, ZERO)
     shipping = pricing.shipping_cost(
         price=method.price, free_above=method.free_above, subtotal=subtotal
     )

@@ -6,14 +6,9 @@ Prices exclude tax; tax is added on each line and on the shipping at the store's
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
-CENT = Decimal("0.01")
-ZERO = Decimal("0.00")
-
-
-def to_cents(amount: Decimal) -> Decimal:
-    return Decimal(amount).quantize(CENT, rounding=ROUND_HALF_UP)
+from core.money import ZERO, to_cents
 
 
 def line_total(unit_price: Decimal, quantity: int) -> Decimal:

@@ -1,27 +1,9 @@
-from decimal import Decimal
-
 from django import template
-from django.conf import settings
 from django.core.files.storage import default_storage
 
-from shop.http import clean_query
-from shop.services.pricing import to_cents
+from core.http import clean_query
 
 register = template.Library()
-
-SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥", "AUD": "A$", "CAD": "C$"}
-
-
-@register.filter
-def money(amount) -> str:
-    """An amount in the store's currency: `$1,234.50`, or `1,234.50 SEK` with no symbol."""
-    if amount in (None, ""):
-        return ""
-    digits = f"{to_cents(Decimal(amount)):,.2f}"
-    currency = settings.STORE_CURRENCY
-    symbol = SYMBOLS.get(currency)
-    return f"{symbol}{digits}" if symbol else f"{digits} {currency}"
-
 
 @register.simple_tag(takes_context=True)
 def query(context, **changes) -> str:

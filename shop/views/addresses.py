@@ -7,8 +7,8 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from core.http import render_page, show_change
 from shop.forms import AddressForm
-from shop.http import render_page, show_change
 from shop.models import Address
 from shop.selectors.addresses import address_book, customer_address
 from shop.services import addresses as address_services

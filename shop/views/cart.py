@@ -11,10 +11,10 @@ from django.shortcuts import redirect
 from django.views.decorators.http import require_POST, require_safe
 from django_htmx.http import trigger_client_event
 
+from core.http import render_page, show_change
 from shop import carts
 from shop.errors import CartLineGone, OutOfStock
 from shop.forms import AddToCartForm, QuantityForm
-from shop.http import render_page, show_change
 from shop.models import Variant
 from shop.selectors.cart import cart_view
 from shop.services import cart as cart_services

@@ -9,9 +9,9 @@ see the same pages, which are kept for them (shop.shared_pages).
 from django.http import Http404, HttpRequest, HttpResponse
 from django.views.decorators.http import require_safe
 
+from core.http import render_page, tidy_url
 from shop.errors import CategoryNotFound
 from shop.forms import ListingFilterForm, ReviewForm, sort_choices
-from shop.http import render_page, tidy_url
 from shop.models import Product
 from shop.selectors import catalogue
 from shop.selectors.reviews import product_reviews

@@ -10,11 +10,11 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
+from core.http import render_page
 from shop import carts, signals
 from shop.access import remember_guest_order
 from shop.errors import EmptyCart, ShopError
 from shop.forms import CheckoutForm
-from shop.http import render_page
 from shop.models.addresses import address_lines
 from shop.selectors.cart import cart_view
 from shop.services import checkout as checkout_services

@@ -14,11 +14,11 @@ from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_POST, require_safe
 from django_htmx.http import HttpResponseClientRedirect, trigger_client_event
 
+from core.http import render_page, show_change
 from security.net import safe_next
 from shop import carts
 from shop.errors import OutOfStock
 from shop.forms import MoveToCartForm
-from shop.http import render_page, show_change
 from shop.models import Product, Variant
 from shop.selectors.wishlist import saved_products
 from shop.services import wishlist as wishlist_services

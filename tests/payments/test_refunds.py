@@ -15,6 +15,7 @@ from django.core import mail
 from django.test import Client, TestCase
 from django.urls import reverse
 
+from core import retries
 from monitoring import alerts
 from payments import refunds, tasks
 from payments.models import Payment, WebhookEvent
@@ -23,7 +24,6 @@ from payments.providers.stripe import to_minor_units
 from payments.providers.test import TestProvider
 from payments.services import apply_event
 from security.models import AuditEntry
-from shop import retries
 from shop.errors import ShopError
 from shop.models import Order, Variant
 from shop.services import orders

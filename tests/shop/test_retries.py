@@ -11,7 +11,7 @@ from django.tasks import TaskResultStatus, task
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
-from shop import retries
+from core import retries
 from shop.models import OrderEmail
 from shop.notifications import send_order_email
 from shop.tasks import expire_order

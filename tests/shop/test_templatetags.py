@@ -3,7 +3,8 @@ from decimal import Decimal
 import pytest
 from django.http import QueryDict
 
-from shop.templatetags.shop import clean_query, money
+from core.money import format_money as money
+from shop.templatetags.shop import clean_query
 
 
 @pytest.mark.parametrize(

@@ -9,8 +9,6 @@ from django.utils.cache import patch_vary_headers
 from django.utils.http import urlencode
 from django_htmx.http import push_url
 
-from shop import shared_pages
-
 
 def render_page(
     request: HttpRequest,
@@ -25,14 +23,15 @@ def render_page(
     A request targeting `#name` gets `template#name` when `name` is one of `fragments`, with
     `fragment` set in the context, and the address `push` for the browser's history if given;
     a normal, boosted or history-restore request gets the whole page. A page rendered to be
-    shared (shop.shared_pages) gets marks in place of the CSP nonce and the CSRF token.
+    shared by many visitors is rendered with what its view's decorator left in
+    `request.page_marks` (shop.shared_pages: marks in place of the CSP nonce and the CSRF
+    token), which each response fills in with its own.
     """
     fragment = _targeted_fragment(request, fragments)
     if fragment:
         template = f"{template}#{fragment}"
     context = {**context, "fragment": fragment}
-    if getattr(request, "shared_page", False):
-        context |= shared_pages.marks()
+    context |= getattr(request, "page_marks", {})
     response = render(request, template, context)
     if fragment and push:
         push_url(response, push)
