@@ -2,6 +2,7 @@ import os
 from collections import defaultdict
 
 import pytest
+from django.contrib.sites.models import Site
 from django.core.cache import cache
 from django.db import connection
 
@@ -51,6 +52,24 @@ def pytest_collection_modifyitems(items):
         raise pytest.UsageError(
             f"Tests that commit need serialized_rollback=True: {sorted(unrestored)}"
         )
+
+
+@pytest.fixture(autouse=True)
+def _rows_the_migrations_wrote(request):
+    """A test that commits leaves the tables empty behind it (its flush skips what the
+    migrations wrote; the next such test restores it first), and parallel workers may still
+    hand this worker a test that does not commit afterwards: such a test gets the rows back
+    (the site, the shipping methods), inside its own transaction."""
+    fixtures = request.fixturenames
+    if "db" not in fixtures or "transactional_db" in fixtures:
+        return
+    # The rows are kept (serialized) only when a test that commits was collected, and only
+    # such a test empties the tables.
+    contents = getattr(connection, "_test_serialized_contents", None)
+    if contents:
+        request.getfixturevalue("db")
+        if not Site.objects.exists():
+            connection.creation.deserialize_db_from_string(contents)
 
 
 @pytest.fixture(autouse=True)
