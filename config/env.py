@@ -65,6 +65,18 @@ def decimal(name: str, default: str, *, minimum: str, below: str, places: int) -
     return number
 
 
+def fraction(name: str, default: float) -> float:
+    """A number from 0 to 1, both included (a sampling rate)."""
+    value = text(name)
+    try:
+        number = float(value) if value else default
+    except ValueError:
+        number = -1.0
+    if not 0 <= number <= 1:
+        raise ImproperlyConfigured(f"{name} must be a number from 0 to 1, not {value!r}.")
+    return number
+
+
 def listing(value: str) -> list[str]:
     """Split a comma-separated value, such as the one `text` or `required` returns."""
     return [item.strip() for item in value.split(",") if item.strip()]

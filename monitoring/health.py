@@ -22,7 +22,6 @@ from django.core.cache import caches
 from django.db import DatabaseError, connections, transaction
 from django.db.migrations.executor import MigrationExecutor
 
-from config import env
 from monitoring import metrics
 from monitoring.task_backlog import TaskFailures, read_task_queue
 
@@ -195,9 +194,8 @@ def describe_health(*, details: bool = True) -> dict:
 def app_version() -> str:
     """The deployed version: APP_VERSION as the deploy stamps it (a tag or a commit), else
     the package's own."""
-    stamped = env.text("APP_VERSION")
-    if stamped:
-        return stamped
+    if settings.APP_VERSION:
+        return settings.APP_VERSION
     try:
         return importlib.metadata.version("storefront")
     except importlib.metadata.PackageNotFoundError:

@@ -1,19 +1,19 @@
 """Error reports to Sentry, only when SENTRY_DSN is set, with secrets scrubbed before they
 leave the process.
 
-`init_sentry` is called from the settings; `before_send` drops what is not a bug (a database
-outage, answered 503 by monitoring.outage) and scrubs the rest with `scrub_event`.
+`init_sentry` is called when the app is ready (monitoring.apps), with what the settings read
+from the environment; `before_send` drops what is not a bug (a database outage, answered 503
+by monitoring.outage) and scrubs the rest with `scrub_event`.
 """
 
 import re
 from typing import Any
 
 import sentry_sdk
-from django.core.exceptions import ImproperlyConfigured
+from django.conf import settings
 from sentry_sdk.integrations.django import DjangoIntegration
 from sentry_sdk.integrations.logging import ignore_logger
 
-from config import env
 from monitoring.outage import is_database_unavailable
 
 FILTERED = "[Filtered]"
@@ -27,15 +27,14 @@ SESSION_CACHE_KEY = re.compile(r"(django\.contrib\.sessions\.cache(?:d_db)?)\w+"
 def init_sentry(**overrides: Any) -> bool:
     """Start reporting to SENTRY_DSN; without it, do nothing. Returns whether it started.
     `overrides` go to sentry_sdk.init as they are (the tests pass a transport)."""
-    dsn = env.text("SENTRY_DSN")
-    if not dsn:
+    if not settings.SENTRY_DSN:
         return False
     sentry_sdk.init(
-        dsn=dsn,
+        dsn=settings.SENTRY_DSN,
         integrations=[DjangoIntegration()],
-        release=env.text("SENTRY_RELEASE") or env.text("APP_VERSION") or None,
-        environment=env.text("SENTRY_ENVIRONMENT") or None,
-        traces_sample_rate=traces_sample_rate(),
+        release=settings.SENTRY_RELEASE or None,
+        environment=settings.SENTRY_ENVIRONMENT or None,
+        traces_sample_rate=settings.SENTRY_TRACES_SAMPLE_RATE,
         # No user ids, emails, addresses or cookies: the SDK's default leaves personal data
         # out (its send_default_pii is off), and scrub_event catches what is left.
         # Frames' local variables hold form data, a request's URL with its query, tokens being
@@ -48,19 +47,6 @@ def init_sentry(**overrides: Any) -> bool:
     # monitoring.alerts sends its own message; its ERROR line would report it a second time.
     ignore_logger("shop.alerts")
     return True
-
-
-def traces_sample_rate() -> float:
-    value = env.text("SENTRY_TRACES_SAMPLE_RATE", "0")
-    try:
-        rate = float(value)
-    except ValueError:
-        rate = -1.0
-    if not 0 <= rate <= 1:
-        raise ImproperlyConfigured(
-            f"SENTRY_TRACES_SAMPLE_RATE must be a number from 0 to 1, not {value!r}."
-        )
-    return rate
 
 
 def before_send(event: dict, hint: dict) -> dict | None:

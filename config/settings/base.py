@@ -11,7 +11,6 @@ from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 
 from config import env
-from monitoring.sentry import init_sentry
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -60,6 +59,14 @@ PAYMENT_PROVIDERS = [
     *(["paypal"] if PAYPAL_CLIENT_ID else []),
     *(["test"] if PAYMENTS_TEST_PROVIDER else []),
 ]
+# How the checkout and an order's page offer each provider to shoppers. Plain data here,
+# beside the switch that turns providers on, because shop offers the choice and must never
+# import payments (and config imports no app); the providers themselves never show a label.
+PAYMENT_PROVIDER_LABELS = {
+    "stripe": "Card (Stripe)",
+    "paypal": "PayPal",
+    "test": "Test payment (no money moves)",
+}
 PRODUCTS_PER_PAGE = 24
 
 INSTALLED_APPS = [
@@ -429,8 +436,14 @@ LOGGING = {
 # Queries slower than this are logged on shop.db.slow (by their SQL, never their parameters).
 SLOW_QUERY_MS = env.integer("SLOW_QUERY_MS", 200)
 
-# Error reports, only when SENTRY_DSN is set.
-init_sentry()
+# Error reports, only when SENTRY_DSN is set (monitoring.sentry, started when the app is
+# ready). The release is the deployed version: SENTRY_RELEASE, else APP_VERSION as the deploy
+# stamps it (a tag or a commit; /health/ shows it too).
+APP_VERSION = env.text("APP_VERSION")
+SENTRY_DSN = env.text("SENTRY_DSN")
+SENTRY_RELEASE = env.text("SENTRY_RELEASE") or APP_VERSION
+SENTRY_ENVIRONMENT = env.text("SENTRY_ENVIRONMENT")
+SENTRY_TRACES_SAMPLE_RATE = env.fraction("SENTRY_TRACES_SAMPLE_RATE", 0.0)
 
 # Metrics and alerts (monitoring.metrics, monitoring.scrape, monitoring.alerts). ---------------
 # /metrics answers a scraper sending `Authorization: Bearer <METRICS_TOKEN>` or calling from

@@ -127,3 +127,25 @@ def test_a_tax_rate_that_cannot_be_meant_is_refused(monkeypatch, rate):
     monkeypatch.setenv("STORE_TAX_RATE", rate)
     with pytest.raises(ImproperlyConfigured, match="STORE_TAX_RATE must be a number from 0"):
         env.decimal("STORE_TAX_RATE", "0", minimum="0", below="1", places=4)
+
+
+def sentry_settings(environment: dict) -> subprocess.CompletedProcess:
+    script = (
+        "from django.conf import settings; "
+        "print(settings.SENTRY_RELEASE, settings.SENTRY_TRACES_SAMPLE_RATE)"
+    )
+    base = PRODUCTION | {"SECRET_KEY": "x" * 50, "ALLOWED_HOSTS": "shop.example.com"}
+    return run_django(["shell", "-c", script], base | environment)
+
+
+def test_sentry_release_is_sentry_release_else_the_app_version():
+    assert sentry_settings({"APP_VERSION": "1.4.2"}).stdout.split()[-2] == "1.4.2"
+    result = sentry_settings({"APP_VERSION": "1.4.2", "SENTRY_RELEASE": "shop@abc123"})
+    assert result.stdout.split()[-2] == "shop@abc123"
+
+
+@pytest.mark.parametrize("rate", ["1.5", "-0.1", "often"])
+def test_a_sample_rate_outside_0_to_1_is_refused(rate):
+    result = sentry_settings({"SENTRY_TRACES_SAMPLE_RATE": rate})
+    assert result.returncode != 0
+    assert "SENTRY_TRACES_SAMPLE_RATE must be a number from 0 to 1" in result.stderr

@@ -21,8 +21,8 @@ BROWSER_ACCEPT = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.
 CACHE_BACKEND = "redis" if settings.REDIS_URL else "local"
 
 
-def test_monitors_get_statuses_latencies_and_the_version(client, monkeypatch):
-    monkeypatch.setenv("APP_VERSION", "2026.11.3")
+def test_monitors_get_statuses_latencies_and_the_version(client, settings):
+    settings.APP_VERSION = "2026.11.3"
     response = client.get("/health/", HTTP_ACCEPT="*/*")
     assert response.status_code == 200
     assert response["Content-Type"] == "application/json"
@@ -37,8 +37,8 @@ def test_monitors_get_statuses_latencies_and_the_version(client, monkeypatch):
     assert body["checks"]["cache"]["latency_ms"] >= 0
 
 
-def test_the_version_defaults_to_the_packages(client, monkeypatch):
-    monkeypatch.delenv("APP_VERSION", raising=False)
+def test_the_version_defaults_to_the_packages(client, settings):
+    settings.APP_VERSION = ""
     assert client.get("/health/").json()["version"] == "0.1.0"
 
 

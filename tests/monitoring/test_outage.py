@@ -10,6 +10,7 @@ import sys
 import psycopg
 import pytest
 import sentry_sdk
+from django.conf import settings
 from django.db import (
     IntegrityError,
     InterfaceError,
@@ -86,7 +87,7 @@ def watch(monkeypatch, caplog):
     """What an outage leaves behind, for a fixture to yield: Sentry's reports (through a
     transport that keeps them), the server-error alert's counts and the log records; the log
     line's interval starts afresh."""
-    monkeypatch.setenv("SENTRY_DSN", FAKE_DSN)
+    monkeypatch.setattr(settings, "SENTRY_DSN", FAKE_DSN)
     transport = CapturingTransport()
     init_sentry(transport=transport)
     counted = []

@@ -3,7 +3,6 @@
 import pytest
 import sentry_sdk
 from django.core import signals
-from django.core.exceptions import ImproperlyConfigured
 from django.core.handlers.wsgi import WSGIHandler
 from django.db import close_old_connections
 from django.test import Client, RequestFactory
@@ -30,11 +29,13 @@ class CapturingTransport(Transport):
 
 
 @pytest.fixture
-def sentry_env(monkeypatch):
-    for name in ["SENTRY_DSN", "SENTRY_RELEASE", "APP_VERSION", "SENTRY_ENVIRONMENT",
-                 "SENTRY_TRACES_SAMPLE_RATE"]:
-        monkeypatch.delenv(name, raising=False)
-    yield monkeypatch
+def sentry_env(settings):
+    """The settings Sentry starts from, as the environment leaves them (no DSN)."""
+    settings.SENTRY_DSN = ""
+    settings.SENTRY_RELEASE = ""
+    settings.SENTRY_ENVIRONMENT = ""
+    settings.SENTRY_TRACES_SAMPLE_RATE = 0.0
+    yield settings
     sentry_sdk.get_client().close()
     sentry_sdk.get_global_scope().set_client(None)
 
@@ -45,33 +46,16 @@ def test_nothing_starts_without_a_dsn(sentry_env):
 
 
 def test_a_dsn_starts_it_with_release_and_environment(sentry_env):
-    sentry_env.setenv("SENTRY_DSN", FAKE_DSN)
-    sentry_env.setenv("APP_VERSION", "1.4.2")
-    sentry_env.setenv("SENTRY_ENVIRONMENT", "staging")
-    sentry_env.setenv("SENTRY_TRACES_SAMPLE_RATE", "0.25")
+    sentry_env.SENTRY_DSN = FAKE_DSN
+    sentry_env.SENTRY_RELEASE = "1.4.2"
+    sentry_env.SENTRY_ENVIRONMENT = "staging"
+    sentry_env.SENTRY_TRACES_SAMPLE_RATE = 0.25
     assert init_sentry(transport=CapturingTransport()) is True
     options = sentry_sdk.get_client().options
     assert sentry_sdk.get_client().is_active()
     assert (options["release"], options["environment"]) == ("1.4.2", "staging")
     assert options["traces_sample_rate"] == 0.25
     assert not options["send_default_pii"]  # the default: no personal data
-
-
-def test_sentry_release_wins_over_app_version(sentry_env):
-    sentry_env.setenv("SENTRY_DSN", FAKE_DSN)
-    sentry_env.setenv("APP_VERSION", "1.4.2")
-    sentry_env.setenv("SENTRY_RELEASE", "shop@abc123")
-    init_sentry(transport=CapturingTransport())
-    assert sentry_sdk.get_client().options["release"] == "shop@abc123"
-
-
-@pytest.mark.parametrize("rate", ["1.5", "-0.1", "often"])
-def test_a_sample_rate_outside_0_to_1_is_refused(sentry_env, rate):
-    sentry_env.setenv("SENTRY_DSN", FAKE_DSN)
-    sentry_env.setenv("SENTRY_TRACES_SAMPLE_RATE", rate)
-    with pytest.raises(ImproperlyConfigured, match="SENTRY_TRACES_SAMPLE_RATE"):
-        init_sentry(transport=CapturingTransport())
-    assert not sentry_sdk.get_client().is_active()
 
 
 def serve(request) -> int:
@@ -93,7 +77,7 @@ def serve(request) -> int:
 @pytest.mark.django_db
 def test_a_failing_page_is_reported_without_secrets_or_the_user(sentry_env, settings):
     settings.ROOT_URLCONF = "tests.monitoring.urls"
-    sentry_env.setenv("SENTRY_DSN", FAKE_DSN)
+    sentry_env.SENTRY_DSN = FAKE_DSN
     transport = CapturingTransport()
     init_sentry(transport=transport)
     user = UserFactory(email="shopper-5d1c@example.com")
