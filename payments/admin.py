@@ -2,9 +2,8 @@
 reversal) in a list of its own and on each order's page, refund a paid order from its page,
 and read the webhook inbox, replaying events that failed or wait.
 
-shop registers the order page, and shop never imports payments; so this app, which may
-import shop, adds the payments and the refund page to it by registering the order admin
-again.
+The order page is registered here, once: shop defines it and never imports payments, so
+this app, which may import shop, registers it with the payments and the refund page added.
 """
 
 from decimal import Decimal
@@ -12,10 +11,11 @@ from decimal import Decimal
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
-from django.urls import path, reverse
+from django.urls import URLPattern, path, reverse
 from django.utils.html import format_html
 
 from payments import refunds, webhooks
@@ -36,7 +36,7 @@ class PaymentInline(ReadOnlyInline):
     ]
     ordering = ["created_at", "pk"]
 
-    def get_queryset(self, request):
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Payment]:
         return super().get_queryset(request).select_related("requested_by")
 
 
@@ -84,14 +84,14 @@ class OrderWithPaymentsAdmin(OrderAdmin):
     inlines = [*OrderAdmin.inlines, PaymentInline]
     change_form_template = "admin/payments/order_change_form.html"
 
-    def get_urls(self):
+    def get_urls(self) -> list[URLPattern]:
         return [
             path("<int:order_id>/refund/", self.admin_site.admin_view(self.refund_view),
                  name="shop_order_refund"),
             *super().get_urls(),
         ]
 
-    def refund_view(self, request, order_id: int):
+    def refund_view(self, request: HttpRequest, order_id: int) -> HttpResponse:
         """Refund a paid order, in full or in part, by amount or by lines."""
         order = get_object_or_404(Order, pk=order_id)
         if not self.has_change_permission(request, order):
@@ -100,16 +100,15 @@ class OrderWithPaymentsAdmin(OrderAdmin):
         if request.method == "POST" and form.is_valid():
             wanted = form.refund_request()
             try:
-                with transaction.atomic():
+                with audit.audited(
+                    request, audit.REFUND, order, restock=wanted.restock,
+                    cancel_order=wanted.cancel_order, reason=wanted.reason,
+                ) as learned:
                     refund = refunds.request_refund(
-                        order_id=order.pk, request=wanted, actor=request.user
+                        order_id=order.pk, wanted=wanted, actor=request.user
                     )
-                    audit.record(
-                        request, audit.REFUND, order, amount=str(refund.amount),
-                        provider=refund.provider, lines=refund.restock or wanted.lines,
-                        restock=wanted.restock, cancel_order=wanted.cancel_order,
-                        reason=wanted.reason,
-                    )
+                    learned.update(amount=str(refund.amount), provider=refund.provider,
+                                   lines=refund.restock or wanted.lines)
             except ShopError as error:
                 form.add_error(None, error.message)
             else:
@@ -132,11 +131,10 @@ class OrderWithPaymentsAdmin(OrderAdmin):
         return TemplateResponse(request, "admin/payments/refund.html", context)
 
 
-admin.site.unregister(Order)
 admin.site.register(Order, OrderWithPaymentsAdmin)
 
 
-def _order_link(order: Order):
+def _order_link(order: Order) -> str:
     url = reverse("admin:shop_order_change", args=[order.pk])
     return format_html('<a href="{}">{}</a>', url, order.number)
 
@@ -162,7 +160,7 @@ class PaymentAdmin(ReadOnlyAdmin):
     readonly_fields = fields
 
     @admin.display(description="order", ordering="order__number")
-    def order_number(self, payment: Payment):
+    def order_number(self, payment: Payment) -> str:
         return _order_link(payment.order)
 
 
@@ -187,7 +185,7 @@ class WebhookEventAdmin(ReadOnlyAdmin):
     readonly_fields = fields
 
     @admin.action(description="Replay the selected events")
-    def replay(self, request, queryset):
+    def replay(self, request: HttpRequest, queryset: QuerySet[WebhookEvent]) -> None:
         if not request.user.has_perm("payments.change_webhookevent"):
             raise PermissionDenied
         outcomes = {}

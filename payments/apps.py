@@ -5,5 +5,5 @@ class PaymentsConfig(AppConfig):
     name = "payments"
     default_auto_field = "django.db.models.BigAutoField"
 
-    def ready(self):
+    def ready(self) -> None:
         from payments import checks  # noqa: F401  registers the deploy check

@@ -2,6 +2,10 @@
 never be on where the shop takes real orders; a real provider needs its webhook secrets,
 since orders are paid only by webhook."""
 
+from collections.abc import Sequence
+from typing import Any
+
+from django.apps import AppConfig
 from django.conf import settings
 from django.core import checks
 
@@ -12,7 +16,9 @@ NEEDED = {
 
 
 @checks.register(checks.Tags.security, deploy=True)
-def check_payment_settings(app_configs, **kwargs):
+def check_payment_settings(
+    app_configs: Sequence[AppConfig] | None, **kwargs: Any
+) -> list[checks.CheckMessage]:
     errors = []
     if "test" in settings.PAYMENT_PROVIDERS:
         errors.append(checks.Error(

@@ -1,26 +1,30 @@
-"""Refunds staff ask for: recorded as pending at once, sent to the provider by a task (with
-retries), and applied to the order only when the provider confirms them (its webhook, or the
-test provider's answer) through `payments.services.apply_event`."""
+"""Refunds staff ask for: recorded as pending at once, sent to the provider by the
+`send_refund` task (retried with backoff while the provider does not answer), and applied to
+the order only when the provider confirms them (its webhook, or the test provider's answer)
+through `payments.services.apply_event`.
+
+The task lives here, beside `request_refund` which enqueues it and the sending it runs, so
+that asking for a refund and sending it need no module that imports this one back.
+"""
 
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import partial
 
 from django.db import transaction
+from django.tasks import task
 
+from core import retries
 from core.money import to_cents
 from monitoring import alerts
 from payments import providers, services
 from payments.models import Payment
-from payments.providers.base import RefundError
+from payments.providers.base import PASSING_ERRORS, RefundError
 from shop.errors import ShopError
-from shop.models import Order
+from shop.models import Order, User
 from shop.models.orders import PAID_UNSHIPPED
 from shop.services import orders
 from worker.enqueue import enqueue_with_transaction
-
-Kind = Payment.Kind
-Status = Payment.Status
 
 
 @dataclass(frozen=True)
@@ -39,12 +43,12 @@ class RefundRequest:
 
 def refundable(order: Order) -> Decimal:
     """What can still be refunded: captured, less refunded and less refunds not confirmed."""
-    pending = order.payments.filter(kind=Kind.REFUND, status=Status.PENDING).total()
+    pending = order.payments.filter(kind=Payment.Kind.REFUND, status=Payment.Status.PENDING).total()
     return order.captured_total - order.refunded_total - pending
 
 
 @transaction.atomic
-def request_refund(*, order_id: int, request: RefundRequest, actor) -> Payment:
+def request_refund(*, order_id: int, wanted: RefundRequest, actor: User | None) -> Payment:
     """Record a pending refund (order row locked) and send it to the provider after commit.
     Raises ShopError for a refund the order cannot take: more than is left to refund, units
     it does not have, nothing captured to refund from; a cancel of an order that is not
@@ -52,10 +56,10 @@ def request_refund(*, order_id: int, request: RefundRequest, actor) -> Payment:
     (refused here because the provider's confirmation could not apply them)."""
     order = Order.objects.select_for_update().get(pk=order_id)
     left = refundable(order)
-    _check_restock(order, request)
-    if request.cancel_order:
+    _check_restock(order, wanted)
+    if wanted.cancel_order:
         _check_cancel(order)
-    amount = _amount(order, request, left)
+    amount = _amount(order, wanted, left)
     if amount <= 0:
         raise ShopError("Give an amount to refund, or the units of the lines to refund.")
     if amount > left:
@@ -63,34 +67,33 @@ def request_refund(*, order_id: int, request: RefundRequest, actor) -> Payment:
             f"A refund of {amount} {order.currency} is more than the {left} {order.currency} "
             f"left to refund on order {order.number}."
         )
-    if request.cancel_order and amount != left:
+    if wanted.cancel_order and amount != left:
         raise ShopError("Only a refund of everything left cancels the order.")
     capture = _capture_to_refund(order, amount)
     refund = Payment.objects.create(
-        order=order, provider=capture.provider, kind=Kind.REFUND, status=Status.PENDING,
-        amount=amount, currency=order.currency, capture_reference=capture.reference,
-        restock={str(line): units for line, units in request.lines.items()} if request.restock
+        order=order, provider=capture.provider, kind=Payment.Kind.REFUND,
+        status=Payment.Status.PENDING, amount=amount, currency=order.currency,
+        capture_reference=capture.reference,
+        restock={str(line): units for line, units in wanted.lines.items()} if wanted.restock
         else {},
-        cancels_order=request.cancel_order, requested_by=actor, note=request.reason[:255],
+        cancels_order=wanted.cancel_order, requested_by=actor, note=wanted.reason[:255],
     )
     orders.note_payment(
         order_id=order.pk, internal=True, actor=actor,
         note=f"Refund of {amount} {order.currency} asked of {capture.provider}; it is applied "
              "when the provider confirms it.",
     )
-    from payments import tasks  # the tasks module imports this one
-
-    enqueue_with_transaction(tasks.send_refund, payment_id=refund.pk)
+    enqueue_with_transaction(send_refund, payment_id=refund.pk)
     return refund
 
 
-def _check_restock(order: Order, request: RefundRequest) -> None:
+def _check_restock(order: Order, wanted: RefundRequest) -> None:
     """Units go back on sale only from an order that was paid (its stock left the shelf),
     and only units not already back or on their way back: the provider refunds before the
     shop restocks, so a restock that cannot happen must be refused now."""
-    if not request.restock:
+    if not wanted.restock:
         return
-    if not request.lines:
+    if not wanted.lines:
         raise ShopError("Choose the lines whose units go back on sale.")
     if order.paid_at is None:
         raise ShopError(
@@ -98,16 +101,16 @@ def _check_restock(order: Order, request: RefundRequest) -> None:
             "refund it without putting units back on sale."
         )
     coming_back: dict[int, int] = {}
-    for refund in order.payments.filter(kind=Kind.REFUND, status=Status.PENDING):
+    for refund in order.payments.filter(kind=Payment.Kind.REFUND, status=Payment.Status.PENDING):
         for line_id, units in refund.restock.items():
             coming_back[int(line_id)] = coming_back.get(int(line_id), 0) + units
-    for line in order.lines.filter(pk__in=request.lines):
+    for line in order.lines.filter(pk__in=wanted.lines):
         left = line.quantity - line.quantity_restocked - coming_back.get(line.pk, 0)
-        if request.lines[line.pk] > left:
+        if wanted.lines[line.pk] > left:
             raise ShopError(
                 f"Only {left} of {line.name} on order {order.number} can go back on sale "
                 f"once the refunds already asked for are confirmed, not "
-                f"{request.lines[line.pk]}."
+                f"{wanted.lines[line.pk]}."
             )
 
 
@@ -120,15 +123,15 @@ def _check_cancel(order: Order) -> None:
         )
 
 
-def _amount(order: Order, request: RefundRequest, left: Decimal) -> Decimal:
-    lines_amount = _lines_amount(order, request.lines)
-    if request.cancel_order:
+def _amount(order: Order, wanted: RefundRequest, left: Decimal) -> Decimal:
+    lines_amount = _lines_amount(order, wanted.lines)
+    if wanted.cancel_order:
         # Cancelling refunds everything left, shipping included: the lines only say which
         # units go back on sale.
-        return left if request.amount is None else request.amount
-    if not request.lines:
-        return request.amount or Decimal("0.00")
-    if request.amount is not None:
+        return left if wanted.amount is None else wanted.amount
+    if not wanted.lines:
+        return wanted.amount or Decimal("0.00")
+    if wanted.amount is not None:
         raise ShopError("Refund an amount or lines, not both.")
     return lines_amount
 
@@ -149,21 +152,36 @@ def _lines_amount(order: Order, units_by_line: dict[int, int]) -> Decimal:
 
 def _capture_to_refund(order: Order, amount: Decimal) -> Payment:
     """The capture the refund comes from: the newest with that much not yet refunded."""
-    for capture in order.payments.filter(kind=Kind.CAPTURE).order_by("-created_at", "-pk"):
+    for capture in order.payments.filter(kind=Payment.Kind.CAPTURE).order_by("-created_at", "-pk"):
         taken = order.payments.filter(
-            kind=Kind.REFUND, capture_reference=capture.reference,
-            status__in=[Status.PENDING, Status.SUCCEEDED],
+            kind=Payment.Kind.REFUND, capture_reference=capture.reference,
+            status__in=[Payment.Status.PENDING, Payment.Status.SUCCEEDED],
         ).total()
         if capture.amount - taken >= amount:
             return capture
     raise ShopError(f"No single payment of order {order.number} has {amount} left to refund.")
 
 
-def send_refund(*, payment_id: int) -> None:
+@task
+def send_refund(*, payment_id: int, attempt: int = 1) -> None:
+    """Send a pending refund to its provider; while the provider (or the database) does
+    not answer, try again later, and after the last try mark the refund failed."""
+    try:
+        _send(payment_id=payment_id)
+    except PASSING_ERRORS as error:
+        if not retries.retry_later(send_refund, attempt=attempt, payment_id=payment_id):
+            fail_refund(
+                payment_id=payment_id,
+                reason=f"the provider did not answer after {attempt} tries ({error}).",
+            )
+        raise
+
+
+def _send(*, payment_id: int) -> None:
     """Ask the provider for a pending refund. ProviderUnavailable propagates (the task
     retries); a refusal marks the refund failed and alerts staff."""
     refund = Payment.objects.select_related("order").get(pk=payment_id)
-    if refund.status != Status.PENDING or refund.reference:
+    if refund.status != Payment.Status.PENDING or refund.reference:
         return  # sent already, or confirmed meanwhile
     provider = providers.PROVIDERS[refund.provider]
     try:
@@ -176,7 +194,7 @@ def send_refund(*, payment_id: int) -> None:
         return
     with transaction.atomic():
         Order.objects.select_for_update().get(pk=refund.order_id)
-        Payment.objects.filter(pk=refund.pk, status=Status.PENDING, reference="").update(
+        Payment.objects.filter(pk=refund.pk, status=Payment.Status.PENDING, reference="").update(
             reference=started.reference
         )
     if started.event is not None:
@@ -189,9 +207,9 @@ def fail_refund(*, payment_id: int, reason: str) -> None:
     refund = Payment.objects.select_related("order").get(pk=payment_id)
     Order.objects.select_for_update().get(pk=refund.order_id)
     refund.refresh_from_db()
-    if refund.status != Status.PENDING:
+    if refund.status != Payment.Status.PENDING:
         return
-    refund.status = Status.FAILED
+    refund.status = Payment.Status.FAILED
     refund.note = f"Refused: {reason}"[:255]
     refund.save(update_fields=["status", "note"])
     orders.note_payment(

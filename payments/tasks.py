@@ -1,34 +1,17 @@
-"""Background work on payments: sending refunds to the provider (retried with backoff while
-the provider does not answer), applying events that waited for their capture, and fetching
-recent Stripe events to catch any webhook that never arrived (also `manage.py
-sync_payment_events`)."""
+"""Background work on payments that no payments code enqueues: fetching recent Stripe
+events to catch any webhook that never arrived (the same as `manage.py
+sync_payment_events`, for a scheduler that runs tasks rather than commands).
 
-from django.db import InterfaceError, OperationalError
+The tasks that the payments code enqueues itself live beside the code that enqueues them,
+so that no module imports one that imports it back: `payments.refunds.send_refund` and
+`payments.webhooks.apply_waiting_events`.
+"""
+
 from django.tasks import task
 
 from core import retries
-from payments import refunds, sync, webhooks
-from payments.providers.base import ProviderUnavailable
-
-PASSING_ERRORS = (ProviderUnavailable, OperationalError, InterfaceError)
-
-
-@task
-def send_refund(*, payment_id: int, attempt: int = 1) -> None:
-    try:
-        refunds.send_refund(payment_id=payment_id)
-    except PASSING_ERRORS as error:
-        if not retries.retry_later(send_refund, attempt=attempt, payment_id=payment_id):
-            refunds.fail_refund(
-                payment_id=payment_id,
-                reason=f"the provider did not answer after {attempt} tries ({error}).",
-            )
-        raise
-
-
-@task
-def apply_waiting_events(*, provider: str, capture_reference: str) -> int:
-    return webhooks.apply_waiting(provider=provider, capture_reference=capture_reference)
+from payments import sync
+from payments.providers.base import PASSING_ERRORS
 
 
 @task

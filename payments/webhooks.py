@@ -1,71 +1,37 @@
-"""The webhook contract, the same for every provider:
-
-1. verify the signature before anything else: failure → 400, nothing stored, a security log
-   line (and the signature-failure alert counts it);
-2. store the event as it arrived, once per (provider, event id): already stored → 200;
-3. apply it (payments.services.apply_event: one transaction, the order row locked);
-4. answer 200; a passing failure → 500 so the provider sends it again. Emails and other
-   side effects go out after commit, through tasks.
+"""The webhook inbox: verified events stored once per (provider, event id) as they arrived,
+then applied (payments.services.apply_event: one transaction, the order row locked). The
+webhook view (payments.views.webhook) verifies and hands events in; the same inbox takes
+the events fetched from a provider's API (payments.sync) and staff's replays.
 
 Stored events that failed or wait for their capture are applied again by `process`: from
-the admin (replay), after the capture arrives, or when the provider sends them again.
+the admin (replay), after their capture arrives (the `apply_waiting_events` task, enqueued
+here when an event records a capture), or when the provider sends them again.
 """
 
 import logging
 
 from django.db import IntegrityError, transaction
-from django.http import HttpRequest, HttpResponse
+from django.tasks import task
 from django.utils import timezone
 
 from monitoring import metrics
 from payments import services
 from payments.models import WebhookEvent
 from payments.providers import PROVIDERS
-from payments.providers.base import Delivery, PaymentProvider, ProviderUnavailable, WebhookRejected
+from payments.providers.base import Delivery, EventKind
 from shop.errors import ShopError
+from worker.enqueue import enqueue_with_transaction
 
 logger = logging.getLogger(__name__)
-security_log = logging.getLogger("security.webhooks")
-Status = WebhookEvent.Status
 
 
 class TransientFailure(Exception):
     """Applying the event failed for a reason that may pass: the provider should retry."""
 
 
-def receive(request: HttpRequest, provider: PaymentProvider) -> HttpResponse:
-    try:
-        verified_by = provider.verify_webhook(request)
-    except WebhookRejected as rejected:
-        security_log.warning(
-            "Rejected a %s webhook from %s: %s", provider.name,
-            request.META.get("REMOTE_ADDR", ""), rejected,
-        )
-        metrics.record_webhook_event(provider.name, "", "bad_signature")
-        return HttpResponse("Bad signature.", status=400, content_type="text/plain")
-    except ProviderUnavailable:
-        logger.exception("Could not verify a %s webhook", provider.name)
-        return HttpResponse("Try again later.", status=503, content_type="text/plain")
-    try:
-        delivery = provider.read_webhook(request.body)
-        payload = request.body.decode()  # stored as text: UTF-8, as both providers send
-    except ValueError as error:  # UnicodeDecodeError included
-        security_log.warning("A signed %s webhook is not an event: %s", provider.name, error)
-        return HttpResponse("Not an event.", status=400, content_type="text/plain")
-
-    stored = store(provider.name, delivery, payload, verified_by)
-    if stored is None:
-        return HttpResponse("Already received.", content_type="text/plain")
-    try:
-        process(stored.pk)
-    except TransientFailure:
-        return HttpResponse("Failed; send it again.", status=500, content_type="text/plain")
-    return HttpResponse("OK", content_type="text/plain")
-
-
 def store(provider: str, delivery: Delivery, payload: str, verified_by: str) -> WebhookEvent | None:
     """The stored event to apply: a new one, or one that failed before. None when it is
-    stored already and applied, waiting or being applied by another request."""
+    stored already and applied, waiting or being applied by another delivery."""
     event = delivery.event
     try:
         with transaction.atomic():
@@ -77,15 +43,17 @@ def store(provider: str, delivery: Delivery, payload: str, verified_by: str) -> 
             )
     except IntegrityError:
         stored = WebhookEvent.objects.get(provider=provider, event_id=delivery.event_id)
-        return stored if stored.status == Status.FAILED else None
+        return stored if stored.status == WebhookEvent.Status.FAILED else None
 
 
 def process(pk: int) -> str:
-    """Apply a stored event (row locked, so one request at a time); returns its new status.
-    Raises TransientFailure after recording an error that may pass."""
+    """Apply a stored event (row locked, so one delivery at a time); returns its new status.
+    Raises TransientFailure after recording an error that may pass. An event that records
+    a capture enqueues `apply_waiting_events`, in the same transaction, for the events
+    that came before their capture."""
     with transaction.atomic():
         stored = WebhookEvent.objects.select_for_update().get(pk=pk)
-        if stored.status in (Status.PROCESSED, Status.IGNORED):
+        if stored.status in DONE:
             return stored.status
         provider = PROVIDERS[stored.provider]
         stored.attempts += 1
@@ -93,29 +61,44 @@ def process(pk: int) -> str:
         transient = False
         try:
             with transaction.atomic():
-                delivery = provider.read_webhook(stored.payload.encode())
-                if delivery.event is None:
-                    stored.status, stored.error = Status.IGNORED, "Not a type this shop acts on."
-                else:
-                    services.apply_event(delivery.event)
-                    stored.status, stored.error = Status.PROCESSED, ""
+                stored.status, stored.error = _apply(provider.read_webhook(stored.payload.encode()))
         except services.WaitForCapture as waiting:
-            stored.status, stored.error = Status.WAITING, str(waiting)
+            stored.status, stored.error = WebhookEvent.Status.WAITING, str(waiting)
         except services.UnknownOrder as unknown:
-            stored.status, stored.error = Status.IGNORED, str(unknown)
+            stored.status, stored.error = WebhookEvent.Status.IGNORED, str(unknown)
         except (ShopError, ValueError) as error:
-            stored.status, stored.error = Status.FAILED, str(error)
+            stored.status, stored.error = WebhookEvent.Status.FAILED, str(error)
             logger.error("Webhook %s could not be applied: %s", stored, error)
         except Exception as error:
-            stored.status, stored.error = Status.FAILED, f"{type(error).__name__}: {error}"
+            stored.status = WebhookEvent.Status.FAILED
+            stored.error = f"{type(error).__name__}: {error}"
             logger.exception("Webhook %s failed", stored)
             transient = True
         stored.save(update_fields=["status", "error", "attempts", "processed_at"])
-    outcome = {Status.PROCESSED: "processed", Status.IGNORED: "ignored"}.get(stored.status, "error")
+    outcome = OUTCOMES.get(stored.status, "error")
     metrics.record_webhook_event(stored.provider, stored.type, outcome)
     if transient:
         raise TransientFailure(stored.error)
     return stored.status
+
+
+# Statuses of a stored event that has nothing left to apply, and the metric's word for each.
+OUTCOMES = {WebhookEvent.Status.PROCESSED: "processed", WebhookEvent.Status.IGNORED: "ignored"}
+DONE = tuple(OUTCOMES)
+
+
+def _apply(delivery: Delivery) -> tuple[WebhookEvent.Status, str]:
+    """Apply the delivery's event; its stored event's new status and error."""
+    event = delivery.event
+    if event is None:
+        return WebhookEvent.Status.IGNORED, "Not a type this shop acts on."
+    applied = services.apply_event(event)
+    if applied.changed and event.kind == EventKind.CAPTURED:
+        # Refunds, disputes or reversals that came before this capture can now be applied.
+        enqueue_with_transaction(
+            apply_waiting_events, provider=event.provider, capture_reference=event.reference
+        )
+    return WebhookEvent.Status.PROCESSED, ""
 
 
 def replay(pk: int) -> str:
@@ -123,7 +106,12 @@ def replay(pk: int) -> str:
     try:
         return process(pk)
     except TransientFailure:
-        return Status.FAILED
+        return WebhookEvent.Status.FAILED
+
+
+@task
+def apply_waiting_events(*, provider: str, capture_reference: str) -> int:
+    return apply_waiting(provider=provider, capture_reference=capture_reference)
 
 
 def apply_waiting(*, provider: str, capture_reference: str) -> int:
@@ -133,6 +121,6 @@ def apply_waiting(*, provider: str, capture_reference: str) -> int:
     lock, then applies it (or finds it done)."""
     waiting = WebhookEvent.objects.filter(
         provider=provider, capture_reference=capture_reference,
-        status__in=[Status.WAITING, Status.RECEIVED],
+        status__in=[WebhookEvent.Status.WAITING, WebhookEvent.Status.RECEIVED],
     ).order_by("received_at", "pk").values_list("pk", flat=True)
-    return sum(replay(pk) in (Status.PROCESSED, Status.IGNORED) for pk in list(waiting))
+    return sum(replay(pk) in DONE for pk in list(waiting))

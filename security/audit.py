@@ -1,15 +1,19 @@
 """The audit log: who did what to which object, when and from where.
 
 Staff actions that change money, stock or orders, or take data out of the shop, call
-`record` once each, after the change succeeded. Entries are never changed or deleted (the
-admin shows them read-only).
+`record` once each, after the change succeeded, or make the change inside `audited` when
+the change and its entry must be kept together or not at all. Entries are never changed or
+deleted (the admin shows them read-only).
 """
 
 import datetime
+from collections.abc import Iterator
+from contextlib import contextmanager
 from decimal import Decimal
+from typing import Any
 from uuid import UUID
 
-from django.db import models
+from django.db import models, transaction
 from django.http import HttpRequest
 
 from security.models import AuditEntry
@@ -42,6 +46,21 @@ def record(
         ip=_known(client_ip(request)) if request is not None else None,
         details=_json_safe(details),
     )
+
+
+@contextmanager
+def audited(
+    request: HttpRequest | None, action: str, obj: models.Model | None = None, **details: Any
+) -> Iterator[dict[str, Any]]:
+    """Make a change and write its entry in one transaction: the change runs inside the
+    block, round the service's own transaction, and the entry is written when it succeeds.
+    Details known only once the change is made (an amount, a new status) go in the dict
+    this yields. An exception inside (a change refused) rolls the change back, writes no
+    entry and propagates."""
+    with transaction.atomic():
+        learned: dict[str, Any] = {}
+        yield learned
+        record(request, action, obj, **details, **learned)
 
 
 def _json_safe(value):

@@ -233,16 +233,11 @@ class CheckoutForm(AddressForm):
         }
 
 
-PAYMENT_LABELS = {
-    "stripe": "Card (Stripe)",
-    "paypal": "PayPal",
-    "test": "Test payment (no money moves)",
-}
-
-
 def payment_choices() -> list[tuple[str, str]]:
-    """The ways to pay that settings turn on (the payment providers by name)."""
-    return [(name, PAYMENT_LABELS.get(name, name)) for name in settings.PAYMENT_PROVIDERS]
+    """The ways to pay that settings turn on, as settings name them to shoppers. Shop knows
+    no payment provider: which are on and what they are called is configuration."""
+    labels = settings.PAYMENT_PROVIDER_LABELS
+    return [(name, labels.get(name, name)) for name in settings.PAYMENT_PROVIDERS]
 
 
 # --- reviews and the wishlist -----------------------------------------------------------------

@@ -7,8 +7,10 @@ Providers hold no rules about orders and write nothing to the database.
 
 from dataclasses import dataclass
 from decimal import Decimal
+from enum import StrEnum
 from typing import Protocol
 
+from django.db import InterfaceError, OperationalError
 from django.http import HttpRequest
 
 from shop.models import Order
@@ -31,23 +33,38 @@ class WebhookRejected(Exception):
     """A webhook request that is not provably from the provider (answered 400)."""
 
 
+# Failures that may pass (the provider or the database did not answer): the tasks that call
+# providers try again later on these.
+PASSING_ERRORS = (ProviderUnavailable, OperationalError, InterfaceError)
+
+
+class EventKind(StrEnum):
+    """What a PaymentEvent reports. The values are what metrics and logs show."""
+
+    # Money was taken for the order (reference: the capture's id, which refunds use).
+    CAPTURED = "captured"
+    # The payment failed for good: the order is cancelled and its stock released.
+    FAILED = "failed"
+    # One try was declined, the shopper may try again: the order stays open.
+    DECLINED = "declined"
+    # The payment is under way but not final (never fulfils).
+    PENDING = "pending"
+    # Money went back (reference: the refund's id).
+    REFUNDED = "refunded"
+    # The payer opened a dispute or chargeback.
+    DISPUTED = "disputed"
+    # The provider took captured money back.
+    REVERSED = "reversed"
+    # The payment page expired or was left: changes nothing but the history.
+    ABANDONED = "abandoned"
+
+
 @dataclass(frozen=True)
 class PaymentEvent:
-    """Something a provider reports about the money of one order.
-
-    kind:
-      "captured"  money was taken for the order (reference: the capture's id, which refunds use);
-      "failed"    the payment failed for good: the order is cancelled and its stock released;
-      "declined"  one try was declined, the shopper may try again: the order stays open;
-      "pending"   the payment is under way but not final (never fulfils);
-      "refunded"  money went back (reference: the refund's id);
-      "disputed"  the payer opened a dispute or chargeback;
-      "reversed"  the provider took captured money back;
-      "abandoned" the payment page expired or was left: changes nothing but the history.
-    """
+    """Something a provider reports about the money of one order."""
 
     provider: str
-    kind: str
+    kind: EventKind
     reference: str  # the provider's id for this capture, refund, dispute, …
     order_number: str = ""  # empty when the provider's message does not carry it
     amount: Decimal = Decimal("0.00")
@@ -96,14 +113,18 @@ class PaymentProvider(Protocol):
     name: str
 
     def start_payment(
-        self, request: HttpRequest, order: Order, *, attempt_key: str
+        self, order: Order, *, return_url: str, cancel_url: str, attempt_key: str
     ) -> StartedPayment:
-        """Open a payment attempt for the order. `attempt_key` is unique per attempt and is
-        the idempotency key of the provider call. Raises PaymentStartError."""
+        """Open a payment attempt for the order; the provider sends the shopper back to
+        `return_url` (paid or under way) or `cancel_url` (left without paying), both
+        absolute. `attempt_key` is unique per attempt and is the idempotency key of the
+        provider call. Raises PaymentStartError."""
 
-    def handle_return(self, request: HttpRequest, order: Order) -> None:
-        """The shopper came back from the provider (PayPal captures here). Never fulfils:
-        webhooks do. Raises PaymentStartError when the provider refuses."""
+    def handle_return(self, order: Order, *, token: str) -> None:
+        """The shopper came back from the provider (PayPal captures here), `token` being
+        the provider's id for the payment as the return URL carries it (PayPal's `token`
+        query parameter; empty when there is none). Never fulfils: webhooks do. Raises
+        PaymentStartError when the provider refuses."""
 
     def refund(
         self, *, capture_reference: str, amount: Decimal, currency: str, request_key: str

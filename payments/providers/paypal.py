@@ -16,7 +16,6 @@ import requests
 from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpRequest
-from django.urls import reverse
 
 from payments.providers import paypal_certificates
 from payments.providers.base import (
@@ -81,11 +80,12 @@ class PayPalProvider:
     name = "paypal"
 
     def start_payment(
-        self, request: HttpRequest, order: Order, *, attempt_key: str
+        self, order: Order, *, return_url: str, cancel_url: str, attempt_key: str
     ) -> StartedPayment:
         """Create a PayPal order for the shop's order; the shopper approves it on PayPal."""
         try:
-            created = _call("POST", "/v2/checkout/orders", body=_order_body(request, order),
+            created = _call("POST", "/v2/checkout/orders",
+                            body=_order_body(order, return_url, cancel_url),
                             headers={"PayPal-Request-Id": attempt_key,
                                      "Prefer": "return=minimal"})
         except _Unreachable as error:
@@ -101,10 +101,11 @@ class PayPalProvider:
             raise PaymentStartError(UNAVAILABLE)
         return StartedPayment(redirect_url=redirect_url, reference=str(created["id"]))
 
-    def handle_return(self, request: HttpRequest, order: Order) -> None:
-        """Capture the PayPal order named by `?token=`, once it is checked to be this
-        order's. Completed or pending is enough: the webhook fulfils."""
-        paypal_id = request.GET.get("token", "")
+    def handle_return(self, order: Order, *, token: str) -> None:
+        """Capture the PayPal order named by `token` (the return URL's `?token=`), once it
+        is checked to be this order's. Completed or pending is enough: the webhook
+        fulfils."""
+        paypal_id = token
         if not PAYPAL_ID.fullmatch(paypal_id):
             log.warning("Return from PayPal for %s without a valid token.", order.number)
             raise PaymentStartError(NOT_THIS_ORDER)
@@ -264,7 +265,7 @@ def _json(response: requests.Response) -> dict:
 # Paying ------------------------------------------------------------------------------------
 
 
-def _order_body(request: HttpRequest, order: Order) -> dict:
+def _order_body(order: Order, return_url: str, cancel_url: str) -> dict:
     """The Orders v2 request: one purchase unit named by the order number, its breakdown
     adding up to the total as PayPal checks, and the pages PayPal sends the shopper to."""
     currency = order.currency
@@ -294,10 +295,8 @@ def _order_body(request: HttpRequest, order: Order) -> dict:
             ],
         }],
         "payment_source": {"paypal": {"experience_context": {
-            "return_url": request.build_absolute_uri(
-                reverse("payments:return", args=[order.number])),
-            "cancel_url": request.build_absolute_uri(
-                reverse("payments:cancelled", args=[order.number])),
+            "return_url": return_url,
+            "cancel_url": cancel_url,
             "user_action": "PAY_NOW",
             "shipping_preference": "NO_SHIPPING",
             "brand_name": settings.STORE_NAME[:127],

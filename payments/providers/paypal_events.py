@@ -5,7 +5,7 @@ from decimal import Decimal, InvalidOperation
 from functools import partial
 from urllib.parse import urlsplit
 
-from payments.providers.base import Delivery, PaymentEvent
+from payments.providers.base import Delivery, EventKind, PaymentEvent
 
 PROVIDER = "paypal"
 
@@ -65,14 +65,14 @@ def _up_capture(resource: dict) -> str:
     return parts[-1] if len(parts) >= 2 and parts[-2] == "captures" else ""
 
 
-def _capture_event(kind: str, resource: dict) -> PaymentEvent:
+def _capture_event(kind: EventKind, resource: dict) -> PaymentEvent:
     """A capture completed, denied or pending; the order number is what the purchase unit
     carried (custom_id, or invoice_id)."""
     amount, currency = _amount(resource)
     related = (resource.get("supplementary_data") or {}).get("related_ids") or {}
     reason = str((resource.get("status_details") or {}).get("reason") or "")
-    notes = {"failed": "PayPal denied the payment" + (f" ({reason})." if reason else "."),
-             "pending": f"PayPal is holding the payment: {reason or 'no reason given'}."}
+    notes = {EventKind.FAILED: "PayPal denied the payment" + (f" ({reason})." if reason else "."),
+             EventKind.PENDING: f"PayPal is holding the payment: {reason or 'no reason given'}."}
     return PaymentEvent(
         provider=PROVIDER, kind=kind, reference=_id(resource),
         order_number=str(resource.get("custom_id") or resource.get("invoice_id") or ""),
@@ -81,7 +81,7 @@ def _capture_event(kind: str, resource: dict) -> PaymentEvent:
     )
 
 
-def _refund_event(kind: str, resource: dict) -> PaymentEvent:
+def _refund_event(kind: EventKind, resource: dict) -> PaymentEvent:
     """A refund, or a reversal (PayPal reports both as a refund of a capture). A refund's
     custom_id is the shop's refund request (set by `refund`), so the order number can only
     come from invoice_id; the capture finds the order otherwise."""
@@ -90,7 +90,7 @@ def _refund_event(kind: str, resource: dict) -> PaymentEvent:
         provider=PROVIDER, kind=kind, reference=_id(resource),
         order_number=str(resource.get("invoice_id") or ""), amount=amount, currency=currency,
         capture_reference=_up_capture(resource),
-        refund_request=str(resource.get("custom_id") or "") if kind == "refunded" else "",
+        refund_request=str(resource.get("custom_id") or "") if kind == EventKind.REFUNDED else "",
         note=str(resource.get("note_to_payer") or ""),
     )
 
@@ -101,7 +101,7 @@ def _approval_reversed(resource: dict) -> PaymentEvent:
         raise ValueError("A reversed PayPal approval without an order_id.")
     unit = first_unit(resource)
     return PaymentEvent(
-        provider=PROVIDER, kind="declined",
+        provider=PROVIDER, kind=EventKind.DECLINED,
         reference=f"approval-reversed:{order_id}",
         order_number=str(unit.get("custom_id") or unit.get("reference_id") or ""),
         attempt_reference=order_id,
@@ -110,10 +110,10 @@ def _approval_reversed(resource: dict) -> PaymentEvent:
 
 
 READERS = {
-    "PAYMENT.CAPTURE.COMPLETED": partial(_capture_event, "captured"),
-    "PAYMENT.CAPTURE.DENIED": partial(_capture_event, "failed"),
-    "PAYMENT.CAPTURE.PENDING": partial(_capture_event, "pending"),
-    "PAYMENT.CAPTURE.REFUNDED": partial(_refund_event, "refunded"),
-    "PAYMENT.CAPTURE.REVERSED": partial(_refund_event, "reversed"),
+    "PAYMENT.CAPTURE.COMPLETED": partial(_capture_event, EventKind.CAPTURED),
+    "PAYMENT.CAPTURE.DENIED": partial(_capture_event, EventKind.FAILED),
+    "PAYMENT.CAPTURE.PENDING": partial(_capture_event, EventKind.PENDING),
+    "PAYMENT.CAPTURE.REFUNDED": partial(_refund_event, EventKind.REFUNDED),
+    "PAYMENT.CAPTURE.REVERSED": partial(_refund_event, EventKind.REVERSED),
     "CHECKOUT.PAYMENT-APPROVAL.REVERSED": _approval_reversed,
 }

@@ -18,7 +18,6 @@ from functools import lru_cache
 import stripe
 from django.conf import settings
 from django.http import HttpRequest
-from django.urls import reverse
 from django.utils import timezone
 
 from payments.providers.base import (
@@ -50,7 +49,7 @@ class StripeProvider:
     name = "stripe"
 
     def start_payment(
-        self, request: HttpRequest, order: Order, *, attempt_key: str
+        self, order: Order, *, return_url: str, cancel_url: str, attempt_key: str
     ) -> StartedPayment:
         """Open a Checkout Session for the order's total; `attempt_key` makes a repeated
         call return the same session. Raises PaymentStartError with a message for the
@@ -59,7 +58,7 @@ class StripeProvider:
             logger.error("Order %s: STRIPE_SECRET_KEY is empty, no payment started", order.number)
             raise PaymentStartError(_unavailable())
         try:
-            params = _session_params(request, order)
+            params = _session_params(order, return_url=return_url, cancel_url=cancel_url)
         except ValueError as error:
             logger.error("Order %s cannot be paid by card: %s", order.number, error)
             raise PaymentStartError(_not_started()) from error
@@ -71,7 +70,7 @@ class StripeProvider:
             raise PaymentStartError(_start_refused(error, order)) from error
         return StartedPayment(redirect_url=session.url, reference=session.id)
 
-    def handle_return(self, request: HttpRequest, order: Order) -> None:
+    def handle_return(self, order: Order, *, token: str) -> None:
         """Nothing to do: Stripe's webhooks report the payment."""
         return None
 
@@ -184,8 +183,7 @@ def _client() -> stripe.StripeClient:
     return _client_for(settings.STRIPE_SECRET_KEY, settings.STRIPE_API_BASE)
 
 
-def _session_params(request: HttpRequest, order: Order) -> dict:
-    back = request.build_absolute_uri(reverse("payments:return", args=[order.number]))
+def _session_params(order: Order, *, return_url: str, cancel_url: str) -> dict:
     minutes = min(max(SESSION_MINUTES[0], settings.ORDER_PAYMENT_TIMEOUT_MINUTES),
                   SESSION_MINUTES[1])
     metadata = {"order": order.number}
@@ -196,10 +194,8 @@ def _session_params(request: HttpRequest, order: Order) -> dict:
         "payment_intent_data": {"metadata": metadata},
         "client_reference_id": order.number,
         "customer_email": order.email,
-        "success_url": f"{back}?session_id={{CHECKOUT_SESSION_ID}}",
-        "cancel_url": request.build_absolute_uri(
-            reverse("payments:cancelled", args=[order.number])
-        ),
+        "success_url": f"{return_url}?session_id={{CHECKOUT_SESSION_ID}}",
+        "cancel_url": cancel_url,
         "expires_at": int((timezone.now() + timedelta(minutes=minutes)).timestamp()),
     }
 

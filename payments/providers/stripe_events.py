@@ -8,7 +8,7 @@ import json
 from collections.abc import Callable
 from decimal import ROUND_HALF_UP, Decimal
 
-from payments.providers.base import Delivery, PaymentEvent
+from payments.providers.base import Delivery, EventKind, PaymentEvent
 
 PROVIDER = "stripe"
 NOTE_LENGTH = 255  # Payment.note
@@ -81,7 +81,7 @@ def _note(text) -> str:
     return " ".join(str(text or "").split())[:NOTE_LENGTH]
 
 
-def _event(kind: str, obj: dict, *, amount_field: str, **fields) -> PaymentEvent:
+def _event(kind: EventKind, obj: dict, *, amount_field: str, **fields) -> PaymentEvent:
     currency = obj["currency"]
     return PaymentEvent(
         provider=PROVIDER, kind=kind, order_number=_order_number(obj),
@@ -94,8 +94,8 @@ def _session_paid(session: dict, event_id: str) -> PaymentEvent:
     payment_intent = _id(session["payment_intent"])
     if not payment_intent:
         raise KeyError("payment_intent")
-    return _event("captured", session, amount_field="amount_total", reference=payment_intent,
-                  attempt_reference=session["id"])
+    return _event(EventKind.CAPTURED, session, amount_field="amount_total",
+                  reference=payment_intent, attempt_reference=session["id"])
 
 
 def _session_completed(session: dict, event_id: str) -> PaymentEvent | None:
@@ -103,32 +103,34 @@ def _session_completed(session: dict, event_id: str) -> PaymentEvent | None:
     if status == "paid":
         return _session_paid(session, event_id)
     if status == "unpaid":  # a delayed method (a bank debit, a voucher) is under way
-        return _event("pending", session, amount_field="amount_total",
+        return _event(EventKind.PENDING, session, amount_field="amount_total",
                       reference=_id(session.get("payment_intent")) or session["id"],
                       attempt_reference=session["id"])
     return None  # no_payment_required: nothing was charged
 
 
 def _session_failed(session: dict, event_id: str) -> PaymentEvent:
-    return _event("failed", session, amount_field="amount_total",
+    return _event(EventKind.FAILED, session, amount_field="amount_total",
                   reference=_id(session.get("payment_intent")) or session["id"],
                   attempt_reference=session["id"], note="The delayed payment failed.")
 
 
 def _session_expired(session: dict, event_id: str) -> PaymentEvent:
-    return _event("abandoned", session, amount_field="amount_total", reference=session["id"],
-                  attempt_reference=session["id"], note="The Stripe payment page expired.")
+    return _event(EventKind.ABANDONED, session, amount_field="amount_total",
+                  reference=session["id"], attempt_reference=session["id"],
+                  note="The Stripe payment page expired.")
 
 
 def _intent_succeeded(intent: dict, event_id: str) -> PaymentEvent:
-    return _event("captured", intent, amount_field="amount_received", reference=intent["id"])
+    return _event(EventKind.CAPTURED, intent, amount_field="amount_received",
+                  reference=intent["id"])
 
 
 def _intent_failed(intent: dict, event_id: str) -> PaymentEvent:
     error = intent.get("last_payment_error") or {}
     # Each failed try is its own charge; a try without one is named by its event.
     reference = _id(error.get("charge")) or f"{intent['id']}:{event_id}"
-    return _event("declined", intent, amount_field="amount", reference=reference,
+    return _event(EventKind.DECLINED, intent, amount_field="amount", reference=reference,
                   note=_note(error.get("message") or "The payment was declined."))
 
 
@@ -145,7 +147,7 @@ def _charge_refunded(charge: dict, event_id: str) -> PaymentEvent:
         refund_request = ""
     currency = charge["currency"]
     return PaymentEvent(
-        provider=PROVIDER, kind="refunded", reference=reference,
+        provider=PROVIDER, kind=EventKind.REFUNDED, reference=reference,
         # A PaymentIntent copies its metadata to its charges when it is confirmed.
         order_number=_order_number(charge), currency=currency.upper(),
         capture_reference=_id(charge.get("payment_intent")),
@@ -155,7 +157,7 @@ def _charge_refunded(charge: dict, event_id: str) -> PaymentEvent:
 
 
 def _dispute_created(dispute: dict, event_id: str) -> PaymentEvent:
-    return _event("disputed", dispute, amount_field="amount", reference=dispute["id"],
+    return _event(EventKind.DISPUTED, dispute, amount_field="amount", reference=dispute["id"],
                   capture_reference=_id(dispute.get("payment_intent")),
                   note=_note(dispute.get("reason")))
 

@@ -10,6 +10,7 @@ from django.urls import reverse
 
 from payments.providers.base import (
     Delivery,
+    EventKind,
     PaymentEvent,
     StartedPayment,
     StartedRefund,
@@ -22,14 +23,14 @@ class TestProvider:
     name = "test"
 
     def start_payment(
-        self, request: HttpRequest, order: Order, *, attempt_key: str
+        self, order: Order, *, return_url: str, cancel_url: str, attempt_key: str
     ) -> StartedPayment:
         return StartedPayment(
             redirect_url=reverse("payments:test-checkout", args=[order.number]),
             reference=f"test_{attempt_key}",
         )
 
-    def handle_return(self, request: HttpRequest, order: Order) -> None:
+    def handle_return(self, order: Order, *, token: str) -> None:
         return None
 
     def refund(
@@ -37,7 +38,7 @@ class TestProvider:
     ) -> StartedRefund:
         reference = f"test_{request_key}"
         return StartedRefund(reference=reference, event=PaymentEvent(
-            provider=self.name, kind="refunded", reference=reference, amount=amount,
+            provider=self.name, kind=EventKind.REFUNDED, reference=reference, amount=amount,
             currency=currency, capture_reference=capture_reference, refund_request=request_key,
         ))
 
@@ -51,7 +52,7 @@ class TestProvider:
         """What the shopper decided on the test page, as the provider would report it."""
         return PaymentEvent(
             provider=self.name,
-            kind="captured" if approve else "failed",
+            kind=EventKind.CAPTURED if approve else EventKind.FAILED,
             order_number=order.number,
             amount=order.total,
             currency=order.currency,

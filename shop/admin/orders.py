@@ -4,12 +4,15 @@ noted, shipped, delivered or cancelled.
 Orders are read-only here except for the review flag and notes: checkout and payments write
 them, and every change of status goes through shop's order services. Each change staff make
 here writes an audit entry too.
+
+OrderAdmin is registered by payments' admin, which adds the transactions and the refund page
+to it: payments may import shop, shop never imports payments, so the one app that sees both
+registers the order page, once.
 """
 
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ActionForm
-from django.db import transaction
 from django.utils.html import format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.translation import ngettext
@@ -108,7 +111,6 @@ TRACKING_NUMBER = forms.CharField(
 ACTION_LOCATIONS = [admin.ActionLocation.CHANGE_LIST, admin.ActionLocation.CHANGE_FORM]
 
 
-@admin.register(Order)
 class OrderAdmin(admin.ModelAdmin):
     list_display = [
         "number", "created_at", "email", "status", "total", "needs_review", "payment_provider",
@@ -211,14 +213,9 @@ class OrderAdmin(admin.ModelAdmin):
         changed = 0
         for order in queryset.only("pk", "number", "status").order_by("pk"):
             try:
-                # A transaction here, round the service's own: the change and its audit
-                # entry are kept together or not at all.
-                with transaction.atomic():
+                with audit.audited(request, action, order, **details) as learned:
                     done_order = change(order)
-                    audit.record(
-                        request, action, done_order, from_status=order.status,
-                        to_status=done_order.status, **details,
-                    )
+                    learned.update(from_status=order.status, to_status=done_order.status)
             except ShopError as error:
                 reason = error.message
                 if order.number not in reason:

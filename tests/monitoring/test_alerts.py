@@ -15,7 +15,7 @@ from payments.services import apply_event
 from tests.conftest import DEAD_REDIS
 from tests.factories import UserFactory, VariantFactory
 from tests.second_factor import sign_in_with_second_factor
-from tests.shop.buying import place
+from tests.shop.buying import pay, place
 
 
 @pytest.fixture(autouse=True)
@@ -116,18 +116,13 @@ def test_active_alerts_show_on_the_dashboard(client):
     assert "Low stock: SKU-LOW-1 has 1 unit left to sell." in response.text
 
 
-def pay(order, django_capture_on_commit_callbacks):
-    with django_capture_on_commit_callbacks(execute=True):
-        apply_event(PaymentEvent(provider="test", kind="captured", order_number=order.number,
-                                 amount=order.total, currency="USD", reference=order.number))
-
-
 @pytest.mark.django_db
 def test_a_paid_order_leaving_little_stock_alerts(caplog, django_capture_on_commit_callbacks):
     low, plenty = VariantFactory(on_hand=4, sku="LOW-4"), VariantFactory(on_hand=20)
     order = place((low, 2), (plenty, 2))
-    with caplog.at_level(logging.ERROR, logger="shop.alerts"):
-        pay(order, django_capture_on_commit_callbacks)
+    with (caplog.at_level(logging.ERROR, logger="shop.alerts"),
+          django_capture_on_commit_callbacks(execute=True)):
+        pay(order)
     [line] = alert_lines(caplog)
     assert line.getMessage() == "Alert: Low stock: LOW-4 has 2 units left to sell. Restock it."
     [email] = [email for email in mail.outbox if email.to == ["ops@example.com"]]
@@ -138,9 +133,10 @@ def test_a_paid_order_leaving_little_stock_alerts(caplog, django_capture_on_comm
 def test_low_stock_alerts_once_per_variant(caplog, django_capture_on_commit_callbacks):
     low, other = VariantFactory(on_hand=4, sku="LOW-A"), VariantFactory(on_hand=4, sku="LOW-B")
     with caplog.at_level(logging.ERROR, logger="shop.alerts"):
-        pay(place((low, 2)), django_capture_on_commit_callbacks)
-        pay(place((low, 1)), django_capture_on_commit_callbacks)
-        pay(place((other, 2)), django_capture_on_commit_callbacks)
+        for line in ((low, 2), (low, 1), (other, 2)):
+            order = place(line)
+            with django_capture_on_commit_callbacks(execute=True):
+                pay(order)
     assert ["LOW-A" in line.getMessage() for line in alert_lines(caplog)] == [True, False]
 
 
@@ -149,8 +145,9 @@ def test_a_paid_order_leaving_enough_stock_does_not_alert(
     caplog, django_capture_on_commit_callbacks
 ):
     order = place((VariantFactory(on_hand=10), 2))
-    with caplog.at_level(logging.ERROR, logger="shop.alerts"):
-        pay(order, django_capture_on_commit_callbacks)
+    with (caplog.at_level(logging.ERROR, logger="shop.alerts"),
+          django_capture_on_commit_callbacks(execute=True)):
+        pay(order)
     assert not alert_lines(caplog)
 
 

@@ -17,7 +17,7 @@ from django.test import Client, TestCase
 from django.urls import reverse
 from responses.matchers import query_param_matcher
 
-from payments import refunds
+from payments import providers, refunds
 from payments.models import Payment, WebhookEvent
 from shop.models import Order
 from tests.accounts import make_account
@@ -25,7 +25,7 @@ from tests.factories import VariantFactory
 from tests.payments.webhook_helpers import (
     PAYPAL_API,
     STRIPE_API,
-    pay,
+    capture_by_webhook,
     paypal_api,
     paypal_order_id,
     post_stripe,
@@ -106,6 +106,10 @@ def test_the_order_page_offers_every_provider_turned_on(client, order):
     assert '<option value="stripe" selected>Card (Stripe)</option>' in response.text
     assert '<option value="paypal">PayPal</option>' in response.text
     assert '<option value="test">Test payment (no money moves)</option>' in response.text
+
+
+def test_every_provider_has_a_name_shoppers_are_shown(settings):
+    assert set(settings.PAYMENT_PROVIDER_LABELS) == set(providers.PROVIDERS)
 
 
 def test_with_one_provider_the_order_page_has_no_choice_to_make(client, order, settings):
@@ -208,7 +212,7 @@ def test_a_provider_that_is_not_on_starts_nothing(client, order, api, settings, 
 
 
 def test_a_paid_order_is_not_paid_again(client, order, api):
-    order = pay(Client(), order, "checkout.session.completed")
+    order = capture_by_webhook(Client(), order, "checkout.session.completed")
     response = client.post(url("start", order), {"provider": "stripe"}, follow=True)
     assert [str(m) for m in response.context["messages"]] == ["This order cannot be paid now."]
     assert not order.payments.filter(kind=Payment.Kind.ATTEMPT).exists()
@@ -242,7 +246,7 @@ def test_the_status_keeps_polling_while_unpaid(client, order):
 
 
 def test_the_status_stops_polling_once_a_webhook_paid_the_order(client, order):
-    pay(Client(), order, "checkout.session.completed")
+    capture_by_webhook(Client(), order, "checkout.session.completed")
     response = poll(client, order)
     assert response.status_code == 286
     assert "<strong>Paid.</strong>" in response.text
@@ -258,7 +262,7 @@ def test_the_status_shows_a_declined_order_as_settled(client, order):
 
 
 def test_the_status_page_without_htmx_is_the_whole_page(client, order):
-    pay(Client(), order, "checkout.session.completed")
+    capture_by_webhook(Client(), order, "checkout.session.completed")
     response = client.get(url("status", order))
     assert response.status_code == 200
     assert "<html" in response.text and "<strong>Paid.</strong>" in response.text
@@ -435,9 +439,9 @@ def test_sync_applies_a_refund_listed_before_its_capture(order, api):
 def test_the_admin_order_page_lists_the_orders_transactions(client, order, api, staff):
     stub_session(api, json={"id": stripe_session(order), "url": CHECKOUT_URL})
     client.post(url("start", order), {"provider": "stripe"})
-    pay(Client(), order, "checkout.session.completed")
+    capture_by_webhook(Client(), order, "checkout.session.completed")
     refunds.request_refund(order_id=order.pk, actor=staff,
-                           request=refunds.RefundRequest(amount=D("10.00")))
+                           wanted=refunds.RefundRequest(amount=D("10.00")))
     staff_client = Client()
     sign_in_with_second_factor(staff_client, staff)
     response = staff_client.get(reverse("admin:shop_order_change", args=[order.pk]))

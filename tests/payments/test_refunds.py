@@ -17,7 +17,7 @@ from django.urls import reverse
 
 from core import retries
 from monitoring import alerts
-from payments import refunds, tasks
+from payments import refunds
 from payments.models import Payment, WebhookEvent
 from payments.providers.base import ProviderUnavailable
 from payments.providers.stripe import to_minor_units
@@ -31,7 +31,7 @@ from tests.factories import VariantFactory
 from tests.payments.webhook_helpers import (
     PAYPAL_API,
     STRIPE_API,
-    pay,
+    capture_by_webhook,
     paypal_api,
     paypal_capture,
     paypal_event,
@@ -65,7 +65,7 @@ def variant():
 def order(variant):
     """Two units, paid by card: Stripe's checkout.session.completed delivered."""
     order = place((variant, 2), provider="stripe")
-    return settled(pay(Client(), order, "checkout.session.completed"), Status.PAID)
+    return settled(capture_by_webhook(Client(), order, "checkout.session.completed"), Status.PAID)
 
 
 def settled(order: Order, status: str) -> Order:
@@ -286,7 +286,7 @@ def test_a_refund_of_nothing_is_refused(staff_client, order, stripe_api):
 def test_an_order_with_nothing_paid_cannot_be_refunded(staff, variant):
     order = place((variant, 1), provider="stripe")
     with pytest.raises(ShopError, match=r"more than the 0\.00 USD left to refund"):
-        refunds.request_refund(order_id=order.pk, request=refunds.RefundRequest(
+        refunds.request_refund(order_id=order.pk, wanted=refunds.RefundRequest(
             amount=D("1.00")), actor=staff)
     assert not order.payments.exists()
 
@@ -318,7 +318,8 @@ def paypal():
 
 @pytest.fixture
 def paypal_order(variant, paypal):
-    return settled(pay(Client(), place((variant, 2), provider="paypal")), Status.PAID)
+    order = place((variant, 2), provider="paypal")
+    return settled(capture_by_webhook(Client(), order), Status.PAID)
 
 
 def paypal_refund_url(order: Order) -> str:
@@ -357,7 +358,7 @@ def test_paypals_webhook_confirms_the_request_its_custom_id_names(staff, paypal_
     order = paypal_order
     first, second = (
         refunds.request_refund(order_id=order.pk, actor=staff,
-                               request=refunds.RefundRequest(amount=D("10.00")))
+                               wanted=refunds.RefundRequest(amount=D("10.00")))
         for _ in range(2)
     )
     event = paypal_event("PAYMENT.CAPTURE.REFUNDED", order, amount=D("10.00"), **{
@@ -378,7 +379,7 @@ def test_a_refund_given_up_on_is_still_applied_when_paypals_webhook_names_it(
     failed: the webhook naming the request still applies it, restock included."""
     order = paypal_order
     line = order.lines.get()
-    refund = refunds.request_refund(order_id=order.pk, actor=staff, request=refunds.RefundRequest(
+    refund = refunds.request_refund(order_id=order.pk, actor=staff, wanted=refunds.RefundRequest(
         lines={line.pk: 1}, restock=True))
     refunds.fail_refund(payment_id=refund.pk, reason="PayPal did not answer.")
     on_hand = Variant.objects.get(pk=variant.pk).on_hand
@@ -443,11 +444,11 @@ def test_with_stripe_down_a_backend_that_runs_later_retries_the_refund(
     stub_refund(stripe_api, body=requests.ConnectionError("connection refused"))
     ask(staff_client, order, amount="10.00")
     refund = the_refund(order)
-    assert retried == [(tasks.send_refund, 1, {"payment_id": refund.pk})]
+    assert retried == [(refunds.send_refund, 1, {"payment_id": refund.pk})]
     assert (refund.status, refund.reference) == ("pending", "")
 
     stripe_api.replace(responses.POST, REFUNDS_URL, json={"id": "re_test_later"})
-    tasks.send_refund.call(payment_id=refund.pk, attempt=2)
+    refunds.send_refund.call(payment_id=refund.pk, attempt=2)
     refund.refresh_from_db()
     assert (refund.status, refund.reference) == ("pending", "re_test_later")
     assert {call["key"] for call in sent(stripe_api)} == {f"refund-{refund.pk}"}
@@ -456,9 +457,9 @@ def test_with_stripe_down_a_backend_that_runs_later_retries_the_refund(
 def test_the_last_try_with_stripe_down_fails_the_refund(staff, order, stripe_api):
     stub_refund(stripe_api, body=requests.ConnectionError("connection refused"))
     refund = refunds.request_refund(order_id=order.pk, actor=staff,
-                                    request=refunds.RefundRequest(amount=D("10.00")))
+                                    wanted=refunds.RefundRequest(amount=D("10.00")))
     with pytest.raises(ProviderUnavailable):
-        tasks.send_refund.call(payment_id=refund.pk, attempt=retries.MAX_ATTEMPTS)
+        refunds.send_refund.call(payment_id=refund.pk, attempt=retries.MAX_ATTEMPTS)
     refund.refresh_from_db()
     assert refund.status == "failed"
     assert f"after {retries.MAX_ATTEMPTS} tries" in refund.note
@@ -526,12 +527,12 @@ def test_units_already_on_their_way_back_cannot_be_restocked_twice(staff, stripe
     order = settled(order, Status.PAID)
     mug_line = order.lines.get(variant=mug)
     ask_for = refunds.RefundRequest(lines={mug_line.pk: 1}, restock=True)
-    refunds.request_refund(order_id=order.pk, request=ask_for, actor=staff)
+    refunds.request_refund(order_id=order.pk, wanted=ask_for, actor=staff)
     with pytest.raises(ShopError, match=re.escape(
         f"Only 0 of {mug_line.name} on order {order.number} can go back on sale once the "
         "refunds already asked for are confirmed, not 1."
     )):
-        refunds.request_refund(order_id=order.pk, request=ask_for, actor=staff)
+        refunds.request_refund(order_id=order.pk, wanted=ask_for, actor=staff)
     assert order.payments.filter(kind="refund").count() == 1
 
 
@@ -543,7 +544,7 @@ def test_money_on_an_order_never_paid_cannot_put_units_back_on_sale(staff, varia
     assert order.captured_total == D("1.00")
     line = order.lines.get()
     with pytest.raises(ShopError, match="was never paid"):
-        refunds.request_refund(order_id=order.pk, actor=staff, request=refunds.RefundRequest(
+        refunds.request_refund(order_id=order.pk, actor=staff, wanted=refunds.RefundRequest(
             lines={line.pk: 1}, restock=True))
     assert not order.payments.filter(kind="refund").exists()
 
@@ -558,7 +559,7 @@ def test_the_test_providers_refund_is_confirmed_at_once(staff, variant):
     order = settled(order, Status.PAID)
     with TestCase.captureOnCommitCallbacks(execute=True):
         refund = refunds.request_refund(order_id=order.pk, actor=staff,
-                                        request=refunds.RefundRequest(amount=D("10.00")))
+                                        wanted=refunds.RefundRequest(amount=D("10.00")))
     refund.refresh_from_db()
     order.refresh_from_db()
     assert (refund.status, refund.reference) == ("succeeded", f"test_refund-{refund.pk}")

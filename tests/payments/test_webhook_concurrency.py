@@ -12,9 +12,8 @@ import pytest
 from django.core import mail
 from django.db import connections
 
-from payments import services, webhooks
+from payments import services, views, webhooks
 from payments.models import Payment, WebhookEvent
-from payments.providers import PROVIDERS
 from shop.models import Order, OrderEvent
 from tests.factories import VariantFactory
 from tests.payments.webhook_helpers import (
@@ -65,11 +64,11 @@ def at_once(*deliveries) -> list[int]:
 
 
 def stripe_delivery(event: dict):
-    return lambda: webhooks.receive(stripe_request(event), PROVIDERS["stripe"])
+    return lambda: views.webhook(stripe_request(event), "stripe")
 
 
 def paypal_delivery(event: dict):
-    return lambda: webhooks.receive(paypal_request(event), PROVIDERS["paypal"])
+    return lambda: views.webhook(paypal_request(event), "paypal")
 
 
 def test_one_stripe_event_delivered_ten_times_at_once_is_applied_once(stove):
@@ -139,7 +138,7 @@ def test_a_refund_told_to_wait_while_its_capture_commits_is_applied(stove, monke
 
     def capture_once_the_refund_waits():
         refund_waits.wait(timeout=10)
-        return webhooks.receive(stripe_request(capture), PROVIDERS["stripe"])
+        return views.webhook(stripe_request(capture), "stripe")
 
     monkeypatch.setattr(services, "apply_event", apply_and_hold_a_refund_that_waits)
     monkeypatch.setattr(webhooks, "apply_waiting", look_for_waiting_events)

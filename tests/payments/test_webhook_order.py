@@ -18,13 +18,12 @@ from tests.payments.webhook_helpers import (
     paypal_event,
     post_paypal,
     post_stripe,
-    stock,
     stored,
     stripe_event,
     stripe_intent,
     subjects,
 )
-from tests.shop.buying import place
+from tests.shop.buying import place, stock
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("providers_on")]
 Status = Order.Status
@@ -210,7 +209,7 @@ def test_two_refunds_staff_asked_for_are_confirmed_whatever_the_order(client, la
     first, second = Decimal("10.00"), Decimal("5.99")
     asked = [
         refunds.request_refund(order_id=order.pk, actor=None,
-                               request=refunds.RefundRequest(amount=amount))
+                               wanted=refunds.RefundRequest(amount=amount))
         for amount in (first, second)
     ]
     totals = running_totals(order, asked, listed=listed)

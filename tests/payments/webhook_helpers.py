@@ -112,7 +112,7 @@ def post_stripe(client: Client, event: dict | bytes, **signing) -> HttpResponse:
 
 
 def stripe_request(event: dict | bytes, **signing) -> HttpRequest:
-    """The signed Stripe webhook as a request, for calling payments.webhooks.receive."""
+    """The signed Stripe webhook as a request, for calling payments.views.webhook."""
     body = as_body(event)
     return RequestFactory().post(STRIPE_URL, data=body, content_type="application/json",
                                  **stripe_headers(body, **signing))
@@ -252,7 +252,7 @@ def database_gone(event) -> None:
     raise OperationalError("server closed the connection unexpectedly")
 
 
-def pay(client: Client, order: Order, name: str | None = None) -> Order:
+def capture_by_webhook(client: Client, order: Order, name: str | None = None) -> Order:
     """Deliver the webhook in which the order's provider reports capturing its total (`name`,
     else Stripe's payment_intent.succeeded or PayPal's PAYMENT.CAPTURE.COMPLETED, PayPal's
     inside `with paypal_api():`), check it was taken and paid the order; returns the order
@@ -294,12 +294,6 @@ def stored(event: dict) -> WebhookEvent:
     (PayPal's name their type `event_type`, Stripe's `type`)."""
     provider = "paypal" if "event_type" in event else "stripe"
     return WebhookEvent.objects.get(provider=provider, event_id=event["id"])
-
-
-def stock(variant) -> tuple[int, int]:
-    """(on hand, reserved) of a variant, read again."""
-    variant.refresh_from_db()
-    return variant.on_hand, variant.reserved
 
 
 def fresh(order) -> Order:

@@ -31,3 +31,9 @@ def pay(order):
     """The order's whole total captured, as a provider reports it."""
     return orders.mark_paid(order_id=order.pk, amount=order.total, currency=order.currency,
                             provider="test")
+
+
+def stock(variant) -> tuple[int, int]:
+    """(on hand, reserved) of a variant, read again."""
+    variant.refresh_from_db()
+    return variant.on_hand, variant.reserved

@@ -13,14 +13,9 @@ from shop.errors import OutOfStock
 from shop.models import Order
 from shop.services import inventory, orders
 from tests.factories import VariantFactory
-from tests.shop.buying import pay, place
+from tests.shop.buying import pay, place, stock
 
 pytestmark = pytest.mark.django_db
-
-
-def stock(variant):
-    variant.refresh_from_db()
-    return variant.on_hand, variant.reserved
 
 
 def test_reserving_holds_units_without_taking_them_off_the_shelf():
