@@ -61,7 +61,9 @@ def _rows_the_migrations_wrote(request):
     hand this worker a test that does not commit afterwards: such a test gets the rows back
     (the site, the shipping methods), inside its own transaction."""
     fixtures = request.fixturenames
-    if "db" not in fixtures or "transactional_db" in fixtures:
+    marker = request.node.get_closest_marker("django_db")
+    commits = "transactional_db" in fixtures or bool(marker and marker.kwargs.get("transaction"))
+    if commits or ("db" not in fixtures and marker is None):
         return
     # The rows are kept (serialized) only when a test that commits was collected, and only
     # such a test empties the tables.

@@ -37,6 +37,8 @@ def _tasks_in_the_database(settings):
 
 @pytest.fixture
 def on_postgres():
+    # The worker's heartbeat thread writes while it runs tasks: the test database on SQLite,
+    # shared in memory, refuses a second writer at once instead of waiting.
     if connection.vendor != "postgresql":
         need("needs PostgreSQL: set DATABASE_URL")
 
@@ -127,7 +129,7 @@ def test_a_stopped_worker_leaves_no_heartbeat_and_its_liveness_file_was_kept_fre
     assert not Heartbeat.objects.filter(worker_id="beating").exists()
 
 
-def test_everything_that_fell_due_without_a_worker_runs_when_one_comes_back(tmp_path):
+def test_everything_that_fell_due_without_a_worker_runs_when_one_comes_back(on_postgres, tmp_path):
     variant = VariantFactory(on_hand=5)
     orders = [place((variant, 1)) for _ in range(3)]
     due = []
@@ -148,7 +150,9 @@ def test_everything_that_fell_due_without_a_worker_runs_when_one_comes_back(tmp_
     assert variant.reserved == 0
 
 
-def test_an_order_placed_with_the_cache_down_is_confirmed_once_a_worker_runs(tmp_path):
+def test_an_order_placed_with_the_cache_down_is_confirmed_once_a_worker_runs(
+    on_postgres, tmp_path
+):
     with override_settings(CACHES=DEAD_REDIS):
         order = pay(place((VariantFactory(on_hand=5), 1)))
     assert order.status == Order.Status.PAID
