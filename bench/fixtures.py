@@ -24,7 +24,7 @@ from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from dashboard import kpis
-from shop import carts
+from shop import request_cart
 from shop.models import Order, Product, User, Variant
 from shop.services import cart as cart_services
 
@@ -114,8 +114,8 @@ def cart_session() -> str:
     for variant in variants[:3]:
         cart_services.add_to_cart(cart=cart, variant=variant, quantity=1)
     session = SessionStore()
-    session[carts.CART_ID] = cart.pk
-    session[carts.CART_COUNT] = 3
+    session[request_cart.CART_ID] = cart.pk
+    session[request_cart.CART_COUNT] = 3
     session.create()
     return session.session_key
 

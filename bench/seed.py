@@ -2,7 +2,7 @@
 
 2,000 products (125 in each of the demo's 16 aisles) with at most 5 variants each (about
 8,000), then 100,000 orders over the 12 months up to yesterday from 20,000 customers, with
-their payments, refunds and storefront sessions (dashboard.demo_history). Images are rows
+their payments, refunds and storefront sessions (dashboard.demo.history). Images are rows
 without files: no page fetch in the benchmark asks for them. Prints one line of JSON: what
 was made and how long each part took.
 """
@@ -18,7 +18,7 @@ if not apps.ready:  # run as a script; imported by the tests, Django is set up a
 
 from django.db import connection
 
-from dashboard.demo_history import seed_order_history
+from dashboard.demo.history import seed_order_history
 from shop.demo import load_demo_catalogue
 from shop.demo.plan import plan_catalogue
 

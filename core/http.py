@@ -69,7 +69,7 @@ def _targeted_fragment(request: HttpRequest, fragments: Iterable[str]) -> str:
     return htmx.target if htmx.target in set(fragments) else ""
 
 
-def clean_query(params: QueryDict, **changes) -> str:
+def clean_query(params: QueryDict, **changes: object) -> str:
     """A query string without empty parameters, in a stable order, with `changes` applied
     (None or "" removes a parameter)."""
     params = params.copy()

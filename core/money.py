@@ -16,7 +16,7 @@ def to_cents(amount: Decimal) -> Decimal:
 SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥", "AUD": "A$", "CAD": "C$"}
 
 
-def format_money(amount) -> str:
+def format_money(amount: Decimal | int | str | None) -> str:
     """An amount in the store's currency: `$1,234.50`, or `1,234.50 SEK` with no symbol."""
     if amount in (None, ""):
         return ""

@@ -28,7 +28,7 @@ def backoff(attempt: int) -> timedelta:
     return min(FIRST_DELAY * 2 ** (attempt - 1), LONGEST_DELAY)
 
 
-def retry_later(task: Task, *, attempt: int, **kwargs) -> bool:
+def retry_later(task: Task, *, attempt: int, **kwargs: object) -> bool:
     """Enqueue `task` again with `kwargs` and `attempt + 1` after the backoff. False when
     `attempt` was the last one or the backend cannot run work later."""
     if attempt >= MAX_ATTEMPTS or not task.get_backend().supports_defer:
@@ -51,7 +51,7 @@ def run_with_retries[T](
     *,
     attempt: int,
     retry_on: tuple[type[Exception], ...],
-    **kwargs,
+    **kwargs: object,
 ) -> T:
     """Call `body(**kwargs)`; on an error in `retry_on`, schedule `task` again and re-raise."""
     try:

@@ -6,5 +6,5 @@ class DashboardConfig(AppConfig):
     verbose_name = "Dashboard"
     default_auto_field = "django.db.models.BigAutoField"
 
-    def ready(self):
+    def ready(self) -> None:
         from dashboard import receivers  # noqa: F401  connects the signal receivers

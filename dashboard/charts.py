@@ -5,11 +5,12 @@ Each chart is an <svg role="img"> named by its <title> and <desc>, sized by its 
 the width it is given (readable from 390 px up), styled by presentation attributes only (the
 CSP allows no style attributes), with every text escaped. The same figures go in a table
 beside it (`Chart.columns` and `Chart.rows`), and `Chart.svg(standalone=True)` is the file
-to download.
+to download. What every chart has, whatever its shape, comes in one ChartSpec; each builder
+takes the spec and the figures of its own shape.
 """
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -24,6 +25,9 @@ BAR, LINE = "#0b5d5b", "#a34700"
 FONT = 13
 MAX_X_LABELS = 5
 MAX_NAME = 42  # characters of a bar's label before it is cut short
+
+type Number = Decimal | int
+type Table = tuple[tuple[str, ...], tuple[tuple[str, ...], ...]]  # (columns, rows)
 
 
 @dataclass(frozen=True)
@@ -55,25 +59,38 @@ class Chart:
         )
 
 
-def columns(
-    *, name: str, title: str, description: str, labels: Sequence[str],
-    values: Sequence[Decimal | int], fmt: Callable, table: tuple, empty: str,
-    unit: str = "",
-) -> Chart:
-    """Columns over time, one per label; `table` is (columns, rows)."""
+@dataclass(frozen=True)
+class ChartSpec:
+    """What a chart says, whatever its shape: its name, its accessible title and
+    description, a label per value, how a value is written, the same figures as a table, and
+    what it says when there is nothing to draw."""
+
+    name: str  # in ids and file names: "sales", "top-products", …
+    title: str
+    description: str
+    labels: Sequence[str]
+    fmt: Callable[[Number], str]
+    table: Table
+    empty: str
+
+    def drawn(self, width: int, height: int, body: str) -> Chart:
+        return Chart(self.name, self.title, self.description, *self.table, width, height, body)
+
+
+def columns(spec: ChartSpec, *, values: Sequence[Number], unit: str = "") -> Chart:
+    """Columns over time, one per label, on an axis marked with `unit`."""
     top, ticks = scale(max(values, default=0))
     plot = _Plot(LEFT, WIDTH - RIGHT, TOP, HEIGHT - BOTTOM)
-    parts = [_y_axis(plot, top, ticks, unit), *_x_labels(plot, labels)]
-    parts.append(_columns(plot, values, top, labels, fmt, BAR))
+    parts = [_y_axis(plot, top, ticks, unit), *_x_labels(plot, spec.labels)]
+    parts.append(_columns(plot, values, top, spec.labels, spec.fmt, BAR))
     if not any(values):
-        parts.append(_empty(plot, empty))
-    return Chart(name, title, description, *table, WIDTH, HEIGHT, "".join(parts))
+        parts.append(_empty(plot, spec.empty))
+    return spec.drawn(WIDTH, HEIGHT, "".join(parts))
 
 
 def columns_and_line(
-    *, name: str, title: str, description: str, labels: Sequence[str],
-    bars: Sequence[int], line: Sequence[int], bar_name: str, line_name: str,
-    fmt: Callable, table: tuple, empty: str,
+    spec: ChartSpec, *, bars: Sequence[int], line: Sequence[int], bar_name: str,
+    line_name: str,
 ) -> Chart:
     """Columns on the left axis and a running line on the right one, with a legend."""
     bar_top, bar_ticks = scale(max(bars, default=0))
@@ -82,48 +99,45 @@ def columns_and_line(
     parts = [
         _y_axis(plot, bar_top, bar_ticks, ""),
         _right_axis(plot, line_top, line_ticks),
-        *_x_labels(plot, labels),
-        _columns(plot, bars, bar_top, labels, fmt, BAR),
-        _line(plot, line, line_top, labels, fmt),
+        *_x_labels(plot, spec.labels),
+        _columns(plot, bars, bar_top, spec.labels, spec.fmt, BAR),
+        _line(plot, line, line_top, spec.labels, spec.fmt),
         _legend(((bar_name, BAR, "bar"), (line_name, LINE, "line"))),
     ]
     if not any(bars) and not any(line):
-        parts.append(_empty(plot, empty))
-    return Chart(name, title, description, *table, WIDTH, HEIGHT, "".join(parts))
+        parts.append(_empty(plot, spec.empty))
+    return spec.drawn(WIDTH, HEIGHT, "".join(parts))
 
 
-def ranked_bars(
-    *, name: str, title: str, description: str, labels: Sequence[str],
-    values: Sequence[Decimal | int], fmt: Callable, table: tuple, empty: str,
-) -> Chart:
+def ranked_bars(spec: ChartSpec, *, values: Sequence[Number]) -> Chart:
     """Horizontal bars, largest first, each named above its bar and valued at its end."""
     height = TOP + max(len(values), 1) * ROW + 8
     top = max(values, default=0) or 1
     room = WIDTH - 8 - 8 - 80  # the longest bar leaves room for its value
     parts = []
-    for index, (label, value) in enumerate(zip(labels, values, strict=True)):
+    for index, (label, value) in enumerate(zip(spec.labels, values, strict=True)):
         y = TOP + index * ROW
         length = max(float(value) / float(top) * room, 1)
-        text = escape(f"{label}: {fmt(value)}")
+        text = escape(f"{label}: {spec.fmt(value)}")
         parts.append(
             f'<text x="8" y="{y + 12}" fill="{INK}">{escape(_shorten(label))}</text>'
             f'<rect x="8" y="{y + 17}" width="{length:.1f}" height="13" fill="{BAR}">'
             f"<title>{text}</title></rect>"
             f'<text x="{8 + length + 6:.1f}" y="{y + 28}" fill="{MUTED}">'
-            f"{escape(fmt(value))}</text>"
+            f"{escape(spec.fmt(value))}</text>"
         )
     if not values:
         parts.append(
             f'<text x="{WIDTH / 2}" y="{TOP + 20}" text-anchor="middle" fill="{MUTED}">'
-            f"{escape(empty)}</text>"
+            f"{escape(spec.empty)}</text>"
         )
-    return Chart(name, title, description, *table, WIDTH, height, "".join(parts))
+    return spec.drawn(WIDTH, height, "".join(parts))
 
 
 # --- scales and axes ----------------------------------------------------------------------
 
 
-def scale(largest) -> tuple[Decimal, list[Decimal]]:
+def scale(largest: Number) -> tuple[Decimal, list[Decimal]]:
     """A round top for an axis from 0 to at least `largest`, and its ticks: at most 5 steps
     of 1, 2, 2.5 or 5 times a power of ten."""
     largest = Decimal(largest)
@@ -138,7 +152,7 @@ def scale(largest) -> tuple[Decimal, list[Decimal]]:
     return step * count, [step * n for n in range(count + 1)]
 
 
-def compact(value) -> str:
+def compact(value: Number) -> str:
     """An axis label: 950, 1.5k, 12k, 2.5M."""
     value = Decimal(value)
     for size, suffix in ((Decimal(10) ** 6, "M"), (Decimal(1000), "k")):
@@ -157,11 +171,11 @@ class _Plot:
     def slot(self, count: int) -> float:
         return (self.right - self.left) / max(count, 1)
 
-    def y(self, value, top) -> float:
+    def y(self, value: Number, top: Number) -> float:
         return self.bottom - float(value) / float(top) * (self.bottom - self.top)
 
 
-def _y_axis(plot: _Plot, top, ticks, unit: str) -> str:
+def _y_axis(plot: _Plot, top: Decimal, ticks: list[Decimal], unit: str) -> str:
     parts = []
     for tick in ticks:
         y = plot.y(tick, top)
@@ -177,7 +191,7 @@ def _y_axis(plot: _Plot, top, ticks, unit: str) -> str:
     return "".join(parts)
 
 
-def _right_axis(plot: _Plot, top, ticks) -> str:
+def _right_axis(plot: _Plot, top: Decimal, ticks: list[Decimal]) -> str:
     return "".join(
         f'<text x="{plot.right + 6}" y="{plot.y(tick, top) + 4:.1f}" fill="{LINE}">'
         f"{escape(compact(tick))}</text>"
@@ -197,7 +211,10 @@ def _x_labels(plot: _Plot, labels: Sequence[str]) -> list[str]:
          f'stroke="{MUTED}" stroke-width="1"/>']
 
 
-def _columns(plot: _Plot, values, top, labels, fmt, colour: str) -> str:
+def _columns(
+    plot: _Plot, values: Sequence[Number], top: Number, labels: Sequence[str],
+    fmt: Callable[[Number], str], colour: str,
+) -> str:
     slot = plot.slot(len(values))
     width = max(slot * 0.7, 0.5)
     parts = []
@@ -211,7 +228,10 @@ def _columns(plot: _Plot, values, top, labels, fmt, colour: str) -> str:
     return "".join(parts)
 
 
-def _line(plot: _Plot, values, top, labels, fmt) -> str:
+def _line(
+    plot: _Plot, values: Sequence[Number], top: Number, labels: Sequence[str],
+    fmt: Callable[[Number], str],
+) -> str:
     slot = plot.slot(len(values))
     points = [(plot.left + slot * (index + 0.5), plot.y(value, top))
               for index, value in enumerate(values)]
@@ -225,7 +245,7 @@ def _line(plot: _Plot, values, top, labels, fmt) -> str:
             f"{dots}" if points else "")
 
 
-def _legend(entries) -> str:
+def _legend(entries: Iterable[tuple[str, str, str]]) -> str:
     parts, x = [], LEFT
     for label, colour, shape in entries:
         if shape == "bar":

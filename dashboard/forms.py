@@ -4,6 +4,7 @@ defaults in its place, so the page still shows."""
 
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
+from typing import Any
 
 from django import forms
 from django.http import QueryDict
@@ -55,7 +56,7 @@ class Choice:
         days = self.period.days
         return "day" if days <= 45 else "week" if days <= 200 else "month"
 
-    def params(self, **changes) -> dict[str, str]:
+    def params(self, **changes: object) -> dict[str, str]:
         """The query parameters that say this state, defaults left out."""
         choice = replace(self, **changes)
         params = {}
@@ -70,7 +71,7 @@ class Choice:
             params["top"] = choice.top
         return params
 
-    def query(self, **changes) -> str:
+    def query(self, **changes: object) -> str:
         params = self.params(**changes)
         return f"?{urlencode(params)}" if params else ""
 
@@ -90,7 +91,7 @@ class DashboardForm(forms.Form):
     top = forms.ChoiceField(label="Rank products", required=False, choices=list(TOP_BY.items()),
                             widget=forms.RadioSelect)
 
-    def clean(self):
+    def clean(self) -> dict:
         data = super().clean()
         if data.get("period") == "custom" and "start" in data and "end" in data:
             if not data["start"] or not data["end"]:
@@ -135,7 +136,7 @@ class ActivityForm(forms.Form):
     day = forms.DateField(label="Day", required=False,
                           widget=forms.DateInput(attrs={"type": "date"}))
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["actor"].queryset = selectors.staff_members()
         self.fields["action"].choices = [("", "Any action"),

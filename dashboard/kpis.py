@@ -22,6 +22,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
+from enum import StrEnum
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -124,48 +125,55 @@ def _parse_day(text: str) -> date:
         raise ValueError(f"“{text[:20]}” is not a date: write it as YYYY-MM-DD.") from None
 
 
+class FigureKind(StrEnum):
+    """How to read a key figure's value."""
+
+    MONEY = "money"  # a Decimal in the store's currency
+    COUNT = "count"  # an int
+    PERCENT = "percent"  # a Decimal fraction (0.125 is 12.5 %), rounded to four places
+
+
 @dataclass(frozen=True)
 class Kpi:
-    """One figure: `kind` says how to read its value. "money" is a Decimal in the store's
-    currency, "count" an int, "percent" a Decimal fraction (0.125 is 12.5 %), rounded to
-    four places. A value is None where it cannot be worked out (nothing to divide by)."""
+    """One figure: `kind` says how to read its value. A value is None where it cannot be
+    worked out (nothing to divide by)."""
 
     key: str
     label: str
     definition: str
-    kind: str
+    kind: FigureKind
 
 
 DEFINITIONS: tuple[Kpi, ...] = (
     Kpi("gross_sales", "Gross sales",
         "The price of the items in paid orders, before discounts, without tax and shipping. "
-        "Every figure counts an order on the day it was paid.", "money"),
-    Kpi("discounts", "Discounts", "Discounts given on those orders.", "money"),
+        "Every figure counts an order on the day it was paid.", FigureKind.MONEY),
+    Kpi("discounts", "Discounts", "Discounts given on those orders.", FigureKind.MONEY),
     Kpi("refunds", "Refunds",
         "Money refunded on those orders, without tax: for each order, the amount refunded "
         "÷ (1 + the order’s tax rate), as a refund is taken to carry tax at the order’s "
         "rate, and never more than the order’s subtotal − discount; rounded to the cent "
-        "and counted on the day the order was paid.", "money"),
-    Kpi("net_sales", "Net sales", "Gross sales − discounts − refunds.", "money"),
+        "and counted on the day the order was paid.", FigureKind.MONEY),
+    Kpi("net_sales", "Net sales", "Gross sales − discounts − refunds.", FigureKind.MONEY),
     Kpi("orders", "Orders",
         "Orders paid, including ones refunded or cancelled after payment. Orders never paid "
-        "(awaiting payment, expired, cancelled unpaid) are left out.", "count"),
+        "(awaiting payment, expired, cancelled unpaid) are left out.", FigureKind.COUNT),
     Kpi("average_order_value", "Average order value",
-        "(Gross sales − discounts) ÷ orders, without tax and shipping.", "money"),
-    Kpi("units_sold", "Units sold", "Units in the lines of those orders.", "count"),
+        "(Gross sales − discounts) ÷ orders, without tax and shipping.", FigureKind.MONEY),
+    Kpi("units_sold", "Units sold", "Units in the lines of those orders.", FigureKind.COUNT),
     Kpi("sessions", "Sessions",
         "Visits to the storefront: each browser counts once on each day it is shown a page "
         "(known by a cookie of the shop’s; a client that keeps no cookies, once a day for "
         "its address).",
-        "count"),
+        FigureKind.COUNT),
     Kpi("conversion_rate", "Conversion rate", "Sessions that placed an order ÷ sessions.",
-        "percent"),
+        FigureKind.PERCENT),
     Kpi("new_customers", "New customers",
         "Customers (one per email address) whose first paid order falls in the period.",
-        "count"),
+        FigureKind.COUNT),
     Kpi("returning_customer_rate", "Returning customer rate",
         "Customers who paid in the period and have more than one paid order up to its end "
-        "÷ customers who paid in the period.", "percent"),
+        "÷ customers who paid in the period.", FigureKind.PERCENT),
 )
 KEYS = tuple(kpi.key for kpi in DEFINITIONS)
 
@@ -257,7 +265,7 @@ def customers_before(day: date) -> int:
     return found["customers"]
 
 
-def change(current, previous) -> Decimal | None:
+def change(current: Decimal | int | None, previous: Decimal | int | None) -> Decimal | None:
     """The change from `previous` to `current` as a percentage (12.5 for +12.5 %), rounded to
     one place; None when either is unknown or `previous` is 0."""
     if current is None or previous is None or previous == 0:

@@ -10,6 +10,7 @@ milliseconds however many orders a year holds; the orders to review and the rece
 are read as they are. Chart downloads and the reports are always worked out afresh.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
@@ -24,9 +25,11 @@ from django.utils.http import urlencode
 from core.money import ZERO, format_money
 from dashboard import charts, kpis, selectors
 from dashboard.forms import PRESETS, Choice
-from dashboard.kpis import Kpi, Period
+from dashboard.kpis import FigureKind, Kpi, Period
 from dashboard.reports.definitions import REPORTS
 from monitoring import alerts
+from monitoring.alerts import Alert
+from shop.models import Order
 
 KEPT_SECONDS = 60  # as often as the key figures refresh themselves on the page
 LOW_STOCK_ROWS = 20
@@ -34,13 +37,13 @@ LOW_STOCK_ROWS = 20
 WORSE_WHEN_UP = {"discounts", "refunds"}
 
 
-def display(kind: str, value) -> str:
+def display(kind: FigureKind, value: Decimal | int | None) -> str:
     """A figure as people read it: money, a count, or a percentage; "–" when unknown."""
     if value is None:
         return "–"
-    if kind == "money":
+    if kind == FigureKind.MONEY:
         return format_money(value)
-    if kind == "percent":
+    if kind == FigureKind.PERCENT:
         return f"{value * 100:.1f}\N{NO-BREAK SPACE}%"
     return f"{value:,}"
 
@@ -141,14 +144,13 @@ def sales_chart(choice: Choice, rows: list[dict] | None = None) -> charts.Chart:
             for name, row in zip(names, rows, strict=True)
         ),
     )
-    return charts.columns(
+    spec = charts.ChartSpec(
         name="sales", title=f"Net sales by {step}, {period_label(period)}",
         description=f"Columns of net sales (gross sales − discounts − refunds) for each {step}. "
                     f"{summary}",
-        labels=labels, values=values, fmt=format_money, table=table,
-        empty="No sales in this period",
-        unit=settings.STORE_CURRENCY,
+        labels=labels, fmt=format_money, table=table, empty="No sales in this period",
     )
+    return charts.columns(spec, values=values, unit=settings.STORE_CURRENCY)
 
 
 def customers_chart(choice: Choice, rows: list[dict] | None = None) -> charts.Chart:
@@ -164,15 +166,17 @@ def customers_chart(choice: Choice, rows: list[dict] | None = None) -> charts.Ch
         tuple((name, f"{n:,}", f"{total:,}")
               for name, n, total in zip(names, new, running, strict=True)),
     )
-    return charts.columns_and_line(
+    spec = charts.ChartSpec(
         name="customers", title=f"New customers by {step}, {period_label(period)}",
         description=f"Columns of customers whose first paid order came in each {step}, and a "
                     f"line of all customers to date. {sum(new):,} new, "
                     f"{running[-1] if running else before:,} in all by "
                     f"{period.end:%-d %b %Y}.",
         labels=[bucket_label(row["start"], row["end"], step, short=True) for row in rows],
-        bars=new, line=running, bar_name="New", line_name="All to date",
         fmt=lambda n: f"{n:,}", table=table, empty="No customers in this period",
+    )
+    return charts.columns_and_line(
+        spec, bars=new, line=running, bar_name="New", line_name="All to date"
     )
 
 
@@ -187,14 +191,15 @@ def top_products_chart(choice: Choice) -> charts.Chart:
         ("Product", "Revenue", "Units"),
         tuple((row.name, format_money(row.revenue), f"{row.units:,}") for row in sold),
     )
-    return charts.ranked_bars(
+    spec = charts.ChartSpec(
         name="top-products",
         title=f"Top {len(sold) or selectors.TOP} products by {measure}, {period_label(period)}",
         description=f"Bars of the best-selling products by {measure} (line totals before "
                     f"order discounts, tax and shipping).{leader}",
-        labels=[row.name for row in sold], values=values, fmt=fmt, table=table,
+        labels=[row.name for row in sold], fmt=fmt, table=table,
         empty="Nothing sold in this period",
     )
+    return charts.ranked_bars(spec, values=values)
 
 
 def categories_chart(choice: Choice) -> charts.Chart:
@@ -207,13 +212,14 @@ def categories_chart(choice: Choice) -> charts.Chart:
               for row in sold),
     )
     lead = f" {sold[0].name} leads with {format_money(sold[0].revenue)}." if sold else ""
-    return charts.ranked_bars(
+    spec = charts.ChartSpec(
         name="categories", title=f"Revenue by category, {period_label(period)}",
         description="Bars of line totals (before order discounts, tax and shipping) for each "
                     f"category, {format_money(total)} in all.{lead}",
-        labels=[row.name for row in sold], values=[row.revenue for row in sold], fmt=format_money,
-        table=table, empty="Nothing sold in this period",
+        labels=[row.name for row in sold], fmt=format_money, table=table,
+        empty="Nothing sold in this period",
     )
+    return charts.ranked_bars(spec, values=[row.revenue for row in sold])
 
 
 def _share(part: Decimal, whole: Decimal) -> str:
@@ -255,7 +261,7 @@ def report_links(period: Period) -> list[ReportLink]:
     ]
 
 
-def kept(name: str, compute, *depends_on: str):
+def kept[T](name: str, compute: Callable[[], T], *depends_on: str) -> T:
     """A panel from the cache, else computed and kept there for KEPT_SECONDS."""
     return cache.get_or_set(":".join(["dashboard:panel", name, *depends_on]), compute,
                             KEPT_SECONDS)
@@ -264,7 +270,7 @@ def kept(name: str, compute, *depends_on: str):
 class Dashboard:
     """The panels of one request, each computed the first time a template reads it."""
 
-    def __init__(self, choice: Choice):
+    def __init__(self, choice: Choice) -> None:
         self.choice = choice
 
     @property
@@ -285,7 +291,7 @@ class Dashboard:
         """The finance reports for the period shown (for staff who may export them)."""
         return report_links(self.choice.period)
 
-    def _kept(self, name: str, compute, *depends_on: str):
+    def _kept[T](self, name: str, compute: Callable[[], T], *depends_on: str) -> T:
         """The period's panel from the cache, else computed and kept for KEPT_SECONDS."""
         period = self.choice.period
         return kept(name, compute, f"{period.start}", f"{period.end}", *depends_on)
@@ -331,13 +337,13 @@ class Dashboard:
         return len(self._low_stock) > LOW_STOCK_ROWS
 
     @cached_property
-    def needs_review(self):
+    def needs_review(self) -> list[Order]:
         return selectors.orders_needing_review()
 
     @cached_property
-    def recent_orders(self):
+    def recent_orders(self) -> list[Order]:
         return selectors.recent_orders()
 
     @cached_property
-    def alerts(self):
+    def alerts(self) -> list[Alert]:
         return alerts.active_alerts()

@@ -21,6 +21,7 @@ static files, probes, HTMX fragments, errors and crawlers are not counted.
 
 import logging
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -67,7 +68,7 @@ class Visitor:
 class SessionCountMiddleware:
     """Counts the visitor of a storefront page, and sends its cookie back when it changed."""
 
-    def __init__(self, get_response):
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:

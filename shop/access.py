@@ -3,6 +3,7 @@ in their emails or from the browser session that placed it."""
 
 from django.conf import settings
 from django.core import signing
+from django.db.models import Manager, QuerySet
 from django.http import Http404, HttpRequest
 from django.utils.crypto import constant_time_compare
 
@@ -40,7 +41,9 @@ def remember_guest_order(request: HttpRequest, order: Order) -> None:
     request.session[SESSION_KEY] = [*numbers[-9:], order.number]
 
 
-def visible_order(request: HttpRequest, number: str, *, orders=Order.objects) -> Order:
+def visible_order(
+    request: HttpRequest, number: str, *, orders: Manager[Order] | QuerySet[Order] = Order.objects
+) -> Order:
     """The order `number` from `orders`, if this request may see it. Someone else's order, or
     a guest's without its key, does not exist as far as they know: Http404."""
     order = orders.filter(number=number).first()

@@ -5,5 +5,5 @@ class ShopConfig(AppConfig):
     name = "shop"
     verbose_name = "Shop"
 
-    def ready(self):
+    def ready(self) -> None:
         from shop import receivers  # noqa: F401  connects the signal receivers

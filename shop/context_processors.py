@@ -1,9 +1,10 @@
 from django.conf import settings
+from django.http import HttpRequest
 
-from shop.carts import badge_count
+from shop.request_cart import badge_count
 
 
-def store(request):
+def store(request: HttpRequest) -> dict[str, object]:
     return {
         "store_name": settings.STORE_NAME,
         "store_currency": settings.STORE_CURRENCY,

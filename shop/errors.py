@@ -1,10 +1,12 @@
 """What the shop's reads and writes can refuse, in words a person can act on."""
 
+from datetime import datetime
+
 
 class ShopError(Exception):
     message = "Something went wrong."
 
-    def __init__(self, message: str = ""):
+    def __init__(self, message: str = "") -> None:
         super().__init__(message or self.message)
         self.message = message or self.message
 
@@ -44,6 +46,6 @@ class NotDueYet(ShopError):
 
     message = "This is not due yet."
 
-    def __init__(self, *, due):
+    def __init__(self, *, due: datetime) -> None:
         super().__init__(f"Not due until {due.isoformat()}.")
         self.due = due

@@ -3,24 +3,28 @@ deleted catalogue row invalidates the catalogue's cached reads."""
 
 from django.contrib import messages
 from django.contrib.auth.signals import user_logged_in
+from django.db.models import Model
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
+from django.http import HttpRequest
 
 from shop import caching
-from shop.carts import CART_ID, remember_count
-from shop.models import Cart, Category, Product, ProductImage, Review, Variant
-from shop.services import cart as carts
+from shop.models import Cart, Category, Product, ProductImage, Review, User, Variant
+from shop.request_cart import CART_ID, remember_count
+from shop.services import cart as cart_services
 
 
 @receiver(user_logged_in, dispatch_uid="shop.merge_cart_at_login")
-def merge_cart_at_login(sender, request, user, **kwargs):
+def merge_cart_at_login(
+    sender: type[User], request: HttpRequest | None, user: User, **kwargs: object
+) -> None:
     if request is None or not hasattr(request, "session"):
         return
     cart_id = request.session.get(CART_ID)
     source = Cart.objects.filter(pk=cart_id, user=None).first() if cart_id else None
-    cart, notes = carts.merge_carts(source=source, user=user)
+    cart, notes = cart_services.merge_carts(source=source, user=user)
     request.session[CART_ID] = cart.pk
-    remember_count(request, carts.count_units(cart))
+    remember_count(request, cart_services.count_units(cart))
     for note in notes:
         messages.warning(request, note)
 
@@ -37,6 +41,6 @@ def merge_cart_at_login(sender, request, user, **kwargs):
 # A product's page shows its reviews; writing one recounts the rating, which bumps, but a
 # review can also go with its author's account.
 @receiver(post_delete, sender=Review, dispatch_uid="shop.review_deleted")
-def catalogue_changed(sender, **kwargs):
+def catalogue_changed(sender: type[Model], **kwargs: object) -> None:
     # Stock moves and rating recounts are UPDATEs, which send no signal: their services bump.
     caching.bump_catalogue_version()

@@ -11,6 +11,7 @@ The marks hold `<`, which autoescaping turns into `&lt;` wherever text from a re
 database is shown, so nothing but the marks themselves can be filled in.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import wraps
 
@@ -30,6 +31,8 @@ HTMX_HEADERS = ("HX-Request", "HX-Target", "HX-Boosted", "HX-History-Restore-Req
 # The cookies that change what a page shows: the session (who is signed in, the cart's
 # count, messages) and messages kept in a cookie.
 PERSONAL_COOKIES = (settings.SESSION_COOKIE_NAME, CookieStorage.cookie_name)
+
+ViewFunction = Callable[..., HttpResponse]
 
 
 @dataclass(frozen=True)
@@ -51,12 +54,12 @@ class SharedPage:
         return response
 
 
-def shared_page(view):
+def shared_page(view: ViewFunction) -> ViewFunction:
     """Serve `view`'s page from the cache to visitors who share it (see the module). For
     views that render with core.http.render_page and set no cookie."""
 
     @wraps(view)
-    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+    def wrapper(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
         if not is_shared(request):
             return view(request, *args, **kwargs)
         rendered = []

@@ -13,7 +13,7 @@ from django.db import transaction
 from django.tasks import Task
 
 
-def enqueue_with_transaction(task: Task, **kwargs) -> None:
+def enqueue_with_transaction(task: Task, **kwargs: object) -> None:
     if getattr(task.get_backend(), "enqueues_in_transaction", False):
         task.enqueue(**kwargs)
     else:

@@ -3,6 +3,7 @@ dead workers, and the queue it works on, read from the task table at each scrape
 
 import logging
 import threading
+from collections.abc import Iterator
 
 from django.db import DatabaseError, connection
 from prometheus_client import CollectorRegistry, Counter, start_http_server
@@ -27,7 +28,7 @@ tasks_reclaimed = Counter(
 class QueueCollector:
     """The queue's depth and recent failures, counted when scraped."""
 
-    def collect(self):
+    def collect(self) -> Iterator[GaugeMetricFamily]:
         try:
             backlog = task_backlog()
         except DatabaseError:  # the database is away: say nothing rather than fail the scrape

@@ -9,7 +9,7 @@ died MAX_CLAIMS times is failed instead, so that one task cannot kill workers fo
 """
 
 import logging
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
@@ -41,7 +41,7 @@ def stop_beating(*, worker_id: str) -> None:
 
 
 @transaction.atomic
-def reclaim_abandoned_tasks(*, now=None) -> int:
+def reclaim_abandoned_tasks(*, now: datetime | None = None) -> int:
     """Queue again the running tasks whose worker is no longer alive; fail those that have
     lost MAX_CLAIMS workers already. Returns how many went back in the queue."""
     now = now or timezone.now()

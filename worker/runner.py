@@ -15,6 +15,7 @@ import socket
 import threading
 import time
 from pathlib import Path
+from typing import Any
 
 from django.conf import settings
 from django.db import InterfaceError, OperationalError, connection
@@ -34,7 +35,7 @@ DATABASE_RETRY_SECONDS = 5
 
 
 class Worker(db_worker.Worker):
-    def __init__(self, *, heartbeat_file: Path | None, **options) -> None:
+    def __init__(self, *, heartbeat_file: Path | None, **options: Any) -> None:
         super().__init__(**options)
         self.heartbeat_file = heartbeat_file
         self.stopped = threading.Event()

@@ -79,9 +79,12 @@ def _daily_totals(figures: Figures) -> list:
     return ["Total", *(figures.summary[key] for key in kpis.KEYS)]
 
 
-def kpi_kind(kind: str) -> str:
+def kpi_kind(kind: kpis.FigureKind) -> str:
     """The column kind of a key figure's kind (dashboard.kpis.Kpi.kind)."""
-    return {"money": MONEY, "count": COUNT, "percent": PERCENT}[kind]
+    return {
+        kpis.FigureKind.MONEY: MONEY, kpis.FigureKind.COUNT: COUNT,
+        kpis.FigureKind.PERCENT: PERCENT,
+    }[kind]
 
 
 SALES = Report(

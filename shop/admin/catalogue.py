@@ -5,11 +5,17 @@ Every change of a variant's price or stock, from any of the three places it is e
 variant's page, the variant list, the product's page), writes an audit entry.
 """
 
+from collections.abc import Iterable
+from decimal import Decimal
+from typing import Any
+
 from django import forms
 from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
-from django.db.models import Count, F, Min, Sum
+from django.db.models import Count, F, Min, QuerySet, Sum
+from django.forms import BaseInlineFormSet, ModelForm
+from django.http import HttpRequest
 from django.utils.html import format_html
 
 from security import audit
@@ -22,7 +28,7 @@ admin.site.site_title = f"{settings.STORE_NAME} staff"
 AUDITED_FIELDS = ["price", "compare_at_price", "on_hand"]
 
 
-def audited_changes(form, fields) -> dict[str, dict]:
+def audited_changes(form: ModelForm, fields: Iterable[str]) -> dict[str, dict]:
     """{field: {"old": …, "new": …}} for each of `fields` a bound, valid admin form is about to
     change. Call it before saving. "old" is the value as the form showed it (None when
     adding); a field staff retyped to the value it has by now is left out."""
@@ -47,12 +53,12 @@ class VariantForm(forms.ModelForm):
     those moves, in this row or in any other row of the variant list.
     """
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         for field in self.fields.values():
             field.show_hidden_initial = True
 
-    def save(self, commit=True):
+    def save(self, commit: bool = True) -> Variant:
         if commit and self.instance.pk:
             self.instance.save(update_fields=self.changed_model_fields())
             return self.instance
@@ -65,7 +71,7 @@ class VariantForm(forms.ModelForm):
     def audited_changes(self) -> dict[str, dict]:
         return audited_changes(self, AUDITED_FIELDS)
 
-    def clean_on_hand(self):
+    def clean_on_hand(self) -> int | None:
         on_hand = self.cleaned_data["on_hand"]
         if on_hand is not None and on_hand < self.instance.reserved:
             raise forms.ValidationError(
@@ -93,7 +99,7 @@ class ProductImageInline(admin.TabularInline):
     readonly_fields = ["preview"]
 
     @admin.display(description="")
-    def preview(self, image: ProductImage):
+    def preview(self, image: ProductImage) -> str:
         if not image.image:
             return ""
         return format_html('<img src="{}" alt="" width="64" height="64">', image.image.url)
@@ -118,13 +124,13 @@ class CategoryAdmin(admin.ModelAdmin):
     inlines = [CategoryChildInline]
     list_select_related = ["parent"]
 
-    def get_queryset(self, request):
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Category]:
         # select_related: a category's name includes its parent's, in lists and autocomplete.
         categories = super().get_queryset(request).select_related("parent")
         return categories.annotate(product_count=Count("products"))
 
     @admin.display(description="products", ordering="product_count")
-    def product_count(self, category):
+    def product_count(self, category: Category) -> int:
         return category.product_count
 
 
@@ -132,11 +138,13 @@ class StockFilter(admin.SimpleListFilter):
     title = "stock"
     parameter_name = "stock"
 
-    def lookups(self, request, model_admin):
+    def lookups(
+        self, request: HttpRequest, model_admin: admin.ModelAdmin
+    ) -> list[tuple[str, str]]:
         low = "Low (at or under its low-stock threshold)"
         return [("out", "Out of stock"), ("low", low), ("in", "In stock")]
 
-    def queryset(self, request, queryset):
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Variant]) -> QuerySet[Variant]:
         available = F("on_hand") - F("reserved")
         queryset = queryset.alias(available_units=available)
         match self.value():
@@ -167,7 +175,9 @@ class ProductAdmin(admin.ModelAdmin):
     list_per_page = 50
     date_hierarchy = "created_at"
 
-    def save_formset(self, request, form, formset, change):
+    def save_formset(
+        self, request: HttpRequest, form: ModelForm, formset: BaseInlineFormSet, change: bool
+    ) -> None:
         if formset.model is not Variant:
             super().save_formset(request, form, formset, change)
             return
@@ -181,7 +191,7 @@ class ProductAdmin(admin.ModelAdmin):
         for variant_form, adding, changes in changed:
             _audit_variant(request, variant_form.instance, changes, adding=adding)
 
-    def get_queryset(self, request):
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Product]:
         return (
             super()
             .get_queryset(request)
@@ -193,15 +203,15 @@ class ProductAdmin(admin.ModelAdmin):
         )
 
     @admin.display(description="variants", ordering="variant_count")
-    def variant_count(self, product):
+    def variant_count(self, product: Product) -> int:
         return product.variant_count
 
     @admin.display(description="from", ordering="lowest_price")
-    def lowest_price(self, product):
+    def lowest_price(self, product: Product) -> Decimal | None:
         return product.lowest_price
 
     @admin.display(description="available", ordering="stock")
-    def stock(self, product):
+    def stock(self, product: Product) -> int | None:
         return product.stock
 
 
@@ -224,17 +234,19 @@ class VariantAdmin(admin.ModelAdmin):
     class Media:
         css = {"all": ["css/admin.css"]}
 
-    def get_changelist_form(self, request, **kwargs):
+    def get_changelist_form(self, request: HttpRequest, **kwargs: Any) -> type[ModelForm]:
         return super().get_changelist_form(request, form=VariantForm, **kwargs)
 
-    def save_model(self, request, obj, form, change):
+    def save_model(
+        self, request: HttpRequest, obj: Variant, form: VariantForm, change: bool
+    ) -> None:
         # The variant's page and each changed row of the list both come through here.
         changes = form.audited_changes()
         form.save()  # VariantForm.save writes only what staff changed; `obj` is its instance
         _audit_variant(request, obj, changes, adding=not change)
 
 
-def _audit_variant(request, variant: Variant, changes: dict, *, adding: bool) -> None:
+def _audit_variant(request: HttpRequest, variant: Variant, changes: dict, *, adding: bool) -> None:
     if changes:
         action = "variant.added" if adding else "variant.changed"
         audit.record(request, action, variant, **changes)

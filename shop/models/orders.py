@@ -3,7 +3,7 @@
 The status machine lives here, next to the statuses it names; services enforce it.
 """
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 from django.conf import settings
@@ -155,7 +155,7 @@ class Order(PostalAddress):
                 "discount": self.discount_total, "total": self.total}
 
     @property
-    def payment_deadline(self):
+    def payment_deadline(self) -> datetime:
         return self.pay_by or self.created_at + timedelta(
             minutes=settings.ORDER_PAYMENT_TIMEOUT_MINUTES
         )
@@ -166,28 +166,34 @@ class Order(PostalAddress):
         return self.status == self.Status.AWAITING_PAYMENT
 
 
-Status = Order.Status
-
 # Paid and not yet shipped, nor refunded in full: cancelled only by refunding it in full.
-PAID_UNSHIPPED = frozenset({Status.PAID, Status.PARTIALLY_REFUNDED})
+PAID_UNSHIPPED = frozenset({Order.Status.PAID, Order.Status.PARTIALLY_REFUNDED})
 # Paid for and not wholly refunded: the customer bought what is in it.
-PURCHASED = frozenset({Status.PAID, Status.SHIPPED, Status.DELIVERED, Status.PARTIALLY_REFUNDED})
+PURCHASED = frozenset({
+    Order.Status.PAID, Order.Status.SHIPPED, Order.Status.DELIVERED,
+    Order.Status.PARTIALLY_REFUNDED,
+})
 
 # Where each status may go next. Anything else is an illegal transition and raises.
 TRANSITIONS: dict[str, frozenset[str]] = {
-    Status.AWAITING_PAYMENT: frozenset({Status.PAID, Status.CANCELLED, Status.EXPIRED}),
-    Status.PAID: frozenset({
-        Status.SHIPPED, Status.REFUNDED, Status.PARTIALLY_REFUNDED, Status.CANCELLED,
+    Order.Status.AWAITING_PAYMENT: frozenset({
+        Order.Status.PAID, Order.Status.CANCELLED, Order.Status.EXPIRED,
+    }),
+    Order.Status.PAID: frozenset({
+        Order.Status.SHIPPED, Order.Status.REFUNDED, Order.Status.PARTIALLY_REFUNDED,
+        Order.Status.CANCELLED,
     }),
     # Refunded in part before it shipped: it may still ship, or be refunded in full.
-    Status.PARTIALLY_REFUNDED: frozenset({Status.SHIPPED, Status.REFUNDED, Status.CANCELLED}),
+    Order.Status.PARTIALLY_REFUNDED: frozenset({
+        Order.Status.SHIPPED, Order.Status.REFUNDED, Order.Status.CANCELLED,
+    }),
     # Once shipped, a partial refund is an event on the timeline, not a status: the order
     # stays shipped or delivered and cannot ship again.
-    Status.SHIPPED: frozenset({Status.DELIVERED, Status.REFUNDED}),
-    Status.DELIVERED: frozenset({Status.REFUNDED}),
-    Status.CANCELLED: frozenset(),
-    Status.EXPIRED: frozenset(),
-    Status.REFUNDED: frozenset(),
+    Order.Status.SHIPPED: frozenset({Order.Status.DELIVERED, Order.Status.REFUNDED}),
+    Order.Status.DELIVERED: frozenset({Order.Status.REFUNDED}),
+    Order.Status.CANCELLED: frozenset(),
+    Order.Status.EXPIRED: frozenset(),
+    Order.Status.REFUNDED: frozenset(),
 }
 
 
@@ -227,7 +233,7 @@ class OrderLine(models.Model):
         return f"{self.product_name} ({self.options})" if self.options else self.product_name
 
     @property
-    def total(self):
+    def total(self) -> Decimal:
         return self.line_total
 
 

@@ -5,8 +5,10 @@ stock each line can still have, and the totals. Two queries, whatever the number
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.db.models import QuerySet
+
 from core.money import ZERO
-from shop.models import Cart, CartLine, ShippingMethod
+from shop.models import Cart, CartLine, Product, ShippingMethod, User, Variant
 from shop.selectors.catalogue import first_image
 from shop.services import pricing
 
@@ -20,11 +22,11 @@ class CartRow:
     problem: str  # why this line cannot be bought as it stands, or ""
 
     @property
-    def variant(self):
+    def variant(self) -> Variant:
         return self.line.variant
 
     @property
-    def product(self):
+    def product(self) -> Product:
         return self.line.variant.product
 
     @property
@@ -71,10 +73,10 @@ def cart_lines(cart: Cart | None) -> list[CartLine]:
 
 
 def cart_view(cart: Cart | None) -> CartView:
-    return _view(cart_lines(cart))
+    return _cart_view(cart_lines(cart))
 
 
-def cart_view_of(*, user=None, cart_id: int | None = None) -> CartView:
+def cart_view_of(*, user: User | None = None, cart_id: int | None = None) -> CartView:
     """The cart of the signed-in `user`, or else the anonymous cart `cart_id`, read through
     its lines without fetching the Cart first. An id whose cart now belongs to someone (merged
     at sign-in) reads as empty, as current_cart() would find no cart."""
@@ -84,10 +86,10 @@ def cart_view_of(*, user=None, cart_id: int | None = None) -> CartView:
         lines = CartLine.objects.filter(cart_id=cart_id, cart__user=None)
     else:
         return EMPTY
-    return _view(_with_products(lines))
+    return _cart_view(_with_products(lines))
 
 
-def _with_products(lines) -> list[CartLine]:
+def _with_products(lines: QuerySet[CartLine]) -> list[CartLine]:
     return list(
         lines.select_related("variant__product")
         .annotate(image=first_image("variant__product"))
@@ -95,7 +97,7 @@ def _with_products(lines) -> list[CartLine]:
     )
 
 
-def _view(lines: list[CartLine]) -> CartView:
+def _cart_view(lines: list[CartLine]) -> CartView:
     if not lines:
         return EMPTY
     rows = [_row(line) for line in lines]

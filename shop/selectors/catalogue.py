@@ -207,7 +207,7 @@ def _option_facets(filters: ListingFilters, category_ids: list[int] | None):
 SIZE_ORDER = ["XXS", "XS", "S", "M", "L", "XL", "XXL", "3XL"]
 
 
-def size_rank(size: str):
+def size_rank(size: str) -> tuple[int, float, str]:
     """Clothing sizes in wearing order, numeric sizes by number, anything else after."""
     if size in SIZE_ORDER:
         return (0, SIZE_ORDER.index(size), "")

@@ -3,9 +3,10 @@
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
+from django.contrib.auth.models import AnonymousUser
 from django.db.models import Case, Value, When
 
-from shop.models import Product, Review
+from shop.models import Product, Review, User
 
 REVIEWS_SHOWN = 20
 
@@ -30,7 +31,7 @@ class ProductReviews:
         return self.count > len(self.shown)
 
 
-def product_reviews(product: Product, *, user) -> ProductReviews:
+def product_reviews(product: Product, *, user: User | AnonymousUser) -> ProductReviews:
     """The newest reviews with their authors and, for a signed-in reader, their own review
     wherever it falls in time: one query either way. The count and average are the ones
     cached on the product."""
@@ -56,6 +57,6 @@ def product_reviews(product: Product, *, user) -> ProductReviews:
     )
 
 
-def customer_review(product: Product, user) -> Review | None:
+def customer_review(product: Product, user: User) -> Review | None:
     """The review this customer wrote of the product, if any."""
     return Review.objects.filter(product=product, user=user).first()

@@ -3,13 +3,14 @@ products with what can be bought of each."""
 
 from collections.abc import Iterable
 
+from django.contrib.auth.models import AnonymousUser
 from django.db.models import F, OuterRef, Prefetch, Subquery
 
-from shop.models import Product, Variant, WishlistItem
+from shop.models import Product, User, Variant, WishlistItem
 from shop.selectors.catalogue import with_card_data
 
 
-def wishlisted_ids(user, product_ids: Iterable[int]) -> set[int]:
+def wishlisted_ids(user: User | AnonymousUser, product_ids: Iterable[int]) -> set[int]:
     """Which of these products the customer has saved: one query, none for a visitor who
     is not signed in or a page without products."""
     product_ids = list(product_ids)
@@ -22,7 +23,7 @@ def wishlisted_ids(user, product_ids: Iterable[int]) -> set[int]:
     )
 
 
-def saved_products(user) -> list[Product]:
+def saved_products(user: User) -> list[Product]:
     """The customer's saved products that are still sold, last saved first, each with what
     a product card shows and `in_stock_variants`, the variants that can be bought now:
     two queries, whatever the number of products."""

@@ -2,11 +2,11 @@
 
 from django.db import transaction
 
-from shop.models import Address
+from shop.models import Address, User
 
 
 @transaction.atomic
-def save_address(*, user, values: dict, address: Address | None = None) -> Address:
+def save_address(*, user: User, values: dict, address: Address | None = None) -> Address:
     """Add an address (or change `address`). The first address becomes the default."""
     if address is None:
         address = Address(user=user)
@@ -19,7 +19,7 @@ def save_address(*, user, values: dict, address: Address | None = None) -> Addre
 
 
 @transaction.atomic
-def delete_address(*, user, address_id: int) -> None:
+def delete_address(*, user: User, address_id: int) -> None:
     """Remove an address; if it was the default, the newest remaining one takes its place."""
     address = Address.objects.select_for_update().filter(user=user, pk=address_id).first()
     if address is None:
@@ -33,7 +33,7 @@ def delete_address(*, user, address_id: int) -> None:
 
 
 @transaction.atomic
-def make_default_address(*, user, address_id: int) -> Address | None:
+def make_default_address(*, user: User, address_id: int) -> Address | None:
     """Make one of the customer's addresses their default. Locks the customer's addresses
     (in primary-key order) so two such changes at once cannot both leave a default.
     Returns None, changing nothing, when the address is not theirs."""

@@ -11,7 +11,7 @@ from django.db import transaction
 from django.db.models import Sum
 
 from shop.errors import CartLineGone, OutOfStock
-from shop.models import Cart, CartLine, Variant
+from shop.models import Cart, CartLine, User, Variant
 
 MAX_PER_LINE = 99
 
@@ -23,7 +23,7 @@ class CartChange:
     count: int  # units in the cart afterwards
 
 
-def cart_for_user(user) -> Cart:
+def cart_for_user(user: User) -> Cart:
     cart, _ = Cart.objects.get_or_create(user=user)
     return cart
 
@@ -92,7 +92,7 @@ def remove_line(*, cart: Cart, line_id: int) -> CartChange:
 
 
 @transaction.atomic
-def merge_carts(*, source: Cart | None, user) -> tuple[Cart, list[str]]:
+def merge_carts(*, source: Cart | None, user: User) -> tuple[Cart, list[str]]:
     """At sign-in, move an anonymous cart's lines into the customer's own cart; where both
     hold a variant the quantities add up, cut to the stock available. Returns the
     customer's cart and a message for each line that was cut."""

@@ -12,10 +12,9 @@ from django.utils import timezone
 
 from core.money import ZERO
 from monitoring import metrics
-from shop import tasks
 from shop.errors import EmptyCart, ShippingUnavailable
-from shop.models import Cart, CartLine, Order, OrderEvent, OrderLine, ShippingMethod
-from shop.services import addresses, inventory, pricing
+from shop.models import Cart, CartLine, Order, OrderEvent, OrderLine, ShippingMethod, Variant
+from shop.services import addresses, expiry, inventory, pricing
 from shop.services import cart as cart_services
 from worker.enqueue import enqueue_with_transaction
 
@@ -101,7 +100,7 @@ def _units(lines: list[OrderLine]) -> str:
     return f"{units} item{'s' if units != 1 else ''}"
 
 
-def _order_line(variant, quantity: int) -> OrderLine:
+def _order_line(variant: Variant, quantity: int) -> OrderLine:
     return OrderLine(
         variant=variant, product_name=variant.product.name, options=variant.options,
         sku=variant.sku, unit_price=variant.price, quantity=quantity,
@@ -109,7 +108,7 @@ def _order_line(variant, quantity: int) -> OrderLine:
     )
 
 
-def _create_order(**fields) -> Order:
+def _create_order(**fields: object) -> Order:
     """Insert the order under a fresh number, drawing again in the unlikely event of a
     clash (inside a savepoint, so the surrounding transaction survives it)."""
     for _ in range(5):
@@ -124,6 +123,6 @@ def _create_order(**fields) -> Order:
 def _schedule_expiry(order: Order) -> None:
     """Where the task backend can run work later, expire this order at its deadline;
     otherwise `manage.py expire_orders`, run every minute, does."""
-    if not tasks.expire_order.get_backend().supports_defer:
+    if not expiry.expire_order.get_backend().supports_defer:
         return
-    enqueue_with_transaction(tasks.expire_order.using(run_after=order.pay_by), order_id=order.pk)
+    enqueue_with_transaction(expiry.expire_order.using(run_after=order.pay_by), order_id=order.pk)

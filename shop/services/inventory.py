@@ -7,7 +7,7 @@ the number of queries does not grow with the number of lines. The database's che
 `0 <= reserved <= on_hand` is the last word. Callers hold the transaction.
 """
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 
 from django.db.models import Case, F, IntegerField, Value, When
 
@@ -16,7 +16,7 @@ from shop.errors import OutOfStock
 from shop.models import Variant
 
 
-def lock_variants(variant_ids) -> dict[int, Variant]:
+def lock_variants(variant_ids: Iterable[int]) -> dict[int, Variant]:
     """The variants, locked until the transaction ends, with their products."""
     variants = (
         Variant.objects.select_related("product")

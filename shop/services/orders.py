@@ -9,7 +9,7 @@ timeline's event.
 """
 
 import logging
-from datetime import timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 from functools import partial
 
@@ -22,6 +22,7 @@ from django.utils import timezone
 from monitoring import alerts
 from shop import notifications
 from shop.errors import CannotCancel, IllegalTransition, NotDueYet, ShopError
+from shop.models.customers import User
 from shop.models.orders import (
     PAID_UNSHIPPED,
     TRANSITIONS,
@@ -34,8 +35,6 @@ from shop.services import inventory
 from worker.enqueue import enqueue_with_transaction
 
 logger = logging.getLogger(__name__)
-Status = Order.Status
-Kind = OrderEvent.Kind
 
 
 def _lock(order_id: int) -> Order:
@@ -51,11 +50,14 @@ def _quantities(order: Order) -> dict[int, int]:
     }
 
 
-def _move(order: Order, to: str, *, kind: str, actor=None, note: str = "", **stamps) -> None:
+def _move(
+    order: Order, to: Order.Status, *, kind: OrderEvent.Kind, actor: User | None = None,
+    note: str = "", **stamps: object,
+) -> None:
     if to not in TRANSITIONS[order.status]:
         raise IllegalTransition(
             f"Order {order.number} is {order.get_status_display().lower()} and cannot become "
-            f"{Status(to).label.lower()}."
+            f"{Order.Status(to).label.lower()}."
         )
     OrderEvent.objects.create(
         order=order, kind=kind, from_status=order.status, to_status=to, actor=actor, note=note
@@ -66,13 +68,15 @@ def _move(order: Order, to: str, *, kind: str, actor=None, note: str = "", **sta
     order.save(update_fields=["status", *stamps])
 
 
-def _email(order: Order, kind: str) -> None:
+def _email(order: Order, kind: OrderEmail.Kind) -> None:
     """Send the customer an email about this change, once it has committed."""
     email = OrderEmail.objects.create(order=order, kind=kind)
     enqueue_with_transaction(notifications.send_order_email, email_id=email.pk)
 
 
-def _flag(order: Order, note: str, *, kind: str = Kind.PAYMENT_MISMATCH) -> None:
+def _hold_for_review(
+    order: Order, note: str, *, kind: OrderEvent.Kind = OrderEvent.Kind.PAYMENT_MISMATCH
+) -> None:
     """Keep the money, hold the order for a person to look at, and tell staff."""
     order.needs_review = True
     order.save(update_fields=["needs_review"])
@@ -85,21 +89,26 @@ def _flag(order: Order, note: str, *, kind: str = Kind.PAYMENT_MISMATCH) -> None
 
 
 @transaction.atomic
-def flag_for_review(*, order_id: int, note: str, kind: str = Kind.PAYMENT_MISMATCH) -> Order:
+def flag_for_review(
+    *, order_id: int, note: str, kind: OrderEvent.Kind = OrderEvent.Kind.PAYMENT_MISMATCH
+) -> Order:
     """Something happened to the order's money that a person must look at (a dispute, a
     reversal): flag the order, note why on the timeline (internally) and alert staff."""
     order = _lock(order_id)
-    _flag(order, note, kind=kind)
+    _hold_for_review(order, note, kind=kind)
     return order
 
 
 @transaction.atomic
-def note_payment(*, order_id: int, note: str, internal: bool = False, actor=None) -> OrderEvent:
+def note_payment(
+    *, order_id: int, note: str, internal: bool = False, actor: User | None = None
+) -> OrderEvent:
     """A payment update that changes no status (a declined try, a payment pending at the
     provider, a refund asked for), on the order's timeline."""
     order = _lock(order_id)
     return OrderEvent.objects.create(
-        order=order, kind=Kind.PAYMENT_UPDATE, note=note, actor=actor, is_internal=internal
+        order=order, kind=OrderEvent.Kind.PAYMENT_UPDATE, note=note, actor=actor,
+        is_internal=internal,
     )
 
 
@@ -123,27 +132,29 @@ def mark_paid(*, order_id: int, amount: Decimal, currency: str, provider: str) -
     currency, a second capture, or one after the order closed) it is flagged for review."""
     order = _lock(order_id)
     if currency.upper() != order.currency:
-        _flag(order, f"{provider} captured {amount} {currency}, not in the order's currency "
-                     f"({order.currency}). Refund it.")
+        _hold_for_review(order, f"{provider} captured {amount} {currency}, not in the order's "
+                                f"currency ({order.currency}). Refund it.")
         return order
     order.captured_total += amount
     order.save(update_fields=["captured_total"])
     if order.paid_at is not None:
-        _flag(order, f"{provider} captured {amount} {currency} more for an order already "
-                     "paid: a double charge? Refund the extra.")
+        _hold_for_review(order, f"{provider} captured {amount} {currency} more for an order "
+                                "already paid: a double charge? Refund the extra.")
     elif amount != order.total:
-        _flag(order, f"{provider} captured {amount} {currency}; the order is for "
-                     f"{order.total} {order.currency}. Check it, then refund or fulfil by hand.")
-    elif order.status != Status.AWAITING_PAYMENT:
-        _flag(order, f"{provider} captured {amount} {currency} after the order was "
-                     f"{order.get_status_display().lower()}; its stock was released. "
-                     "Refund it, or fulfil it by hand.")
+        _hold_for_review(order, f"{provider} captured {amount} {currency}; the order is for "
+                                f"{order.total} {order.currency}. Check it, then refund or "
+                                "fulfil by hand.")
+    elif order.status != Order.Status.AWAITING_PAYMENT:
+        _hold_for_review(order, f"{provider} captured {amount} {currency} after the order was "
+                                f"{order.get_status_display().lower()}; its stock was released. "
+                                "Refund it, or fulfil it by hand.")
     else:
         levels = inventory.commit_stock(quantities=_quantities(order))
         transaction.on_commit(partial(_alert_low_stock, levels))
-        _move(order, Status.PAID, kind=Kind.PAID, note=f"Paid ({provider} provider).",
-              paid_at=timezone.now(), is_repeat_purchase=_has_paid_before(order))
-        _email(order, "confirmation")
+        _move(order, Order.Status.PAID, kind=OrderEvent.Kind.PAID,
+              note=f"Paid ({provider} provider).", paid_at=timezone.now(),
+              is_repeat_purchase=_has_paid_before(order))
+        _email(order, OrderEmail.Kind.CONFIRMATION)
     return order
 
 
@@ -163,8 +174,10 @@ def _alert_low_stock(levels: dict[str, int]) -> None:
         alerts.alert_low_stock(sku, available)
 
 
-def _close(order: Order, to: str, *, kind: str, actor=None, note: str = "",
-           email: str = "") -> None:
+def _close(
+    order: Order, to: Order.Status, *, kind: OrderEvent.Kind, actor: User | None = None,
+    note: str = "", email: OrderEmail.Kind | None = None,
+) -> None:
     """An unpaid order will not go ahead: its reserved units go back on sale."""
     inventory.release_stock(quantities=_quantities(order))
     _move(order, to, kind=kind, actor=actor, note=note, closed_at=timezone.now())
@@ -177,15 +190,15 @@ def fail_payment(*, order_id: int, provider: str, reason: str = "") -> Order:
     """The payment was declined: the order is cancelled and its stock released. A failure
     reported for an order no longer awaiting payment changes nothing."""
     order = _lock(order_id)
-    if order.status == Status.AWAITING_PAYMENT:
+    if order.status == Order.Status.AWAITING_PAYMENT:
         note = f"{provider}: {reason}" if reason else f"Declined by {provider}."
-        _close(order, Status.CANCELLED, kind=Kind.PAYMENT_FAILED, note=note,
-               email="payment_failed")
+        _close(order, Order.Status.CANCELLED, kind=OrderEvent.Kind.PAYMENT_FAILED, note=note,
+               email=OrderEmail.Kind.PAYMENT_FAILED)
     return order
 
 
 @transaction.atomic
-def cancel_order(*, order_id: int, actor=None, note: str = "") -> Order:
+def cancel_order(*, order_id: int, actor: User | None = None, note: str = "") -> Order:
     """Cancel an order that is not paid yet and release its stock. A paid order is
     cancelled by refunding it in full; a shipped one cannot be."""
     order = _lock(order_id)
@@ -193,18 +206,18 @@ def cancel_order(*, order_id: int, actor=None, note: str = "") -> Order:
         raise CannotCancel(
             f"Order {order.number} is paid: it is cancelled by refunding it in full."
         )
-    if order.status != Status.AWAITING_PAYMENT:
+    if order.status != Order.Status.AWAITING_PAYMENT:
         raise CannotCancel(
             f"Order {order.number} is {order.get_status_display().lower()} and can no longer "
             "be cancelled."
         )
-    _close(order, Status.CANCELLED, kind=Kind.CANCELLED, actor=actor, note=note,
-           email="cancelled")
+    _close(order, Order.Status.CANCELLED, kind=OrderEvent.Kind.CANCELLED, actor=actor, note=note,
+           email=OrderEmail.Kind.CANCELLED)
     return order
 
 
 @transaction.atomic
-def expire_order(*, order_id: int, now=None) -> bool:
+def expire_order(*, order_id: int, now: datetime | None = None) -> bool:
     """Close an order left unpaid past its deadline and release its stock. Returns whether
     it expired: it may have been paid or cancelled meanwhile, or money may have arrived
     that did not match it, which staff settle by hand (the order waits, flagged). Money in
@@ -212,17 +225,17 @@ def expire_order(*, order_id: int, now=None) -> bool:
     Raises NotDueYet before the deadline stored on the order."""
     order = _lock(order_id)
     now = now or timezone.now()
-    if order.status != Status.AWAITING_PAYMENT or order.captured_total or order.needs_review:
+    if order.status != Order.Status.AWAITING_PAYMENT or order.captured_total or order.needs_review:
         return False
     if order.payment_deadline > now:
         raise NotDueYet(due=order.payment_deadline)
     minutes = round((order.payment_deadline - order.created_at).total_seconds() / 60)
-    _close(order, Status.EXPIRED, kind=Kind.EXPIRED,
+    _close(order, Order.Status.EXPIRED, kind=OrderEvent.Kind.EXPIRED,
            note=f"Not paid within {minutes} minutes; the items went back on sale.")
     return True
 
 
-def expire_unpaid_orders(*, now=None) -> int:
+def expire_unpaid_orders(*, now: datetime | None = None) -> int:
     """Expire every order unpaid past its deadline, each in its own transaction. Returns how
     many expired."""
     now = now or timezone.now()
@@ -232,36 +245,38 @@ def expire_unpaid_orders(*, now=None) -> int:
         created_at__lte=now - timedelta(minutes=settings.ORDER_PAYMENT_TIMEOUT_MINUTES),
     )
     pks = Order.objects.filter(
-        overdue, status=Status.AWAITING_PAYMENT, captured_total=0, needs_review=False
+        overdue, status=Order.Status.AWAITING_PAYMENT, captured_total=0, needs_review=False
     ).values_list("pk", flat=True)
     return sum(expire_order(order_id=pk, now=now) for pk in list(pks))
 
 
 @transaction.atomic
-def mark_shipped(*, order_id: int, tracking_number: str, actor=None) -> Order:
+def mark_shipped(
+    *, order_id: int, tracking_number: str, actor: User | None = None
+) -> Order:
     tracking_number = tracking_number.strip()
     if not tracking_number:
         raise ShopError("Give the parcel's tracking number to mark an order shipped.")
     order = _lock(order_id)
     if order.shipped_at is not None:
         raise IllegalTransition(f"Order {order.number} has already shipped.")
-    _move(order, Status.SHIPPED, kind=Kind.SHIPPED, actor=actor,
+    _move(order, Order.Status.SHIPPED, kind=OrderEvent.Kind.SHIPPED, actor=actor,
           note=f"Tracking number {tracking_number}.", tracking_number=tracking_number,
           shipped_at=timezone.now())
-    _email(order, "shipped")
+    _email(order, OrderEmail.Kind.SHIPPED)
     return order
 
 
 @transaction.atomic
-def mark_delivered(*, order_id: int, actor=None) -> Order:
+def mark_delivered(*, order_id: int, actor: User | None = None) -> Order:
     order = _lock(order_id)
-    _move(order, Status.DELIVERED, kind=Kind.DELIVERED, actor=actor,
+    _move(order, Order.Status.DELIVERED, kind=OrderEvent.Kind.DELIVERED, actor=actor,
           delivered_at=timezone.now())
     return order
 
 
 @transaction.atomic
-def add_note(*, order_id: int, note: str, actor=None) -> OrderEvent:
+def add_note(*, order_id: int, note: str, actor: User | None = None) -> OrderEvent:
     """Staff write something down on the order's timeline for each other. The note is
     internal: customers never see it. The status stays as it is."""
     note = note.strip()
@@ -269,12 +284,14 @@ def add_note(*, order_id: int, note: str, actor=None) -> OrderEvent:
         raise ShopError("Write something in the note before saving it.")
     order = _lock(order_id)
     return OrderEvent.objects.create(
-        order=order, kind=Kind.NOTE, note=note, actor=actor, is_internal=True
+        order=order, kind=OrderEvent.Kind.NOTE, note=note, actor=actor, is_internal=True
     )
 
 
 @transaction.atomic
-def set_needs_review(*, order_id: int, needs_review: bool, actor=None) -> Order:
+def set_needs_review(
+    *, order_id: int, needs_review: bool, actor: User | None = None
+) -> Order:
     """Staff flag an order for a closer look, or clear the flag once they have looked; the
     timeline says who did it (internally: customers never see it)."""
     order = _lock(order_id)
@@ -282,7 +299,7 @@ def set_needs_review(*, order_id: int, needs_review: bool, actor=None) -> Order:
         order.needs_review = needs_review
         order.save(update_fields=["needs_review"])
         note = "Flagged for review." if needs_review else "Review done: flag cleared."
-        OrderEvent.objects.create(order=order, kind=Kind.NOTE, note=note, actor=actor,
+        OrderEvent.objects.create(order=order, kind=OrderEvent.Kind.NOTE, note=note, actor=actor,
                                   is_internal=True)
     return order
 
@@ -290,7 +307,7 @@ def set_needs_review(*, order_id: int, needs_review: bool, actor=None) -> Order:
 @transaction.atomic
 def record_refund(
     *, order_id: int, amount: Decimal, restock: dict[int, int] | None = None,
-    cancel: bool = False, actor=None, note: str = "",
+    cancel: bool = False, actor: User | None = None, note: str = "",
 ) -> Order:
     """A provider refunded money for the order, never more than was captured and not yet
     refunded. `restock` maps order line ids to units that came back and go on sale again.
@@ -312,10 +329,10 @@ def record_refund(
     if order.paid_at is None:
         if restock:
             raise ShopError(f"Order {order.number} was never paid: nothing left its shelves.")
-        OrderEvent.objects.create(order=order, kind=Kind.REFUNDED, actor=actor,
+        OrderEvent.objects.create(order=order, kind=OrderEvent.Kind.REFUNDED, actor=actor,
                                   note=refund_note, is_internal=True)
         return order
-    _email(order, "refunded")
+    _email(order, OrderEmail.Kind.REFUNDED)
     _restock_lines(order, restock or {})
     full = order.refunded_total >= order.total
     if cancel:
@@ -323,15 +340,17 @@ def record_refund(
             raise CannotCancel(
                 "Only a paid order that has not shipped, refunded in full, can be cancelled."
             )
-        _move(order, Status.CANCELLED, kind=Kind.CANCELLED, actor=actor, note=refund_note,
-              closed_at=timezone.now())
-    elif full and Status.REFUNDED in TRANSITIONS[order.status]:
-        _move(order, Status.REFUNDED, kind=Kind.REFUNDED, actor=actor, note=refund_note)
-    elif not full and order.status == Status.PAID:
-        _move(order, Status.PARTIALLY_REFUNDED, kind=Kind.REFUNDED, actor=actor,
+        _move(order, Order.Status.CANCELLED, kind=OrderEvent.Kind.CANCELLED, actor=actor,
+              note=refund_note, closed_at=timezone.now())
+    elif full and Order.Status.REFUNDED in TRANSITIONS[order.status]:
+        _move(order, Order.Status.REFUNDED, kind=OrderEvent.Kind.REFUNDED, actor=actor,
+              note=refund_note)
+    elif not full and order.status == Order.Status.PAID:
+        _move(order, Order.Status.PARTIALLY_REFUNDED, kind=OrderEvent.Kind.REFUNDED, actor=actor,
               note=refund_note)
     else:  # shipped or delivered in part, or closed already: the status stays
-        OrderEvent.objects.create(order=order, kind=Kind.REFUNDED, actor=actor, note=refund_note)
+        OrderEvent.objects.create(order=order, kind=OrderEvent.Kind.REFUNDED, actor=actor,
+                                  note=refund_note)
     return order
 
 

@@ -7,12 +7,12 @@ from django.db import transaction
 from django.db.models import Count, Sum
 
 from shop import caching
-from shop.models import OrderLine, Product, Review
+from shop.models import OrderLine, Product, Review, User
 from shop.models.orders import PURCHASED
 
 
 @transaction.atomic
-def submit_review(*, product: Product, user, rating: int, title: str, body: str) -> Review:
+def submit_review(*, product: Product, user: User, rating: int, title: str, body: str) -> Review:
     """Write the customer's review of `product`, or update the one they wrote before. It is
     marked a verified purchase when they have a paid order holding a variant of the product,
     as of now. The product row is locked, so reviews submitted at once are counted one after
@@ -50,7 +50,7 @@ def refresh_rating(*, product_id: int) -> tuple[Decimal | None, int]:
     return average, count
 
 
-def _has_bought(*, user, product: Product) -> bool:
+def _has_bought(*, user: User, product: Product) -> bool:
     return OrderLine.objects.filter(
         order__user=user, order__status__in=PURCHASED, variant__product=product
     ).exists()

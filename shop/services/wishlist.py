@@ -4,13 +4,13 @@ from dataclasses import replace
 
 from django.db import transaction
 
-from shop.models import Cart, Product, Variant, WishlistItem
+from shop.models import Cart, Product, User, Variant, WishlistItem
 from shop.services import cart as cart_services
 from shop.services.cart import CartChange
 
 
 @transaction.atomic
-def set_saved(*, user, product: Product, saved: bool | None = None) -> bool:
+def set_saved(*, user: User, product: Product, saved: bool | None = None) -> bool:
     """Save the product (True), take it off the wishlist (False), or flip it (None). Saving
     a saved product, or taking off one that is not there, changes nothing. Returns whether
     it is saved now."""
@@ -25,7 +25,7 @@ def set_saved(*, user, product: Product, saved: bool | None = None) -> bool:
 
 
 @transaction.atomic
-def move_to_cart(*, user, cart: Cart, variant: Variant) -> CartChange:
+def move_to_cart(*, user: User, cart: Cart, variant: Variant) -> CartChange:
     """Put one unit of `variant` in the cart and take its product off the wishlist, both or
     neither. Raises OutOfStock, changing nothing, when no unit can be added."""
     change = cart_services.add_to_cart(cart=cart, variant=variant, quantity=1)

@@ -1,12 +1,13 @@
 from django import template
 from django.core.files.storage import default_storage
+from django.template import Context
 
 from core.http import clean_query
 
 register = template.Library()
 
 @register.simple_tag(takes_context=True)
-def query(context, **changes) -> str:
+def query(context: Context, **changes: object) -> str:
     """The current query string with some parameters replaced; None or "" removes one."""
     return "?" + clean_query(context["request"].GET, **changes)
 

@@ -5,6 +5,8 @@ event (the header's badge and the totals listen for it); a plain request is redi
 with a message, so the cart works without JavaScript too.
 """
 
+from collections.abc import Callable
+
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
@@ -12,22 +14,24 @@ from django.views.decorators.http import require_POST, require_safe
 from django_htmx.http import trigger_client_event
 
 from core.http import render_page, show_change
-from shop import carts
+from shop import request_cart
 from shop.errors import CartLineGone, OutOfStock
 from shop.forms import AddToCartForm, QuantityForm
-from shop.models import Variant
+from shop.models import Cart, Variant
 from shop.selectors.cart import cart_view
 from shop.services import cart as cart_services
+from shop.services.cart import CartChange
 
 FRAGMENTS = ["cart-lines", "cart-summary"]
 
 
 @require_safe
 def cart(request: HttpRequest) -> HttpResponse:
-    view = carts.current_cart_view(request)
-    if view.count != carts.badge_count(request):  # changed elsewhere: another device, an order
-        carts.remember_count(request, view.count)
-    return render_page(request, "shop/cart.html", {"cart": view}, fragments=FRAGMENTS)
+    contents = request_cart.current_cart_view(request)
+    # The count changes elsewhere too: another device, an order.
+    if contents.count != request_cart.badge_count(request):
+        request_cart.remember_count(request, contents.count)
+    return render_page(request, "shop/cart.html", {"cart": contents}, fragments=FRAGMENTS)
 
 
 @require_POST
@@ -44,18 +48,20 @@ def cart_add(request: HttpRequest) -> HttpResponse:
                       message="Choose a size and colour, then add it.")
     try:
         change = cart_services.add_to_cart(
-            cart=carts.current_cart(request, create=True), variant=variant,
+            cart=request_cart.current_cart(request, create=True), variant=variant,
             quantity=form.cleaned_data["quantity"],
         )
     except OutOfStock as error:
         return _added(request, variant, level=messages.ERROR, message=error.message)
-    carts.remember_count(request, change.count)
+    request_cart.remember_count(request, change.count)
     level = messages.SUCCESS if change.ok else messages.WARNING  # less than asked was added
     response = _added(request, variant, level=level, message=change.message)
     return trigger_client_event(response, "cart-changed", {"count": change.count})
 
 
-def _added(request: HttpRequest, variant, *, level: int, message: str) -> HttpResponse:
+def _added(
+    request: HttpRequest, variant: Variant | None, *, level: int, message: str
+) -> HttpResponse:
     """The notice under the add button, in place; or, without JavaScript, the cart (when
     something was added) or the product page again (when nothing was), with the message."""
     if request.htmx and request.htmx.target == "cart-notice":
@@ -73,7 +79,7 @@ def _added(request: HttpRequest, variant, *, level: int, message: str) -> HttpRe
 def cart_line_update(request: HttpRequest, line_id: int) -> HttpResponse:
     form = QuantityForm(request.POST)
     if not form.is_valid():
-        return _changed(request, carts.current_cart(request), None,
+        return _changed(request, request_cart.current_cart(request), None,
                         error=form.errors["quantity"][0])
     return _apply(request, cart_services.change_quantity, line_id=line_id,
                   quantity=form.cleaned_data["quantity"])
@@ -84,21 +90,25 @@ def cart_line_remove(request: HttpRequest, line_id: int) -> HttpResponse:
     return _apply(request, cart_services.remove_line, line_id=line_id)
 
 
-def _apply(request: HttpRequest, change, **arguments) -> HttpResponse:
-    cart = carts.current_cart(request)
+def _apply(
+    request: HttpRequest, change: Callable[..., CartChange], **arguments: int
+) -> HttpResponse:
+    cart = request_cart.current_cart(request)
     if cart is None:
         return _changed(request, cart, None, error=CartLineGone.message)
     try:
         result = change(cart=cart, **arguments)
     except (OutOfStock, CartLineGone) as error:
         return _changed(request, cart, None, error=error.message)
-    carts.remember_count(request, result.count)
+    request_cart.remember_count(request, result.count)
     response = _changed(request, cart, result.message if result.ok else None,
                         error=None if result.ok else result.message)
     return trigger_client_event(response, "cart-changed", {"count": result.count})
 
 
-def _changed(request: HttpRequest, cart, notice: str | None, *, error: str | None) -> HttpResponse:
+def _changed(
+    request: HttpRequest, cart: Cart | None, notice: str | None, *, error: str | None
+) -> HttpResponse:
     """The cart's lines again (in place) with what happened, or back to the cart page."""
     return show_change(
         request, "shop/cart.html", fragment="cart-lines", back_to="shop:cart",

@@ -11,12 +11,13 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
 from core.http import render_page
-from shop import carts, signals
+from shop import request_cart, signals
 from shop.access import remember_guest_order
 from shop.errors import EmptyCart, ShopError
 from shop.forms import CheckoutForm
+from shop.models import Cart, Order
 from shop.models.addresses import address_lines
-from shop.selectors.cart import cart_view
+from shop.selectors.cart import CartView, cart_view
 from shop.services import checkout as checkout_services
 
 SESSION_KEY = "checkout"
@@ -25,20 +26,20 @@ PLACED_KEY = "placed_order"  # the order this session placed last
 
 @require_http_methods(["GET", "POST"])
 def checkout(request: HttpRequest) -> HttpResponse:
-    view = carts.current_cart_view(request)
-    if not view.can_check_out:
-        messages.error(request, _why_not(view))
+    contents = request_cart.current_cart_view(request)
+    if not contents.can_check_out:
+        messages.error(request, _why_not(contents))
         return redirect("shop:cart")
     user = request.user
     if request.method == "POST":
-        form = CheckoutForm(request.POST, user=user, shipping_methods=view.shipping_methods)
+        form = CheckoutForm(request.POST, user=user, shipping_methods=contents.shipping_methods)
         if form.is_valid():
             request.session[SESSION_KEY] = form.checkout_data()
             return redirect("shop:checkout-review")
     else:
         form = CheckoutForm(initial=_initial(request), user=user,
-                            shipping_methods=view.shipping_methods)
-    return render_page(request, "shop/checkout.html", {"form": form, "cart": view})
+                            shipping_methods=contents.shipping_methods)
+    return render_page(request, "shop/checkout.html", {"form": form, "cart": contents})
 
 
 @require_http_methods(["GET", "POST"])
@@ -46,7 +47,7 @@ def checkout_review(request: HttpRequest) -> HttpResponse:
     details = request.session.get(SESSION_KEY)
     if not details:
         return redirect("shop:checkout")
-    cart = carts.current_cart(request)
+    cart = request_cart.current_cart(request)
     error = ""
     if request.method == "POST":
         try:
@@ -60,23 +61,25 @@ def checkout_review(request: HttpRequest) -> HttpResponse:
             error = problem.message
         else:
             return redirect(reverse("payments:start", args=[order.number]))
-    view = cart_view(cart)
-    if not view.rows:
-        messages.error(request, error or _why_not(view))
+    contents = cart_view(cart)
+    if not contents.rows:
+        messages.error(request, error or _why_not(contents))
         return redirect("shop:cart")
-    method = next((m for m in view.shipping_methods if m.pk == details["shipping_method_id"]), None)
+    method = next(
+        (m for m in contents.shipping_methods if m.pk == details["shipping_method_id"]), None
+    )
     totals = (
-        checkout_services.quote(line_totals=[row.total for row in view.rows], method=method)
+        checkout_services.quote(line_totals=[row.total for row in contents.rows], method=method)
         if method else None
     )
     context = {
-        "cart": view, "details": details, "method": method, "totals": totals, "error": error,
+        "cart": contents, "details": details, "method": method, "totals": totals, "error": error,
         "address_lines": address_lines(details["address"]),
     }
     return render_page(request, "shop/checkout_review.html", context)
 
 
-def _place(request: HttpRequest, cart, details: dict):
+def _place(request: HttpRequest, cart: Cart | None, details: dict) -> Order:
     if cart is None:
         raise EmptyCart()
     user = request.user if request.user.is_authenticated else None
@@ -90,7 +93,7 @@ def _place(request: HttpRequest, cart, details: dict):
     )
     if not user:
         remember_guest_order(request, order)
-    carts.remember_count(request, 0)
+    request_cart.remember_count(request, 0)
     request.session[PLACED_KEY] = order.number
     signals.order_placed.send(sender=type(order), request=request, order=order)
     return order
@@ -109,7 +112,7 @@ def _initial(request: HttpRequest) -> dict:
     return {}
 
 
-def _why_not(view) -> str:
-    if not view.rows:
+def _why_not(contents: CartView) -> str:
+    if not contents.rows:
         return EmptyCart.message
     return "Some items in your cart are not available as they stand; see below."

@@ -16,7 +16,7 @@ from django_htmx.http import HttpResponseClientRedirect, trigger_client_event
 
 from core.http import render_page, show_change
 from security.net import safe_next
-from shop import carts
+from shop import request_cart
 from shop.errors import OutOfStock
 from shop.forms import MoveToCartForm
 from shop.models import Product, Variant
@@ -87,11 +87,11 @@ def wishlist_move(request: HttpRequest, product_id: int) -> HttpResponse:
         return _changed(request, f"Choose a size and colour of “{product.name}” first.", ok=False)
     try:
         change = wishlist_services.move_to_cart(
-            user=request.user, cart=carts.current_cart(request, create=True), variant=variant
+            user=request.user, cart=request_cart.current_cart(request, create=True), variant=variant
         )
     except OutOfStock as error:
         return _changed(request, f"{error.message} It stays on your wishlist.", ok=False)
-    carts.remember_count(request, change.count)
+    request_cart.remember_count(request, change.count)
     response = _changed(request, change.message, ok=True, moved=True)
     return trigger_client_event(response, "cart-changed", {"count": change.count})
 

@@ -8,7 +8,7 @@ from django.conf import settings
 from django.urls import reverse
 
 from bench import exports, fixtures
-from dashboard.demo_history import seed_order_history
+from dashboard.demo.history import seed_order_history
 from shop.models import Order, ShippingMethod
 from tests.factories import VariantFactory
 

@@ -24,11 +24,11 @@ def money(value) -> str:
 
 def column_chart(values, labels=None) -> charts.Chart:
     labels = labels or [f"{n + 1} Mar" for n in range(len(values))]
-    return charts.columns(
+    spec = charts.ChartSpec(
         name="sales", title="Net sales by day", description="Columns of net sales.",
-        labels=labels, values=values, fmt=money, table=(("Day", "Net"), ()),
-        empty="No sales in this period", unit="USD",
+        labels=labels, fmt=money, table=(("Day", "Net"), ()), empty="No sales in this period",
     )
+    return charts.columns(spec, values=values, unit="USD")
 
 
 def parse(chart: charts.Chart) -> ElementTree.Element:
@@ -58,11 +58,11 @@ def test_columns_are_as_tall_as_their_values_on_a_round_axis():
 
 
 def test_texts_are_escaped():
-    chart = charts.ranked_bars(
+    spec = charts.ChartSpec(
         name="top-products", title="Top <b>products</b>", description='"&" <script>',
-        labels=["<script>alert(1)</script>"], values=[Decimal("5.00")], fmt=money,
-        table=((), ()), empty="",
+        labels=["<script>alert(1)</script>"], fmt=money, table=((), ()), empty="",
     )
+    chart = charts.ranked_bars(spec, values=[Decimal("5.00")])
     markup = chart.svg()
     assert "<script>" not in markup and "<b>" not in markup
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in markup
@@ -77,10 +77,11 @@ def test_no_style_attributes_for_the_csp():
 def test_an_empty_chart_says_so():
     markup = column_chart([Decimal("0.00")] * 3).svg()
     assert "No sales in this period" in markup
-    empty_ranking = charts.ranked_bars(
-        name="categories", title="t", description="d", labels=[], values=[], fmt=money,
+    spec = charts.ChartSpec(
+        name="categories", title="t", description="d", labels=[], fmt=money,
         table=((), ()), empty="Nothing sold in this period",
     )
+    empty_ranking = charts.ranked_bars(spec, values=[])
     assert "Nothing sold in this period" in empty_ranking.svg()
 
 

@@ -15,9 +15,9 @@ from django.db.models import Count, Sum
 from config.settings import base as base_settings
 from config.settings import dev as dev_settings
 from dashboard import kpis
-from dashboard.demo_history import AlreadySeeded, SeedError, seed_order_history
-from dashboard.demo_people import DOMAIN
-from dashboard.demo_staff import EMAIL, PASSWORD
+from dashboard.demo.history import AlreadySeeded, SeedError, seed_order_history
+from dashboard.demo.people import DOMAIN
+from dashboard.demo.staff import EMAIL, PASSWORD
 from dashboard.models import SessionDay
 from payments.models import Payment
 from shop.models import Order, OrderLine, User, Variant

@@ -12,7 +12,8 @@ from django_tasks_db.models import DBTaskResult
 from prometheus_client import REGISTRY
 
 from monitoring import metrics
-from shop.tasks import expire_order, expire_unpaid_orders
+from shop.services.expiry import expire_order
+from shop.tasks import expire_unpaid_orders
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -131,7 +132,7 @@ def test_a_failure_a_retry_made_good_is_history(staff_client, settings):
     assert body["checks"]["tasks"]["detail"]["failed"] == 1
     assert body["checks"]["tasks"]["detail"]["failing"] == 0
     [failure] = body["task_failures"]
-    assert (failure["task"], failure["recovered"]) == ("shop.tasks.expire_order", True)
+    assert (failure["task"], failure["recovered"]) == ("shop.services.expiry.expire_order", True)
 
 
 def test_staff_read_the_days_task_failures_on_the_page(staff_client, settings):
@@ -140,7 +141,7 @@ def test_staff_read_the_days_task_failures_on_the_page(staff_client, settings):
     fail(expire_order.enqueue(order_id=7, attempt=2))
     page = staff_client.get("/health/", HTTP_ACCEPT=BROWSER_ACCEPT).text
     assert "<h2>Task failures in the last 24 hours</h2>" in page
-    assert '<th scope="row">shop.tasks.expire_order</th>' in page
+    assert '<th scope="row">shop.services.expiry.expire_order</th>' in page
     assert '<td class="num">2</td>' in page
     assert "django.db.utils.OperationalError" in page
     assert "Still failing (2 not made good)" in page

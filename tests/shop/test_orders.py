@@ -13,9 +13,10 @@ from shop.errors import CannotCancel, IllegalTransition, NotDueYet, ShopError
 from shop.models import TRANSITIONS, Order, OrderEmail, OrderEvent
 from shop.notifications import send_order_email
 from shop.services import checkout, orders
-from shop.tasks import expire_order, expire_unpaid_orders
+from shop.services.expiry import expire_order
+from shop.tasks import expire_unpaid_orders
 from tests.factories import UserFactory, VariantFactory
-from tests.shop.buying import pay, place
+from tests.shop.buying import pay, place, stock
 
 pytestmark = pytest.mark.django_db
 Status = Order.Status
@@ -29,11 +30,6 @@ def variant():
 @pytest.fixture
 def order(variant):
     return place((variant, 2))
-
-
-def stock(variant):
-    variant.refresh_from_db()
-    return variant.on_hand, variant.reserved
 
 
 def test_placing_reserves_stock_and_starts_the_timeline(order, variant):

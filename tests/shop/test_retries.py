@@ -14,7 +14,7 @@ from django_tasks_db.models import DBTaskResult
 from core import retries
 from shop.models import OrderEmail
 from shop.notifications import send_order_email
-from shop.tasks import expire_order
+from shop.services.expiry import expire_order
 from tests.factories import VariantFactory
 from tests.shop.buying import place
 

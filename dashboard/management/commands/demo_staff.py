@@ -1,9 +1,9 @@
-"""`manage.py demo_staff`: the demo's staff account (see dashboard.demo_staff), and how to
+"""`manage.py demo_staff`: the demo's staff account (see dashboard.demo.staff), and how to
 sign in with it."""
 
 from django.core.management.base import BaseCommand, CommandError
 
-from dashboard.demo_staff import EMAIL, PASSWORD, NotTheDemo, ensure_demo_staff
+from dashboard.demo.staff import EMAIL, PASSWORD, NotTheDemo, ensure_demo_staff
 
 
 class Command(BaseCommand):
@@ -12,7 +12,7 @@ class Command(BaseCommand):
         "sign-in. Its first visit to the dashboard sets up two-factor authentication."
     )
 
-    def handle(self, *args, **options):
+    def handle(self, *args: object, **options: object) -> None:
         try:
             created = ensure_demo_staff()
         except NotTheDemo as error:

@@ -1,13 +1,14 @@
 """`manage.py seed_demo`: a year of made-up order history for the dashboard (see
-dashboard.demo_history). For the demo and the benchmark, under the dev settings only
+dashboard.demo.history). For the demo and the benchmark, under the dev settings only
 (settings.DEMO_ACCOUNTS)."""
 
 import time
+from argparse import ArgumentParser
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from dashboard.demo_history import AlreadySeeded, SeedError, seed_order_history
+from dashboard.demo.history import AlreadySeeded, SeedError, seed_order_history
 
 MOST = 1_000_000
 
@@ -20,13 +21,13 @@ class Command(BaseCommand):
         "catalogue (manage.py load_demo) and the dev settings."
     )
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: ArgumentParser) -> None:
         parser.add_argument("--orders", type=int, default=3000,
                             help="How many orders to add (default 3000).")
         parser.add_argument("--seed", type=int, default=1,
                             help="Another seed adds another history on top (default 1).")
 
-    def handle(self, *args, orders: int, seed: int, **options):
+    def handle(self, *args: object, orders: int, seed: int, **options: object) -> None:
         if not settings.DEMO_ACCOUNTS:
             raise CommandError(
                 "seed_demo adds made-up orders, so it runs only under the demo's settings "

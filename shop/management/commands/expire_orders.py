@@ -9,6 +9,6 @@ class Command(BaseCommand):
         "Safe to run as often as you like (a cron job or a Kubernetes CronJob every minute)."
     )
 
-    def handle(self, *args, **options):
+    def handle(self, *args: object, **options: object) -> None:
         expired = orders.expire_unpaid_orders()
         self.stdout.write(f"Expired {expired} unpaid order{'s' if expired != 1 else ''}.")

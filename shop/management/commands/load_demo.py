@@ -13,7 +13,7 @@ class Command(BaseCommand):
         "locally. Only what is missing is added, so running it again changes nothing."
     )
 
-    def handle(self, *args, **options):
+    def handle(self, *args: object, **options: object) -> None:
         started = time.perf_counter()
         result = demo.load_demo_catalogue()
         seconds = time.perf_counter() - started

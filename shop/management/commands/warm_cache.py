@@ -12,7 +12,7 @@ class Command(BaseCommand):
         "cache flush so the first shoppers do not wait for it."
     )
 
-    def handle(self, *args, **options):
+    def handle(self, *args: object, **options: object) -> None:
         started = time.monotonic()
         home = catalogue.home_page()
         self.stdout.write("Warmed the home page and the category tree.")

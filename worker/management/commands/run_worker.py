@@ -5,7 +5,9 @@ tasks, a liveness file and /metrics (`worker.runner`). Takes db_worker's options
 --metrics-port    Prometheus metrics served there, 0 for none (WORKER_METRICS_PORT, 9100)
 """
 
+from argparse import ArgumentParser
 from pathlib import Path
+from typing import Any
 
 from django.conf import settings
 from django_tasks_db.management.commands import db_worker
@@ -17,14 +19,14 @@ from worker.runner import Worker
 class Command(db_worker.Command):
     help = "Run queued tasks, taking back those of workers that died."
 
-    def add_arguments(self, parser) -> None:
+    def add_arguments(self, parser: ArgumentParser) -> None:
         super().add_arguments(parser)
         parser.add_argument("--heartbeat-file", default=settings.TASK_WORKER_HEARTBEAT_FILE)
         parser.add_argument("--metrics-port", type=int, default=settings.TASK_WORKER_METRICS_PORT)
 
     def handle(
         self, *, verbosity: int, queue_name: str, exclude_queues: str, heartbeat_file: str,
-        metrics_port: int, **options,
+        metrics_port: int, **options: Any,
     ) -> None:
         self.configure_logging(verbosity)
         if metrics_port:

@@ -1,4 +1,4 @@
-"""Writing the demo order history (see dashboard.demo_history) in bulk.
+"""Writing the demo order history (see dashboard.demo.history) in bulk.
 
 Owns create_users, OrderWriter, mark_repeat_purchases, add_sessions and refresh_statistics:
 the inserts, a batch at a time, and nothing about what is inserted. The caller holds the
@@ -12,7 +12,7 @@ from datetime import date, datetime
 from django.contrib.auth.hashers import make_password
 from django.db import connection
 
-from dashboard.demo_people import DOMAIN, Customer
+from dashboard.demo.people import DOMAIN, Customer
 from dashboard.models import SessionDay
 from payments.models import Payment
 from shop.models import Order, OrderLine, User

@@ -6,7 +6,7 @@ from django.http import HttpRequest
 
 from shop.models import Cart
 from shop.selectors.cart import CartView, cart_view_of
-from shop.services import cart as carts
+from shop.services import cart as cart_services
 
 CART_ID = "cart_id"
 CART_COUNT = "cart_count"
@@ -15,12 +15,12 @@ CART_COUNT = "cart_count"
 def current_cart(request: HttpRequest, *, create: bool = False) -> Cart | None:
     if request.user.is_authenticated:
         if create:
-            return carts.cart_for_user(request.user)
+            return cart_services.cart_for_user(request.user)
         return Cart.objects.filter(user=request.user).first()
     cart_id = request.session.get(CART_ID)
     cart = Cart.objects.filter(pk=cart_id, user=None).first() if cart_id else None
     if cart is None and create:
-        cart = carts.start_cart()
+        cart = cart_services.start_cart()
         request.session[CART_ID] = cart.pk
     return cart
 

@@ -1,4 +1,4 @@
-"""The made-up customers of the demo order history (see dashboard.demo_history).
+"""The made-up customers of the demo order history (see dashboard.demo.history).
 
 Owns plan_customers: who places each of the history's orders, decided up front so that the
 customers with accounts can be created before their orders. A customer's email, name and

@@ -26,8 +26,9 @@ from django.conf import settings
 from django.db import transaction
 
 from core.money import ZERO, to_cents
-from dashboard import demo_bulk, kpis
-from dashboard.demo_people import DOMAIN, Customer, FirstPurchases, plan_customers
+from dashboard import kpis
+from dashboard.demo import bulk
+from dashboard.demo.people import DOMAIN, Customer, FirstPurchases, plan_customers
 from payments.models import Payment
 from shop.models import Order, OrderLine, ShippingMethod, Variant
 from shop.services import pricing
@@ -105,8 +106,8 @@ def seed_order_history(
             rng, orders, returning_share=RETURNING_SHARE, customers=customers
         )
         joined = datetime.combine(days[0], time(9), tzinfo=zone) - timedelta(days=30)
-        user_ids = demo_bulk.create_users(people.people, joined=joined)
-        writer = demo_bulk.OrderWriter()
+        user_ids = bulk.create_users(people.people, joined=joined)
+        writer = bulk.OrderWriter()
         horizon = datetime.combine(until + timedelta(days=1), time.min, tzinfo=zone)
         firsts = FirstPurchases(_first_purchases())
         for day, count in zip(days, counts, strict=True):
@@ -119,12 +120,12 @@ def seed_order_history(
             for order, lines, payments in made:
                 writer.add(order, lines, payments)
         writer.flush()
-        demo_bulk.mark_repeat_purchases(firsts.no_longer_first)
-        sessions = demo_bulk.add_sessions(
+        bulk.mark_repeat_purchases(firsts.no_longer_first)
+        sessions = bulk.add_sessions(
             f"demo{seed}", _sessions_per_day(rng, days, weights, orders, counts)
         )
     kpis.forget_session_days(days)  # counts the dashboard kept of these days are out of date
-    demo_bulk.refresh_statistics()
+    bulk.refresh_statistics()
     return SeedResult(days[0], days[-1], orders, writer.paid, writer.lines, writer.payments,
                       len(people.people), sessions)
 
