@@ -63,8 +63,9 @@ screenshots: $(VENV)/.installed-test  ## refresh the README's screenshots from t
 bench: $(VENV)/.installed  ## the load benchmark against a bare Django floor: seeds PostgreSQL, serves both with gunicorn, prints and records the table (bench/RESULTS.md)
 	bash bench/run
 
-lint: $(VENV)/.installed-test  ## ruff
+lint: $(VENV)/.installed-test  ## ruff and the import contract (pyproject.toml's [tool.importlinter])
 	$(PY) -m ruff check .
+	$(VENV)/bin/lint-imports
 
 # The lock tool, pinned, in a throwaway environment: pip-tools resolves with pip itself, so the
 # lock is what pip installs, in the plain requirements format `pip --require-hashes` reads.
