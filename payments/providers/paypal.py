@@ -17,7 +17,6 @@ from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpRequest
 
-from payments.providers import paypal_certificates
 from payments.providers.base import (
     Delivery,
     PaymentStartError,
@@ -27,6 +26,8 @@ from payments.providers.base import (
     StartedRefund,
     WebhookRejected,
 )
+from payments.providers.paypal_certificates import check_transmission_time
+from payments.providers.paypal_certificates import verify as verify_certificate
 from payments.providers.paypal_events import first_unit, link, read_event
 from shop.models import Order
 
@@ -170,11 +171,11 @@ class PayPalProvider:
             transmission[field] = request.headers.get(header, "")
             if not transmission[field]:
                 raise WebhookRejected(f"The {header} header is missing.")
-        paypal_certificates.check_transmission_time(transmission["transmission_time"])
+        check_transmission_time(transmission["transmission_time"])
         if settings.PAYPAL_WEBHOOK_VERIFICATION == "api":
             _verify_by_api(transmission, request.body, webhook_id)
             return "PayPal verify-webhook-signature API"
-        name = paypal_certificates.verify(
+        name = verify_certificate(
             transmission_id=transmission["transmission_id"],
             transmission_time=transmission["transmission_time"],
             signature=transmission["transmission_sig"],
