@@ -4,7 +4,8 @@ import os
 
 os.environ.setdefault("SECRET_KEY", "dev-only-not-secret-8c1f0f6e2b9a4d7e")
 os.environ.setdefault("ALLOWED_HOSTS", "127.0.0.1,localhost,[::1]")
-os.environ.setdefault("SITE_URL", "http://127.0.0.1:8000")
+# Emails sent outside a request (order emails) link to where `make run` serves: PORT.
+os.environ.setdefault("SITE_URL", f"http://127.0.0.1:{os.environ.get('PORT', '8000')}")
 os.environ.setdefault("PAYMENTS_TEST_PROVIDER", "true")  # the whole purchase works offline
 os.environ.setdefault("STORE_TAX_RATE", "0.08")  # a demo sales tax
 os.environ.setdefault("LOG_FORMAT", "text")  # logs for people, not a collector

@@ -149,3 +149,13 @@ def test_a_sample_rate_outside_0_to_1_is_refused(rate):
     result = sentry_settings({"SENTRY_TRACES_SAMPLE_RATE": rate})
     assert result.returncode != 0
     assert "SENTRY_TRACES_SAMPLE_RATE must be a number from 0 to 1" in result.stderr
+
+
+def test_the_demo_links_its_emails_to_the_port_it_is_served_on():
+    script = "from django.conf import settings; print(settings.SITE_URL)"
+    environment = {"DJANGO_SETTINGS_MODULE": "config.settings.dev", "PATH": os.environ["PATH"],
+                   "PORT": "18500"}
+    result = run_django(["shell", "-c", script], environment)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split()[-1] == "http://127.0.0.1:18500"
+
