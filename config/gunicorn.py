@@ -22,6 +22,7 @@ import os
 from pathlib import Path
 
 from config import env
+from config.log_format import FORMATTERS, log_format
 from config.metric_files import fold_exited_worker
 
 # --- settings ----------------------------------------------------------------------------------
@@ -42,19 +43,12 @@ worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None  # noqa: S108
 accesslog = None
 errorlog = "-"
 loglevel = env.text("GUNICORN_LOG_LEVEL", "info")
-LOG_FORMAT = env.choice("LOG_FORMAT", "json", ["json", "text"])
-# The formatters of the app's LOGGING (config.settings.base), named by their dotted path,
-# which logging resolves when gunicorn sets its loggers up: config imports no app.
-# gunicorn's loggers do not propagate: in a worker the root logger is Django's, and a line
-# would be written twice. gunicorn.error's level stays gunicorn's (loglevel, --log-level).
+LOG_FORMAT = log_format()
+# The formatters of the app's LOGGING (config.log_format). gunicorn's loggers do not
+# propagate: in a worker the root logger is Django's, and a line would be written twice.
+# gunicorn.error's level stays gunicorn's (loglevel, --log-level).
 logconfig_dict = {
-    "formatters": {
-        "json": {"()": "monitoring.logs.JsonFormatter"},
-        "text": {
-            "format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s",
-            "defaults": {"request_id": "-"},
-        },
-    },
+    "formatters": FORMATTERS,
     "handlers": {
         "error_console": {
             "class": "logging.StreamHandler", "formatter": LOG_FORMAT, "stream": "ext://sys.stderr",

@@ -11,6 +11,8 @@ from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 
 from config import env
+from config.log_format import FORMATTERS, log_format
+from config.media import bucket_storage
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -292,39 +294,12 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
-# With a bucket, product images go to S3-compatible object storage, which every pod (web,
-# worker, on any node) reaches alike; without one they stay on the MEDIA_ROOT volume, which
-# only pods on one node can share. The names are django-storages' own. Credentials are not
-# read here: boto3 finds AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY in the environment, or the
-# pod's workload identity. Product images are public, so their URLs carry no signature (that
-# would defeat caching) and the bucket, or the CDN named by the custom domain, must allow
-# anonymous reads.
+# With a bucket (AWS_STORAGE_BUCKET_NAME and the rest of config.media), product images go to
+# S3-compatible object storage, which every pod on every node reaches alike; without one they
+# stay on the MEDIA_ROOT volume, which only pods on one node can share.
 AWS_STORAGE_BUCKET_NAME = env.text("AWS_STORAGE_BUCKET_NAME")
 if AWS_STORAGE_BUCKET_NAME:
-    _media_endpoint = env.text("AWS_S3_ENDPOINT_URL").rstrip("/")
-    _media_region = env.text("AWS_S3_REGION_NAME")
-    _media_domain = env.text("AWS_S3_CUSTOM_DOMAIN").strip("/")
-    STORAGES["default"] = {
-        "BACKEND": "storages.backends.s3.S3Storage",
-        "OPTIONS": {
-            "bucket_name": AWS_STORAGE_BUCKET_NAME,
-            "endpoint_url": _media_endpoint or None,
-            "region_name": _media_region or None,
-            "custom_domain": _media_domain or None,
-            "querystring_auth": False,
-            # A re-uploaded image gets a new name, so caches never serve the old one.
-            "file_overwrite": False,
-            # Other S3-compatible stores (MinIO, Ceph) do not route by bucket host names.
-            "addressing_style": "path" if _media_endpoint else None,
-        },
-    }
-    if _media_domain:
-        MEDIA_URL = f"https://{_media_domain}/"
-    elif _media_endpoint:
-        MEDIA_URL = f"{_media_endpoint}/{AWS_STORAGE_BUCKET_NAME}/"
-    else:
-        # The host boto3 itself writes into the images' URLs, whatever the region.
-        MEDIA_URL = f"https://{AWS_STORAGE_BUCKET_NAME}.s3.amazonaws.com/"
+    STORAGES["default"], MEDIA_URL = bucket_storage(AWS_STORAGE_BUCKET_NAME)
 
 # --- security -------------------------------------------------------------------------------
 
@@ -409,21 +384,13 @@ PERMISSIONS_POLICY = {
 # --- observability --------------------------------------------------------------------------
 
 # JSON lines for the log collector in production; dev sets text for people.
-LOG_FORMAT = env.text("LOG_FORMAT", "json").lower()
-if LOG_FORMAT not in {"json", "text"}:
-    raise ImproperlyConfigured(f"LOG_FORMAT must be json or text, not {LOG_FORMAT!r}.")
+LOG_FORMAT = log_format()
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     # On the handler, so records from every logger carry the current request's id.
     "filters": {"request_id": {"()": "monitoring.logs.RequestIdFilter"}},
-    "formatters": {
-        "json": {"()": "monitoring.logs.JsonFormatter"},
-        "text": {
-            "format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s",
-            "defaults": {"request_id": "-"},
-        },
-    },
+    "formatters": FORMATTERS,
     "handlers": {
         "console": {
             "class": "logging.StreamHandler",
