@@ -29,7 +29,7 @@ class ListingFilters:
     color: tuple[str, ...] = ()
     in_stock: bool = False
     sort: str = ""
-    fuzzy: bool = False  # match words by their letters, forgiving typos (PostgreSQL only)
+    fuzzy: bool = False  # match words by their letters, forgiving typos
 
     @property
     def active_count(self) -> int:
@@ -68,6 +68,15 @@ class Facet:
 
 
 @dataclass
+class Suggestions:
+    """What a search whose words match nothing at all offers instead: words of the
+    catalogue spelled a little like them, and the categories with the most products."""
+
+    words: list[str]
+    categories: list[CategoryNode]
+
+
+@dataclass
 class Listing:
     filters: ListingFilters  # as applied: `fuzzy` is set when nothing matched exactly
     page: Page
@@ -76,6 +85,7 @@ class Listing:
     sizes: list[Facet]
     colors: list[Facet]
     total: int
+    suggestions: Suggestions | None = None
 
     @property
     def heading(self) -> str:
@@ -229,7 +239,7 @@ def product_listing(filters: ListingFilters, *, page_number: str | int = 1) -> L
     if filters.category and current is None:
         raise CategoryNotFound(f"There is no category “{filters.category}”.")
     per_page = settings.PRODUCTS_PER_PAGE
-    applied, products, number, total, tree, sizes, colors = caching.remember(
+    applied, products, number, total, tree, sizes, colors, suggestions = caching.remember(
         "listing",
         (filters, str(page_number), per_page),
         lambda: _listing_parts(filters, categories, current, page_number),
@@ -245,6 +255,7 @@ def product_listing(filters: ListingFilters, *, page_number: str | int = 1) -> L
         sizes=sizes,
         colors=colors,
         total=total,
+        suggestions=suggestions,
     )
 
 
@@ -253,7 +264,7 @@ def _listing_parts(
     page_number: str | int,
 ) -> tuple:
     category_ids = _descendant_ids(categories, current) if current else None
-    if filters.q and search.forgives_typos() and not _words_match_anything(filters.q):
+    if filters.q and not _words_match_anything(filters.q):
         filters = replace(filters, fuzzy=True)
     paginator = _paginator(filters, category_ids)
     page = paginator.get_page(page_number)
@@ -268,13 +279,36 @@ def _listing_parts(
     )
     sizes, colors = _option_facets(filters, category_ids)
     tree = category_tree(categories, category_counts)
-    return filters, list(page.object_list), page.number, paginator.count, tree, sizes, colors
+    suggestions = None
+    if filters.fuzzy and not paginator.count and not _spellings_match_anything(filters):
+        suggestions = Suggestions(search.close_words(filters.q), top_categories(categories))
+    return (
+        filters, list(page.object_list), page.number, paginator.count, tree, sizes, colors,
+        suggestions,
+    )
 
 
 def _words_match_anything(text: str) -> bool:
     """Whether any active product has the words, whatever the other filters: the filters
     narrowing a search to nothing is no reason to guess at spellings."""
     return search.matching(Product.objects.filter(is_active=True), text).exists()
+
+
+def _spellings_match_anything(filters: ListingFilters) -> bool:
+    """Whether any active product's name is spelled like the search, whatever the other
+    filters (known already when there are none)."""
+    if not filters.active_count:
+        return False
+    active = Product.objects.filter(is_active=True)
+    return search.matching(active, filters.q, fuzzy=True).exists()
+
+
+def top_categories(categories: list[Category], *, limit: int = 4) -> list[CategoryNode]:
+    """The top-level categories that list the most products, their subcategories' included."""
+    listed = Product.objects.filter(is_active=True).filter(Exists(_matching_variants(Q())))
+    counts = Counter(dict(listed.values_list("category_id").annotate(n=Count("pk")).order_by()))
+    roots = [node for node in category_tree(categories, counts) if node.count]
+    return sorted(roots, key=lambda node: -node.count)[:limit]
 
 
 def _paginator(filters: ListingFilters, category_ids: list[int] | None) -> Paginator:

@@ -1,41 +1,80 @@
-"""Product search: ranked full-text search on PostgreSQL, with a typo-forgiving fallback, and
-a plain substring match on SQLite so the demo runs with no database server."""
+"""Product search, alike on both databases: the words, stemmed, against the product's name
+and description, the name weighing more; when no product has them, a word of the name spelled
+close to them (a typo still finds something).
+
+PostgreSQL answers from a weighted tsvector and a trigram index on the name (0001); SQLite,
+the embedded default, from two FTS5 tables that triggers keep in step with the products
+(0009): words stemmed by the porter tokenizer, and the name cut into trigrams. The trigrams
+only find candidates (a shared slice of three letters); how close a word is spelled is then
+scored as pg_trgm's strict word similarity scores it, by `word_similarity` below, which SQLite
+calls as an SQL function. The query is read as PostgreSQL's websearch reads it: words must all
+be there, "quoted words" together, `or` between alternatives, `-word` left out.
+"""
+
+import re
+from collections.abc import Iterable
 
 from django.contrib.postgres.search import (
     SearchQuery,
     SearchRank,
     TrigramStrictWordSimilarity,
+    TrigramWordSimilarity,
 )
 from django.db import connection
-from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
+from django.db.backends.signals import connection_created
+from django.db.models import F, FloatField, Func, QuerySet, Value
+from django.db.models.expressions import RawSQL
 
 from shop.models import Product
 from shop.models.catalogue import search_vector
 
+# As pg_trgm.strict_word_similarity_threshold is set on PostgreSQL's connection (settings).
+CLOSE_ENOUGH = 0.4
+# Looser, for the words a search that found nothing is offered instead.
+SUGGESTIBLE = 0.3
+# PostgreSQL's English stop words: left out of a query, as its `english` configuration does.
+STOP_WORDS = frozenset({
+    "a", "about", "above", "after", "again", "against", "all", "am", "an", "and", "any", "are",
+    "as", "at", "be", "because", "been", "before", "being", "below", "between", "both", "but",
+    "by", "can", "did", "do", "does", "doing", "don", "down", "during", "each", "few", "for",
+    "from", "further", "had", "has", "have", "having", "he", "her", "here", "hers", "herself",
+    "him", "himself", "his", "how", "i", "if", "in", "into", "is", "it", "its", "itself", "just",
+    "me", "more", "most", "my", "myself", "no", "nor", "not", "now", "of", "off", "on", "once",
+    "only", "or", "other", "our", "ours", "ourselves", "out", "over", "own", "s", "same", "she",
+    "should", "so", "some", "such", "t", "than", "that", "the", "their", "theirs", "them",
+    "themselves", "then", "there", "these", "they", "this", "those", "through", "to", "too",
+    "under", "until", "up", "very", "was", "we", "were", "what", "when", "where", "which", "while",
+    "who", "whom", "why", "will", "with", "you", "your", "yours", "yourself", "yourselves",
+})
 
-def forgives_typos() -> bool:
+
+def _on_postgres() -> bool:
     return connection.vendor == "postgresql"
 
 
-def _query(text: str) -> SearchQuery:
-    return SearchQuery(text, config="english", search_type="websearch")
-
-
 def matching(products: QuerySet[Product], text: str, *, fuzzy: bool = False) -> QuerySet[Product]:
-    """Products whose name or description matches `text`.
-
-    On PostgreSQL: the words, stemmed, against the weighted document (its GIN index); or, when
-    `fuzzy`, a word of the name close to the text letter by letter (`%>>`, strict word
-    similarity over the trigram GIN index; the threshold is set on the connection).
-    """
-    if forgives_typos():
+    """Products whose name or description has the words of `text`, or, when `fuzzy`, whose
+    name has a word spelled close to them."""
+    if _on_postgres():
         if fuzzy:
             return products.filter(name__trigram_strict_word_similar=text)
         return products.alias(document=search_vector()).filter(document=_query(text))
-    condition = Q()
-    for word in text.split():
-        condition &= Q(name__icontains=word) | Q(description__icontains=word)
-    return products.filter(condition)
+    if fuzzy:
+        _sqlite_functions()
+        trigrams = _trigram_query(text)
+        if not trigrams:
+            return products.none()
+        return products.filter(pk__in=RawSQL(
+            "SELECT rowid FROM shop_product_letters WHERE shop_product_letters MATCH %s"
+            " AND shop_word_similarity(%s, name) >= %s",
+            [trigrams, text, CLOSE_ENOUGH],
+        ))
+    words = _words_query(text)
+    if not words:
+        return products.none()
+    return products.filter(pk__in=RawSQL(
+        "SELECT rowid FROM shop_product_words WHERE shop_product_words MATCH %s", [words]
+    ))
 
 
 def by_relevance(
@@ -43,15 +82,150 @@ def by_relevance(
 ) -> QuerySet[Product]:
     """Best match first: words in the name over words in the description; close spellings
     by how close they are."""
-    if forgives_typos():
+    if _on_postgres():
         if fuzzy:
             rank = TrigramStrictWordSimilarity(text, "name")
         else:
             rank = SearchRank(search_vector(), _query(text))
-        return products.annotate(rank=rank).order_by("-rank", "name", "pk")
-    in_name = Q()
-    for word in text.split():
-        in_name &= Q(name__icontains=word)
-    return products.annotate(
-        rank=Case(When(in_name, then=Value(1)), default=Value(0), output_field=IntegerField())
-    ).order_by("-rank", "name", "pk")
+    elif fuzzy:
+        _sqlite_functions()
+        rank = Func(Value(text), F("name"), function="shop_word_similarity",
+                    output_field=FloatField())
+    else:
+        rank = _WordsRank(Value(_words_query(text)), F("pk"))
+    return products.annotate(rank=rank).order_by("-rank", "name", "pk")
+
+
+def close_words(text: str, *, limit: int = 3) -> list[str]:
+    """Words of active products' names spelled a little like the words of `text`, the
+    closest first: what a search that found nothing could have meant. One query."""
+    wanted = [w for w in _words(text) if len(w) >= 3]
+    if not wanted:
+        return []
+    products = Product.objects.filter(is_active=True)
+    if _on_postgres():
+        products = products.annotate(
+            closeness=TrigramWordSimilarity(text, "name")
+        ).filter(closeness__gte=SUGGESTIBLE)
+    else:
+        products = products.filter(pk__in=RawSQL(
+            "SELECT rowid FROM shop_product_letters WHERE shop_product_letters MATCH %s",
+            [_trigram_query(text)],
+        ))
+    scored = {}
+    for name in products.values_list("name", flat=True)[:200]:
+        for word in _words(name):
+            score = max(_similarity(_trigrams([w]), _trigrams([word])) for w in wanted)
+            if score >= SUGGESTIBLE and word not in wanted:
+                scored[word] = max(score, scored.get(word, 0))
+    return sorted(scored, key=lambda w: (-scored[w], w))[:limit]
+
+
+def _query(text: str) -> SearchQuery:
+    return SearchQuery(text, config="english", search_type="websearch")
+
+
+class _WordsRank(Func):
+    """How well a product's words match (SQLite): bm25 over the FTS5 table, the name
+    weighing ten times the description; negated, so that more is better."""
+
+    template = (
+        "(SELECT -bm25(shop_product_words, 10.0, 1.0) FROM shop_product_words"
+        " WHERE shop_product_words MATCH %(expressions)s)"
+    )
+    arg_joiner = " AND rowid = "
+    output_field = FloatField()
+
+
+# --- reading a query as PostgreSQL's websearch does, written for FTS5 -------------------------
+
+_TERM = re.compile(r'(-?)"([^"]*)"?|(\S+)')
+
+
+def _words(text: str) -> list[str]:
+    return re.findall(r"\w+", text.lower())
+
+
+def _phrase(words: list[str]) -> str:
+    return '"' + " ".join(words) + '"'
+
+
+def _words_query(text: str) -> str:
+    """An FTS5 query for `text`: groups split by `or`, in each every term (a word, a "quoted"
+    run of words) required, `-term` excluded. Quoting every term keeps FTS5's own syntax out of
+    the shopper's hands. Empty when nothing searchable is left."""
+    groups, wanted, unwanted = [], [], []
+    for negated, quoted, bare in _TERM.findall(text):
+        if bare and bare.lower() == "or":
+            groups.append((wanted, unwanted))
+            wanted, unwanted = [], []
+            continue
+        if bare.startswith("-") and len(bare) > 1:
+            negated, bare = "-", bare[1:]
+        words = _words(quoted or bare)
+        if not quoted:
+            words = [w for w in words if w not in STOP_WORDS]
+        if words:
+            (unwanted if negated else wanted).append(_phrase(words))
+    groups.append((wanted, unwanted))
+    parts = [
+        "(" + " AND ".join(wanted) + "".join(f" NOT {u}" for u in unwanted) + ")"
+        for wanted, unwanted in groups
+        if wanted  # FTS5 cannot ask for "everything without this" alone
+    ]
+    return " OR ".join(parts)
+
+
+def _trigram_query(text: str) -> str:
+    """An FTS5 query finding names that share three letters in a row with a word of `text`."""
+    slices = sorted({w[i:i + 3] for w in _words(text) for i in range(len(w) - 2)})
+    return " OR ".join(f'"{s}"' for s in slices)
+
+
+# --- pg_trgm's strict word similarity, for SQLite -----------------------------------------------
+
+
+def _trigrams(words: Iterable[str]) -> set[str]:
+    """pg_trgm's trigrams: each word lower-cased, padded with two spaces before, one after."""
+    found = set()
+    for word in words:
+        padded = f"  {word} "
+        found.update(padded[i:i + 3] for i in range(len(padded) - 2))
+    return found
+
+
+def _similarity(a: set[str], b: set[str]) -> float:
+    if not a or not b:
+        return 0.0
+    shared = len(a & b)
+    return shared / (len(a) + len(b) - shared)
+
+
+def word_similarity(text: str, name: str | None) -> float:
+    """pg_trgm's strict_word_similarity: the greatest similarity between the trigrams of
+    `text` and those of any run of whole words of `name`."""
+    wanted, words = _trigrams(_words(text)), _words(name or "")
+    return max(
+        (
+            _similarity(wanted, _trigrams(words[start:end]))
+            for start in range(len(words))
+            for end in range(start + 1, len(words) + 1)
+        ),
+        default=0.0,
+    )
+
+
+def _add_functions(connection, **kwargs) -> None:
+    if connection.vendor == "sqlite":
+        connection.connection.create_function(
+            "shop_word_similarity", 2, word_similarity, deterministic=True
+        )
+
+
+connection_created.connect(_add_functions)
+
+
+def _sqlite_functions() -> None:
+    """The connection may have been opened before this module was imported."""
+    connection.ensure_connection()
+    _add_functions(connection)

@@ -18,6 +18,20 @@ document.addEventListener("htmx:beforeSwap", () => {
   if (panel && narrow.matches) filtersOpen = panel.open;
 });
 
+// On a phone the results sit below the whole filter panel: its "Show n results" link folds
+// the panel and brings the shopper to them (without JavaScript it is a plain jump there).
+document.addEventListener("click", (event) => {
+  const link = event.target.closest?.("[data-show-results]");
+  if (!link) return;
+  event.preventDefault();
+  const panel = link.closest(".filter-panel");
+  if (panel) panel.open = false;
+  filtersOpen = false;
+  const heading = document.getElementById("results-heading");
+  heading?.scrollIntoView();
+  heading?.focus();
+});
+
 // After an in-place swap: keep the filters as the shopper left them; keep the header's
 // search box in step with the search shown; read out what the new fragment marks
 // data-announce (a live region swapped in is not reliably announced); and move focus to its

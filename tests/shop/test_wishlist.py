@@ -7,7 +7,6 @@ from django.urls import reverse
 
 from shop.errors import OutOfStock
 from shop.models import Cart, WishlistItem
-from shop.selectors import search
 from shop.services import wishlist as wishlist_services
 from tests.factories import (
     CategoryFactory,
@@ -238,7 +237,7 @@ def test_a_signed_in_listing_adds_only_the_wishlist_query(
     client.force_login(user)
     # The listing's own (see test_listing) come from the cache the second time; signing in
     # adds the user and which of the page's products are saved (the session is cached too).
-    listing_queries = 6 if search.forgives_typos() else 5
+    listing_queries = 6
     with django_assert_max_num_queries(2) as signed_in:
         response = client.get(LISTING, params)
     assert len(anonymous.captured_queries) == listing_queries
