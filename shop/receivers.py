@@ -1,5 +1,6 @@
 """Signal receivers: at sign-in, the anonymous cart joins the customer's own; a saved or
-deleted catalogue row invalidates the catalogue's cached reads."""
+deleted catalogue row invalidates the catalogue's cached reads; a deleted review recounts its
+product's rating."""
 
 from django.contrib import messages
 from django.contrib.auth.signals import user_logged_in
@@ -12,6 +13,7 @@ from shop import caching
 from shop.models import Cart, Category, Product, ProductImage, Review, User, Variant
 from shop.request_cart import CART_ID, remember_count
 from shop.services import cart as cart_services
+from shop.services import reviews as review_services
 
 
 @receiver(user_logged_in, dispatch_uid="shop.merge_cart_at_login")
@@ -38,9 +40,14 @@ def merge_cart_at_login(
 @receiver(post_delete, sender=Product, dispatch_uid="shop.product_deleted")
 @receiver(post_delete, sender=Variant, dispatch_uid="shop.variant_deleted")
 @receiver(post_delete, sender=ProductImage, dispatch_uid="shop.image_deleted")
-# A product's page shows its reviews; writing one recounts the rating, which bumps, but a
-# review can also go with its author's account.
-@receiver(post_delete, sender=Review, dispatch_uid="shop.review_deleted")
 def catalogue_changed(sender: type[Model], **kwargs: object) -> None:
     # Stock moves and rating recounts are UPDATEs, which send no signal: their services bump.
     caching.bump_catalogue_version()
+
+
+# Writing a review recounts its product's rating in the service, but a review can also go
+# with its author's account (or in the admin): the cached figures are recounted from the
+# rows left, which bumps the catalogue's version too.
+@receiver(post_delete, sender=Review, dispatch_uid="shop.review_deleted")
+def review_deleted(sender: type[Review], instance: Review, **kwargs: object) -> None:
+    review_services.refresh_rating(product_id=instance.product_id)

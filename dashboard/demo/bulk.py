@@ -1,8 +1,8 @@
 """Writing the demo order history (see dashboard.demo.history) in bulk.
 
-Owns create_users, OrderWriter, mark_repeat_purchases, add_sessions and refresh_statistics:
-the inserts, a batch at a time, and nothing about what is inserted. The caller holds the
-transaction.
+Owns create_users, OrderWriter, write_reviews, mark_repeat_purchases, add_sessions and
+refresh_statistics: the inserts, a batch at a time, and nothing about what is inserted. The
+caller holds the transaction.
 """
 
 from collections.abc import Iterable
@@ -15,7 +15,7 @@ from django.db import connection
 from dashboard.demo.people import DOMAIN, Customer
 from dashboard.models import SessionDay
 from payments.models import Payment
-from shop.models import Order, OrderLine, User
+from shop.models import Order, OrderLine, Review, User
 
 BATCH = 2000
 
@@ -53,7 +53,7 @@ class OrderWriter:
             return
         lines = [line for _, order_lines, _ in self.batch for line in order_lines]
         payments = [payment for _, _, order_payments in self.batch for payment in order_payments]
-        with _keeping_creation_times():
+        with _keeping_times(Order, Payment):
             # Both databases hand back the new ids, which the lines and payments then take.
             Order.objects.bulk_create([order for order, _, _ in self.batch])
             OrderLine.objects.bulk_create(lines)
@@ -62,6 +62,13 @@ class OrderWriter:
         self.lines += len(lines)
         self.payments += len(payments)
         self.batch = []
+
+
+def write_reviews(reviews: list[Review]) -> None:
+    """Insert reviews with the times they were given; one a customer already wrote of the
+    same product stays as it is."""
+    with _keeping_times(Review):
+        Review.objects.bulk_create(reviews, batch_size=BATCH, ignore_conflicts=True)
 
 
 def mark_repeat_purchases(order_ids: list[int]) -> None:
@@ -73,18 +80,22 @@ def mark_repeat_purchases(order_ids: list[int]) -> None:
 
 
 @contextmanager
-def _keeping_creation_times():
-    """bulk_create stamps `auto_now_add` fields with the current time; past orders and
-    payments keep the times they were given. Only this process is affected, for the length
-    of the block."""
-    fields = (Order._meta.get_field("created_at"), Payment._meta.get_field("created_at"))
-    for field in fields:
-        field.auto_now_add = False
+def _keeping_times(*models):
+    """bulk_create stamps `auto_now_add` and `auto_now` fields with the current time; past
+    orders, payments and reviews keep the times they were given. Only this process is
+    affected, for the length of the block."""
+    stamped = [
+        (field, attribute)
+        for model in models for field in model._meta.concrete_fields
+        for attribute in ("auto_now_add", "auto_now") if getattr(field, attribute, False)
+    ]
+    for field, attribute in stamped:
+        setattr(field, attribute, False)
     try:
         yield
     finally:
-        for field in fields:
-            field.auto_now_add = True
+        for field, attribute in stamped:
+            setattr(field, attribute, True)
 
 
 # One statement per day makes the day's sessions in the database itself: the benchmark's

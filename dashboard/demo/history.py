@@ -10,9 +10,11 @@ a Black Friday week, a December peak, a slow summer) and steady growth; 1 to 4 l
 order from the active catalogue, popular products more often; customers who come back
 (some with accounts, some guests); orders paid, shipped and delivered by their age, some
 refunded in full or in part, some cancelled or expired unpaid; a capture payment per paid
-order and a refund payment per refund; and storefront sessions per day at a conversion rate
-of 2 to 3 %. Each paid order says whether it is its customer's repeat purchase, as shop's
-mark_paid says it, other seeds' orders included.
+order and a refund payment per refund; storefront sessions per day at a conversion rate
+of 2 to 3 %; and reviews by some of the customers with an account of what was delivered to
+them (dashboard.demo.reviews), the products' cached ratings recounted from those rows. Each
+paid order says whether it is its customer's repeat purchase, as shop's mark_paid says it,
+other seeds' orders included.
 """
 
 import math
@@ -29,6 +31,7 @@ from core.money import ZERO, to_cents
 from dashboard import kpis
 from dashboard.demo import bulk
 from dashboard.demo.people import DOMAIN, Customer, FirstPurchases, plan_customers
+from dashboard.demo.reviews import Purchases, write_reviews
 from payments.models import Payment
 from shop.models import Order, OrderLine, ShippingMethod, Variant
 from shop.services import pricing
@@ -66,6 +69,7 @@ class SeedResult:
     payments: int
     customers: int
     sessions: int
+    reviews: int
 
 
 @dataclass(frozen=True)
@@ -73,6 +77,7 @@ class _Stock:
     """The catalogue the orders are drawn from, most popular first, fetched once."""
 
     variants: list[tuple]  # (pk, sku, price, options, product name)
+    product_of: dict[int, int]  # {variant pk: product pk}
     cumulative: list[float]
     standard: ShippingMethod
     express: ShippingMethod
@@ -110,6 +115,7 @@ def seed_order_history(
         writer = bulk.OrderWriter()
         horizon = datetime.combine(until + timedelta(days=1), time.min, tzinfo=zone)
         firsts = FirstPurchases(_first_purchases())
+        purchases = Purchases(stock.product_of)
         for day, count in zip(days, counts, strict=True):
             made = []
             for placed_at in _times(rng, day, count, zone):
@@ -119,15 +125,20 @@ def seed_order_history(
             _mark_repeat_purchases([order for order, _, _ in made], firsts)
             for order, lines, payments in made:
                 writer.add(order, lines, payments)
+                purchases.note(order, lines)
         writer.flush()
         bulk.mark_repeat_purchases(firsts.no_longer_first)
         sessions = bulk.add_sessions(
             f"demo{seed}", _sessions_per_day(rng, days, weights, orders, counts)
         )
+        # A generator of their own, so that the orders stay what they were before reviews.
+        reviews = write_reviews(
+            random.Random(f"reviews-{seed}"), purchases, horizon=horizon  # noqa: S311
+        )
     kpis.forget_session_days(days)  # counts the dashboard kept of these days are out of date
     bulk.refresh_statistics()
     return SeedResult(days[0], days[-1], orders, writer.paid, writer.lines, writer.payments,
-                      len(people.people), sessions)
+                      len(people.people), sessions, reviews)
 
 
 # --- the shape of the year -------------------------------------------------------------------
@@ -326,7 +337,7 @@ def _ship(rng: random.Random, order: Order, shipped: datetime, delivered: dateti
 def _stock(rng: random.Random) -> _Stock:
     variants = list(
         Variant.objects.filter(product__is_active=True).order_by("sku").values_list(
-            "pk", "sku", "price", "size", "color", "product__name"
+            "pk", "sku", "price", "size", "color", "product__name", "product_id"
         )
     )
     if not variants:
@@ -335,13 +346,14 @@ def _stock(rng: random.Random) -> _Stock:
     if not methods:
         raise SeedError("There is no shipping method: add one in the admin first.")
     rows = [(pk, sku, price, " / ".join(o for o in (size, color) if o), name)
-            for pk, sku, price, size, color, name in variants]
+            for pk, sku, price, size, color, name, _ in variants]
     rng.shuffle(rows)  # which products sell best
     cumulative, running = [], 0.0
     for rank in range(len(rows)):
         running += 1 / (rank + 8)  # a long tail: the first few sell far more than the rest
         cumulative.append(running)
-    return _Stock(rows, cumulative, methods[0], methods[-1])
+    product_of = {pk: product_id for pk, *_, product_id in variants}
+    return _Stock(rows, product_of, cumulative, methods[0], methods[-1])
 
 
 class _OrderNumbers:

@@ -1,7 +1,8 @@
 """Drawing the demo's product images: a JPEG per ImageSpec, made with Pillow alone.
 
-Owns draw_image and its drawing helpers. Images are drawn locally, so the demo needs no network
-and no system fonts, and the same spec gives the same bytes on every machine.
+Owns draw_image and its colour helpers (each kind of product's silhouette is in shop.demo.shapes).
+Images are drawn locally, so the demo needs no network and no system fonts, and the same spec
+gives the same bytes on every machine.
 """
 
 import io
@@ -9,8 +10,9 @@ from functools import cache
 
 from PIL import Image, ImageDraw, ImageFont
 
-from shop.demo.data import IMAGE_QUALITY, IMAGE_SIZE, PALETTE, TEXT_DROP
+from shop.demo.data import IMAGE_QUALITY, IMAGE_SIZE, PALETTE
 from shop.demo.plan import ImageSpec
+from shop.demo.shapes import TEXT_DROP, draw_kind
 
 
 def draw_image(spec: ImageSpec) -> bytes:
@@ -26,33 +28,14 @@ def draw_image(spec: ImageSpec) -> bytes:
     ink = _mix(base, (0, 0, 0), 0.45) if is_pale else (250, 250, 247)
     draw = ImageDraw.Draw(picture)
     scale = 1.0 if spec.position == 0 else 1.25
-    _draw_shape(draw, spec.shape, ink, scale=scale)
     letters = (250, 250, 247) if is_pale else base
-    middle = 300 + TEXT_DROP[spec.shape] * scale
+    draw_kind(draw, spec.kind, ink=ink, detail=letters, scale=scale)
+    middle = 300 + TEXT_DROP[spec.kind] * scale
     draw.text((300, middle), spec.initials, font=_font(84), fill=letters, anchor="mm")
     draw.text((300, 560), f"No. {spec.number:03d}", font=_font(26), fill=ink, anchor="mm")
     output = io.BytesIO()
     picture.save(output, "JPEG", quality=IMAGE_QUALITY, optimize=True)
     return output.getvalue()
-
-
-def _draw_shape(draw: ImageDraw.ImageDraw, shape: str, fill: tuple, *, scale: float) -> None:
-    """A plain silhouette in a 400 x 400 box centred on the picture, scaled for the detail view."""
-
-    def box(points):
-        return [(300 + (x - 200) * scale, 300 + (y - 200) * scale) for x, y in points]
-
-    if shape == "garment":  # a T-shirt
-        draw.polygon(box([(120, 20), (280, 20), (400, 110), (340, 190), (300, 160),
-                          (300, 390), (100, 390), (100, 160), (60, 190), (0, 110)]), fill=fill)
-    elif shape == "shoe":  # a low shoe in profile
-        draw.rounded_rectangle(box([(0, 250), (400, 330)]), radius=30 * scale, fill=fill)
-        draw.polygon(box([(20, 260), (40, 110), (150, 110), (220, 190), (390, 230),
-                          (400, 260)]), fill=fill)
-    elif shape == "homeware":  # a bowl or plate from above
-        draw.ellipse(box([(10, 10), (390, 390)]), fill=fill)
-    else:  # gear: a mountain
-        draw.polygon(box([(0, 370), (200, 40), (400, 370)]), fill=fill)
 
 
 @cache

@@ -3,7 +3,9 @@
 Owns load_demo_catalogue, which adds the planned rows that are missing in one transaction and
 then writes every image file missing from storage (write_missing_images), and LoadResult, what
 one load added. Running it again adds nothing and changes nothing, except that an image file
-deleted from storage is drawn again.
+deleted from storage is drawn again. The catalogue carries no ratings of its own: a product's
+rating is recounted from its reviews (none until seed_demo's customers write some), which also
+puts right a rating a database kept from before without the reviews behind it.
 """
 
 from concurrent.futures import ThreadPoolExecutor
@@ -18,6 +20,7 @@ from shop.demo.data import SKU_PREFIX
 from shop.demo.images import draw_image
 from shop.demo.plan import Catalogue, CategorySpec, ProductSpec, plan_catalogue
 from shop.models import Category, Product, ProductImage, Variant
+from shop.services import reviews as review_services
 
 
 @dataclass
@@ -27,10 +30,11 @@ class LoadResult:
     created: dict[str, int]
     totals: dict[str, int]
     files_written: int
+    ratings_recounted: int = 0  # products whose cached rating did not match their reviews
 
     @property
     def changed_anything(self) -> bool:
-        return any(self.created.values()) or self.files_written > 0
+        return any(self.created.values()) or self.files_written > 0 or self.ratings_recounted > 0
 
 
 def load_demo_catalogue(
@@ -44,23 +48,24 @@ def load_demo_catalogue(
     (images) and left exactly as they are, so a second run changes nothing.
     """
     catalogue = catalogue or plan_catalogue()
-    created = _load_rows(catalogue)
+    created, recounted = _load_rows(catalogue)
     # Drawing happens after the commit so the transaction (and SQLite's write lock) stays short.
     files_written = write_missing_images(catalogue) if draw_images else 0
-    return LoadResult(created, _totals(catalogue), files_written)
+    return LoadResult(created, _totals(catalogue), files_written, recounted)
 
 
 @transaction.atomic
-def _load_rows(catalogue: Catalogue) -> dict[str, int]:
+def _load_rows(catalogue: Catalogue) -> tuple[dict[str, int], int]:
     caching.bump_catalogue_version()  # bulk inserts send no signals
     category_ids, new_categories = _load_categories(catalogue.categories)
     product_ids, new_products = _load_products(catalogue.products, category_ids)
-    return {
+    created = {
         "categories": new_categories,
         "products": new_products,
         "variants": _load_variants(catalogue.products, product_ids),
         "images": _load_images(catalogue.products, product_ids),
     }
+    return created, review_services.refresh_ratings(product_ids=product_ids.values())
 
 
 def _load_categories(specs: list[CategorySpec]) -> tuple[dict[str, int], int]:
@@ -91,8 +96,7 @@ def _load_products(
         Product(
             name=s.name, slug=s.slug, description=s.description,
             category_id=category_ids[s.category_slug], is_active=s.is_active,
-            is_featured=s.is_featured, rating_average=s.rating_average,
-            rating_count=s.rating_count,
+            is_featured=s.is_featured,
         )
         for s in specs if s.slug not in existing
     ]

@@ -16,6 +16,7 @@ from shop.demo.data import (
     CENT,
     CLOSINGS,
     DEPARTMENTS,
+    KIND_OF,
     NEWEST_AT,
     PAIRED_NOUNS,
     PALETTE,
@@ -53,7 +54,7 @@ class ImageSpec:
     alt_text: str
     position: int
     colour: str  # a PALETTE name
-    shape: str
+    kind: str  # a KINDS key: what the picture draws
     initials: str
     number: int
 
@@ -65,11 +66,9 @@ class ProductSpec:
     slug: str
     description: str
     category_slug: str
-    shape: str
+    kind: str  # a KINDS key
     is_active: bool = True
     is_featured: bool = False
-    rating_average: Decimal | None = None
-    rating_count: int = 0
     created_at: datetime = NEWEST_AT
     variants: list[VariantSpec] = field(default_factory=list)
     images: list[ImageSpec] = field(default_factory=list)
@@ -104,8 +103,8 @@ def plan_catalogue(
                 child_position, parent.slug,
             )
             categories.append(child)
-            for name in _product_names(rng, aisle, products_per_aisle):
-                product = _plan_product(rng, aisle, child.slug, name, len(products) + 1)
+            for name, noun in _product_names(rng, aisle, products_per_aisle):
+                product = _plan_product(rng, aisle, child.slug, name, noun, len(products) + 1)
                 if variants_per_product is not None:
                     _keep_variants(rng, product, variants_per_product)
                 products.append(product)
@@ -113,22 +112,27 @@ def plan_catalogue(
     return Catalogue(categories, products)
 
 
-def _product_names(rng: random.Random, aisle: Aisle, count: int) -> list[str]:
-    names = [f"{material} {noun}" for noun, materials in aisle.types for material in materials]
+def _product_names(rng: random.Random, aisle: Aisle, count: int) -> list[tuple[str, str]]:
+    """`count` of the aisle's (product name, noun), in the order the aisle lists them."""
+    names = [
+        (f"{material} {noun}", noun) for noun, materials in aisle.types for material in materials
+    ]
     if count > len(names):  # the benchmark's catalogue: the same goods in several ranges
-        names += [f"{line} {name}" for line in PRODUCT_RANGES for name in names]
+        names += [(f"{line} {name}", noun) for line in PRODUCT_RANGES for name, noun in names]
     return sorted(rng.sample(names, count), key=names.index)
 
 
 def _plan_product(
-    rng: random.Random, aisle: Aisle, category_slug: str, name: str, number: int
+    rng: random.Random, aisle: Aisle, category_slug: str, name: str, noun: str, number: int
 ) -> ProductSpec:
     description = " ".join((
         f"{_article(name)} {name.lower()} {rng.choice(aisle.pitches)}.",
         rng.choice(aisle.details),
         rng.choice(CLOSINGS),
     ))
-    product = ProductSpec(number, name, slugify(name), description, category_slug, aisle.shape)
+    product = ProductSpec(
+        number, name, slugify(name), description, category_slug, KIND_OF[noun]
+    )
     colours = rng.sample(aisle.colours, rng.randint(*aisle.colour_count))
     product.variants = _plan_variants(rng, aisle, number, colours)
     # Size-only products still need a background colour for their pictures.
@@ -189,13 +193,14 @@ def _plan_images(product: ProductSpec, colours: list[str], *, show_colour: bool)
         alt = f"{product.name} in {colour}, {view}" if show_colour else f"{product.name}, {view}"
         images.append(ImageSpec(
             f"products/{product.slug}-{position + 1}.jpg", alt, position, colour,
-            product.shape, initials, product.number,
+            product.kind, initials, product.number,
         ))
     return images
 
 
 def _mark_products(rng: random.Random, products: list[ProductSpec]) -> None:
-    """Sale prices, featured and inactive products, ratings and creation times."""
+    """Sale prices, featured and inactive products and creation times. Ratings are not
+    planned: they come from reviews, which the demo's order history writes (seed_demo)."""
     count = len(products)
     for index in rng.sample(range(count), round(count * 0.15)):
         factor = Decimal(rng.choice(("1.20", "1.25", "1.30", "1.40")))
@@ -208,9 +213,6 @@ def _mark_products(rng: random.Random, products: list[ProductSpec]) -> None:
     for index, product in enumerate(products):
         product.is_active = index not in inactive
         product.is_featured = index in featured
-        if rng.random() < 0.85:
-            product.rating_average = (Decimal(rng.randint(300, 500)) / 100).quantize(CENT)
-            product.rating_count = rng.randint(1, 240)
         product.created_at = NEWEST_AT - timedelta(hours=6 * ages[index])
 
 

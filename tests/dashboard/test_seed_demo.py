@@ -2,11 +2,11 @@
 size, with the mix of orders the dashboard shows; and the demo's staff account."""
 
 import re
-import time
 from collections import Counter
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from io import StringIO
+from time import perf_counter
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -20,11 +20,12 @@ from dashboard.demo.people import DOMAIN
 from dashboard.demo.staff import EMAIL, PASSWORD
 from dashboard.models import SessionDay
 from payments.models import Payment
-from shop.models import Order, OrderLine, User, Variant
+from shop.models import Order, OrderLine, Product, Review, User, Variant
 from shop.services.checkout import NUMBER_ALPHABET
 from tests.accounts import sign_in
 from tests.dashboard.history import repeat_purchases
 from tests.factories import ProductFactory, VariantFactory
+from tests.shop.reviews import bought_before, ratings_unlike_their_rows, verified_without_an_order
 
 pytestmark = pytest.mark.django_db
 
@@ -64,6 +65,13 @@ def snapshot() -> dict:
         )),
         "payments": list(Payment.objects.order_by("reference").values_list(
             "kind", "reference", "amount", "confirmed_at",
+        )),
+        "reviews": list(Review.objects.order_by("user__email", "product__name").values_list(
+            "user__email", "product__name", "rating", "title", "body", "is_verified",
+            "created_at",
+        )),
+        "ratings": list(Product.objects.order_by("name").values_list(
+            "name", "rating_average", "rating_count",
         )),
     }
 
@@ -258,6 +266,49 @@ def test_session_counts_the_dashboard_kept_for_the_year_are_counted_again(catalo
     assert kpis.summary(YEAR)["sessions"] == SessionDay.objects.count() > 0
 
 
+def test_customers_review_what_was_delivered_to_them(catalogue):
+    seed(1000)
+
+    reviews = Review.objects.select_related("user")
+    assert 100 < reviews.count() < 300
+    assert all(review.user.email.endswith(f"@{DOMAIN}") for review in reviews)
+    verified = reviews.filter(is_verified=True)
+    assert verified.count() > 0.8 * reviews.count()
+    assert verified_without_an_order() == []
+    for review in verified:  # and it had been delivered before the review was written
+        assert Order.objects.filter(
+            user=review.user, status=Status.DELIVERED, delivered_at__lt=review.created_at,
+            lines__variant__product=review.product,
+        ).exists(), review
+    unverified = reviews.filter(is_verified=False)
+    assert unverified.exists()
+    assert not unverified.filter(bought_before()).exists()
+    assert {review.rating for review in reviews} >= {2, 3, 4, 5}
+    horizon = datetime.combine(UNTIL + timedelta(days=1), time.min, tzinfo=kpis.store_zone())
+    assert all(review.created_at < horizon for review in reviews)
+
+
+def test_every_rating_is_counted_from_the_reviews_written(catalogue):
+    seed(1000)
+
+    assert ratings_unlike_their_rows() == {}
+    assert Product.objects.filter(rating_count__gt=0).count() >= 15
+    assert not Product.objects.filter(reviews=None).exclude(rating_average=None).exists()
+
+
+def test_another_seeds_reviews_keep_those_written_and_recount(catalogue):
+    seed(400)
+    first = dict(Review.objects.values_list("pk", "title"))
+
+    seed(400, seed=2)
+
+    after = dict(Review.objects.values_list("pk", "title"))
+    assert len(after) > len(first)
+    assert all(after[pk] == title for pk, title in first.items())
+    assert ratings_unlike_their_rows() == {}
+    assert verified_without_an_order() == []
+
+
 def test_stock_is_left_alone(catalogue):
     before = list(Variant.objects.order_by("pk").values_list("on_hand", "reserved"))
 
@@ -267,9 +318,9 @@ def test_stock_is_left_alone(catalogue):
 
 
 def test_two_thousand_orders_take_seconds(catalogue):
-    started = time.perf_counter()
+    started = perf_counter()
     seed(2000)
-    assert time.perf_counter() - started < 30
+    assert perf_counter() - started < 30
     assert OrderLine.objects.count() > 2000
 
 
@@ -309,6 +360,7 @@ def test_the_command_adds_the_history_and_says_so_once(catalogue, settings):
     again = run("seed_demo", "--orders", "250")
 
     assert re.search(r"Order history added from \S+ to \S+: 250 orders \(\d+ paid\)", first)
+    assert re.search(r"[1-9]\d* reviews", first)
     assert "already here; nothing was added" in again
     assert Order.objects.count() == 250
     assert Order.objects.latest("created_at").created_at.date() < kpis.today()

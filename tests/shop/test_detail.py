@@ -4,7 +4,8 @@ import pytest
 from django.urls import reverse
 
 from shop.services import inventory
-from tests.factories import ProductFactory, ProductImageFactory, VariantFactory
+from shop.services import reviews as review_services
+from tests.factories import ProductFactory, ProductImageFactory, UserFactory, VariantFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -94,6 +95,27 @@ def test_inactive_product_is_not_found(client, tee):
 
 def test_unknown_product_is_not_found(client):
     assert client.get("/products/no-such-thing/").status_code == 404
+
+
+def test_the_rating_the_count_and_the_reviews_listed_agree(client, tee):
+    for rating, title in [(5, "Great"), (4, "Good"), (2, "Shrank")]:
+        review_services.submit_review(
+            product=tee, user=UserFactory(), rating=rating, title=title, body=""
+        )
+    page = detail(client, tee).text
+    header, reviews = page.split('id="reviews"')
+    assert '★ 3.7 <span class="muted">from 3 reviews</span>' in header
+    assert "Reviews (3)" in reviews
+    assert "3.7 out of 5, from 3 reviews" in reviews
+    listed = [part.split("</h3>")[0] for part in reviews.split('<h3 class="review-title">')[1:]]
+    assert listed == ["Shrank", "Good", "Great"]
+
+
+def test_a_product_nobody_reviewed_shows_no_rating(client, tee):
+    page = detail(client, tee).text
+    assert 'class="rating"' not in page and "rating-summary" not in page
+    assert "Reviews (" not in page
+    assert "No reviews yet." in page
 
 
 # product, variants, images, related products, the newest reviews; signed in, also the

@@ -18,6 +18,7 @@ from tests.factories import (
     UserFactory,
     VariantFactory,
 )
+from tests.shop.reviews import ratings_unlike_their_rows
 
 pytestmark = pytest.mark.django_db
 
@@ -70,6 +71,23 @@ def test_a_review_is_posted_and_the_rating_recounted(client, customer, tee):
     assert "Thank you for your review." in client.get(tee.get_absolute_url()).text
 
 
+def test_posting_a_review_moves_the_count_by_exactly_one(client, customer, tee):
+    for rating in (2, 3):
+        submit(tee, UserFactory(), rating)
+    page = client.get(tee.get_absolute_url()).text
+    assert "Reviews (2)" in page and "2.5 out of 5, from 2 reviews" in page
+
+    post_review(client, tee, rating="5")
+
+    page = client.get(tee.get_absolute_url()).text
+    assert "★ 3.3 <span class=\"muted\">from 3 reviews</span>" in page
+    assert "Reviews (3)" in page and "3.3 out of 5, from 3 reviews" in page
+    assert page.count('class="review"') == 3
+    post_review(client, tee, rating="4", title="Changed my mind")  # an update, not another
+    page = client.get(tee.get_absolute_url()).text
+    assert "Reviews (3)" in page and "3.0 out of 5, from 3 reviews" in page
+
+
 def test_a_second_submission_updates_the_customers_review(client, customer, tee):
     post_review(client, tee, rating="2", title="Shrank")
     post_review(client, tee, rating="5", title="Fine after all")
@@ -110,6 +128,36 @@ def test_the_average_is_recounted_to_two_places_half_up(tee):
 def test_the_product_passed_in_carries_the_new_rating(tee):
     submit(tee, UserFactory(), 3)
     assert (tee.rating_average, tee.rating_count) == (Decimal("3.00"), 1)
+
+
+def test_many_products_are_recounted_from_their_rows_at_once(tee):
+    others = [VariantFactory().product for _ in range(3)]
+    for rating in (5, 4):
+        ReviewFactory(product=tee, rating=rating)
+    ReviewFactory(product=others[0], rating=1)
+    # Figures without rows behind them, as an old demo database kept them.
+    Product.objects.filter(pk=others[1].pk).update(rating_average=Decimal("4.20"), rating_count=190)
+    assert set(ratings_unlike_their_rows()) == {tee.slug, others[0].slug, others[1].slug}
+
+    changed = review_services.refresh_ratings(product_ids=[tee.pk, *(p.pk for p in others)])
+
+    assert changed == 3
+    assert ratings_unlike_their_rows() == {}
+    figures = dict(Product.objects.values_list("pk", "rating_average"))
+    assert figures[tee.pk] == Decimal("4.50") and figures[others[1].pk] is None
+    assert review_services.refresh_ratings() == 0  # every product, nothing left to change
+
+
+def test_a_review_that_goes_with_its_authors_account_is_uncounted(client, tee):
+    leaving, staying = UserFactory(), UserFactory()
+    submit(tee, leaving, 1)
+    submit(tee, staying, 5)
+
+    leaving.delete()
+
+    tee.refresh_from_db()
+    assert (tee.rating_average, tee.rating_count) == (Decimal("5.00"), 1)
+    assert "Reviews (1)" in client.get(tee.get_absolute_url()).text
 
 
 def test_the_recount_rolls_back_with_the_review(tee, monkeypatch):
@@ -255,7 +303,7 @@ def test_reviews_are_listed_newest_first_with_their_count(client, tee):
     for days, title in [(3, "Oldest"), (1, "Newest"), (2, "Middle")]:
         review = ReviewFactory(product=tee, title=title)
         Review.objects.filter(pk=review.pk).update(created_at=now - timedelta(days=days))
-    Product.objects.filter(pk=tee.pk).update(rating_count=3, rating_average=Decimal("4.00"))
+    review_services.refresh_rating(product_id=tee.pk)
     response = client.get(tee.get_absolute_url())
     assert [r.title for r in response.context["reviews"].shown] == ["Newest", "Middle", "Oldest"]
     assert "Reviews (3)" in response.text
@@ -265,7 +313,7 @@ def test_reviews_are_listed_newest_first_with_their_count(client, tee):
 def test_at_most_twenty_reviews_are_shown(client, tee):
     for i in range(25):
         ReviewFactory(product=tee, title=f"Review number {i}")
-    Product.objects.filter(pk=tee.pk).update(rating_count=25)
+    review_services.refresh_rating(product_id=tee.pk)
     response = client.get(tee.get_absolute_url())
     shown = response.context["reviews"].shown
     assert len(shown) == 20

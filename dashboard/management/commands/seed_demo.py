@@ -16,7 +16,7 @@ MOST = 1_000_000
 class Command(BaseCommand):
     help = (
         "Add a year of made-up order history (orders, customers, payments, refunds, "
-        "sessions) up to yesterday, the same for the same --seed and --orders. A seed's "
+        "sessions, reviews) up to yesterday, the same for the same --seed and --orders. A seed's "
         "history is added once: running again with it adds nothing. Needs the demo "
         "catalogue (manage.py load_demo) and the dev settings."
     )
@@ -49,5 +49,5 @@ class Command(BaseCommand):
             f"Order history added from {result.first_day} to {result.last_day}: "
             f"{result.orders:,} orders ({result.paid:,} paid), {result.lines:,} lines, "
             f"{result.payments:,} payments, {result.customers:,} customers, "
-            f"{result.sessions:,} sessions, {seconds:.1f} s."
+            f"{result.sessions:,} sessions, {result.reviews:,} reviews, {seconds:.1f} s."
         ))

@@ -3,6 +3,7 @@
 import time
 
 from django.core.management.base import BaseCommand
+from django.template.defaultfilters import pluralize
 
 from shop import demo
 
@@ -24,7 +25,9 @@ class Command(BaseCommand):
             )
             return
         added = ", ".join(f"{count} {noun}" for noun, count in result.created.items())
+        count = result.ratings_recounted
+        recounted = f", {count} rating{pluralize(count)} recounted from reviews" if count else ""
         self.stdout.write(self.style.SUCCESS(
-            f"Demo catalogue loaded: added {added}, {result.files_written} image files "
-            f"({totals} in all), {seconds:.1f} s."
+            f"Demo catalogue loaded: added {added}, {result.files_written} image files"
+            f"{recounted} ({totals} in all), {seconds:.1f} s."
         ))
