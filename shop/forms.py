@@ -1,14 +1,25 @@
 """Input validation: the listing's query string, the cart, checkout, addresses, reviews and
 the wishlist."""
 
-import re
 from decimal import Decimal
 
 from django import forms
 from django.conf import settings
+from localflavor.au.au_states import STATE_CHOICES as AU_STATES
+from localflavor.au.forms import AUPostCodeField
+from localflavor.ca.ca_provinces import PROVINCE_CHOICES as CA_PROVINCES
+from localflavor.ca.forms import CAPostalCodeField
+from localflavor.de.forms import DEZipCodeField
+from localflavor.fr.forms import FRZipCodeField
+from localflavor.gb.forms import GBPostcodeField
+from localflavor.ie.forms import EircodeField
+from localflavor.nl.forms import NLZipCodeField
+from localflavor.us.forms import USZipCodeField
+from localflavor.us.us_states import STATE_CHOICES as US_STATES
 
+from core.money import format_money
 from shop.models import Address, Review, ShippingMethod, Variant
-from shop.models.addresses import COUNTRY_NAMES
+from shop.models.addresses import country_name
 
 SORT_CHOICES = [
     ("newest", "Newest"),
@@ -65,7 +76,10 @@ class ListingFilterForm(forms.Form):
         data = super().clean()
         low, high = data.get("min_price"), data.get("max_price")
         if low is not None and high is not None and low > high:
-            self.add_error("max_price", "The max price must not be below the min price.")
+            # The range is refused whole: half of it applied would look like a real filter.
+            self.add_error("max_price", "The min price is above the max price, so prices are "
+                                        "not filtered. Lower the min or raise the max.")
+            del data["min_price"]
         return data
 
     def filters(self) -> dict:
@@ -76,38 +90,86 @@ class ListingFilterForm(forms.Form):
 
 # --- cart and checkout ------------------------------------------------------------------------
 
-# Quantities beyond what a cart may hold are cut down by the cart, with a message; these
-# bounds only keep absurd numbers out.
+# Any whole number is taken: the cart cuts one past what it may hold (or what is left) down
+# to that and says so. What is not a whole number, or is below the least, changes nothing.
 class AddToCartForm(forms.Form):
     variant = forms.CharField(max_length=64)  # the SKU
-    quantity = forms.IntegerField(min_value=1, max_value=9999, initial=1)
+    quantity = forms.IntegerField(
+        min_value=1, initial=1,
+        error_messages={
+            "required": "Give a quantity of 1 or more.",
+            "invalid": "Enter a whole number of 1 or more, such as 2.",
+            "min_value": "Enter a whole number of 1 or more, such as 2.",
+        },
+    )
 
 
 class QuantityForm(forms.Form):
     quantity = forms.IntegerField(
-        min_value=0, max_value=9999, error_messages={"required": "Give a quantity (0 removes it)."}
+        min_value=0,
+        error_messages={
+            "required": "Give a quantity (0 removes it).",
+            "invalid": "Enter a whole number, such as 2 (0 removes it).",
+            "min_value": "Enter a whole number, such as 2 (0 removes it).",
+        },
     )
 
 
-# Postal codes as each country writes them; other countries only need something there.
+# Postal codes as each country writes them, checked by django-localflavor's fields, which
+# also write them the one way ("k1a0b1" is "K1A 0B1"); other countries only need something.
 POSTAL_CODES = {
-    "US": (r"^\d{5}(-\d{4})?$", "a ZIP code such as 94107 or 94107-1234"),
-    "CA": (r"^[A-Z]\d[A-Z] ?\d[A-Z]\d$", "a postal code such as K1A 0B1"),
-    "GB": (r"^[A-Z]{1,2}\d[A-Z\d]? ?\d[A-Z]{2}$", "a postcode such as SW1A 1AA"),
-    "IE": (r"^[A-Z]\d[\dW] ?[A-Z\d]{4}$", "an Eircode such as D02 X285"),
-    "DE": (r"^\d{5}$", "five digits, such as 10115"),
-    "FR": (r"^\d{5}$", "five digits, such as 75001"),
-    "NL": (r"^\d{4} ?[A-Z]{2}$", "a postcode such as 1012 AB"),
+    "US": (USZipCodeField(), "a ZIP code such as 94107 or 94107-1234"),
+    "CA": (CAPostalCodeField(), "a postal code such as K1A 0B1"),
+    "AU": (AUPostCodeField(), "a postcode of four digits, such as 2000"),
+    "GB": (GBPostcodeField(), "a postcode such as SW1A 1AA"),
+    "IE": (EircodeField(), "an Eircode such as D02 X285"),
+    "DE": (DEZipCodeField(), "five digits, such as 10115"),
+    "FR": (FRZipCodeField(), "five digits, such as 75001"),
+    "NL": (NLZipCodeField(), "a postcode such as 1012 AB"),
+}
+
+# Countries whose addresses name a state or province from a known list (django-localflavor's):
+# the field's label, the list, and what one of them is called in a message.
+REGIONS = {
+    "US": ("State", US_STATES, "a US state"),
+    "CA": ("Province or territory", CA_PROVINCES, "a Canadian province or territory"),
+    "AU": ("State or territory", AU_STATES, "an Australian state or territory"),
 }
 
 
 def country_choices() -> list[tuple[str, str]]:
-    return [(code, COUNTRY_NAMES.get(code, code)) for code in settings.SHIPPING_COUNTRIES]
+    return [(code, country_name(code)) for code in settings.SHIPPING_COUNTRIES]
+
+
+class RegionField(forms.ChoiceField):
+    """A state or province chosen from its country's list, sent as its code. A name typed in
+    full (a form sent without JavaScript after its country changed) counts as its code."""
+
+    def __init__(self, country: str, **kwargs):
+        label, regions, one = REGIONS[country]
+        super().__init__(
+            label=label, choices=[("", f"Choose a {label.lower()}"), *regions],
+            error_messages={
+                "required": f"Choose the {label.lower()} from the list.",
+                "invalid_choice": f"That is not {one}: choose one from the list.",
+            },
+            **kwargs,
+        )
+        self.codes = {key.casefold(): code for code, name in regions for key in (code, name)}
+
+    def to_python(self, value) -> str:
+        value = super().to_python(value).strip()
+        return self.codes.get(value.casefold(), value)
 
 
 class AddressForm(forms.ModelForm):
     """A postal address a parcel can reach: required parts present, the postal code in the
-    country's own format, and only countries the shop ships to."""
+    country's own format, the state or province from the list where the country has one
+    (REGIONS), and only countries the shop ships to.
+
+    The region field follows the country sent (or, unsent, the one the form starts with):
+    a list for the countries in REGIONS, else free text. Sent with another country than it
+    was drawn for, the form comes back with the right field and says what to choose."""
 
     class Meta:
         model = Address
@@ -124,9 +186,20 @@ class AddressForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.fields["country"].widget.choices = country_choices()
         self.fields["country"].initial = settings.SHIPPING_COUNTRIES[0]
+        country = self.chosen_country()
+        if country in REGIONS:
+            self.fields["region"] = RegionField(country)
         self.fields["phone"].help_text = "For the courier, if they need to reach you."
         for name, token in self.autocomplete.items():
             self.fields[name].widget.attrs["autocomplete"] = f"shipping {token}"
+
+    def chosen_country(self) -> str:
+        """The country the region field is drawn for: the one sent, else the initial one."""
+        if self.is_bound:
+            country = self.data.get(self.add_prefix("country"))
+        else:
+            country = self.get_initial_for_field(self.fields["country"], "country")
+        return str(country or "").strip().upper()
 
     def clean_country(self) -> str:
         country = self.cleaned_data["country"].upper()
@@ -139,9 +212,12 @@ class AddressForm(forms.ModelForm):
         country, code = data.get("country"), data.get("postal_code")
         if country and code:
             code = " ".join(code.upper().split())
-            pattern, example = POSTAL_CODES.get(country, (r".", ""))
-            if not re.match(pattern, code):
-                self.add_error("postal_code", f"Enter {example}.")
+            if country in POSTAL_CODES:
+                field, example = POSTAL_CODES[country]
+                try:
+                    code = field.prepare_value(field.clean(code))
+                except forms.ValidationError:
+                    self.add_error("postal_code", f"Enter {example}.")
             data["postal_code"] = code
         return data
 
@@ -187,8 +263,11 @@ class CheckoutForm(AddressForm):
         self.shipping_methods = {str(method.pk): method for method in shipping_methods
                                  if method.is_active}
         self.fields["shipping_method"].choices = [
-            (key, method.name) for key, method in self.shipping_methods.items()
+            (key, shipping_label(method)) for key, method in self.shipping_methods.items()
         ]
+        if self.shipping_methods:  # the cheapest to start with; of equals, the first listed
+            cheapest = min(self.shipping_methods, key=lambda key: self.shipping_methods[key].price)
+            self.fields["shipping_method"].initial = cheapest
         choices = payment_choices()
         self.fields["payment_provider"].choices = choices
         if len(choices) == 1:  # nothing to choose between
@@ -231,6 +310,17 @@ class CheckoutForm(AddressForm):
             "shipping_method_id": data["shipping_method"].pk,
             "payment_provider": data["payment_provider"],
         }
+
+
+def shipping_label(method: ShippingMethod) -> str:
+    """A shipping choice as the shopper picks it: `Standard: $5.00, 3–5 working days; free
+    from $75.00`."""
+    label = f"{method.name}: {format_money(method.price) if method.price else 'free'}"
+    if method.description:
+        label += f", {method.description}"
+    if method.free_above is not None:
+        label += f"; free from {format_money(method.free_above)}"
+    return label
 
 
 def payment_choices() -> list[tuple[str, str]]:

@@ -20,6 +20,7 @@ urlpatterns = [
     path("orders/<str:number>/cancel/", orders.order_cancel, name="order-cancel"),
     path("addresses/", addresses.address_list, name="address-list"),
     path("addresses/new/", addresses.address_new, name="address-new"),
+    path("addresses/region/", addresses.address_region, name="address-region"),
     path("addresses/<int:address_id>/edit/", addresses.address_edit, name="address-edit"),
     path("addresses/<int:address_id>/delete/", addresses.address_delete, name="address-delete"),
     path("addresses/<int:address_id>/default/", addresses.address_default,

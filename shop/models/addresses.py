@@ -2,25 +2,33 @@
 
 from django.conf import settings
 from django.db import models
+from django_countries import Countries
 
 
 def address_lines(values: dict) -> list[str]:
     """An address as it is written on a parcel, a line each (the phone aside): from a
     PostalAddress's fields, or from the same fields kept as a dict (checkout's session)."""
     place = " ".join(values.get(p) or "" for p in ("city", "region", "postal_code")).split()
-    country = COUNTRY_NAMES.get(values.get("country"), values.get("country"))
+    country = country_name(values.get("country") or "")
     lines = (values.get("full_name"), values.get("line1"), values.get("line2"), " ".join(place),
              country)
     return [line for line in lines if line]
 
 
-# Countries by their ISO 3166 codes, as addresses and the checkout's country list show them.
-COUNTRY_NAMES = {
-    "US": "United States", "CA": "Canada", "GB": "United Kingdom", "IE": "Ireland",
-    "DE": "Germany", "FR": "France", "NL": "Netherlands", "AU": "Australia",
-    "NZ": "New Zealand", "ES": "Spain", "IT": "Italy", "BE": "Belgium", "AT": "Austria",
-    "SE": "Sweden", "DK": "Denmark", "NO": "Norway", "CH": "Switzerland",
-}
+class ShopCountries(Countries):
+    """Countries by their ISO 3166 codes, named by django-countries; the United States by the
+    short name the shop has always shown rather than the ISO "United States of America"."""
+
+    override = {"US": "United States"}
+
+
+COUNTRIES = ShopCountries()
+
+
+def country_name(code: str) -> str:
+    """The country's name, as addresses and the checkout's country list show it; an unknown
+    code as it is."""
+    return (COUNTRIES.name(code) if code else "") or code
 
 
 class PostalAddress(models.Model):
@@ -36,8 +44,10 @@ class PostalAddress(models.Model):
     country = models.CharField(max_length=2)
     phone = models.CharField(max_length=30, blank=True)
 
+    # The country comes before the region, whose choices it decides (a list of states for
+    # some countries), as forms draw them.
     ADDRESS_FIELDS = [
-        "full_name", "line1", "line2", "city", "region", "postal_code", "country", "phone"
+        "full_name", "country", "line1", "line2", "city", "region", "postal_code", "phone"
     ]
 
     class Meta:

@@ -1,5 +1,8 @@
 """The address book: the customer's saved addresses, to add, change, remove and choose the
-default from. Someone else's address does not exist as far as a customer can tell."""
+default from. Someone else's address does not exist as far as a customer can tell.
+
+Also the region field of an address form drawn for a country, which the address forms
+(here and at checkout) swap in when the country changes."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -47,6 +50,14 @@ def address_default(request: HttpRequest, address_id: int) -> HttpResponse:
     address = _own(request, address_id)
     address_services.make_default_address(user=request.user, address_id=address.pk)
     return _changed(request, f"{address.full_name}, {address.line1} is now your default address.")
+
+
+@require_safe
+def address_region(request: HttpRequest) -> HttpResponse:
+    """The region field for `?country=`: a list of states or provinces, or free text. Guests
+    use it at checkout too; it shows nothing but the country's list."""
+    form = AddressForm(initial={"country": request.GET.get("country", "")})
+    return render(request, "forms/field.html#field", {"field": form["region"]})
 
 
 def _edit(request: HttpRequest, address: Address | None) -> HttpResponse:

@@ -2,7 +2,8 @@
 
 Each change answers an HTMX request with the fragment it targets and a `cart-changed`
 event (the header's badge and the totals listen for it); a plain request is redirected
-with a message, so the cart works without JavaScript too.
+with a message, so the cart works without JavaScript too. A quantity that is not a whole
+number of 0 or more changes nothing, and the message says what the line stays at.
 """
 
 from collections.abc import Callable
@@ -37,15 +38,15 @@ def cart(request: HttpRequest) -> HttpResponse:
 @require_POST
 def cart_add(request: HttpRequest) -> HttpResponse:
     form = AddToCartForm(request.POST)
-    if not form.is_valid():
-        problem = form.errors.get("quantity", ["Choose a size and colour, then add it."])[0]
-        return _added(request, None, level=messages.ERROR, message=problem)
-    variant = Variant.objects.select_related("product").filter(
-        sku=form.cleaned_data["variant"]
-    ).first()
+    form.is_valid()
+    sku = form.cleaned_data.get("variant")
+    variant = Variant.objects.select_related("product").filter(sku=sku).first() if sku else None
     if variant is None:
         return _added(request, None, level=messages.ERROR,
                       message="Choose a size and colour, then add it.")
+    if not form.is_valid():  # a quantity that is not one: back to the product, nothing added
+        return _added(request, variant, level=messages.ERROR,
+                      message=form.errors["quantity"][0])
     try:
         change = cart_services.add_to_cart(
             cart=request_cart.current_cart(request, create=True), variant=variant,
@@ -79,8 +80,7 @@ def _added(
 def cart_line_update(request: HttpRequest, line_id: int) -> HttpResponse:
     form = QuantityForm(request.POST)
     if not form.is_valid():
-        return _changed(request, request_cart.current_cart(request), None,
-                        error=form.errors["quantity"][0])
+        return _refused(request, line_id, form.errors["quantity"][0])
     return _apply(request, cart_services.change_quantity, line_id=line_id,
                   quantity=form.cleaned_data["quantity"])
 
@@ -104,6 +104,17 @@ def _apply(
     response = _changed(request, cart, result.message if result.ok else None,
                         error=None if result.ok else result.message)
     return trigger_client_event(response, "cart-changed", {"count": result.count})
+
+
+def _refused(request: HttpRequest, line_id: int, problem: str) -> HttpResponse:
+    """Nothing changed: the lines again with why, naming the line and what it stays at."""
+    contents = cart_view(request_cart.current_cart(request))
+    row = next((row for row in contents.rows if row.line.pk == line_id), None)
+    error = f"{problem} “{row.name}” stays at {row.quantity}." if row else problem
+    return show_change(
+        request, "shop/cart.html", fragment="cart-lines", back_to="shop:cart",
+        context=lambda: {"cart": contents}, error=error,
+    )
 
 
 def _changed(

@@ -178,3 +178,162 @@ def test_the_list_query_count_is_fixed(client, customer, django_assert_max_num_q
     with django_assert_max_num_queries(3):  # session, user, addresses
         response = client.get(LIST)
     assert len(response.context["addresses"]) == count
+
+
+# --- states and provinces from a list ---------------------------------------------------------
+
+US_HOME = {**VALID, "line1": "1 Main Street", "city": "Springfield", "region": "IL",
+           "postal_code": "62701", "country": "US"}
+
+
+def test_a_us_address_chooses_its_state_from_the_list(client, customer):
+    page = client.get(NEW).text  # the shop ships to the US first: the form starts there
+    assert '<label for="id_region">State:</label>' in page
+    assert ('<select name="region" autocomplete="shipping address-level1" required '
+            'id="id_region">') in page
+    assert '<option value="CA">California</option>' in page
+    response = client.post(NEW, US_HOME)
+    assert response.status_code == 302
+    assert Address.objects.get(user=customer).region == "IL"
+
+
+@pytest.mark.parametrize(
+    ("region", "message"),
+    [("Narnia", "That is not a US state: choose one from the list."),
+     ("", "Choose the state from the list."),
+     ("ON", "That is not a US state: choose one from the list.")],
+)
+def test_a_us_state_not_on_the_list_is_refused_and_nothing_saved(client, customer, region,
+                                                                   message):
+    response = client.post(NEW, {**US_HOME, "region": region})
+    assert response.status_code == 200
+    assert response.context["form"].errors["region"] == [message]
+    assert message in response.text
+    assert 'aria-describedby="id_region_error"' in response.text
+    assert not Address.objects.exists()
+
+
+def test_editing_to_a_state_not_on_the_list_changes_nothing(client, customer):
+    address = AddressFactory(user=customer, region="IL")
+    response = client.post(url("address-edit", address), {**US_HOME, "region": "Narnia"})
+    assert response.status_code == 200
+    address.refresh_from_db()
+    assert address.region == "IL"
+
+
+@pytest.mark.parametrize(
+    ("country", "postal_code", "region", "message"),
+    [("CA", "K1A 0B1", "", "Choose the province or territory from the list."),
+     ("CA", "K1A 0B1", "IL", "That is not a Canadian province or territory: choose one from the"
+                             " list."),
+     ("AU", "2000", "Narnia", "That is not an Australian state or territory: choose one from the"
+                              " list.")],
+)
+def test_canada_and_australia_choose_from_their_lists_too(client, customer, settings, country,
+                                                          postal_code, region, message):
+    settings.SHIPPING_COUNTRIES = ["US", "CA", "AU"]
+    response = client.post(NEW, {**US_HOME, "country": country, "postal_code": postal_code,
+                                 "region": region})
+    assert response.context["form"].errors["region"] == [message]
+    assert not Address.objects.exists()
+
+
+def test_without_javascript_a_changed_country_comes_back_with_its_list(client, customer):
+    """The form was drawn for the US; the shopper chose Canada and kept a US state: the form
+    comes back with Canada's provinces to choose from, and says so."""
+    response = client.post(NEW, {**US_HOME, "country": "CA", "postal_code": "K1A 0B1"})
+    assert response.status_code == 200
+    assert '<label for="id_region">Province or territory:</label>' in response.text
+    assert '<option value="ON">Ontario</option>' in response.text
+    assert "Alabama" not in response.text
+    assert not Address.objects.exists()
+
+
+def test_a_state_typed_in_full_is_taken_as_its_code(client, customer):
+    response = client.post(NEW, {**US_HOME, "region": " illinois "})
+    assert response.status_code == 302
+    assert Address.objects.get(user=customer).region == "IL"
+
+
+def test_other_countries_keep_a_free_text_region(client, customer):
+    client.post(NEW, {**VALID, "region": "Greater London"})
+    assert Address.objects.get(user=customer).region == "Greater London"
+    address = Address.objects.get(user=customer)
+    page = client.get(url("address-edit", address)).text
+    assert ('<input type="text" name="region" value="Greater London" maxlength="100" '
+            'autocomplete="shipping address-level1" id="id_region">') in page
+
+
+def test_editing_a_canadian_address_offers_the_provinces(client, customer):
+    address = AddressFactory(user=customer, country="CA", region="QC", postal_code="H2X 1Y4")
+    page = client.get(url("address-edit", address)).text
+    assert '<option value="QC" selected>Quebec</option>' in page
+
+
+@pytest.mark.parametrize(
+    ("country", "typed", "kept"),
+    [("CA", "k1a0b1", "K1A 0B1"), ("IE", "d02x285", "D02 X285"), ("NL", "1012ab", "1012 AB"),
+     ("GB", "sw1a1aa", "SW1A 1AA")],
+)
+def test_postal_codes_are_written_the_countrys_way(client, customer, country, typed, kept):
+    region = "ON" if country == "CA" else ""
+    client.post(NEW, {**VALID, "country": country, "region": region, "postal_code": typed})
+    assert Address.objects.get(user=customer).postal_code == kept
+
+
+@pytest.mark.parametrize(
+    ("country", "typed", "message"),
+    [("CA", "D1A 0B1", "Enter a postal code such as K1A 0B1."),  # no Canadian code starts so
+     ("AU", "200", "Enter a postcode of four digits, such as 2000.")],
+)
+def test_a_postal_code_not_in_the_countrys_format_is_refused(client, customer, settings, country,
+                                                             typed, message):
+    settings.SHIPPING_COUNTRIES = ["US", "CA", "AU"]
+    region = {"CA": "ON", "AU": "NSW"}[country]
+    response = client.post(NEW, {**VALID, "country": country, "region": region,
+                                 "postal_code": typed})
+    assert response.context["form"].errors["postal_code"] == [message]
+    assert not Address.objects.exists()
+
+
+def test_the_list_names_countries_in_full(client, customer):
+    AddressFactory(user=customer, country="GB", region="", postal_code="SW1A 1AA")
+    AddressFactory(user=customer, country="US")
+    page = client.get(LIST).text
+    assert "United Kingdom" in page and "United States" in page
+    assert "United States of America" not in page
+
+
+# --- the region field, swapped in as the country changes ---------------------------------------
+
+REGION = reverse("shop:address-region")
+
+
+def test_the_region_field_for_a_country_with_a_list_is_that_list(client):
+    response = client.get(REGION, {"country": "CA"})  # guests use it at checkout too
+    assert response.status_code == 200
+    assert response.text.lstrip().startswith('<div class="field" id="id_region_field">')
+    assert '<label for="id_region">Province or territory:</label>' in response.text
+    assert '<option value="" selected>Choose a province or territory</option>' in response.text
+    assert "<html" not in response.text
+
+
+@pytest.mark.parametrize("country", ["GB", "ZZ", "", "<b>"])
+def test_the_region_field_for_other_countries_is_free_text(client, country):
+    response = client.get(REGION, {"country": country})
+    assert response.status_code == 200
+    assert ('<input type="text" name="region" maxlength="100" '
+            'autocomplete="shipping address-level1" id="id_region">') in response.text
+
+
+def test_the_region_field_needs_no_query(client, django_assert_num_queries):
+    with django_assert_num_queries(0):
+        client.get(REGION, {"country": "US"})
+
+
+def test_the_address_form_swaps_the_region_as_the_country_changes(client, customer):
+    page = client.get(NEW).text
+    assert (f'hx-get="{REGION}" hx-trigger="change from:#id_country"\n'
+            '        hx-params="country" hx-target="#id_region_field" hx-swap="outerHTML"'
+            ) in page
+    assert '<div class="field" id="id_region_field">' in page

@@ -84,9 +84,10 @@ class _Markup(HTMLParser):
 
 
 def _as_django_draws_it(field) -> list:
-    # A <select> has no maxlength, so the template leaves out the one Django copies from the
-    # model's max_length.
-    parts = _Markup(f'<div class="field">{field.as_field_group()}</div>').parts
+    # The wrapper's id lets a page swap the field in place. A <select> has no maxlength, so
+    # the template leaves out the one Django copies from the model's max_length.
+    wrapper = f'<div class="field" id="{field.auto_id}_field">'
+    parts = _Markup(f"{wrapper}{field.as_field_group()}</div>").parts
     return [(tag, [attr for attr in attrs if attr[0] != "maxlength"]) if tag == "select"
             else (tag, attrs) for tag, attrs in parts]
 
@@ -98,6 +99,10 @@ FORMS = {
     "wrong": lambda: AddressForm({**TRICKY, "postal_code": "ABC", "country": "JP",
                                   "phone": "5" * 40}),
     "saved": lambda: AddressForm(instance=Address(**TRICKY)),
+    "state refused": lambda: AddressForm({**ADDRESS, "region": "Narnia"}),
+    "province missing": lambda: AddressForm({**ADDRESS, "country": "CA", "region": ""}),
+    "province chosen": lambda: AddressForm(instance=Address(**{**ADDRESS, "country": "CA",
+                                                               "region": "ON"})),
     "checkout blank": lambda: CheckoutForm(shipping_methods=[]),
     "checkout wrong": lambda: CheckoutForm({"email": "not-an-email"}, shipping_methods=[]),
 }
