@@ -73,6 +73,13 @@ def start_payment(
     return started.redirect_url
 
 
+def is_attempt_of(order: Order, *, provider: str, reference: str) -> bool:
+    """Whether `reference` names a payment attempt of this order with this provider."""
+    return bool(reference) and Payment.objects.filter(
+        order=order, provider=provider, kind=Payment.Kind.ATTEMPT, reference=reference
+    ).exists()
+
+
 @transaction.atomic
 def apply_event(event: PaymentEvent) -> Applied:
     """Record the event and move the order, with the order row locked. Idempotent. Raises
@@ -151,25 +158,25 @@ def _captured(order: Order, event: PaymentEvent) -> bool:
 
 
 def _failed(order: Order, event: PaymentEvent) -> bool:
+    """The attempt is over (a declined test card, a denied PayPal capture, a delayed payment
+    that failed); the order stays open for another try. The first is emailed."""
     if _recorded(event, Payment.Kind.FAILURE):
         return False
     _record(order, event, Payment.Kind.FAILURE)
     _settle_attempt(order, event, Payment.Status.FAILED, final=True)
-    orders.fail_payment(order_id=order.pk, provider=event.provider, reason=event.note)
+    orders.record_failed_payment(order_id=order.pk, provider=event.provider, reason=event.note)
     return True
 
 
 def _declined(order: Order, event: PaymentEvent) -> bool:
+    """One try of an attempt that stays open (Stripe's Checkout Session): the shopper is on
+    the provider's page, which says so and asks again, so no email."""
     if _recorded(event, Payment.Kind.FAILURE):
         return False
     _record(order, event, Payment.Kind.FAILURE)
     _settle_attempt(order, event, Payment.Status.FAILED)
-    if order.is_open:
-        orders.note_payment(
-            order_id=order.pk,
-            note=f"A payment with {event.provider} was declined{_reason(event)}. The order "
-                 "is still waiting for payment.",
-        )
+    orders.record_failed_payment(order_id=order.pk, provider=event.provider, reason=event.note,
+                                 email=False)
     return True
 
 
@@ -185,7 +192,15 @@ def _pending(order: Order, event: PaymentEvent) -> bool:
 
 
 def _abandoned(order: Order, event: PaymentEvent) -> bool:
+    """The provider ended the attempt for good (Stripe's payment page expired). Unless
+    another attempt is still under way, the order will not be paid: it is cancelled and its
+    stock released."""
     _settle_attempt(order, event, Payment.Status.FAILED)
+    if not order.is_open or Payment.objects.filter(
+        order=order, kind=Payment.Kind.ATTEMPT, status=Payment.Status.PENDING
+    ).exists():
+        return True
+    orders.fail_payment(order_id=order.pk, provider=event.provider, reason=event.note)
     return True
 
 

@@ -25,9 +25,12 @@ from monitoring import metrics
 from payments import providers, services, webhooks
 from payments.providers.base import PaymentStartError, ProviderUnavailable, WebhookRejected
 from payments.providers.test import TestProvider
+from shop import request_cart
 from shop.access import visible_order
 from shop.errors import ShopError
+from shop.forms import payment_choices
 from shop.models import Order
+from shop.services import cart as cart_services
 from shop.services import orders
 
 logger = logging.getLogger(__name__)
@@ -45,7 +48,7 @@ def start(request: HttpRequest, number: str) -> HttpResponse:
     order = visible_order(request, number)
     name = request.POST.get("provider") or order.payment_provider
     provider = providers.get(name)
-    if not order.is_open or provider is None:
+    if not order.can_be_paid or provider is None:
         messages.error(request, "This order cannot be paid now.")
         return redirect(order)
     try:
@@ -85,17 +88,27 @@ def payment_status(request: HttpRequest, number: str) -> HttpResponse:
 
 
 def _payment_status(request: HttpRequest, order: Order) -> HttpResponse:
-    settled = not order.is_open
+    # Settled: paid or closed, or the attempt failed (the order waits for another).
+    settled = not order.is_open or bool(order.payment_failure)
     polled = request.htmx.target == "payment-status"
     if polled and not settled:
         # Nothing new: htmx swaps nothing, so screen readers hear nothing again.
         return HttpResponse(status=204)
+    if order.status == Order.Status.PAID:
+        _recount_cart(request)
     response = render_page(request, "payments/return.html", {
         "order": order, "settled": settled, "poll_seconds": POLL_SECONDS,
+        "payment_choices": payment_choices(),
     }, fragments=["payment-status"])
     if polled:
         response.status_code = 286  # settled: htmx swaps this in and stops polling
     return response
+
+
+def _recount_cart(request: HttpRequest) -> None:
+    """The paid order's units left the cart: the header's count follows."""
+    cart = request_cart.current_cart(request)
+    request_cart.remember_count(request, cart_services.count_units(cart) if cart else 0)
 
 
 @require_safe
@@ -115,23 +128,25 @@ def test_checkout(request: HttpRequest, number: str) -> HttpResponse:
     if not isinstance(provider, TestProvider):
         raise Http404("The test payment provider is off.")
     order = visible_order(request, number)
+    attempt = request.POST.get("attempt") or request.GET.get("attempt", "")
+    if not services.is_attempt_of(order, provider=provider.name, reference=attempt):
+        attempt = ""  # opened without its attempt, or with another order's
     if request.method == "POST" and order.is_open:
         decision = request.POST.get("decision")
         if decision not in ("approve", "decline"):
             return HttpResponseBadRequest("Approve or decline the payment.")
         # A test payment never comes through the webhook inbox, so no event can be
         # waiting for its capture: what the inbox does after a capture is not needed here.
-        event = provider.decision(order, approve=decision == "approve")
+        event = provider.decision(order, approve=decision == "approve", attempt=attempt)
         order = services.apply_event(event).order
         if order.status == Order.Status.PAID:
+            _recount_cart(request)
             messages.success(request, f"Thank you! Order {order.number} is paid.")
-        else:
-            messages.error(request, "The payment was declined, so the order is cancelled. "
-                                    "Nothing was charged.")
+        # A decline: the order's page says so, with the ways to try again.
         return redirect(order)
     if not order.is_open:
         return redirect(order)
-    return render(request, "payments/test_checkout.html", {"order": order})
+    return render(request, "payments/test_checkout.html", {"order": order, "attempt": attempt})
 
 
 @csrf_exempt

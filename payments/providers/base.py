@@ -43,9 +43,11 @@ class EventKind(StrEnum):
 
     # Money was taken for the order (reference: the capture's id, which refunds use).
     CAPTURED = "captured"
-    # The payment failed for good: the order is cancelled and its stock released.
+    # The attempt failed and is over (a declined card, a denied capture): the order stays
+    # open with its stock reserved, to be paid again or another way.
     FAILED = "failed"
-    # One try was declined, the shopper may try again: the order stays open.
+    # One try within an attempt that stays open was declined (Stripe keeps its Checkout
+    # Session for another try): the order stays open too.
     DECLINED = "declined"
     # The payment is under way but not final (never fulfils).
     PENDING = "pending"
@@ -55,7 +57,8 @@ class EventKind(StrEnum):
     DISPUTED = "disputed"
     # The provider took captured money back.
     REVERSED = "reversed"
-    # The payment page expired or was left: changes nothing but the history.
+    # The provider ended the payment for good (its payment page expired): unless another
+    # attempt is under way, the order is cancelled and its stock released.
     ABANDONED = "abandoned"
 
 

@@ -1,9 +1,12 @@
 """The local test provider, for dev and tests only: a page of this shop where the shopper
 approves or declines. Approving or declining produces the same PaymentEvent a real
 provider's webhook would, and goes down the same path; so do its refunds, confirmed at once.
-No money moves."""
+A decline ends that attempt and leaves the order open, as a real declined card does. No money
+moves."""
 
+import secrets
 from decimal import Decimal
+from urllib.parse import urlencode
 
 from django.http import HttpRequest
 from django.urls import reverse
@@ -25,9 +28,10 @@ class TestProvider:
     def start_payment(
         self, order: Order, *, return_url: str, cancel_url: str, attempt_key: str
     ) -> StartedPayment:
+        reference = f"test_{attempt_key}"
+        page = reverse("payments:test-checkout", args=[order.number])
         return StartedPayment(
-            redirect_url=reverse("payments:test-checkout", args=[order.number]),
-            reference=f"test_{attempt_key}",
+            redirect_url=f"{page}?{urlencode({'attempt': reference})}", reference=reference
         )
 
     def handle_return(self, order: Order, *, token: str) -> None:
@@ -48,14 +52,19 @@ class TestProvider:
     def read_webhook(self, body: bytes) -> Delivery:
         raise ValueError("The test provider sends no webhooks.")
 
-    def decision(self, order: Order, *, approve: bool) -> PaymentEvent:
-        """What the shopper decided on the test page, as the provider would report it."""
+    def decision(self, order: Order, *, approve: bool, attempt: str = "") -> PaymentEvent:
+        """What the shopper decided on the test page for the attempt `attempt` (its
+        reference; empty when the page was opened without one), as the provider would
+        report it. Each attempt is declined once; the order is captured once."""
+        if approve:
+            return PaymentEvent(
+                provider=self.name, kind=EventKind.CAPTURED, order_number=order.number,
+                amount=order.total, currency=order.currency, reference=f"test_{order.number}",
+                attempt_reference=attempt,
+            )
         return PaymentEvent(
-            provider=self.name,
-            kind=EventKind.CAPTURED if approve else EventKind.FAILED,
-            order_number=order.number,
-            amount=order.total,
-            currency=order.currency,
-            reference=f"test_{order.number}",
-            note="" if approve else "The test card was declined.",
+            provider=self.name, kind=EventKind.FAILED, order_number=order.number,
+            amount=order.total, currency=order.currency,
+            reference=f"{attempt or f'test_{order.number}:{secrets.token_hex(6)}'}:declined",
+            attempt_reference=attempt, note="The test card was declined.",
         )

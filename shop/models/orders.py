@@ -12,8 +12,10 @@ from django.db import models
 from django.db.models import F, Q
 from django.db.models.functions import Lower, Round
 from django.urls import reverse
+from django.utils import timezone
 
 from shop.models.addresses import PostalAddress
+from shop.models.cart import Cart
 from shop.models.catalogue import Variant
 
 MONEY = {"max_digits": 12, "decimal_places": 2}
@@ -83,6 +85,15 @@ class Order(PostalAddress):
     )
     shipping_method_name = models.CharField("shipping method", max_length=80)
     payment_provider = models.CharField(max_length=20)
+    # Why the last payment attempt failed, in words for the shopper; cleared when they try
+    # again or the order is paid. The order page and the return page show it.
+    payment_failure = models.CharField(max_length=255, blank=True, editable=False)
+    # The cart the order came from: it keeps its lines until the order is paid, so a shopper
+    # whose payment fails still has them. Empty for orders from before it was kept.
+    cart = models.ForeignKey(
+        Cart, null=True, blank=True, related_name="orders", on_delete=models.SET_NULL,
+        editable=False,
+    )
     tracking_number = models.CharField(max_length=80, blank=True)
     created_at = models.DateTimeField("placed", auto_now_add=True, db_index=True)
     # Fixed when the order is placed, so every process expires it at the same moment whatever
@@ -164,6 +175,11 @@ class Order(PostalAddress):
     def is_open(self) -> bool:
         """Still waiting for its payment, with its stock reserved."""
         return self.status == self.Status.AWAITING_PAYMENT
+
+    @property
+    def can_be_paid(self) -> bool:
+        """Open and before its deadline: the shopper may start (another) payment."""
+        return self.is_open and self.payment_deadline > timezone.now()
 
 
 # Paid and not yet shipped, nor refunded in full: cancelled only by refunding it in full.

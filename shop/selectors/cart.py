@@ -5,10 +5,11 @@ stock each line can still have, and the totals. Two queries, whatever the number
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import QuerySet
+from django.db.models import OuterRef, QuerySet, Subquery, Sum
+from django.db.models.functions import Coalesce
 
 from core.money import ZERO
-from shop.models import Cart, CartLine, Product, ShippingMethod, User, Variant
+from shop.models import Cart, CartLine, Order, OrderLine, Product, ShippingMethod, User, Variant
 from shop.selectors.catalogue import first_image
 from shop.services import pricing
 
@@ -92,9 +93,24 @@ def cart_view_of(*, user: User | None = None, cart_id: int | None = None) -> Car
 def _with_products(lines: QuerySet[CartLine]) -> list[CartLine]:
     return list(
         lines.select_related("variant__product")
-        .annotate(image=first_image("variant__product"))
+        .annotate(image=first_image("variant__product"), held=_held_for_the_cart())
         .order_by("added_at", "pk")
     )
+
+
+def _held_for_the_cart() -> Coalesce:
+    """Units of the line's variant reserved by orders placed from its cart and not paid yet:
+    the cart keeps those lines until they are paid, and the units are the shopper's own."""
+    held = (
+        OrderLine.objects.filter(
+            order__cart_id=OuterRef("cart_id"), order__status=Order.Status.AWAITING_PAYMENT,
+            variant_id=OuterRef("variant_id"),
+        )
+        .values("variant_id")
+        .annotate(units=Sum("quantity"))
+        .values("units")
+    )
+    return Coalesce(Subquery(held), 0)
 
 
 def _cart_view(lines: list[CartLine]) -> CartView:
@@ -111,7 +127,7 @@ def _cart_view(lines: list[CartLine]) -> CartView:
 
 def _row(line: CartLine) -> CartRow:
     variant = line.variant
-    available = max(variant.available, 0)
+    available = max(variant.available + getattr(line, "held", 0), 0)
     if not variant.product.is_active:
         problem = "No longer sold; please remove it."
     elif available == 0:

@@ -1,6 +1,7 @@
 """The cart: start one, add a variant, change or remove a line, and merge an anonymous cart
 into the customer's at sign-in. Every change is checked against the stock available now, and
-a change the stock cannot cover is cut to what is left, with a message naming the line.
+a change the stock cannot cover is cut to what is left, with a message naming the line. So is
+one past MAX_PER_LINE, the most of one variant a cart may hold, with a message saying so.
 
 Each change locks the cart's row first, so two changes to one cart (two tabs, a double
 click) happen one after the other."""
@@ -11,9 +12,10 @@ from django.db import transaction
 from django.db.models import Sum
 
 from shop.errors import CartLineGone, OutOfStock
-from shop.models import Cart, CartLine, User, Variant
+from shop.models import Cart, CartLine, Order, OrderLine, User, Variant
 
 MAX_PER_LINE = 99
+AT_MOST = f"We can sell at most {MAX_PER_LINE} of one item"
 
 
 @dataclass(frozen=True)
@@ -45,8 +47,10 @@ def add_to_cart(*, cart: Cart, variant: Variant, quantity: int) -> CartChange:
     line = CartLine.objects.filter(cart=cart, variant=variant).first()
     in_cart = line.quantity if line else 0
     _check_on_sale(variant)
-    allowed = _allowed(variant) - in_cart
+    allowed = _allowed(variant, cart) - in_cart
     if allowed <= 0:
+        if in_cart >= MAX_PER_LINE:
+            raise OutOfStock(f"{AT_MOST}, and you already have {in_cart} of “{variant}”.")
         if in_cart:
             raise OutOfStock(f"You already have all {in_cart} of “{variant}” we can sell you.")
         raise OutOfStock(f"“{variant}” is sold out.")
@@ -56,7 +60,10 @@ def add_to_cart(*, cart: Cart, variant: Variant, quantity: int) -> CartChange:
         line.save(update_fields=["quantity"])
     else:
         CartLine.objects.create(cart=cart, variant=variant, quantity=added)
-    if added < quantity:
+    if added < quantity and in_cart + added == MAX_PER_LINE:
+        message = (f"{AT_MOST}: added {added}, so you now have {MAX_PER_LINE} of “{variant}”"
+                   " in your cart.")
+    elif added < quantity:
         message = f"Only {added} more of “{variant}” could be added; that is all we can sell you."
     else:
         message = f"Added {added} × “{variant}” to your cart."
@@ -65,18 +72,21 @@ def add_to_cart(*, cart: Cart, variant: Variant, quantity: int) -> CartChange:
 
 @transaction.atomic
 def change_quantity(*, cart: Cart, line_id: int, quantity: int) -> CartChange:
-    """Set a line's quantity; 0 removes it. More than is available is cut to what is left."""
+    """Set a line's quantity; 0 removes it. More than is available, or than one cart may
+    hold, is cut to that, and the message says which."""
     if quantity <= 0:
         return remove_line(cart=cart, line_id=line_id)
     lock_cart(cart)
     line = _line(cart, line_id)
     _check_on_sale(line.variant)
-    allowed = _allowed(line.variant)
+    allowed = _allowed(line.variant, cart)
     if allowed <= 0:
         raise OutOfStock(f"“{line.variant}” is sold out; please remove it.")
     line.quantity = min(quantity, allowed)
     line.save(update_fields=["quantity"])
-    if line.quantity < quantity:
+    if line.quantity < quantity and allowed == MAX_PER_LINE:
+        message = f"{AT_MOST}, so your quantity of “{line.variant}” is now {allowed}."
+    elif line.quantity < quantity:
         message = f"Only {allowed} of “{line.variant}” left, so your quantity is now {allowed}."
     else:
         message = f"“{line.variant}”: quantity {line.quantity}."
@@ -100,12 +110,15 @@ def merge_carts(*, source: Cart | None, user: User) -> tuple[Cart, list[str]]:
     if source is None or source.pk == target.pk:
         return target, []
     lock_cart(target)
+    # Orders placed from the anonymous cart and not paid yet come along: paying one takes its
+    # lines out of the customer's cart, and the units they hold count as the customer's own.
+    Order.objects.filter(cart=source).update(cart=target)
     existing = {line.variant_id: line for line in target.lines.all()}
     messages = []
     for line in source.lines.select_related("variant__product"):
         current = existing.get(line.variant_id)
         wanted = line.quantity + (current.quantity if current else 0)
-        quantity = min(wanted, _allowed(line.variant))
+        quantity = min(wanted, _allowed(line.variant, target))
         if quantity < wanted:
             messages.append(f"Only {quantity} of “{line.variant}” could stay in your cart.")
         if current and quantity > 0:
@@ -129,11 +142,16 @@ def count_units(cart: Cart) -> int:
     return cart.lines.aggregate(units=Sum("quantity"))["units"] or 0
 
 
-def _allowed(variant: Variant) -> int:
-    """How many of the variant one cart may hold: what is available, at most MAX_PER_LINE."""
+def _allowed(variant: Variant, cart: Cart) -> int:
+    """How many of the variant the cart may hold: what is available, plus what the cart's own
+    orders awaiting payment hold (the cart keeps those lines until they are paid), at most
+    MAX_PER_LINE."""
     if not variant.product.is_active:
         return 0
-    return min(max(variant.available, 0), MAX_PER_LINE)
+    held = OrderLine.objects.filter(
+        order__cart=cart, order__status=Order.Status.AWAITING_PAYMENT, variant=variant
+    ).aggregate(units=Sum("quantity"))["units"] or 0
+    return min(max(variant.available + held, 0), MAX_PER_LINE)
 
 
 def _check_on_sale(variant: Variant) -> None:

@@ -1,5 +1,6 @@
 """Placing an order: the one transaction that turns a cart into an order with its stock
-reserved, ready to be paid."""
+reserved, ready to be paid. The cart keeps its lines until the order is paid (shop.services.
+orders.mark_paid takes them out then), so a shopper whose payment fails still has them."""
 
 import secrets
 from dataclasses import dataclass
@@ -14,7 +15,7 @@ from core.money import ZERO
 from monitoring import metrics
 from shop.errors import EmptyCart, ShippingUnavailable
 from shop.models import Cart, CartLine, Order, OrderEvent, OrderLine, ShippingMethod, Variant
-from shop.services import addresses, expiry, inventory, pricing
+from shop.services import addresses, expiry, inventory, orders, pricing
 from shop.services import cart as cart_services
 from worker.enqueue import enqueue_with_transaction
 
@@ -51,20 +52,31 @@ def place_order(
     *, cart: Cart, buyer: Buyer, address: dict, shipping_method_id: int, provider: str,
     save_address: bool = False,
 ) -> Order:
-    """Reserve the cart's stock (all lines or none), write the order with its lines priced
-    now, and take those lines out of the cart; `save_address` also adds the address to a
-    signed-in buyer's address book. Raises EmptyCart, ShippingUnavailable or OutOfStock,
-    leaving everything as it was.
+    """Reserve the cart's stock (all lines or none) and write the order with its lines
+    priced now; the cart keeps its lines until the order is paid. `save_address` also adds
+    the address to a signed-in buyer's address book. Raises EmptyCart, ShippingUnavailable
+    or OutOfStock, leaving everything as it was.
 
-    The cart row is locked first: a second submit of the same cart (a double click, another
-    tab) waits, then finds it empty, instead of placing a second order."""
+    The cart row is locked first, then the orders from it still awaiting payment: one that
+    is what this call would place (a double click, another tab, the review submitted again)
+    is returned instead of placing a second; any other is cancelled and its stock released
+    before this one reserves, so the cart's units are never held twice."""
     cart_services.lock_cart(cart)
+    unpaid = list(Order.objects.select_for_update().filter(
+        cart=cart, status=Order.Status.AWAITING_PAYMENT).order_by("pk"))
     lines = list(CartLine.objects.filter(cart=cart).order_by("variant_id"))
     if not lines:
         raise EmptyCart()
     method = ShippingMethod.objects.filter(pk=shipping_method_id, is_active=True).first()
     if method is None:
         raise ShippingUnavailable()
+    wanted = {"email": buyer.email, "user_id": getattr(buyer.user, "pk", None),
+              "shipping_method_id": method.pk, **address}
+    for order in unpaid:
+        if order.can_be_paid and _is_the_same(order, lines, wanted):
+            return orders.choose_payment_provider(order_id=order.pk, provider=provider)
+    for order in unpaid:
+        orders.cancel_replaced_order(order_id=order.pk, actor=buyer.user)
     variants = inventory.reserve_stock(
         quantities={line.variant_id: line.quantity for line in lines}
     )
@@ -78,21 +90,30 @@ def place_order(
         total=totals.total, tax_rate=settings.STORE_TAX_RATE, shipping_method=method,
         shipping_method_name=method.name, payment_provider=provider,
         pay_by=timezone.now() + timedelta(minutes=settings.ORDER_PAYMENT_TIMEOUT_MINUTES),
-        **address,
+        cart=cart, **address,
     )
     for line in order_lines:
         line.order = order
     OrderLine.objects.bulk_create(order_lines)
+    replaces = "".join(f" Replaces order {old.number}." for old in unpaid)
     OrderEvent.objects.create(
         order=order, kind=OrderEvent.Kind.PLACED, to_status=order.status, actor=buyer.user,
-        note=f"{_units(order_lines)}, {method.name} shipping.",
+        note=f"{_units(order_lines)}, {method.name} shipping.{replaces}",
     )
-    CartLine.objects.filter(pk__in=[line.pk for line in lines]).delete()
     if save_address and buyer.user:
         addresses.save_address(user=buyer.user, values=address)
     _schedule_expiry(order)
     transaction.on_commit(metrics.record_order_placed)
     return order
+
+
+def _is_the_same(order: Order, lines: list[CartLine], wanted: dict) -> bool:
+    """Whether the unpaid order is what placing the cart now would place: the same units
+    of the same variants, for the same buyer, address and shipping method."""
+    bought = sorted(order.lines.values_list("variant_id", "quantity"))
+    return bought == sorted((line.variant_id, line.quantity) for line in lines) and all(
+        getattr(order, field) == value for field, value in wanted.items()
+    )
 
 
 def _units(lines: list[OrderLine]) -> str:

@@ -1,6 +1,7 @@
-"""An order's life after it is placed: paid, payment failed, cancelled, expired, shipped,
-delivered, refunded; and staff's internal notes on it. Payment providers call `mark_paid`,
-`fail_payment` and `record_refund`; staff and customers call the rest.
+"""An order's life after it is placed: paid, a payment attempt failed, payment ended for good,
+cancelled, expired, shipped, delivered, refunded; and staff's internal notes on it. Payment
+providers call `mark_paid`, `record_failed_payment`, `fail_payment` and `record_refund`; staff
+and customers call the rest.
 
 Each public function is one transaction that locks the order row first, so a webhook, a
 staff action and the expiry task never act on the same order at once. Every status change
@@ -15,13 +16,14 @@ from functools import partial
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import F, Q
 from django.db.models.functions import Lower
 from django.utils import timezone
 
 from monitoring import alerts
 from shop import notifications
 from shop.errors import CannotCancel, IllegalTransition, NotDueYet, ShopError
+from shop.models.cart import CartLine
 from shop.models.customers import User
 from shop.models.orders import (
     PAID_UNSHIPPED,
@@ -114,13 +116,15 @@ def note_payment(
 
 @transaction.atomic
 def choose_payment_provider(*, order_id: int, provider: str) -> Order:
-    """The shopper pays an open order another way than the one picked at checkout."""
+    """The shopper starts paying an open order: again, or another way than the one picked at
+    checkout. The last attempt's failure is no longer news, so the pages stop showing it."""
     order = _lock(order_id)
     if not order.is_open:
         raise IllegalTransition(f"Order {order.number} is no longer waiting for payment.")
-    if order.payment_provider != provider:
+    if order.payment_provider != provider or order.payment_failure:
         order.payment_provider = provider
-        order.save(update_fields=["payment_provider"])
+        order.payment_failure = ""
+        order.save(update_fields=["payment_provider", "payment_failure"])
     return order
 
 
@@ -149,13 +153,32 @@ def mark_paid(*, order_id: int, amount: Decimal, currency: str, provider: str) -
                                 f"{order.get_status_display().lower()}; its stock was released. "
                                 "Refund it, or fulfil it by hand.")
     else:
-        levels = inventory.commit_stock(quantities=_quantities(order))
+        quantities = _quantities(order)
+        levels = inventory.commit_stock(quantities=quantities)
         transaction.on_commit(partial(_alert_low_stock, levels))
         _move(order, Order.Status.PAID, kind=OrderEvent.Kind.PAID,
               note=f"Paid ({provider} provider).", paid_at=timezone.now(),
-              is_repeat_purchase=_has_paid_before(order))
+              is_repeat_purchase=_has_paid_before(order), payment_failure="")
+        _take_from_cart(order, quantities)
         _email(order, OrderEmail.Kind.CONFIRMATION)
     return order
+
+
+def _take_from_cart(order: Order, bought: dict[int, int]) -> None:
+    """The order is paid: what it bought leaves the cart it came from. Units added to the
+    cart since it was placed stay there."""
+    if order.cart_id is None:
+        return
+    lines = list(CartLine.objects.filter(cart_id=order.cart_id, variant_id__in=bought))
+    gone = [line.pk for line in lines if line.quantity <= bought[line.variant_id]]
+    if gone:
+        CartLine.objects.filter(pk__in=gone).delete()
+    for line in lines:
+        taken = bought[line.variant_id]
+        if line.pk not in gone:
+            CartLine.objects.filter(pk=line.pk, quantity__gt=taken).update(
+                quantity=F("quantity") - taken
+            )
 
 
 def _has_paid_before(order: Order) -> bool:
@@ -186,14 +209,56 @@ def _close(
 
 
 @transaction.atomic
+def record_failed_payment(
+    *, order_id: int, provider: str, reason: str = "", email: bool = True
+) -> Order:
+    """A payment attempt failed (a declined card, a denied capture): the order stays
+    awaiting payment with its stock reserved, for the shopper to try again or pay another
+    way until its deadline. The reason is kept for the order's page and written on the
+    timeline. With `email`, the first failure of an order is emailed with a link to pay it
+    (for a shopper who has left the provider's page); later ones show on the page they are
+    looking at. A failure reported for an order no longer awaiting payment changes nothing."""
+    order = _lock(order_id)
+    if not order.is_open:
+        return order
+    reason = reason or "The payment was declined."
+    order.payment_failure = reason[:255]
+    order.save(update_fields=["payment_failure"])
+    OrderEvent.objects.create(
+        order=order, kind=OrderEvent.Kind.PAYMENT_FAILED,
+        note=f"{_provider_label(provider)}: {reason} The order is still waiting for payment.",
+    )
+    if email and not order.emails.filter(kind=OrderEmail.Kind.PAYMENT_FAILED).exists():
+        _email(order, OrderEmail.Kind.PAYMENT_FAILED)
+    return order
+
+
+def _provider_label(provider: str) -> str:
+    return settings.PAYMENT_PROVIDER_LABELS.get(provider, provider)
+
+
+@transaction.atomic
 def fail_payment(*, order_id: int, provider: str, reason: str = "") -> Order:
-    """The payment was declined: the order is cancelled and its stock released. A failure
+    """The provider ended the payment for good (its payment page expired): the order is
+    cancelled and its stock released, as at its deadline, without an email. A failure
     reported for an order no longer awaiting payment changes nothing."""
     order = _lock(order_id)
     if order.status == Order.Status.AWAITING_PAYMENT:
-        note = f"{provider}: {reason}" if reason else f"Declined by {provider}."
-        _close(order, Order.Status.CANCELLED, kind=OrderEvent.Kind.PAYMENT_FAILED, note=note,
-               email=OrderEmail.Kind.PAYMENT_FAILED)
+        reason = reason or "The payment was not completed."
+        _close(order, Order.Status.CANCELLED, kind=OrderEvent.Kind.PAYMENT_FAILED,
+               note=f"{_provider_label(provider)}: {reason} The items went back on sale.")
+    return order
+
+
+@transaction.atomic
+def cancel_replaced_order(*, order_id: int, actor: User | None = None) -> Order:
+    """The shopper placed a new order from the cart this unpaid one came from: it is
+    cancelled and its stock released, so no unit is held twice. No email: the shopper is
+    at the checkout, placing the new one."""
+    order = _lock(order_id)
+    if order.is_open:
+        _close(order, Order.Status.CANCELLED, kind=OrderEvent.Kind.CANCELLED, actor=actor,
+               note="Replaced by a new order placed from the same cart.")
     return order
 
 

@@ -93,7 +93,6 @@ def _place(request: HttpRequest, cart: Cart | None, details: dict) -> Order:
     )
     if not user:
         remember_guest_order(request, order)
-    request_cart.remember_count(request, 0)
     request.session[PLACED_KEY] = order.number
     signals.order_placed.send(sender=type(order), request=request, order=order)
     return order

@@ -1,14 +1,16 @@
-"""The customer's orders: history, one order with its timeline, and cancelling an unpaid one."""
+"""The customer's orders: history, one order with its timeline (and, while it waits for
+payment, the ways to pay it), and cancelling an unpaid one once the customer confirms."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_POST, require_safe
+from django.views.decorators.http import require_http_methods, require_safe
 
 from shop import forms
 from shop.access import visible_order
 from shop.errors import ShopError
+from shop.models import Order
 from shop.selectors import orders as order_selectors
 from shop.services import orders as order_services
 
@@ -23,13 +25,19 @@ def order_list(request: HttpRequest) -> HttpResponse:
 @require_safe
 def order_detail(request: HttpRequest, number: str) -> HttpResponse:
     order = visible_order(request, number, orders=order_selectors.order_detail())
-    return render(request, "shop/order_detail.html", {
-        "order": order, "payment_choices": forms.payment_choices(),
-    })
+    return _order_page(request, order)
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 def order_cancel(request: HttpRequest, number: str) -> HttpResponse:
+    """Cancelling an unpaid order, in two steps that work without JavaScript: the order's
+    page asking to confirm (GET, or a POST without the confirmation), then the POST that
+    confirms."""
+    if request.method == "GET" or request.POST.get("confirm") != "yes":
+        order = visible_order(request, number, orders=order_selectors.order_detail())
+        if not order.is_open:
+            return redirect(order)
+        return _order_page(request, order, confirm_cancel=True)
     order = visible_order(request, number)
     actor = request.user if request.user.is_authenticated else None
     try:
@@ -41,3 +49,12 @@ def order_cancel(request: HttpRequest, number: str) -> HttpResponse:
     else:
         messages.success(request, f"Order {order.number} is cancelled. Nothing was charged.")
     return redirect(order)
+
+
+def _order_page(
+    request: HttpRequest, order: Order, *, confirm_cancel: bool = False
+) -> HttpResponse:
+    return render(request, "shop/order_detail.html", {
+        "order": order, "payment_choices": forms.payment_choices(),
+        "confirm_cancel": confirm_cancel,
+    })

@@ -4,6 +4,7 @@ leaving the provider's page, and catching up on Stripe events whose webhook neve
 
 import json
 import time
+from datetime import timedelta
 from decimal import Decimal
 from io import StringIO
 from urllib.parse import parse_qs
@@ -15,6 +16,7 @@ from django.core import mail
 from django.core.management import call_command
 from django.test import Client, TestCase
 from django.urls import reverse
+from django.utils import timezone
 from responses.matchers import query_param_matcher
 
 from payments import providers, refunds
@@ -254,11 +256,42 @@ def test_the_status_stops_polling_once_a_webhook_paid_the_order(client, order):
     assert "<html" not in response.text
 
 
-def test_the_status_shows_a_declined_order_as_settled(client, order):
+def test_the_status_shows_a_failed_payment_with_the_ways_to_try_again(client, order):
     post_stripe(Client(), stripe_event("checkout.session.async_payment_failed", order))
     response = poll(client, order)
     assert response.status_code == 286
+    assert "<strong>Your payment was declined.</strong> The delayed payment failed." in (
+        response.text)
+    assert f'action="{url("start", order)}"' in response.text
+    assert '<button type="submit" name="provider" value="stripe" class="button button--primary"' \
+        '>Try again</button>' in response.text
+    assert ">Pay with PayPal</button>" in response.text
+    assert "hx-get" not in response.text
+
+
+def test_the_status_shows_an_expired_session_as_settled(client, order):
+    post_stripe(Client(), stripe_event("checkout.session.expired", order))
+    response = poll(client, order)
+    assert response.status_code == 286
     assert "The order is <strong>cancelled</strong>." in response.text
+
+
+def test_trying_again_after_a_failure_clears_it(client, order, api):
+    post_stripe(Client(), stripe_event("checkout.session.async_payment_failed", order))
+    stub_session(api)
+    response = client.post(url("start", order), {"provider": "stripe"})
+    assert response["Location"] == CHECKOUT_URL
+    order.refresh_from_db()
+    assert order.payment_failure == "" and order.status == Status.AWAITING_PAYMENT
+    assert poll(client, order).status_code == 204  # waiting for the new attempt
+
+
+def test_an_order_past_its_deadline_cannot_be_paid(client, order, api):
+    Order.objects.filter(pk=order.pk).update(pay_by=timezone.now() - timedelta(minutes=1))
+    response = client.post(url("start", order), {"provider": "stripe"}, follow=True)
+    assert [str(m) for m in response.context["messages"]] == ["This order cannot be paid now."]
+    assert "The time to pay for this order has run out" in response.text
+    assert len(api.calls) == 0
 
 
 def test_the_status_page_without_htmx_is_the_whole_page(client, order):

@@ -12,6 +12,7 @@ from django.core import mail
 from payments import webhooks
 from payments.models import Payment, WebhookEvent
 from shop.models import Order, OrderEvent
+from shop.services import orders
 from tests.factories import VariantFactory
 from tests.payments import paypal_signing
 from tests.payments.webhook_helpers import (
@@ -150,19 +151,32 @@ def test_a_pending_capture_then_its_completion_pays(client, api, order, kettle):
     assert stock(kettle) == (3, 0)
 
 
-def test_a_denied_capture_cancels_the_order_and_releases_its_stock(client, api, order, kettle):
+def test_a_denied_capture_leaves_the_order_open_with_its_stock_reserved(
+    client, api, order, kettle
+):
     attempt = open_attempt(order)
     event = paypal_event("PAYMENT.CAPTURE.DENIED", order)
     assert post_paypal(client, event).status_code == 200
-    cancelled = fresh(order)
-    assert cancelled.status == Status.CANCELLED and cancelled.closed_at
-    assert stock(kettle) == (4, 0)
+    still = fresh(order)
+    assert still.status == Status.AWAITING_PAYMENT and not still.closed_at
+    assert still.payment_failure == "PayPal denied the payment (DECLINED_BY_RISK_FRAUD_FILTERS)."
+    assert stock(kettle) == (4, 1)
     [failure] = rows(order, Payment.Kind.FAILURE)
     assert "DECLINED_BY_RISK_FRAUD_FILTERS" in failure.note
     attempt.refresh_from_db()
     assert attempt.status == Payment.Status.FAILED
-    assert OrderEvent.objects.filter(order=order, kind=OrderEvent.Kind.PAYMENT_FAILED).exists()
+    note = OrderEvent.objects.get(order=order, kind=OrderEvent.Kind.PAYMENT_FAILED)
+    assert "still waiting for payment" in note.note
     assert subjects() == [f"Payment for order {order.number} did not go through"]
+    assert "still open" in mail.outbox[0].body
+
+
+def test_a_denied_capture_then_another_that_completes_pays(client, api, order, kettle):
+    post_paypal(client, paypal_event("PAYMENT.CAPTURE.DENIED", order))
+    post_paypal(client, paypal_event("PAYMENT.CAPTURE.COMPLETED", order))
+    paid = fresh(order)
+    assert paid.status == Status.PAID and not paid.needs_review and not paid.payment_failure
+    assert stock(kettle) == (3, 0)
 
 
 def test_a_reversed_approval_leaves_the_order_open(client, api, order, kettle):
@@ -175,14 +189,14 @@ def test_a_reversed_approval_leaves_the_order_open(client, api, order, kettle):
     assert stock(kettle) == (4, 1)
     attempt.refresh_from_db()
     assert attempt.status == Payment.Status.FAILED
-    note = OrderEvent.objects.get(order=order, kind=OrderEvent.Kind.PAYMENT_UPDATE)
+    note = OrderEvent.objects.get(order=order, kind=OrderEvent.Kind.PAYMENT_FAILED)
     assert "still waiting for payment" in note.note
     assert not mail.outbox
 
 
 def test_a_capture_after_the_order_was_cancelled_is_kept_for_review(client, api, order,
                                                                    kettle):
-    post_paypal(client, paypal_event("PAYMENT.CAPTURE.DENIED", order))
+    orders.cancel_order(order_id=order.pk)
     post_paypal(client, paypal_event("PAYMENT.CAPTURE.COMPLETED", order))
     late = fresh(order)
     assert late.status == Status.CANCELLED and late.needs_review

@@ -162,9 +162,11 @@ def test_a_declined_card_leaves_the_order_open(client, order, lantern):
     [failure] = rows(order, Payment.Kind.FAILURE)
     assert failure.reference == "ch_3SDoPq2eZvKYlo2C0dE2c3L4"  # the declined try's charge
     assert stock(lantern) == (5, 2)
-    note = OrderEvent.objects.get(order=order, kind=OrderEvent.Kind.PAYMENT_UPDATE)
-    assert "declined" in note.note and "still waiting for payment" in note.note
-    assert not mail.outbox
+    note = OrderEvent.objects.get(order=order, kind=OrderEvent.Kind.PAYMENT_FAILED)
+    assert note.note == ("Card (Stripe): Your card has insufficient funds. The order is still "
+                         "waiting for payment.")
+    assert still.payment_failure == "Your card has insufficient funds."
+    assert not mail.outbox  # the shopper is on Stripe's page, which asks again
 
 
 def test_a_declined_try_and_then_a_payment_pays(client, order, lantern):
@@ -184,12 +186,14 @@ def test_a_delayed_payment_under_way_does_not_fulfil(client, order, lantern):
     assert "pending" in note.note
 
 
-def test_a_delayed_payment_that_fails_cancels_the_order(client, order, lantern):
+def test_a_delayed_payment_that_fails_leaves_the_order_open(client, order, lantern):
     attempt = open_attempt(order)
     post_stripe(client, stripe_event("checkout.session.completed.unpaid", order))
     post_stripe(client, stripe_event("checkout.session.async_payment_failed", order))
-    assert fresh(order).status == Status.CANCELLED
-    assert stock(lantern) == (5, 0)
+    still = fresh(order)
+    assert still.status == Status.AWAITING_PAYMENT
+    assert still.payment_failure == "The delayed payment failed."
+    assert stock(lantern) == (5, 2)
     attempt.refresh_from_db()
     assert attempt.status == Payment.Status.FAILED
     assert subjects() == [f"Payment for order {order.number} did not go through"]
@@ -202,19 +206,37 @@ def test_a_delayed_payment_that_succeeds_pays(client, order, lantern):
     assert stock(lantern) == (3, 0)
 
 
-def test_an_expired_session_marks_only_its_attempt_failed(client, order, lantern):
+def test_an_expired_session_cancels_the_order_and_releases_its_stock(client, order, lantern):
     attempt = open_attempt(order)
     event = stripe_event("checkout.session.expired", order)
     assert post_stripe(client, event).status_code == 200
     attempt.refresh_from_db()
     assert attempt.status == Payment.Status.FAILED
-    still = fresh(order)
-    assert still.status == Status.AWAITING_PAYMENT and not still.needs_review
+    closed = fresh(order)
+    assert closed.status == Status.CANCELLED and closed.closed_at and not closed.needs_review
     assert rows(order) == [attempt]
-    assert stock(lantern) == (5, 2)
-    assert not OrderEvent.objects.filter(order=order).exclude(
-        kind=OrderEvent.Kind.PLACED).exists()
+    assert stock(lantern) == (5, 0)
+    [ended] = OrderEvent.objects.filter(order=order).exclude(kind=OrderEvent.Kind.PLACED)
+    assert ended.kind == OrderEvent.Kind.PAYMENT_FAILED
+    assert "page expired" in ended.note and "back on sale" in ended.note
     assert stored(event).status == WebhookEvent.Status.PROCESSED
+    assert not mail.outbox
+
+
+def test_an_expired_session_leaves_the_order_open_while_another_attempt_is_under_way(
+    client, order, lantern
+):
+    expired = open_attempt(order)
+    newer = Payment.objects.create(
+        order=order, provider="stripe", kind=Payment.Kind.ATTEMPT,
+        status=Payment.Status.PENDING, amount=order.total, currency="USD", reference="cs_newer",
+    )
+    post_stripe(client, stripe_event("checkout.session.expired", order))
+    expired.refresh_from_db()
+    newer.refresh_from_db()
+    assert (expired.status, newer.status) == (Payment.Status.FAILED, Payment.Status.PENDING)
+    assert fresh(order).status == Status.AWAITING_PAYMENT
+    assert stock(lantern) == (5, 2)
 
 
 # Disputes
@@ -282,11 +304,12 @@ def test_a_paying_webhook_takes_a_fixed_number_of_queries(
     client, order, django_assert_num_queries
 ):
     """Verify, store, apply with the order locked (capture row, stock, status, timeline,
-    whether the customer bought before, the confirmation email's row), mark processed; then,
+    whether the customer bought before, the bought lines out of the cart: read and deleted,
+    the confirmation email's row), mark processed; then,
     after commit, the confirmation email (its row locked, sent, marked) and the events waiting
     for this capture. Savepoints included. A repeat is answered from the inbox alone."""
     event = stripe_event("checkout.session.completed", order)
-    with django_assert_num_queries(34):
+    with django_assert_num_queries(36):
         assert post_stripe(client, event).status_code == 200
     with django_assert_num_queries(5):
         assert post_stripe(client, event).status_code == 200

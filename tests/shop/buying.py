@@ -15,10 +15,9 @@ def standard_shipping() -> ShippingMethod:
 
 
 def place(*lines, email="ada@example.com", user=None, provider="test"):
-    """Place an order for (variant, quantity) pairs from a fresh cart."""
-    cart = Cart.objects.create(user=user) if user is None else Cart.objects.get_or_create(
-        user=user
-    )[0]
+    """Place an order for (variant, quantity) pairs from a fresh cart (one of its own even for
+    a customer, whose own cart would keep the lines until the order is paid)."""
+    cart = Cart.objects.create()
     for variant, quantity in lines:
         CartLine.objects.create(cart=cart, variant=variant, quantity=quantity)
     return checkout.place_order(

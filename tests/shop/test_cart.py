@@ -1,14 +1,18 @@
 """The cart: add, change, remove, stock messages, the badge event, merging at sign-in."""
 
 import json
+import re
 from decimal import Decimal
 
 import pytest
 from django.urls import reverse
 
 from shop.models import Cart, CartLine
+from shop.services import cart as cart_services
+from shop.services import checkout
 from tests import accounts
 from tests.factories import ProductImageFactory, VariantFactory
+from tests.shop import buying
 
 pytestmark = pytest.mark.django_db
 HTMX = {"HTTP_HX_REQUEST": "true"}
@@ -91,14 +95,88 @@ def test_a_quantity_of_zero_removes_the_line(client, jacket):
     assert lines(client) == {}
 
 
-def test_a_bad_quantity_is_explained_and_changes_nothing(client, jacket):
+def update(client, line, quantity, **headers):
+    return client.post(reverse("shop:cart-line-update", args=[line.pk]), {"quantity": quantity},
+                       **headers)
+
+
+def quantity_box(html: str, line) -> str:
+    """The value the line's quantity box shows."""
+    match = re.search(rf'id="quantity-{line.pk}" type="number" name="quantity" value="(\w*)"',
+                      html)
+    assert match, html
+    return match[1]
+
+
+@pytest.mark.parametrize("quantity", ["-1", "1.5", "lots", "", "1e3"])
+def test_a_quantity_that_is_not_a_whole_number_changes_nothing_and_says_so(
+    client, jacket, quantity
+):
     add(client, jacket, 2)
     line = CartLine.objects.get()
-    response = client.post(reverse("shop:cart-line-update", args=[line.pk]), {"quantity": "lots"},
-                           HTTP_HX_TARGET="cart-lines", **HTMX)
+    response = update(client, line, quantity, HTTP_HX_TARGET="cart-lines", **HTMX)
     assert response.status_code == 200
-    assert "Enter a whole number." in response.text
+    assert ("(0 removes it). “Trail Jacket (M / Navy)” stays at 2.") in response.text
+    assert quantity_box(response.text, line) == "2"
+    assert "HX-Trigger" not in response  # nothing changed: no badge update
     assert lines(client) == {"JKT-M": 2}
+
+
+def test_a_refused_quantity_without_javascript_comes_back_on_the_cart_page(client, jacket):
+    add(client, jacket, 2)
+    line = CartLine.objects.get()
+    response = update(client, line, "-1", follow=True)
+    assert response.redirect_chain[-1][0] == reverse("shop:cart")
+    assert ("Enter a whole number, such as 2 (0 removes it). “Trail Jacket (M / Navy)” stays at"
+            " 2.") in response.text
+    assert quantity_box(response.text, line) == "2"
+    assert lines(client) == {"JKT-M": 2}
+
+
+@pytest.fixture
+def tent_pegs():
+    """Plenty of stock: only the most one cart may hold limits a line."""
+    return VariantFactory(on_hand=500, product__name="Tent Peg", size="", color="")
+
+
+@pytest.mark.parametrize("quantity", ["999", "100", "100000000000000000000000"])
+def test_more_than_one_cart_may_hold_is_cut_to_99_and_says_why(client, tent_pegs, quantity):
+    add(client, tent_pegs, 1)
+    line = CartLine.objects.get()
+    response = update(client, line, quantity, HTTP_HX_TARGET="cart-lines", **HTMX)
+    assert ("We can sell at most 99 of one item, so your quantity of “Tent Peg” is now 99."
+            in response.text)
+    assert quantity_box(response.text, line) == "99"
+    assert json.loads(response["HX-Trigger"]) == {"cart-changed": {"count": 99}}
+    assert lines(client) == {tent_pegs.sku: 99}
+
+
+def test_more_than_is_left_is_cut_to_what_is_left_even_past_99(client, jacket):
+    add(client, jacket, 1)
+    line = CartLine.objects.get()
+    response = update(client, line, "999", HTTP_HX_TARGET="cart-lines", **HTMX)
+    assert "Only 5 of “Trail Jacket (M / Navy)” left, so your quantity is now 5." in response.text
+    assert quantity_box(response.text, line) == "5"
+    assert lines(client) == {"JKT-M": 5}
+
+
+def test_a_cut_quantity_without_javascript_shows_on_the_cart_page(client, tent_pegs):
+    add(client, tent_pegs, 1)
+    line = CartLine.objects.get()
+    response = update(client, line, "999", follow=True)
+    assert "We can sell at most 99 of one item" in response.text
+    assert quantity_box(response.text, line) == "99"
+    assert response.context["cart_count"] == 99
+
+
+def test_the_quantity_boxes_leave_checking_to_the_server(client, jacket):
+    """A browser checking min and max itself would drop 999 or 1.5 without a word, under
+    htmx as in a plain form; the server answers every number with what it did."""
+    add(client, jacket, 1)
+    cart = client.get(reverse("shop:cart")).text
+    assert re.search(r'<form class="cart-quantity" [^>]*\bnovalidate\b', cart)
+    product = client.get(jacket.product.get_absolute_url()).text
+    assert re.search(r'<form class="add-to-cart" [^>]*\bnovalidate\b', product)
 
 
 def test_removing_a_line(client, jacket):
@@ -215,11 +293,43 @@ def test_a_customer_without_a_cart_takes_over_the_anonymous_one(client, jacket, 
     assert {line.variant.sku: line.quantity for line in customer.cart.lines.all()} == {"JKT-M": 2}
 
 
-def test_a_huge_quantity_is_cut_to_what_one_cart_may_hold(client):
-    plenty = VariantFactory(on_hand=500, product__name="Tent Peg", size="", color="")
-    response = add(client, plenty, 150, HTTP_HX_TARGET="cart-notice", **HTMX)
-    assert "Only 99 more of “Tent Peg” could be added" in response.text
-    assert lines(client) == {plenty.sku: 99}
+def test_adding_a_huge_quantity_is_cut_to_what_one_cart_may_hold(client, tent_pegs):
+    response = add(client, tent_pegs, 150, HTTP_HX_TARGET="cart-notice", **HTMX)
+    assert ("We can sell at most 99 of one item: added 99, so you now have 99 of “Tent Peg” in"
+            " your cart.") in response.text
+    assert json.loads(response["HX-Trigger"]) == {"cart-changed": {"count": 99}}
+    assert lines(client) == {tent_pegs.sku: 99}
+
+
+def test_adding_past_99_adds_up_to_99(client, tent_pegs):
+    add(client, tent_pegs, 90)
+    response = add(client, tent_pegs, 20, HTTP_HX_TARGET="cart-notice", **HTMX)
+    assert "added 9, so you now have 99 of “Tent Peg” in your cart." in response.text
+    assert lines(client) == {tent_pegs.sku: 99}
+
+
+def test_adding_to_a_full_line_changes_nothing_and_says_why(client, tent_pegs):
+    add(client, tent_pegs, 99)
+    response = add(client, tent_pegs, 1, HTTP_HX_TARGET="cart-notice", **HTMX)
+    assert ("We can sell at most 99 of one item, and you already have 99 of “Tent Peg”."
+            in response.text)
+    assert "HX-Trigger" not in response
+    assert lines(client) == {tent_pegs.sku: 99}
+
+
+@pytest.mark.parametrize("quantity", ["0", "-1", "1.5", "lots"])
+def test_adding_a_quantity_that_is_not_a_whole_number_adds_nothing(client, jacket, quantity):
+    response = add(client, jacket, quantity, HTTP_HX_TARGET="cart-notice", **HTMX)
+    assert "Enter a whole number of 1 or more, such as 2." in response.text
+    assert "HX-Trigger" not in response
+    assert lines(client) == {}
+
+
+def test_adding_a_bad_quantity_without_javascript_goes_back_to_the_product(client, jacket):
+    response = add(client, jacket, "-1", follow=True)
+    assert response.redirect_chain[-1][0] == jacket.product.get_absolute_url()
+    assert "Enter a whole number of 1 or more, such as 2." in response.text
+    assert lines(client) == {}
 
 
 def test_a_product_taken_off_sale_is_named_when_added(client, jacket):
@@ -228,3 +338,35 @@ def test_a_product_taken_off_sale_is_named_when_added(client, jacket):
     response = add(client, jacket, 1, HTTP_HX_TARGET="cart-notice", **HTMX)
     assert "“Trail Jacket (M / Navy)” is no longer sold" in response.text
     assert lines(client) == {}
+
+
+def place_from(cart):
+    """An order placed from `cart` and not paid yet: it holds the cart's units."""
+    return checkout.place_order(
+        cart=cart, buyer=checkout.Buyer(email="ada@example.com", user=cart.user),
+        address=buying.ADDRESS, shipping_method_id=buying.standard_shipping().pk, provider="test",
+    )
+
+
+def test_units_the_carts_own_unpaid_order_holds_count_as_available(jacket):
+    cart = Cart.objects.create()
+    line = CartLine.objects.create(cart=cart, variant=jacket, quantity=4)
+    place_from(cart)
+    assert buying.stock(jacket) == (5, 4)
+    change = cart_services.change_quantity(cart=cart, line_id=line.pk, quantity=5)
+    assert change.ok and CartLine.objects.get(pk=line.pk).quantity == 5
+    other = Cart.objects.create()  # another cart sees only the unit nobody holds
+    change = cart_services.add_to_cart(cart=other, variant=jacket, quantity=2)
+    assert not change.ok and CartLine.objects.get(cart=other).quantity == 1
+
+
+def test_merging_brings_the_anonymous_carts_unpaid_orders_along(jacket, customer):
+    anonymous = Cart.objects.create()
+    CartLine.objects.create(cart=anonymous, variant=jacket, quantity=5)
+    order = place_from(anonymous)
+    own, messages = cart_services.merge_carts(source=anonymous, user=customer)
+    order.refresh_from_db()
+    assert order.cart_id == own.pk
+    assert messages == [] and own.lines.get().quantity == 5  # its own five, held by its order
+    buying.pay(order)
+    assert not own.lines.exists()

@@ -7,7 +7,7 @@ from django.urls import reverse
 
 from shop.models import Address, Cart, CartLine, Order, ShippingMethod
 from tests.factories import UserFactory, VariantFactory
-from tests.shop.buying import ADDRESS, place
+from tests.shop.buying import ADDRESS, pay, place, stock
 
 pytestmark = pytest.mark.django_db
 
@@ -90,7 +90,7 @@ def test_postal_codes_are_tidied_to_their_countrys_format(client, jacket, standa
     assert client.session["checkout"]["address"]["postal_code"] == "SW1A 1AA"
 
 
-def test_placing_the_order_reserves_stock_empties_the_cart_and_goes_to_payment(
+def test_placing_the_order_reserves_stock_keeps_the_cart_and_goes_to_payment(
     client, jacket, express
 ):
     fill_cart(client, (jacket, 2))
@@ -103,8 +103,63 @@ def test_placing_the_order_reserves_stock_empties_the_cart_and_goes_to_payment(
     assert order.full_name == "Ada Lovelace" and order.postal_code == "62701"
     jacket.refresh_from_db()
     assert (jacket.on_hand, jacket.reserved) == (5, 2)
+    # The cart keeps its lines until the order is paid.
+    line = CartLine.objects.get()
+    assert (line.variant, line.quantity, line.cart_id) == (jacket, 2, order.cart_id)
+    assert client.session["cart_count"] == 2
+
+
+def test_paying_the_order_takes_what_it_bought_out_of_the_cart(client, jacket, standard):
+    belt = VariantFactory(on_hand=5)
+    fill_cart(client, (jacket, 2))
+    client.post(reverse("shop:checkout"), details(standard))
+    client.post(reverse("shop:checkout-review"))
+    order = Order.objects.get()
+    fill_cart(client, (belt, 1), (jacket, 1))  # added while the order waits for payment
+    pay(order)
+    assert list(CartLine.objects.values_list("variant", "quantity")) == [(jacket.pk, 1),
+                                                                         (belt.pk, 1)]
+
+
+def test_a_paid_order_empties_its_cart_and_the_header_counts_it(client, jacket, standard):
+    fill_cart(client, (jacket, 2))
+    client.post(reverse("shop:checkout"), details(standard))
+    client.post(reverse("shop:checkout-review"))
+    order = Order.objects.get()
+    client.post(reverse("payments:test-checkout", args=[order.number]), {"decision": "approve"})
     assert not CartLine.objects.exists()
     assert client.session["cart_count"] == 0
+    assert stock(jacket) == (3, 0)
+
+
+def test_a_new_order_from_a_changed_cart_replaces_the_unpaid_one(client, jacket, standard):
+    fill_cart(client, (jacket, 2))
+    client.post(reverse("shop:checkout"), details(standard))
+    client.post(reverse("shop:checkout-review"))
+    first = Order.objects.get()
+    fill_cart(client, (jacket, 1))  # three now
+    client.post(reverse("shop:checkout"), details(standard))
+    response = client.post(reverse("shop:checkout-review"))
+    second = Order.objects.exclude(pk=first.pk).get()
+    assert response["Location"] == reverse("payments:start", args=[second.number])
+    first.refresh_from_db()
+    assert first.status == Order.Status.CANCELLED
+    assert first.events.last().note == "Replaced by a new order placed from the same cart."
+    assert f"Replaces order {first.number}." in second.events.get().note
+    assert stock(jacket) == (5, 3)  # held once, by the new order
+    assert second.lines.get().quantity == 3
+
+
+def test_the_units_an_unpaid_order_holds_are_still_the_carts_to_check_out(
+    client, jacket, standard
+):
+    fill_cart(client, (jacket, 5))  # every one there is
+    client.post(reverse("shop:checkout"), details(standard))
+    client.post(reverse("shop:checkout-review"))
+    assert stock(jacket) == (5, 5)
+    page = client.get(reverse("shop:cart"))
+    assert "Sold out" not in page.text and "left" not in page.text
+    assert client.get(reverse("shop:checkout")).status_code == 200
 
 
 def test_stock_gone_before_placing_is_named_and_nothing_is_placed(client, jacket, standard):
@@ -268,10 +323,10 @@ def test_placing_an_order_needs_a_fixed_number_of_queries(
     client, customer, standard, django_assert_max_num_queries, lines
 ):
     """19, whatever the number of lines: session, user and cart (3); in the transaction the
-    locked cart, its lines, the shipping method, the locked variants, one UPDATE of stock,
-    the order (in a savepoint of its own), its lines in one INSERT, the event and emptying
-    the cart (12 with the transaction's own); saving the session (3 under test, in a
-    savepoint)."""
+    locked cart, its unpaid orders (none here), its lines, the shipping method, the locked
+    variants, one UPDATE of stock, the order (in a savepoint of its own), its lines in one
+    INSERT and the event (12 with the transaction's own); saving the session (3 under test,
+    in a savepoint). The cart keeps its lines until the order is paid."""
     for _ in range(lines):
         fill_cart(client, (VariantFactory(on_hand=5), 1))
     data = details(standard)
@@ -281,7 +336,7 @@ def test_placing_an_order_needs_a_fixed_number_of_queries(
         response = client.post(reverse("shop:checkout-review"))
     assert response.status_code == 302
     assert Order.objects.get().lines.count() == lines
-    assert not Cart.objects.get(user=customer).lines.exists()
+    assert Cart.objects.get(user=customer).lines.count() == lines
 
 
 def test_the_review_shows_exactly_what_the_order_charges(client, settings, standard):

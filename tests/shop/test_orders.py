@@ -107,12 +107,58 @@ def test_a_payment_after_expiry_is_kept_for_review(order, variant):
     assert stock(variant) == (10, 0)
 
 
-def test_a_failed_payment_cancels_and_releases(order, variant):
-    orders.fail_payment(order_id=order.pk, provider="test", reason="Card declined.")
+def test_a_failed_payment_attempt_leaves_the_order_open_and_reserved(order, variant):
+    orders.record_failed_payment(order_id=order.pk, provider="test", reason="Card declined.")
     order.refresh_from_db()
-    assert order.status == Status.CANCELLED
+    assert order.status == Status.AWAITING_PAYMENT and order.closed_at is None
+    assert order.payment_failure == "Card declined."
+    assert stock(variant) == (10, 2)
+    event = order.events.last()
+    assert (event.kind, event.from_status, event.to_status) == (
+        OrderEvent.Kind.PAYMENT_FAILED, "", "")
+    assert "still waiting for payment" in event.note
+    pay(order)
+    order.refresh_from_db()
+    assert order.status == Status.PAID and order.payment_failure == ""
+    assert stock(variant) == (8, 0)
+
+
+def test_an_order_whose_payment_failed_still_expires_at_its_deadline(order, variant):
+    orders.record_failed_payment(order_id=order.pk, provider="test", reason="Card declined.")
+    assert orders.expire_unpaid_orders(now=timezone.now() + timedelta(hours=1)) == 1
+    order.refresh_from_db()
+    assert order.status == Status.EXPIRED
     assert stock(variant) == (10, 0)
-    assert order.events.last().kind == OrderEvent.Kind.PAYMENT_FAILED
+
+
+def test_a_failure_reported_after_the_order_closed_changes_nothing(order, variant):
+    orders.cancel_order(order_id=order.pk)
+    orders.record_failed_payment(order_id=order.pk, provider="test", reason="Card declined.")
+    order.refresh_from_db()
+    assert order.status == Status.CANCELLED and order.payment_failure == ""
+    assert not order.events.filter(kind=OrderEvent.Kind.PAYMENT_FAILED).exists()
+
+
+def test_only_the_first_failed_attempt_is_emailed(order, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        orders.record_failed_payment(order_id=order.pk, provider="test")
+        orders.record_failed_payment(order_id=order.pk, provider="test")
+        orders.record_failed_payment(order_id=order.pk, provider="stripe", email=False)
+    [email] = mail.outbox
+    assert "did not go through" in email.subject
+    assert "The order is still open" in email.body and "key=" in email.body
+    assert order.events.filter(kind=OrderEvent.Kind.PAYMENT_FAILED).count() == 3
+
+
+def test_a_payment_ended_for_good_cancels_and_releases(order, variant):
+    orders.fail_payment(order_id=order.pk, provider="stripe", reason="The page expired.")
+    order.refresh_from_db()
+    assert order.status == Status.CANCELLED and order.closed_at
+    assert stock(variant) == (10, 0)
+    event = order.events.last()
+    assert event.kind == OrderEvent.Kind.PAYMENT_FAILED
+    assert event.note == "Card (Stripe): The page expired. The items went back on sale."
+    assert not order.emails.exists()
 
 
 def test_cancelling_an_unpaid_order_releases_its_stock(order, variant):
@@ -349,8 +395,8 @@ def test_the_confirmation_is_sent_once_after_commit(order, django_capture_on_com
 @pytest.mark.parametrize(
     ("act", "subject", "words"),
     [
-        (lambda o: orders.fail_payment(order_id=o.pk, provider="test"), "did not go through",
-         "nothing was charged"),
+        (lambda o: orders.record_failed_payment(order_id=o.pk, provider="test"),
+         "did not go through", "The order is still open"),
         (lambda o: orders.cancel_order(order_id=o.pk), "is cancelled", "Nothing was charged"),
         (lambda o: (pay(o), orders.mark_shipped(order_id=o.pk, tracking_number="1Z999AA1")),
          "is on its way", "1Z999AA1"),
@@ -371,7 +417,7 @@ def test_each_change_sends_its_email_once_after_commit(
 
 @pytest.mark.parametrize(("paid", "act"), [
     (False, pay),
-    (False, lambda o: orders.fail_payment(order_id=o.pk, provider="test")),
+    (False, lambda o: orders.record_failed_payment(order_id=o.pk, provider="test")),
     (False, lambda o: orders.cancel_order(order_id=o.pk)),
     (True, lambda o: orders.mark_shipped(order_id=o.pk, tracking_number="1Z999AA1")),
     (True, lambda o: orders.record_refund(order_id=o.pk, amount=Decimal("10.00"))),
