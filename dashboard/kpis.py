@@ -32,6 +32,7 @@ from django.db.models import (
     DateField,
     DecimalField,
     F,
+    Min,
     Q,
     QuerySet,
     Sum,
@@ -263,6 +264,13 @@ def customers_before(day: date) -> int:
         customers=Count(Lower("email"), distinct=True)
     )
     return found["customers"]
+
+
+def first_paid_day() -> date | None:
+    """The day (in the store's time zone) the shop's first order was paid; None before any
+    (one query, read from the index on `paid_at`)."""
+    first = Order.objects.filter(paid_at__isnull=False).aggregate(first=Min("paid_at"))["first"]
+    return first.astimezone(store_zone()).date() if first else None
 
 
 def change(current: Decimal | int | None, previous: Decimal | int | None) -> Decimal | None:

@@ -50,10 +50,14 @@ def display(kind: FigureKind, value: Decimal | int | None) -> str:
 
 @dataclass(frozen=True)
 class Figure:
+    """A key figure against the period of the same length before. `earlier_data` says
+    whether the shop has data for the whole of that period (see `comparison`)."""
+
     kpi: Kpi
     value: Decimal | int | None
     previous: Decimal | int | None
     change: Decimal | None
+    earlier_data: bool = True
 
     @property
     def shown(self) -> str:
@@ -64,11 +68,29 @@ class Figure:
         return display(self.kpi.kind, self.previous)
 
     @property
+    def comparison(self) -> str:
+        """How the figure is set against the period before:
+        - "no-earlier-data": the shop's first paid order came after that period began, so
+          part of it has no data at all: a percentage would set a whole period against a
+          sliver of one (a year against its first day reads "▲ 49,638.4 %");
+        - "new": nothing then (0), something now: a rise from nothing has no percentage;
+        - "unknown": a value cannot be worked out (no orders or sessions to divide by);
+        - "up", "down" or "flat": a percentage change, `change_shown`."""
+        if not self.earlier_data:
+            return "no-earlier-data"
+        if self.previous == 0 and self.value:
+            return "new"
+        if self.change is None:
+            return "flat" if self.previous == 0 and self.value == 0 else "unknown"
+        return "flat" if not self.change else "up" if self.change > 0 else "down"
+
+    @property
     def direction(self) -> str:
-        """"up", "down" or "flat" against the previous period."""
-        if not self.change:
-            return "flat"
-        return "up" if self.change > 0 else "down"
+        """"up", "down" or "flat": which way the figure went, when that can be said."""
+        comparison = self.comparison
+        if comparison == "new":
+            return "up"
+        return comparison if comparison in ("up", "down") else "flat"
 
     @property
     def news(self) -> str:
@@ -80,15 +102,17 @@ class Figure:
     @property
     def change_shown(self) -> str:
         """The size of the change (its direction is shown apart); "" when there is none."""
-        return "" if self.change is None else f"{abs(self.change)}\N{NO-BREAK SPACE}%"
+        return "" if self.change is None else f"{abs(self.change):,}\N{NO-BREAK SPACE}%"
 
 
 def figures(period: Period) -> list[Figure]:
-    """Every KPI for the period with its value in the period before (six queries)."""
+    """Every KPI for the period with its value in the period before (seven queries)."""
     current, previous = kpis.summary(period), kpis.summary(period.previous())
+    first = kpis.first_paid_day()
+    earlier_data = first is not None and first <= period.previous().start
     return [
         Figure(kpi, current[kpi.key], previous[kpi.key],
-               kpis.change(current[kpi.key], previous[kpi.key]))
+               kpis.change(current[kpi.key], previous[kpi.key]), earlier_data)
         for kpi in kpis.DEFINITIONS
     ]
 
@@ -97,12 +121,13 @@ def figures(period: Period) -> list[Figure]:
 
 
 def period_label(period: Period) -> str:
-    """3 Mar 2025; 3 – 9 Mar 2025; 24 Feb – 2 Mar 2025; 30 Dec 2024 – 5 Jan 2025."""
+    """3 Mar 2025; 3–9 Mar 2025; 24 Feb – 2 Mar 2025; 30 Dec 2024 – 5 Jan 2025: the dash
+    closed up between two days of one month, spaced between dates of several words."""
     start, end = period.start, period.end
     if period.days == 1:
         return f"{start:%-d %b %Y}"
     if (start.year, start.month) == (end.year, end.month):
-        return f"{start:%-d} – {end:%-d %b %Y}"
+        return f"{start:%-d}–{end:%-d %b %Y}"
     if start.year == end.year:
         return f"{start:%-d %b} – {end:%-d %b %Y}"
     return f"{start:%-d %b %Y} – {end:%-d %b %Y}"
@@ -274,9 +299,11 @@ class Dashboard:
         self.choice = choice
 
     @property
-    def period_label(self) -> str:
-        name = self.choice.period_name
-        return PRESETS.get(name) or period_label(self.choice.period)
+    def showing(self) -> str:
+        """What the page shows, said once: "last 30 days, 4 Nov – 3 Dec 2026" for a named
+        period, "1–30 Nov 2026" for a custom range."""
+        preset = PRESETS.get(self.choice.period_name)
+        return f"{preset.lower()}, {self.dates}" if preset else self.dates
 
     @property
     def dates(self) -> str:

@@ -2,8 +2,9 @@
 totals row holds. The CSV and XLSX writers know nothing of any one report.
 
 Locked: a report's totals equal the dashboard's key figures for the same range (the sales
-report's subtotal, discount, item refunds, net sales and row count; the daily report's
-totals row is `kpis.summary` itself).
+report's subtotal, discount, item refunds, net sales and row count; the products report's
+gross, discounts, refunds, net sales and units sold; the daily report's totals row is
+`kpis.summary` itself).
 """
 
 from collections.abc import Callable, Iterable
@@ -126,8 +127,9 @@ PRODUCTS = Report(
         Column("Category", TEXT, 28),
         Column("Units sold", COUNT, 11, summed=True),
         Column("Gross", MONEY, 12, summed=True),
+        Column("Discounts", MONEY, 12, summed=True),
         Column("Refunds", MONEY, 12, summed=True),
-        Column("Net", MONEY, 12, summed=True),
+        Column("Net sales", MONEY, 12, summed=True),
         Column("On hand", COUNT, 9),
         Column("Reserved", COUNT, 9),
         Column("Available", COUNT, 10),
@@ -135,11 +137,12 @@ PRODUCTS = Report(
     rows=_product_rows,
     note=(
         "One row per SKU sold in orders paid in the period. Gross is the line totals before "
-        "order discounts. Refunds are made per order, not per line: each order's refund as "
-        "the Refunds figure counts it (without tax, at most its items after discounts) is "
-        "shared out to its lines in proportion to their line totals, each share rounded to "
-        "the cent, so the column may differ from the Refunds figure by a few cents. Net = "
-        "gross − refunds (order discounts are not shared out). Stock is as it is now."
+        "order discounts. Discounts and refunds are made per order, not per line: each "
+        "order's discount, and its refund as the Refunds figure counts it (without tax, at "
+        "most its items after discounts), is shared out to its lines in proportion to their "
+        "line totals, in cents that add up to the order's amount. Net sales = gross − "
+        "discounts − refunds, as the Net sales figure: the columns add up to the Gross "
+        "sales, Discounts, Refunds and Net sales figures. Stock is as it is now."
     ),
 )
 

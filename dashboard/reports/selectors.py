@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from datetime import datetime
 
 from django.db.models import ExpressionWrapper, F, Max, OuterRef, Subquery, Sum, Value
+from django.db.models.expressions import CombinedExpression
 from django.db.models.functions import Coalesce, NullIf, Round
 from django.utils import timezone
 
@@ -18,7 +19,7 @@ from dashboard import kpis
 from dashboard.kpis import Period, store_zone
 from dashboard.selectors import UNLISTED
 from payments.models import Payment
-from shop.models import Order
+from shop.models import Order, OrderLine
 
 CHUNK = 2000
 STATUS_LABELS = dict(Order.Status.choices)
@@ -57,22 +58,30 @@ def sales_rows(period: Period) -> Iterator[tuple]:
 
 
 def product_rows(period: Period) -> Iterator[tuple]:
-    """One row per SKU sold in orders paid in the period, best net first: SKU, product,
-    category, units sold, gross, refunds, net, on hand, reserved, available.
+    """One row per SKU sold in orders paid in the period, best net sales first: SKU,
+    product, category, units sold, gross, discounts, refunds, net sales, on hand, reserved,
+    available.
 
-    Gross is the sum of the line totals. Refunds are per order, not per line: each order's
-    refund as the Refunds figure counts it (kpis.item_refund) is shared out to its lines in
-    proportion to their line totals, each share rounded to the cent. Net = gross − refunds.
-    The stock columns are the variant's now (empty once it is deleted)."""
+    Gross is the sum of the line totals. Discounts and refunds are made per order, not per
+    line: each order's discount, and its refund as the Refunds figure counts it
+    (kpis.item_refund), is shared out to its lines in proportion to their line totals
+    (`_share`), and an order's shares add up to its discount and refund to the cent. So the
+    columns add up to the dashboard's Gross sales, Discounts, Refunds and Net sales exactly.
+    Net sales = gross − discounts − refunds, as the key figure. The stock columns are the
+    variant's now (empty once it is deleted)."""
     rows = (
         kpis.paid_lines(period).values("sku")
         .annotate(
             units=Sum("quantity"),
             gross=Coalesce(Sum("line_total"), ZERO, output_field=kpis.MONEY),
-            refunds=Coalesce(Sum(_line_refund()), ZERO, output_field=kpis.MONEY),
+            discounts=Coalesce(Sum(_share(F("order__discount_total"))), ZERO,
+                               output_field=kpis.MONEY),
+            refunds=Coalesce(Sum(_share(kpis.item_refund("order__"))), ZERO,
+                             output_field=kpis.MONEY),
         )
         .annotate(
-            net=ExpressionWrapper(F("gross") - F("refunds"), output_field=kpis.MONEY),
+            net=ExpressionWrapper(F("gross") - F("discounts") - F("refunds"),
+                                  output_field=kpis.MONEY),
             product=Coalesce(Max("variant__product__name"), Max("product_name")),
             category=Max("variant__product__category__name"),
             parent=Max("variant__product__category__parent__name"),
@@ -80,22 +89,42 @@ def product_rows(period: Period) -> Iterator[tuple]:
             reserved=Max("variant__reserved"),
         )
         .order_by("-net", "sku")
-        .values_list("sku", "product", "parent", "category", "units", "gross", "refunds",
-                     "net", "on_hand", "reserved")
+        .values_list("sku", "product", "parent", "category", "units", "gross", "discounts",
+                     "refunds", "on_hand", "reserved")
     )
-    for (sku, product, parent, category, units, gross, refunds, net, on_hand,
+    for (sku, product, parent, category, units, gross, discounts, refunds, on_hand,
          reserved) in rows.iterator(chunk_size=CHUNK):
         available = on_hand - reserved if on_hand is not None else None
-        yield (sku, product, _category(parent, category), units, to_cents(gross),
-               to_cents(refunds), to_cents(net), on_hand, reserved, available)
+        gross, discounts, refunds = to_cents(gross), to_cents(discounts), to_cents(refunds)
+        yield (sku, product, _category(parent, category), units, gross, discounts, refunds,
+               gross - discounts - refunds, on_hand, reserved, available)
 
 
-def _line_refund() -> Round:
-    """A line's share of its order's refund: the refund × line total ÷ the order's subtotal
-    (the sum of its line totals), rounded to the cent; none from an order of nothing."""
-    share = (kpis.item_refund("order__") * F("line_total")
-             / NullIf(F("order__subtotal"), Value(ZERO)))
-    return Round(share, 2, output_field=kpis.MONEY)
+def _share(amount) -> CombinedExpression:
+    """A line's share of an order's `amount` (a sum of cents), in proportion to its line
+    total, by cumulative rounding: the amount's share of the order's lines up to and
+    including this one (by pk), rounded to the cent, less its share of the lines before
+    it, rounded. Rounding each share by itself would leave an order's shares a cent or two
+    off its amount (three lines of a third of 0.10 are 0.03 each, 0.09 in all); this way
+    they add up to it exactly, each within a cent of its exact share. Nothing from an
+    order of nothing."""
+    subtotal = NullIf(F("order__subtotal"), Value(ZERO))
+    through = Round(amount * _lines_total(pk__lte=OuterRef("pk")) / subtotal, 2,
+                    output_field=kpis.MONEY)
+    before = Round(amount * _lines_total(pk__lt=OuterRef("pk")) / subtotal, 2,
+                   output_field=kpis.MONEY)
+    return through - before
+
+
+def _lines_total(**which) -> Coalesce:
+    """The line totals of the line's order among `which` (its lines up to it, or before
+    it), as a subquery. Both bounds are added up by the same query so that, on SQLite's
+    floating point too, one line's "through" is exactly the next one's "before"."""
+    lines = (
+        OrderLine.objects.filter(order=OuterRef("order"), **which).order_by()
+        .values("order").annotate(total=Sum("line_total")).values("total")
+    )
+    return Coalesce(Subquery(lines, output_field=kpis.MONEY), ZERO, output_field=kpis.MONEY)
 
 
 def _local(moment: datetime, zone) -> datetime:

@@ -18,12 +18,14 @@ class InvalidCode(TwoFactorError):
 
 
 class TooManyAttempts(TwoFactorError):
-    """Wrong codes came too fast: django-otp's throttle wants a pause (1, 2, 4, 8 … s)."""
+    """Wrong codes came too fast: django-otp's throttle wants a pause (1, 2, 4, 8 … s) before
+    it checks another code, even a right one."""
 
     def __init__(self, seconds: int):
+        self.seconds = seconds
         super().__init__(
-            f"Too many wrong codes in a row. Wait {seconds} second{'s' if seconds != 1 else ''}, "
-            "then enter the newest code from your app."
+            f"Too many tries: wait {seconds} second{'s' if seconds != 1 else ''} and enter "
+            "the newest code from your authenticator app."
         )
 
 

@@ -9,6 +9,7 @@ deleted when used. A wrong code is counted even though the call raises: the coun
 committed before the error leaves.
 """
 
+import math
 from functools import partial
 
 from django.db import transaction
@@ -18,7 +19,13 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from security.models import BackupCode, BackupCodeDevice
 from security.twofactor import backup_codes, devices
-from security.twofactor.errors import AlreadyEnabled, InvalidCode, NotEnabled, TooManyAttempts
+from security.twofactor.errors import (
+    AlreadyEnabled,
+    InvalidCode,
+    NotEnabled,
+    TooManyAttempts,
+    TwoFactorError,
+)
 
 APP_DEVICE_NAME = "Authenticator app"
 BACKUP_DEVICE_NAME = "Backup codes"
@@ -109,11 +116,17 @@ def disable(*, user, code: str) -> None:
 
 
 def _check_allowed(device: TOTPDevice) -> None:
+    """Raise TooManyAttempts, with the seconds left (rounded up), while the device's throttle
+    refuses to check any code: django-otp's verify_token would turn even the right code
+    down then, and the person would be told it did not work."""
     allowed, details = device.verify_is_allowed()
-    if not allowed:
-        locked_until = details["locked_until"]
-        seconds = max(1, int((locked_until - timezone.now()).total_seconds() + 0.999))
-        raise TooManyAttempts(seconds)
+    if allowed:
+        return
+    locked_until = (details or {}).get("locked_until")
+    if locked_until is None:  # refused for another reason django-otp may give
+        raise TwoFactorError((details or {}).get("error_message") or InvalidCode.message)
+    seconds = max(1, math.ceil((locked_until - timezone.now()).total_seconds()))
+    raise TooManyAttempts(seconds)
 
 
 def _app_code(code: str) -> str:

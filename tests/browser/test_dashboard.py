@@ -10,6 +10,7 @@ import secrets
 from datetime import date
 
 import pytest
+from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect
 
 from tests.browser.test_purchase import check_accessibility
@@ -176,10 +177,79 @@ def test_the_controls_work_as_forms_without_javascript(shop, page_without_js, st
     expect(page).to_have_url(
         re.compile(r"/dashboard/\?period=custom&start=2025-01-01&end=2025-01-31$")
     )
-    expect(page.locator(".period-note")).to_contain_text("1 – 31 Jan 2025")
+    expect(page.locator(".period-note")).to_contain_text(
+        "Showing 1–31 Jan 2025, against the 31 days before (1–31 Dec 2024)."
+    )
     page.get_by_label("From", exact=True).fill("2025-02-01")
     page.get_by_role("button", name="Apply range").click()
     expect(page.locator(".message--error")).to_contain_text("is after the last day")
+
+
+def check_no_axe_violations(page) -> None:
+    """axe-core finds nothing on the page, of any impact (minor ones too)."""
+    violations = Axe().run(page).response["violations"]
+    assert violations == [], f"on {page.url}:\n" + "\n".join(
+        f"{v['id']} ({v['impact']}): {v['help']} at {[n['target'] for n in v['nodes']]}"
+        for v in violations
+    )
+
+
+# The widest amounts a card may hold: seven and eight digits of money, the latter negative
+# (net sales after a month of large refunds).
+WIDE_AMOUNTS = ("$1,234,567.89", "$12,345,678.90", "\N{MINUS SIGN}$12,345,678.90")
+
+
+@pytest.mark.parametrize("width", [1280, 390])
+def test_money_cards_hold_eight_digits(shop, page, staff, width):
+    page.set_viewport_size({"width": width, "height": 900})
+    open_dashboard(page, shop, staff)
+    values = page.locator(".kpi-value")
+    expect(values.first).to_be_visible()
+    for amount in WIDE_AMOUNTS:
+        # The widest text written into every card, marked long as the page marks a value of
+        # more than eleven characters.
+        overflowing = page.evaluate("""amount => [...document.querySelectorAll(".kpi-value")]
+            .map(value => {
+                value.textContent = amount;
+                value.classList.toggle("kpi-value--long", amount.length > 11);
+                return value;
+            })
+            .filter(value => value.scrollWidth > value.clientWidth
+                             || value.getBoundingClientRect().right
+                                > value.closest(".kpi").getBoundingClientRect().right)
+            .map(value => value.closest(".kpi").querySelector(".kpi-label").textContent)""",
+                                    amount)
+        assert overflowing == [], f"{amount} overflows at {width} px"
+        heights = {round(box["height"]) for box in (values.nth(n).bounding_box()
+                                                     for n in range(values.count()))}
+        assert len(heights) == 1  # on one line in every card
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
+
+
+@pytest.mark.parametrize("width", [1280, 390])
+def test_the_scrolling_tables_take_the_keyboard_and_axe_finds_nothing(shop, page, staff, width):
+    page.set_viewport_size({"width": width, "height": 900})
+    open_dashboard(page, shop, staff)
+    page.locator(".chart-table summary").first.click()  # a chart's table shown too
+    regions = page.locator(".table-scroll")
+    assert regions.count() >= 4  # low stock, the charts' tables, orders
+    for n in range(regions.count()):
+        region = regions.nth(n)
+        assert region.get_attribute("tabindex") == "0"
+        assert region.get_attribute("role") == "region"
+        assert region.get_attribute("aria-label").endswith(" (table)")
+    check_no_axe_violations(page)
+
+    page.goto(f"{shop['url']}/dashboard/activity/")
+    log = page.get_by_role("region", name="Entries (table)", exact=True)
+    expect(log).to_have_attribute("tabindex", "0")
+    log.focus()
+    expect(log).to_be_focused()
+    if width == 390:  # the table is wider than the phone: the keyboard scrolls it
+        page.keyboard.press("ArrowRight")
+        page.keyboard.press("ArrowRight")
+        assert log.evaluate("box => box.scrollWidth > box.clientWidth && box.scrollLeft > 0")
+    check_no_axe_violations(page)
 
 
 def test_the_activity_log_filters_in_place(shop, page, staff):

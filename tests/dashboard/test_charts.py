@@ -124,10 +124,10 @@ def test_customers_line_runs_from_the_customers_before(db):
 
 
 def test_weeks_and_months_are_named_for_the_table():
-    assert panels.bucket_label(date(2025, 3, 3), date(2025, 3, 9), "week") == "3 – 9 Mar 2025"
+    assert panels.bucket_label(date(2025, 3, 3), date(2025, 3, 9), "week") == "3–9 Mar 2025"
     assert panels.bucket_label(date(2025, 3, 1), date(2025, 3, 31), "month") == "March 2025"
     assert panels.bucket_label(date(2025, 1, 15), date(2025, 1, 31), "month") == (
-        "15 – 31 Jan 2025"
+        "15–31 Jan 2025"
     )
     assert panels.bucket_label(date(2024, 12, 30), date(2025, 1, 5), "week") == (
         "30 Dec 2024 – 5 Jan 2025"

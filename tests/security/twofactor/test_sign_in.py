@@ -1,6 +1,8 @@
 """The second step of signing in: after the password, an account with two-factor on needs a
 code before the session counts as signed in, whichever way the session was made."""
 
+from datetime import timedelta
+
 import pytest
 from django.urls import reverse
 from django.utils import timezone
@@ -101,16 +103,59 @@ def test_a_code_older_than_the_last_one_used_is_refused(client, customer, app, c
     assert verify(client, code_for(app, at=clock)).status_code == 200
 
 
-def test_wrong_codes_in_a_row_must_wait(client, customer, app, monkeypatch):
-    # django-otp's wait is measured by timezone.now: held still, a slow machine cannot
-    # outlast the one-second wait between the two codes.
-    frozen = timezone.now()
-    monkeypatch.setattr(timezone, "now", lambda: frozen)
+@pytest.fixture
+def otp_clock(monkeypatch):
+    """django-otp's clock (timezone.now), held still and moved by hand: a wait is passed by
+    moving it, not by sleeping, and a slow machine cannot outlast one."""
+    clock = {"now": timezone.now()}
+    monkeypatch.setattr(timezone, "now", lambda: clock["now"])
+    return clock
+
+
+def test_a_right_code_too_soon_after_wrong_ones_says_how_long_to_wait(
+    client, customer, app, otp_clock
+):
     sign_in(client, customer.email)
-    verify(client, "000000")
+    assert "That code did not work" in verify(client, "000000").text  # wait 1 s
+    otp_clock["now"] += timedelta(seconds=1)
+    assert "That code did not work" in verify(client, "000001").text  # wait 2 s
+    otp_clock["now"] += timedelta(seconds=2)
+    assert "That code did not work" in verify(client, "000002").text  # wait 4 s
+
+    otp_clock["now"] += timedelta(seconds=0.2)
     response = verify(client, code_for(app))
-    assert "Too many wrong codes in a row. Wait 1 second" in response.text
+
+    assert response.status_code == 200
+    assert "Too many tries: wait 4 seconds and enter the newest code" in response.text
+    assert "did not work" not in response.text
     assert client.get("/orders/").status_code == 302
+    otp_clock["now"] += timedelta(seconds=3.3)
+    assert "wait 1 second and" in verify(client, code_for(app)).text  # 0.5 s left
+    app.refresh_from_db()
+    assert app.throttling_failure_count == 3  # a code turned away unchecked is no wrong one
+
+    otp_clock["now"] += timedelta(seconds=0.5)
+    response = verify(client, code_for(app))
+
+    assert response.status_code == 302
+    assert client.get("/orders/").status_code == 200
+    app.refresh_from_db()
+    assert app.throttling_failure_count == 0
+
+
+def test_the_wait_counts_from_the_last_wrong_code_on_the_device(client, customer, app):
+    # Another tab's wrong code, a moment ago: the throttle is the device's, not the page's.
+    app.throttling_failure_count = 5  # waits 16 s from the last one
+    app.throttling_failure_timestamp = timezone.now() - timedelta(seconds=6)
+    app.save()
+    sign_in(client, customer.email)
+
+    response = verify(client, code_for(app))
+
+    assert "Too many tries: wait 10 seconds" in response.text
+    app.throttling_failure_timestamp -= timedelta(seconds=10)
+    app.save()
+    assert verify(client, code_for(app)).status_code == 302
 
 
 def test_wrong_codes_count_toward_the_sign_in_lockout(client, customer, app):
