@@ -163,6 +163,15 @@ def browser():
 
 
 HTMX_ABORT_NOTICES = ("htmx:sendAbort", "htmx:afterRequest")
+# Chromium logs what the Content-Security-Policy blocks as a console error; this listener,
+# run before the page's own scripts, also writes one for a violation only reported (a
+# report-only policy, or a report sent with no console line), so no violation goes unseen.
+REPORT_CSP_VIOLATIONS = """
+document.addEventListener("securitypolicyviolation", (event) => {
+  console.error(`CSP violation: ${event.effectiveDirective} blocked `
+    + `${event.blockedURI || "an inline item"} (${event.sourceFile}:${event.lineNumber})`);
+});
+"""
 
 
 # Each page comes from an address of its own, as each shopper would: the rate limits and
@@ -176,6 +185,7 @@ def _page(browser, *, javascript: bool):
         viewport={"width": 1280, "height": 900}, java_script_enabled=javascript,
         extra_http_headers={"X-Forwarded-For": next(_addresses)},
     )
+    context.add_init_script(REPORT_CSP_VIOLATIONS)
     page = context.new_page()
     errors = []
 
@@ -197,6 +207,22 @@ def page(browser):
     yield page
     context.close()
     assert page.errors == [], f"errors in the browser console: {page.errors}"
+
+
+@pytest.fixture(scope="module")
+def new_page(browser):
+    """Makes pages that outlive a test (a signed-in shopper that a module's tests share), each
+    from an address of its own and watched as `page` is: its tests check `page.errors`."""
+    contexts = []
+
+    def make():
+        context, page = _page(browser, javascript=True)
+        contexts.append(context)
+        return page
+
+    yield make
+    for context in contexts:
+        context.close()
 
 
 @pytest.fixture
