@@ -164,19 +164,44 @@ def _failed(order: Order, event: PaymentEvent) -> bool:
         return False
     _record(order, event, Payment.Kind.FAILURE)
     _settle_attempt(order, event, Payment.Status.FAILED, final=True)
-    orders.record_failed_payment(order_id=order.pk, provider=event.provider, reason=event.note)
+    if _superseded(order, event):
+        orders.note_payment(
+            order_id=order.pk,
+            note=f"An earlier payment attempt failed at {event.provider}{_reason(event)}; a "
+                 "newer one is under way.",
+        )
+    else:
+        orders.record_failed_payment(
+            order_id=order.pk, provider=event.provider, reason=event.note
+        )
     return True
+
+
+def _superseded(order: Order, event: PaymentEvent) -> bool:
+    """Whether the shopper started another attempt after the one the event is about: a late
+    failure of an old attempt must not tell them their current payment was declined."""
+    failed = Payment.objects.filter(
+        order=order, kind=Payment.Kind.ATTEMPT, reference=event.attempt_reference
+    ).first() if event.attempt_reference else None
+    return failed is not None and Payment.objects.filter(
+        order=order, kind=Payment.Kind.ATTEMPT, status=Payment.Status.PENDING,
+        created_at__gt=failed.created_at,
+    ).exists()
 
 
 def _declined(order: Order, event: PaymentEvent) -> bool:
     """One try of an attempt that stays open (Stripe's Checkout Session): the shopper is on
-    the provider's page, which says so and asks again, so no email."""
+    the provider's page, which says so and asks again, and may still pay there. The try is
+    a row of the payment history and a line on the timeline; the attempt stays pending and
+    the order does not show a failure (the shopper's next card may already be paying)."""
     if _recorded(event, Payment.Kind.FAILURE):
         return False
     _record(order, event, Payment.Kind.FAILURE)
-    _settle_attempt(order, event, Payment.Status.FAILED)
-    orders.record_failed_payment(order_id=order.pk, provider=event.provider, reason=event.note,
-                                 email=False)
+    orders.note_payment(
+        order_id=order.pk,
+        note=f"A payment try was declined at {event.provider}{_reason(event)}; the payment "
+             "page stays open for another.",
+    )
     return True
 
 

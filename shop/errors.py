@@ -29,6 +29,19 @@ class ShippingUnavailable(ShopError):
     message = "That shipping method is no longer offered; please choose another."
 
 
+class UnpaidOrderFromCart(ShopError):
+    """The cart changed after an order was placed from it, and that order may still be paid
+    (its provider's page may be open): placing another would charge twice or hold the same
+    units twice. The shopper pays for it or cancels it first."""
+
+    def __init__(self, *, number: str) -> None:
+        super().__init__(
+            f"Order {number}, placed from this cart, is still waiting for payment. Pay for it "
+            "or cancel it on its page before placing a new order."
+        )
+        self.number = number
+
+
 class IllegalTransition(ShopError):
     message = "That change of status is not allowed for this order."
 

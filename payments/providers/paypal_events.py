@@ -101,7 +101,7 @@ def _approval_reversed(resource: dict) -> PaymentEvent:
         raise ValueError("A reversed PayPal approval without an order_id.")
     unit = first_unit(resource)
     return PaymentEvent(
-        provider=PROVIDER, kind=EventKind.DECLINED,
+        provider=PROVIDER, kind=EventKind.FAILED,  # that PayPal order can no longer be paid
         reference=f"approval-reversed:{order_id}",
         order_number=str(unit.get("custom_id") or unit.get("reference_id") or ""),
         attempt_reference=order_id,

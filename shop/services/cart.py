@@ -109,10 +109,14 @@ def merge_carts(*, source: Cart | None, user: User) -> tuple[Cart, list[str]]:
     target = cart_for_user(user)
     if source is None or source.pk == target.pk:
         return target, []
-    lock_cart(target)
-    # Orders placed from the anonymous cart and not paid yet come along: paying one takes its
-    # lines out of the customer's cart, and the units they hold count as the customer's own.
-    Order.objects.filter(cart=source).update(cart=target)
+    # Both carts in primary-key order, then the anonymous cart's orders, as placing an order
+    # locks a cart and then its orders.
+    list(Cart.objects.select_for_update().filter(pk__in=[source.pk, target.pk]).order_by("pk"))
+    # Its orders come along: paying one takes its lines out of the customer's cart, and the
+    # units they hold count as the customer's own.
+    moving = list(Order.objects.select_for_update().filter(cart=source).order_by("pk")
+                  .values_list("pk", flat=True))
+    Order.objects.filter(pk__in=moving).update(cart=target)
     existing = {line.variant_id: line for line in target.lines.all()}
     messages = []
     for line in source.lines.select_related("variant__product"):

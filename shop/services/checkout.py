@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from core.money import ZERO
 from monitoring import metrics
-from shop.errors import EmptyCart, ShippingUnavailable
+from shop.errors import EmptyCart, ShippingUnavailable, UnpaidOrderFromCart
 from shop.models import Cart, CartLine, Order, OrderEvent, OrderLine, ShippingMethod, Variant
 from shop.services import addresses, expiry, inventory, orders, pricing
 from shop.services import cart as cart_services
@@ -54,13 +54,15 @@ def place_order(
 ) -> Order:
     """Reserve the cart's stock (all lines or none) and write the order with its lines
     priced now; the cart keeps its lines until the order is paid. `save_address` also adds
-    the address to a signed-in buyer's address book. Raises EmptyCart, ShippingUnavailable
-    or OutOfStock, leaving everything as it was.
+    the address to a signed-in buyer's address book. Raises EmptyCart, ShippingUnavailable,
+    OutOfStock or UnpaidOrderFromCart, leaving everything as it was.
 
-    The cart row is locked first, then the orders from it still awaiting payment: one that
-    is what this call would place (a double click, another tab, the review submitted again)
-    is returned instead of placing a second; any other is cancelled and its stock released
-    before this one reserves, so the cart's units are never held twice."""
+    The cart row is locked first, then the orders from it still awaiting payment, then the
+    stock rows of theirs and the cart's lines, all in primary-key order. An unpaid order
+    that is what this call would place (a double click, another tab, the review submitted
+    again) is returned instead of placing a second. One past its deadline is expired here,
+    as its task would. Any other may still be paid on its provider's page, so it is not
+    replaced behind the shopper's back: UnpaidOrderFromCart asks them to pay or cancel it."""
     cart_services.lock_cart(cart)
     unpaid = list(Order.objects.select_for_update().filter(
         cart=cart, status=Order.Status.AWAITING_PAYMENT).order_by("pk"))
@@ -72,11 +74,18 @@ def place_order(
         raise ShippingUnavailable()
     wanted = {"email": buyer.email, "user_id": getattr(buyer.user, "pk", None),
               "shipping_method_id": method.pk, **address}
+    if unpaid:  # expiring one releases its stock: every row this call touches, locked at once
+        inventory.lock_variants(
+            {line.variant_id for line in lines}
+            | set(OrderLine.objects.filter(order__in=unpaid).values_list("variant_id", flat=True))
+        )
     for order in unpaid:
-        if order.can_be_paid and _is_the_same(order, lines, wanted):
+        if not order.can_be_paid:
+            orders.expire_order(order_id=order.pk)
+        elif _is_the_same(order, lines, wanted):
             return orders.choose_payment_provider(order_id=order.pk, provider=provider)
-    for order in unpaid:
-        orders.cancel_replaced_order(order_id=order.pk, actor=buyer.user)
+        else:
+            raise UnpaidOrderFromCart(number=order.number)
     variants = inventory.reserve_stock(
         quantities={line.variant_id: line.quantity for line in lines}
     )
@@ -95,10 +104,9 @@ def place_order(
     for line in order_lines:
         line.order = order
     OrderLine.objects.bulk_create(order_lines)
-    replaces = "".join(f" Replaces order {old.number}." for old in unpaid)
     OrderEvent.objects.create(
         order=order, kind=OrderEvent.Kind.PLACED, to_status=order.status, actor=buyer.user,
-        note=f"{_units(order_lines)}, {method.name} shipping.{replaces}",
+        note=f"{_units(order_lines)}, {method.name} shipping.",
     )
     if save_address and buyer.user:
         addresses.save_address(user=buyer.user, values=address)

@@ -16,7 +16,7 @@ from functools import partial
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import Case, F, Q, Value, When
 from django.db.models.functions import Lower
 from django.utils import timezone
 
@@ -166,19 +166,20 @@ def mark_paid(*, order_id: int, amount: Decimal, currency: str, provider: str) -
 
 def _take_from_cart(order: Order, bought: dict[int, int]) -> None:
     """The order is paid: what it bought leaves the cart it came from. Units added to the
-    cart since it was placed stay there."""
+    cart since it was placed stay there. Each statement checks the quantity as it runs, so
+    a change the shopper makes at the same moment is kept, not overwritten."""
     if order.cart_id is None:
         return
-    lines = list(CartLine.objects.filter(cart_id=order.cart_id, variant_id__in=bought))
-    gone = [line.pk for line in lines if line.quantity <= bought[line.variant_id]]
-    if gone:
-        CartLine.objects.filter(pk__in=gone).delete()
-    for line in lines:
-        taken = bought[line.variant_id]
-        if line.pk not in gone:
-            CartLine.objects.filter(pk=line.pk, quantity__gt=taken).update(
-                quantity=F("quantity") - taken
-            )
+    lines = CartLine.objects.filter(cart_id=order.cart_id)
+    all_of = Q()
+    some_of = Q()
+    for variant_id, taken in bought.items():
+        all_of |= Q(variant_id=variant_id, quantity__lte=taken)
+        some_of |= Q(variant_id=variant_id, quantity__gt=taken)
+    lines.filter(all_of).delete()
+    lines.filter(some_of).update(quantity=F("quantity") - Case(
+        *(When(variant_id=variant_id, then=Value(taken)) for variant_id, taken in bought.items())
+    ))
 
 
 def _has_paid_before(order: Order) -> bool:
@@ -243,22 +244,12 @@ def fail_payment(*, order_id: int, provider: str, reason: str = "") -> Order:
     cancelled and its stock released, as at its deadline, without an email. A failure
     reported for an order no longer awaiting payment changes nothing."""
     order = _lock(order_id)
-    if order.status == Order.Status.AWAITING_PAYMENT:
+    if order.status == Order.Status.AWAITING_PAYMENT and not (
+        order.captured_total or order.needs_review
+    ):  # money that arrived and did not match is settled by staff, as at the deadline
         reason = reason or "The payment was not completed."
         _close(order, Order.Status.CANCELLED, kind=OrderEvent.Kind.PAYMENT_FAILED,
                note=f"{_provider_label(provider)}: {reason} The items went back on sale.")
-    return order
-
-
-@transaction.atomic
-def cancel_replaced_order(*, order_id: int, actor: User | None = None) -> Order:
-    """The shopper placed a new order from the cart this unpaid one came from: it is
-    cancelled and its stock released, so no unit is held twice. No email: the shopper is
-    at the checkout, placing the new one."""
-    order = _lock(order_id)
-    if order.is_open:
-        _close(order, Order.Status.CANCELLED, kind=OrderEvent.Kind.CANCELLED, actor=actor,
-               note="Replaced by a new order placed from the same cart.")
     return order
 
 

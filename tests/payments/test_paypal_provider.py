@@ -457,7 +457,7 @@ KINDS = {
     "PAYMENT.CAPTURE.PENDING": "pending",
     "PAYMENT.CAPTURE.REFUNDED": "refunded",
     "PAYMENT.CAPTURE.REVERSED": "reversed",
-    "CHECKOUT.PAYMENT-APPROVAL.REVERSED": "declined",
+    "CHECKOUT.PAYMENT-APPROVAL.REVERSED": "failed",
     "CHECKOUT.ORDER.APPROVED": None,
 }
 
@@ -533,12 +533,12 @@ def test_a_reversal_names_its_capture():
     assert (reversal.capture_reference, reversal.amount) == (CAPTURE, Decimal("46.60"))
 
 
-def test_a_reversed_approval_declines_the_attempt():
-    declined = read(event("CHECKOUT.PAYMENT-APPROVAL.REVERSED", **{
+def test_a_reversed_approval_ends_the_attempt():
+    failed = read(event("CHECKOUT.PAYMENT-APPROVAL.REVERSED", **{
         "resource.purchase_units.0.custom_id": "AB12C-DE34F"})).event
-    assert declined.kind == "declined"
-    assert declined.reference == f"approval-reversed:{PAYPAL_ORDER}"
-    assert (declined.attempt_reference, declined.order_number) == (PAYPAL_ORDER, "AB12C-DE34F")
+    assert failed.kind == "failed"
+    assert failed.reference == f"approval-reversed:{PAYPAL_ORDER}"
+    assert (failed.attempt_reference, failed.order_number) == (PAYPAL_ORDER, "AB12C-DE34F")
 
 
 def test_an_event_this_shop_does_not_act_on_reports_nothing():

@@ -191,7 +191,8 @@ def test_a_reversed_approval_leaves_the_order_open(client, api, order, kettle):
     assert attempt.status == Payment.Status.FAILED
     note = OrderEvent.objects.get(order=order, kind=OrderEvent.Kind.PAYMENT_FAILED)
     assert "still waiting for payment" in note.note
-    assert not mail.outbox
+    assert still.payment_failure.startswith("PayPal reversed the approved payment")
+    assert len(mail.outbox) == 1  # the shopper left PayPal's page long ago
 
 
 def test_a_capture_after_the_order_was_cancelled_is_kept_for_review(client, api, order,

@@ -185,3 +185,14 @@ def test_a_decision_that_is_neither_approve_nor_decline_changes_nothing(client, 
     assert response.status_code == 400
     order.refresh_from_db()
     assert order.status == Order.Status.AWAITING_PAYMENT
+
+
+def test_a_late_decline_of_an_earlier_attempt_does_not_say_the_newer_one_failed(client, order):
+    earlier = start(client, order)
+    start(client, order)  # the shopper went back and started again
+    client.post(earlier, {"decision": "decline"})
+    order.refresh_from_db()
+    assert order.status == Order.Status.AWAITING_PAYMENT and order.payment_failure == ""
+    assert not order.events.filter(kind=OrderEvent.Kind.PAYMENT_FAILED).exists()
+    assert "a newer one is under way" in order.events.last().note
+    assert Payment.objects.filter(kind=Payment.Kind.FAILURE).count() == 1  # finance sees it

@@ -132,7 +132,9 @@ def test_a_paid_order_empties_its_cart_and_the_header_counts_it(client, jacket, 
     assert stock(jacket) == (3, 0)
 
 
-def test_a_new_order_from_a_changed_cart_replaces_the_unpaid_one(client, jacket, standard):
+def test_a_changed_cart_is_not_placed_while_its_unpaid_order_may_still_be_paid(
+    client, jacket, standard
+):
     fill_cart(client, (jacket, 2))
     client.post(reverse("shop:checkout"), details(standard))
     client.post(reverse("shop:checkout-review"))
@@ -140,14 +142,37 @@ def test_a_new_order_from_a_changed_cart_replaces_the_unpaid_one(client, jacket,
     fill_cart(client, (jacket, 1))  # three now
     client.post(reverse("shop:checkout"), details(standard))
     response = client.post(reverse("shop:checkout-review"))
+    assert response.status_code == 200
+    assert (f"Order {first.number}, placed from this cart, is still waiting for payment. Pay "
+            "for it or cancel it on its page before placing a new order.") in response.text
+    assert list(Order.objects.all()) == [first]
+    first.refresh_from_db()
+    assert first.status == Order.Status.AWAITING_PAYMENT
+    assert stock(jacket) == (5, 2)
+
+    client.post(reverse("shop:order-cancel", args=[first.number]), {"confirm": "yes"})
+    response = client.post(reverse("shop:checkout-review"))
     second = Order.objects.exclude(pk=first.pk).get()
     assert response["Location"] == reverse("payments:start", args=[second.number])
-    first.refresh_from_db()
-    assert first.status == Order.Status.CANCELLED
-    assert first.events.last().note == "Replaced by a new order placed from the same cart."
-    assert f"Replaces order {first.number}." in second.events.get().note
-    assert stock(jacket) == (5, 3)  # held once, by the new order
     assert second.lines.get().quantity == 3
+    assert stock(jacket) == (5, 3)  # held once, by the new order
+
+
+def test_an_unpaid_order_past_its_deadline_is_expired_when_its_cart_is_placed_again(
+    client, jacket, standard
+):
+    fill_cart(client, (jacket, 2))
+    client.post(reverse("shop:checkout"), details(standard))
+    client.post(reverse("shop:checkout-review"))
+    first = Order.objects.get()
+    Order.objects.filter(pk=first.pk).update(pay_by=first.created_at)
+    fill_cart(client, (jacket, 1))
+    client.post(reverse("shop:checkout"), details(standard))
+    client.post(reverse("shop:checkout-review"))
+    first.refresh_from_db()
+    assert first.status == Order.Status.EXPIRED
+    assert Order.objects.exclude(pk=first.pk).get().lines.get().quantity == 3
+    assert stock(jacket) == (5, 3)
 
 
 def test_the_units_an_unpaid_order_holds_are_still_the_carts_to_check_out(
