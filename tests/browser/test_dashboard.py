@@ -17,8 +17,9 @@ from tests.browser.test_purchase import check_accessibility
 from tests.browser.test_staff_signin import current_code, make_account, sign_in_with_password
 from tests.browser.test_storefront import mark_document, still_same_document
 
-# Paid orders spread over the last 60 days, some discounted or refunded, and the sessions
-# that led to them, so that every panel has something to show.
+# Paid orders spread over the last 80 days (more than two 30-day periods, so the
+# default view compares against a whole earlier period), some discounted or refunded, and the
+# sessions that led to them, so that every panel has something to show.
 SALES = """
 from datetime import timedelta
 from decimal import Decimal
@@ -33,7 +34,7 @@ if not Order.objects.filter(number__startswith="DASH-").exists():
         first_of_each.setdefault(variant.product_id, variant)
     variants = list(first_of_each.values())[:24]
     now = timezone.now()
-    for n in range(60):
+    for n in range(84):
         variant, quantity = variants[(n * n + n) % len(variants)], 1 + n % 3
         subtotal = variant.price * quantity
         discount = (subtotal / 10).quantize(Decimal("0.01")) if n % 4 == 0 else Decimal("0.00")
@@ -56,7 +57,7 @@ if not Order.objects.filter(number__startswith="DASH-").exists():
     today = timezone.localdate()
     SessionDay.objects.bulk_create(
         SessionDay(day=today - timedelta(days=d), key=f"dash-{d}-{k}", ordered=k < 2)
-        for d in range(60) for k in range(8 + d % 5)
+        for d in range(80) for k in range(8 + d % 5)
     )
 """
 
