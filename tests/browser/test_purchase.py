@@ -262,7 +262,7 @@ def test_cancelling_an_order_asks_to_confirm_without_javascript(shop, page_witho
 
 
 @pytest.mark.parametrize("width", [1280, 390])
-def test_the_order_pages_have_no_serious_accessibility_violations(shop, page, width):
+def test_the_order_pages_have_no_accessibility_violations(shop, page, width):
     page.set_viewport_size({"width": width, "height": 900})
     add_to_cart(page, shop)
     number = place_and_decline(page, shop, f"axe-order-{width}@example.com")
@@ -311,7 +311,7 @@ def test_the_keyboard_changes_and_removes_a_cart_line(shop, page):
 
 
 @pytest.mark.parametrize("width", [1280, 390])
-def test_cart_and_checkout_have_no_serious_accessibility_violations(shop, page, screenshot, width):
+def test_cart_and_checkout_have_no_accessibility_violations(shop, page, screenshot, width):
     page.set_viewport_size({"width": width, "height": 900})
     add_to_cart(page, shop)
     page.goto(f"{shop['url']}/cart/")

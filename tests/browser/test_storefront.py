@@ -199,7 +199,7 @@ def test_the_search_box_finds_products_and_says_when_nothing_matched(shop, page)
         "/products/?min_price=50&max_price=10", "picker", "/accounts/login/", "/accounts/signup/",
     ]
 )
-def test_no_serious_accessibility_violations(shop, page, screenshot, path, width):
+def test_no_accessibility_violations(shop, page, screenshot, path, width):
     if path == "picker":
         path = f"/products/{shop['picker']['slug']}/"
     page.set_viewport_size({"width": width, "height": 900})
