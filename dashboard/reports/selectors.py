@@ -6,12 +6,13 @@ plain tuples from `values_list`, never model instances, and are fetched with
 `iterator(chunk_size=CHUNK)`, so memory stays the same however many orders a range holds.
 """
 
+from collections import defaultdict
 from collections.abc import Iterator
 from datetime import datetime
+from decimal import Decimal
 
-from django.db.models import ExpressionWrapper, F, Max, OuterRef, Subquery, Sum, Value
-from django.db.models.expressions import CombinedExpression
-from django.db.models.functions import Coalesce, NullIf, Round
+from django.db.models import Max, OuterRef, Subquery, Sum
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from core.money import ZERO, to_cents
@@ -19,7 +20,7 @@ from dashboard import kpis
 from dashboard.kpis import Period, store_zone
 from dashboard.selectors import UNLISTED
 from payments.models import Payment
-from shop.models import Order, OrderLine
+from shop.models import Order
 
 CHUNK = 2000
 STATUS_LABELS = dict(Order.Status.choices)
@@ -65,66 +66,66 @@ def product_rows(period: Period) -> Iterator[tuple]:
     Gross is the sum of the line totals. Discounts and refunds are made per order, not per
     line: each order's discount, and its refund as the Refunds figure counts it
     (kpis.item_refund), is shared out to its lines in proportion to their line totals
-    (`_share`), and an order's shares add up to its discount and refund to the cent. So the
+    (`_shares`), and an order's shares add up to its discount and refund to the cent. So the
     columns add up to the dashboard's Gross sales, Discounts, Refunds and Net sales exactly.
     Net sales = gross − discounts − refunds, as the key figure. The stock columns are the
-    variant's now (empty once it is deleted)."""
+    variant's now (empty once it is deleted). Rows are held one per SKU, to sort them."""
+    shares = _shares(period)
     rows = (
         kpis.paid_lines(period).values("sku")
         .annotate(
             units=Sum("quantity"),
             gross=Coalesce(Sum("line_total"), ZERO, output_field=kpis.MONEY),
-            discounts=Coalesce(Sum(_share(F("order__discount_total"))), ZERO,
-                               output_field=kpis.MONEY),
-            refunds=Coalesce(Sum(_share(kpis.item_refund("order__"))), ZERO,
-                             output_field=kpis.MONEY),
-        )
-        .annotate(
-            net=ExpressionWrapper(F("gross") - F("discounts") - F("refunds"),
-                                  output_field=kpis.MONEY),
             product=Coalesce(Max("variant__product__name"), Max("product_name")),
             category=Max("variant__product__category__name"),
             parent=Max("variant__product__category__parent__name"),
             on_hand=Max("variant__on_hand"),
             reserved=Max("variant__reserved"),
         )
-        .order_by("-net", "sku")
-        .values_list("sku", "product", "parent", "category", "units", "gross", "discounts",
-                     "refunds", "on_hand", "reserved")
+        .values_list("sku", "product", "parent", "category", "units", "gross", "on_hand",
+                     "reserved")
     )
-    for (sku, product, parent, category, units, gross, discounts, refunds, on_hand,
-         reserved) in rows.iterator(chunk_size=CHUNK):
+    table = []
+    for sku, product, parent, category, units, gross, on_hand, reserved in rows.iterator(
+        chunk_size=CHUNK
+    ):
+        gross = to_cents(gross)
+        discounts, refunds = shares.get(sku, (ZERO, ZERO))
         available = on_hand - reserved if on_hand is not None else None
-        gross, discounts, refunds = to_cents(gross), to_cents(discounts), to_cents(refunds)
-        yield (sku, product, _category(parent, category), units, gross, discounts, refunds,
-               gross - discounts - refunds, on_hand, reserved, available)
+        table.append((sku, product, _category(parent, category), units, gross, discounts,
+                      refunds, gross - discounts - refunds, on_hand, reserved, available))
+    table.sort(key=lambda row: (-row[7], row[0]))
+    yield from table
 
 
-def _share(amount) -> CombinedExpression:
-    """A line's share of an order's `amount` (a sum of cents), in proportion to its line
-    total, by cumulative rounding: the amount's share of the order's lines up to and
-    including this one (by pk), rounded to the cent, less its share of the lines before
-    it, rounded. Rounding each share by itself would leave an order's shares a cent or two
-    off its amount (three lines of a third of 0.10 are 0.03 each, 0.09 in all); this way
-    they add up to it exactly, each within a cent of its exact share. Nothing from an
-    order of nothing."""
-    subtotal = NullIf(F("order__subtotal"), Value(ZERO))
-    through = Round(amount * _lines_total(pk__lte=OuterRef("pk")) / subtotal, 2,
-                    output_field=kpis.MONEY)
-    before = Round(amount * _lines_total(pk__lt=OuterRef("pk")) / subtotal, 2,
-                   output_field=kpis.MONEY)
-    return through - before
-
-
-def _lines_total(**which) -> Coalesce:
-    """The line totals of the line's order among `which` (its lines up to it, or before
-    it), as a subquery. Both bounds are added up by the same query so that, on SQLite's
-    floating point too, one line's "through" is exactly the next one's "before"."""
+def _shares(period: Period) -> dict[str, list[Decimal]]:
+    """Each SKU's shares of its orders' discounts and refunds, in one pass over the period's
+    lines, an order's lines together. A line's share of an order's amount is by cumulative
+    rounding: the amount's share of the order's lines up to and including this one (by pk),
+    rounded to the cent, less its share of the lines before it, rounded. Rounding each share
+    by itself would leave an order's shares a cent or two off its amount (three lines of a
+    third of 0.10 are 0.03 each, 0.09 in all); this way they add up to it exactly, each
+    within a cent of its exact share. Nothing from an order of nothing."""
     lines = (
-        OrderLine.objects.filter(order=OuterRef("order"), **which).order_by()
-        .values("order").annotate(total=Sum("line_total")).values("total")
+        kpis.paid_lines(period)
+        .annotate(refund=kpis.item_refund("order__"))
+        .order_by("order_id", "pk")
+        .values_list("order_id", "sku", "line_total", "order__subtotal",
+                     "order__discount_total", "refund")
     )
-    return Coalesce(Subquery(lines, output_field=kpis.MONEY), ZERO, output_field=kpis.MONEY)
+    shares: dict[str, list[Decimal]] = defaultdict(lambda: [ZERO, ZERO])
+    order = through = None
+    for order_id, sku, line_total, subtotal, discount, refund in lines.iterator(
+        chunk_size=CHUNK
+    ):
+        if order_id != order:
+            order, through = order_id, ZERO
+        before, through = through, through + line_total
+        if subtotal:
+            for n, amount in enumerate((discount, to_cents(refund or ZERO))):
+                shares[sku][n] += (to_cents(amount * through / subtotal)
+                                   - to_cents(amount * before / subtotal))
+    return shares
 
 
 def _local(moment: datetime, zone) -> datetime:
