@@ -8,9 +8,8 @@ from pathlib import Path
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
-from django.utils.csp import CSP
 
-from config import env
+from config import env, headers
 from config.log_format import FORMATTERS, log_format
 from config.media import bucket_storage
 
@@ -339,47 +338,12 @@ SESSION_COOKIE_SECURE = True
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_SECURE = True
 X_FRAME_OPTIONS = "DENY"
-# A form may lead on to a provider's payment page (a POST answered by a redirect there), and
-# browsers hold such redirects to form-action: the pages of the providers that are on.
-PAYMENT_PAGES = {
-    "stripe": ["https://checkout.stripe.com"],
-    "paypal": [
-        "https://www.paypal.com" if PAYPAL_MODE == "live" else "https://www.sandbox.paypal.com"
-    ],
-}
-SECURE_CSP = {
-    "default-src": [CSP.SELF],
-    "script-src": [CSP.SELF, CSP.NONCE],
-    "style-src": [CSP.SELF],
-    # Product images may come from the media bucket (a source ending in / covers its path).
-    "img-src": [CSP.SELF, "data:", *([MEDIA_URL] if "://" in MEDIA_URL else [])],
-    "font-src": [CSP.SELF],
-    "connect-src": [CSP.SELF],
-    "form-action": [
-        CSP.SELF, *(page for name in PAYMENT_PROVIDERS for page in PAYMENT_PAGES.get(name, []))
-    ],
-    "frame-ancestors": [CSP.NONE],
-    "base-uri": [CSP.SELF],
-    "object-src": [CSP.NONE],
-    # Browsers post what the policy blocked here (security.headers.csp_report logs it):
-    # report-uri for those that predate the Reporting API, report-to for the rest.
-    "report-uri": "/csp-report/",
-    "report-to": "csp",
-}
+SECURE_CSP = headers.content_security_policy(
+    media_url=MEDIA_URL, payment_providers=PAYMENT_PROVIDERS, paypal_mode=PAYPAL_MODE
+)
 # Named endpoints of the Reporting API, sent as the Reporting-Endpoints header.
 REPORTING_ENDPOINTS = {"csp": "/csp-report/"}
-# Browser features no page of the shop uses, switched off for every origin (`()`) so that
-# injected or third-party content cannot ask for them either.
-PERMISSIONS_POLICY = {
-    feature: []
-    for feature in [
-        "accelerometer", "autoplay", "bluetooth", "browsing-topics", "camera",
-        "display-capture", "encrypted-media", "geolocation", "gyroscope", "hid",
-        "idle-detection", "magnetometer", "microphone", "midi", "payment",
-        "picture-in-picture", "publickey-credentials-get", "screen-wake-lock", "serial",
-        "usb", "xr-spatial-tracking",
-    ]
-}
+PERMISSIONS_POLICY = headers.PERMISSIONS_POLICY
 
 # --- observability --------------------------------------------------------------------------
 
