@@ -24,7 +24,7 @@ from monitoring import metrics
 from payments.models import Payment
 from payments.providers.base import EventKind, PaymentEvent, PaymentProvider, PaymentStartError
 from shop.models import Order, OrderEvent
-from shop.services import orders
+from shop.services import order_refunds, orders
 
 
 class WaitForCapture(Exception):
@@ -246,8 +246,10 @@ def _refunded(order: Order, event: PaymentEvent) -> bool:
         _record(order, event, Payment.Kind.REFUND, amount=amount,
                 capture_reference=event.capture_reference,
                 note=(event.note or f"Refunded at {event.provider}.")[:255])
-        orders.record_refund(order_id=order.pk, amount=amount,
-                             note=f"Refunded {amount} {order.currency} at {event.provider}.")
+        order_refunds.record_refund(
+            order_id=order.pk, amount=amount,
+            note=f"Refunded {amount} {order.currency} at {event.provider}.",
+        )
         return True
     for refund in pending_refunds:
         refund.status = Payment.Status.SUCCEEDED
@@ -255,7 +257,7 @@ def _refunded(order: Order, event: PaymentEvent) -> bool:
             refund.reference = refund.reference or event.reference
         refund.confirmed_at = timezone.now()
         refund.save(update_fields=["status", "reference", "confirmed_at"])
-        orders.record_refund(
+        order_refunds.record_refund(
             order_id=order.pk, amount=amount if len(pending_refunds) == 1 else refund.amount,
             restock={int(line): units for line, units in refund.restock.items()},
             cancel=refund.cancels_order, actor=refund.requested_by, note=refund.note,

@@ -9,7 +9,7 @@ click) happen one after the other."""
 from dataclasses import dataclass
 
 from django.db import transaction
-from django.db.models import Sum
+from django.db.models import Case, F, Q, Sum, Value, When
 
 from shop.errors import CartLineGone, OutOfStock
 from shop.models import Cart, CartLine, Order, OrderLine, User, Variant
@@ -134,6 +134,24 @@ def merge_carts(*, source: Cart | None, user: User) -> tuple[Cart, list[str]]:
             CartLine.objects.create(cart=target, variant=line.variant, quantity=quantity)
     source.delete()
     return target, messages
+
+
+def take_paid_units(*, cart_id: int, bought: dict[int, int]) -> None:
+    """An order placed from the cart is paid: the units it bought (variant id → quantity)
+    leave the cart. Units added since it was placed stay there. Each statement checks the
+    quantity as it runs, so a change the shopper makes at the same moment is kept, not
+    overwritten; the cart row is not locked, as the paying transaction holds the order's
+    and placing an order takes the cart's first."""
+    lines = CartLine.objects.filter(cart_id=cart_id)
+    all_of = Q()
+    some_of = Q()
+    for variant_id, taken in bought.items():
+        all_of |= Q(variant_id=variant_id, quantity__lte=taken)
+        some_of |= Q(variant_id=variant_id, quantity__gt=taken)
+    lines.filter(all_of).delete()
+    lines.filter(some_of).update(quantity=F("quantity") - Case(
+        *(When(variant_id=variant_id, then=Value(taken)) for variant_id, taken in bought.items())
+    ))
 
 
 def _changed(cart: Cart, *, message: str, ok: bool) -> CartChange:

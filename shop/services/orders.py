@@ -1,11 +1,12 @@
 """An order's life after it is placed: paid, a payment attempt failed, payment ended for good,
 cancelled, expired, shipped, delivered, refunded; and staff's internal notes on it. Payment
-providers call `mark_paid`, `record_failed_payment`, `fail_payment` and `record_refund`; staff
-and customers call the rest.
+providers call `mark_paid`, `record_failed_payment` and `fail_payment` (and
+shop.services.order_refunds.record_refund, which uses the helpers here); staff and customers
+call the rest.
 
 Each public function is one transaction that locks the order row first, so a webhook, a
 staff action and the expiry task never act on the same order at once. Every status change
-goes through `_move`, which refuses what TRANSITIONS does not allow and writes the
+goes through `move_status`, which refuses what TRANSITIONS does not allow and writes the
 timeline's event.
 """
 
@@ -16,14 +17,13 @@ from functools import partial
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Case, F, Q, Value, When
+from django.db.models import Q
 from django.db.models.functions import Lower
 from django.utils import timezone
 
 from monitoring import alerts
 from shop import notifications
 from shop.errors import CannotCancel, IllegalTransition, NotDueYet, ShopError
-from shop.models.cart import CartLine
 from shop.models.customers import User
 from shop.models.orders import (
     PAID_UNSHIPPED,
@@ -31,15 +31,15 @@ from shop.models.orders import (
     Order,
     OrderEmail,
     OrderEvent,
-    OrderLine,
 )
+from shop.services import cart as cart_services
 from shop.services import inventory
 from worker.enqueue import enqueue_with_transaction
 
 logger = logging.getLogger(__name__)
 
 
-def _lock(order_id: int) -> Order:
+def lock_order(order_id: int) -> Order:
     return Order.objects.select_for_update().get(pk=order_id)
 
 
@@ -52,7 +52,7 @@ def _quantities(order: Order) -> dict[int, int]:
     }
 
 
-def _move(
+def move_status(
     order: Order, to: Order.Status, *, kind: OrderEvent.Kind, actor: User | None = None,
     note: str = "", **stamps: object,
 ) -> None:
@@ -70,7 +70,7 @@ def _move(
     order.save(update_fields=["status", *stamps])
 
 
-def _email(order: Order, kind: OrderEmail.Kind) -> None:
+def email_customer(order: Order, kind: OrderEmail.Kind) -> None:
     """Send the customer an email about this change, once it has committed."""
     email = OrderEmail.objects.create(order=order, kind=kind)
     enqueue_with_transaction(notifications.send_order_email, email_id=email.pk)
@@ -96,7 +96,7 @@ def flag_for_review(
 ) -> Order:
     """Something happened to the order's money that a person must look at (a dispute, a
     reversal): flag the order, note why on the timeline (internally) and alert staff."""
-    order = _lock(order_id)
+    order = lock_order(order_id)
     _hold_for_review(order, note, kind=kind)
     return order
 
@@ -107,7 +107,7 @@ def note_payment(
 ) -> OrderEvent:
     """A payment update that changes no status (a declined try, a payment pending at the
     provider, a refund asked for), on the order's timeline."""
-    order = _lock(order_id)
+    order = lock_order(order_id)
     return OrderEvent.objects.create(
         order=order, kind=OrderEvent.Kind.PAYMENT_UPDATE, note=note, actor=actor,
         is_internal=internal,
@@ -118,7 +118,7 @@ def note_payment(
 def choose_payment_provider(*, order_id: int, provider: str) -> Order:
     """The shopper starts paying an open order: again, or another way than the one picked at
     checkout. The last attempt's failure is no longer news, so the pages stop showing it."""
-    order = _lock(order_id)
+    order = lock_order(order_id)
     if not order.is_open:
         raise IllegalTransition(f"Order {order.number} is no longer waiting for payment.")
     if order.payment_provider != provider or order.payment_failure:
@@ -134,7 +134,7 @@ def mark_paid(*, order_id: int, amount: Decimal, currency: str, provider: str) -
     by the provider's reference). The money is always recorded; the order is paid only when
     the capture matches it and it is still awaiting payment. Otherwise (wrong amount or
     currency, a second capture, or one after the order closed) it is flagged for review."""
-    order = _lock(order_id)
+    order = lock_order(order_id)
     if currency.upper() != order.currency:
         _hold_for_review(order, f"{provider} captured {amount} {currency}, not in the order's "
                                 f"currency ({order.currency}). Refund it.")
@@ -156,30 +156,13 @@ def mark_paid(*, order_id: int, amount: Decimal, currency: str, provider: str) -
         quantities = _quantities(order)
         levels = inventory.commit_stock(quantities=quantities)
         transaction.on_commit(partial(_alert_low_stock, levels))
-        _move(order, Order.Status.PAID, kind=OrderEvent.Kind.PAID,
-              note=f"Paid ({provider} provider).", paid_at=timezone.now(),
-              is_repeat_purchase=_has_paid_before(order), payment_failure="")
-        _take_from_cart(order, quantities)
-        _email(order, OrderEmail.Kind.CONFIRMATION)
+        move_status(order, Order.Status.PAID, kind=OrderEvent.Kind.PAID,
+                    note=f"Paid ({provider} provider).", paid_at=timezone.now(),
+                    is_repeat_purchase=_has_paid_before(order), payment_failure="")
+        if order.cart_id:
+            cart_services.take_paid_units(cart_id=order.cart_id, bought=quantities)
+        email_customer(order, OrderEmail.Kind.CONFIRMATION)
     return order
-
-
-def _take_from_cart(order: Order, bought: dict[int, int]) -> None:
-    """The order is paid: what it bought leaves the cart it came from. Units added to the
-    cart since it was placed stay there. Each statement checks the quantity as it runs, so
-    a change the shopper makes at the same moment is kept, not overwritten."""
-    if order.cart_id is None:
-        return
-    lines = CartLine.objects.filter(cart_id=order.cart_id)
-    all_of = Q()
-    some_of = Q()
-    for variant_id, taken in bought.items():
-        all_of |= Q(variant_id=variant_id, quantity__lte=taken)
-        some_of |= Q(variant_id=variant_id, quantity__gt=taken)
-    lines.filter(all_of).delete()
-    lines.filter(some_of).update(quantity=F("quantity") - Case(
-        *(When(variant_id=variant_id, then=Value(taken)) for variant_id, taken in bought.items())
-    ))
 
 
 def _has_paid_before(order: Order) -> bool:
@@ -204,9 +187,9 @@ def _close(
 ) -> None:
     """An unpaid order will not go ahead: its reserved units go back on sale."""
     inventory.release_stock(quantities=_quantities(order))
-    _move(order, to, kind=kind, actor=actor, note=note, closed_at=timezone.now())
+    move_status(order, to, kind=kind, actor=actor, note=note, closed_at=timezone.now())
     if email:
-        _email(order, email)
+        email_customer(order, email)
 
 
 @transaction.atomic
@@ -219,7 +202,7 @@ def record_failed_payment(
     timeline. With `email`, the first failure of an order is emailed with a link to pay it
     (for a shopper who has left the provider's page); later ones show on the page they are
     looking at. A failure reported for an order no longer awaiting payment changes nothing."""
-    order = _lock(order_id)
+    order = lock_order(order_id)
     if not order.is_open:
         return order
     reason = reason or "The payment was declined."
@@ -230,7 +213,7 @@ def record_failed_payment(
         note=f"{_provider_label(provider)}: {reason} The order is still waiting for payment.",
     )
     if email and not order.emails.filter(kind=OrderEmail.Kind.PAYMENT_FAILED).exists():
-        _email(order, OrderEmail.Kind.PAYMENT_FAILED)
+        email_customer(order, OrderEmail.Kind.PAYMENT_FAILED)
     return order
 
 
@@ -243,7 +226,7 @@ def fail_payment(*, order_id: int, provider: str, reason: str = "") -> Order:
     """The provider ended the payment for good (its payment page expired): the order is
     cancelled and its stock released, as at its deadline, without an email. A failure
     reported for an order no longer awaiting payment changes nothing."""
-    order = _lock(order_id)
+    order = lock_order(order_id)
     if order.status == Order.Status.AWAITING_PAYMENT and not (
         order.captured_total or order.needs_review
     ):  # money that arrived and did not match is settled by staff, as at the deadline
@@ -257,7 +240,7 @@ def fail_payment(*, order_id: int, provider: str, reason: str = "") -> Order:
 def cancel_order(*, order_id: int, actor: User | None = None, note: str = "") -> Order:
     """Cancel an order that is not paid yet and release its stock. A paid order is
     cancelled by refunding it in full; a shipped one cannot be."""
-    order = _lock(order_id)
+    order = lock_order(order_id)
     if order.status in PAID_UNSHIPPED:
         raise CannotCancel(
             f"Order {order.number} is paid: it is cancelled by refunding it in full."
@@ -279,7 +262,7 @@ def expire_order(*, order_id: int, now: datetime | None = None) -> bool:
     that did not match it, which staff settle by hand (the order waits, flagged). Money in
     another currency is not in captured_total, so the flag is what keeps such an order.
     Raises NotDueYet before the deadline stored on the order."""
-    order = _lock(order_id)
+    order = lock_order(order_id)
     now = now or timezone.now()
     if order.status != Order.Status.AWAITING_PAYMENT or order.captured_total or order.needs_review:
         return False
@@ -313,21 +296,21 @@ def mark_shipped(
     tracking_number = tracking_number.strip()
     if not tracking_number:
         raise ShopError("Give the parcel's tracking number to mark an order shipped.")
-    order = _lock(order_id)
+    order = lock_order(order_id)
     if order.shipped_at is not None:
         raise IllegalTransition(f"Order {order.number} has already shipped.")
-    _move(order, Order.Status.SHIPPED, kind=OrderEvent.Kind.SHIPPED, actor=actor,
-          note=f"Tracking number {tracking_number}.", tracking_number=tracking_number,
-          shipped_at=timezone.now())
-    _email(order, OrderEmail.Kind.SHIPPED)
+    move_status(order, Order.Status.SHIPPED, kind=OrderEvent.Kind.SHIPPED, actor=actor,
+                note=f"Tracking number {tracking_number}.", tracking_number=tracking_number,
+                shipped_at=timezone.now())
+    email_customer(order, OrderEmail.Kind.SHIPPED)
     return order
 
 
 @transaction.atomic
 def mark_delivered(*, order_id: int, actor: User | None = None) -> Order:
-    order = _lock(order_id)
-    _move(order, Order.Status.DELIVERED, kind=OrderEvent.Kind.DELIVERED, actor=actor,
-          delivered_at=timezone.now())
+    order = lock_order(order_id)
+    move_status(order, Order.Status.DELIVERED, kind=OrderEvent.Kind.DELIVERED, actor=actor,
+                delivered_at=timezone.now())
     return order
 
 
@@ -338,7 +321,7 @@ def add_note(*, order_id: int, note: str, actor: User | None = None) -> OrderEve
     note = note.strip()
     if not note:
         raise ShopError("Write something in the note before saving it.")
-    order = _lock(order_id)
+    order = lock_order(order_id)
     return OrderEvent.objects.create(
         order=order, kind=OrderEvent.Kind.NOTE, note=note, actor=actor, is_internal=True
     )
@@ -350,7 +333,7 @@ def set_needs_review(
 ) -> Order:
     """Staff flag an order for a closer look, or clear the flag once they have looked; the
     timeline says who did it (internally: customers never see it)."""
-    order = _lock(order_id)
+    order = lock_order(order_id)
     if order.needs_review != needs_review:
         order.needs_review = needs_review
         order.save(update_fields=["needs_review"])
@@ -358,69 +341,3 @@ def set_needs_review(
         OrderEvent.objects.create(order=order, kind=OrderEvent.Kind.NOTE, note=note, actor=actor,
                                   is_internal=True)
     return order
-
-
-@transaction.atomic
-def record_refund(
-    *, order_id: int, amount: Decimal, restock: dict[int, int] | None = None,
-    cancel: bool = False, actor: User | None = None, note: str = "",
-) -> Order:
-    """A provider refunded money for the order, never more than was captured and not yet
-    refunded. `restock` maps order line ids to units that came back and go on sale again.
-
-    A paid order refunded in full becomes refunded, in part partially refunded; once shipped
-    a partial refund is only an event. `cancel` cancels a paid, unshipped order refunded in
-    full. Refunding money captured for an order that was never paid (a flagged payment)
-    changes only the amounts and the timeline."""
-    order = _lock(order_id)
-    left = order.captured_total - order.refunded_total
-    if amount <= 0 or amount > left:
-        raise ShopError(
-            f"A refund of {amount} is more than the {left} left to refund on order "
-            f"{order.number}."
-        )
-    order.refunded_total += amount
-    order.save(update_fields=["refunded_total"])
-    refund_note = note or f"Refunded {amount} {order.currency}."
-    if order.paid_at is None:
-        if restock:
-            raise ShopError(f"Order {order.number} was never paid: nothing left its shelves.")
-        OrderEvent.objects.create(order=order, kind=OrderEvent.Kind.REFUNDED, actor=actor,
-                                  note=refund_note, is_internal=True)
-        return order
-    _email(order, OrderEmail.Kind.REFUNDED)
-    _restock_lines(order, restock or {})
-    full = order.refunded_total >= order.total
-    if cancel:
-        if not full or order.status not in PAID_UNSHIPPED:
-            raise CannotCancel(
-                "Only a paid order that has not shipped, refunded in full, can be cancelled."
-            )
-        _move(order, Order.Status.CANCELLED, kind=OrderEvent.Kind.CANCELLED, actor=actor,
-              note=refund_note, closed_at=timezone.now())
-    elif full and Order.Status.REFUNDED in TRANSITIONS[order.status]:
-        _move(order, Order.Status.REFUNDED, kind=OrderEvent.Kind.REFUNDED, actor=actor,
-              note=refund_note)
-    elif not full and order.status == Order.Status.PAID:
-        _move(order, Order.Status.PARTIALLY_REFUNDED, kind=OrderEvent.Kind.REFUNDED, actor=actor,
-              note=refund_note)
-    else:  # shipped or delivered in part, or closed already: the status stays
-        OrderEvent.objects.create(order=order, kind=OrderEvent.Kind.REFUNDED, actor=actor,
-                                  note=refund_note)
-    return order
-
-
-def _restock_lines(order: Order, restock: dict[int, int]) -> None:
-    if not restock:
-        return
-    lines = {line.pk: line for line in order.lines.filter(pk__in=restock)}
-    quantities = {}
-    for line_id, units in restock.items():
-        line = lines.get(line_id)
-        if line is None or units < 0 or line.quantity_restocked + units > line.quantity:
-            raise ShopError(f"Cannot restock {units} units of that line of order {order.number}.")
-        line.quantity_restocked += units
-        if line.variant_id:
-            quantities[line.variant_id] = quantities.get(line.variant_id, 0) + units
-    OrderLine.objects.bulk_update(lines.values(), ["quantity_restocked"])
-    inventory.restock(quantities=quantities)

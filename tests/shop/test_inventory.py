@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from shop.errors import OutOfStock
 from shop.models import Order
-from shop.services import inventory, orders
+from shop.services import inventory, order_refunds, orders
 from tests.factories import VariantFactory
 from tests.shop.buying import pay, place, stock
 
@@ -154,7 +154,7 @@ def _act(order_id: int, action: str, units: int, shelf: dict) -> None:
         line = lines[0]
         restock = min(units, line.quantity - line.quantity_restocked)
         amount = min(Decimal("5.00"), order.captured_total - order.refunded_total)
-        orders.record_refund(order_id=order.pk, amount=amount, restock={line.pk: restock})
+        order_refunds.record_refund(order_id=order.pk, amount=amount, restock={line.pk: restock})
         shelf[line.variant_id][0] += restock
 
 

@@ -12,7 +12,7 @@ from django.utils import timezone
 from shop.errors import CannotCancel, IllegalTransition, NotDueYet, ShopError
 from shop.models import TRANSITIONS, Order, OrderEmail, OrderEvent
 from shop.notifications import send_order_email
-from shop.services import checkout, orders
+from shop.services import checkout, order_refunds, orders
 from shop.services.expiry import expire_order
 from shop.tasks import expire_unpaid_orders
 from tests.factories import UserFactory, VariantFactory
@@ -84,7 +84,7 @@ def test_a_payment_in_another_currency_flags_the_order(order):
 
 def test_money_that_did_not_match_can_be_refunded_without_touching_the_order(order, variant):
     orders.mark_paid(order_id=order.pk, amount=Decimal("5.00"), currency="USD", provider="test")
-    orders.record_refund(order_id=order.pk, amount=Decimal("5.00"))
+    order_refunds.record_refund(order_id=order.pk, amount=Decimal("5.00"))
     order.refresh_from_db()
     assert order.status == Status.AWAITING_PAYMENT
     assert (order.captured_total, order.refunded_total) == (Decimal("5.00"), Decimal("5.00"))
@@ -173,9 +173,9 @@ def test_a_paid_order_is_cancelled_only_by_a_full_refund(order, variant):
     with pytest.raises(CannotCancel, match="refunding it in full"):
         orders.cancel_order(order_id=order.pk)
     with pytest.raises(CannotCancel), transaction.atomic():
-        orders.record_refund(order_id=order.pk, amount=Decimal("1.00"), cancel=True)
-    orders.record_refund(order_id=order.pk, amount=order.total, cancel=True,
-                         restock={order.lines.get().pk: 2})
+        order_refunds.record_refund(order_id=order.pk, amount=Decimal("1.00"), cancel=True)
+    order_refunds.record_refund(order_id=order.pk, amount=order.total, cancel=True,
+                                restock={order.lines.get().pk: 2})
     order.refresh_from_db()
     assert order.status == Status.CANCELLED
     assert stock(variant) == (10, 0)
@@ -198,10 +198,10 @@ def test_shipping_needs_a_tracking_number(order):
 
 def test_partial_refunds_add_up_to_a_full_refund(order):
     pay(order)
-    orders.record_refund(order_id=order.pk, amount=Decimal("10.00"))
+    order_refunds.record_refund(order_id=order.pk, amount=Decimal("10.00"))
     order.refresh_from_db()
     assert order.status == Status.PARTIALLY_REFUNDED
-    orders.record_refund(order_id=order.pk, amount=order.total - Decimal("10.00"))
+    order_refunds.record_refund(order_id=order.pk, amount=order.total - Decimal("10.00"))
     order.refresh_from_db()
     assert order.status == Status.REFUNDED and order.refunded_total == order.total
 
@@ -209,15 +209,15 @@ def test_partial_refunds_add_up_to_a_full_refund(order):
 def test_never_refund_more_than_was_captured(order):
     pay(order)
     with pytest.raises(ShopError, match="more than"):
-        orders.record_refund(order_id=order.pk, amount=order.total + Decimal("0.01"))
+        order_refunds.record_refund(order_id=order.pk, amount=order.total + Decimal("0.01"))
     order.refresh_from_db()
     assert order.refunded_total == 0 and order.status == Status.PAID
 
 
 def test_nothing_is_refunded_where_nothing_was_captured(order, variant):
     with pytest.raises(ShopError, match="more than"):
-        orders.record_refund(order_id=order.pk, amount=Decimal("1.00"),
-                             restock={order.lines.get().pk: 1})
+        order_refunds.record_refund(order_id=order.pk, amount=Decimal("1.00"),
+                                    restock={order.lines.get().pk: 1})
     assert stock(variant) == (10, 2)
 
 
@@ -225,7 +225,7 @@ def test_a_partial_refund_after_shipping_keeps_the_order_shipped(order):
     pay(order)
     orders.mark_shipped(order_id=order.pk, tracking_number="1Z1")
     orders.mark_delivered(order_id=order.pk)
-    orders.record_refund(order_id=order.pk, amount=Decimal("10.00"))
+    order_refunds.record_refund(order_id=order.pk, amount=Decimal("10.00"))
     order.refresh_from_db()
     assert order.status == Status.DELIVERED
     assert order.events.last().kind == OrderEvent.Kind.REFUNDED
@@ -235,7 +235,7 @@ def test_a_partial_refund_after_shipping_keeps_the_order_shipped(order):
 
 def test_an_order_ships_once(order):
     pay(order)
-    orders.record_refund(order_id=order.pk, amount=Decimal("10.00"))
+    order_refunds.record_refund(order_id=order.pk, amount=Decimal("10.00"))
     orders.mark_shipped(order_id=order.pk, tracking_number="1Z1")
     with pytest.raises(IllegalTransition, match="already shipped"):
         orders.mark_shipped(order_id=order.pk, tracking_number="1Z2")
@@ -255,13 +255,13 @@ def test_every_transition_is_allowed_or_raises(order, start, to):
     order.refresh_from_db()
     with transaction.atomic():
         if to in TRANSITIONS[start]:
-            orders._move(order, to, kind=OrderEvent.Kind.NOTE)
+            orders.move_status(order, to, kind=OrderEvent.Kind.NOTE)
             order.refresh_from_db()
             assert order.status == to
             assert order.events.last().from_status == start
         else:
             with pytest.raises(IllegalTransition):
-                orders._move(order, to, kind=OrderEvent.Kind.NOTE)
+                orders.move_status(order, to, kind=OrderEvent.Kind.NOTE)
             order.refresh_from_db()
             assert order.status == start
 
@@ -400,7 +400,7 @@ def test_the_confirmation_is_sent_once_after_commit(order, django_capture_on_com
         (lambda o: orders.cancel_order(order_id=o.pk), "is cancelled", "Nothing was charged"),
         (lambda o: (pay(o), orders.mark_shipped(order_id=o.pk, tracking_number="1Z999AA1")),
          "is on its way", "1Z999AA1"),
-        (lambda o: (pay(o), orders.record_refund(order_id=o.pk, amount=Decimal("10.00"))),
+        (lambda o: (pay(o), order_refunds.record_refund(order_id=o.pk, amount=Decimal("10.00"))),
          "A refund for order", "$10.00 of the $"),
     ],
     ids=["payment-failed", "cancelled", "shipped", "refunded"],
@@ -420,7 +420,7 @@ def test_each_change_sends_its_email_once_after_commit(
     (False, lambda o: orders.record_failed_payment(order_id=o.pk, provider="test")),
     (False, lambda o: orders.cancel_order(order_id=o.pk)),
     (True, lambda o: orders.mark_shipped(order_id=o.pk, tracking_number="1Z999AA1")),
-    (True, lambda o: orders.record_refund(order_id=o.pk, amount=Decimal("10.00"))),
+    (True, lambda o: order_refunds.record_refund(order_id=o.pk, amount=Decimal("10.00"))),
 ], ids=["confirmation", "payment-failed", "cancelled", "shipped", "refunded"])
 def test_no_email_when_the_transaction_rolls_back(
     order, django_capture_on_commit_callbacks, paid, act
