@@ -14,6 +14,13 @@ def standard_shipping() -> ShippingMethod:
     return ShippingMethod.objects.get(name="Standard")
 
 
+def checkout_details(method, **changes) -> dict:
+    """What a guest posts on the checkout page: an email, ADDRESS, `method` and the test
+    provider, with `changes` on top."""
+    return {"email": "ada@example.com", **ADDRESS, "shipping_method": method.pk,
+            "payment_provider": "test", **changes}
+
+
 def place(*lines, email="ada@example.com", user=None, provider="test"):
     """Place an order for (variant, quantity) pairs from a fresh cart (one of its own even for
     a customer, whose own cart would keep the lines until the order is paid)."""

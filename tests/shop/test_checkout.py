@@ -7,7 +7,7 @@ from django.urls import reverse
 
 from shop.models import Address, Cart, CartLine, Order, ShippingMethod
 from tests.factories import UserFactory, VariantFactory
-from tests.shop.buying import ADDRESS, pay, place, stock
+from tests.shop.buying import ADDRESS, checkout_details, pay, place, stock
 
 pytestmark = pytest.mark.django_db
 
@@ -18,24 +18,16 @@ def jacket():
                           product__name="Trail Jacket")
 
 
-@pytest.fixture
-def standard():
-    return ShippingMethod.objects.get(name="Standard")  # $5.00, free from $75.00
-
-
-@pytest.fixture
-def express():
-    return ShippingMethod.objects.get(name="Express")  # $15.00, never free
-
-
 def fill_cart(client, *lines):
     for variant, quantity in lines:
         client.post(reverse("shop:cart-add"), {"variant": variant.sku, "quantity": quantity})
 
 
-def details(method, **changes):
-    return {"email": "ada@example.com", **ADDRESS, "shipping_method": method.pk,
-            "payment_provider": "test", **changes}
+def check_out(client, method):
+    """Give the checkout's details, then place the order from the review step; the review
+    step's answer."""
+    client.post(reverse("shop:checkout"), checkout_details(method))
+    return client.post(reverse("shop:checkout-review"))
 
 
 def test_checkout_with_an_empty_cart_goes_back_to_the_cart(client):
@@ -47,7 +39,7 @@ def test_checkout_with_an_empty_cart_goes_back_to_the_cart(client):
 def test_a_guest_gives_details_then_reviews_the_totals(client, settings, jacket, standard):
     settings.STORE_TAX_RATE = Decimal("0.08")
     fill_cart(client, (jacket, 2))
-    response = client.post(reverse("shop:checkout"), details(standard))
+    response = client.post(reverse("shop:checkout"), checkout_details(standard))
     assert response["Location"] == reverse("shop:checkout-review")
     review = client.get(reverse("shop:checkout-review"))
     totals = review.context["totals"]
@@ -59,7 +51,7 @@ def test_a_guest_gives_details_then_reviews_the_totals(client, settings, jacket,
 
 def test_shipping_is_free_from_the_threshold(client, jacket, standard):
     fill_cart(client, (jacket, 3))  # $90.00
-    client.post(reverse("shop:checkout"), details(standard))
+    client.post(reverse("shop:checkout"), checkout_details(standard))
     review = client.get(reverse("shop:checkout-review"))
     assert review.context["totals"].shipping == Decimal("0.00")
 
@@ -76,7 +68,7 @@ def test_shipping_is_free_from_the_threshold(client, jacket, standard):
 def test_a_bad_address_re_renders_with_its_message(client, jacket, standard, field, value,
                                                    message):
     fill_cart(client, (jacket, 1))
-    response = client.post(reverse("shop:checkout"), details(standard, **{field: value}))
+    response = client.post(reverse("shop:checkout"), checkout_details(standard, **{field: value}))
     assert response.status_code == 200
     assert response.context["form"].errors[field] == [message]
     assert message in response.text
@@ -86,7 +78,7 @@ def test_a_bad_address_re_renders_with_its_message(client, jacket, standard, fie
 def test_postal_codes_are_tidied_to_their_countrys_format(client, jacket, standard):
     fill_cart(client, (jacket, 1))
     client.post(reverse("shop:checkout"),
-                details(standard, country="GB", postal_code="sw1a  1aa"))
+                checkout_details(standard, country="GB", postal_code="sw1a  1aa"))
     assert client.session["checkout"]["address"]["postal_code"] == "SW1A 1AA"
 
 
@@ -94,7 +86,7 @@ def test_placing_the_order_reserves_stock_keeps_the_cart_and_goes_to_payment(
     client, jacket, express
 ):
     fill_cart(client, (jacket, 2))
-    client.post(reverse("shop:checkout"), details(express))
+    client.post(reverse("shop:checkout"), checkout_details(express))
     response = client.post(reverse("shop:checkout-review"))
     order = Order.objects.get()
     assert response["Location"] == reverse("payments:start", args=[order.number])
@@ -112,8 +104,7 @@ def test_placing_the_order_reserves_stock_keeps_the_cart_and_goes_to_payment(
 def test_paying_the_order_takes_what_it_bought_out_of_the_cart(client, jacket, standard):
     belt = VariantFactory(on_hand=5)
     fill_cart(client, (jacket, 2))
-    client.post(reverse("shop:checkout"), details(standard))
-    client.post(reverse("shop:checkout-review"))
+    check_out(client, standard)
     order = Order.objects.get()
     fill_cart(client, (belt, 1), (jacket, 1))  # added while the order waits for payment
     pay(order)
@@ -123,8 +114,7 @@ def test_paying_the_order_takes_what_it_bought_out_of_the_cart(client, jacket, s
 
 def test_a_paid_order_empties_its_cart_and_the_header_counts_it(client, jacket, standard):
     fill_cart(client, (jacket, 2))
-    client.post(reverse("shop:checkout"), details(standard))
-    client.post(reverse("shop:checkout-review"))
+    check_out(client, standard)
     order = Order.objects.get()
     client.post(reverse("payments:test-checkout", args=[order.number]), {"decision": "approve"})
     assert not CartLine.objects.exists()
@@ -136,12 +126,10 @@ def test_a_changed_cart_is_not_placed_while_its_unpaid_order_may_still_be_paid(
     client, jacket, standard
 ):
     fill_cart(client, (jacket, 2))
-    client.post(reverse("shop:checkout"), details(standard))
-    client.post(reverse("shop:checkout-review"))
+    check_out(client, standard)
     first = Order.objects.get()
     fill_cart(client, (jacket, 1))  # three now
-    client.post(reverse("shop:checkout"), details(standard))
-    response = client.post(reverse("shop:checkout-review"))
+    response = check_out(client, standard)
     assert response.status_code == 200
     assert (f"Order {first.number}, placed from this cart, is still waiting for payment. Pay "
             "for it or cancel it on its page before placing a new order.") in response.text
@@ -162,13 +150,11 @@ def test_an_unpaid_order_past_its_deadline_is_expired_when_its_cart_is_placed_ag
     client, jacket, standard
 ):
     fill_cart(client, (jacket, 2))
-    client.post(reverse("shop:checkout"), details(standard))
-    client.post(reverse("shop:checkout-review"))
+    check_out(client, standard)
     first = Order.objects.get()
     Order.objects.filter(pk=first.pk).update(pay_by=first.created_at)
     fill_cart(client, (jacket, 1))
-    client.post(reverse("shop:checkout"), details(standard))
-    client.post(reverse("shop:checkout-review"))
+    check_out(client, standard)
     first.refresh_from_db()
     assert first.status == Order.Status.EXPIRED
     assert Order.objects.exclude(pk=first.pk).get().lines.get().quantity == 3
@@ -179,8 +165,7 @@ def test_the_units_an_unpaid_order_holds_are_still_the_carts_to_check_out(
     client, jacket, standard
 ):
     fill_cart(client, (jacket, 5))  # every one there is
-    client.post(reverse("shop:checkout"), details(standard))
-    client.post(reverse("shop:checkout-review"))
+    check_out(client, standard)
     assert stock(jacket) == (5, 5)
     page = client.get(reverse("shop:cart"))
     assert "Sold out" not in page.text and "left" not in page.text
@@ -189,7 +174,7 @@ def test_the_units_an_unpaid_order_holds_are_still_the_carts_to_check_out(
 
 def test_stock_gone_before_placing_is_named_and_nothing_is_placed(client, jacket, standard):
     fill_cart(client, (jacket, 3))
-    client.post(reverse("shop:checkout"), details(standard))
+    client.post(reverse("shop:checkout"), checkout_details(standard))
     jacket.reserved = 4  # others bought most of it meanwhile
     jacket.save()
     response = client.post(reverse("shop:checkout-review"))
@@ -201,7 +186,7 @@ def test_stock_gone_before_placing_is_named_and_nothing_is_placed(client, jacket
 
 def test_a_shipping_method_withdrawn_meanwhile_is_explained(client, jacket, standard):
     fill_cart(client, (jacket, 1))
-    client.post(reverse("shop:checkout"), details(standard))
+    client.post(reverse("shop:checkout"), checkout_details(standard))
     ShippingMethod.objects.filter(pk=standard.pk).update(is_active=False)
     response = client.post(reverse("shop:checkout-review"))
     assert "That shipping method is no longer offered" in response.text
@@ -219,7 +204,7 @@ def test_without_a_payment_provider_checkout_says_so(client, settings, jacket, s
     fill_cart(client, (jacket, 1))
     response = client.get(reverse("shop:checkout"))
     assert "Online payment is not available at the moment." in response.text
-    response = client.post(reverse("shop:checkout"), details(standard))
+    response = client.post(reverse("shop:checkout"), checkout_details(standard))
     assert response.status_code == 200
     assert "payment_provider" in response.context["form"].errors
     assert "Online payment is not available at the moment." in response.text
@@ -231,7 +216,7 @@ def test_a_shipping_method_no_longer_offered_is_refused(client, jacket, standard
     ShippingMethod.objects.filter(pk=express.pk).update(is_active=False)
     page = client.get(reverse("shop:checkout"))
     assert f'value="{express.pk}"' not in page.text and f'value="{standard.pk}"' in page.text
-    response = client.post(reverse("shop:checkout"), details(express))
+    response = client.post(reverse("shop:checkout"), checkout_details(express))
     assert response.status_code == 200
     assert response.context["form"].errors["shipping_method"] == [
         "Select a valid choice. That choice is not one of the available choices."
@@ -241,7 +226,7 @@ def test_a_shipping_method_no_longer_offered_is_refused(client, jacket, standard
 
 def test_the_chosen_shipping_method_is_kept_for_the_review(client, jacket, express):
     fill_cart(client, (jacket, 1))
-    client.post(reverse("shop:checkout"), details(express))
+    client.post(reverse("shop:checkout"), checkout_details(express))
     assert client.session["checkout"]["shipping_method_id"] == express.pk
     page = client.get(reverse("shop:checkout"))  # back to the details: still chosen
     assert (f'<input type="radio" name="shipping_method" value="{express.pk}" '
@@ -264,7 +249,7 @@ def test_a_blank_form_labels_every_field_without_error_marks(client, jacket):
 def test_field_errors_are_tied_to_their_inputs(client, jacket, standard):
     fill_cart(client, (jacket, 1))
     response = client.post(reverse("shop:checkout"),
-                           details(standard, email="nope", postal_code="ABC", phone=""))
+                           checkout_details(standard, email="nope", postal_code="ABC", phone=""))
     text = response.text
     assert ('<ul class="errorlist" id="id_email_error"><li>Enter a valid email address.</li>'
             '</ul>') in text
@@ -325,7 +310,7 @@ def test_a_customer_can_ship_to_a_saved_address(client, customer, jacket, standa
 
 def test_a_new_address_can_be_saved_to_the_address_book(client, customer, jacket, standard):
     fill_cart(client, (jacket, 1))
-    data = details(standard, save_address="on")
+    data = checkout_details(standard, save_address="on")
     del data["email"]
     client.post(reverse("shop:checkout"), data)
     client.post(reverse("shop:checkout-review"))
@@ -354,7 +339,7 @@ def test_placing_an_order_needs_a_fixed_number_of_queries(
     in a savepoint). The cart keeps its lines until the order is paid."""
     for _ in range(lines):
         fill_cart(client, (VariantFactory(on_hand=5), 1))
-    data = details(standard)
+    data = checkout_details(standard)
     del data["email"]
     client.post(reverse("shop:checkout"), data)
     with django_assert_max_num_queries(19):
@@ -370,7 +355,7 @@ def test_the_review_shows_exactly_what_the_order_charges(client, settings, stand
     settings.STORE_TAX_RATE = Decimal("0.08")
     for _ in range(3):
         fill_cart(client, (VariantFactory(on_hand=5, price=Decimal("10.06")), 1))
-    client.post(reverse("shop:checkout"), details(standard))
+    client.post(reverse("shop:checkout"), checkout_details(standard))
     shown = client.get(reverse("shop:checkout-review")).context["totals"]
     client.post(reverse("shop:checkout-review"))
     order = Order.objects.get()
@@ -381,7 +366,7 @@ def test_the_review_shows_exactly_what_the_order_charges(client, settings, stand
 
 def test_submitting_the_same_cart_twice_places_one_order(client, jacket, standard):
     fill_cart(client, (jacket, 2))
-    client.post(reverse("shop:checkout"), details(standard))
+    client.post(reverse("shop:checkout"), checkout_details(standard))
     first = client.post(reverse("shop:checkout-review"))
     second = client.post(reverse("shop:checkout-review"))
     order = Order.objects.get()
@@ -393,8 +378,8 @@ def test_submitting_the_same_cart_twice_places_one_order(client, jacket, standar
 
 def test_the_review_step_writes_the_address_as_the_order_will(client, jacket, standard):
     fill_cart(client, (jacket, 1))
-    client.post(reverse("shop:checkout"), details(standard, country="GB", postal_code="SW1A 1AA",
-                                                  region=""))
+    client.post(reverse("shop:checkout"),
+                checkout_details(standard, country="GB", postal_code="SW1A 1AA", region=""))
     review = client.get(reverse("shop:checkout-review"))
     assert "Springfield SW1A 1AA<br>United Kingdom" in review.text
 

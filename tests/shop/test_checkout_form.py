@@ -8,7 +8,7 @@ from django.urls import reverse
 
 from shop.models import ShippingMethod
 from tests.factories import VariantFactory
-from tests.shop.buying import ADDRESS
+from tests.shop.buying import checkout_details
 
 pytestmark = pytest.mark.django_db
 CHECKOUT = reverse("shop:checkout")
@@ -18,21 +18,6 @@ CHECKOUT = reverse("shop:checkout")
 def cart(client):
     VariantFactory(sku="JKT-M", price=Decimal("30.00"), on_hand=5)
     client.post(reverse("shop:cart-add"), {"variant": "JKT-M", "quantity": 1})
-
-
-@pytest.fixture
-def standard():
-    return ShippingMethod.objects.get(name="Standard")  # $5.00, free from $75.00
-
-
-@pytest.fixture
-def express():
-    return ShippingMethod.objects.get(name="Express")  # $15.00, never free
-
-
-def details(method, **changes):
-    return {"email": "ada@example.com", **ADDRESS, "shipping_method": method.pk,
-            "payment_provider": "test", **changes}
 
 
 def choice(method, *, checked: bool, index: int) -> str:
@@ -70,7 +55,7 @@ def test_a_price_changed_by_staff_shows_at_once(client, cart, express):
 
 
 def test_the_preselected_choice_is_the_one_taken_when_sent(client, cart, standard):
-    client.post(CHECKOUT, details(standard))
+    client.post(CHECKOUT, checkout_details(standard))
     assert client.session["checkout"]["shipping_method_id"] == standard.pk
 
 
@@ -90,7 +75,7 @@ def test_a_us_address_at_checkout_chooses_its_state_from_a_list(client, cart):
      ("", "Choose the state from the list.")],
 )
 def test_checkout_refuses_a_state_not_on_the_list(client, cart, standard, region, message):
-    response = client.post(CHECKOUT, details(standard, region=region))
+    response = client.post(CHECKOUT, checkout_details(standard, region=region))
     assert response.status_code == 200
     assert response.context["form"].errors["region"] == [message]
     assert f'<ul class="errorlist" id="id_region_error"><li>{message}</li></ul>' in response.text
@@ -98,17 +83,17 @@ def test_checkout_refuses_a_state_not_on_the_list(client, cart, standard, region
 
 
 def test_checkout_keeps_the_chosen_state(client, cart, standard):
-    response = client.post(CHECKOUT, details(standard, region="NY", postal_code="10001"))
+    response = client.post(CHECKOUT, checkout_details(standard, region="NY", postal_code="10001"))
     assert response["Location"] == reverse("shop:checkout-review")
     assert client.session["checkout"]["address"]["region"] == "NY"
 
 
 def test_a_country_without_a_list_needs_no_region(client, cart, standard):
-    response = client.post(CHECKOUT, details(standard, country="GB", region="",
-                                             postal_code="SW1A 1AA"))
+    response = client.post(CHECKOUT, checkout_details(standard, country="GB", region="",
+                                                      postal_code="SW1A 1AA"))
     assert response["Location"] == reverse("shop:checkout-review")
 
 
 def test_back_from_the_review_the_state_is_still_chosen(client, cart, standard):
-    client.post(CHECKOUT, details(standard, region="NY", postal_code="10001"))
+    client.post(CHECKOUT, checkout_details(standard, region="NY", postal_code="10001"))
     assert '<option value="NY" selected>New York</option>' in client.get(CHECKOUT).text
