@@ -72,6 +72,9 @@ class ListingFilterForm(forms.Form):
         # A long paste is searched by its start rather than thrown away.
         return self.cleaned_data["q"][:QUERY_LENGTH]
 
+    # Set by clean when the min price is above the max: neither is applied.
+    price_range_refused = False
+
     def clean(self):
         data = super().clean()
         low, high = data.get("min_price"), data.get("max_price")
@@ -80,6 +83,7 @@ class ListingFilterForm(forms.Form):
             self.add_error("max_price", "The min price is above the max price, so prices are "
                                         "not filtered. Lower the min or raise the max.")
             del data["min_price"]
+            self.price_range_refused = True
         return data
 
     def filters(self) -> dict:

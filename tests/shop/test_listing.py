@@ -146,6 +146,15 @@ def test_min_above_max_is_refused_whole_and_explained_beside_the_prices(client, 
     assert "Prices not applied" in response.text
 
 
+def test_a_bad_max_price_alone_leaves_the_min_applied_and_unmarked(client, clothing):
+    response = client.get(URL, {"min_price": "50", "max_price": "abc"})
+    assert response.context["filters"].min_price == 50
+    price_filter = response.text.split('id="price-filter"')[1].split("</fieldset>")[0]
+    min_box = price_filter.split('id="filter-min-price"')[1].split(">")[0]
+    assert "aria-invalid" not in min_box
+    assert "Prices not applied" not in response.text
+
+
 @pytest.mark.parametrize("category", ["no-such-thing", "../etc", "Clothing!"])
 def test_unknown_category_is_not_found(client, clothing, category):
     assert client.get(URL, {"category": category}).status_code == 404
