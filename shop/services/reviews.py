@@ -51,19 +51,15 @@ def refresh_rating(*, product_id: int) -> tuple[Decimal | None, int]:
 
 
 @transaction.atomic
-def refresh_ratings(*, product_ids: Iterable[int] | None = None) -> int:
-    """Recount the cached average and number of reviews of these products (every product
-    when None) from their reviews, as refresh_rating does for one: two reads a batch of
-    products, then updates of only those whose figures changed. Returns how many changed."""
-    products = Product.objects.order_by("pk")
-    if product_ids is not None:
-        wanted = sorted(set(product_ids))
-        batches = [wanted[i : i + BATCH] for i in range(0, len(wanted), BATCH)]
-    else:
-        batches = [None]
+def refresh_ratings(*, product_ids: Iterable[int]) -> int:
+    """Recount the cached average and number of reviews of these products from their
+    reviews, as refresh_rating does for one: two reads a batch of products, then updates of
+    only those whose figures changed. Returns how many changed."""
+    wanted = sorted(set(product_ids))
+    batches = [wanted[i : i + BATCH] for i in range(0, len(wanted), BATCH)]
     changed = []
     for batch in batches:
-        rows = products if batch is None else products.filter(pk__in=batch)
+        rows = Product.objects.filter(pk__in=batch).order_by("pk")
         totals = {
             row["product_id"]: row
             for row in Review.objects.filter(product__in=rows.values("pk"))
