@@ -142,6 +142,8 @@ def take_paid_units(*, cart_id: int, bought: dict[int, int]) -> None:
     quantity as it runs, so a change the shopper makes at the same moment is kept, not
     overwritten; the cart row is not locked, as the paying transaction holds the order's
     and placing an order takes the cart's first."""
+    if not bought:  # its variants are gone: nothing of the cart is the order's
+        return
     lines = CartLine.objects.filter(cart_id=cart_id)
     all_of = Q()
     some_of = Q()

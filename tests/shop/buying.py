@@ -21,10 +21,11 @@ def checkout_details(method, **changes) -> dict:
             "payment_provider": "test", **changes}
 
 
-def place(*lines, email="ada@example.com", user=None, provider="test"):
-    """Place an order for (variant, quantity) pairs from a fresh cart (one of its own even for
-    a customer, whose own cart would keep the lines until the order is paid)."""
-    cart = Cart.objects.create()
+def place(*lines, email="ada@example.com", user=None, provider="test", cart=None):
+    """Place an order for (variant, quantity) pairs from `cart`, else from a fresh cart (one
+    of its own even for a customer, whose own cart would keep the lines until the order is
+    paid)."""
+    cart = cart or Cart.objects.create()
     for variant, quantity in lines:
         CartLine.objects.create(cart=cart, variant=variant, quantity=quantity)
     return checkout.place_order(

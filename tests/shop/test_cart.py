@@ -9,7 +9,6 @@ from django.urls import reverse
 
 from shop.models import Cart, CartLine
 from shop.services import cart as cart_services
-from shop.services import checkout
 from tests import accounts
 from tests.factories import ProductImageFactory, VariantFactory
 from tests.shop import buying
@@ -340,18 +339,10 @@ def test_a_product_taken_off_sale_is_named_when_added(client, jacket):
     assert lines(client) == {}
 
 
-def place_from(cart):
-    """An order placed from `cart` and not paid yet: it holds the cart's units."""
-    return checkout.place_order(
-        cart=cart, buyer=checkout.Buyer(email="ada@example.com", user=cart.user),
-        address=buying.ADDRESS, shipping_method_id=buying.standard_shipping().pk, provider="test",
-    )
-
-
 def test_units_the_carts_own_unpaid_order_holds_count_as_available(jacket):
     cart = Cart.objects.create()
     line = CartLine.objects.create(cart=cart, variant=jacket, quantity=4)
-    place_from(cart)
+    buying.place(cart=cart)
     assert buying.stock(jacket) == (5, 4)
     change = cart_services.change_quantity(cart=cart, line_id=line.pk, quantity=5)
     assert change.ok and CartLine.objects.get(pk=line.pk).quantity == 5
@@ -363,10 +354,21 @@ def test_units_the_carts_own_unpaid_order_holds_count_as_available(jacket):
 def test_merging_brings_the_anonymous_carts_unpaid_orders_along(jacket, customer):
     anonymous = Cart.objects.create()
     CartLine.objects.create(cart=anonymous, variant=jacket, quantity=5)
-    order = place_from(anonymous)
+    order = buying.place(cart=anonymous)
     own, messages = cart_services.merge_carts(source=anonymous, user=customer)
     order.refresh_from_db()
     assert order.cart_id == own.pk
     assert messages == [] and own.lines.get().quantity == 5  # its own five, held by its order
     buying.pay(order)
     assert not own.lines.exists()
+
+
+def test_paying_an_order_whose_variants_are_gone_leaves_the_cart_alone(jacket):
+    cart = Cart.objects.create()
+    CartLine.objects.create(cart=cart, variant=jacket, quantity=1)
+    order = buying.place(cart=cart)
+    scarf = VariantFactory(sku="SCARF", on_hand=9)
+    CartLine.objects.create(cart=cart, variant=scarf, quantity=2)
+    jacket.delete()  # the order keeps its line, without a variant
+    buying.pay(order)
+    assert list(cart.lines.values_list("variant__sku", "quantity")) == [("SCARF", 2)]
