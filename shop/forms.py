@@ -20,6 +20,7 @@ from localflavor.us.us_states import STATE_CHOICES as US_STATES
 from core.money import format_money
 from shop.models import Address, Review, ShippingMethod, Variant
 from shop.models.addresses import country_name
+from shop.services import pricing
 
 SORT_CHOICES = [
     ("newest", "Newest"),
@@ -258,8 +259,9 @@ class CheckoutForm(AddressForm):
                    "shipping_method", "payment_provider"]
 
     def __init__(self, *args, user=None, shipping_methods: list[ShippingMethod] | None = None,
-                 **kwargs):
-        """`shipping_methods`: the active methods, when the caller has them (else read here)."""
+                 subtotal: Decimal = Decimal(0), **kwargs):
+        """`shipping_methods`: the active methods, when the caller has them (else read here).
+        `subtotal`: the cart's, which some methods ship free from."""
         super().__init__(*args, **kwargs)
         self.user = user if user is not None and user.is_authenticated else None
         if shipping_methods is None:
@@ -269,9 +271,13 @@ class CheckoutForm(AddressForm):
         self.fields["shipping_method"].choices = [
             (key, shipping_label(method)) for key, method in self.shipping_methods.items()
         ]
-        if self.shipping_methods:  # the cheapest to start with; of equals, the first listed
-            cheapest = min(self.shipping_methods, key=lambda key: self.shipping_methods[key].price)
-            self.fields["shipping_method"].initial = cheapest
+        if self.shipping_methods:  # the cheapest for this cart first; of equals, the first listed
+            self.fields["shipping_method"].initial = min(
+                self.shipping_methods, key=lambda key: pricing.shipping_cost(
+                    price=self.shipping_methods[key].price,
+                    free_above=self.shipping_methods[key].free_above, subtotal=subtotal,
+                ),
+            )
         choices = payment_choices()
         self.fields["payment_provider"].choices = choices
         if len(choices) == 1:  # nothing to choose between

@@ -32,13 +32,14 @@ def checkout(request: HttpRequest) -> HttpResponse:
         return redirect("shop:cart")
     user = request.user
     if request.method == "POST":
-        form = CheckoutForm(request.POST, user=user, shipping_methods=contents.shipping_methods)
+        form = CheckoutForm(request.POST, user=user, shipping_methods=contents.shipping_methods,
+                            subtotal=contents.subtotal)
         if form.is_valid():
             request.session[SESSION_KEY] = form.checkout_data()
             return redirect("shop:checkout-review")
     else:
         form = CheckoutForm(initial=_initial(request), user=user,
-                            shipping_methods=contents.shipping_methods)
+                            shipping_methods=contents.shipping_methods, subtotal=contents.subtotal)
     return render_page(request, "shop/checkout.html", {"form": form, "cart": contents})
 
 

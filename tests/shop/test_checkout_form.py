@@ -54,9 +54,13 @@ def test_a_price_changed_by_staff_shows_at_once(client, cart, express):
     assert "Express: $12.40" in client.get(CHECKOUT).text
 
 
-def test_the_preselected_choice_is_the_one_taken_when_sent(client, cart, standard):
-    client.post(CHECKOUT, checkout_details(standard))
-    assert client.session["checkout"]["shipping_method_id"] == standard.pk
+def test_the_preselected_choice_is_the_cheapest_for_this_cart(client, standard):
+    VariantFactory(sku="TENT", price=Decimal("100.00"), on_hand=5)  # Standard is free from 75
+    client.post(reverse("shop:cart-add"), {"variant": "TENT", "quantity": 1})
+    economy = ShippingMethod.objects.create(name="Economy", price=Decimal("3.00"), position=9)
+    page = client.get(CHECKOUT).text
+    assert choice(standard, checked=True, index=0) in page
+    assert f'value="{economy.pk}" id="id_shipping_method_2" required>' in page  # not checked
 
 
 # --- the state from a list ------------------------------------------------------------------
