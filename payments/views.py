@@ -19,6 +19,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
+from django_htmx.http import trigger_client_event
 
 from core.http import render_page
 from monitoring import metrics
@@ -30,7 +31,6 @@ from shop.access import visible_order
 from shop.errors import ShopError
 from shop.forms import payment_choices
 from shop.models import Order
-from shop.services import cart as cart_services
 from shop.services import orders
 
 logger = logging.getLogger(__name__)
@@ -94,21 +94,16 @@ def _payment_status(request: HttpRequest, order: Order) -> HttpResponse:
     if polled and not settled:
         # Nothing new: htmx swaps nothing, so screen readers hear nothing again.
         return HttpResponse(status=204)
-    if order.status == Order.Status.PAID:
-        _recount_cart(request)
+    count = request_cart.recount(request) if order.status == Order.Status.PAID else None
     response = render_page(request, "payments/return.html", {
         "order": order, "settled": settled, "poll_seconds": POLL_SECONDS,
         "payment_choices": payment_choices(),
     }, fragments=["payment-status"])
     if polled:
         response.status_code = 286  # settled: htmx swaps this in and stops polling
+        if count is not None:  # the paid units left the cart: the header's badge follows
+            trigger_client_event(response, "cart-changed", {"count": count})
     return response
-
-
-def _recount_cart(request: HttpRequest) -> None:
-    """The paid order's units left the cart: the header's count follows."""
-    cart = request_cart.current_cart(request)
-    request_cart.remember_count(request, cart_services.count_units(cart) if cart else 0)
 
 
 @require_safe
@@ -140,7 +135,7 @@ def test_checkout(request: HttpRequest, number: str) -> HttpResponse:
         event = provider.decision(order, approve=decision == "approve", attempt=attempt)
         order = services.apply_event(event).order
         if order.status == Order.Status.PAID:
-            _recount_cart(request)
+            request_cart.recount(request)
             messages.success(request, f"Thank you! Order {order.number} is paid.")
         # A decline: the order's page says so, with the ways to try again.
         return redirect(order)

@@ -37,5 +37,14 @@ def remember_count(request: HttpRequest, count: int) -> None:
     request.session[CART_COUNT] = count
 
 
+def recount(request: HttpRequest) -> int:
+    """The cart changed outside this request (an order placed from it was paid): the
+    header's count follows. Returns the count."""
+    cart = current_cart(request)
+    count = cart_services.count_units(cart) if cart else 0
+    remember_count(request, count)
+    return count
+
+
 def badge_count(request: HttpRequest) -> int:
     return request.session.get(CART_COUNT, 0)

@@ -254,6 +254,8 @@ def test_the_status_stops_polling_once_a_webhook_paid_the_order(client, order):
     assert "<strong>Paid.</strong>" in response.text
     assert "hx-get" not in response.text
     assert "<html" not in response.text
+    # The paid units left the cart: the header's badge is told at once.
+    assert json.loads(response["HX-Trigger"]) == {"cart-changed": {"count": 0}}
 
 
 def test_the_status_shows_a_failed_payment_with_the_ways_to_try_again(client, order):
