@@ -9,8 +9,9 @@ from django.db.models import OuterRef, QuerySet, Subquery, Sum
 from django.db.models.functions import Coalesce
 
 from core.money import ZERO
-from shop.models import Cart, CartLine, Order, OrderLine, Product, ShippingMethod, User, Variant
+from shop.models import Cart, CartLine, Product, ShippingMethod, User, Variant
 from shop.selectors.catalogue import first_image
+from shop.services import cart as cart_services
 from shop.services import pricing
 
 
@@ -102,10 +103,8 @@ def _held_for_the_cart() -> Coalesce:
     """Units of the line's variant reserved by orders placed from its cart and not paid yet:
     the cart keeps those lines until they are paid, and the units are the shopper's own."""
     held = (
-        OrderLine.objects.filter(
-            order__cart_id=OuterRef("cart_id"), order__status=Order.Status.AWAITING_PAYMENT,
-            variant_id=OuterRef("variant_id"),
-        )
+        cart_services.held_by_unpaid_orders(OuterRef("cart_id"))
+        .filter(variant_id=OuterRef("variant_id"))
         .values("variant_id")
         .annotate(units=Sum("quantity"))
         .values("units")

@@ -9,7 +9,7 @@ click) happen one after the other."""
 from dataclasses import dataclass
 
 from django.db import transaction
-from django.db.models import Case, F, Q, Sum, Value, When
+from django.db.models import Case, F, Q, QuerySet, Sum, Value, When
 
 from shop.errors import CartLineGone, OutOfStock
 from shop.models import Cart, CartLine, Order, OrderLine, User, Variant
@@ -118,11 +118,12 @@ def merge_carts(*, source: Cart | None, user: User) -> tuple[Cart, list[str]]:
                   .values_list("pk", flat=True))
     Order.objects.filter(pk__in=moving).update(cart=target)
     existing = {line.variant_id: line for line in target.lines.all()}
+    held = _held_units(target)
     messages = []
     for line in source.lines.select_related("variant__product"):
         current = existing.get(line.variant_id)
         wanted = line.quantity + (current.quantity if current else 0)
-        quantity = min(wanted, _allowed(line.variant, target))
+        quantity = min(wanted, _allowed(line.variant, target, held))
         if quantity < wanted:
             messages.append(f"Only {quantity} of “{line.variant}” could stay in your cart.")
         if current and quantity > 0:
@@ -166,16 +167,31 @@ def count_units(cart: Cart) -> int:
     return cart.lines.aggregate(units=Sum("quantity"))["units"] or 0
 
 
-def _allowed(variant: Variant, cart: Cart) -> int:
+def held_by_unpaid_orders(cart) -> QuerySet[OrderLine]:
+    """The lines of orders placed from `cart` (a cart, its id, or an OuterRef to one) and not
+    paid yet: the cart keeps those lines until they are paid, so their reserved units are
+    the cart's own to count as available."""
+    return OrderLine.objects.filter(order__cart=cart, order__status=Order.Status.AWAITING_PAYMENT)
+
+
+def _held_units(cart: Cart, **only: object) -> dict[int, int]:
+    """Units the cart's unpaid orders hold, by variant id (those `only` names), in one
+    query."""
+    return dict(
+        held_by_unpaid_orders(cart).filter(**only).values("variant_id")
+        .annotate(units=Sum("quantity")).order_by().values_list("variant_id", "units")
+    )
+
+
+def _allowed(variant: Variant, cart: Cart, held: dict[int, int] | None = None) -> int:
     """How many of the variant the cart may hold: what is available, plus what the cart's own
-    orders awaiting payment hold (the cart keeps those lines until they are paid), at most
+    orders awaiting payment hold (`held` by variant id, read here when not given), at most
     MAX_PER_LINE."""
     if not variant.product.is_active:
         return 0
-    held = OrderLine.objects.filter(
-        order__cart=cart, order__status=Order.Status.AWAITING_PAYMENT, variant=variant
-    ).aggregate(units=Sum("quantity"))["units"] or 0
-    return min(max(variant.available + held, 0), MAX_PER_LINE)
+    if held is None:
+        held = _held_units(cart, variant=variant)
+    return min(max(variant.available + held.get(variant.pk, 0), 0), MAX_PER_LINE)
 
 
 def _check_on_sale(variant: Variant) -> None:
