@@ -55,8 +55,8 @@ def checkout_review(request: HttpRequest) -> HttpResponse:
             order = _place(request, cart, details)
         except EmptyCart as problem:
             placed = request.session.get(PLACED_KEY)
-            if placed:  # submitted twice: the first submit placed the order
-                return redirect(reverse("payments:start", args=[placed]))
+            if placed:  # submitted again after its order was paid, which emptied the cart
+                return redirect("shop:order-detail", placed)
             error = problem.message
         except ShopError as problem:
             error = problem.message

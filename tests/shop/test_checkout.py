@@ -376,6 +376,16 @@ def test_submitting_the_same_cart_twice_places_one_order(client, jacket, standar
     assert jacket.reserved == 2
 
 
+def test_the_review_submitted_again_after_paying_goes_to_the_paid_order(client, jacket, standard):
+    fill_cart(client, (jacket, 1))
+    check_out(client, standard)
+    order = Order.objects.get()
+    pay(order)  # the cart is empty now
+    again = client.post(reverse("shop:checkout-review"))
+    assert again["Location"] == order.get_absolute_url()
+    assert Order.objects.count() == 1
+
+
 def test_the_review_step_writes_the_address_as_the_order_will(client, jacket, standard):
     fill_cart(client, (jacket, 1))
     client.post(reverse("shop:checkout"),
