@@ -66,7 +66,9 @@ def place_order(
     cart_services.lock_cart(cart)
     unpaid = list(Order.objects.select_for_update().filter(
         cart=cart, status=Order.Status.AWAITING_PAYMENT).order_by("pk"))
-    lines = list(CartLine.objects.filter(cart=cart).order_by("variant_id"))
+    lines = list(
+        CartLine.objects.filter(cart=cart).select_related("variant").order_by("variant_id")
+    )
     if not lines:
         raise EmptyCart()
     method = ShippingMethod.objects.filter(pk=shipping_method_id, is_active=True).first()
@@ -117,9 +119,11 @@ def place_order(
 
 def _is_the_same(order: Order, lines: list[CartLine], wanted: dict) -> bool:
     """Whether the unpaid order is what placing the cart now would place: the same units
-    of the same variants, for the same buyer, address and shipping method."""
-    bought = sorted(order.lines.values_list("variant_id", "quantity"))
-    return bought == sorted((line.variant_id, line.quantity) for line in lines) and all(
+    of the same variants at the same prices, for the same buyer, address and shipping
+    method."""
+    bought = sorted(order.lines.values_list("variant_id", "quantity", "unit_price"))
+    cart = sorted((line.variant_id, line.quantity, line.variant.price) for line in lines)
+    return bought == cart and all(
         getattr(order, field) == value for field, value in wanted.items()
     )
 

@@ -376,6 +376,20 @@ def test_submitting_the_same_cart_twice_places_one_order(client, jacket, standar
     assert jacket.reserved == 2
 
 
+def test_a_price_changed_since_the_unpaid_order_is_not_passed_off_as_the_same(
+    client, jacket, standard
+):
+    fill_cart(client, (jacket, 1))
+    first = check_out(client, standard)
+    jacket.price = Decimal("35.00")
+    jacket.save()
+    again = client.post(reverse("shop:checkout-review"))
+    order = Order.objects.get()
+    assert first["Location"] == reverse("payments:start", args=[order.number])
+    assert order.lines.get().unit_price == Decimal("30.00")
+    assert f"Order {order.number}, placed from this cart, is still waiting" in again.text
+
+
 def test_the_review_submitted_again_after_paying_goes_to_the_paid_order(client, jacket, standard):
     fill_cart(client, (jacket, 1))
     check_out(client, standard)
