@@ -225,7 +225,7 @@ def _abandoned(order: Order, event: PaymentEvent) -> bool:
         order=order, kind=Payment.Kind.ATTEMPT, status=Payment.Status.PENDING
     ).exists():
         return True
-    orders.fail_payment(order_id=order.pk, provider=event.provider, reason=event.note)
+    orders.end_payment(order_id=order.pk, provider=event.provider, reason=event.note)
     return True
 
 

@@ -1,6 +1,6 @@
 """An order's life after it is placed: paid, a payment attempt failed, payment ended for good,
-cancelled, expired, shipped, delivered, refunded; and staff's internal notes on it. Payment
-providers call `mark_paid`, `record_failed_payment` and `fail_payment` (and
+cancelled, expired, shipped, delivered; and staff's internal notes on it. Payment
+providers call `mark_paid`, `record_failed_payment` and `end_payment` (and
 shop.services.order_refunds.record_refund, which uses the helpers here); staff and customers
 call the rest.
 
@@ -193,13 +193,11 @@ def _close(
 
 
 @transaction.atomic
-def record_failed_payment(
-    *, order_id: int, provider: str, reason: str = "", email: bool = True
-) -> Order:
+def record_failed_payment(*, order_id: int, provider: str, reason: str = "") -> Order:
     """A payment attempt failed (a declined card, a denied capture): the order stays
     awaiting payment with its stock reserved, for the shopper to try again or pay another
     way until its deadline. The reason is kept for the order's page and written on the
-    timeline. With `email`, the first failure of an order is emailed with a link to pay it
+    timeline. The first failure of an order is emailed with a link to pay it
     (for a shopper who has left the provider's page); later ones show on the page they are
     looking at. A failure reported for an order no longer awaiting payment changes nothing."""
     order = lock_order(order_id)
@@ -212,7 +210,7 @@ def record_failed_payment(
         order=order, kind=OrderEvent.Kind.PAYMENT_FAILED,
         note=f"{_provider_label(provider)}: {reason} The order is still waiting for payment.",
     )
-    if email and not order.emails.filter(kind=OrderEmail.Kind.PAYMENT_FAILED).exists():
+    if not order.emails.filter(kind=OrderEmail.Kind.PAYMENT_FAILED).exists():
         email_customer(order, OrderEmail.Kind.PAYMENT_FAILED)
     return order
 
@@ -222,7 +220,7 @@ def _provider_label(provider: str) -> str:
 
 
 @transaction.atomic
-def fail_payment(*, order_id: int, provider: str, reason: str = "") -> Order:
+def end_payment(*, order_id: int, provider: str, reason: str = "") -> Order:
     """The provider ended the payment for good (its payment page expired): the order is
     cancelled and its stock released, as at its deadline, without an email. A failure
     reported for an order no longer awaiting payment changes nothing."""

@@ -143,7 +143,7 @@ def _act(order_id: int, action: str, units: int, shelf: dict) -> None:
         pay(order)
     elif action == "fail":
         _release_if(unpaid, lines, shelf)
-        orders.fail_payment(order_id=order.pk, provider="test")
+        orders.end_payment(order_id=order.pk, provider="test")
     elif action == "cancel" and unpaid:
         _release_if(unpaid, lines, shelf)
         orders.cancel_order(order_id=order.pk)

@@ -143,7 +143,7 @@ def test_only_the_first_failed_attempt_is_emailed(order, django_capture_on_commi
     with django_capture_on_commit_callbacks(execute=True):
         orders.record_failed_payment(order_id=order.pk, provider="test")
         orders.record_failed_payment(order_id=order.pk, provider="test")
-        orders.record_failed_payment(order_id=order.pk, provider="stripe", email=False)
+        orders.record_failed_payment(order_id=order.pk, provider="stripe")
     [email] = mail.outbox
     assert "did not go through" in email.subject
     assert "The order is still open" in email.body and "key=" in email.body
@@ -151,7 +151,7 @@ def test_only_the_first_failed_attempt_is_emailed(order, django_capture_on_commi
 
 
 def test_a_payment_ended_for_good_cancels_and_releases(order, variant):
-    orders.fail_payment(order_id=order.pk, provider="stripe", reason="The page expired.")
+    orders.end_payment(order_id=order.pk, provider="stripe", reason="The page expired.")
     order.refresh_from_db()
     assert order.status == Status.CANCELLED and order.closed_at
     assert stock(variant) == (10, 0)
