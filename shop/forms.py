@@ -166,6 +166,10 @@ class RegionField(forms.ChoiceField):
         value = super().to_python(value).strip()
         return self.codes.get(value.casefold(), value)
 
+    def prepare_value(self, value):
+        # An address saved before the list, with the name typed in full, shows it chosen.
+        return self.codes.get(value.strip().casefold(), value) if isinstance(value, str) else value
+
 
 class AddressForm(forms.ModelForm):
     """A postal address a parcel can reach: required parts present, the postal code in the

@@ -270,6 +270,12 @@ def test_editing_a_canadian_address_offers_the_provinces(client, customer):
     assert '<option value="QC" selected>Quebec</option>' in page
 
 
+def test_a_state_saved_by_its_full_name_shows_chosen_in_the_list(client, customer):
+    address = AddressFactory(user=customer, country="US", region="Illinois ")
+    page = client.get(url("address-edit", address)).text
+    assert '<option value="IL" selected>Illinois</option>' in page
+
+
 @pytest.mark.parametrize(
     ("country", "typed", "kept"),
     [("CA", "k1a0b1", "K1A 0B1"), ("IE", "d02x285", "D02 X285"), ("NL", "1012ab", "1012 AB"),
