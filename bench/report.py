@@ -83,6 +83,9 @@ def render(results: Results) -> str:
         if figures["bad"]:
             budget.append(f"**{figures['bad']} failed responses**")
             checks.append(False)
+        if not figures["rps"]:  # no request finished: no figure of this row is a measurement
+            budget.append("**no request finished**")
+            checks.append(False)
         lines.append(_read_row(label, figures, "; ".join(budget)))
 
     writes = results.writes
