@@ -264,7 +264,7 @@ def _listing_parts(
     page_number: str | int,
 ) -> tuple:
     category_ids = _descendant_ids(categories, current) if current else None
-    if filters.q and not _words_match_anything(filters.q):
+    if filters.q and not search.only_excludes(filters.q) and not _words_match_anything(filters.q):
         filters = replace(filters, fuzzy=True)
     paginator = _paginator(filters, category_ids)
     page = paginator.get_page(page_number)

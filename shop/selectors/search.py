@@ -8,11 +8,13 @@ the embedded default, from two FTS5 tables that triggers keep in step with the p
 only find candidates (a shared slice of three letters); how close a word is spelled is then
 scored as pg_trgm's strict word similarity scores it, by `word_similarity` below, which SQLite
 calls as an SQL function. The query is read as PostgreSQL's websearch reads it: words must all
-be there, "quoted words" together, `or` between alternatives, `-word` left out.
+be there, "quoted words" and hyphenated words ("t-shirt") together, `or` between alternatives,
+`-word` left out (`-wool` alone: everything without wool).
 """
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Set
+from functools import lru_cache
 
 from django.contrib.postgres.search import (
     SearchQuery,
@@ -22,8 +24,8 @@ from django.contrib.postgres.search import (
 )
 from django.db import connection
 from django.db.backends.signals import connection_created
-from django.db.models import F, FloatField, Func, QuerySet, Value
-from django.db.models.expressions import RawSQL
+from django.db.models import F, FloatField, Func, Q, QuerySet, Value
+from django.db.models.expressions import Expression, RawSQL
 
 from shop.models import Product
 from shop.models.catalogue import search_vector
@@ -69,12 +71,22 @@ def matching(products: QuerySet[Product], text: str, *, fuzzy: bool = False) -> 
             " AND shop_word_similarity(%s, name) >= %s",
             [trigrams, text, CLOSE_ENOUGH],
         ))
-    words = _words_query(text)
-    if not words:
-        return products.none()
-    return products.filter(pk__in=RawSQL(
-        "SELECT rowid FROM shop_product_words WHERE shop_product_words MATCH %s", [words]
-    ))
+    condition = Q()
+    if words := _words_query(text):
+        condition |= Q(pk__in=_having(words))
+    for wanted, unwanted in _alternatives(text):
+        if unwanted and not wanted:  # FTS5 cannot ask for "everything without this" itself
+            condition |= ~Q(pk__in=_having(" OR ".join(unwanted)))
+    return products.filter(condition) if condition else products.none()
+
+
+def only_excludes(text: str) -> bool:
+    """Whether the query only leaves words out (`-wool`): close spellings of those words
+    would find just what it leaves out."""
+    alternatives = _alternatives(text)
+    return any(unwanted for _, unwanted in alternatives) and not any(
+        wanted for wanted, _ in alternatives
+    )
 
 
 def by_relevance(
@@ -89,10 +101,9 @@ def by_relevance(
             rank = SearchRank(search_vector(), _query(text))
     elif fuzzy:
         _sqlite_functions()
-        rank = Func(Value(text), F("name"), function="shop_word_similarity",
-                    output_field=FloatField())
+        rank = _similarity_to(text)
     else:
-        rank = _WordsRank(Value(_words_query(text)), F("pk"))
+        rank = _words_rank(text)
     return products.annotate(rank=rank).order_by("-rank", "name", "pk")
 
 
@@ -108,12 +119,15 @@ def close_words(text: str, *, limit: int = 3) -> list[str]:
             closeness=TrigramWordSimilarity(text, "name")
         ).filter(closeness__gte=SUGGESTIBLE)
     else:
+        _sqlite_functions()
         products = products.filter(pk__in=RawSQL(
             "SELECT rowid FROM shop_product_letters WHERE shop_product_letters MATCH %s",
             [_trigram_query(text)],
-        ))
+        )).annotate(closeness=_similarity_to(text))
+    # The closest names first, so that the cut keeps the words most like the query's.
+    closest = products.order_by("-closeness", "name", "pk").values_list("name", flat=True)
     scored = {}
-    for name in products.values_list("name", flat=True)[:200]:
+    for name in closest[:200]:
         for word in _words(name):
             score = max(_similarity(_trigrams([w]), _trigrams([word])) for w in wanted)
             if score >= SUGGESTIBLE and word not in wanted:
@@ -125,16 +139,45 @@ def _query(text: str) -> SearchQuery:
     return SearchQuery(text, config="english", search_type="websearch")
 
 
-class _WordsRank(Func):
+def _having(words: str) -> RawSQL:
+    """The products whose words match an FTS5 query (SQLite)."""
+    return RawSQL("SELECT rowid FROM shop_product_words WHERE shop_product_words MATCH %s", [words])
+
+
+def _words_rank(text: str) -> Expression:
     """How well a product's words match (SQLite): bm25 over the FTS5 table, the name
-    weighing ten times the description; negated, so that more is better."""
+    weighing ten times the description; negated, so that more is better; 0 for a product the
+    query scores nothing (`-wool`)."""
+    words = _words_query(text)
+    return _WordsRank(words, F("pk")) if words else Value(0.0)
+
+
+class _WordsRank(Func):
+    """The full-text query runs once per statement, not once per product: its scores are
+    materialized (and indexed by SQLite on the fly), then each row looks up its own."""
 
     template = (
-        "(SELECT -bm25(shop_product_words, 10.0, 1.0) FROM shop_product_words"
-        " WHERE shop_product_words MATCH %(expressions)s)"
+        "COALESCE((WITH scores AS MATERIALIZED ("
+        "SELECT rowid AS id, -rank AS score FROM shop_product_words"
+        " WHERE shop_product_words MATCH %%s AND rank MATCH 'bm25(10.0, 1.0)'"
+        ") SELECT score FROM scores WHERE id = %(expressions)s), 0.0)"
     )
-    arg_joiner = " AND rowid = "
     output_field = FloatField()
+
+    def __init__(self, words: str, product: Expression):
+        super().__init__(product)
+        self.words = words
+
+    def as_sql(self, compiler, connection, **extra_context):
+        sql, params = super().as_sql(compiler, connection, **extra_context)
+        return sql, (self.words, *params)
+
+
+def _similarity_to(text: str) -> Func:
+    """`word_similarity(text, name)` in SQLite's SQL."""
+    return Func(
+        Value(text), F("name"), function="shop_word_similarity", output_field=FloatField()
+    )
 
 
 # --- reading a query as PostgreSQL's websearch does, written for FTS5 -------------------------
@@ -143,37 +186,51 @@ _TERM = re.compile(r'(-?)"([^"]*)"?|(\S+)')
 
 
 def _words(text: str) -> list[str]:
-    return re.findall(r"\w+", text.lower())
+    """Letters and digits in a row, as pg_trgm reads words (an underscore parts them)."""
+    return re.findall(r"[^\W_]+", text.lower())
+
+
+def _bare_words(term: str) -> list[str]:
+    """The words of an unquoted term, stop words left out, except inside a hyphenated word:
+    PostgreSQL reads "t-shirt" whole, as a phrase of "t" and "shirt"."""
+    words = []
+    for token in re.findall(r"[^\W_]+(?:-[^\W_]+)*", term.lower()):
+        parts = token.split("-")
+        words += parts if len(parts) > 1 else [w for w in parts if w not in STOP_WORDS]
+    return words
 
 
 def _phrase(words: list[str]) -> str:
     return '"' + " ".join(words) + '"'
 
 
-def _words_query(text: str) -> str:
-    """An FTS5 query for `text`: groups split by `or`, in each every term (a word, a "quoted"
-    run of words) required, `-term` excluded. Quoting every term keeps FTS5's own syntax out of
-    the shopper's hands. Empty when nothing searchable is left."""
-    groups, wanted, unwanted = [], [], []
+def _alternatives(text: str) -> list[tuple[list[str], list[str]]]:
+    """The alternatives of `text` (split by `or`), each as the FTS5 phrases it requires and
+    those it excludes (`-term`). A term is a word, a "quoted" or hyphenated run of words;
+    quoting every one keeps FTS5's own syntax out of the shopper's hands."""
+    alternatives, wanted, unwanted = [], [], []
     for negated, quoted, bare in _TERM.findall(text):
         if bare and bare.lower() == "or":
-            groups.append((wanted, unwanted))
+            alternatives.append((wanted, unwanted))
             wanted, unwanted = [], []
             continue
         if bare.startswith("-") and len(bare) > 1:
             negated, bare = "-", bare[1:]
-        words = _words(quoted or bare)
-        if not quoted:
-            words = [w for w in words if w not in STOP_WORDS]
+        words = _words(quoted) if quoted else _bare_words(bare)
         if words:
             (unwanted if negated else wanted).append(_phrase(words))
-    groups.append((wanted, unwanted))
-    parts = [
+    alternatives.append((wanted, unwanted))
+    return alternatives
+
+
+def _words_query(text: str) -> str:
+    """An FTS5 query for the alternatives of `text` that require words, every required term
+    there and no excluded one. Empty when none does."""
+    return " OR ".join(
         "(" + " AND ".join(wanted) + "".join(f" NOT {u}" for u in unwanted) + ")"
-        for wanted, unwanted in groups
-        if wanted  # FTS5 cannot ask for "everything without this" alone
-    ]
-    return " OR ".join(parts)
+        for wanted, unwanted in _alternatives(text)
+        if wanted
+    )
 
 
 def _trigram_query(text: str) -> str:
@@ -194,17 +251,24 @@ def _trigrams(words: Iterable[str]) -> set[str]:
     return found
 
 
-def _similarity(a: set[str], b: set[str]) -> float:
+def _similarity(a: Set[str], b: Set[str]) -> float:
     if not a or not b:
         return 0.0
     shared = len(a & b)
     return shared / (len(a) + len(b) - shared)
 
 
+@lru_cache(maxsize=256)
+def _text_trigrams(text: str) -> frozenset[str]:
+    return frozenset(_trigrams(_words(text)))
+
+
+@lru_cache(maxsize=4096)
 def word_similarity(text: str, name: str | None) -> float:
     """pg_trgm's strict_word_similarity: the greatest similarity between the trigrams of
-    `text` and those of any run of whole words of `name`."""
-    wanted, words = _trigrams(_words(text)), _words(name or "")
+    `text` and those of any run of whole words of `name`. Remembered, as a listing asks it of
+    the same names in several queries (the page, its count, the facets)."""
+    wanted, words = _text_trigrams(text), _words(name or "")
     return max(
         (
             _similarity(wanted, _trigrams(words[start:end]))

@@ -99,12 +99,42 @@ def test_exact_matches_are_not_padded_with_lookalikes(client, catalogue):
 
 @pytest.mark.parametrize(("q", "found"), [
     ("jacket -wax", ["Merino Wool Sweater"]),  # "Waxed" is "wax" stemmed
+    ("jacket -wool", ["Jackets Care Kit", "Waxed Canvas Jacket"]),
+    ("-jacket or mug", ["Blue Enamel Mug", "Linen Shirt", "Stoneware Mug"]),
     ("shirt or mug", ["Blue Enamel Mug", "Linen Shirt", "Stoneware Mug"]),
     ('"deep blue"', ["Stoneware Mug"]),
     ("the jacket for a rain", ["Waxed Canvas Jacket"]),  # stop words are no words
 ])
 def test_websearch_syntax_is_honoured(client, catalogue, q, found):
     assert sorted(results(client, q)) == sorted(found)
+
+
+def test_words_only_left_out_find_everything_without_them(client, catalogue):
+    response = client.get(URL, {"q": "-wool"})
+    # Nothing ranks above anything else, so by name.
+    assert names(response) == [
+        "Blue Enamel Mug", "Jackets Care Kit", "Linen Shirt", "Stoneware Mug",
+        "Waxed Canvas Jacket",
+    ]
+    assert not response.context["filters"].fuzzy
+    assert CLOSE_SPELLINGS not in response.text
+
+
+def test_leaving_out_every_product_is_no_reason_to_guess_at_spellings(client, catalogue):
+    response = client.get(URL, {"q": "-jacket -mug -shirt"})
+    assert response.context["listing"].total == 0
+    assert not response.context["filters"].fuzzy
+    assert response.context["listing"].suggestions is None
+    assert "No products matched “-jacket -mug -shirt”." in response.text
+
+
+def test_a_hyphenated_word_is_searched_whole(client, catalogue):
+    VariantFactory(product=ProductFactory(name="Cotton T-Shirt", description="Crew neck."))
+    # "t" is a stop word, but not inside "t-shirt": the Linen Shirt is no T-shirt.
+    assert results(client, "t-shirt") == ["Cotton T-Shirt"]
+    assert results(client, "T-Shirts") == ["Cotton T-Shirt"]
+    assert sorted(results(client, "shirt -t-shirt")) == ["Linen Shirt"]
+    assert sorted(results(client, "shirt")) == ["Cotton T-Shirt", "Linen Shirt"]
 
 
 def test_a_search_that_matches_nothing_suggests_spellings_and_categories(client, catalogue):
@@ -121,6 +151,17 @@ def test_a_search_that_matches_nothing_suggests_spellings_and_categories(client,
     # The sidebar of zero counts gives way to the suggestions.
     assert 'name="category"' not in response.text
     assert results(client, "stoneware") == ["Stoneware Mug"]  # the suggestion finds something
+
+
+def test_suggestions_are_the_closest_words_however_many_names_look_alike(db):
+    # More names share letters with the query ("ton") than are read for suggestions, and
+    # come first by name; the closest is still among those read.
+    category = CategoryFactory()
+    Product.objects.bulk_create(
+        Product(name=f"Baton {n:03}", slug=f"baton-{n}", category=category) for n in range(250)
+    )
+    ProductFactory(name="Stoneware Mug", category=category)
+    assert search.close_words("stonwere") == ["stoneware"]
 
 
 def test_words_nothing_resembles_still_get_the_categories(client, catalogue):
@@ -202,12 +243,32 @@ def test_the_gin_index_answers_the_search_query(postgres, catalogue):
     assert "product_search_vector" in plan
 
 
-def test_similarity_is_pg_trgm_strict_word_similarity():
-    # Values pg_trgm gives: strict_word_similarity('jaket', 'Waxed Canvas Jacket') = 4/9.
-    assert search.word_similarity("jaket", "Waxed Canvas Jacket") == pytest.approx(4 / 9)
-    assert search.word_similarity("sweeter", "Merino Wool Sweater") == pytest.approx(5 / 11)
-    assert search.word_similarity("canvas jacket", "Waxed Canvas Jacket") == 1.0
-    assert search.word_similarity("jaket", "") == 0.0
+SIMILAR = [
+    # strict_word_similarity as pg_trgm gives it; an underscore parts words, as for pg_trgm.
+    ("jaket", "Waxed Canvas Jacket", 4 / 9),
+    ("sweeter", "Merino Wool Sweater", 5 / 11),
+    ("canvas jacket", "Waxed Canvas Jacket", 1.0),
+    ("jackett", "Jacked Boots", 1 / 2),
+    ("stonwere", "Stoneware Mug", 5 / 14),
+    ("wool_coat", "Wool Coat", 1.0),
+    ("mug", "Stoneware_Mug", 1.0),
+    ("Blue  MUG!", "blue enamel mug", 9 / 16),
+    ("jaket", "", 0.0),
+]
+
+
+@pytest.mark.parametrize(("text", "name", "similarity"), SIMILAR)
+def test_similarity_is_pg_trgm_strict_word_similarity(text, name, similarity):
+    assert search.word_similarity(text, name) == pytest.approx(similarity)
+
+
+def test_similarity_agrees_with_pg_trgm_itself(postgres):
+    with connection.cursor() as cursor:
+        for text, name, _ in SIMILAR:
+            cursor.execute("SELECT strict_word_similarity(%s, %s)", [text, name])
+            assert search.word_similarity(text, name) == pytest.approx(cursor.fetchone()[0]), (
+                text, name,
+            )
 
 
 @pytest.mark.parametrize(
