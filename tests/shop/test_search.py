@@ -288,3 +288,13 @@ def test_suggestions_add_two_queries(client, catalogue, django_assert_max_num_qu
         response = client.get(URL, {"q": "stonwere"})
     assert response.context["listing"].suggestions
     assert len(captured.captured_queries) == 7
+
+
+def test_suggestions_under_other_filters_add_one_query_more(
+    client, catalogue, django_assert_max_num_queries
+):
+    # As without filters, and whether close spellings would match under the filters.
+    with django_assert_max_num_queries(8) as captured:
+        response = client.get(URL, {"q": "stonwere", "in_stock": "on", "min_price": "1"})
+    assert response.context["listing"].suggestions
+    assert len(captured.captured_queries) == 8
