@@ -14,19 +14,16 @@ browser cannot be made to meet them here; they share base.html with the rest).""
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from urllib.parse import urlsplit
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect
 
+from tests.browser.axe import assert_no_axe_violations
+from tests.browser.test_purchase import add_to_cart, place_order, review_order
 from tests.browser.test_staff_signin import current_code, make_account, sign_in_with_password
 
 WIDTHS = (1280, 390)
-AXE = Axe()
 SEARCHES_PER_MINUTE = 60  # security.ratelimits: the "search" rule, per address
-ADDRESS = {"full_name": "Ada Lovelace", "line1": "1 Market Street", "city": "San Francisco",
-           "postal_code": "94107"}
 ORDER_KEY = "from shop.access import order_key; print(order_key({number!r}))"
 ORDER_ID = "from shop.models import Order; print(Order.objects.get(number={number!r}).pk)"
 
@@ -38,51 +35,6 @@ class Browser:
 
     page: object
     facts: dict = field(default_factory=dict)
-
-
-def add_one(page, shop) -> None:
-    case = shop["picker"]
-    page.goto(f"{shop['url']}/products/{case['slug']}/?size={case['in_stock']}"
-              f"&color={case['color']}")
-    page.get_by_role("button", name="Add to cart").click()
-    expect(page.locator("#cart-notice")).to_contain_text("Added 1 ×")
-
-
-def fill_checkout(page, *, email: str | None, save_address: bool) -> None:
-    """A US address, the first shipping method and the test provider, by the fields' names."""
-    form = page.locator("form.checkout-form")
-    if email:
-        form.locator("[name=email]").fill(email)
-    if form.locator("[name=country]").input_value() != "US":
-        form.locator("[name=country]").select_option("US")
-        expect(form.locator("select[name=region] option[value=CA]")).to_be_attached()
-    for name, value in ADDRESS.items():
-        form.locator(f"[name={name}]").fill(value)
-    region = form.locator("[name=region]")
-    if region.evaluate("element => element.tagName") == "SELECT":
-        region.select_option("CA")
-    else:
-        region.fill("CA")
-    if save_address:
-        form.locator("[name=save_address]").check()
-    form.locator("[name=shipping_method]").first.check()
-    form.locator("[name=payment_provider][value=test]").check()
-
-
-def review(page, shop, *, email: str | None = None, save_address: bool = False) -> None:
-    page.goto(f"{shop['url']}/checkout/")
-    fill_checkout(page, email=email, save_address=save_address)
-    page.get_by_role("button", name="Review your order").click()
-    expect(page.locator("h1")).to_have_text("Review your order")
-
-
-def place_order(page, shop, *, email: str | None = None, save_address: bool = False) -> str:
-    """Check out the cart and stop at the test provider's page; its path."""
-    review(page, shop, email=email, save_address=save_address)
-    page.get_by_role("button", name=re.compile(r"^Place order and pay")).click()
-    expect(page.locator("h1")).to_have_text("Test payment")
-    url = urlsplit(page.url)
-    return f"{url.path}?{url.query}"
 
 
 def last_line(output: str) -> str:
@@ -102,9 +54,9 @@ def visitor(new_page):
 @pytest.fixture(scope="module")
 def guest(shop, new_page):
     page = new_page()
-    add_one(page, shop)
+    add_to_cart(page, shop)
     payment = place_order(page, shop, email="guest.a11y@example.com")
-    add_one(page, shop)
+    add_to_cart(page, shop, in_cart=2)  # the order waiting for payment leaves the cart as it was
     number = order_number(payment)
     key = last_line(shop["manage"]("shell", "-c", ORDER_KEY.format(number=number)))
     # The link a guest's emails carry.
@@ -124,13 +76,13 @@ def customer(shop, new_page):
     page.goto(f"{shop['url']}/accounts/login/")
     sign_in_with_password(page, account)
     expect(page.get_by_role("link", name="Orders")).to_be_visible()
-    add_one(page, shop)
+    add_to_cart(page, shop)
     paid = order_number(place_order(page, shop, save_address=True))
     page.get_by_role("button", name="Approve payment").click()
     expect(page.locator(".order-status .status")).to_have_text("Paid")
-    add_one(page, shop)
+    add_to_cart(page, shop)  # paid for, the cart was emptied
     payment = place_order(page, shop)
-    add_one(page, shop)
+    add_to_cart(page, shop, in_cart=2)
     page.get_by_role("button", name=re.compile(r"^Save .+ to wishlist$")).first.click()
     expect(page.get_by_role("button", name=re.compile(r"^Remove .+ from wishlist$")).first
            ).to_be_visible()
@@ -180,7 +132,7 @@ def reach_checkout_errors(page, shop, facts):
 
 
 def reach_review(page, shop, facts):
-    review(page, shop, email=facts.get("email"))
+    review_order(page, shop, email=facts.get("email"))
 
 
 def reach_sign_in_errors(page, shop, facts):
@@ -285,15 +237,6 @@ VISITS = [
 ]
 
 
-def describe(violations: list[dict]) -> str:
-    return "\n".join(
-        f"  {v['id']} ({v['impact']}): {v['help']}\n" + "\n".join(
-            f"    {node['target']}: {node['html'][:160]}" for node in v["nodes"]
-        )
-        for v in violations
-    )
-
-
 def unexpected_errors(page, status: int) -> list[str]:
     """The console's errors, but for the one line in which Chromium reports the page's own
     status when it is an error (a 404 page, say) as a resource that failed to load."""
@@ -319,10 +262,7 @@ def test_the_page_passes_axe_with_a_clean_console(request, shop, visit, width):
         response = page.goto(shop["url"] + path)
     if response is not None:
         assert response.status == visit.status, f"{visit.name}: {page.url}"
-    violations = AXE.run(page).response["violations"]
-    assert violations == [], (
-        f"{visit.name} at {width} px ({page.url}):\n{describe(violations)}"
-    )
+    assert_no_axe_violations(page, where=f"{visit.name} at {width} px")
     errors = unexpected_errors(page, visit.status)
     assert errors == [], f"errors in the console of {visit.name} at {width} px ({page.url}):\n" + (
         "\n".join(f"  {error}" for error in errors)

@@ -9,7 +9,8 @@ from urllib.parse import urlencode
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.test_purchase import check_accessibility, order_number
+from tests.browser.axe import assert_no_axe_violations
+from tests.browser.test_purchase import order_number
 
 # A variant with far more in stock than one cart may hold, so only that limit cuts a line.
 PLENTY = """
@@ -67,7 +68,7 @@ def test_quantities_past_the_limit_are_cut_and_bad_ones_refused_in_place(
     expect(quantity_box(page)).to_have_value("99")
     expect(page.locator("#cart-units")).to_have_text("99")
     expect(page.locator("#cart-count")).to_have_text("99")
-    check_accessibility(page)
+    assert_no_axe_violations(page)
 
     for bad in ("-1", "1.5"):
         quantity_box(page).fill(bad)
@@ -77,7 +78,7 @@ def test_quantities_past_the_limit_are_cut_and_bad_ones_refused_in_place(
             f"Enter a whole number, such as 2 (0 removes it). “{plenty['name']}” stays at 99."
         )
     expect(page.locator("#cart-count")).to_have_text("99")
-    check_accessibility(page)
+    assert_no_axe_violations(page)
 
 
 def test_without_javascript_the_cart_page_says_what_it_did(shop, plenty, page_without_js):
@@ -129,7 +130,7 @@ def test_a_us_buyer_picks_the_state_from_a_list_that_follows_the_country(shop, p
     province = field(page, "Province or territory")
     expect(province.locator("option[value=ON]")).to_have_text("Ontario")
     expect(page.locator("option[value=NY]")).to_have_count(0)
-    check_accessibility(page)
+    assert_no_axe_violations(page)
     field(page, "Country").select_option("US")
     field(page, "State").select_option(label="New York")
     page.get_by_role("button", name="Review your order").click()

@@ -10,10 +10,9 @@ import secrets
 from datetime import date
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect
 
-from tests.browser.test_purchase import check_accessibility
+from tests.browser.axe import assert_no_axe_violations
 from tests.browser.test_staff_signin import current_code, make_account, sign_in_with_password
 from tests.browser.test_storefront import mark_document, still_same_document
 
@@ -130,7 +129,7 @@ def test_staff_change_the_period_and_the_granularity_in_place(shop, page, staff,
     page.get_by_label("Show the time charts by").select_option("")
     expect(page).to_have_url(re.compile(r"/dashboard/$"))
     expect(page.locator(".kpi-value").first).not_to_have_text("$0.00")
-    check_accessibility(page)
+    assert_no_axe_violations(page)
     page.reload()  # axe leaves empty style attributes behind
     page.evaluate("window.scrollTo(0, 0)")
     screenshot(page, "dashboard")
@@ -186,15 +185,6 @@ def test_the_controls_work_as_forms_without_javascript(shop, page_without_js, st
     expect(page.locator(".message--error")).to_contain_text("is after the last day")
 
 
-def check_no_axe_violations(page) -> None:
-    """axe-core finds nothing on the page, of any impact (minor ones too)."""
-    violations = Axe().run(page).response["violations"]
-    assert violations == [], f"on {page.url}:\n" + "\n".join(
-        f"{v['id']} ({v['impact']}): {v['help']} at {[n['target'] for n in v['nodes']]}"
-        for v in violations
-    )
-
-
 # The widest amounts a card may hold: seven and eight digits of money, the latter negative
 # (net sales after a month of large refunds).
 WIDE_AMOUNTS = ("$1,234,567.89", "$12,345,678.90", "\N{MINUS SIGN}$12,345,678.90")
@@ -239,7 +229,7 @@ def test_the_scrolling_tables_take_the_keyboard_and_axe_finds_nothing(shop, page
         assert region.get_attribute("tabindex") == "0"
         assert region.get_attribute("role") == "region"
         assert region.get_attribute("aria-label").endswith(" (table)")
-    check_no_axe_violations(page)
+    assert_no_axe_violations(page)
 
     page.goto(f"{shop['url']}/dashboard/activity/")
     log = page.get_by_role("region", name="Entries (table)", exact=True)
@@ -250,7 +240,7 @@ def test_the_scrolling_tables_take_the_keyboard_and_axe_finds_nothing(shop, page
         page.keyboard.press("ArrowRight")
         page.keyboard.press("ArrowRight")
         assert log.evaluate("box => box.scrollWidth > box.clientWidth && box.scrollLeft > 0")
-    check_no_axe_violations(page)
+    assert_no_axe_violations(page)
 
 
 def test_the_activity_log_filters_in_place(shop, page, staff):
@@ -263,4 +253,4 @@ def test_the_activity_log_filters_in_place(shop, page, staff):
     expect(page.locator("#activity-log tbody tr").first).to_contain_text("staff.sign_in")
     expect(page.locator("#activity-log tbody")).not_to_contain_text("staff.second_factor")
     assert still_same_document(page)
-    check_accessibility(page)
+    assert_no_axe_violations(page)

@@ -5,12 +5,13 @@ checkout and order pages."""
 
 import re
 from decimal import Decimal
+from urllib.parse import urlsplit
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect
 
-from tests.browser.test_storefront import BLOCKING, mark_document, still_same_document
+from tests.browser.axe import assert_no_axe_violations
+from tests.browser.test_storefront import mark_document, still_same_document
 
 CUSTOMER = {"email": "pat.buyer@example.com", "password": "a long enough test password"}
 CREATE_CUSTOMER = """
@@ -40,15 +41,6 @@ def amount(text: str) -> Decimal:
     return Decimal(re.sub(r"[^\d.]", "", text))
 
 
-def check_accessibility(page) -> None:
-    results = Axe().run(page)
-    blocking = [v for v in results.response["violations"] if v["impact"] in BLOCKING]
-    assert blocking == [], f"on {page.url}:\n" + "\n".join(
-        f"{v['id']} ({v['impact']}): {v['help']} at {[n['target'] for n in v['nodes']]}"
-        for v in blocking
-    )
-
-
 def sign_in(page, shop, customer) -> None:
     page.goto(f"{shop['url']}/accounts/login/")
     page.get_by_label("Email").fill(customer["email"])
@@ -72,27 +64,53 @@ def open_product_in_stock(page, shop) -> None:
     raise AssertionError("no product on the listing's first page has plenty in stock")
 
 
-def add_to_cart(page, shop) -> None:
-    """Put one unit of a variant with plenty of stock in the cart, by its product page."""
+def add_to_cart(page, shop, *, in_cart: int = 1) -> None:
+    """Put one unit of a variant with plenty of stock in the cart, by its product page; the
+    cart then holds `in_cart` units."""
     case = shop["picker"]
     page.goto(f"{shop['url']}/products/{case['slug']}/?size={case['in_stock']}&color={case['color']}")
     page.get_by_role("button", name="Add to cart").click()
-    expect(page.locator("#cart-count")).to_have_text("1")
+    expect(page.locator("#cart-notice")).to_contain_text("Added 1 ×")
+    expect(page.locator("#cart-count")).to_have_text(str(in_cart))
 
 
 def field(page, label: str):
     return page.get_by_label(re.compile(rf"^{re.escape(label)}:?$"))
 
 
-def fill_checkout(page, *, email: str | None = None, shipping: str = "Standard") -> None:
+def fill_checkout(page, *, email: str | None = None, shipping: str = "Standard",
+                  payment: str = "Test payment (no money moves)",
+                  save_address: bool = False) -> None:
+    """A US address, by the fields' labels; `email` for a guest, `save_address` for a
+    signed-in customer."""
     if email:
         field(page, "Email").fill(email)
     for label, value in ADDRESS.items():
         field(page, label).fill(value)
     expect(field(page, "Country")).to_have_value("US")  # where the form starts
     field(page, "State").select_option("CA")
+    if save_address:
+        page.get_by_label("Save this address to my address book").check()
     page.get_by_role("radio", name=re.compile(rf"^{shipping}:")).check()
-    page.get_by_label("Test payment (no money moves)").check()
+    page.get_by_label(payment).check()
+
+
+def review_order(page, shop, **checkout) -> None:
+    """Fill in checkout for the cart (see `fill_checkout`) and go on to the review page."""
+    page.goto(f"{shop['url']}/checkout/")
+    fill_checkout(page, **checkout)
+    page.get_by_role("button", name="Review your order").click()
+    expect(page.locator("h1")).to_have_text("Review your order")
+
+
+def place_order(page, shop, **checkout) -> str:
+    """Check out the cart paying with the test provider, and stop at the provider's page;
+    the path of that page."""
+    review_order(page, shop, **checkout)
+    page.get_by_role("button", name=re.compile(r"^Place order and pay")).click()
+    expect(page.locator("h1")).to_have_text("Test payment")
+    url = urlsplit(page.url)
+    return f"{url.path}?{url.query}"
 
 
 def review_totals(page) -> dict[str, Decimal]:
@@ -161,7 +179,7 @@ def test_a_customer_buys_with_the_cart_updating_in_place(shop, customer, page, s
     expect(page.locator(".timeline")).to_contain_text("Payment received")
     expect(page.locator(".grand-total td")).to_have_text(f"${totals['Total']:,.2f}")
     expect(page.locator("#cart-count")).to_have_text("0")
-    check_accessibility(page)
+    assert_no_axe_violations(page)
     screenshot(page, "order")
 
     page.get_by_role("link", name="Orders", exact=True).click()
@@ -215,10 +233,7 @@ def test_a_guest_buys_without_javascript(shop, page_without_js):
 def place_and_decline(page, shop, email: str) -> str:
     """Check out the cart with the test provider and decline the payment; returns the
     order's number, the order's page open."""
-    page.goto(f"{shop['url']}/checkout/")
-    fill_checkout(page, email=email)
-    page.get_by_role("button", name="Review your order").click()
-    page.get_by_role("button", name=re.compile(r"^Place order and pay")).click()
+    place_order(page, shop, email=email)
     page.get_by_role("button", name="Decline payment").click()
     expect(page).to_have_url(re.compile(r"/orders/[^/]+/$"))
     return order_number(page)
@@ -266,14 +281,14 @@ def test_the_order_pages_have_no_accessibility_violations(shop, page, width):
     page.set_viewport_size({"width": width, "height": 900})
     add_to_cart(page, shop)
     number = place_and_decline(page, shop, f"axe-order-{width}@example.com")
-    check_accessibility(page)  # the payment declined, with the ways to try again
+    assert_no_axe_violations(page)  # the payment declined, with the ways to try again
     page.get_by_role("link", name="Cancel order").click()
     expect(page.get_by_role("heading", name=f"Cancel order {number}?")).to_be_visible()
-    check_accessibility(page)
+    assert_no_axe_violations(page)
     page.get_by_role("link", name="No, keep it").click()
     page.get_by_role("button", name="Try again").click()
     expect(page.locator("h1")).to_have_text("Test payment")
-    check_accessibility(page)
+    assert_no_axe_violations(page)
 
 
 def test_the_keyboard_changes_and_removes_a_cart_line(shop, page):
@@ -315,13 +330,13 @@ def test_cart_and_checkout_have_no_accessibility_violations(shop, page, screensh
     page.set_viewport_size({"width": width, "height": 900})
     add_to_cart(page, shop)
     page.goto(f"{shop['url']}/cart/")
-    check_accessibility(page)
+    assert_no_axe_violations(page)
     page.get_by_role("link", name="Check out").click()
     expect(page.locator("h1")).to_have_text("Checkout")
-    check_accessibility(page)
+    assert_no_axe_violations(page)
     page.get_by_role("button", name="Review your order").click()  # the errors shown, too
     expect(page.get_by_role("alert")).to_be_visible()
-    check_accessibility(page)
+    assert_no_axe_violations(page)
     page.goto(f"{shop['url']}/checkout/")
     fill_checkout(page, email="axe@example.com")
     if width == 1280:
@@ -329,4 +344,4 @@ def test_cart_and_checkout_have_no_accessibility_violations(shop, page, screensh
         screenshot(page, "checkout")
     page.get_by_role("button", name="Review your order").click()
     expect(page.locator("h1")).to_have_text("Review your order")
-    check_accessibility(page)
+    assert_no_axe_violations(page)

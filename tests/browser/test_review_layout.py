@@ -2,10 +2,9 @@
 without a single space stays inside its column on a phone."""
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect
 
-from tests.browser.test_storefront import BLOCKING
+from tests.browser.axe import assert_no_axe_violations
 
 TITLE = "Absolutely" + "wonderful" * 12  # 118 characters, nowhere to break
 # The product last by name, which no other browser test opens, so no page of it is cached yet.
@@ -48,6 +47,4 @@ def test_a_title_without_spaces_wraps_inside_its_column(reviewed, page, width):
     )
     assert overflow["scroll"] <= overflow["client"], overflow
     assert overflow["right"] <= width and overflow["page"] <= width, overflow
-    results = Axe().run(page)
-    blocking = [v for v in results.response["violations"] if v["impact"] in BLOCKING]
-    assert blocking == [], [f"{v['id']}: {v['help']}" for v in blocking]
+    assert_no_axe_violations(page)

@@ -10,7 +10,7 @@ import time
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.test_purchase import check_accessibility
+from tests.browser.axe import assert_no_axe_violations
 from tests.second_factor import key_from_base32, totp
 
 PASSWORD = "a long enough staff password"
@@ -90,7 +90,7 @@ def test_staff_sign_in_with_a_code_ends_in_the_admin(shop, page, staff, screensh
     sign_in_with_password(page, staff)
     expect(page).to_have_url(re.compile(r"/accounts/2fa/verify/\?next=%2Fadmin%2F$"))
     expect(page.get_by_role("heading", name="Enter your code")).to_be_visible()
-    check_accessibility(page)
+    assert_no_axe_violations(page)
     screenshot(page, "twofactor-verify")
     page.reload()  # axe leaves empty style attributes behind, which htmx would copy over
     page.get_by_label("Authentication code").fill(current_code(staff["key"]))
@@ -128,7 +128,7 @@ def test_a_customer_sets_up_two_factor_from_the_key_on_the_page(shop, page, cust
     page.get_by_role("link", name="Two-factor authentication").click()
     page.get_by_role("link", name="Set up two-factor authentication").click()
     expect(page.get_by_role("img", name="QR code for your authenticator app")).to_be_visible()
-    check_accessibility(page)
+    assert_no_axe_violations(page)
     screenshot(page, "twofactor-setup")
     page.reload()  # the same key: the app being set up stays until it is confirmed
     key = key_from_base32(page.locator(".twofactor-key").inner_text())
@@ -140,7 +140,7 @@ def test_a_customer_sets_up_two_factor_from_the_key_on_the_page(shop, page, cust
     page.get_by_role("button", name="Turn on two-factor authentication").click()
     expect(page.get_by_role("heading", name="Backup codes", exact=True)).to_be_visible()
     expect(page.locator(".backup-codes li")).to_have_count(10)
-    check_accessibility(page)
+    assert_no_axe_violations(page)
     with page.expect_download() as download:
         page.get_by_role("button", name="Download as a text file").click()
     assert download.value.suggested_filename == "backup-codes.txt"

@@ -14,12 +14,8 @@ from decimal import Decimal
 
 from playwright.sync_api import expect
 
-from tests.browser.test_purchase import (
-    add_to_cart,
-    check_accessibility,
-    fill_checkout,
-    review_totals,
-)
+from tests.browser.axe import assert_no_axe_violations
+from tests.browser.test_purchase import add_to_cart, review_order, review_totals
 from tests.browser.test_storefront import mark_document, still_same_document
 from tests.payments.stripe_signing import event, sign
 
@@ -76,14 +72,10 @@ def session_completed(*, number: str, session_id: str, cents: int) -> bytes:
 def review_order_paying_by_card(page, shop, *, email: str) -> None:
     """A guest's cart, taken through checkout choosing "Card (Stripe)" to the review page."""
     add_to_cart(page, shop)
-    page.goto(f"{shop['url']}/checkout/")
-    fill_checkout(page, email=email)
-    page.get_by_label("Card (Stripe)").check()
-    page.get_by_role("button", name="Review your order").click()
-    expect(page.locator("h1")).to_have_text("Review your order")
+    review_order(page, shop, email=email, payment="Card (Stripe)")
 
 
-def place_order(page, shop) -> dict:
+def place_order_by_card(page, shop) -> dict:
     """Place the order under review; returns the Checkout Session the shop opened for it,
     whose `url` the browser is sent on to."""
     stripe = shop["stripe"]
@@ -101,7 +93,7 @@ def place_order(page, shop) -> dict:
 
 def test_placing_an_order_by_card_leads_on_to_stripes_page(shop, page):
     review_order_paying_by_card(page, shop, email="straight.to.stripe@example.com")
-    session = place_order(page, shop)
+    session = place_order_by_card(page, shop)
     expect(page).to_have_url(session["url"])
 
 
@@ -109,7 +101,7 @@ def test_a_card_payment_turns_the_return_page_to_paid_in_place(shop, page, scree
     stripe = shop["stripe"]
     asked_before = len(stripe.session_requests())
     review_order_paying_by_card(page, shop, email="card.buyer@example.com")
-    session = place_order(page, shop)
+    session = place_order_by_card(page, shop)
     expect(page).to_have_url(session["url"])
     expect(page.locator("h1")).to_have_text(re.compile(r"^Pay "))
 
@@ -167,7 +159,7 @@ def test_a_card_payment_turns_the_return_page_to_paid_in_place(shop, page, scree
     page.on("request", lambda r: polls.append(r.url) if "/status/" in r.url else None)
     page.wait_for_timeout(2500)  # longer than the page's polling interval
     assert polls == []
-    check_accessibility(page)
+    assert_no_axe_violations(page)
     screenshot(page, "payment-paid")
 
     paid = order_state(shop, number)
@@ -189,7 +181,7 @@ def test_a_card_payment_turns_the_return_page_to_paid_in_place(shop, page, scree
 
 def test_a_webhook_with_a_bad_signature_pays_nothing(shop, page):
     review_order_paying_by_card(page, shop, email="forged@example.com")
-    session = place_order(page, shop)
+    session = place_order_by_card(page, shop)
     expect(page).to_have_url(session["url"])
     number = session["metadata"]["order"]
     before = order_state(shop, number)
