@@ -2,6 +2,7 @@
 the wishlist."""
 
 from decimal import Decimal
+from functools import cache
 
 from django import forms
 from django.conf import settings
@@ -146,12 +147,23 @@ def country_choices() -> list[tuple[str, str]]:
     return [(code, country_name(code)) for code in settings.SHIPPING_COUNTRIES]
 
 
+@cache
+def _region_list(country: str) -> tuple[tuple[tuple[str, str], ...], dict[str, str]]:
+    """The country's states or provinces as (code, name), and each code and name (folded) to
+    its code. Worked out once: localflavor's lists are lazy and sort their translated names
+    on every read, which cost a checkout page more than all the rest of its form. The shop
+    speaks one language, so one copy serves every request."""
+    regions = tuple((code, str(name)) for code, name in REGIONS[country][1])
+    return regions, {key.casefold(): code for code, name in regions for key in (code, name)}
+
+
 class RegionField(forms.ChoiceField):
     """A state or province chosen from its country's list, sent as its code. A name typed in
     full (a form sent without JavaScript after its country changed) counts as its code."""
 
     def __init__(self, country: str, **kwargs):
-        label, regions, one = REGIONS[country]
+        label, _, one = REGIONS[country]
+        regions, self.codes = _region_list(country)
         super().__init__(
             label=label, choices=[("", f"Choose a {label.lower()}"), *regions],
             error_messages={
@@ -160,7 +172,6 @@ class RegionField(forms.ChoiceField):
             },
             **kwargs,
         )
-        self.codes = {key.casefold(): code for code, name in regions for key in (code, name)}
 
     def to_python(self, value) -> str:
         value = super().to_python(value).strip()
