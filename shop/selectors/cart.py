@@ -5,8 +5,7 @@ stock each line can still have, and the totals. Two queries, whatever the number
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import OuterRef, QuerySet, Subquery, Sum
-from django.db.models.functions import Coalesce
+from django.db.models import QuerySet, Sum
 
 from core.money import ZERO
 from shop.models import Cart, CartLine, Product, ShippingMethod, User, Variant
@@ -94,27 +93,31 @@ def cart_view_of(*, user: User | None = None, cart_id: int | None = None) -> Car
 def _with_products(lines: QuerySet[CartLine]) -> list[CartLine]:
     return list(
         lines.select_related("variant__product")
-        .annotate(image=first_image("variant__product"), held=_held_for_the_cart())
+        .annotate(image=first_image("variant__product"))
         .order_by("added_at", "pk")
     )
 
 
-def _held_for_the_cart() -> Coalesce:
-    """Units of the line's variant reserved by orders placed from its cart and not paid yet:
-    the cart keeps those lines until they are paid, and the units are the shopper's own."""
-    held = (
-        cart_services.held_by_unpaid_orders(OuterRef("cart_id"))
-        .filter(variant_id=OuterRef("variant_id"))
-        .values("variant_id")
-        .annotate(units=Sum("quantity"))
-        .values("units")
+def _count_held(lines: list[CartLine]) -> None:
+    """Units of each line's variant reserved by orders placed from its cart and not paid yet
+    (the cart keeps those lines until they are paid, and the units are the shopper's own),
+    as `line.held`. One query, and only when a line looks short of stock: otherwise they
+    change nothing the page shows."""
+    held = dict(
+        cart_services.held_by_unpaid_orders(lines[0].cart_id)
+        .filter(variant_id__in=[line.variant_id for line in lines])
+        .values("variant_id").annotate(units=Sum("quantity")).order_by()
+        .values_list("variant_id", "units")
     )
-    return Coalesce(Subquery(held), 0)
+    for line in lines:
+        line.held = held.get(line.variant_id, 0)
 
 
 def _cart_view(lines: list[CartLine]) -> CartView:
     if not lines:
         return EMPTY
+    if any(line.quantity > line.variant.available for line in lines):
+        _count_held(lines)
     rows = [_row(line) for line in lines]
     return CartView(
         rows=rows,
