@@ -137,16 +137,17 @@ def _amount(order: Order, wanted: RefundRequest, left: Decimal) -> Decimal:
 
 
 def _lines_amount(order: Order, units_by_line: dict[int, int]) -> Decimal:
-    """The price of these units of the order's lines and the tax charged on it, as at
-    checkout. Raises ShopError for units the order does not have."""
+    """What was paid for these units of the order's lines, their share of its discount
+    taken off, and the tax charged on that, as at checkout: a whole line gives back exactly
+    what it cost. Raises ShopError for units the order does not have."""
     lines = {line.pk: line for line in order.lines.filter(pk__in=units_by_line)}
     amount = Decimal("0.00")
     for line_id, units in units_by_line.items():
         line = lines.get(line_id)
         if line is None or units < 0 or units > line.quantity - line.quantity_restocked:
             raise ShopError(f"Order {order.number} has no {units} units of that line to refund.")
-        price = line.unit_price * units
-        amount += price + to_cents(price * order.tax_rate)
+        paid = line.paid if units == line.quantity else to_cents(line.paid * units / line.quantity)
+        amount += paid + to_cents(paid * order.tax_rate)
     return amount
 
 

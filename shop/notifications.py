@@ -46,6 +46,7 @@ def _send(*, email_id: int) -> bool:
     context = {
         "order": order,
         "lines": order.lines.all(),
+        "discounts": order.discount_rows,
         "order_url": order_link(order),
         "shop_url": settings.SITE_URL,
         "store_name": settings.STORE_NAME,

@@ -1,16 +1,25 @@
 """Signal receivers: at sign-in, the anonymous cart joins the customer's own; a saved or
-deleted catalogue row invalidates the catalogue's cached reads; a deleted review recounts its
-product's rating."""
+deleted catalogue row or promotion invalidates the catalogue's cached reads; a deleted review
+recounts its product's rating."""
 
 from django.contrib import messages
 from django.contrib.auth.signals import user_logged_in
 from django.db.models import Model
-from django.db.models.signals import post_delete, post_save
+from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.dispatch import receiver
 from django.http import HttpRequest
 
 from shop import caching
-from shop.models import Cart, Category, Product, ProductImage, Review, User, Variant
+from shop.models import (
+    Cart,
+    Category,
+    Product,
+    ProductImage,
+    Promotion,
+    Review,
+    User,
+    Variant,
+)
 from shop.request_cart import CART_ID, remember_count
 from shop.services import cart as cart_services
 from shop.services import reviews as review_services
@@ -40,6 +49,11 @@ def merge_cart_at_login(
 @receiver(post_delete, sender=Product, dispatch_uid="shop.product_deleted")
 @receiver(post_delete, sender=Variant, dispatch_uid="shop.variant_deleted")
 @receiver(post_delete, sender=ProductImage, dispatch_uid="shop.image_deleted")
+@receiver(post_save, sender=Promotion, dispatch_uid="shop.promotion_saved")
+@receiver(post_delete, sender=Promotion, dispatch_uid="shop.promotion_deleted")
+@receiver(m2m_changed, sender=Promotion.products.through, dispatch_uid="shop.promotion_products")
+@receiver(m2m_changed, sender=Promotion.categories.through,
+          dispatch_uid="shop.promotion_categories")
 def catalogue_changed(sender: type[Model], **kwargs: object) -> None:
     # Stock moves and rating recounts are UPDATEs, which send no signal: their services bump.
     caching.bump_catalogue_version()

@@ -24,6 +24,7 @@ from django.utils.cache import patch_vary_headers
 from django.utils.safestring import mark_safe
 
 from shop import caching
+from shop.promotions import live
 
 NONCE_MARK = mark_safe("<shared-page-nonce>")
 CSRF_MARK = mark_safe("<shared-page-csrf>")
@@ -73,7 +74,10 @@ def shared_page(view: ViewFunction) -> ViewFunction:
                 return None
             return SharedPage(response.content, tuple(response.items()))
 
-        parts = (request.get_full_path(), *(request.headers.get(h) for h in HTMX_HEADERS))
+        # Offers start and end by the clock, not by a change: the page is kept for those in
+        # force, as their badges show.
+        offers = tuple(offer.id for offer in live.live_offers())
+        parts = (request.get_full_path(), *(request.headers.get(h) for h in HTMX_HEADERS), offers)
         page = caching.remember("page", parts, render)
         return page.response_for(request) if page else rendered[0]
 

@@ -1,6 +1,15 @@
 from django.urls import path
 
-from shop.views import addresses, cart, catalogue, checkout, orders, reviews, wishlist
+from shop.views import (
+    addresses,
+    cart,
+    catalogue,
+    checkout,
+    orders,
+    promotions,
+    reviews,
+    wishlist,
+)
 
 app_name = "shop"
 
@@ -13,6 +22,8 @@ urlpatterns = [
     path("cart/add/", cart.cart_add, name="cart-add"),
     path("cart/lines/<int:line_id>/", cart.cart_line_update, name="cart-line-update"),
     path("cart/lines/<int:line_id>/remove/", cart.cart_line_remove, name="cart-line-remove"),
+    path("cart/code/", promotions.code_enter, name="cart-code"),
+    path("cart/code/remove/", promotions.code_remove, name="cart-code-remove"),
     path("checkout/", checkout.checkout, name="checkout"),
     path("checkout/review/", checkout.checkout_review, name="checkout-review"),
     path("orders/", orders.order_list, name="order-list"),

@@ -286,7 +286,8 @@ def _order_body(order: Order, return_url: str, cancel_url: str) -> dict:
                     "item_total": money(order.subtotal),
                     "shipping": money(order.shipping_total),
                     "tax_total": money(order.tax_total),
-                    "discount": money(order.discount_total),
+                    "discount": money(order.discount_total - order.shipping_discount),
+                    "shipping_discount": money(order.shipping_discount),
                 },
             },
             "items": [

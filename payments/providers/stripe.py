@@ -202,23 +202,27 @@ def _session_params(order: Order, *, return_url: str, cancel_url: str) -> dict:
 
 def _line_items(order: Order) -> list[dict]:
     """The order as Checkout shows it: its lines, shipping and tax, adding up to its total
-    exactly. A discount cannot be a line item, so a discounted order (or one whose lines
-    do not add up) is one line for its total."""
+    exactly. Checkout has no discount line, so a discounted line is sent as one item at what
+    is paid for it ("Tee × 3") and shipping at what is paid for it; an order whose items do
+    not add up to its total, or has too many, is one line for its total."""
     total = to_minor_units(order.total, order.currency)
-    if not order.discount_total:
-        items = [_line_item(line.name, line.unit_price, order.currency, line.quantity)
-                 for line in order.lines.all()]
-        if order.shipping_total:
-            shipping = f"Shipping ({order.shipping_method_name})"
-            items.append(_line_item(shipping, order.shipping_total, order.currency))
-        if order.tax_total:
-            items.append(_line_item("Tax", order.tax_total, order.currency))
-        charged = sum(item["price_data"]["unit_amount"] * item["quantity"] for item in items)
-        if charged == total and len(items) <= MAX_LINE_ITEMS:
-            return items
-        if charged != total:
-            logger.warning("Order %s: its lines come to %s, not its total %s; sent as one line",
-                           order.number, charged, total)
+    items = [
+        _line_item(f"{line.name} × {line.quantity}", line.paid, order.currency)
+        if line.discount else _line_item(line.name, line.unit_price, order.currency, line.quantity)
+        for line in order.lines.all()
+    ]
+    shipping = order.shipping_total - order.shipping_discount
+    if shipping:
+        items.append(_line_item(f"Shipping ({order.shipping_method_name})", shipping,
+                                order.currency))
+    if order.tax_total:
+        items.append(_line_item("Tax", order.tax_total, order.currency))
+    charged = sum(item["price_data"]["unit_amount"] * item["quantity"] for item in items)
+    if charged == total and len(items) <= MAX_LINE_ITEMS:
+        return items
+    if charged != total:
+        logger.warning("Order %s: its lines come to %s, not its total %s; sent as one line",
+                       order.number, charged, total)
     return [_line_item(f"Order {order.number}", order.total, order.currency)]
 
 

@@ -10,6 +10,7 @@ from shop.models.orders import (
     OrderLine,
     ShippingMethod,
 )
+from shop.models.promotions import DiscountCode, OrderDiscount, Promotion
 from shop.models.reviews import Review
 from shop.models.wishlist import WishlistItem
 
@@ -19,13 +20,16 @@ __all__ = [
     "Cart",
     "CartLine",
     "Category",
+    "DiscountCode",
     "Order",
+    "OrderDiscount",
     "OrderEmail",
     "OrderEvent",
     "OrderLine",
     "PostalAddress",
     "Product",
     "ProductImage",
+    "Promotion",
     "Review",
     "ShippingMethod",
     "User",

@@ -13,6 +13,10 @@ class Cart(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, related_name="cart",
         on_delete=models.CASCADE,
     )
+    # The discount code the shopper entered, applied while it still may be.
+    discount_code = models.ForeignKey(
+        "shop.DiscountCode", null=True, blank=True, related_name="+", on_delete=models.SET_NULL
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True, db_index=True)
 

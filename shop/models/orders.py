@@ -74,6 +74,9 @@ class Order(PostalAddress):
     shipping_total = models.DecimalField("shipping", **MONEY)
     tax_total = models.DecimalField("tax", **MONEY)
     discount_total = models.DecimalField("discount", default=Decimal("0.00"), **MONEY)
+    # The part of the discount taken off the shipping (a free-shipping code); the rest is
+    # the lines' own `discount`.
+    shipping_discount = models.DecimalField(default=Decimal("0.00"), **MONEY)
     total = models.DecimalField(**MONEY)
     # What providers captured and refunded: normally the total and then refunds of it, but a
     # mismatched or late payment is captured all the same, and refunded from what it was.
@@ -128,7 +131,8 @@ class Order(PostalAddress):
             ),
             models.CheckConstraint(
                 condition=Q(subtotal__gte=0, shipping_total__gte=0, tax_total__gte=0,
-                            discount_total__gte=0, total__gte=0),
+                            discount_total__gte=0, total__gte=0, shipping_discount__gte=0,
+                            shipping_discount__lte=F("shipping_total")),
                 name="order_amounts_not_negative",
             ),
             models.CheckConstraint(
@@ -164,6 +168,11 @@ class Order(PostalAddress):
     def totals(self) -> dict:
         return {"subtotal": self.subtotal, "shipping": self.shipping_total, "tax": self.tax_total,
                 "discount": self.discount_total, "total": self.total}
+
+    @property
+    def discount_rows(self) -> list[tuple[str, Decimal]]:
+        """Each promotion's part of the discount, named by its code or its own name."""
+        return [(row.code_text or row.name, row.amount) for row in self.discounts.all()]
 
     @property
     def payment_deadline(self) -> datetime:
@@ -226,6 +235,9 @@ class OrderLine(models.Model):
     unit_price = models.DecimalField(**MONEY)
     quantity = models.PositiveIntegerField()
     line_total = models.DecimalField(**MONEY)
+    # The promotions' share of the order's discount on this line, in cents: the line is paid
+    # line_total minus discount, plus tax on that.
+    discount = models.DecimalField(default=Decimal("0.00"), **MONEY)
     quantity_restocked = models.PositiveIntegerField(default=0)
 
     class Meta:
@@ -233,6 +245,10 @@ class OrderLine(models.Model):
         constraints = [
             models.CheckConstraint(
                 condition=Q(quantity__gte=1), name="order_line_quantity_positive"
+            ),
+            models.CheckConstraint(
+                condition=Q(discount__gte=0, discount__lte=F("line_total")),
+                name="order_line_discount_within_total",
             ),
             models.CheckConstraint(
                 condition=Q(quantity_restocked__lte=F("quantity")),
@@ -251,6 +267,11 @@ class OrderLine(models.Model):
     @property
     def total(self) -> Decimal:
         return self.line_total
+
+    @property
+    def paid(self) -> Decimal:
+        """The line after its share of the discount, before tax."""
+        return self.line_total - self.discount
 
 
 class OrderEvent(models.Model):

@@ -1,6 +1,7 @@
 """The cart as its page, the header and checkout show it: lines with their products, the
-stock each line can still have, and the totals. Two queries, whatever the number of lines
-(the lines with their products, and the active shipping methods)."""
+stock each line can still have, the promotions that apply and the totals. Three queries,
+whatever the number of lines (the lines with their products and the code entered, the
+offers in force, and the active shipping methods); a code entered adds those that check it."""
 
 from dataclasses import dataclass
 from decimal import Decimal
@@ -8,7 +9,8 @@ from decimal import Decimal
 from django.db.models import QuerySet, Sum
 
 from core.money import ZERO
-from shop.models import Cart, CartLine, Product, ShippingMethod, User, Variant
+from shop.models import Cart, CartLine, DiscountCode, Product, ShippingMethod, User, Variant
+from shop.promotions import quotes
 from shop.selectors.catalogue import first_image
 from shop.services import cart as cart_services
 from shop.services import pricing
@@ -21,6 +23,12 @@ class CartRow:
     total: Decimal
     available: int
     problem: str  # why this line cannot be bought as it stands, or ""
+    discount: Decimal = ZERO  # what the automatic offers on items take off the line
+    offers: tuple[str, ...] = ()  # the names of those offers
+
+    @property
+    def paid(self) -> Decimal:
+        return self.total - self.discount
 
     @property
     def variant(self) -> Variant:
@@ -49,6 +57,37 @@ class CartView:
     subtotal: Decimal
     count: int
     shipping_methods: list[ShippingMethod]
+    quote: quotes.Quote | None = None
+
+    @property
+    def discount(self) -> Decimal:
+        """What promotions take off the items (a free-shipping code: at checkout)."""
+        return self.subtotal - self.goods
+
+    @property
+    def goods(self) -> Decimal:
+        """The items after their discounts."""
+        return self.quote.goods if self.quote else self.subtotal
+
+    @property
+    def code(self) -> DiscountCode | None:
+        return self.quote.code if self.quote else None
+
+    @property
+    def code_refusal(self) -> str:
+        return self.quote.code_refusal if self.quote else ""
+
+    @property
+    def hints(self) -> tuple[str, ...]:
+        """What would unlock more: “3 for 2: add 1 more to get one free”."""
+        return self.quote.priced.hints if self.quote else ()
+
+    @property
+    def applied(self) -> list[tuple[str, Decimal]]:
+        """Each promotion that applies, with what it takes off the items."""
+        if not self.quote:
+            return []
+        return [(a.offer.name, a.amount) for a in self.quote.priced.applied if a.amount]
 
     @property
     def can_check_out(self) -> bool:
@@ -59,7 +98,7 @@ class CartView:
         """The cheapest way to free shipping and how much more it needs, if any."""
         for method in self.shipping_methods:
             if method.free_above is not None:
-                gap = method.free_above - self.subtotal
+                gap = method.free_above - self.goods
                 return (method, gap) if gap > 0 else None
         return None
 
@@ -92,7 +131,7 @@ def cart_view_of(*, user: User | None = None, cart_id: int | None = None) -> Car
 
 def _with_products(lines: QuerySet[CartLine]) -> list[CartLine]:
     return list(
-        lines.select_related("variant__product")
+        lines.select_related("variant__product", "cart__discount_code__promotion")
         .annotate(image=first_image("variant__product"))
         .order_by("added_at", "pk")
     )
@@ -118,16 +157,22 @@ def _cart_view(lines: list[CartLine]) -> CartView:
         return EMPTY
     if any(line.quantity > line.variant.available for line in lines):
         _count_held(lines)
-    rows = [_row(line) for line in lines]
+    quote = quotes.quote(quotes.items_of(lines), code=lines[0].cart.discount_code)
+    priced = quote.priced
+    rows = [
+        _row(line, discount, offers)
+        for line, (discount, offers) in zip(lines, priced.item_offer_lines, strict=True)
+    ]
     return CartView(
         rows=rows,
-        subtotal=sum((row.total for row in rows), ZERO),
+        subtotal=priced.subtotal,
         count=sum(line.quantity for line in lines),
         shipping_methods=list(ShippingMethod.objects.filter(is_active=True)),
+        quote=quote,
     )
 
 
-def _row(line: CartLine) -> CartRow:
+def _row(line: CartLine, discount: Decimal, offers: tuple[str, ...]) -> CartRow:
     variant = line.variant
     available = max(variant.available + getattr(line, "held", 0), 0)
     if not variant.product.is_active:
@@ -144,4 +189,6 @@ def _row(line: CartLine) -> CartRow:
         total=pricing.line_total(variant.price, line.quantity),
         available=available,
         problem=problem,
+        discount=discount,
+        offers=offers,
     )

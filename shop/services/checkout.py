@@ -11,12 +11,22 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from core.money import ZERO
+from core.money import ZERO, format_money
 from monitoring import metrics
 from shop.errors import EmptyCart, ShippingUnavailable, UnpaidOrderFromCart
-from shop.models import Cart, CartLine, Order, OrderEvent, OrderLine, ShippingMethod, Variant
+from shop.models import (
+    Cart,
+    CartLine,
+    DiscountCode,
+    Order,
+    OrderDiscount,
+    OrderEvent,
+    OrderLine,
+    ShippingMethod,
+    Variant,
+)
+from shop.promotions import codes, live, quotes, rules
 from shop.services import addresses, expiry, inventory, orders, pricing
-from shop.services import cart as cart_services
 from worker.enqueue import enqueue_with_transaction
 
 # No 0/O, 1/I/L: read out over the phone without confusion.
@@ -35,16 +45,18 @@ def new_order_number() -> str:
     return f"{chars[:5]}-{chars[5:]}"
 
 
-def quote(*, line_totals: list[Decimal], method: ShippingMethod) -> pricing.Totals:
-    """What lines of these totals cost with this shipping method: the review step shows
-    it and placing the order charges it."""
-    subtotal = sum(line_totals, ZERO)
-    shipping = pricing.shipping_cost(
-        price=method.price, free_above=method.free_above, subtotal=subtotal
-    )
-    return pricing.price_order(
-        line_totals=line_totals, shipping=shipping, tax_rate=settings.STORE_TAX_RATE
-    )
+def quote(
+    items: list[rules.Item], *, method: ShippingMethod, code: DiscountCode | None, email: str,
+    offers: list[rules.Offer] | None = None,
+) -> quotes.Quote:
+    """What these items cost with the promotions, the code and this shipping method (free
+    from its threshold, for the items after their discounts): the review step shows it
+    and placing the order charges it."""
+    def shipping(goods: Decimal) -> Decimal:
+        return pricing.shipping_cost(price=method.price, free_above=method.free_above,
+                                     subtotal=goods)
+
+    return quotes.quote(items, code=code, email=email, shipping=shipping, offers=offers)
 
 
 @transaction.atomic
@@ -57,17 +69,22 @@ def place_order(
     the address to a signed-in buyer's address book. Raises EmptyCart, ShippingUnavailable,
     OutOfStock or UnpaidOrderFromCart, leaving everything as it was.
 
-    The cart row is locked first, then the orders from it still awaiting payment, then the
-    stock rows of theirs and the cart's lines, all in primary-key order. An unpaid order
+    The cart row is locked first, then the orders from it still awaiting payment, the code
+    entered (its uses are counted under that lock), then the stock rows of theirs and the
+    cart's lines, all in primary-key order. An unpaid order
     that is what this call would place (a double click, another tab, the review submitted
     again) is returned instead of placing a second. One past its deadline is expired here,
     as its task would. Any other may still be paid on its provider's page, so it is not
     replaced behind the shopper's back: UnpaidOrderFromCart asks them to pay or cancel it."""
-    cart_services.lock_cart(cart)
+    # The cart's row, locked, with the code entered on it.
+    code_id = Cart.objects.select_for_update().values_list("discount_code_id", flat=True).get(
+        pk=cart.pk
+    )
     unpaid = list(Order.objects.select_for_update().filter(
         cart=cart, status=Order.Status.AWAITING_PAYMENT).order_by("pk"))
     lines = list(
-        CartLine.objects.filter(cart=cart).select_related("variant").order_by("variant_id")
+        CartLine.objects.filter(cart=cart).select_related("variant__product")
+        .order_by("variant_id")
     )
     if not lines:
         raise EmptyCart()
@@ -84,21 +101,29 @@ def place_order(
     for order in unpaid:
         if not order.can_be_paid:
             orders.expire_order(order_id=order.pk)
-        elif _is_the_same(order, lines, wanted):
+        elif _is_the_same(order, lines, wanted, code_id):
             return orders.choose_payment_provider(order_id=order.pk, provider=provider)
         else:
             raise UnpaidOrderFromCart(number=order.number)
+    # Its uses are counted under this lock: orders placed at once with its last use queue here.
+    code = codes.lock(code_id) if code_id else None
     variants = inventory.reserve_stock(
         quantities={line.variant_id: line.quantity for line in lines}
     )
 
-    order_lines = [_order_line(variants[line.variant_id], line.quantity) for line in lines]
-    totals = quote(line_totals=[line.line_total for line in order_lines], method=method)
+    items = [_item(variants[line.variant_id], line.quantity) for line in lines]
+    priced = _priced(quote(items, method=method, code=code, email=buyer.email,
+                           offers=live.live_offers(fresh=True)))
+    order_lines = [
+        _order_line(variants[line.variant_id], line.quantity, discount)
+        for line, discount in zip(lines, priced.line_discounts, strict=True)
+    ]
     order = _create_order(
         user=buyer.user, email=buyer.email, status=Order.Status.AWAITING_PAYMENT,
-        currency=settings.STORE_CURRENCY, subtotal=totals.subtotal,
-        shipping_total=totals.shipping, tax_total=totals.tax, discount_total=totals.discount,
-        total=totals.total, tax_rate=settings.STORE_TAX_RATE, shipping_method=method,
+        currency=settings.STORE_CURRENCY, subtotal=priced.subtotal,
+        shipping_total=priced.shipping, tax_total=priced.tax, discount_total=priced.discount,
+        shipping_discount=priced.shipping_discount,
+        total=priced.total, tax_rate=settings.STORE_TAX_RATE, shipping_method=method,
         shipping_method_name=method.name, payment_provider=provider,
         pay_by=timezone.now() + timedelta(minutes=settings.ORDER_PAYMENT_TIMEOUT_MINUTES),
         cart=cart, **address,
@@ -106,9 +131,10 @@ def place_order(
     for line in order_lines:
         line.order = order
     OrderLine.objects.bulk_create(order_lines)
+    discounts = _record_discounts(order, priced, code)
     OrderEvent.objects.create(
         order=order, kind=OrderEvent.Kind.PLACED, to_status=order.status, actor=buyer.user,
-        note=f"{_units(order_lines)}, {method.name} shipping.",
+        note=f"{_units(order_lines)}, {method.name} shipping{_saved(discounts)}.",
     )
     if save_address and buyer.user:
         addresses.save_address(user=buyer.user, values=address)
@@ -117,15 +143,48 @@ def place_order(
     return order
 
 
-def _is_the_same(order: Order, lines: list[CartLine], wanted: dict) -> bool:
+def _is_the_same(order: Order, lines: list[CartLine], wanted: dict, code_id: int | None) -> bool:
     """Whether the unpaid order is what placing the cart now would place: the same units
-    of the same variants at the same prices, for the same buyer, address and shipping
-    method."""
+    of the same variants at the same prices, with the same code, for the same buyer,
+    address and shipping method."""
     bought = sorted(order.lines.values_list("variant_id", "quantity", "unit_price"))
     cart = sorted((line.variant_id, line.quantity, line.variant.price) for line in lines)
-    return bought == cart and all(
+    used = order.discounts.filter(code__isnull=False).values_list("code_id", flat=True).first()
+    return bought == cart and used == code_id and all(
         getattr(order, field) == value for field, value in wanted.items()
     )
+
+
+def _item(variant: Variant, quantity: int) -> rules.Item:
+    return rules.Item(product_id=variant.product_id,
+                      category_ids=frozenset({variant.product.category_id}),
+                      unit_price=variant.price, quantity=quantity)
+
+
+def _priced(quote: quotes.Quote) -> rules.Priced:
+    """The quote's prices, or CodeRefused when the code entered may not be used now (used
+    up meanwhile, ended, or no longer right for the cart): the shopper decides whether to
+    go on without it."""
+    if quote.code is not None and quote.code_refusal:
+        raise codes.CodeRefused(quote.code.code, quote.code_refusal)
+    return quote.priced
+
+
+def _record_discounts(
+    order: Order, priced: rules.Priced, code: DiscountCode | None
+) -> list[OrderDiscount]:
+    """What each promotion took off the order: the code's row is the use its limits count."""
+    rows = codes.order_discounts(priced, code)
+    for row in rows:
+        row.order = order
+    return OrderDiscount.objects.bulk_create(rows)
+
+
+def _saved(discounts: list[OrderDiscount]) -> str:
+    if not discounts:
+        return ""
+    names = ", ".join(row.code_text or row.name for row in discounts)
+    return f", {format_money(sum((row.amount for row in discounts), ZERO))} off ({names})"
 
 
 def _units(lines: list[OrderLine]) -> str:
@@ -133,11 +192,11 @@ def _units(lines: list[OrderLine]) -> str:
     return f"{units} item{'s' if units != 1 else ''}"
 
 
-def _order_line(variant: Variant, quantity: int) -> OrderLine:
+def _order_line(variant: Variant, quantity: int, discount: Decimal) -> OrderLine:
     return OrderLine(
         variant=variant, product_name=variant.product.name, options=variant.options,
         sku=variant.sku, unit_price=variant.price, quantity=quantity,
-        line_total=pricing.line_total(variant.price, quantity),
+        line_total=pricing.line_total(variant.price, quantity), discount=discount,
     )
 
 

@@ -13,6 +13,7 @@ from core.http import render_page, tidy_url
 from shop.errors import CategoryNotFound
 from shop.forms import ListingFilterForm, ReviewForm, sort_choices
 from shop.models import Product
+from shop.promotions import live
 from shop.selectors import catalogue
 from shop.selectors.reviews import product_reviews
 from shop.selectors.variants import VariantChoice
@@ -24,6 +25,7 @@ from shop.shared_pages import shared_page
 @shared_page
 def home(request: HttpRequest) -> HttpResponse:
     context = catalogue.home_page()
+    live.mark_offers(context["featured"], live.live_offers())
     context["wishlisted"] = wishlisted_ids(request.user, (p.pk for p in context["featured"]))
     context["here"] = tidy_url(request)
     return render_page(request, "shop/home.html", context)
@@ -38,6 +40,7 @@ def product_list(request: HttpRequest) -> HttpResponse:
         listing = catalogue.product_listing(filters, page_number=request.GET.get("page") or 1)
     except CategoryNotFound as error:
         raise Http404(error.message) from None
+    live.mark_offers(listing.page, live.live_offers())
     here = tidy_url(request)
     context = {
         "form": form,
@@ -72,6 +75,7 @@ def product_page(
     )
     images = list(product.images.all())
     related = catalogue.related_products(product)
+    live.mark_offers([product, *related], live.live_offers())
     reviews = product_reviews(product, user=request.user)
     if review_form is None and request.user.is_authenticated:
         review_form = ReviewForm(instance=reviews.mine)
@@ -80,6 +84,7 @@ def product_page(
         "choice": choice,
         "images": images,
         "main_image": _pick(images, request.GET.get("image")),
+        "offer_price": _offer_price(product, choice),
         "related": related,
         "reviews": reviews,
         "review_form": review_form,
@@ -92,6 +97,13 @@ def product_page(
         request, "shop/product_detail.html", context,
         fragments=["variant-panel", "gallery", "reviews"],
     )
+
+
+def _offer_price(product: Product, choice: VariantChoice):
+    """The chosen variant's price with the product's offer, where the offer changes it."""
+    if product.offer is None or choice.variant is None:
+        return None
+    return product.offer.unit_price_after(choice.variant.price)
 
 
 def _pick(images: list, position: str | None):

@@ -4,6 +4,8 @@ The details live in the session between the steps; placing the order reserves th
 and sends the shopper on to pay.
 """
 
+from dataclasses import replace
+
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
@@ -15,8 +17,9 @@ from shop import request_cart, signals
 from shop.access import remember_guest_order
 from shop.errors import EmptyCart, ShopError
 from shop.forms import CheckoutForm
-from shop.models import Cart, Order
+from shop.models import Cart, Order, ShippingMethod
 from shop.models.addresses import address_lines
+from shop.promotions import quotes
 from shop.selectors.cart import CartView, cart_view
 from shop.services import checkout as checkout_services
 
@@ -33,13 +36,13 @@ def checkout(request: HttpRequest) -> HttpResponse:
     user = request.user
     if request.method == "POST":
         form = CheckoutForm(request.POST, user=user, shipping_methods=contents.shipping_methods,
-                            subtotal=contents.subtotal)
+                            subtotal=contents.goods)
         if form.is_valid():
             request.session[SESSION_KEY] = form.checkout_data()
             return redirect("shop:checkout-review")
     else:
         form = CheckoutForm(initial=_initial(request), user=user,
-                            shipping_methods=contents.shipping_methods, subtotal=contents.subtotal)
+                            shipping_methods=contents.shipping_methods, subtotal=contents.goods)
     return render_page(request, "shop/checkout.html", {"form": form, "cart": contents})
 
 
@@ -69,15 +72,34 @@ def checkout_review(request: HttpRequest) -> HttpResponse:
     method = next(
         (m for m in contents.shipping_methods if m.pk == details["shipping_method_id"]), None
     )
-    totals = (
-        checkout_services.quote(line_totals=[row.total for row in contents.rows], method=method)
-        if method else None
-    )
     context = {
-        "cart": contents, "details": details, "method": method, "totals": totals, "error": error,
-        "address_lines": address_lines(details["address"]),
+        "cart": contents, "details": details, "method": method, "error": error,
+        "address_lines": address_lines(details["address"]), "rows": contents.rows,
     }
+    if method:
+        context |= _priced_with(contents, method, email=details["email"])
     return render_page(request, "shop/checkout_review.html", context)
+
+
+def _priced_with(contents: CartView, method: ShippingMethod, *, email: str) -> dict:
+    """The review's lines and totals with this shipping method and the buyer's email (a
+    code's limits per customer are known from here on), as placing the order charges."""
+    quote = checkout_services.quote(
+        quotes.items_of([row.line for row in contents.rows]), method=method,
+        code=contents.code, email=email, offers=contents.quote.offers,
+    )
+    priced = quote.priced
+    return {
+        "totals": priced,
+        "rows": [
+            replace(row, discount=discount, offers=offers)
+            for row, discount, offers in zip(
+                contents.rows, priced.line_discounts, priced.line_offers, strict=True
+            )
+        ],
+        "discounts": [(a.offer.name, a.amount) for a in priced.applied if a.amount],
+        "code_refusal": f"{quote.code.code}: {quote.code_refusal}" if quote.code_refusal else "",
+    }
 
 
 def _place(request: HttpRequest, cart: Cart | None, details: dict) -> Order:

@@ -47,6 +47,14 @@ def test_shop_importing_payments_breaks_the_layers(tree):
     assert "Domain apps are layered" in result.stdout and "BROKEN" in result.stdout
 
 
+def test_promotions_importing_a_service_breaks_their_contract(tree):
+    add_line(tree / "shop" / "promotions" / "rules.py", "import shop.services.checkout  # noqa")
+    result = lint(tree)
+    assert result.returncode != 0
+    assert "shop.promotions prices and checks codes" in result.stdout
+    assert "BROKEN" in result.stdout
+
+
 def test_monitoring_importing_a_domain_app_breaks_the_contract(tree):
     add_line(tree / "monitoring" / "health.py", "import shop.models  # noqa")
     result = lint(tree)

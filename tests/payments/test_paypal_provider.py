@@ -215,6 +215,7 @@ def test_start_creates_a_paypal_order_for_the_whole_order(api, order):
         "shipping": {"currency_code": "USD", "value": "5.00"},
         "tax_total": {"currency_code": "USD", "value": "3.60"},
         "discount": {"currency_code": "USD", "value": "2.00"},
+        "shipping_discount": {"currency_code": "USD", "value": "0.00"},
     }}
     assert unit["items"] == [
         {"name": "Linen tee (M / Teal)", "sku": "TEE-M-TEAL", "quantity": "2",
@@ -231,14 +232,21 @@ def test_start_creates_a_paypal_order_for_the_whole_order(api, order):
     }
 
 
-def test_breakdown_adds_up_to_the_total_as_paypal_checks(api, order):
+@pytest.mark.parametrize("shipping_discount", ["0.00", "2.00"])
+def test_breakdown_adds_up_to_the_total_as_paypal_checks(api, order, shipping_discount):
+    # $2.00 off: all of it off the lines, or all of it off the shipping (a free-shipping
+    # code), which PayPal takes as a part of its own.
+    order.shipping_discount = Decimal(shipping_discount)
+    order.save()
     api.post(ORDERS_URL, json=created_answer(("payer-action", PAYER_ACTION)))
     start(order)
     unit = json.loads(calls_to(api, ORDERS_URL)[0].request.body)["purchase_units"][0]
     parts = {name: Decimal(money["value"]) for name, money in unit["amount"]["breakdown"].items()}
     items = sum(Decimal(i["unit_amount"]["value"]) * int(i["quantity"]) for i in unit["items"])
     assert items == parts["item_total"]
-    total = parts["item_total"] + parts["shipping"] + parts["tax_total"] - parts["discount"]
+    assert parts["shipping_discount"] == Decimal(shipping_discount)
+    total = (parts["item_total"] + parts["shipping"] + parts["tax_total"] - parts["discount"]
+             - parts["shipping_discount"])
     assert total == Decimal(unit["amount"]["value"])
 
 

@@ -25,7 +25,7 @@ from payments.providers.test import TestProvider
 from payments.services import apply_event
 from security.models import AuditEntry
 from shop.errors import ShopError
-from shop.models import Order, Variant
+from shop.models import Order, Promotion, Variant
 from shop.services import orders
 from tests.factories import VariantFactory
 from tests.payments.webhook_helpers import (
@@ -223,6 +223,29 @@ def test_a_refund_by_lines_puts_the_units_back_on_sale_once_confirmed(
     assert variant.on_hand == 9
     assert line.quantity_restocked == 1
     assert order.status == Status.PARTIALLY_REFUNDED
+
+
+@pytest.mark.parametrize(("units", "paid"), [(1, D("13.33")), (3, D("40.00"))])
+def test_a_refund_by_lines_gives_back_what_was_paid_for_them(
+    staff_client, variant, stripe_api, units, paid
+):
+    # "3 for 2": three $20.00 units cost $40.00, so one unit gives back a third of that and
+    # the whole line all of it, with the tax charged on it.
+    offer = Promotion.objects.create(name="3 for 2", automatic=True, benefit="buy_x_get_y",
+                                     buy_quantity=2, free_quantity=1)
+    offer.products.add(variant.product)
+    order = place((variant, 3), provider="stripe")
+    order = settled(capture_by_webhook(Client(), order, "checkout.session.completed"), Status.PAID)
+    line = order.lines.get()
+    assert (line.line_total, line.discount, line.paid) == (D("60.00"), D("20.00"), D("40.00"))
+    stub_refund(stripe_api)
+    ask(staff_client, order, **{line_field(order): str(units)})
+    tax = (paid * order.tax_rate).quantize(D("0.01"))
+    assert the_refund(order).amount == paid + tax
+    assert sent(stripe_api)[0]["amount"] == str(minor(paid + tax))
+    if units == 3:  # the goods' share of what was captured, to the cent
+        assert paid + tax == order.total - order.shipping_total - (
+            order.shipping_total * order.tax_rate).quantize(D("0.01"))
 
 
 def test_a_refund_by_lines_without_restock_leaves_the_stock_alone(

@@ -199,7 +199,24 @@ def test_an_amount_the_currency_cannot_hold_starts_nothing(stripe_api):
 
 
 @pytest.mark.django_db
-def test_a_discounted_order_is_one_line_for_its_total(stripe_api):
+def test_a_discounted_line_is_one_item_at_what_is_paid_for_it(stripe_api):
+    # $4.00 off the shirts and free shipping: Checkout has no discount line, so each is sent
+    # at what is paid for it, and the items still add up to the total.
+    order = make_order(("Linen shirt", "M", "19.99", 2), ("Mug", "", "9.00", 1),
+                       shipping="5.00", tax="4.50", discount="9.00")
+    order.lines.filter(product_name="Linen shirt").update(discount=D("4.00"))
+    order.shipping_discount = D("5.00")
+    order.save()
+    stub_session(stripe_api)
+    start(order)
+    items = line_items(form(stripe_api.calls[0]))
+    assert items == [("Linen shirt (M) × 2", 3598, 1, "usd"), ("Mug", 900, 1, "usd"),
+                     ("Tax", 450, 1, "usd")]
+    assert sum(amount * quantity for _, amount, quantity, _ in items) == 4948
+
+
+@pytest.mark.django_db
+def test_a_discount_the_lines_do_not_carry_is_one_line_for_the_total(stripe_api):
     order = make_order(("Linen shirt", "M", "19.99", 2), shipping="5.00", discount="4.00")
     stub_session(stripe_api)
     start(order)

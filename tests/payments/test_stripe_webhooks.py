@@ -321,10 +321,11 @@ def test_a_paying_webhook_takes_a_fixed_number_of_queries(
     """Verify, store, apply with the order locked (capture row, stock, status, timeline,
     whether the customer bought before, the bought lines out of the cart: read and deleted,
     the confirmation email's row), mark processed; then,
-    after commit, the confirmation email (its row locked, sent, marked) and the events waiting
+    after commit, the confirmation email (its row locked, the order's discounts read for it,
+    sent, marked) and the events waiting
     for this capture. Savepoints included. A repeat is answered from the inbox alone."""
     event = stripe_event("checkout.session.completed", order)
-    with django_assert_num_queries(36):
+    with django_assert_num_queries(37):
         assert post_stripe(client, event).status_code == 200
     with django_assert_num_queries(5):
         assert post_stripe(client, event).status_code == 200

@@ -78,7 +78,8 @@ def test_an_unknown_category_is_still_not_found_from_the_cache(client, tee):
 def test_a_repeated_product_page_reads_only_its_reviews(
     shopper, tee, django_assert_max_num_queries
 ):
-    assert queries_for(django_assert_max_num_queries, shopper, tee.get_absolute_url()) == 5
+    # The offers in force, the product, its variants, images and related products; its reviews.
+    assert queries_for(django_assert_max_num_queries, shopper, tee.get_absolute_url()) == 6
     assert queries_for(django_assert_max_num_queries, shopper, tee.get_absolute_url()) == 1
 
 
@@ -112,13 +113,15 @@ def test_each_cached_read_is_one_round_trip_to_the_cache(shopper, tee, monkeypat
     shopper.get(LISTING)
     shopper.get(tee.get_absolute_url())
     asked = cache_calls(monkeypatch)
-    shopper.get(LISTING)  # the session; the categories and the listing
-    shopper.get(tee.get_absolute_url())  # the session; the product and its related products
-    assert asked == ["get", "get_many", "get_many"] * 2
+    shopper.get(LISTING)  # the session; the categories, the listing and the offers in force
+    shopper.get(tee.get_absolute_url())  # the session; the product, the offers, the related
+    assert asked == ["get", "get_many", "get_many", "get_many"] * 2
 
 
 def test_a_repeated_home_page_runs_no_queries(client, tee, django_assert_max_num_queries):
-    assert queries_for(django_assert_max_num_queries, client, "/") == 3
+    # The offers in force (the shared page is kept for them), the categories, the featured
+    # products and their images.
+    assert queries_for(django_assert_max_num_queries, client, "/") == 4
     assert queries_for(django_assert_max_num_queries, client, "/") == 0
 
 
@@ -180,7 +183,7 @@ def test_warm_cache_fills_what_the_first_shoppers_read(
 ):
     call_command("warm_cache")
     out = capsys.readouterr().out
-    assert "Warmed the home page" in out
+    assert "Warmed the offers, the home page" in out
     assert "Warmed the listing of Shirts." in out
     assert "Warmed the page of Cotton Tee." in out
     assert "Done in" in out

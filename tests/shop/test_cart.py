@@ -219,14 +219,16 @@ def test_the_badge_shows_the_units_in_the_cart(client, jacket):
 
 
 def test_the_cart_page_needs_a_fixed_number_of_queries(client, django_assert_max_num_queries):
-    """Session, lines (with products and first image, read by the session's cart id without
-    fetching the cart) and shipping methods: 3, whatever the number of lines."""
+    """Lines (with products and first image, read by the session's cart id without fetching
+    the cart), the offers in force and shipping methods: 3, whatever the number of lines (the
+    session comes from the cache)."""
     for _ in range(12):
         variant = VariantFactory(on_hand=5)
         ProductImageFactory(product=variant.product)
         add(client, variant, 1)
-    with django_assert_max_num_queries(3):
+    with django_assert_max_num_queries(3) as captured:
         response = client.get(reverse("shop:cart"))
+    assert len(captured.captured_queries) == 3
     assert len(response.context["cart"].rows) == 12
 
 
@@ -243,11 +245,13 @@ def test_a_session_naming_a_cart_that_is_now_a_customers_shows_an_empty_cart(cli
 def test_a_signed_in_customers_cart_page_needs_a_fixed_number_of_queries(
     client, jacket, django_assert_max_num_queries
 ):
-    """Session, user, lines (by the customer's cart) and shipping methods: 4."""
+    """User, lines (by the customer's cart), the offers in force and shipping methods: 4
+    (the session comes from the cache)."""
     client.force_login(accounts.make_account("grace@example.com"))
     add(client, jacket, 2)
-    with django_assert_max_num_queries(4):
+    with django_assert_max_num_queries(4) as captured:
         response = client.get(reverse("shop:cart"))
+    assert len(captured.captured_queries) == 4
     assert [(row.sku, row.quantity) for row in response.context["cart"].rows] == [("JKT-M", 2)]
 
 

@@ -276,11 +276,13 @@ def test_missing_choices_are_marked_on_every_option(client, jacket):
 def test_the_checkout_page_needs_a_fixed_number_of_queries(
     client, jacket, django_assert_max_num_queries
 ):
-    """Session, lines (with products, by the session's cart id) and shipping methods: 3.
-    The form offers the shipping methods the cart read; it does not query them again."""
+    """Lines (with products, by the session's cart id), the offers in force and shipping
+    methods: 3 (the session comes from the cache). The form offers the shipping methods the
+    cart read; it does not query them again."""
     fill_cart(client, (jacket, 1), (VariantFactory(on_hand=5), 2))
-    with django_assert_max_num_queries(3):
+    with django_assert_max_num_queries(3) as captured:
         response = client.get(reverse("shop:checkout"))
+    assert len(captured.captured_queries) == 3
     assert response.status_code == 200
 
 
@@ -332,17 +334,18 @@ def test_another_customers_address_cannot_be_chosen(client, customer, jacket, st
 def test_placing_an_order_needs_a_fixed_number_of_queries(
     client, customer, standard, django_assert_max_num_queries, lines
 ):
-    """19, whatever the number of lines: session, user and cart (3); in the transaction the
-    locked cart, its unpaid orders (none here), its lines, the shipping method, the locked
-    variants, one UPDATE of stock, the order (in a savepoint of its own), its lines in one
-    INSERT and the event (12 with the transaction's own); saving the session (3 under test,
+    """20, whatever the number of lines: session, user and cart (3); in the transaction the
+    locked cart with its code (none here), its unpaid orders (none here), its lines, the
+    shipping method, the locked variants, the offers in force, one UPDATE of stock, the
+    order (in a savepoint of its own), its lines in one INSERT and the event (13 with the
+    transaction's own); saving the session (3 under test,
     in a savepoint). The cart keeps its lines until the order is paid."""
     for _ in range(lines):
         fill_cart(client, (VariantFactory(on_hand=5), 1))
     data = checkout_details(standard)
     del data["email"]
     client.post(reverse("shop:checkout"), data)
-    with django_assert_max_num_queries(19):
+    with django_assert_max_num_queries(20):
         response = client.post(reverse("shop:checkout-review"))
     assert response.status_code == 302
     assert Order.objects.get().lines.count() == lines

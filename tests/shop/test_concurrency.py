@@ -1,5 +1,5 @@
 """Many buyers (and reviewers) at once on PostgreSQL, each on its own connection: no unit is
-sold twice, no review goes uncounted.
+sold twice, no discount code is used more often than it may be, no review goes uncounted.
 
 Every test that commits lives in this file: such a test empties the database when it ends,
 and the rows the migrations wrote come back only for the next test that asks for them, so
@@ -13,8 +13,9 @@ from django.db import connection, connections
 
 from bench import writes
 from shop.errors import OutOfStock
-from shop.models import Cart, CartLine, Order, Variant
-from shop.services import checkout
+from shop.models import Cart, CartLine, DiscountCode, Order, OrderDiscount, Promotion, Variant
+from shop.promotions.codes import CodeRefused
+from shop.services import checkout, orders
 from shop.services import reviews as review_services
 from tests.conftest import need
 from tests.factories import CategoryFactory, UserFactory, VariantFactory
@@ -32,17 +33,21 @@ def postgres_committed():
         need("needs PostgreSQL: set DATABASE_URL")
 
 
-def race(buyers: list[list[tuple[Variant, int]]]) -> tuple[list[Order], list[str]]:
-    """Each buyer places an order from their own thread (and connection), all released at
-    the same moment. Returns the orders placed and the errors the others got."""
+def race(
+    buyers: list[list[tuple[Variant, int]]], code: DiscountCode | None = None
+) -> tuple[list[Order], list[str]]:
+    """Each buyer places an order from their own thread (and connection) and cart (with
+    `code` entered), all released at the same moment. Returns the orders placed and the
+    errors the others got."""
     start = threading.Barrier(len(buyers))
     placed, refused, crashed = [], [], []
 
     def buy(lines):
         try:
+            cart = Cart.objects.create(discount_code=code)
             start.wait()
-            placed.append(place(*lines))
-        except OutOfStock as error:
+            placed.append(place(*lines, cart=cart))
+        except (OutOfStock, CodeRefused) as error:
             refused.append(error.message)
         except Exception as error:  # anything else fails the test below
             crashed.append(repr(error))
@@ -95,6 +100,26 @@ def test_uneven_quantities_never_exceed_the_stock(postgres_committed):
     assert boots.reserved == sold <= 10
     assert 0 <= boots.reserved <= boots.on_hand == 10
     assert refused  # 24 buyers wanting two units each on average cannot all have ten
+
+
+def test_a_code_with_five_uses_left_is_used_exactly_five_times(postgres_committed):
+    lamp = VariantFactory(on_hand=100, price=Decimal("30.00"))
+    promotion = Promotion.objects.create(name="$5 off", benefit="amount", value=Decimal("5"))
+    code = DiscountCode.objects.create(promotion=promotion, code="LAST5", max_uses=6)
+    used = place((lamp, 1), cart=Cart.objects.create(discount_code=code))
+    cancelled = place((lamp, 1), cart=Cart.objects.create(discount_code=code))
+    orders.cancel_order(order_id=cancelled.pk)  # its use comes back: five are left
+    placed, refused = race([[(lamp, 2)] for _ in range(30)], code=code)
+    assert len(placed) == 5
+    assert refused == [
+        "LAST5: this code has been used as often as it may be; no uses are left."
+    ] * 25
+    assert all(order.discount_total == Decimal("5.00") for order in placed)
+    assert OrderDiscount.objects.filter(code=code).exclude(order=cancelled).count() == 6
+    # The others changed nothing: no order, no unit held for them.
+    assert Order.objects.exclude(pk__in=[used.pk, cancelled.pk]).count() == 5
+    lamp.refresh_from_db()
+    assert lamp.reserved == 1 + 5 * 2
 
 
 def test_one_cart_submitted_at_once_from_several_tabs_becomes_one_order(postgres_committed):

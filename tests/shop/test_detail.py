@@ -118,9 +118,9 @@ def test_a_product_nobody_reviewed_shows_no_rating(client, tee):
     assert "No reviews yet." in page
 
 
-# product, variants, images, related products, the newest reviews; signed in, also the
-# session, the user and which of the products shown are on the wishlist
-DETAIL_QUERY_BOUND = 8
+# the offers in force, product, variants, images, related products, the newest reviews;
+# signed in, also the session, the user and which of the products shown are on the wishlist
+DETAIL_QUERY_BOUND = 9
 
 
 @pytest.mark.parametrize("variant_count", [1, 40])
@@ -138,7 +138,7 @@ def test_detail_queries_do_not_grow_with_variants(
         response = detail(client, product)
     assert response.status_code == 200
     assert len(response.context["related"]) == 4
-    assert len(captured.captured_queries) == 5
+    assert len(captured.captured_queries) == 6
 
 
 def test_a_product_with_colours_only_picks_by_colour(client):

@@ -401,7 +401,7 @@ def test_sorting_by_rating_follows_the_recounted_averages(client):
     assert "★ 3.5 <span class=\"muted\">(2)</span>" in response.text
 
 
-DETAIL_QUERY_BOUND = 8  # as pinned in test_detail
+DETAIL_QUERY_BOUND = 9  # as pinned in test_detail
 
 
 @pytest.mark.parametrize("reviews", [0, 5, 40])
@@ -414,8 +414,9 @@ def test_detail_queries_do_not_grow_with_reviews(
     VariantFactory(product=ProductFactory(category=tee.category))
     with django_assert_max_num_queries(DETAIL_QUERY_BOUND) as captured:
         response = client.get(tee.get_absolute_url())
-    # product, variants, images, related products, reviews with their authors
-    assert len(captured.captured_queries) == 5
+    # the offers in force, product, variants, images, related products, reviews with their
+    # authors
+    assert len(captured.captured_queries) == 6
     assert len(response.context["reviews"].shown) == min(reviews, 20)
 
 
@@ -429,7 +430,7 @@ def test_signed_in_detail_queries_stay_within_the_bound(
     VariantFactory(product=ProductFactory(category=tee.category))
     with django_assert_max_num_queries(DETAIL_QUERY_BOUND) as captured:
         response = client.get(tee.get_absolute_url())
-    # The anonymous five, the user, and which products shown are saved (the session comes
+    # The anonymous six, the user, and which products shown are saved (the session comes
     # from the cache); the reader's own review comes with the newest ones.
-    assert len(captured.captured_queries) == 7
+    assert len(captured.captured_queries) == 8
     assert response.context["reviews"].mine.user == customer

@@ -84,7 +84,7 @@ def test_filters_that_leave_nothing_do_not_turn_a_search_into_guesses(client, ca
 def test_a_misspelled_search_stays_within_the_query_bound(
     client, catalogue, django_assert_max_num_queries
 ):
-    with django_assert_max_num_queries(6):
+    with django_assert_max_num_queries(7):
         response = client.get(URL, {"q": "jaket", "size": "M", "sort": "price"})
     assert response.context["filters"].fuzzy
 
@@ -282,19 +282,20 @@ def test_odd_input_is_searched_safely_and_shown_escaped(client, catalogue, q):
 
 
 def test_suggestions_add_two_queries(client, catalogue, django_assert_max_num_queries):
-    # categories, words match anything?, count (an empty page needs no query of its own),
-    # category counts, size and colour counts, then the close words and the top categories
-    with django_assert_max_num_queries(7) as captured:
+    # the offers in force, categories, words match anything?, count (an empty page needs no
+    # query of its own), category counts, size and colour counts, then the close words and
+    # the top categories
+    with django_assert_max_num_queries(8) as captured:
         response = client.get(URL, {"q": "stonwere"})
     assert response.context["listing"].suggestions
-    assert len(captured.captured_queries) == 7
+    assert len(captured.captured_queries) == 8
 
 
 def test_suggestions_under_other_filters_add_one_query_more(
     client, catalogue, django_assert_max_num_queries
 ):
     # As without filters, and whether close spellings would match under the filters.
-    with django_assert_max_num_queries(8) as captured:
+    with django_assert_max_num_queries(9) as captured:
         response = client.get(URL, {"q": "stonwere", "in_stock": "on", "min_price": "1"})
     assert response.context["listing"].suggestions
-    assert len(captured.captured_queries) == 8
+    assert len(captured.captured_queries) == 9

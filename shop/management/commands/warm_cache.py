@@ -2,20 +2,22 @@ import time
 
 from django.core.management.base import BaseCommand
 
+from shop.promotions import live
 from shop.selectors import catalogue
 
 
 class Command(BaseCommand):
     help = (
-        "Fill the catalogue cache: the home page, the category tree, the first listing page of "
-        "each top-level category and the featured products' pages. Run after a deploy or a "
-        "cache flush so the first shoppers do not wait for it."
+        "Fill the catalogue cache: the offers in force, the home page, the category tree, "
+        "the first listing page of each top-level category and the featured products' pages. "
+        "Run after a deploy or a cache flush so the first shoppers do not wait for it."
     )
 
     def handle(self, *args: object, **options: object) -> None:
         started = time.monotonic()
+        live.live_offers()
         home = catalogue.home_page()
-        self.stdout.write("Warmed the home page and the category tree.")
+        self.stdout.write("Warmed the offers, the home page and the category tree.")
         for node in home["categories"]:
             filters = catalogue.ListingFilters(category=node.category.slug)
             catalogue.product_listing(filters, page_number=1)

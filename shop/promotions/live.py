@@ -1,0 +1,98 @@
+"""The promotions in force, read as shop.promotions.rules needs them.
+
+The automatic offers not ended yet are one query, kept in the catalogue cache (shop.caching:
+a saved promotion drops it) with their start and end, so which are in force is decided at
+each read, to the second, and pages cost no query for them once it is warm. Placing an order
+reads them from the database, fresh.
+"""
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from core.money import ZERO
+from shop import caching
+from shop.models import Promotion
+from shop.promotions import rules
+
+# A category offer covers its subcategories; the catalogue's tree is this deep at most.
+_TARGETS = ("products", "categories", "categories__children", "categories__children__children")
+_FIELDS = ("pk", "name", "benefit", "value", "buy_quantity", "free_quantity", "min_subtotal",
+           "priority", "combines", "automatic", "starts_at", "ends_at")
+
+
+@dataclass(frozen=True)
+class Window:
+    """An offer with the time it is in force."""
+
+    offer: rules.Offer
+    starts_at: datetime
+    ends_at: datetime | None
+
+    def in_force(self, now: datetime) -> bool:
+        return self.starts_at <= now and (self.ends_at is None or now < self.ends_at)
+
+
+def live_offers(*, fresh: bool = False) -> list[rules.Offer]:
+    """The automatic offers in force now, each with the products and categories it covers;
+    read from the database itself when `fresh`."""
+    windows = _not_ended() if fresh else caching.remember("offers", (), _not_ended)
+    now = timezone.now()
+    return [window.offer for window in windows if window.in_force(now)]
+
+
+def _not_ended() -> list[Window]:
+    return windows_of(Promotion.objects.filter(
+        Q(ends_at__isnull=True) | Q(ends_at__gt=timezone.now()), automatic=True, is_active=True
+    ))
+
+
+def windows_of(promotions: QuerySet[Promotion]) -> list[Window]:
+    """The promotions with their targets and times, in one query (a row per target)."""
+    fields: dict[int, dict] = {}
+    products: dict[int, set[int]] = defaultdict(set)
+    categories: dict[int, set[int]] = defaultdict(set)
+    for row in promotions.values(*_FIELDS, *_TARGETS).order_by("-priority", "pk"):
+        pk = row["pk"]
+        fields.setdefault(pk, row)
+        if row["products"]:
+            products[pk].add(row["products"])
+        categories[pk].update(row[name] for name in _TARGETS[1:] if row[name])
+    return [
+        Window(
+            offer=rules.Offer(
+                id=pk, name=row["name"], benefit=row["benefit"], value=row["value"] or ZERO,
+                buy=row["buy_quantity"] or 0, free=row["free_quantity"] or 0,
+                product_ids=frozenset(products[pk]), category_ids=frozenset(categories[pk]),
+                min_subtotal=row["min_subtotal"], priority=row["priority"],
+                combines=row["combines"], automatic=row["automatic"],
+            ),
+            starts_at=row["starts_at"], ends_at=row["ends_at"],
+        )
+        for pk, row in fields.items()
+    ]
+
+
+def badge(offers: list[rules.Offer], *, product_id: int, category_id: int) -> rules.Offer | None:
+    """The offer a product's card and page show: the item offer of the highest priority
+    that covers it (order-wide offers are the cart's to mention)."""
+    item = rules.Item(product_id=product_id, category_ids=frozenset({category_id}),
+                      unit_price=ZERO, quantity=1)
+    return next(
+        (offer for offer in offers if not offer.is_order_wide and offer.covers(item)), None
+    )
+
+
+def mark_offers(products, offers: list[rules.Offer]) -> None:
+    """Give each product its `offer` (or None) and `offer_price`, one unit's price with it
+    (None where the offer does not change it), for its card or page."""
+    for product in products:
+        offer = badge(offers, product_id=product.pk, category_id=product.category_id)
+        product.offer = offer
+        price = getattr(product, "price", None)
+        product.offer_price = (
+            offer.unit_price_after(price) if offer is not None and price is not None else None
+        )
