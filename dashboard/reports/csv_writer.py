@@ -12,11 +12,10 @@ from collections.abc import Iterable, Iterator
 from datetime import date, datetime
 
 from core.money import to_cents
+from core.spreadsheets import BOM, neutralise
 from dashboard.kpis import Period
 from dashboard.reports.definitions import DATE, DATETIME, MONEY, TEXT, Column, Figures, Report
 
-BOM = "\ufeff"
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 ROWS_PER_CHUNK = 100  # lines sent at once: fewer, larger writes than one per line
 
 
@@ -40,11 +39,6 @@ def csv_chunks(report: Report, period: Period) -> Iterator[bytes]:
 
 def csv_cells(columns: Iterable[Column], row: Iterable) -> list:
     return [_cell(column.kind, value) for column, value in zip(columns, row, strict=True)]
-
-
-def neutralise(text: str) -> str:
-    """Text a spreadsheet would take for a formula, made plain text."""
-    return f"'{text}" if text.startswith(FORMULA_STARTS) else text
 
 
 def _cell(kind: str, value):

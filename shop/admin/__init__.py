@@ -1,7 +1,7 @@
-"""The admin: the catalogue and the orders, each in its own module (importing them
-registers them)."""
+"""The admin: the catalogue, the orders and the promotions, each in its own module
+(importing them registers them)."""
 
-from shop.admin import catalogue
+from shop.admin import catalogue, promotions
 from shop.admin.orders import OrderAdmin, ReadOnlyInline
 
-__all__ = ["OrderAdmin", "ReadOnlyInline", "catalogue"]
+__all__ = ["OrderAdmin", "ReadOnlyInline", "catalogue", "promotions"]

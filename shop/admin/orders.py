@@ -20,7 +20,7 @@ from django.utils.translation import ngettext
 from security import audit
 from shop.admin.catalogue import audited_changes
 from shop.errors import ShopError
-from shop.models import Order, OrderEvent, OrderLine, ShippingMethod
+from shop.models import Order, OrderDiscount, OrderEvent, OrderLine, ShippingMethod
 from shop.services import orders
 
 
@@ -66,6 +66,12 @@ class OrderLineInline(ReadOnlyInline):
         "product_name", "options", "sku", "unit_price", "quantity", "line_total",
         "quantity_restocked",
     ]
+
+
+class OrderDiscountInline(ReadOnlyInline):
+    model = OrderDiscount
+    verbose_name_plural = "discounts"
+    fields = ["name", "code_text", "amount", "units"]
 
 
 class OrderEventInline(ReadOnlyInline):
@@ -122,7 +128,7 @@ class OrderAdmin(admin.ModelAdmin):
     form = OrderForm
     action_form = OrderActionForm
     actions = ["mark_shipped", "mark_delivered", "cancel"]
-    inlines = [OrderLineInline, OrderEventInline]
+    inlines = [OrderLineInline, OrderDiscountInline, OrderEventInline]
     list_per_page = 50
     fieldsets = [
         (None, {"fields": ["number", "status", "created_at", "email", "user"]}),

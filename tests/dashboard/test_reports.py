@@ -11,9 +11,10 @@ from django.urls import reverse
 from openpyxl import load_workbook
 from openpyxl.chart import BarChart, LineChart, PieChart
 
+from core.spreadsheets import neutralise
 from dashboard import kpis, selectors
 from dashboard.kpis import Period
-from dashboard.reports.csv_writer import csv_cells, csv_chunks, neutralise
+from dashboard.reports.csv_writer import csv_cells, csv_chunks
 from dashboard.reports.definitions import COUNT, MONEY, TEXT, Column, Report
 from dashboard.reports.xlsx_writer import money_format
 from payments.models import Payment
