@@ -15,7 +15,7 @@ from django.db import connection
 from dashboard.demo.people import DOMAIN, Customer
 from dashboard.models import SessionDay
 from payments.models import Payment
-from shop.models import Order, OrderLine, Review, User
+from shop.models import Order, OrderDiscount, OrderLine, Review, User
 
 BATCH = 2000
 
@@ -36,29 +36,33 @@ def create_users(people: list[Customer], *, joined: datetime) -> dict[str, int]:
 
 
 class OrderWriter:
-    """Collects orders with their lines and payments (unsaved, the lines and payments
-    pointing at their order) and inserts them BATCH orders at a time."""
+    """Collects orders with their lines, payments and discounts (unsaved, each pointing at
+    its order) and inserts them BATCH orders at a time."""
 
     def __init__(self):
-        self.batch: list[tuple[Order, list[OrderLine], list[Payment]]] = []
+        self.batch: list[tuple[Order, list[OrderLine], list[Payment], list[OrderDiscount]]] = []
         self.paid = self.lines = self.payments = 0
 
-    def add(self, order: Order, lines: list[OrderLine], payments: list[Payment]) -> None:
-        self.batch.append((order, lines, payments))
+    def add(self, order: Order, lines: list[OrderLine], payments: list[Payment],
+            discounts: list[OrderDiscount]) -> None:
+        self.batch.append((order, lines, payments, discounts))
         if len(self.batch) >= BATCH:
             self.flush()
 
     def flush(self) -> None:
         if not self.batch:
             return
-        lines = [line for _, order_lines, _ in self.batch for line in order_lines]
-        payments = [payment for _, _, order_payments in self.batch for payment in order_payments]
+        lines = [line for _, order_lines, _, _ in self.batch for line in order_lines]
+        payments = [payment for _, _, order_payments, _ in self.batch
+                    for payment in order_payments]
+        discounts = [row for *_, order_discounts in self.batch for row in order_discounts]
         with _keeping_times(Order, Payment):
-            # Both databases hand back the new ids, which the lines and payments then take.
-            Order.objects.bulk_create([order for order, _, _ in self.batch])
+            # Both databases hand back the new ids, which the rows pointing at them then take.
+            Order.objects.bulk_create([order for order, *_ in self.batch])
             OrderLine.objects.bulk_create(lines)
             Payment.objects.bulk_create(payments)
-        self.paid += sum(1 for order, _, _ in self.batch if order.paid_at)
+            OrderDiscount.objects.bulk_create(discounts)
+        self.paid += sum(1 for order, *_ in self.batch if order.paid_at)
         self.lines += len(lines)
         self.payments += len(payments)
         self.batch = []

@@ -8,7 +8,9 @@ past orders: stock is not touched, and no email, task or signal goes out.
 What it holds: 365 days up to yesterday with weekly and yearly seasonality (busy weekends,
 a Black Friday week, a December peak, a slow summer) and steady growth; 1 to 4 lines an
 order from the active catalogue, popular products more often; customers who come back
-(some with accounts, some guests); orders paid, shipped and delivered by their age, some
+(some with accounts, some guests), priced with the shop's automatic offers in force and,
+for some, its first discount code, each discount recorded as checkout records it (nothing
+off where the shop has no promotions); orders paid, shipped and delivered by their age, some
 refunded in full or in part, some cancelled or expired unpaid; a capture payment per paid
 order and a refund payment per refund; storefront sessions per day at a conversion rate
 of 2 to 3 %; and reviews by some of the customers with an account of what was delivered to
@@ -21,7 +23,6 @@ import math
 import random
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -33,7 +34,8 @@ from dashboard.demo import bulk
 from dashboard.demo.people import DOMAIN, Customer, FirstPurchases, plan_customers
 from dashboard.demo.reviews import Purchases, write_reviews
 from payments.models import Payment
-from shop.models import Order, OrderLine, ShippingMethod, Variant
+from shop.models import DiscountCode, Order, OrderLine, Promotion, ShippingMethod, Variant
+from shop.promotions import codes, live, rules
 from shop.services import pricing
 from shop.services.checkout import NUMBER_ALPHABET
 
@@ -42,7 +44,7 @@ PROVIDER = "test"
 RETURNING_SHARE = 0.35  # orders placed by someone who ordered before
 EXPIRED, CANCELLED = 0.05, 0.03  # shares of orders never paid
 REFUNDED, PARTLY_REFUNDED = 0.03, 0.05  # shares of paid orders
-DISCOUNTED, DISCOUNT_RATE = 0.12, Decimal("0.10")
+CODE_SHARE = 0.1  # orders whose customer enters the shop's code, where it applies
 EXPRESS_SHARE = 0.15
 WEEKDAY_WEIGHTS = (1.0, 0.95, 0.95, 1.0, 1.05, 1.25, 1.3)  # Monday first
 # Orders by the hour they are placed, from midnight to 22:00 (none after 23:00).
@@ -74,13 +76,19 @@ class SeedResult:
 
 @dataclass(frozen=True)
 class _Stock:
-    """The catalogue the orders are drawn from, most popular first, fetched once."""
+    """The catalogue the orders are drawn from, most popular first, and the promotions they
+    are priced with, fetched once."""
 
     variants: list[tuple]  # (pk, sku, price, options, product name)
     product_of: dict[int, int]  # {variant pk: product pk}
+    category_of: dict[int, int]  # {variant pk: category pk}
     cumulative: list[float]
     standard: ShippingMethod
     express: ShippingMethod
+    offers: list[rules.Offer]
+    code: DiscountCode | None
+    code_offer: rules.Offer | None
+    code_users: set[str]  # who used the code: it is once per customer
 
 
 def seed_order_history(
@@ -122,9 +130,9 @@ def seed_order_history(
                 person = people.next()
                 made.append(_order(rng, stock, numbers.take(), person,
                                    user_ids.get(person.email), placed_at, horizon))
-            _mark_repeat_purchases([order for order, _, _ in made], firsts)
-            for order, lines, payments in made:
-                writer.add(order, lines, payments)
+            _mark_repeat_purchases([order for order, *_ in made], firsts)
+            for order, lines, payments, discounts in made:
+                writer.add(order, lines, payments, discounts)
                 purchases.note(order, lines)
         writer.flush()
         bulk.mark_repeat_purchases(firsts.no_longer_first)
@@ -206,52 +214,71 @@ def _mark_repeat_purchases(orders: list[Order], firsts: FirstPurchases) -> None:
 
 def _order(rng: random.Random, stock: _Stock, number: str, person: Customer,
            user_id: int | None, placed_at: datetime, horizon: datetime):
-    """An order with its lines and payments, as model instances not saved yet."""
-    lines, method, totals = _basket(rng, stock)
-    while not _adds_up_in_floating_point(totals):
-        lines, method, totals = _basket(rng, stock)
+    """An order with its lines, payments and discounts, as model instances not saved yet."""
+    lines, method, priced, code = _basket(rng, stock, person.email)
+    while not _adds_up_in_floating_point(priced):
+        lines, method, priced, code = _basket(rng, stock, person.email)
     order = Order(
         number=number, user_id=user_id, email=person.email, currency=settings.STORE_CURRENCY,
-        subtotal=totals.subtotal, shipping_total=totals.shipping, tax_total=totals.tax,
-        discount_total=totals.discount, total=totals.total, tax_rate=settings.STORE_TAX_RATE,
+        subtotal=priced.subtotal, shipping_total=priced.shipping, tax_total=priced.tax,
+        discount_total=priced.discount, shipping_discount=priced.shipping_discount,
+        total=priced.total, tax_rate=settings.STORE_TAX_RATE,
         shipping_method=method, shipping_method_name=method.name, payment_provider=PROVIDER,
         created_at=placed_at, **person.address,
     )
     for line in lines:
         line.order = order
+    discounts = codes.order_discounts(priced, code)
+    for discount in discounts:
+        discount.order = order
     fate = rng.random()
     if fate < EXPIRED:
         order.status = Order.Status.EXPIRED
         order.closed_at = placed_at + timedelta(minutes=settings.ORDER_PAYMENT_TIMEOUT_MINUTES)
-        return order, lines, []
+        return order, lines, [], discounts
     if fate < EXPIRED + CANCELLED:
         order.status = Order.Status.CANCELLED
         order.closed_at = placed_at + timedelta(minutes=rng.randint(2, 25))
-        return order, lines, []
-    return order, lines, _pay(rng, order, lines, horizon)
+        return order, lines, [], discounts
+    return order, lines, _pay(rng, order, lines, horizon), discounts
 
 
-def _basket(rng: random.Random, stock: _Stock):
-    """Lines, a shipping method and the order's totals, priced as checkout prices them."""
+def _basket(rng: random.Random, stock: _Stock, email: str):
+    """Lines, a shipping method, the order priced as checkout prices it (the offers, and
+    the code for some customers who have not used it, where it applies) and the code used,
+    if any."""
     lines = _lines(rng, stock)
     method = stock.express if rng.random() < EXPRESS_SHARE else stock.standard
-    line_totals = [line.line_total for line in lines]
-    subtotal = sum(line_totals, ZERO)
-    discounted = rng.random() < DISCOUNTED
-    discount = to_cents(subtotal * DISCOUNT_RATE) if discounted else ZERO
+    items = [
+        rules.Item(product_id=stock.product_of[line.variant_id],
+                   category_ids=frozenset({stock.category_of[line.variant_id]}),
+                   unit_price=line.unit_price, quantity=line.quantity)
+        for line in lines
+    ]
+    wants_code = email not in stock.code_users and rng.random() < CODE_SHARE
+    code_offer = stock.code_offer if wants_code else None
+    tax_rate = settings.STORE_TAX_RATE
+    priced = rules.price(items, shipping=ZERO, tax_rate=tax_rate, offers=stock.offers,
+                         code=code_offer)
+    goods = priced.subtotal - sum(priced.line_discounts, ZERO)
     shipping = pricing.shipping_cost(price=method.price, free_above=method.free_above,
-                                     subtotal=subtotal)
-    totals = pricing.price_order(line_totals=line_totals, shipping=shipping,
-                                 tax_rate=settings.STORE_TAX_RATE, discount=discount)
-    return lines, method, totals
+                                     subtotal=goods)
+    priced = rules.price(items, shipping=shipping, tax_rate=tax_rate, offers=stock.offers,
+                         code=code_offer)
+    code = stock.code if priced.code_applied is not None else None
+    if code is not None:
+        stock.code_users.add(email)
+    for line, discount in zip(lines, priced.line_discounts, strict=True):
+        line.discount = discount
+    return lines, method, priced, code
 
 
-def _adds_up_in_floating_point(totals: pricing.Totals) -> bool:
+def _adds_up_in_floating_point(priced: rules.Priced) -> bool:
     """Whether SQLite accepts these totals: it checks `order_total_adds_up` in floating
     point, where some sums (10.20 + 5.00 + 1.22 ≠ 16.42) miss by a rounding error. Such
     baskets are drawn again, on every database, so the history is the same everywhere."""
-    added = float(totals.subtotal) + float(totals.shipping) + float(totals.tax)
-    return added - float(totals.discount) == float(totals.total)
+    added = float(priced.subtotal) + float(priced.shipping) + float(priced.tax)
+    return added - float(priced.discount) == float(priced.total)
 
 
 def _lines(rng: random.Random, stock: _Stock) -> list[OrderLine]:
@@ -294,9 +321,9 @@ def _pay(rng: random.Random, order: Order, lines: list[OrderLine],
     elif roll < REFUNDED + PARTLY_REFUNDED:
         line = rng.choice(lines)
         returned = rng.randint(1, line.quantity)
-        amount = min(order.total, to_cents(
-            line.unit_price * returned * (1 + order.tax_rate)
-        ))
+        # What was paid for them and the tax on it, as a refund by lines gives back.
+        paid = to_cents(line.paid * returned / line.quantity)
+        amount = min(order.total, paid + to_cents(paid * order.tax_rate))
         line.quantity_restocked = returned
         if rng.random() < 1 / 3:  # refunded before it shipped: it never will
             refund_at = order.paid_at + timedelta(hours=rng.uniform(1, 12))
@@ -337,7 +364,8 @@ def _ship(rng: random.Random, order: Order, shipped: datetime, delivered: dateti
 def _stock(rng: random.Random) -> _Stock:
     variants = list(
         Variant.objects.filter(product__is_active=True).order_by("sku").values_list(
-            "pk", "sku", "price", "size", "color", "product__name", "product_id"
+            "pk", "sku", "price", "size", "color", "product__name", "product_id",
+            "product__category_id",
         )
     )
     if not variants:
@@ -346,14 +374,22 @@ def _stock(rng: random.Random) -> _Stock:
     if not methods:
         raise SeedError("There is no shipping method: add one in the admin first.")
     rows = [(pk, sku, price, " / ".join(o for o in (size, color) if o), name)
-            for pk, sku, price, size, color, name, _ in variants]
+            for pk, sku, price, size, color, name, *_ in variants]
     rng.shuffle(rows)  # which products sell best
     cumulative, running = [], 0.0
     for rank in range(len(rows)):
         running += 1 / (rank + 8)  # a long tail: the first few sell far more than the rest
         cumulative.append(running)
-    product_of = {pk: product_id for pk, *_, product_id in variants}
-    return _Stock(rows, product_of, cumulative, methods[0], methods[-1])
+    product_of = {pk: product_id for pk, *_, product_id, _ in variants}
+    category_of = {pk: category_id for pk, *_, category_id in variants}
+    # The offers of the shop now, and its first code (codes of one use each aside).
+    offers = [window.offer for window in live.windows_of(
+        Promotion.objects.filter(automatic=True, is_active=True))]
+    code = (DiscountCode.objects.select_related("promotion")
+            .filter(is_active=True, promotion__is_active=True, promotion__automatic=False,
+                    max_uses__isnull=True).order_by("pk").first())
+    return _Stock(rows, product_of, category_of, cumulative, methods[0], methods[-1], offers,
+                  code, codes.as_offer(code) if code else None, set())
 
 
 class _OrderNumbers:

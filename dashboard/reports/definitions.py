@@ -4,7 +4,7 @@ totals row holds. The CSV and XLSX writers know nothing of any one report.
 Locked: a report's totals equal the dashboard's key figures for the same range (the sales
 report's subtotal, discount, item refunds, net sales and row count; the products report's
 gross, discounts, refunds, net sales and units sold; the daily report's totals row is
-`kpis.summary` itself).
+`kpis.summary` itself; the promotions report's discount given is the Discounts figure).
 """
 
 from collections.abc import Callable, Iterable
@@ -46,6 +46,17 @@ class Column:
 
 
 @dataclass(frozen=True)
+class Bars:
+    """A chart of a report's own rows, for its workbook's Charts sheet: one bar per row,
+    named `label(row)`, as long as the row's value in the column labelled `column`."""
+
+    title: str
+    labels: str  # the heading of the bars' names in the chart's table
+    column: str
+    label: Callable[[tuple], str]
+
+
+@dataclass(frozen=True)
 class Report:
     name: str
     title: str
@@ -55,6 +66,7 @@ class Report:
     # The totals row from the period's figures; None: "Total" and the sums of the summed
     # columns.
     totals: Callable[[Figures], list] | None = None
+    bars: Bars | None = None  # a chart of the rows, beside the period's charts
 
     def totals_row(self, figures: Figures, sums: dict[int, object]) -> list:
         """The totals row, given the sums of the summed columns by index."""
@@ -69,6 +81,19 @@ def _sales_rows(figures: Figures) -> Iterable[tuple]:
 
 def _product_rows(figures: Figures) -> Iterable[tuple]:
     return selectors.product_rows(figures.period)
+
+
+def _promotion_rows(figures: Figures) -> Iterable[tuple]:
+    return selectors.promotion_rows(figures.period)
+
+
+def _promotion_totals(figures: Figures) -> list:
+    return selectors.promotion_totals(figures.period)
+
+
+def _promotion_label(row: tuple) -> str:
+    name, code = row[0], row[1]
+    return f"{name} ({code})" if code else name
 
 
 def _daily_rows(figures: Figures) -> Iterable[tuple]:
@@ -146,6 +171,39 @@ PRODUCTS = Report(
     ),
 )
 
+PROMOTIONS = Report(
+    name="promotions",
+    title="Promotions",
+    columns=(
+        Column("Promotion", TEXT, 30),
+        Column("Code", TEXT, 16),
+        Column("Orders", COUNT, 9),
+        Column("Units", COUNT, 9),
+        Column("Discount given", MONEY, 15, summed=True),
+        Column("Gross sales", MONEY, 13),
+        Column("Net sales", MONEY, 13),
+        Column("Average order value", MONEY, 20),
+        Column("Average order value, no discount (whole range)", MONEY, 24),
+    ),
+    rows=_promotion_rows,
+    note=(
+        "One row per promotion and code (as the orders recorded them) that took something "
+        "off orders paid in the period; the code is blank for an automatic offer. Units are "
+        "those it took something off (none for free shipping). Discount given is what it "
+        "took off, the shipping of a free-shipping promotion included, as the Discounts "
+        "figure counts it: the column adds up to that figure. Orders, gross sales (their "
+        "subtotals), net sales (subtotal − the order’s whole discount − item refunds, as in "
+        "the sales report) and average order value ((gross sales − discounts) ÷ orders) are "
+        "those of the orders that used it: an order with an offer and a code is in both "
+        "rows, and counted once in the totals row. The last column is the same on every "
+        "row: the average order value of the period’s orders with no discount, to compare "
+        "against."
+    ),
+    totals=_promotion_totals,
+    bars=Bars(title="Discount given by promotion", labels="Promotion",
+              column="Discount given", label=_promotion_label),
+)
+
 DAILY = Report(
     name="daily",
     title="Daily",
@@ -159,4 +217,6 @@ DAILY = Report(
     totals=_daily_totals,
 )
 
-REPORTS: dict[str, Report] = {report.name: report for report in (SALES, PRODUCTS, DAILY)}
+REPORTS: dict[str, Report] = {
+    report.name: report for report in (SALES, PRODUCTS, PROMOTIONS, DAILY)
+}

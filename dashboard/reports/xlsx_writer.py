@@ -5,7 +5,8 @@ A workbook holds three sheets: the report's rows (a styled, frozen header with a
 real dates and numbers in the store's currency format, a totals row), "Summary" (the
 period's key figures with their definitions) and "Charts" (native Excel charts of net sales
 per day, and of the top products and the categories by revenue as the dashboard ranks them,
-over the small tables beside them).
+over the small tables beside them; first, for a report that has one, the chart of its own
+rows, as `Report.bars` says).
 """
 
 from itertools import zip_longest
@@ -29,6 +30,7 @@ from dashboard.reports.definitions import (
     MONEY,
     PERCENT,
     TEXT,
+    Bars,
     Column,
     Figures,
     Report,
@@ -41,6 +43,7 @@ HEADER_FILL = PatternFill("solid", fgColor="1F4E79")
 TOTAL_FONT = Font(bold=True)
 TOTAL_BORDER = Border(top=Side(style="thin"), bottom=Side(style="double"))
 TITLE_FONT = Font(bold=True, size=14)
+CHART_ROWS = 18  # rows of the Charts sheet from one chart's top to the next's
 
 
 def money_format(currency: str) -> str:
@@ -56,14 +59,17 @@ def write_workbook(report: Report, period: Period, target: BinaryIO) -> int:
     workbook = Workbook(write_only=True)
     formats = {**FORMATS, MONEY: money_format(settings.STORE_CURRENCY)}
     figures = Figures(period)  # each figure read once for all three sheets
-    count = _write_rows(workbook, report, figures, formats)
+    count, bars = _write_rows(workbook, report, figures, formats)
     _write_summary(workbook, report, figures, formats)
-    _write_charts(workbook, figures, formats)
+    _write_charts(workbook, figures, formats, report.bars, bars)
     workbook.save(target)
     return count
 
 
-def _write_rows(workbook: Workbook, report: Report, figures: Figures, formats: dict) -> int:
+def _write_rows(workbook: Workbook, report: Report, figures: Figures,
+                formats: dict) -> tuple[int, list[tuple]]:
+    """The report's sheet; return its number of rows and the (name, value) of each bar of
+    its own chart (none without one)."""
     sheet = workbook.create_sheet(report.title)
     columns = report.columns
     # Write-only sheets write widths and panes before the first row: set them first.
@@ -74,19 +80,23 @@ def _write_rows(workbook: Workbook, report: Report, figures: Figures, formats: d
                   for column in columns])
     summed = [index for index, column in enumerate(columns) if column.summed]
     sums: dict[int, object] = {index: 0 for index in summed}
-    count = 0
+    count, bars = 0, []
+    labels = [column.label for column in columns]
+    charted = labels.index(report.bars.column) if report.bars else None
     cells = _row_cells(sheet, columns, formats)
     for row in report.rows(figures):
         sheet.append(cells(row))
         for index in summed:
             if row[index] is not None:
                 sums[index] += row[index]
+        if charted is not None:
+            bars.append((report.bars.label(row), row[charted]))
         count += 1
     sheet.auto_filter.ref = f"A1:{get_column_letter(len(columns))}{count + 1}"
     totals = report.totals_row(figures, sums)
     sheet.append([_cell(sheet, column, value, formats, font=TOTAL_FONT, border=TOTAL_BORDER)
                   for column, value in zip(columns, totals, strict=True)])
-    return count
+    return count, bars
 
 
 def _row_cells(sheet, columns: tuple[Column, ...], formats: dict):
@@ -136,11 +146,16 @@ def _write_summary(workbook: Workbook, report: Report, figures: Figures,
     sheet.append(["About this report", _styled(sheet, report.note)])
 
 
-def _write_charts(workbook: Workbook, figures: Figures, formats: dict) -> None:
+def _write_charts(workbook: Workbook, figures: Figures, formats: dict, own: Bars | None,
+                  bars: list[tuple]) -> None:
     """Three tables (net sales per day; revenue of the top products and of each category, as
-    the dashboard's charts show them) and a chart of each."""
+    the dashboard's charts show them) and a chart of each; with `own`, the report's chart of
+    its rows first, over a fourth table of `bars` (name, value)."""
     sheet = workbook.create_sheet("Charts")
-    for letter, width in (("A", 12), ("B", 13), ("D", 30), ("E", 13), ("G", 26), ("H", 13)):
+    widths = [("A", 12), ("B", 13), ("D", 30), ("E", 13), ("G", 26), ("H", 13)]
+    if own:
+        widths += [("J", 30), ("K", 15)]
+    for letter, width in widths:
         sheet.column_dimensions[letter].width = width
     period = figures.period
     days = [(row["day"], row["net_sales"]) for row in figures.daily]
@@ -149,19 +164,32 @@ def _write_charts(workbook: Workbook, figures: Figures, formats: dict) -> None:
     products = [(row.name, row.revenue) for row in selectors.top_products(period)]
     categories = [(row.name, row.revenue) for row in selectors.revenue_by_category(period)]
     header = ["Day", "Net sales", None, "Product", "Revenue", None, "Category", "Revenue"]
+    if own:
+        header += [None, own.labels, own.column]
     sheet.append([_styled(sheet, label, font=TOTAL_FONT) if label else None for label in header])
-    day_column, money = Column("", DATE, 0), Column("", MONEY, 0)
-    for day, product, category in zip_longest(days, products, categories, fillvalue=(None, None)):
+    day_column, money, text = Column("", DATE, 0), Column("", MONEY, 0), Column("", TEXT, 0)
+    tables = (days, products, categories, bars) if own else (days, products, categories)
+    for day, product, category, *mine in zip_longest(*tables, fillvalue=(None, None)):
         sheet.append([
             _cell(sheet, day_column, day[0], formats), _cell(sheet, money, day[1], formats), None,
-            _cell(sheet, Column("", TEXT, 0), product[0], formats),
-            _cell(sheet, money, product[1], formats), None,
-            _cell(sheet, Column("", TEXT, 0), category[0], formats),
+            _cell(sheet, text, product[0], formats), _cell(sheet, money, product[1], formats),
+            None, _cell(sheet, text, category[0], formats),
             _cell(sheet, money, category[1], formats),
+            *(cell for bar in mine for cell in (None, _cell(sheet, text, bar[0], formats),
+                                                _cell(sheet, money, bar[1], formats))),
         ])
-    sheet.add_chart(_line_chart(sheet, len(days), formats), "J2")
-    sheet.add_chart(_bar_chart(sheet, len(products), formats), "J20")
-    sheet.add_chart(_pie_chart(sheet, len(categories)), "J38")
+    charts = [
+        _line_chart(sheet, len(days), formats),
+        _bar_chart(sheet, 4, len(products), f"Top {selectors.TOP} products by revenue",
+                   formats),
+        _pie_chart(sheet, len(categories)),
+    ]
+    if own:
+        charts.insert(0, _bar_chart(sheet, 10, len(bars), own.title, formats))
+    # Beside the tables: from column J, or M when the report's own table takes J and K.
+    anchor = "M" if own else "J"
+    for n, chart in enumerate(charts):
+        sheet.add_chart(chart, f"{anchor}{2 + n * CHART_ROWS}")
 
 
 def _line_chart(sheet, rows: int, formats: dict) -> LineChart:
@@ -175,14 +203,15 @@ def _line_chart(sheet, rows: int, formats: dict) -> LineChart:
     return _sized(chart)
 
 
-def _bar_chart(sheet, rows: int, formats: dict) -> BarChart:
+def _bar_chart(sheet, label_column: int, rows: int, title: str, formats: dict) -> BarChart:
+    """Amounts by name, from the table whose names are in `label_column`."""
     chart = BarChart()
-    chart.type = "bar"  # horizontal: product names read across
-    chart.title = f"Top {selectors.TOP} products by revenue"
+    chart.type = "bar"  # horizontal: names read across
+    chart.title = title
     chart.y_axis.number_format = formats[MONEY]
-    chart.x_axis.scaling.orientation = "maxMin"  # the best first, at the top
+    chart.x_axis.scaling.orientation = "maxMin"  # the first (the largest) at the top
     chart.legend = None
-    _series(chart, sheet, 4, rows)
+    _series(chart, sheet, label_column, rows)
     return _sized(chart)
 
 

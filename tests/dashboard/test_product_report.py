@@ -14,9 +14,11 @@ from openpyxl import load_workbook
 from dashboard import kpis
 from dashboard.demo.history import seed_order_history
 from dashboard.forms import preset
-from shop.models import Order
+from shop.demo.promotions import load_demo_promotions
+from shop.models import Order, OrderDiscount, Promotion
 from tests.dashboard.test_reports import MARCH, paid, utc
 from tests.factories import ProductFactory, VariantFactory
+from tests.shop.buying import pay, place
 
 pytestmark = pytest.mark.django_db
 
@@ -55,9 +57,13 @@ def cents(value) -> Decimal:
 
 @pytest.fixture
 def a_year():
-    """A year of history as the demo seeds it, from prices with awkward cents: discounts,
-    full and partial refunds at 8 % tax. Shares of each order's refund rounded line by line
-    came to 1,523.92 here, 0.04 more than the Refunds figure."""
+    """A year of history as the demo seeds it, from prices with awkward cents: the demo's
+    promotions (a spend threshold and a code on top) and free shipping on some, full and
+    partial refunds at 8 % tax. Shares of each order's refund rounded line by line came to
+    1,523.92 here, 0.04 more than the Refunds figure."""
+    load_demo_promotions()
+    free_shipping = Promotion.objects.create(name="Free shipping over $60", automatic=True,
+                                             benefit="free_shipping", min_subtotal=60)
     for n in range(12):
         product = ProductFactory(name=f"Thing {n}")
         for size, price in (("S", 995 + n * 137), ("M", 1249 + n * 211)):
@@ -67,6 +73,8 @@ def a_year():
     paid_orders = Order.objects.filter(paid_at__isnull=False)
     assert paid_orders.filter(refunded_total__gt=0).count() > 20
     assert paid_orders.filter(discount_total__gt=0).count() > 50
+    assert paid_orders.filter(shipping_discount__gt=0).count() > 20
+    assert OrderDiscount.objects.filter(promotion=free_shipping).exists()
 
 
 def test_a_years_products_csv_adds_up_to_the_dashboards_figures_to_the_cent(
@@ -135,3 +143,24 @@ def test_the_csv_asks_no_more_queries_for_more_lines(staff_client, django_assert
         rows = products_csv(staff_client, MARCH)
     assert len(rows) == 4
     assert sum(Decimal(row["Net sales"]) for row in rows) == kpis.summary(MARCH)["net_sales"]
+
+
+def test_a_lines_own_discount_stays_with_its_product(staff_client, settings):
+    # 3 for 2 on the socks frees one pair; the mug beside them had nothing off, and free
+    # shipping is shared by line totals. The products report says so, line by line.
+    settings.TIME_ZONE = "UTC"
+    socks = VariantFactory(sku="SOCKS", price=Decimal("6.00"), on_hand=9)
+    mug = VariantFactory(sku="MUG", price=Decimal("12.00"), on_hand=9)
+    offer = Promotion.objects.create(name="3 for 2", automatic=True, benefit="buy_x_get_y",
+                                     buy_quantity=2, free_quantity=1)
+    offer.products.add(socks.product)
+    Promotion.objects.create(name="Free shipping", automatic=True, benefit="free_shipping")
+    order = pay(place((socks, 3), (mug, 1)))
+    assert (order.discount_total, order.shipping_discount) == (Decimal("11.00"), Decimal("5.00"))
+
+    today = kpis.Period(order.paid_at.date(), order.paid_at.date())
+    rows = {row["SKU"]: row["Discounts"] for row in products_csv(staff_client, today)}
+
+    # 5.00 of shipping by line totals 18.00 and 12.00: 3.00 and 2.00.
+    assert rows == {"SOCKS": "9.00", "MUG": "2.00"}
+    assert kpis.summary(today)["discounts"] == Decimal("11.00")

@@ -20,7 +20,8 @@ from dashboard.demo.people import DOMAIN
 from dashboard.demo.staff import EMAIL, PASSWORD
 from dashboard.models import SessionDay
 from payments.models import Payment
-from shop.models import Order, OrderLine, Product, Review, User, Variant
+from shop.demo.promotions import load_demo_promotions
+from shop.models import Order, OrderDiscount, OrderLine, Product, Review, User, Variant
 from shop.services.checkout import NUMBER_ALPHABET
 from tests.accounts import sign_in
 from tests.dashboard.history import repeat_purchases
@@ -115,7 +116,28 @@ def test_the_history_holds_the_mix_of_orders_a_shop_sees(catalogue):
         assert statuses[status] > 0, status
     assert statuses[Status.EXPIRED] + statuses[Status.CANCELLED] < 250
     assert Order.objects.filter(status=Status.DELIVERED, refunded_total__gt=0).exists()
-    assert Order.objects.filter(discount_total__gt=0).count() > 150
+    assert not Order.objects.filter(discount_total__gt=0).exists()  # the shop has no offers
+
+
+def test_the_history_is_priced_with_the_shops_promotions_as_checkout_records_them(catalogue):
+    load_demo_promotions()  # a spend threshold and a code (there is no Knitwear here)
+    seed(2000)
+
+    discounted = Order.objects.filter(discount_total__gt=0)
+    assert discounted.count() > 150
+    for order in discounted.prefetch_related("lines", "discounts"):
+        rows = list(order.discounts.all())
+        assert sum(row.amount for row in rows) == order.discount_total
+        assert sum(line.discount for line in order.lines.all()) + order.shipping_discount == (
+            order.discount_total)
+        assert order.total == (order.subtotal + order.shipping_total + order.tax_total
+                               - order.discount_total)
+        over = order.subtotal >= Decimal("150.00")
+        assert any(row.name == "$10 off orders over $150" for row in rows) == over
+    used = OrderDiscount.objects.filter(code__code="WELCOME10")
+    assert used.count() > 20
+    # Once per customer, as the code says.
+    assert used.values("order__email").annotate(n=Count("pk")).filter(n__gt=1).count() == 0
 
 
 def test_orders_never_paid_have_no_payment_and_paid_ones_a_capture_each(catalogue):
