@@ -37,9 +37,9 @@ def load_demo_promotions() -> PromotionsResult:
             offer.categories.add(knitwear)
         created += made
     _, made = Promotion.objects.get_or_create(
-        name="$10 off orders over $150", automatic=True,
-        defaults={"benefit": Promotion.Benefit.AMOUNT, "value": Decimal("10"),
-                  "min_subtotal": Decimal("150.00"), "starts_at": starts},
+        name="$20 off orders over $400", automatic=True,
+        defaults={"benefit": Promotion.Benefit.AMOUNT, "value": Decimal("20"),
+                  "min_subtotal": Decimal("400.00"), "starts_at": starts},
     )
     created += made
     if not DiscountCode.objects.filter(code=CODE).exists():

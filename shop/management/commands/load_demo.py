@@ -39,7 +39,7 @@ class Command(BaseCommand):
         if promotions.created:
             self.stdout.write(f"Demo promotions added: {promotions.created}.")
         self.stdout.write(
-            f"Promotions: 20% off Knitwear, $10 off orders over $150, and the code "
+            f"Promotions: 20% off Knitwear, $20 off orders over $400, and the code "
             f"{promotions.code} to try in the cart (10% off $50 or more, on top of the "
             "offers, once per customer)."
         )
