@@ -2,7 +2,8 @@
 
 Locked: one row per (day, key). ``key`` is a keyed hash of the visitor's key (its cookie,
 see dashboard.sessions), never the key itself; ``day`` is the store's local date. The
-``export_reports`` permission lives here because the dashboard app owns the reports.
+dashboard's own permissions live here (exporting reports, seeing the figures, managing staff)
+because the dashboard app owns the reports and the staff pages.
 """
 
 from django.db import models
@@ -21,7 +22,11 @@ class SessionDay(models.Model):
         ]
         indexes = [models.Index(fields=["day", "ordered"], name="dashboard_sessionday_ordered")]
         default_permissions = ()
-        permissions = [("export_reports", "Can export reports")]
+        permissions = [
+            ("export_reports", "Can export reports"),
+            ("view_figures", "Can see the dashboard's sales figures and charts"),
+            ("manage_staff", "Can invite staff and change their roles"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.day} {self.key[:8]}"

@@ -372,5 +372,9 @@ class Dashboard:
         return selectors.recent_orders()
 
     @cached_property
+    def to_ship(self) -> list[Order]:
+        return selectors.orders_to_ship()
+
+    @cached_property
     def alerts(self) -> list[Alert]:
         return alerts.active_alerts()

@@ -98,6 +98,11 @@ def recent_orders(*, limit: int = 10) -> list[Order]:
     return list(Order.objects.order_by("-created_at", "-pk")[:limit])
 
 
+def orders_to_ship(*, limit: int = 10) -> list[Order]:
+    """Paid orders not shipped yet, the longest waiting first."""
+    return list(Order.objects.filter(status=Order.Status.PAID).order_by("paid_at", "pk")[:limit])
+
+
 # --- the activity log ------------------------------------------------------------------
 
 

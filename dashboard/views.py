@@ -21,14 +21,23 @@ from security.twofactor.gate import staff_member_required
 FRAGMENTS = ("dashboard-period", "kpis", "time-charts", "top-products")
 # The audit log's own permission, as the admin's audit entries require it.
 AUDIT_PERMISSION = "security.view_auditentry"
-# A chart downloaded is what the page shows, open to all staff: logged, but no "export" (the
-# reports' action, which needs the export permission).
+# The figures and charts (the period's panels, every fragment, the SVG files): see
+# dashboard.roles for who holds it.
+FIGURES_PERMISSION = "dashboard.view_figures"
+NO_FIGURES = ("The sales figures and charts are for staff who may see them: ask an owner of "
+              "the shop to give you the Finance or Manager role.")
+# A chart downloaded is what the page shows, to staff who see the figures: logged, but no
+# "export" (the reports' action, which needs the export permission).
 CHART_DOWNLOADED = "chart.downloaded"
 
 
 @require_safe
 @staff_member_required
 def home(request: HttpRequest) -> HttpResponse:
+    """Each person sees the panels their permissions allow; the fragments are all the
+    figures', refused to those who may not see them, like the page's own panels."""
+    if request.htmx and request.htmx.target in FRAGMENTS:
+        _need(request, FIGURES_PERMISSION, NO_FIGURES)
     choice, form = read_choice(request.GET)
     here = reverse("dashboard:home") + choice.query()
     if not request.htmx and not form.errors and request.GET and request.get_full_path() != here:
@@ -46,6 +55,7 @@ def home(request: HttpRequest) -> HttpResponse:
 @require_safe
 @staff_member_required
 def chart_file(request: HttpRequest, name: str) -> HttpResponse:
+    _need(request, FIGURES_PERMISSION, NO_FIGURES)
     if name not in panels.CHARTS:
         raise Http404("No such chart.")
     choice, form = read_choice(request.GET)
@@ -67,11 +77,9 @@ def chart_file(request: HttpRequest, name: str) -> HttpResponse:
 @require_safe
 @staff_member_required
 def activity(request: HttpRequest) -> HttpResponse:
-    if not request.user.has_perm(AUDIT_PERMISSION):
-        raise PermissionDenied(
-            "Reading the staff activity log needs the “Can view audit entry” permission: ask "
-            "an administrator to give it to you."
-        )
+    _need(request, AUDIT_PERMISSION,
+          "Reading the staff activity log needs the “Can view audit entry” permission: ask "
+          "an owner of the shop to give it to you.")
     form = ActivityForm(request.GET)
     filters = form.cleaned_data if form.is_valid() else {}
     entries = selectors.activity(
@@ -86,3 +94,11 @@ def activity(request: HttpRequest) -> HttpResponse:
     context = {"form": form, "entries": entries, "rows": rows}
     return render_page(request, "dashboard/activity.html", context, fragments=["activity-log"],
                        push=tidy_url(request))
+
+
+def _need(request: HttpRequest, permission: str, why: str) -> None:
+    """Go on only for staff who hold `permission`; a refusal on a money or data page is
+    audited."""
+    if not request.user.has_perm(permission):
+        audit.record(request, "permission.refused", permission=permission, path=request.path)
+        raise PermissionDenied(why)

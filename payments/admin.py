@@ -26,6 +26,8 @@ from shop.admin import OrderAdmin, ReadOnlyInline
 from shop.errors import ShopError
 from shop.models import Order
 
+REFUND_PERMISSION = "shop.refund_order"
+
 
 class PaymentInline(ReadOnlyInline):
     model = Payment
@@ -94,8 +96,12 @@ class OrderWithPaymentsAdmin(OrderAdmin):
     def refund_view(self, request: HttpRequest, order_id: int) -> HttpResponse:
         """Refund a paid order, in full or in part, by amount or by lines."""
         order = get_object_or_404(Order, pk=order_id)
-        if not self.has_change_permission(request, order):
-            raise PermissionDenied
+        if not request.user.has_perm(REFUND_PERMISSION):
+            audit.record(request, "permission.refused", order, permission=REFUND_PERMISSION)
+            raise PermissionDenied(
+                "Refunds need the “Can refund orders” permission: ask an owner of the shop to "
+                "give you the Finance role."
+            )
         form = RefundForm(request.POST or None, order=order)
         if request.method == "POST" and form.is_valid():
             wanted = form.refund_request()
@@ -184,10 +190,11 @@ class WebhookEventAdmin(ReadOnlyAdmin):
     ]
     readonly_fields = fields
 
-    @admin.action(description="Replay the selected events")
+    def has_replay_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("payments.replay_webhookevent")
+
+    @admin.action(description="Replay the selected events", permissions=["replay"])
     def replay(self, request: HttpRequest, queryset: QuerySet[WebhookEvent]) -> None:
-        if not request.user.has_perm("payments.change_webhookevent"):
-            raise PermissionDenied
         outcomes = {}
         for event in queryset.exclude(status__in=[WebhookEvent.Status.PROCESSED,
                                                   WebhookEvent.Status.IGNORED]):

@@ -103,6 +103,7 @@ class WebhookEvent(models.Model):
             models.UniqueConstraint(fields=["provider", "event_id"], name="webhook_event_unique"),
         ]
         indexes = [models.Index(fields=["status", "received_at"], name="webhook_status_idx")]
+        permissions = [("replay_webhookevent", "Can replay webhook events")]
 
     def __str__(self) -> str:
         return f"{self.provider} {self.type} {self.event_id}"

@@ -36,9 +36,11 @@ IN_MEMORY_UP_TO = 1024 * 1024  # bytes of XLSX kept in memory before the file go
 @staff_member_required
 def download(request: HttpRequest, name: str, file_format: str) -> HttpResponse:
     if not request.user.has_perm(EXPORT_PERMISSION):
+        audit.record(request, "permission.refused", permission=EXPORT_PERMISSION,
+                     path=request.path)
         raise PermissionDenied(
-            "Downloading reports needs the “Can export reports” permission: ask an "
-            "administrator to give it to you."
+            "Downloading reports needs the “Can export reports” permission: ask an owner "
+            "of the shop to give you the Finance role."
         )
     report = REPORTS[name]  # the URL lets only their names through
     try:

@@ -7,6 +7,7 @@ variant's page, the variant list, the product's page), writes an audit entry.
 
 from collections.abc import Iterable
 from decimal import Decimal
+from functools import partial
 from typing import Any
 
 from django import forms
@@ -14,7 +15,7 @@ from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.db.models import Count, F, Min, QuerySet, Sum
-from django.forms import BaseInlineFormSet, ModelForm
+from django.forms import BaseInlineFormSet, ModelForm, modelformset_factory
 from django.http import HttpRequest
 from django.utils.html import format_html
 
@@ -81,7 +82,30 @@ class VariantForm(forms.ModelForm):
         return on_hand
 
 
-class VariantInline(admin.TabularInline):
+STOCK_FIELDS = ("on_hand", "low_stock_threshold")
+
+
+class StockOrPrice:
+    """A variant's stock is changed with shop.change_stock (fulfilment), its price and the
+    rest with shop.change_variant (the catalogue): each person gets the fields they may
+    change, the others read-only."""
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return super().has_change_permission(request, obj) or (
+            request.user.has_perm("shop.change_stock")
+        )
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+        readonly = list(super().get_readonly_fields(request, obj))
+        user = request.user
+        if not user.has_perm("shop.change_variant"):
+            readonly += [name for name in self.editable_fields if name not in STOCK_FIELDS]
+        if not user.has_perm("shop.change_stock"):
+            readonly += [name for name in self.editable_fields if name in STOCK_FIELDS]
+        return readonly
+
+
+class VariantInline(StockOrPrice, admin.TabularInline):
     model = Variant
     form = VariantForm
     extra = 0
@@ -90,6 +114,7 @@ class VariantInline(admin.TabularInline):
         "low_stock_threshold",
     ]
     readonly_fields = ["reserved"]  # moved only by orders, never by hand
+    editable_fields = [name for name in fields if name != "reserved"]
 
 
 class ProductImageInline(admin.TabularInline):
@@ -216,7 +241,7 @@ class ProductAdmin(admin.ModelAdmin):
 
 
 @admin.register(Variant)
-class VariantAdmin(admin.ModelAdmin):
+class VariantAdmin(StockOrPrice, admin.ModelAdmin):
     list_display = [
         "sku", "product", "size", "color", "price", "compare_at_price", "on_hand", "reserved",
     ]
@@ -233,6 +258,27 @@ class VariantAdmin(admin.ModelAdmin):
 
     class Media:
         css = {"all": ["css/admin.css"]}
+
+    editable_fields = [
+        "product", "sku", "size", "color", "price", "compare_at_price", "on_hand", "position",
+        "low_stock_threshold",
+    ]
+
+    def editable_in_list(self, request: HttpRequest) -> list[str]:
+        readonly = self.get_readonly_fields(request)
+        return [name for name in self.list_editable if name not in readonly]
+
+    def get_changelist_instance(self, request: HttpRequest):
+        changelist = super().get_changelist_instance(request)
+        changelist.list_editable = self.editable_in_list(request)
+        return changelist
+
+    def get_changelist_formset(self, request: HttpRequest, **kwargs: Any):
+        return modelformset_factory(
+            Variant, self.get_changelist_form(request), extra=0,
+            fields=self.editable_in_list(request),
+            formfield_callback=partial(self.formfield_for_dbfield, request=request), **kwargs,
+        )
 
     def get_changelist_form(self, request: HttpRequest, **kwargs: Any) -> type[ModelForm]:
         return super().get_changelist_form(request, form=VariantForm, **kwargs)

@@ -176,8 +176,14 @@ class OrderAdmin(admin.ModelAdmin):
             orders.add_note(order_id=obj.pk, note=note, actor=request.user)
             audit.record(request, "order.note", obj, note=note)
 
+    def has_fulfil_permission(self, request) -> bool:
+        return request.user.has_perm("shop.fulfil_order")
+
+    def has_cancel_permission(self, request) -> bool:
+        return request.user.has_perm("shop.cancel_order")
+
     @admin.action(
-        description="Mark shipped", permissions=["change"], location=ACTION_LOCATIONS
+        description="Mark shipped", permissions=["fulfil"], location=ACTION_LOCATIONS
     )
     def mark_shipped(self, request, queryset):
         try:
@@ -194,7 +200,7 @@ class OrderAdmin(admin.ModelAdmin):
         )
 
     @admin.action(
-        description="Mark delivered", permissions=["change"], location=ACTION_LOCATIONS
+        description="Mark delivered", permissions=["fulfil"], location=ACTION_LOCATIONS
     )
     def mark_delivered(self, request, queryset):
         self._each_order(
@@ -203,7 +209,7 @@ class OrderAdmin(admin.ModelAdmin):
         )
 
     @admin.action(
-        description="Cancel (unpaid orders only)", permissions=["change"],
+        description="Cancel (unpaid orders only)", permissions=["cancel"],
         location=ACTION_LOCATIONS,
     )
     def cancel(self, request, queryset):

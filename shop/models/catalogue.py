@@ -91,6 +91,8 @@ class Variant(models.Model):
 
     class Meta:
         ordering = ["position", "pk"]
+        # Prices are the catalogue's to change, stock levels fulfilment's (dashboard.roles).
+        permissions = [("change_stock", "Can change stock levels")]
         constraints = [
             models.CheckConstraint(
                 condition=Q(reserved__gte=0) & Q(reserved__lte=F("on_hand")),

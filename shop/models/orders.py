@@ -116,6 +116,13 @@ class Order(PostalAddress):
 
     class Meta:
         ordering = ["-created_at", "-pk"]
+        # Beside the model's own: what the staff roles (dashboard.roles) split up. Changing
+        # an order in the admin is its review flag and notes.
+        permissions = [
+            ("fulfil_order", "Can mark orders shipped and delivered"),
+            ("cancel_order", "Can cancel unpaid orders"),
+            ("refund_order", "Can refund orders"),
+        ]
         constraints = [
             models.CheckConstraint(
                 # Rounded to the cent: SQLite adds decimals as floating point.

@@ -81,8 +81,8 @@ def test_the_query_count_does_not_grow_with_the_orders(staff_client,
     paid_orders(3)
     # user and verifying device (the session is cached); KPIs now and before (3 + 3) and the
     # shop's first paid day; the time series (3) and the customers before it; top products;
-    # categories; low stock; orders needing review; recent orders
-    with django_assert_max_num_queries(18):
+    # categories; orders to ship; low stock; orders needing review; recent orders
+    with django_assert_max_num_queries(19):
         assert staff_client.get(URL).status_code == 200
     counts = []
     for orders in (3, 30):
@@ -109,7 +109,8 @@ def test_the_periods_panels_are_kept_for_a_minute(staff_client):
 
     reads = [q["sql"] for q in queries
              if any(table in q["sql"] for table in ("shop_order", "shop_variant", "dashboard_"))]
-    assert len(reads) == 2  # orders needing review and recent orders, read as they are
+    # orders to ship, needing review and recent, read as they are
+    assert len(reads) == 3
     assert figure(again, "orders") == 3 and "LOW-NOW" not in again.text
     empty_cache()  # a minute later
     later = staff_client.get(URL)
@@ -122,7 +123,7 @@ def report_links(page: str) -> list[str]:
 
 
 def test_staff_who_may_export_get_the_periods_reports(client):
-    sign_in_clerk(client, "dashboard.export_reports")
+    sign_in_clerk(client, "dashboard.view_figures", "dashboard.export_reports")
 
     page = client.get(URL, {"period": "custom", "start": "2025-01-01", "end": "2025-01-31"}).text
 

@@ -17,7 +17,7 @@ from config.settings import dev as dev_settings
 from dashboard import kpis
 from dashboard.demo.history import AlreadySeeded, SeedError, seed_order_history
 from dashboard.demo.people import DOMAIN
-from dashboard.demo.staff import EMAIL, PASSWORD
+from dashboard.demo.staff import EMAIL, PASSWORD, ROLE_ACCOUNTS
 from dashboard.models import SessionDay
 from payments.models import Payment
 from shop.demo.promotions import load_demo_promotions
@@ -468,3 +468,19 @@ def test_a_number_of_customers_share_the_orders_exactly(catalogue):
 def test_more_customers_than_orders_is_refused(catalogue):
     with pytest.raises(ValueError, match="cannot share"):
         seed(10, customers=11)
+
+
+def test_the_demo_has_an_account_per_staff_role_each_holding_only_its_role(client, settings):
+    settings.DEMO_ACCOUNTS = True
+
+    output = run("demo_staff")
+
+    for role, email in ROLE_ACCOUNTS.items():
+        assert f"  {role:<11} {email}" in output
+        person = User.objects.get(email=email)
+        assert person.is_staff and not person.is_superuser
+        assert [group.name for group in person.groups.all()] == [role]
+    fulfilment = User.objects.get(email=ROLE_ACCOUNTS["Fulfilment"])
+    assert fulfilment.has_perm("shop.fulfil_order")
+    assert not fulfilment.has_perm("dashboard.export_reports")
+    assert sign_in(client, fulfilment.email, PASSWORD).status_code == 302

@@ -602,12 +602,21 @@ def test_the_refund_page_says_how_much_can_be_refunded(staff_client, order):
     assert refund_page(order) in change.text
 
 
-def test_staff_who_may_change_orders_may_refund(order, stripe_api):
+def test_staff_who_may_refund_orders_may_refund(order, stripe_api):
     stub_refund(stripe_api)
     client = Client()
-    sign_in_clerk(client, "shop.view_order", "shop.change_order")
+    sign_in_clerk(client, "shop.view_order", "shop.refund_order")
     assert ask(client, order, amount="10.00").status_code == 302
     assert the_refund(order).status == "pending"
+
+
+def test_staff_who_may_change_orders_but_not_refund_may_not(order, stripe_api):
+    client = Client()
+    sign_in_clerk(client, "shop.view_order", "shop.change_order")
+    change = client.get(reverse("admin:shop_order_change", args=[order.pk]))
+    assert change.status_code == 200 and refund_page(order) not in change.text
+    assert ask(client, order, amount="10.00").status_code == 403
+    assert not order.payments.filter(kind="refund").exists()
 
 
 def test_staff_who_may_only_view_orders_may_not_refund(order, stripe_api):

@@ -3,7 +3,7 @@ sign in with it."""
 
 from django.core.management.base import BaseCommand, CommandError
 
-from dashboard.demo.staff import EMAIL, PASSWORD, NotTheDemo, ensure_demo_staff
+from dashboard.demo.staff import EMAIL, PASSWORD, ROLE_ACCOUNTS, NotTheDemo, ensure_demo_staff
 
 
 class Command(BaseCommand):
@@ -23,3 +23,7 @@ class Command(BaseCommand):
             "  Its first visit to /dashboard/ sets up two-factor authentication: have an "
             "authenticator app at hand."
         )
+        self.stdout.write("One account per staff role, each seeing only what its role allows "
+                          "(same password):")
+        for role, email in ROLE_ACCOUNTS.items():
+            self.stdout.write(f"  {role:<11} {email}")

@@ -1,0 +1,72 @@
+"""The staff roles: which permissions each holds. The one table of role × permission; the
+groups of the same names are made from it by a migration (dashboard 0003) and are the
+owner's to edit afterwards in the admin. A person may hold several roles; what they may do
+is the union. Every page, fragment, admin view and action checks a permission, never a
+role's name, so an edited group means what it holds.
+
+What each permission opens (the checks are where the pages are):
+- dashboard.view_figures: the dashboard's figures and charts, their fragments and SVG files;
+- dashboard.export_reports: the reports, CSV and XLSX;
+- dashboard.manage_staff: the staff themselves (with the admin's users and groups);
+- shop.view_order: orders on the dashboard and in the admin; shop.change_order: an order's
+  review flag and notes; shop.fulfil_order: marking orders shipped and delivered;
+  shop.cancel_order: cancelling unpaid orders; shop.refund_order: refunds;
+- shop.change_variant: prices (and a variant's other details); shop.change_stock: stock;
+- payments.view_webhookevent and payments.replay_webhookevent: the webhook inbox, and its
+  replay; payments.view_payment: the transaction history;
+- security.view_auditentry: the staff activity log.
+"""
+
+OWNER, MANAGER, SUPPORT = "Owner", "Manager", "Support"
+FULFILMENT, CATALOGUE, MARKETING, FINANCE = "Fulfilment", "Catalogue", "Marketing", "Finance"
+
+# Managing staff: people, their roles and their second factors. The owner's alone.
+STAFF_ADMIN = frozenset({
+    "dashboard.manage_staff",
+    "shop.add_user", "shop.change_user", "shop.delete_user",
+    "auth.add_group", "auth.change_group", "auth.delete_group",
+    "auth.add_permission", "auth.change_permission", "auth.delete_permission",
+})
+CATALOGUE_READ = frozenset({
+    "shop.view_category", "shop.view_product", "shop.view_variant", "shop.view_productimage",
+})
+EVERYTHING = "*"  # every permission the project declares
+
+ROLES: dict[str, frozenset[str] | str] = {
+    OWNER: EVERYTHING,
+    MANAGER: EVERYTHING,  # less STAFF_ADMIN
+    SUPPORT: frozenset({
+        "shop.view_order", "shop.change_order", "shop.cancel_order",
+        "shop.view_user", "shop.view_address",
+    }),
+    FULFILMENT: frozenset({
+        "shop.view_order", "shop.fulfil_order",
+        "shop.view_product", "shop.view_variant", "shop.change_stock",
+    }),
+    CATALOGUE: CATALOGUE_READ | frozenset({
+        "shop.add_category", "shop.change_category", "shop.delete_category",
+        "shop.add_product", "shop.change_product", "shop.delete_product",
+        "shop.add_variant", "shop.change_variant", "shop.delete_variant",
+        "shop.add_productimage", "shop.change_productimage", "shop.delete_productimage",
+        "shop.view_review", "shop.change_review", "shop.delete_review",
+    }),
+    MARKETING: CATALOGUE_READ | frozenset({
+        "shop.add_promotion", "shop.change_promotion", "shop.delete_promotion",
+        "shop.view_promotion",
+        "shop.add_discountcode", "shop.change_discountcode", "shop.delete_discountcode",
+        "shop.view_discountcode",
+    }),
+    FINANCE: frozenset({
+        "dashboard.view_figures", "dashboard.export_reports",
+        "shop.view_order", "shop.refund_order", "payments.view_payment",
+        "payments.view_webhookevent", "payments.replay_webhookevent",
+    }),
+}
+
+
+def permissions_of(role: str, every: set[str]) -> set[str]:
+    """The permissions `role` holds, out of `every` permission there is."""
+    held = ROLES[role]
+    if held != EVERYTHING:
+        return set(held)
+    return every - STAFF_ADMIN if role == MANAGER else set(every)
