@@ -7,10 +7,11 @@ from datetime import date, timedelta
 from typing import Any
 
 from django import forms
+from django.contrib.auth import password_validation
 from django.http import QueryDict
 from django.utils.http import urlencode
 
-from dashboard import selectors
+from dashboard import roles, selectors
 from dashboard.kpis import GRANULARITIES, Period, today
 from shop.models import User
 
@@ -141,3 +142,52 @@ class ActivityForm(forms.Form):
         self.fields["actor"].queryset = selectors.staff_members()
         self.fields["action"].choices = [("", "Any action"),
                                          *((a, a) for a in selectors.actions())]
+
+
+# --- managing staff -------------------------------------------------------------------------
+
+
+class RolesField(forms.MultipleChoiceField):
+    widget = forms.CheckboxSelectMultiple
+
+
+class InviteForm(forms.Form):
+    email = forms.EmailField(max_length=254)
+    roles = RolesField(help_text="You can give only roles you hold yourself.")
+
+    def __init__(self, *args: Any, grantable: list[str], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["roles"].choices = [(role, role) for role in grantable]
+
+
+class RolesForm(forms.Form):
+    roles = RolesField(required=False)
+
+    def __init__(self, *args: Any, grantable: list[str], held: list[str], **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        # What the person holds is shown, even roles the editor may not give.
+        shown = [role for role in roles.ROLES if role in grantable or role in held]
+        self.fields["roles"].choices = [(role, role) for role in shown]
+
+
+class AcceptInvitationForm(forms.Form):
+    password1 = forms.CharField(label="Password", widget=forms.PasswordInput(
+        attrs={"autocomplete": "new-password"}))
+    password2 = forms.CharField(label="Password again", widget=forms.PasswordInput(
+        attrs={"autocomplete": "new-password"}))
+
+    def __init__(self, *args: Any, email: str, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.email = email
+
+    def clean(self) -> dict:
+        data = super().clean()
+        first, second = data.get("password1"), data.get("password2")
+        if first and second and first != second:
+            self.add_error("password2", "The two passwords differ: type the same one twice.")
+        elif first:
+            try:
+                password_validation.validate_password(first, User(email=self.email))
+            except forms.ValidationError as error:
+                self.add_error("password1", error)
+        return data

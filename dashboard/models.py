@@ -6,6 +6,7 @@ dashboard's own permissions live here (exporting reports, seeing the figures, ma
 because the dashboard app owns the reports and the staff pages.
 """
 
+from django.conf import settings
 from django.db import models
 
 
@@ -30,3 +31,22 @@ class SessionDay(models.Model):
 
     def __str__(self) -> str:
         return f"{self.day} {self.key[:8]}"
+
+
+class StaffInvitation(models.Model):
+    """An invitation to join the staff with some roles, sent to an email address by someone
+    who may manage staff. Its link (dashboard.staff) works once, for INVITATION_HOURS."""
+
+    email = models.EmailField()
+    roles = models.ManyToManyField("auth.Group", related_name="+")
+    invited_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True,
+                                   on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    accepted_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        default_permissions = ()
+
+    def __str__(self) -> str:
+        return self.email

@@ -11,11 +11,15 @@ What each permission opens (the checks are where the pages are):
 - shop.view_order: orders on the dashboard and in the admin; shop.change_order: an order's
   review flag and notes; shop.fulfil_order: marking orders shipped and delivered;
   shop.cancel_order: cancelling unpaid orders; shop.refund_order: refunds;
+  shop.resend_order_email: sending an order's last email again;
 - shop.change_variant: prices (and a variant's other details); shop.change_stock: stock;
 - payments.view_webhookevent and payments.replay_webhookevent: the webhook inbox, and its
   replay; payments.view_payment: the transaction history;
 - security.view_auditentry: the staff activity log.
 """
+
+from django.apps import apps as global_apps
+from django.contrib.auth.management import create_permissions
 
 OWNER, MANAGER, SUPPORT = "Owner", "Manager", "Support"
 FULFILMENT, CATALOGUE, MARKETING, FINANCE = "Fulfilment", "Catalogue", "Marketing", "Finance"
@@ -37,7 +41,7 @@ ROLES: dict[str, frozenset[str] | str] = {
     MANAGER: EVERYTHING,  # less STAFF_ADMIN
     SUPPORT: frozenset({
         "shop.view_order", "shop.change_order", "shop.cancel_order",
-        "shop.view_user", "shop.view_address",
+        "shop.resend_order_email", "shop.view_user", "shop.view_address",
     }),
     FULFILMENT: frozenset({
         "shop.view_order", "shop.fulfil_order",
@@ -70,3 +74,27 @@ def permissions_of(role: str, every: set[str]) -> set[str]:
     if held != EVERYTHING:
         return set(held)
     return every - STAFF_ADMIN if role == MANAGER else set(every)
+
+
+def permission_ids(apps) -> dict[str, int]:
+    """For a migration: every permission there is by "app_label.codename", made first for
+    every installed app's models as they are now (Django makes them only after every
+    migration has run)."""
+    for app_config in global_apps.get_app_configs():
+        create_permissions(app_config, apps=global_apps, verbosity=0)
+    Permission = apps.get_model("auth", "Permission")
+    return {
+        f"{app_label}.{codename}": pk for pk, app_label, codename in
+        Permission.objects.values_list("pk", "content_type__app_label", "codename")
+    }
+
+
+def grant_to_roles(apps, names: set[str]) -> None:
+    """For a migration: give the roles' groups these new permissions where the table says
+    they hold them, leaving the rest of each group as the owner left it."""
+    every = permission_ids(apps)
+    Group = apps.get_model("auth", "Group")
+    for group in Group.objects.filter(name__in=ROLES):
+        held = permissions_of(group.name, set(every)) & names
+        group.permissions.add(*(every[name] for name in held))
+

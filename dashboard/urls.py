@@ -1,6 +1,6 @@
 from django.urls import include, path
 
-from dashboard import views
+from dashboard import staff_views, views
 
 app_name = "dashboard"
 
@@ -9,4 +9,8 @@ urlpatterns = [
     path("charts/<slug:name>.svg", views.chart_file, name="chart"),
     path("activity/", views.activity, name="activity"),
     path("reports/", include("dashboard.reports.urls")),
+    path("staff/", staff_views.staff_list, name="staff"),
+    path("staff/<int:pk>/", staff_views.staff_member, name="staff-member"),
+    path("staff/<int:pk>/deactivate/", staff_views.staff_deactivate, name="staff-deactivate"),
+    path("invitation/<str:token>/", staff_views.invitation, name="invitation"),
 ]

@@ -4,22 +4,14 @@ every installed app's models as they are now: the apps whose migrations run afte
 have their permissions too. Roles that exist already are left as they are: the owner may
 have edited them."""
 
-from django.apps import apps as global_apps
-from django.contrib.auth.management import create_permissions
 from django.db import migrations
 
 from dashboard import roles
 
 
 def make_roles(apps, schema_editor):
-    for app_config in global_apps.get_app_configs():
-        create_permissions(app_config, apps=global_apps, verbosity=0)
+    every = roles.permission_ids(apps)
     Group = apps.get_model("auth", "Group")
-    Permission = apps.get_model("auth", "Permission")
-    every = {
-        f"{app_label}.{codename}": pk for pk, app_label, codename in
-        Permission.objects.values_list("pk", "content_type__app_label", "codename")
-    }
     for role in roles.ROLES:
         group, made = Group.objects.get_or_create(name=role)
         if made:

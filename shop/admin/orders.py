@@ -127,7 +127,7 @@ class OrderAdmin(admin.ModelAdmin):
     search_help_text = "Search by order number, email or tracking number."
     form = OrderForm
     action_form = OrderActionForm
-    actions = ["mark_shipped", "mark_delivered", "cancel"]
+    actions = ["mark_shipped", "mark_delivered", "cancel", "resend_email"]
     inlines = [OrderLineInline, OrderDiscountInline, OrderEventInline]
     list_per_page = 50
     fieldsets = [
@@ -182,6 +182,9 @@ class OrderAdmin(admin.ModelAdmin):
     def has_cancel_permission(self, request) -> bool:
         return request.user.has_perm("shop.cancel_order")
 
+    def has_resend_permission(self, request) -> bool:
+        return request.user.has_perm("shop.resend_order_email")
+
     @admin.action(
         description="Mark shipped", permissions=["fulfil"], location=ACTION_LOCATIONS
     )
@@ -216,6 +219,16 @@ class OrderAdmin(admin.ModelAdmin):
         self._each_order(
             request, queryset, "cancelled", "order.cancelled",
             lambda order: orders.cancel_order(order_id=order.pk, actor=request.user),
+        )
+
+    @admin.action(
+        description="Send the last email again", permissions=["resend"],
+        location=ACTION_LOCATIONS,
+    )
+    def resend_email(self, request, queryset):
+        self._each_order(
+            request, queryset, "emailed again", "order.email_resent",
+            lambda order: orders.resend_last_email(order_id=order.pk, actor=request.user),
         )
 
     def _each_order(self, request, queryset, done: str, action: str, change, **details) -> None:

@@ -122,6 +122,7 @@ class Order(PostalAddress):
             ("fulfil_order", "Can mark orders shipped and delivered"),
             ("cancel_order", "Can cancel unpaid orders"),
             ("refund_order", "Can refund orders"),
+            ("resend_order_email", "Can send an order's last email again"),
         ]
         constraints = [
             models.CheckConstraint(

@@ -326,6 +326,22 @@ def add_note(*, order_id: int, note: str, actor: User | None = None) -> OrderEve
 
 
 @transaction.atomic
+def resend_last_email(*, order_id: int, actor: User | None = None) -> Order:
+    """Send the customer the last email about the order again (they lost it, or it went to
+    spam), noted on the timeline for staff. Raises ShopError when none has been sent."""
+    order = lock_order(order_id)
+    last = order.emails.order_by("-created_at", "-pk").first()
+    if last is None:
+        raise ShopError(f"Order {order.number}: no email has gone to the customer yet.")
+    email_customer(order, last.kind)
+    OrderEvent.objects.create(
+        order=order, kind=OrderEvent.Kind.NOTE, actor=actor, is_internal=True,
+        note=f"Sent the “{last.get_kind_display()}” email again.",
+    )
+    return order
+
+
+@transaction.atomic
 def set_needs_review(
     *, order_id: int, needs_review: bool, actor: User | None = None
 ) -> Order:

@@ -78,6 +78,13 @@ def cancels(client, shop) -> bool:
     return order.status == Order.Status.CANCELLED
 
 
+def resends(client, shop) -> bool:
+    order = shop["paid"]
+    before = order.emails.count()
+    admin_action(client, reverse("admin:shop_order_changelist"), "resend_email", order.pk)
+    return order.emails.count() == before + 1
+
+
 def hidden_inputs(html: str) -> dict[str, str]:
     """The hidden fields of a page's form (the inlines' management forms)."""
     fields = {}
@@ -158,6 +165,7 @@ ACTIONS = [
     Action("an order's note", "shop.change_order", adds_a_note),
     Action("marking an order shipped", "shop.fulfil_order", ships),
     Action("cancelling an unpaid order", "shop.cancel_order", cancels),
+    Action("sending an order's last email again", "shop.resend_order_email", resends),
     Action("the refund page", "shop.refund_order",
            page(lambda s: reverse("admin:shop_order_refund", args=[s["paid"].pk]))),
     Action("the customers", "shop.view_user",
@@ -165,6 +173,8 @@ ACTIONS = [
     Action("adding a staff member or customer", "shop.add_user",
            page(lambda s: reverse("admin:shop_user_add"))),
     Action("adding a role", "auth.add_group", page(lambda s: reverse("admin:auth_group_add"))),
+    Action("the staff and their roles", "dashboard.manage_staff",
+           page(lambda s: reverse("dashboard:staff"))),
     Action("the product list", "shop.view_product",
            page(lambda s: reverse("admin:shop_product_changelist"))),
     Action("adding a product", "shop.add_product",
@@ -236,7 +246,7 @@ MENU = {
     "Orders": "shop.view_order", "Products": "shop.view_product",
     "Promotions": "shop.view_promotion", "Transactions": "payments.view_payment",
     "Webhook inbox": "payments.view_webhookevent",
-    "Staff activity log": "security.view_auditentry",
+    "Staff activity log": "security.view_auditentry", "Staff": "dashboard.manage_staff",
 }
 PANELS = {
     "Key figures": "dashboard.view_figures", "To ship": "shop.fulfil_order",

@@ -7,9 +7,11 @@ from decimal import Decimal
 
 import pytest
 from django.contrib.messages import get_messages
+from django.core import mail
 from django.urls import reverse
 
 from shop.admin.orders import OrderForm
+from shop.errors import ShopError
 from shop.models import Order, OrderEvent, ShippingMethod
 from shop.services import orders
 from tests.factories import OrderFactory, VariantFactory
@@ -324,3 +326,18 @@ def test_saving_the_page_keeps_a_payment_that_arrived_meanwhile(
     staff_client.post(reverse("admin:shop_order_change", args=[unpaid.pk]), data)
     unpaid.refresh_from_db()
     assert (unpaid.status, unpaid.paid_at is not None) == (Status.PAID, True)
+
+
+def test_the_last_email_is_sent_again_and_noted_for_staff(django_capture_on_commit_callbacks):
+    unpaid = place((VariantFactory(on_hand=5), 1))
+    with pytest.raises(ShopError, match="no email has gone to the customer yet"):
+        orders.resend_last_email(order_id=unpaid.pk)
+    with django_capture_on_commit_callbacks(execute=True):
+        order = pay(place((VariantFactory(on_hand=5), 1), email="ann@example.com"))
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        orders.resend_last_email(order_id=order.pk)
+    [message] = mail.outbox
+    assert order.number in message.subject and message.to == ["ann@example.com"]
+    assert order.events.filter(note="Sent the “Order confirmed” email again.",
+                               is_internal=True).exists()

@@ -1,0 +1,169 @@
+"""Managing the staff: inviting people with roles, changing a person's roles, deactivating
+them, and an invitation accepted. For those who may manage staff (dashboard.manage_staff).
+
+Nobody grants a role whose permissions they do not all hold; the shop always keeps an
+active owner, so the last one can be neither demoted nor deactivated. An invitation's link
+is signed, works once and for INVITATION_HOURS; accepting it sets a password, and the staff
+gate then asks for an authenticator app before anything else. Deactivating a person ends
+their sessions at once (an inactive account is signed out on its next request) and keeps
+their audit history. Each step writes an audit entry.
+"""
+
+from datetime import timedelta
+
+from allauth.account.models import EmailAddress
+from django.conf import settings
+from django.contrib.auth.models import Group
+from django.core import signing
+from django.core.mail import send_mail
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+
+from dashboard import roles
+from dashboard.models import StaffInvitation
+from security import audit
+from shop.models import User
+
+INVITATION_HOURS = 72
+SALT = "dashboard.staff-invitation"
+
+
+class StaffError(Exception):
+    """What was asked cannot be done; the message says why."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+def grantable(actor: User) -> list[str]:
+    """The roles `actor` may give, in the table's order: those whose every permission they
+    hold themselves (an owner holds them all), so nobody gives more than they have."""
+    held = actor.get_all_permissions()
+    groups = Group.objects.filter(name__in=roles.ROLES).prefetch_related(
+        "permissions__content_type")
+    needs = {
+        group.name: {f"{p.content_type.app_label}.{p.codename}" for p in group.permissions.all()}
+        for group in groups
+    }
+    return [role for role in roles.ROLES
+            if actor.is_superuser or (role in needs and needs[role] <= held)]
+
+
+def roles_of(person: User) -> list[str]:
+    held = {group.name for group in person.groups.all()}
+    return [role for role in roles.ROLES if role in held]
+
+
+def staff() -> list[User]:
+    return list(User.objects.filter(is_staff=True, is_active=True)
+                .prefetch_related("groups").order_by("email"))
+
+
+@transaction.atomic
+def invite(actor: User, *, email: str, role_names: list[str], request=None) -> StaffInvitation:
+    """Invite `email` with these roles and email them the link. Raises StaffError."""
+    email = email.strip().lower()
+    _may_grant(actor, set(role_names))
+    if not role_names:
+        raise StaffError("Choose at least one role.")
+    if User.objects.filter(email__iexact=email, is_staff=True, is_active=True).exists():
+        raise StaffError(f"{email} is on the staff already: change their roles instead.")
+    invitation = StaffInvitation.objects.create(email=email, invited_by=actor)
+    invitation.roles.set(Group.objects.filter(name__in=role_names))
+    audit.record(request, "staff.invited", invitation, actor=actor, email=email,
+                 roles=sorted(role_names))
+    link = settings.SITE_URL + reverse("dashboard:invitation", args=[token_for(invitation)])
+    transaction.on_commit(lambda: send_mail(
+        f"[{settings.STORE_NAME}] You are invited to join the staff",
+        f"{actor.email} invites you to the staff of {settings.STORE_NAME} as "
+        f"{', '.join(role_names)}.\n\nSet your password here (the link works once, for "
+        f"{INVITATION_HOURS} hours): {link}\n\nYou will then set up an authenticator app.",
+        None, [email],
+    ))
+    return invitation
+
+
+def token_for(invitation: StaffInvitation) -> str:
+    return signing.dumps(invitation.pk, salt=SALT)
+
+
+def invitation_for(token: str) -> StaffInvitation:
+    """The open invitation the link names. Raises StaffError for a link tampered with,
+    used already or expired."""
+    try:
+        pk = signing.loads(token, salt=SALT)
+    except signing.BadSignature:
+        raise StaffError("This invitation link is not valid: check it is the whole link "
+                         "from the email.") from None
+    invitation = StaffInvitation.objects.filter(pk=pk).first()
+    if invitation is None or invitation.accepted_at is not None:
+        raise StaffError("This invitation has been used already: sign in instead.")
+    if timezone.now() - invitation.created_at > timedelta(hours=INVITATION_HOURS):
+        raise StaffError(f"This invitation has expired (after {INVITATION_HOURS} hours): ask "
+                         "for a new one.")
+    return invitation
+
+
+@transaction.atomic
+def accept(token: str, *, password: str, request=None) -> User:
+    """Join the staff through the invitation: an account with its email is made (or the
+    one there is made staff again), with exactly the invitation's roles and this password.
+    Raises StaffError."""
+    invitation = invitation_for(token)
+    # Locked, then looked at again: the same link opened twice at once joins once.
+    invitation = StaffInvitation.objects.select_for_update().get(pk=invitation.pk)
+    if invitation.accepted_at is not None:
+        raise StaffError("This invitation has been used already: sign in instead.")
+    person = User.objects.filter(email__iexact=invitation.email).first()
+    if person is None:
+        person = User.objects.create_user(invitation.email, password)
+    else:
+        person.set_password(password)
+    person.is_staff = person.is_active = True
+    person.save()
+    person.groups.set(invitation.roles.all())  # one deactivated before starts afresh
+    EmailAddress.objects.update_or_create(
+        user=person, email=person.email, defaults={"verified": True, "primary": True})
+    invitation.accepted_at = timezone.now()
+    invitation.save(update_fields=["accepted_at"])
+    audit.record(request, "staff.joined", person, actor=person, invitation=invitation.pk,
+                 roles=roles_of(person))
+    return person
+
+
+@transaction.atomic
+def change_roles(actor: User, person: User, role_names: list[str], *, request=None) -> None:
+    """Give `person` exactly these roles. Raises StaffError."""
+    before, after = set(roles_of(person)), set(role_names)
+    _may_grant(actor, after - before)
+    if roles.OWNER in before - after:
+        _not_the_last_owner(person, "demoted")
+    person.groups.remove(*Group.objects.filter(name__in=before - after))
+    person.groups.add(*Group.objects.filter(name__in=after - before))
+    audit.record(request, "staff.roles_changed", person, actor=actor,
+                 roles={"old": sorted(before), "new": sorted(after)})
+
+
+@transaction.atomic
+def deactivate(actor: User, person: User, *, request=None) -> None:
+    """Take `person` off the staff: signed out everywhere at once, their history kept.
+    Raises StaffError."""
+    if roles.OWNER in roles_of(person):
+        _not_the_last_owner(person, "deactivated")
+    User.objects.filter(pk=person.pk).update(is_active=False)
+    audit.record(request, "staff.deactivated", person, actor=actor)
+
+
+def _may_grant(actor: User, role_names: set[str]) -> None:
+    refused = sorted(role_names - set(grantable(actor)))
+    if refused:
+        raise StaffError(f"You can only give roles you hold yourself, not {', '.join(refused)}.")
+
+
+def _not_the_last_owner(person: User, what: str) -> None:
+    owners = User.objects.filter(groups__name=roles.OWNER, is_active=True).exclude(pk=person.pk)
+    if not owners.exists():
+        raise StaffError(f"{person.email} is the shop's last owner and cannot be {what}: make "
+                         "someone else an owner first.")
