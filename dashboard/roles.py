@@ -24,12 +24,19 @@ from django.contrib.auth.management import create_permissions
 OWNER, MANAGER, SUPPORT = "Owner", "Manager", "Support"
 FULFILMENT, CATALOGUE, MARKETING, FINANCE = "Fulfilment", "Catalogue", "Marketing", "Finance"
 
-# Managing staff: people, their roles and their second factors. The owner's alone.
-STAFF_ADMIN = frozenset({
-    "dashboard.manage_staff",
-    "shop.add_user", "shop.change_user", "shop.delete_user",
-    "auth.add_group", "auth.change_group", "auth.delete_group",
-    "auth.add_permission", "auth.change_permission", "auth.delete_permission",
+# Managing staff: people, their roles, their sign-in (email addresses, second factors) and
+# the records the framework keeps of them. The owner's alone: with any of these one could
+# take over another person's account.
+STAFF_ADMIN = frozenset({"dashboard.manage_staff"} | {
+    f"{app}.{action}_{model}"
+    for app, model in (
+        ("shop", "user"), ("auth", "group"), ("auth", "permission"),
+        ("account", "emailaddress"), ("account", "emailconfirmation"),
+        ("otp_totp", "totpdevice"), ("security", "backupcode"),
+        ("security", "backupcodedevice"), ("sessions", "session"),
+        ("contenttypes", "contenttype"), ("admin", "logentry"),
+    )
+    for action in ("add", "change", "delete")
 })
 CATALOGUE_READ = frozenset({
     "shop.view_category", "shop.view_product", "shop.view_variant", "shop.view_productimage",

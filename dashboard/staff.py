@@ -17,6 +17,7 @@ from django.contrib.auth.models import Group
 from django.core import signing
 from django.core.mail import send_mail
 from django.db import transaction
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
@@ -26,6 +27,7 @@ from security import audit
 from shop.models import User
 
 INVITATION_HOURS = 72
+MANAGE_STAFF = "dashboard.manage_staff"
 SALT = "dashboard.staff-invitation"
 
 
@@ -116,18 +118,28 @@ def accept(token: str, *, password: str, request=None) -> User:
     invitation = StaffInvitation.objects.select_for_update().get(pk=invitation.pk)
     if invitation.accepted_at is not None:
         raise StaffError("This invitation has been used already: sign in instead.")
+    inviter = invitation.invited_by
+    if inviter is None or not inviter.is_active or not inviter.has_perm(MANAGE_STAFF):
+        raise StaffError("Whoever sent this invitation may no longer invite staff: ask an "
+                         "owner of the shop for a new one.")
+    _may_grant(inviter, {group.name for group in invitation.roles.all()})
     person = User.objects.filter(email__iexact=invitation.email).first()
+    if person is not None and person.is_staff and person.is_active:
+        raise StaffError("You are on the staff already: sign in instead.")
     if person is None:
         person = User.objects.create_user(invitation.email, password)
     else:
         person.set_password(password)
-    person.is_staff = person.is_active = True
+    # One who was on the staff before starts afresh: only the invitation's roles.
+    person.is_staff, person.is_active, person.is_superuser = True, True, False
     person.save()
-    person.groups.set(invitation.roles.all())  # one deactivated before starts afresh
+    person.user_permissions.clear()
+    person.groups.set(invitation.roles.all())
     EmailAddress.objects.update_or_create(
         user=person, email=person.email, defaults={"verified": True, "primary": True})
-    invitation.accepted_at = timezone.now()
-    invitation.save(update_fields=["accepted_at"])
+    # This one is used; any other open for the address can no longer be.
+    StaffInvitation.objects.filter(email__iexact=invitation.email, accepted_at__isnull=True) \
+        .update(accepted_at=timezone.now())
     audit.record(request, "staff.joined", person, actor=person, invitation=invitation.pk,
                  roles=roles_of(person))
     return person
@@ -137,9 +149,11 @@ def accept(token: str, *, password: str, request=None) -> User:
 def change_roles(actor: User, person: User, role_names: list[str], *, request=None) -> None:
     """Give `person` exactly these roles. Raises StaffError."""
     before, after = set(roles_of(person)), set(role_names)
+    _may_act_on(actor, person)
     _may_grant(actor, after - before)
     if roles.OWNER in before - after:
         _not_the_last_owner(person, "demoted")
+    _close_invitations(person)
     person.groups.remove(*Group.objects.filter(name__in=before - after))
     person.groups.add(*Group.objects.filter(name__in=after - before))
     audit.record(request, "staff.roles_changed", person, actor=actor,
@@ -150,9 +164,13 @@ def change_roles(actor: User, person: User, role_names: list[str], *, request=No
 def deactivate(actor: User, person: User, *, request=None) -> None:
     """Take `person` off the staff: signed out everywhere at once, their history kept.
     Raises StaffError."""
-    if roles.OWNER in roles_of(person):
+    if person.pk == actor.pk:
+        raise StaffError("You cannot deactivate yourself: ask another owner.")
+    _may_act_on(actor, person)
+    if roles.OWNER in roles_of(person) or person.is_superuser:
         _not_the_last_owner(person, "deactivated")
     User.objects.filter(pk=person.pk).update(is_active=False)
+    _close_invitations(person)
     audit.record(request, "staff.deactivated", person, actor=actor)
 
 
@@ -162,8 +180,26 @@ def _may_grant(actor: User, role_names: set[str]) -> None:
         raise StaffError(f"You can only give roles you hold yourself, not {', '.join(refused)}.")
 
 
+def _may_act_on(actor: User, person: User) -> None:
+    """Only one who could have given a person all their roles changes or deactivates them
+    (a superuser only by another)."""
+    if person.is_superuser and not actor.is_superuser:
+        raise StaffError(f"{person.email} may do everything: only another such account may "
+                         "change them.")
+    _may_grant(actor, set(roles_of(person)))
+
+
+def _close_invitations(person: User) -> None:
+    """Open invitations for the person's address can no longer bring back other roles."""
+    StaffInvitation.objects.filter(email__iexact=person.email, accepted_at__isnull=True) \
+        .update(accepted_at=timezone.now())
+
+
 def _not_the_last_owner(person: User, what: str) -> None:
-    owners = User.objects.filter(groups__name=roles.OWNER, is_active=True).exclude(pk=person.pk)
-    if not owners.exists():
+    # Locked: two owners taking each other off at once cannot both succeed.
+    owners = list(User.objects.select_for_update().filter(
+        Q(groups__name=roles.OWNER) | Q(is_superuser=True), is_active=True, is_staff=True,
+    ).exclude(pk=person.pk).values_list("pk", flat=True))
+    if not owners:
         raise StaffError(f"{person.email} is the shop's last owner and cannot be {what}: make "
                          "someone else an owner first.")

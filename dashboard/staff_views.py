@@ -96,9 +96,14 @@ def invitation(request: HttpRequest, token: str) -> HttpResponse:
         return response
     form = AcceptInvitationForm(request.POST or None, email=invited.email)
     if request.method == "POST" and form.is_valid():
-        person = staff.accept(token, password=form.cleaned_data["password1"], request=request)
-        login(request, person, backend="django.contrib.auth.backends.ModelBackend")
-        # The staff gate asks for an authenticator app before anything else.
-        return redirect(reverse("dashboard:home"))
+        try:
+            person = staff.accept(token, password=form.cleaned_data["password1"],
+                                  request=request)
+        except staff.StaffError as error:
+            form.add_error(None, error.message)
+        else:
+            login(request, person, backend="django.contrib.auth.backends.ModelBackend")
+            # The staff gate asks for an authenticator app before anything else.
+            return redirect(reverse("dashboard:home"))
     return render_page(request, "dashboard/invitation.html",
                        {"form": form, "invited": invited})

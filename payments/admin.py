@@ -95,13 +95,14 @@ class OrderWithPaymentsAdmin(OrderAdmin):
 
     def refund_view(self, request: HttpRequest, order_id: int) -> HttpResponse:
         """Refund a paid order, in full or in part, by amount or by lines."""
-        order = get_object_or_404(Order, pk=order_id)
         if not request.user.has_perm(REFUND_PERMISSION):
-            audit.record(request, "permission.refused", order, permission=REFUND_PERMISSION)
+            audit.record(request, "permission.refused", permission=REFUND_PERMISSION,
+                         path=request.path)
             raise PermissionDenied(
                 "Refunds need the “Can refund orders” permission: ask an owner of the shop to "
                 "give you the Finance role."
             )
+        order = get_object_or_404(Order, pk=order_id)
         form = RefundForm(request.POST or None, order=order)
         if request.method == "POST" and form.is_valid():
             wanted = form.refund_request()

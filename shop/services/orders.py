@@ -333,6 +333,9 @@ def resend_last_email(*, order_id: int, actor: User | None = None) -> Order:
     last = order.emails.order_by("-created_at", "-pk").first()
     if last is None:
         raise ShopError(f"Order {order.number}: no email has gone to the customer yet.")
+    if last.sent_at is None:
+        raise ShopError(f"Order {order.number}: its last email is still on its way; try "
+                        "again once it has gone.")
     email_customer(order, last.kind)
     OrderEvent.objects.create(
         order=order, kind=OrderEvent.Kind.NOTE, actor=actor, is_internal=True,

@@ -13,6 +13,7 @@ from decimal import Decimal
 import pytest
 from django.contrib.auth.models import Group, Permission
 from django.urls import reverse
+from django.utils import timezone
 
 from dashboard import roles
 from payments.models import WebhookEvent
@@ -20,7 +21,7 @@ from security.models import AuditEntry
 from shop.models import Order
 from tests.accounts import make_account
 from tests.factories import VariantFactory
-from tests.second_factor import sign_in_with_second_factor
+from tests.second_factor import sign_in_clerk, sign_in_with_second_factor
 from tests.shop.buying import pay, place
 
 pytestmark = pytest.mark.django_db
@@ -33,6 +34,7 @@ def shop():
     """A paid order, an unpaid one, a variant and a failed webhook event."""
     variant = VariantFactory(on_hand=20, price=Decimal("30.00"), sku="ROLE-1")
     paid = pay(place((variant, 1)))
+    paid.emails.update(sent_at=timezone.now())  # its confirmation has gone out
     unpaid = place((variant, 1), email="bo@example.com")
     event = WebhookEvent.objects.create(provider="stripe", event_id="evt_role", type="x",
                                         status=WebhookEvent.Status.FAILED, payload={})
@@ -280,3 +282,24 @@ def test_several_roles_add_up(client, shop):
     as_role(client, roles.SUPPORT, roles.FULFILMENT)
     assert cancels(client, shop) and ships(client, shop)
     assert not status_of(client, reverse("admin:shop_order_refund", args=[shop["paid"].pk]))
+
+
+def test_only_owners_hold_what_acts_on_other_peoples_accounts():
+    every = every_permission()
+    manager = roles.permissions_of(roles.MANAGER, every)
+    for name in ("dashboard.manage_staff", "shop.change_user", "auth.change_group",
+                 "account.change_emailaddress", "otp_totp.delete_totpdevice"):
+        assert name in roles.permissions_of(roles.OWNER, every)
+        assert name not in manager
+    assert "shop.refund_order" not in roles.permissions_of(roles.SUPPORT, every)
+    assert "shop.refund_order" in manager
+
+
+def test_a_webhook_replay_refused_changes_nothing(client, shop):
+    sign_in_clerk(client, "payments.view_webhookevent")
+    event = shop["event"]
+    client.post(reverse("admin:payments_webhookevent_changelist"),
+                {"action": "replay", "_selected_action": [event.pk]})
+    event.refresh_from_db()
+    assert (event.status, event.attempts) == (WebhookEvent.Status.FAILED, 0)
+

@@ -341,3 +341,10 @@ def test_the_last_email_is_sent_again_and_noted_for_staff(django_capture_on_comm
     assert order.number in message.subject and message.to == ["ann@example.com"]
     assert order.events.filter(note="Sent the “Order confirmed” email again.",
                                is_internal=True).exists()
+
+
+def test_an_email_still_on_its_way_is_not_sent_twice():
+    order = pay(place((VariantFactory(on_hand=5), 1)))  # its confirmation not sent yet
+    with pytest.raises(ShopError, match="still on its way"):
+        orders.resend_last_email(order_id=order.pk)
+    assert order.emails.count() == 1
