@@ -197,7 +197,7 @@ def _close_invitations(person: User) -> None:
 
 def _not_the_last_owner(person: User, what: str) -> None:
     # Locked: two owners taking each other off at once cannot both succeed.
-    owners = list(User.objects.select_for_update().filter(
+    owners = list(User.objects.select_for_update(of=("self",)).filter(
         Q(groups__name=roles.OWNER) | Q(is_superuser=True), is_active=True, is_staff=True,
     ).exclude(pk=person.pk).values_list("pk", flat=True))
     if not owners:
