@@ -19,18 +19,16 @@ paid order says whether it is its customer's repeat purchase, as shop's mark_pai
 other seeds' orders included.
 """
 
-import math
 import random
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import transaction
 
 from core.money import ZERO, to_cents
 from dashboard import kpis
-from dashboard.demo import bulk
+from dashboard.demo import bulk, year
 from dashboard.demo.people import DOMAIN, Customer, FirstPurchases, plan_customers
 from dashboard.demo.reviews import Purchases, write_reviews
 from payments.models import Payment
@@ -46,9 +44,6 @@ EXPIRED, CANCELLED = 0.05, 0.03  # shares of orders never paid
 REFUNDED, PARTLY_REFUNDED = 0.03, 0.05  # shares of paid orders
 CODE_SHARE = 0.1  # orders whose customer enters the shop's code, where it applies
 EXPRESS_SHARE = 0.15
-WEEKDAY_WEIGHTS = (1.0, 0.95, 0.95, 1.0, 1.05, 1.25, 1.3)  # Monday first
-# Orders by the hour they are placed, from midnight to 22:00 (none after 23:00).
-HOUR_WEIGHTS = (1, 1, 1, 1, 1, 1, 2, 3, 4, 5, 6, 6, 7, 6, 6, 6, 7, 8, 10, 11, 11, 9, 6)
 LINE_COUNTS, LINE_COUNT_WEIGHTS = (1, 2, 3, 4), (50, 28, 14, 8)
 QUANTITIES, QUANTITY_WEIGHTS = (1, 2, 3), (80, 15, 5)
 
@@ -113,8 +108,8 @@ def seed_order_history(
                 "--seed to add more."
             )
         stock = _stock(rng)
-        weights = _day_weights(rng, days)
-        counts = _apportion(orders, weights)
+        weights = year.day_weights(rng, days)
+        counts = year.apportion(orders, weights)
         people = plan_customers(
             rng, orders, returning_share=RETURNING_SHARE, customers=customers
         )
@@ -126,7 +121,7 @@ def seed_order_history(
         purchases = Purchases(stock.product_of)
         for day, count in zip(days, counts, strict=True):
             made = []
-            for placed_at in _times(rng, day, count, zone):
+            for placed_at in year.times(rng, day, count, zone):
                 person = people.next()
                 made.append(_order(rng, stock, numbers.take(), person,
                                    user_ids.get(person.email), placed_at, horizon))
@@ -137,7 +132,7 @@ def seed_order_history(
         writer.flush()
         bulk.mark_repeat_purchases(firsts.no_longer_first)
         sessions = bulk.add_sessions(
-            f"demo{seed}", _sessions_per_day(rng, days, weights, orders, counts)
+            f"demo{seed}", year.sessions_per_day(rng, days, weights, orders, counts)
         )
         # A generator of their own, so that the orders stay what they were before reviews.
         reviews = write_reviews(
@@ -147,43 +142,6 @@ def seed_order_history(
     bulk.refresh_statistics()
     return SeedResult(days[0], days[-1], orders, writer.paid, writer.lines, writer.payments,
                       len(people.people), sessions, reviews)
-
-
-# --- the shape of the year -------------------------------------------------------------------
-
-
-def _day_weights(rng: random.Random, days: list[date]) -> list[float]:
-    """How busy each day is: weekday × season × growth × a little noise."""
-    weights = []
-    for index, day in enumerate(days):
-        # The yearly curve peaks in mid-December and bottoms out in mid-June.
-        season = 1 + 0.3 * math.cos(2 * math.pi * (day.timetuple().tm_yday - 350) / 365.25)
-        if (day.month, day.day) >= (11, 24) and (day.month, day.day) <= (12, 2):
-            season *= 1.6  # Black Friday to Cyber Monday
-        growth = 0.85 + 0.3 * index / len(days)
-        weights.append(WEEKDAY_WEIGHTS[day.weekday()] * season * growth * rng.uniform(0.9, 1.1))
-    return weights
-
-
-def _apportion(total: int, weights: list[float]) -> list[int]:
-    """`total` split in proportion to `weights`, in whole numbers that add up to it (largest
-    remainders get the units left over)."""
-    scale = total / sum(weights)
-    shares = [weight * scale for weight in weights]
-    counts = [int(share) for share in shares]
-    by_remainder = sorted(range(len(shares)), key=lambda i: (counts[i] - shares[i], i))
-    for index in by_remainder[: total - sum(counts)]:
-        counts[index] += 1
-    return counts
-
-
-def _times(rng: random.Random, day: date, count: int, zone: ZoneInfo) -> list[datetime]:
-    """When the day's orders were placed, in order: mostly in the evening, none after 23:00
-    so that every payment lands on the same day."""
-    hours = rng.choices(range(len(HOUR_WEIGHTS)), weights=HOUR_WEIGHTS, k=count)
-    seconds = sorted(hour * 3600 + rng.randrange(3600) for hour in hours)
-    start = datetime.combine(day, time.min, tzinfo=zone)
-    return [start + timedelta(seconds=s) for s in seconds]
 
 
 # --- who bought before ----------------------------------------------------------------------
@@ -414,14 +372,3 @@ class _OrderNumbers:
     def take(self) -> str:
         number, self._next = self._next, self._draw()
         return number
-
-
-def _sessions_per_day(rng: random.Random, days: list[date], weights: list[float],
-                      orders: int, counts: list[int]) -> list[tuple[date, int, int]]:
-    """(day, sessions, sessions that ordered): the day's expected orders ÷ a conversion rate
-    of 2–3 %, of which as many ordered as orders were placed that day."""
-    scale = orders / sum(weights)
-    return [
-        (day, max(placed, round(weight * scale / rng.uniform(0.02, 0.03)), 1), placed)
-        for day, weight, placed in zip(days, weights, counts, strict=True)
-    ]

@@ -17,11 +17,10 @@ on the shipping after its own.
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from decimal import ROUND_FLOOR, Decimal
+from decimal import Decimal
 
-from core.money import ZERO, format_money, to_cents
+from core.money import ZERO, allocate, format_money, to_cents
 
-CENT = Decimal("0.01")
 HUNDRED = Decimal(100)
 
 PERCENT = "percent"
@@ -359,27 +358,6 @@ def _hint(offer: Offer, items: tuple[Item, ...]) -> str:
         return ""
     free = "one free" if offer.free == 1 else f"{offer.free} free"
     return f"{offer.name}: add {short} more to get {free}."
-
-
-def allocate(amount: Decimal, weights: Sequence[Decimal]) -> list[Decimal]:
-    """`amount` shared out in cents in proportion to `weights`, each share at most its
-    weight, the shares adding up to `amount` exactly (at most the weights' sum). The cents
-    left after rounding down go to the largest remainders, the first on a tie."""
-    total = sum(weights, ZERO)
-    amount = min(to_cents(amount), total)
-    if amount <= 0 or total <= 0:
-        return [ZERO] * len(weights)
-    exact = [amount * weight / total for weight in weights]
-    shares = [value.quantize(CENT, rounding=ROUND_FLOOR) for value in exact]
-    short = int((amount - sum(shares, ZERO)) / CENT)
-    order = sorted(range(len(weights)), key=lambda i: (-(exact[i] - shares[i]), i))
-    for index in order:
-        if short <= 0:
-            break
-        if shares[index] + CENT <= weights[index]:
-            shares[index] += CENT
-            short -= 1
-    return shares
 
 
 def _left(totals: tuple[Decimal, ...], applied: list[Applied]) -> tuple[Decimal, ...]:

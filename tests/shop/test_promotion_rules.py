@@ -6,7 +6,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from core.money import ZERO, to_cents
+from core.money import ZERO, allocate, to_cents
 from shop.promotions import rules
 
 D = Decimal
@@ -402,26 +402,26 @@ def test_an_amount_larger_than_the_cart_takes_the_items_down_to_zero_and_no_furt
 
 def test_allocate_gives_the_odd_cents_to_the_largest_remainders():
     # 1.00 in sevenths: 0.1428…, 0.2857…, 0.5714…
-    assert rules.allocate(D("1.00"), [D("1"), D("2"), D("4")]) == [
+    assert allocate(D("1.00"), [D("1"), D("2"), D("4")]) == [
         D("0.14"), D("0.29"), D("0.57")
     ]
 
 
 def test_allocate_gives_an_odd_cent_to_the_first_on_a_tie():
-    assert rules.allocate(D("0.10"), [D("1.00")] * 3) == [D("0.04"), D("0.03"), D("0.03")]
+    assert allocate(D("0.10"), [D("1.00")] * 3) == [D("0.04"), D("0.03"), D("0.03")]
     # 0.05 in eighths: remainders .00875, .00625, .00875, .00625; three cents to give.
-    assert rules.allocate(D("0.05"), [D("3.00"), D("1.00"), D("3.00"), D("1.00")]) == [
+    assert allocate(D("0.05"), [D("3.00"), D("1.00"), D("3.00"), D("1.00")]) == [
         D("0.02"), D("0.01"), D("0.02"), D("0.00")
     ]
 
 
 def test_allocate_gives_no_share_more_than_its_weight():
-    assert rules.allocate(D("50.00"), [D("10.00"), D("5.00")]) == [D("10.00"), D("5.00")]
+    assert allocate(D("50.00"), [D("10.00"), D("5.00")]) == [D("10.00"), D("5.00")]
 
 
 def test_allocate_shares_nothing_among_zero_weights():
-    assert rules.allocate(D("5.00"), [ZERO, ZERO]) == [ZERO, ZERO]
-    assert rules.allocate(D("5.00"), []) == []
+    assert allocate(D("5.00"), [ZERO, ZERO]) == [ZERO, ZERO]
+    assert allocate(D("5.00"), []) == []
 
 
 # --- properties over any cart -------------------------------------------------------------------
@@ -595,7 +595,7 @@ def test_a_code_either_applies_or_says_why_not(items, offers, code, shipping, ta
 def test_allocate_shares_add_up_exactly_each_within_its_weight_and_a_cent_of_its_part(
     amount, weights
 ):
-    shares = rules.allocate(amount, weights)
+    shares = allocate(amount, weights)
 
     total = sum(weights, ZERO)
     assert len(shares) == len(weights)
