@@ -46,6 +46,9 @@ class Payment(models.Model):
     # full refund cancels the (unshipped) order.
     restock = models.JSONField(default=dict, blank=True)
     cancels_order = models.BooleanField(default=False)
+    # A refund asked for by staff: order line id → the goods it gives back before tax, which
+    # come out of that line's seller (empty: the store's, such as a goodwill amount).
+    line_amounts = models.JSONField(default=dict, blank=True)
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
         related_name="+",

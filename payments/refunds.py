@@ -60,6 +60,7 @@ def request_refund(*, order_id: int, wanted: RefundRequest, actor: User | None) 
     if wanted.cancel_order:
         _check_cancel(order)
     amount = _amount(order, wanted, left)
+    line_amounts = _line_amounts(order, wanted)
     if amount <= 0:
         raise ShopError("Give an amount to refund, or the units of the lines to refund.")
     if amount > left:
@@ -77,6 +78,7 @@ def request_refund(*, order_id: int, wanted: RefundRequest, actor: User | None) 
         restock={str(line): units for line, units in wanted.lines.items()} if wanted.restock
         else {},
         cancels_order=wanted.cancel_order, requested_by=actor, note=wanted.reason[:255],
+        line_amounts={str(line): str(value) for line, value in line_amounts.items()},
     )
     orders.note_payment(
         order_id=order.pk, internal=True, actor=actor,
@@ -140,15 +142,39 @@ def _lines_amount(order: Order, units_by_line: dict[int, int]) -> Decimal:
     """What was paid for these units of the order's lines, their share of its discount
     taken off, and the tax charged on that, as at checkout: a whole line gives back exactly
     what it cost. Raises ShopError for units the order does not have."""
+    return sum(
+        (paid + to_cents(paid * order.tax_rate)
+         for paid in _goods_refunded(order, units_by_line).values()),
+        Decimal("0.00"),
+    )
+
+
+def _goods_refunded(order: Order, units_by_line: dict[int, int]) -> dict[int, Decimal]:
+    """Line id → what was paid for these units of it before tax. Raises ShopError for
+    units the order does not have."""
     lines = {line.pk: line for line in order.lines.filter(pk__in=units_by_line)}
-    amount = Decimal("0.00")
+    goods = {}
     for line_id, units in units_by_line.items():
         line = lines.get(line_id)
         if line is None or units < 0 or units > line.quantity - line.quantity_restocked:
             raise ShopError(f"Order {order.number} has no {units} units of that line to refund.")
-        paid = line.paid if units == line.quantity else to_cents(line.paid * units / line.quantity)
-        amount += paid + to_cents(paid * order.tax_rate)
-    return amount
+        goods[line_id] = (line.paid if units == line.quantity
+                          else to_cents(line.paid * units / line.quantity))
+    return goods
+
+
+def _line_amounts(order: Order, wanted: RefundRequest) -> dict[int, Decimal]:
+    """Whose goods the refund gives back, line by line before tax: each comes out of the
+    seller of its line. Units of lines name theirs; cancelling gives back every line's rest
+    (less refunds already on their way); an amount alone is the store's (goodwill, shipping)."""
+    if not wanted.cancel_order:
+        return {} if wanted.amount is not None else _goods_refunded(order, wanted.lines)
+    coming: dict[int, Decimal] = {}
+    for refund in order.payments.filter(kind=Payment.Kind.REFUND, status=Payment.Status.PENDING):
+        for line_id, value in refund.line_amounts.items():
+            coming[int(line_id)] = coming.get(int(line_id), Decimal(0)) + Decimal(value)
+    return {line.pk: rest for line in order.lines.all()
+            if (rest := line.paid - line.refunded - coming.get(line.pk, Decimal(0))) > 0}
 
 
 def _capture_to_refund(order: Order, amount: Decimal) -> Payment:

@@ -260,6 +260,8 @@ def _refunded(order: Order, event: PaymentEvent) -> bool:
         order_refunds.record_refund(
             order_id=order.pk, amount=amount if len(pending_refunds) == 1 else refund.amount,
             restock={int(line): units for line, units in refund.restock.items()},
+            line_amounts={int(line): Decimal(value)
+                          for line, value in refund.line_amounts.items()},
             cancel=refund.cancels_order, actor=refund.requested_by, note=refund.note,
         )
     return True

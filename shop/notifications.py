@@ -39,13 +39,18 @@ def send_order_email(*, email_id: int, attempt: int = 1) -> bool:
 
 @transaction.atomic
 def _send(*, email_id: int) -> bool:
-    email = OrderEmail.objects.select_for_update().select_related("order").get(pk=email_id)
+    email = (OrderEmail.objects.select_for_update(of=("self",))
+             .select_related("order", "shipment__seller").get(pk=email_id))
     if email.sent_at is not None:
         return False
     order = email.order
+    lines = list(order.lines.select_related("seller"))
     context = {
         "order": order,
-        "lines": order.lines.all(),
+        "email": email,
+        "lines": lines,
+        # Which shop sends what, once the order leaves in parcels from several.
+        "by_seller": len({line.seller_id for line in lines}) > 1,
         "discounts": order.discount_rows,
         "order_url": order_link(order),
         "shop_url": settings.SITE_URL,

@@ -80,6 +80,20 @@ def staff_gate(request: HttpRequest, next_url: str) -> HttpResponse | None:
     return redirect_to(request, with_next("twofactor:verify", next_url))
 
 
+def second_factor_gate(request: HttpRequest, next_url: str) -> HttpResponse | None:
+    """None when `request` is signed in and verified with a code this session; else where
+    to go first: the sign-in, the two-factor setup (no authenticator yet), or the code. For
+    areas beside the staff's that want the same (the seller portal)."""
+    user = request.user
+    if not user.is_authenticated:
+        return redirect_to_login(next_url, reverse("account_login"))
+    if is_verified(user):
+        return None
+    if devices.app_device(user) is None:
+        return redirect_to(request, with_next("twofactor:setup", next_url))
+    return redirect_to(request, with_next("twofactor:verify", next_url))
+
+
 def staff_member_required(view):
     """Let only staff with a verified second factor in (see `staff_gate`)."""
 

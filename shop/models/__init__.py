@@ -12,6 +12,7 @@ from shop.models.orders import (
 )
 from shop.models.promotions import DiscountCode, OrderDiscount, Promotion
 from shop.models.reviews import Review
+from shop.models.sellers import Payout, Seller, SellerBranch, SellerMember, Shipment
 from shop.models.wishlist import WishlistItem
 
 __all__ = [
@@ -26,11 +27,16 @@ __all__ = [
     "OrderEmail",
     "OrderEvent",
     "OrderLine",
+    "Payout",
     "PostalAddress",
     "Product",
     "ProductImage",
     "Promotion",
     "Review",
+    "Seller",
+    "SellerBranch",
+    "SellerMember",
+    "Shipment",
     "ShippingMethod",
     "User",
     "Variant",

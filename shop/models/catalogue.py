@@ -37,12 +37,26 @@ class Category(models.Model):
         return f"{reverse('shop:product-list')}?category={self.slug}"
 
 
+class ProductQuerySet(models.QuerySet):
+    def listed(self) -> "ProductQuerySet":
+        """What shoppers see and may buy: active products of shops open for business."""
+        return self.filter(is_active=True, seller_listed=True)
+
+
 class Product(models.Model):
     name = models.CharField(max_length=200)
     slug = models.SlugField(max_length=220, unique=True)
     description = models.TextField(blank=True)
     category = models.ForeignKey(Category, related_name="products", on_delete=models.PROTECT)
+    # The store's own products unless another seller's: the store is seller 1, made by the
+    # migration that brought sellers in (shop.models.sellers.store_seller_id).
+    seller = models.ForeignKey(
+        "shop.Seller", related_name="products", on_delete=models.PROTECT, db_default=1
+    )
     is_active = models.BooleanField("active", default=True)
+    # Whether its seller is approved: kept by the seller services (shop.sellers.services),
+    # so hiding a suspended shop's products needs no join on every page.
+    seller_listed = models.BooleanField(default=True, editable=False)
     is_featured = models.BooleanField("featured", default=False)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -50,10 +64,13 @@ class Product(models.Model):
     rating_average = models.DecimalField(max_digits=3, decimal_places=2, null=True, blank=True)
     rating_count = models.PositiveIntegerField(default=0)
 
+    objects = ProductQuerySet.as_manager()
+
     class Meta:
         ordering = ["name"]
         indexes = [
             models.Index(fields=["is_active", "category"], name="product_active_category"),
+            models.Index(fields=["seller", "is_active"], name="product_seller_active"),
             models.Index(fields=["is_active", "-created_at"], name="product_active_newest"),
             models.Index(fields=["is_active", "-rating_average"], name="product_active_rating"),
             GinIndex(search_vector(), name="product_search_vector"),
@@ -65,6 +82,10 @@ class Product(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("shop:product-detail", args=[self.slug])
+
+    @property
+    def is_listed(self) -> bool:
+        return self.is_active and self.seller_listed
 
 
 class Variant(models.Model):

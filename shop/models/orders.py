@@ -50,6 +50,7 @@ class Order(PostalAddress):
     class Status(models.TextChoices):
         AWAITING_PAYMENT = "awaiting_payment", "Awaiting payment"
         PAID = "paid", "Paid"
+        PARTIALLY_SHIPPED = "partially_shipped", "Partially shipped"
         SHIPPED = "shipped", "Shipped"
         DELIVERED = "delivered", "Delivered"
         CANCELLED = "cancelled", "Cancelled"
@@ -203,8 +204,8 @@ class Order(PostalAddress):
 PAID_UNSHIPPED = frozenset({Order.Status.PAID, Order.Status.PARTIALLY_REFUNDED})
 # Paid for and not wholly refunded: the customer bought what is in it.
 PURCHASED = frozenset({
-    Order.Status.PAID, Order.Status.SHIPPED, Order.Status.DELIVERED,
-    Order.Status.PARTIALLY_REFUNDED,
+    Order.Status.PAID, Order.Status.PARTIALLY_SHIPPED, Order.Status.SHIPPED,
+    Order.Status.DELIVERED, Order.Status.PARTIALLY_REFUNDED,
 })
 
 # Where each status may go next. Anything else is an illegal transition and raises.
@@ -213,15 +214,18 @@ TRANSITIONS: dict[str, frozenset[str]] = {
         Order.Status.PAID, Order.Status.CANCELLED, Order.Status.EXPIRED,
     }),
     Order.Status.PAID: frozenset({
-        Order.Status.SHIPPED, Order.Status.REFUNDED, Order.Status.PARTIALLY_REFUNDED,
-        Order.Status.CANCELLED,
+        Order.Status.PARTIALLY_SHIPPED, Order.Status.SHIPPED, Order.Status.REFUNDED,
+        Order.Status.PARTIALLY_REFUNDED, Order.Status.CANCELLED,
     }),
     # Refunded in part before it shipped: it may still ship, or be refunded in full.
     Order.Status.PARTIALLY_REFUNDED: frozenset({
-        Order.Status.SHIPPED, Order.Status.REFUNDED, Order.Status.CANCELLED,
+        Order.Status.PARTIALLY_SHIPPED, Order.Status.SHIPPED, Order.Status.REFUNDED,
+        Order.Status.CANCELLED,
     }),
+    # Some sellers' shipments have left, others not yet: shipped once they all have.
     # Once shipped, a partial refund is an event on the timeline, not a status: the order
     # stays shipped or delivered and cannot ship again.
+    Order.Status.PARTIALLY_SHIPPED: frozenset({Order.Status.SHIPPED, Order.Status.REFUNDED}),
     Order.Status.SHIPPED: frozenset({Order.Status.DELIVERED, Order.Status.REFUNDED}),
     Order.Status.DELIVERED: frozenset({Order.Status.REFUNDED}),
     Order.Status.CANCELLED: frozenset(),
@@ -247,6 +251,17 @@ class OrderLine(models.Model):
     # line_total minus discount, plus tax on that.
     discount = models.DecimalField(default=Decimal("0.00"), **MONEY)
     quantity_restocked = models.PositiveIntegerField(default=0)
+    # Whose line it is: the seller ships it, is paid for it less the commission copied here
+    # when it was bought, and bears the refunds made for it (`refunded`, before tax).
+    seller = models.ForeignKey(
+        "shop.Seller", related_name="order_lines", on_delete=models.PROTECT, db_default=1
+    )
+    commission_rate = models.DecimalField(
+        "commission (%)", max_digits=5, decimal_places=2, default=Decimal("0")
+    )
+    refunded = models.DecimalField(default=Decimal("0.00"), **MONEY)
+    payout = models.ForeignKey("shop.Payout", null=True, blank=True, related_name="lines",
+                               on_delete=models.PROTECT)
 
     class Meta:
         ordering = ["pk"]
@@ -262,8 +277,15 @@ class OrderLine(models.Model):
                 condition=Q(quantity_restocked__lte=F("quantity")),
                 name="order_line_restock_within_quantity",
             ),
+            models.CheckConstraint(
+                condition=Q(refunded__gte=0, refunded__lte=F("line_total") - F("discount")),
+                name="order_line_refund_within_paid",
+            ),
         ]
-        indexes = [models.Index(fields=["variant", "order"], name="order_line_variant")]
+        indexes = [
+            models.Index(fields=["variant", "order"], name="order_line_variant"),
+            models.Index(fields=["seller", "order"], name="order_line_seller"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.quantity} × {self.product_name}"
@@ -331,6 +353,9 @@ class OrderEmail(models.Model):
 
     order = models.ForeignKey(Order, related_name="emails", on_delete=models.CASCADE)
     kind = models.CharField(max_length=20, choices=Kind.choices)
+    # The parcel a "shipped" email is about, when the order leaves in several.
+    shipment = models.ForeignKey("shop.Shipment", null=True, blank=True, related_name="+",
+                                 on_delete=models.SET_NULL)
     created_at = models.DateTimeField(auto_now_add=True)
     sent_at = models.DateTimeField(null=True, blank=True)
 

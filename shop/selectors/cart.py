@@ -175,7 +175,7 @@ def _cart_view(lines: list[CartLine]) -> CartView:
 def _row(line: CartLine, discount: Decimal, offers: tuple[str, ...]) -> CartRow:
     variant = line.variant
     available = max(variant.available + getattr(line, "held", 0), 0)
-    if not variant.product.is_active:
+    if not variant.product.is_listed:
         problem = "No longer sold; please remove it."
     elif available == 0:
         problem = "Sold out; please remove it."

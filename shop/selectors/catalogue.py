@@ -116,7 +116,7 @@ def _matching_variants(condition: Q) -> QuerySet[Variant]:
 
 def _products(filters: ListingFilters, category_ids: list[int] | None, *, skip: str = ""):
     """Active products that match every filter but the one named by `skip`."""
-    products = Product.objects.filter(is_active=True)
+    products = Product.objects.listed()
     if category_ids is not None and skip != "category":
         products = products.filter(category_id__in=category_ids)
     if filters.q:
@@ -291,7 +291,7 @@ def _listing_parts(
 def _words_match_anything(text: str) -> bool:
     """Whether any active product has the words, whatever the other filters: the filters
     narrowing a search to nothing is no reason to guess at spellings."""
-    return search.matching(Product.objects.filter(is_active=True), text).exists()
+    return search.matching(Product.objects.listed(), text).exists()
 
 
 def _spellings_match_anything(filters: ListingFilters) -> bool:
@@ -299,13 +299,13 @@ def _spellings_match_anything(filters: ListingFilters) -> bool:
     filters (known already when there are none)."""
     if not filters.active_count:
         return False
-    active = Product.objects.filter(is_active=True)
+    active = Product.objects.listed()
     return search.matching(active, filters.q, fuzzy=True).exists()
 
 
 def top_categories(categories: list[Category], *, limit: int = 4) -> list[CategoryNode]:
     """The top-level categories that list the most products, their subcategories' included."""
-    listed = Product.objects.filter(is_active=True).filter(Exists(_matching_variants(Q())))
+    listed = Product.objects.listed().filter(Exists(_matching_variants(Q())))
     counts = Counter(dict(listed.values_list("category_id").annotate(n=Count("pk")).order_by()))
     roots = [node for node in category_tree(categories, counts) if node.count]
     return sorted(roots, key=lambda node: -node.count)[:limit]
@@ -329,7 +329,7 @@ def home_page() -> dict:
 
 def _home_page() -> dict:
     categories = all_categories()
-    listed = Product.objects.filter(is_active=True).filter(Exists(_matching_variants(Q())))
+    listed = Product.objects.listed().filter(Exists(_matching_variants(Q())))
     counts = Counter(dict(listed.values_list("category_id").annotate(n=Count("pk")).order_by()))
     featured = with_card_data(listed.filter(is_featured=True)).order_by("-created_at", "pk")
     return {"featured": list(featured[:8]), "categories": category_tree(categories, counts)}
@@ -342,7 +342,7 @@ def product_detail(slug: str) -> Product | None:
 
 def _product_detail(slug: str) -> Product | None:
     return (
-        Product.objects.filter(is_active=True, slug=slug)
+        Product.objects.listed().filter(slug=slug)
         .select_related("category__parent")
         .prefetch_related("variants", "images")
         .first()
@@ -358,7 +358,7 @@ def related_products(product: Product, *, limit: int = 4) -> list[Product]:
 
 
 def _related_products(product: Product, limit: int) -> list[Product]:
-    products = Product.objects.filter(is_active=True, category_id=product.category_id).exclude(
+    products = Product.objects.listed().filter(category_id=product.category_id).exclude(
         pk=product.pk
     )
     products = with_card_data(products.filter(Exists(_matching_variants(Q()))))

@@ -113,7 +113,7 @@ def close_words(text: str, *, limit: int = 3) -> list[str]:
     wanted = [w for w in _words(text) if len(w) >= 3]
     if not wanted:
         return []
-    products = Product.objects.filter(is_active=True)
+    products = Product.objects.listed()
     if _on_postgres():
         products = products.annotate(
             closeness=TrigramWordSimilarity(text, "name")

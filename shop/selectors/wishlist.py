@@ -28,8 +28,8 @@ def saved_products(user: User) -> list[Product]:
     a product card shows and `in_stock_variants`, the variants that can be bought now:
     two queries, whatever the number of products."""
     saved = WishlistItem.objects.filter(user=user, product=OuterRef("pk"))
-    products = Product.objects.filter(
-        is_active=True, pk__in=WishlistItem.objects.filter(user=user).values("product_id")
+    products = Product.objects.listed().filter(
+        pk__in=WishlistItem.objects.filter(user=user).values("product_id")
     )
     in_stock = Variant.objects.filter(on_hand__gt=F("reserved")).order_by("position", "pk")
     return list(

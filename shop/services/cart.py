@@ -187,7 +187,7 @@ def _allowed(variant: Variant, cart: Cart, held: dict[int, int] | None = None) -
     """How many of the variant the cart may hold: what is available, plus what the cart's own
     orders awaiting payment hold (`held` by variant id, read here when not given), at most
     MAX_PER_LINE."""
-    if not variant.product.is_active:
+    if not variant.product.is_listed:
         return 0
     if held is None:
         held = _held_units(cart, variant=variant)
@@ -195,7 +195,7 @@ def _allowed(variant: Variant, cart: Cart, held: dict[int, int] | None = None) -
 
 
 def _check_on_sale(variant: Variant) -> None:
-    if not variant.product.is_active:
+    if not variant.product.is_listed:
         raise OutOfStock(f"“{variant}” is no longer sold; please remove it from your cart.")
 
 

@@ -22,11 +22,12 @@ from shop.models import (
     OrderDiscount,
     OrderEvent,
     OrderLine,
+    Seller,
     ShippingMethod,
     Variant,
 )
 from shop.promotions import codes, live, quotes, rules
-from shop.services import addresses, expiry, inventory, orders, pricing
+from shop.services import addresses, expiry, inventory, orders, pricing, shipments
 from worker.enqueue import enqueue_with_transaction
 
 # No 0/O, 1/I/L: read out over the phone without confusion.
@@ -47,14 +48,14 @@ def new_order_number() -> str:
 
 def quote(
     items: list[rules.Item], *, method: ShippingMethod, code: DiscountCode | None, email: str,
-    offers: list[rules.Offer] | None = None,
+    offers: list[rules.Offer] | None = None, parcels: int = 1,
 ) -> quotes.Quote:
     """What these items cost with the promotions, the code and this shipping method (free
-    from its threshold, for the items after their discounts): the review step shows it
-    and placing the order charges it."""
+    from its threshold, for the items after their discounts), once per parcel (one per shop
+    the items come from): the review step shows it and placing the order charges it."""
     def shipping(goods: Decimal) -> Decimal:
-        return pricing.shipping_cost(price=method.price, free_above=method.free_above,
-                                     subtotal=goods)
+        return parcels * pricing.shipping_cost(price=method.price, free_above=method.free_above,
+                                               subtotal=goods)
 
     return quotes.quote(items, code=code, email=email, shipping=shipping, offers=offers)
 
@@ -83,7 +84,7 @@ def place_order(
     unpaid = list(Order.objects.select_for_update().filter(
         cart=cart, status=Order.Status.AWAITING_PAYMENT).order_by("pk"))
     lines = list(
-        CartLine.objects.filter(cart=cart).select_related("variant__product")
+        CartLine.objects.filter(cart=cart).select_related("variant__product__seller")
         .order_by("variant_id")
     )
     if not lines:
@@ -112,10 +113,12 @@ def place_order(
     )
 
     items = [_item(variants[line.variant_id], line.quantity) for line in lines]
+    sellers = parcels_from([line.variant.product.seller for line in lines])
     priced = _priced(quote(items, method=method, code=code, email=buyer.email,
-                           offers=live.live_offers(fresh=True)))
+                           offers=live.live_offers(fresh=True), parcels=len(sellers)))
     order_lines = [
-        _order_line(variants[line.variant_id], line.quantity, discount)
+        _order_line(variants[line.variant_id], line.variant.product.seller, line.quantity,
+                    discount)
         for line, discount in zip(lines, priced.line_discounts, strict=True)
     ]
     order = _create_order(
@@ -131,6 +134,7 @@ def place_order(
     for line in order_lines:
         line.order = order
     OrderLine.objects.bulk_create(order_lines)
+    shipments.make(order, [seller.pk for seller in sellers])
     discounts = _record_discounts(order, priced, code)
     OrderEvent.objects.create(
         order=order, kind=OrderEvent.Kind.PLACED, to_status=order.status, actor=buyer.user,
@@ -192,11 +196,19 @@ def _units(lines: list[OrderLine]) -> str:
     return f"{units} item{'s' if units != 1 else ''}"
 
 
-def _order_line(variant: Variant, quantity: int, discount: Decimal) -> OrderLine:
+def parcels_from(sellers: list[Seller]) -> list[Seller]:
+    """The shops items come from, each once, the store's first and then by name: one
+    parcel each, in the order the order's pages list them."""
+    unique = {seller.pk: seller for seller in sellers}.values()
+    return sorted(unique, key=lambda seller: (not seller.is_store, seller.name))
+
+
+def _order_line(variant: Variant, seller: Seller, quantity: int, discount: Decimal) -> OrderLine:
     return OrderLine(
         variant=variant, product_name=variant.product.name, options=variant.options,
         sku=variant.sku, unit_price=variant.price, quantity=quantity,
         line_total=pricing.line_total(variant.price, quantity), discount=discount,
+        seller=seller, commission_rate=seller.commission_rate,
     )
 
 

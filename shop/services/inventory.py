@@ -37,7 +37,7 @@ def reserve_stock(*, quantities: Mapping[int, int]) -> dict[int, Variant]:
         variant = variants.get(variant_id)
         if variant is None:
             raise OutOfStock("An item in your cart is no longer sold; please remove it.")
-        if not variant.product.is_active:
+        if not variant.product.is_listed:
             raise OutOfStock(f"“{variant}” is no longer sold; please remove it from your cart.")
         if quantity > variant.available:
             raise OutOfStock(shortage_message(variant, quantity))

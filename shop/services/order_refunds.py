@@ -17,15 +17,17 @@ from shop.services.orders import email_customer, lock_order, move_status
 @transaction.atomic
 def record_refund(
     *, order_id: int, amount: Decimal, restock: dict[int, int] | None = None,
-    cancel: bool = False, actor: User | None = None, note: str = "",
+    line_amounts: dict[int, Decimal] | None = None, cancel: bool = False,
+    actor: User | None = None, note: str = "",
 ) -> Order:
     """A provider refunded money for the order, never more than was captured and not yet
     refunded. `restock` maps order line ids to units that came back and go on sale again.
 
     A paid order refunded in full becomes refunded, in part partially refunded; once shipped
     a partial refund is only an event. `cancel` cancels a paid, unshipped order refunded in
-    full. Refunding money captured for an order that was never paid (a flagged payment)
-    changes only the amounts and the timeline."""
+    full. `line_amounts` maps order line ids to the goods given back before tax: they come
+    out of each line's seller. Refunding money captured for an order that was never paid (a
+    flagged payment) changes only the amounts and the timeline."""
     order = lock_order(order_id)
     left = order.captured_total - order.refunded_total
     if amount <= 0 or amount > left:
@@ -44,6 +46,7 @@ def record_refund(
         return order
     email_customer(order, OrderEmail.Kind.REFUNDED)
     _restock_lines(order, restock or {})
+    _charge_lines(order, line_amounts or {})
     full = order.refunded_total >= order.total
     if cancel:
         if not full or order.status not in PAID_UNSHIPPED:
@@ -62,6 +65,14 @@ def record_refund(
         OrderEvent.objects.create(order=order, kind=OrderEvent.Kind.REFUNDED, actor=actor,
                                   note=refund_note)
     return order
+
+
+def _charge_lines(order: Order, line_amounts: dict[int, Decimal]) -> None:
+    """Each line's seller bears what was given back for it, never more than was paid."""
+    lines = list(order.lines.filter(pk__in=line_amounts))
+    for line in lines:
+        line.refunded = min(line.paid, line.refunded + line_amounts[line.pk])
+    OrderLine.objects.bulk_update(lines, ["refunded"])
 
 
 def _restock_lines(order: Order, restock: dict[int, int]) -> None:

@@ -71,7 +71,7 @@ def _added(
     messages.add_message(request, level, message)
     if level != messages.ERROR:
         return redirect("shop:cart")
-    if variant and variant.product.is_active:
+    if variant and variant.product.is_listed:
         return redirect(variant.product)
     return redirect("shop:product-list")
 

@@ -87,6 +87,7 @@ def _priced_with(contents: CartView, method: ShippingMethod, *, email: str) -> d
     quote = checkout_services.quote(
         quotes.items_of([row.line for row in contents.rows]), method=method,
         code=contents.code, email=email, offers=contents.quote.offers,
+        parcels=len({row.line.variant.product.seller_id for row in contents.rows}),
     )
     priced = quote.priced
     return {

@@ -35,7 +35,7 @@ def wishlist(request: HttpRequest) -> HttpResponse:
 def wishlist_toggle(request: HttpRequest, product_id: int) -> HttpResponse:
     """Save or unsave a product. The button sends `saved=1` or `saved=0`, so pressing it twice
     before the page catches up asks for the same thing twice; without that, it toggles."""
-    product = get_object_or_404(Product, pk=product_id, is_active=True)
+    product = get_object_or_404(Product.objects.listed(), pk=product_id)
     back = _back(request, product)
     if not request.user.is_authenticated:
         if request.htmx:
@@ -74,7 +74,7 @@ def wishlist_remove(request: HttpRequest, product_id: int) -> HttpResponse:
 @login_required
 def wishlist_move(request: HttpRequest, product_id: int) -> HttpResponse:
     """Move one unit of the chosen variant of a saved product to the cart."""
-    product = get_object_or_404(Product, pk=product_id, is_active=True)
+    product = get_object_or_404(Product.objects.listed(), pk=product_id)
     form = MoveToCartForm(request.POST)
     variant = None
     if form.is_valid():
