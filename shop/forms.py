@@ -19,7 +19,7 @@ from localflavor.us.forms import USZipCodeField
 from localflavor.us.us_states import STATE_CHOICES as US_STATES
 
 from core.money import format_money
-from shop.models import Address, Review, ShippingMethod, Variant
+from shop.models import Address, Review, Seller, ShippingMethod, Variant
 from shop.models.addresses import country_name
 from shop.services import pricing
 
@@ -31,6 +31,7 @@ SORT_CHOICES = [
     ("rating", "Top rated"),
 ]
 QUERY_LENGTH = 100
+SHOP_SLUG_LENGTH = Seller._meta.get_field("slug").max_length
 # As long as Variant.size or Variant.color may be.
 OPTION_LENGTH = max(Variant._meta.get_field(name).max_length for name in ("size", "color"))
 
@@ -69,10 +70,16 @@ class ListingFilterForm(forms.Form):
     color = ValueList(required=False)
     in_stock = forms.BooleanField(label="In stock only", required=False)
     sort = forms.ChoiceField(choices=[("", ""), *SORT_CHOICES], required=False)
+    shop = forms.CharField(required=False, strip=True)  # a shop's slug
 
     def clean_q(self) -> str:
         # A long paste is searched by its start rather than thrown away.
         return self.cleaned_data["q"][:QUERY_LENGTH]
+
+    def clean_shop(self) -> str:
+        # Cut to one past the longest slug: still no shop's, so the listing says it knows
+        # no such shop, as it does for any unknown one (never an error page).
+        return self.cleaned_data["shop"][:SHOP_SLUG_LENGTH + 1]
 
     # Set by clean when the min price is above the max: neither is applied.
     price_range_refused = False
@@ -375,6 +382,19 @@ class ReviewForm(forms.ModelForm):
         help_texts = {"body": "What did you like or not? How does it fit, wear or work?"}
         widgets = {"body": forms.Textarea(attrs={"rows": 5})}
         error_messages = {"title": {"required": "Give your review a title."}}
+
+
+class ShopReviewForm(forms.Form):
+    """A customer's review of a shop: stars from 1 to 5, and a few words."""
+
+    rating = forms.TypedChoiceField(
+        choices=RATING_CHOICES, coerce=int, widget=forms.RadioSelect,
+        error_messages={"required": "Choose a rating from 1 to 5 stars.",
+                        "invalid_choice": "Choose a rating from 1 to 5 stars."},
+    )
+    body = forms.CharField(label="Your review", max_length=2000, required=False,
+                           widget=forms.Textarea(attrs={"rows": 4}),
+                           help_text="How were its parcels, its answers, its returns?")
 
 
 class MoveToCartForm(forms.Form):

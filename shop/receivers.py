@@ -17,6 +17,8 @@ from shop.models import (
     ProductImage,
     Promotion,
     Review,
+    Seller,
+    SellerBranch,
     User,
     Variant,
 )
@@ -49,6 +51,10 @@ def merge_cart_at_login(
 @receiver(post_delete, sender=Product, dispatch_uid="shop.product_deleted")
 @receiver(post_delete, sender=Variant, dispatch_uid="shop.variant_deleted")
 @receiver(post_delete, sender=ProductImage, dispatch_uid="shop.image_deleted")
+@receiver(post_save, sender=Seller, dispatch_uid="shop.seller_saved")
+@receiver(post_delete, sender=Seller, dispatch_uid="shop.seller_deleted")
+@receiver(post_save, sender=SellerBranch, dispatch_uid="shop.branch_saved")
+@receiver(post_delete, sender=SellerBranch, dispatch_uid="shop.branch_deleted")
 @receiver(post_save, sender=Promotion, dispatch_uid="shop.promotion_saved")
 @receiver(post_delete, sender=Promotion, dispatch_uid="shop.promotion_deleted")
 @receiver(m2m_changed, sender=Promotion.products.through, dispatch_uid="shop.promotion_products")

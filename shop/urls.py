@@ -8,6 +8,7 @@ from shop.views import (
     orders,
     promotions,
     reviews,
+    sellers,
     wishlist,
 )
 
@@ -18,6 +19,8 @@ urlpatterns = [
     path("products/", catalogue.product_list, name="product-list"),
     path("products/<slug:slug>/", catalogue.product_detail, name="product-detail"),
     path("products/<slug:slug>/reviews/", reviews.review_submit, name="review-submit"),
+    path("shops/<slug:slug>/", sellers.seller_detail, name="seller-detail"),
+    path("shops/<slug:slug>/reviews/", sellers.seller_review, name="seller-review"),
     path("cart/", cart.cart, name="cart"),
     path("cart/add/", cart.cart_add, name="cart-add"),
     path("cart/lines/<int:line_id>/", cart.cart_line_update, name="cart-line-update"),
@@ -40,4 +43,7 @@ urlpatterns = [
     path("wishlist/<int:product_id>/", wishlist.wishlist_toggle, name="wishlist-toggle"),
     path("wishlist/<int:product_id>/move/", wishlist.wishlist_move, name="wishlist-move"),
     path("wishlist/<int:product_id>/remove/", wishlist.wishlist_remove, name="wishlist-remove"),
+    path("wishlist/shops/<int:seller_id>/", wishlist.shop_save_toggle, name="seller-save"),
+    path("wishlist/shops/<int:seller_id>/remove/", wishlist.saved_shop_remove,
+         name="saved-shop-remove"),
 ]

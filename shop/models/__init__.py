@@ -11,7 +11,8 @@ from shop.models.orders import (
     ShippingMethod,
 )
 from shop.models.promotions import DiscountCode, OrderDiscount, Promotion
-from shop.models.reviews import Review
+from shop.models.reviews import Review, SellerReview
+from shop.models.saved_sellers import SavedSeller
 from shop.models.sellers import Payout, Seller, SellerBranch, SellerMember, Shipment
 from shop.models.wishlist import WishlistItem
 
@@ -33,9 +34,11 @@ __all__ = [
     "ProductImage",
     "Promotion",
     "Review",
+    "SavedSeller",
     "Seller",
     "SellerBranch",
     "SellerMember",
+    "SellerReview",
     "Shipment",
     "ShippingMethod",
     "User",

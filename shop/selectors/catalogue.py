@@ -3,6 +3,9 @@
 Each page's selector issues a fixed number of queries, whatever the page size, the number of
 variants or the size of the catalogue; the views' tests pin those numbers. Their results are
 cached (shop.caching) until the catalogue next changes, so a repeated read costs none.
+
+Each page also learns from a query it runs anyway whether more than one shop is approved
+(shop.selectors.sellers), which decides whether cards say who sells them.
 """
 
 from collections import Counter
@@ -16,7 +19,7 @@ from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery, 
 from shop import caching
 from shop.errors import CategoryNotFound
 from shop.models import Category, Product, ProductImage, Variant
-from shop.selectors import search
+from shop.selectors import search, sellers
 
 
 @dataclass(frozen=True)
@@ -29,14 +32,17 @@ class ListingFilters:
     color: tuple[str, ...] = ()
     in_stock: bool = False
     sort: str = ""
+    shop: str = ""  # a shop's slug, chosen in the shop facet
     fuzzy: bool = False  # match words by their letters, forgiving typos
+    # A shop's own page lists its products only, as if they were the whole catalogue.
+    within_shop: int | None = None
 
     @property
     def active_count(self) -> int:
         """How many narrowing choices are on (search and sort aside)."""
         return (
             bool(self.category) + (self.min_price is not None) + (self.max_price is not None)
-            + len(self.size) + len(self.color) + self.in_stock
+            + len(self.size) + len(self.color) + self.in_stock + bool(self.shop)
         )
 
     @classmethod
@@ -50,6 +56,7 @@ class ListingFilters:
             color=tuple(data.get("color") or ()),
             in_stock=bool(data.get("in_stock")),
             sort=data.get("sort") or "",
+            shop=data.get("shop") or "",
         )
 
 
@@ -65,6 +72,7 @@ class Facet:
     value: str
     count: int
     selected: bool
+    label: str = ""  # what the shopper reads, where it is not the value (a shop's name)
 
 
 @dataclass
@@ -86,6 +94,10 @@ class Listing:
     colors: list[Facet]
     total: int
     suggestions: Suggestions | None = None
+    shops: list[Facet] = field(default_factory=list)  # every approved shop, with its count
+    many_shops: bool = False  # more than the store: cards say who sells them
+    matching_shops: list = field(default_factory=list)  # approved shops the search names
+    unknown_shop: str = ""  # asked for, but not a shop open here: every shop is listed
 
     @property
     def heading(self) -> str:
@@ -114,11 +126,21 @@ def _matching_variants(condition: Q) -> QuerySet[Variant]:
     return Variant.objects.filter(condition, product=OuterRef("pk"))
 
 
+def _listed(filters: ListingFilters) -> QuerySet[Product]:
+    """What the listing draws from: every listed product, or on a shop's page its own."""
+    products = Product.objects.listed()
+    if filters.within_shop is not None:
+        products = products.filter(seller_id=filters.within_shop)
+    return products
+
+
 def _products(filters: ListingFilters, category_ids: list[int] | None, *, skip: str = ""):
     """Active products that match every filter but the one named by `skip`."""
-    products = Product.objects.listed()
+    products = _listed(filters)
     if category_ids is not None and skip != "category":
         products = products.filter(category_id__in=category_ids)
+    if filters.shop and skip != "shop":
+        products = products.filter(seller__slug=filters.shop)
     if filters.q:
         products = search.matching(products, filters.q, fuzzy=filters.fuzzy)
     return products.filter(Exists(_matching_variants(_variant_conditions(filters, skip=skip))))
@@ -135,7 +157,7 @@ def first_image(product: str = "pk") -> Subquery:
 
 def with_card_data(products: QuerySet[Product], condition: Q | None = None) -> QuerySet[Product]:
     """Annotate what a product card shows: the lowest matching price, its former price,
-    whether any matching variant is in stock, and the first image."""
+    whether any matching variant is in stock, the first image, and who sells it."""
     condition = condition or Q()
     cheapest = _matching_variants(condition).order_by("price", "pk")
     return products.annotate(
@@ -143,6 +165,8 @@ def with_card_data(products: QuerySet[Product], condition: Q | None = None) -> Q
         compare_at_price=Subquery(cheapest.values("compare_at_price")[:1]),
         in_stock=Exists(_matching_variants(condition & Q(on_hand__gt=F("reserved")))),
         image=first_image(),
+        seller_name=F("seller__name"),
+        seller_slug=F("seller__slug"),
     )
 
 
@@ -187,8 +211,10 @@ def _descendant_ids(categories: list[Category], root: Category) -> list[int]:
     return ids
 
 
-def _option_facets(filters: ListingFilters, category_ids: list[int] | None):
-    """Products per size and per colour, each counted under all the other filters: one query."""
+def _facets(filters: ListingFilters, category_ids: list[int] | None):
+    """Products per size, per colour and per approved shop, each counted under all the other
+    filters: one query. Every approved shop has a row, so the rows say how many there are
+    (none on a shop's own page, where the shop is fixed)."""
 
     def counts(option: str):
         products = _products(filters, category_ids, skip=option)
@@ -196,14 +222,20 @@ def _option_facets(filters: ListingFilters, category_ids: list[int] | None):
             Variant.objects.filter(_variant_conditions(filters, skip=option), product__in=products)
             .exclude(**{option: ""})
             .values(option)
-            .annotate(kind=Value(option), products=Count("product", distinct=True))
-            .values_list("kind", option, "products")
+            .annotate(kind=Value(option), label=Value(""),
+                      products=Count("product", distinct=True))
+            .values_list("kind", option, "label", "products")
             .order_by()
         )
 
-    found = {"size": {}, "color": {}}
-    for kind, value, count in counts("size").union(counts("color"), all=True).order_by():
+    arms = [counts("color")]
+    if filters.within_shop is None:
+        arms.append(sellers.shop_counts(_products(filters, category_ids, skip="shop")))
+    found, names = {"size": {}, "color": {}, "shop": {}}, {}
+    for kind, value, label, count in counts("size").union(*arms, all=True).order_by():
         found[kind][value] = count
+        if kind == "shop":
+            names[value] = label
     # A chosen value stays on screen, at zero, so the shopper can see it and untick it.
     for value in filters.size:
         found["size"].setdefault(value, 0)
@@ -211,7 +243,9 @@ def _option_facets(filters: ListingFilters, category_ids: list[int] | None):
         found["color"].setdefault(value, 0)
     sizes = [Facet(v, n, v in filters.size) for v, n in found["size"].items()]
     colors = [Facet(v, n, v in filters.color) for v, n in found["color"].items()]
-    return sorted(sizes, key=lambda f: size_rank(f.value)), sorted(colors, key=lambda f: f.value)
+    shops = [Facet(v, n, v == filters.shop, names[v]) for v, n in found["shop"].items()]
+    return (sorted(sizes, key=lambda f: size_rank(f.value)), sorted(colors, key=lambda f: f.value),
+            sorted(shops, key=lambda f: (f.label.casefold(), f.value)))
 
 
 SIZE_ORDER = ["XXS", "XS", "S", "M", "L", "XL", "XXL", "3XL"]
@@ -239,32 +273,37 @@ def product_listing(filters: ListingFilters, *, page_number: str | int = 1) -> L
     if filters.category and current is None:
         raise CategoryNotFound(f"There is no category “{filters.category}”.")
     per_page = settings.PRODUCTS_PER_PAGE
-    applied, products, number, total, tree, sizes, colors, suggestions = caching.remember(
+    parts = caching.remember(
         "listing",
         (filters, str(page_number), per_page),
         lambda: _listing_parts(filters, categories, current, page_number),
     )
     # The page is rebuilt around the cached rows: a Paginator holds its whole queryset, which
     # must not be fetched (or pickled) just to remember one page of it.
-    page = Page(products, number, Paginator(range(total), per_page))
-    return Listing(
-        filters=applied,
-        page=page,
-        categories=tree,
-        current_category=current,
-        sizes=sizes,
-        colors=colors,
-        total=total,
-        suggestions=suggestions,
-    )
+    products, number = parts.pop("products"), parts.pop("number")
+    page = Page(products, number, Paginator(range(parts["total"]), per_page))
+    return Listing(page=page, current_category=current, **parts)
 
 
 def _listing_parts(
     filters: ListingFilters, categories: list[Category], current: Category | None,
     page_number: str | int,
-) -> tuple:
+) -> dict:
+    parts = _listing_of(filters, categories, current, page_number)
+    if filters.shop and not any(shop.value == filters.shop for shop in parts["shops"]):
+        # Not a shop open here (mistyped, or closed since the link was made): rather than
+        # an empty page, every shop's products, and a note saying why.
+        parts = _listing_of(replace(filters, shop=""), categories, current, page_number)
+        parts["unknown_shop"] = filters.shop
+    return parts
+
+
+def _listing_of(
+    filters: ListingFilters, categories: list[Category], current: Category | None,
+    page_number: str | int,
+) -> dict:
     category_ids = _descendant_ids(categories, current) if current else None
-    if filters.q and not search.only_excludes(filters.q) and not _words_match_anything(filters.q):
+    if filters.q and not search.only_excludes(filters.q) and not _words_match_anything(filters):
         filters = replace(filters, fuzzy=True)
     paginator = _paginator(filters, category_ids)
     page = paginator.get_page(page_number)
@@ -277,21 +316,27 @@ def _listing_parts(
             .order_by()
         )
     )
-    sizes, colors = _option_facets(filters, category_ids)
+    sizes, colors, shops = _facets(filters, category_ids)
+    many_shops = len(shops) > 1
     tree = category_tree(categories, category_counts)
     suggestions = None
     if filters.fuzzy and not paginator.count and not _spellings_match_anything(filters):
-        suggestions = Suggestions(search.close_words(filters.q), top_categories(categories))
-    return (
-        filters, list(page.object_list), page.number, paginator.count, tree, sizes, colors,
-        suggestions,
-    )
+        suggestions = Suggestions(
+            search.close_words(filters.q, products=_listed(filters)),
+            top_categories(categories, products=_listed(filters)),
+        )
+    return {
+        "filters": filters, "products": list(page.object_list), "number": page.number,
+        "total": paginator.count, "categories": tree, "sizes": sizes, "colors": colors,
+        "suggestions": suggestions, "shops": shops, "many_shops": many_shops,
+        "matching_shops": sellers.shops_named(filters.q) if filters.q and many_shops else [],
+    }
 
 
-def _words_match_anything(text: str) -> bool:
+def _words_match_anything(filters: ListingFilters) -> bool:
     """Whether any active product has the words, whatever the other filters: the filters
     narrowing a search to nothing is no reason to guess at spellings."""
-    return search.matching(Product.objects.listed(), text).exists()
+    return search.matching(_listed(filters), filters.q).exists()
 
 
 def _spellings_match_anything(filters: ListingFilters) -> bool:
@@ -299,13 +344,16 @@ def _spellings_match_anything(filters: ListingFilters) -> bool:
     filters (known already when there are none)."""
     if not filters.active_count:
         return False
-    active = Product.objects.listed()
-    return search.matching(active, filters.q, fuzzy=True).exists()
+    return search.matching(_listed(filters), filters.q, fuzzy=True).exists()
 
 
-def top_categories(categories: list[Category], *, limit: int = 4) -> list[CategoryNode]:
-    """The top-level categories that list the most products, their subcategories' included."""
-    listed = Product.objects.listed().filter(Exists(_matching_variants(Q())))
+def top_categories(
+    categories: list[Category], *, limit: int = 4, products: QuerySet[Product] | None = None
+) -> list[CategoryNode]:
+    """The top-level categories that list the most `products` (by default every listed
+    one), their subcategories' included."""
+    products = Product.objects.listed() if products is None else products
+    listed = products.filter(Exists(_matching_variants(Q())))
     counts = Counter(dict(listed.values_list("category_id").annotate(n=Count("pk")).order_by()))
     roots = [node for node in category_tree(categories, counts) if node.count]
     return sorted(roots, key=lambda node: -node.count)[:limit]
@@ -331,19 +379,28 @@ def _home_page() -> dict:
     categories = all_categories()
     listed = Product.objects.listed().filter(Exists(_matching_variants(Q())))
     counts = Counter(dict(listed.values_list("category_id").annotate(n=Count("pk")).order_by()))
-    featured = with_card_data(listed.filter(is_featured=True)).order_by("-created_at", "pk")
-    return {"featured": list(featured[:8]), "categories": category_tree(categories, counts)}
+    featured = list(
+        with_card_data(listed.filter(is_featured=True))
+        .annotate(approved_shops=sellers.approved_shop_count())
+        .order_by("-created_at", "pk")[:8]
+    )
+    # How many shops are approved comes with the cards: without cards there is nobody to name.
+    many_shops = bool(featured) and featured[0].approved_shops > 1
+    return {"featured": featured, "categories": category_tree(categories, counts),
+            "many_shops": many_shops}
 
 
 def product_detail(slug: str) -> Product | None:
-    """The active product with its category path, variants and images, if there is one."""
+    """The active product with its category path, seller, variants and images, if there is
+    one; `approved_shops` says how many shops are approved."""
     return caching.remember("product", (slug,), lambda: _product_detail(slug))
 
 
 def _product_detail(slug: str) -> Product | None:
     return (
         Product.objects.listed().filter(slug=slug)
-        .select_related("category__parent")
+        .select_related("category__parent", "seller")
+        .annotate(approved_shops=sellers.approved_shop_count())
         .prefetch_related("variants", "images")
         .first()
     )

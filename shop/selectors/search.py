@@ -107,13 +107,16 @@ def by_relevance(
     return products.annotate(rank=rank).order_by("-rank", "name", "pk")
 
 
-def close_words(text: str, *, limit: int = 3) -> list[str]:
-    """Words of active products' names spelled a little like the words of `text`, the
-    closest first: what a search that found nothing could have meant. One query."""
+def close_words(
+    text: str, *, limit: int = 3, products: QuerySet[Product] | None = None
+) -> list[str]:
+    """Words of the names of `products` (by default every listed one) spelled a little like
+    the words of `text`, the closest first: what a search that found nothing could have
+    meant. One query."""
     wanted = [w for w in _words(text) if len(w) >= 3]
     if not wanted:
         return []
-    products = Product.objects.listed()
+    products = Product.objects.listed() if products is None else products
     if _on_postgres():
         products = products.annotate(
             closeness=TrigramWordSimilarity(text, "name")

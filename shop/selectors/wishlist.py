@@ -1,12 +1,12 @@
-"""The wishlist as pages show it: which products on a page are saved, and the saved
-products with what can be bought of each."""
+"""The wishlist as pages show it: which products (and shops) on a page are saved, the saved
+products with what can be bought of each, and the saved shops."""
 
 from collections.abc import Iterable
 
 from django.contrib.auth.models import AnonymousUser
-from django.db.models import F, OuterRef, Prefetch, Subquery
+from django.db.models import Exists, F, OuterRef, Prefetch, Subquery
 
-from shop.models import Product, User, Variant, WishlistItem
+from shop.models import Product, SavedSeller, Seller, User, Variant, WishlistItem
 from shop.selectors.catalogue import with_card_data
 
 
@@ -23,10 +23,43 @@ def wishlisted_ids(user: User | AnonymousUser, product_ids: Iterable[int]) -> se
     )
 
 
+def saved_seller_ids(user: User | AnonymousUser, seller_ids: Iterable[int]) -> set[int]:
+    """Which of these shops the customer has saved: one query, none for a visitor who is
+    not signed in."""
+    seller_ids = list(seller_ids)
+    if not user.is_authenticated or not seller_ids:
+        return set()
+    return set(
+        SavedSeller.objects.filter(user=user, seller_id__in=seller_ids).values_list(
+            "seller_id", flat=True
+        )
+    )
+
+
+def wishlist_page(user: User) -> dict:
+    """The saved products and the saved shops. The products' query also says whether any
+    shop is saved, so a wishlist of products alone costs no query more than before shops."""
+    products = saved_products(user)
+    shops = saved_shops(user) if not products or products[0].shops_saved else []
+    return {"products": products, "shops": shops}
+
+
+def saved_shops(user: User) -> list[Seller]:
+    """The customer's saved shops that are open, last saved first: one query."""
+    saved = SavedSeller.objects.filter(user=user, seller=OuterRef("pk"))
+    return list(
+        Seller.objects.approved()
+        .filter(Exists(saved))
+        .annotate(saved_at=Subquery(saved.values("created_at")[:1]))
+        .order_by("-saved_at", "-pk")
+    )
+
+
 def saved_products(user: User) -> list[Product]:
     """The customer's saved products that are still sold, last saved first, each with what
-    a product card shows and `in_stock_variants`, the variants that can be bought now:
-    two queries, whatever the number of products."""
+    a product card shows, `in_stock_variants`, the variants that can be bought now, and
+    `shops_saved`, whether the customer has saved any shop: two queries, whatever the
+    number of products."""
     saved = WishlistItem.objects.filter(user=user, product=OuterRef("pk"))
     products = Product.objects.listed().filter(
         pk__in=WishlistItem.objects.filter(user=user).values("product_id")
@@ -34,7 +67,10 @@ def saved_products(user: User) -> list[Product]:
     in_stock = Variant.objects.filter(on_hand__gt=F("reserved")).order_by("position", "pk")
     return list(
         with_card_data(products)
-        .annotate(saved_at=Subquery(saved.values("added_at")[:1]))
+        .annotate(
+            saved_at=Subquery(saved.values("added_at")[:1]),
+            shops_saved=Exists(SavedSeller.objects.filter(user=user)),
+        )
         .prefetch_related(Prefetch("variants", queryset=in_stock, to_attr="in_stock_variants"))
         .order_by("-saved_at", "-pk")
     )

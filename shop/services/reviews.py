@@ -44,7 +44,7 @@ def refresh_rating(*, product_id: int) -> tuple[Decimal | None, int]:
     totals = Review.objects.filter(product_id=product_id).aggregate(
         stars=Sum("rating"), count=Count("pk")
     )
-    average, count = _average(totals["stars"], totals["count"])
+    average, count = mean_rating(totals["stars"], totals["count"])
     Product.objects.filter(pk=product_id).update(rating_average=average, rating_count=count)
     caching.bump_catalogue_version()  # cards and listings show the rating
     return average, count
@@ -69,7 +69,7 @@ def refresh_ratings(*, product_ids: Iterable[int]) -> int:
         }
         for product in rows.only("pk", "rating_average", "rating_count"):
             row = totals.get(product.pk)
-            figures = _average(row["stars"], row["count"]) if row else (None, 0)
+            figures = mean_rating(row["stars"], row["count"]) if row else (None, 0)
             if (product.rating_average, product.rating_count) != figures:
                 product.rating_average, product.rating_count = figures
                 changed.append(product)
@@ -78,7 +78,7 @@ def refresh_ratings(*, product_ids: Iterable[int]) -> int:
     return len(changed)
 
 
-def _average(stars: int | None, count: int) -> tuple[Decimal | None, int]:
+def mean_rating(stars: int | None, count: int) -> tuple[Decimal | None, int]:
     if not count:
         return None, 0
     return (Decimal(stars) / count).quantize(CENT, rounding=ROUND_HALF_UP), count

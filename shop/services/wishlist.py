@@ -1,10 +1,11 @@
-"""The wishlist: save a product for later, take it off again, and move it to the cart."""
+"""The wishlist: save a product (or a shop) for later, take it off again, and move a
+product to the cart."""
 
 from dataclasses import replace
 
 from django.db import transaction
 
-from shop.models import Cart, Product, User, Variant, WishlistItem
+from shop.models import Cart, Product, SavedSeller, Seller, User, Variant, WishlistItem
 from shop.services import cart as cart_services
 from shop.services.cart import CartChange
 
@@ -21,6 +22,20 @@ def set_saved(*, user: User, product: Product, saved: bool | None = None) -> boo
         WishlistItem.objects.get_or_create(user=user, product=product)
     else:
         item.delete()
+    return saved
+
+
+@transaction.atomic
+def set_shop_saved(*, user: User, seller: Seller, saved: bool | None = None) -> bool:
+    """Save the shop (True), forget it (False), or flip it (None), as set_saved does for a
+    product. Returns whether it is saved now."""
+    row = SavedSeller.objects.filter(user=user, seller=seller)
+    if saved is None:
+        saved = not row.exists()
+    if saved:
+        SavedSeller.objects.get_or_create(user=user, seller=seller)
+    else:
+        row.delete()
     return saved
 
 

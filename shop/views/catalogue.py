@@ -2,11 +2,14 @@
 
 Product cards and the product page carry the wishlist's heart: `wishlisted` holds which of
 the page's products the customer has saved (one query, none when not signed in), and `here`
-is the address to come back to after saving or signing in. Visitors without a session all
-see the same pages, which are kept for them (shop.shared_pages).
+is the address to come back to after saving or signing in. Once more shops than the store
+are approved (`many_shops`), cards and the product page say who sells each product, and
+the product page offers to save its shop. Visitors without a session all see the same
+pages, which are kept for them (shop.shared_pages).
 """
 
 from django.http import Http404, HttpRequest, HttpResponse
+from django.urls import reverse
 from django.views.decorators.http import require_safe
 
 from core.http import render_page, tidy_url
@@ -17,7 +20,7 @@ from shop.promotions import live
 from shop.selectors import catalogue
 from shop.selectors.reviews import product_reviews
 from shop.selectors.variants import VariantChoice
-from shop.selectors.wishlist import wishlisted_ids
+from shop.selectors.wishlist import saved_seller_ids, wishlisted_ids
 from shop.shared_pages import shared_page
 
 
@@ -36,23 +39,31 @@ def home(request: HttpRequest) -> HttpResponse:
 def product_list(request: HttpRequest) -> HttpResponse:
     form = ListingFilterForm(request.GET)
     filters = catalogue.ListingFilters.from_form(form.filters())
+    context = listing_context(request, form, filters, url=reverse("shop:product-list"))
+    return render_page(
+        request, "shop/product_list.html", context, fragments=["listing"], push=context["here"]
+    )
+
+
+def listing_context(
+    request: HttpRequest, form: ListingFilterForm, filters: catalogue.ListingFilters, *, url: str
+) -> dict:
+    """What the listing's template needs: for the listing itself, and for a shop's page,
+    whose products are listed alike. `url` is the page the listing's form sends to."""
     try:
         listing = catalogue.product_listing(filters, page_number=request.GET.get("page") or 1)
     except CategoryNotFound as error:
         raise Http404(error.message) from None
     live.mark_offers(listing.page, live.live_offers())
-    here = tidy_url(request)
-    context = {
+    return {
         "form": form,
         "filters": listing.filters,
         "listing": listing,
         "sort_choices": sort_choices(searching=bool(filters.q)),
         "wishlisted": wishlisted_ids(request.user, (p.pk for p in listing.page)),
-        "here": here,
+        "here": tidy_url(request),
+        "listing_url": url,
     }
-    return render_page(
-        request, "shop/product_list.html", context, fragments=["listing"], push=here
-    )
 
 
 @require_safe
@@ -79,6 +90,7 @@ def product_page(
     reviews = product_reviews(product, user=request.user)
     if review_form is None and request.user.is_authenticated:
         review_form = ReviewForm(instance=reviews.mine)
+    many_shops = product.approved_shops > 1
     context = {
         "product": product,
         "choice": choice,
@@ -90,6 +102,10 @@ def product_page(
         "review_form": review_form,
         "review_notice": review_notice,
         "wishlisted": wishlisted_ids(request.user, [product.pk, *(p.pk for p in related)]),
+        "many_shops": many_shops,
+        "saved_sellers": (
+            saved_seller_ids(request.user, [product.seller_id]) if many_shops else set()
+        ),
         # Shown again after a review was posted, the page is still the product's own.
         "here": tidy_url(request) if request.method == "GET" else product.get_absolute_url(),
     }

@@ -1,8 +1,9 @@
-"""The wishlist: the heart that saves a product from its card or page, and the wishlist page,
-where a saved product is moved to the cart or taken off.
+"""The wishlist: the heart that saves a product from its card or page, "Save this shop" on a
+product's or shop's page, and the wishlist page, where a saved product is moved to the cart
+or taken off, and a saved shop forgotten.
 
-The heart answers an HTMX request with itself, pressed or not, and a plain request with a
-redirect back to the page it was pressed on, so it works without JavaScript too.
+Both toggles answer an HTMX request with themselves, pressed or not, and a plain request
+with a redirect back to the page they were pressed on, so they work without JavaScript too.
 """
 
 from django.contrib import messages
@@ -19,16 +20,18 @@ from security.net import safe_next
 from shop import request_cart
 from shop.errors import OutOfStock
 from shop.forms import MoveToCartForm
-from shop.models import Product, Variant
-from shop.selectors.wishlist import saved_products
+from shop.models import Product, Seller, Variant
+from shop.selectors.wishlist import wishlist_page
 from shop.services import wishlist as wishlist_services
 
 
 @require_safe
 @login_required
 def wishlist(request: HttpRequest) -> HttpResponse:
-    context = {"products": saved_products(request.user)}
-    return render_page(request, "shop/wishlist.html", context, fragments=["wishlist-items"])
+    context = wishlist_page(request.user)
+    return render_page(
+        request, "shop/wishlist.html", context, fragments=["wishlist-items", "saved-shops"]
+    )
 
 
 @require_POST
@@ -60,6 +63,45 @@ def wishlist_toggle(request: HttpRequest, product_id: int) -> HttpResponse:
         return response
     messages.success(request, news)
     return redirect(back)
+
+
+@require_POST
+def shop_save_toggle(request: HttpRequest, seller_id: int) -> HttpResponse:
+    """Save or forget a shop, as the heart does a product (`saved=1` or `saved=0`)."""
+    seller = get_object_or_404(Seller.objects.approved(), pk=seller_id)
+    back = safe_next(request, request.POST.get("next", ""), default=seller.get_absolute_url())
+    if not request.user.is_authenticated:
+        if request.htmx:
+            return HttpResponseClientRedirect(redirect_to_login(back).url)
+        return redirect_to_login(back)
+    wanted = {"1": True, "0": False}.get(request.POST.get("saved", ""))
+    saved = wishlist_services.set_shop_saved(user=request.user, seller=seller, saved=wanted)
+    news = (
+        f"Saved the shop “{seller.name}” to your wishlist."
+        if saved
+        else f"Removed the shop “{seller.name}” from your wishlist."
+    )
+    if request.htmx:
+        context = {
+            "seller": seller, "saved_sellers": {seller.pk} if saved else set(), "announce": news,
+        }
+        response = render(request, "shop/_seller_save.html#seller-save", context)
+        patch_vary_headers(response, ["HX-Request"])
+        return response
+    messages.success(request, news)
+    return redirect(back)
+
+
+@require_POST
+@login_required
+def saved_shop_remove(request: HttpRequest, seller_id: int) -> HttpResponse:
+    seller = get_object_or_404(Seller, pk=seller_id)
+    wishlist_services.set_shop_saved(user=request.user, seller=seller, saved=False)
+    return show_change(
+        request, "shop/wishlist.html", fragment="saved-shops", back_to="shop:wishlist",
+        context=lambda: wishlist_page(request.user),
+        notice=f"Removed the shop “{seller.name}” from your wishlist.",
+    )
 
 
 @require_POST
@@ -100,7 +142,7 @@ def _changed(request: HttpRequest, message: str, *, ok: bool, moved: bool = Fals
     """The saved products again (in place) with what happened, or back to the wishlist."""
     return show_change(
         request, "shop/wishlist.html", fragment="wishlist-items", back_to="shop:wishlist",
-        context=lambda: {"products": saved_products(request.user), "moved": moved},
+        context=lambda: {**wishlist_page(request.user), "moved": moved},
         notice=message if ok else None, error=None if ok else message,
     )
 
