@@ -22,6 +22,7 @@ urlpatterns = [
     path("", include("security.urls")),
     path("accounts/", include("allauth.urls")),
     path("dashboard/", include("dashboard.urls")),
+    path("sell/", include("marketplace.urls")),
     path("", include("monitoring.urls")),
     path("admin/", admin.site.urls),
 ]

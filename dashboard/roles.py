@@ -15,7 +15,10 @@ What each permission opens (the checks are where the pages are):
 - shop.change_variant: prices (and a variant's other details); shop.change_stock: stock;
 - payments.view_webhookevent and payments.replay_webhookevent: the webhook inbox, and its
   replay; payments.view_payment: the transaction history;
-- security.view_auditentry: the staff activity log.
+- security.view_auditentry: the staff activity log;
+- shop.view_seller: the sellers' pages, sales by shop and payouts; shop.review_seller:
+  approving, rejecting, suspending and reinstating shops, and their commission;
+  shop.record_payout: recording a payout to a seller as paid.
 """
 
 from django.apps import apps as global_apps
@@ -71,6 +74,7 @@ ROLES: dict[str, frozenset[str] | str] = {
         "dashboard.view_figures", "dashboard.export_reports",
         "shop.view_order", "shop.refund_order", "payments.view_payment",
         "payments.view_webhookevent", "payments.replay_webhookevent",
+        "shop.view_seller", "shop.view_payout", "shop.record_payout",
     }),
 }
 

@@ -7,13 +7,23 @@ from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.core.paginator import Page, Paginator
-from django.db.models import F, IntegerField, OuterRef, Q, QuerySet, Subquery, Sum, Value
+from django.db.models import (
+    Exists,
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+)
 from django.db.models.functions import Coalesce
 
 from core.money import to_cents
 from dashboard.kpis import Period, paid_lines
 from security.models import AuditEntry
-from shop.models import Order, User, Variant
+from shop.models import Order, Shipment, User, Variant
 
 TOP = 10
 COVER_DAYS = 30  # days of cover are worked out from this many days' sales
@@ -99,8 +109,14 @@ def recent_orders(*, limit: int = 10) -> list[Order]:
 
 
 def orders_to_ship(*, limit: int = 10) -> list[Order]:
-    """Paid orders not shipped yet, the longest waiting first."""
-    return list(Order.objects.filter(status=Order.Status.PAID).order_by("paid_at", "pk")[:limit])
+    """Paid orders whose store's own parcel has not left yet, the longest waiting first
+    (other sellers ship theirs from the seller portal)."""
+    parcels = Shipment.objects.filter(order=OuterRef("pk"))
+    ours = parcels.filter(seller__is_store=True, status=Shipment.Status.PENDING)
+    return list(
+        Order.objects.filter(status__in=[Order.Status.PAID, Order.Status.PARTIALLY_SHIPPED])
+        .filter(Exists(ours) | ~Exists(parcels)).order_by("paid_at", "pk")[:limit]
+    )
 
 
 # --- the activity log ------------------------------------------------------------------

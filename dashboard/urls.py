@@ -1,6 +1,6 @@
 from django.urls import include, path
 
-from dashboard import staff_views, views
+from dashboard import seller_views, staff_views, views
 
 app_name = "dashboard"
 
@@ -12,5 +12,9 @@ urlpatterns = [
     path("staff/", staff_views.staff_list, name="staff"),
     path("staff/<int:pk>/", staff_views.staff_member, name="staff-member"),
     path("staff/<int:pk>/deactivate/", staff_views.staff_deactivate, name="staff-deactivate"),
+    path("sellers/", seller_views.sellers, name="sellers"),
+    path("sellers/<int:pk>/", seller_views.seller, name="seller"),
+    path("sellers/<int:pk>/decide/", seller_views.decide, name="seller-decide"),
+    path("sellers/<int:pk>/payout/", seller_views.record_payout, name="seller-payout"),
     path("invitation/<str:token>/", staff_views.invitation, name="invitation"),
 ]

@@ -93,6 +93,7 @@ INSTALLED_APPS = [
     "shop",
     "payments",
     "dashboard",
+    "marketplace",
 ]
 
 MIDDLEWARE = [

@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import cached_property
 
-from dashboard import kpis
+from dashboard import kpis, payouts
 from dashboard.kpis import Period
 from dashboard.reports import selectors
 
@@ -67,6 +67,9 @@ class Report:
     # columns.
     totals: Callable[[Figures], list] | None = None
     bars: Bars | None = None  # a chart of the rows, beside the period's charts
+    # The workbook's Summary and Charts sheets of the whole store's figures; off for what a
+    # seller downloads of their own.
+    store_figures: bool = True
 
     def totals_row(self, figures: Figures, sums: dict[int, object]) -> list:
         """The totals row, given the sums of the summed columns by index."""
@@ -217,6 +220,40 @@ DAILY = Report(
     totals=_daily_totals,
 )
 
+def _payout_rows(figures: Figures) -> Iterable[tuple]:
+    for row in payouts.statement(figures.period):
+        yield (row.seller.name, row.seller.get_status_display(), row.gross, row.discounts,
+               row.refunds, row.net, row.commission, row.payable, row.settled, row.outstanding)
+
+
+PAYOUTS = Report(
+    name="payouts",
+    title="Payouts",
+    columns=(
+        Column("Shop", TEXT, 30),
+        Column("Status", TEXT, 16),
+        Column("Gross sales", MONEY, 13, summed=True),
+        Column("Discounts", MONEY, 12, summed=True),
+        Column("Refunds", MONEY, 12, summed=True),
+        Column("Net sales", MONEY, 13, summed=True),
+        Column("Commission", MONEY, 13, summed=True),
+        Column("Payable", MONEY, 13, summed=True),
+        Column("Paid out", MONEY, 12, summed=True),
+        Column("Outstanding", MONEY, 13, summed=True),
+    ),
+    rows=_payout_rows,
+    note=(
+        "One row per shop with lines in orders paid in the period, the store first. Gross "
+        "sales are its lines' totals, discounts their share of the orders' discounts, refunds "
+        "what was given back for its lines before tax. The store also bears what belongs to "
+        "no line (shipping discounts, refunds of an amount), so the columns add up to the "
+        "Gross sales, Discounts, Refunds and Net sales figures. Commission is each line's "
+        "rate (as when it was bought) of its net sales, rounded once per shop and rate. "
+        "Payable = net sales − commission; paid out is what recorded payouts settled, "
+        "outstanding the rest."
+    ),
+)
+
 REPORTS: dict[str, Report] = {
-    report.name: report for report in (SALES, PRODUCTS, PROMOTIONS, DAILY)
+    report.name: report for report in (SALES, PRODUCTS, PROMOTIONS, DAILY, PAYOUTS)
 }

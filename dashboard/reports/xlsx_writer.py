@@ -60,8 +60,9 @@ def write_workbook(report: Report, period: Period, target: BinaryIO) -> int:
     formats = {**FORMATS, MONEY: money_format(settings.STORE_CURRENCY)}
     figures = Figures(period)  # each figure read once for all three sheets
     count, bars = _write_rows(workbook, report, figures, formats)
-    _write_summary(workbook, report, figures, formats)
-    _write_charts(workbook, figures, formats, report.bars, bars)
+    if report.store_figures:
+        _write_summary(workbook, report, figures, formats)
+        _write_charts(workbook, figures, formats, report.bars, bars)
     workbook.save(target)
     return count
 

@@ -21,6 +21,7 @@ from security import audit
 from shop.admin.catalogue import audited_changes
 from shop.errors import ShopError
 from shop.models import Order, OrderDiscount, OrderEvent, OrderLine, ShippingMethod
+from shop.models.sellers import store_seller_id
 from shop.services import orders
 
 
@@ -189,6 +190,7 @@ class OrderAdmin(admin.ModelAdmin):
         description="Mark shipped", permissions=["fulfil"], location=ACTION_LOCATIONS
     )
     def mark_shipped(self, request, queryset):
+        """The store's own parcel of each order: other sellers ship theirs from their portal."""
         try:
             tracking_number = TRACKING_NUMBER.clean(_posted(request, "tracking_number"))
         except forms.ValidationError as error:
@@ -197,7 +199,8 @@ class OrderAdmin(admin.ModelAdmin):
         self._each_order(
             request, queryset, "marked shipped", "order.shipped",
             lambda order: orders.mark_shipped(
-                order_id=order.pk, tracking_number=tracking_number, actor=request.user
+                order_id=order.pk, tracking_number=tracking_number, actor=request.user,
+                seller_id=store_seller_id(),
             ),
             tracking_number=tracking_number,
         )

@@ -7,6 +7,7 @@ import django.contrib.postgres.search
 import django.core.validators
 import django.db.models.deletion
 import django.db.models.expressions
+import django.db.models.functions.math
 from decimal import Decimal
 from django.conf import settings
 from django.db import migrations, models
@@ -183,7 +184,7 @@ class Migration(migrations.Migration):
         ),
         migrations.AddConstraint(
             model_name='orderline',
-            constraint=models.CheckConstraint(condition=models.Q(('refunded__gte', 0), ('refunded__lte', django.db.models.expressions.CombinedExpression(models.F('line_total'), '-', models.F('discount')))), name='order_line_refund_within_paid'),
+            constraint=models.CheckConstraint(condition=models.Q(('refunded__gte', 0), ('refunded__lte', django.db.models.functions.math.Round(django.db.models.expressions.CombinedExpression(models.F('line_total'), '-', models.F('discount')), 2))), name='order_line_refund_within_paid'),
         ),
         migrations.AddField(
             model_name='sellerbranch',

@@ -184,6 +184,17 @@ class Order(PostalAddress):
         return [(row.code_text or row.name, row.amount) for row in self.discounts.all()]
 
     @property
+    def parcels(self) -> list[tuple]:
+        """(shipment, its lines) per seller, for an order that leaves in several parcels;
+        empty for one from a single shop, whose page shows it as a whole (and reads no
+        shipments)."""
+        lines = list(self.lines.all())
+        if len({line.seller_id for line in lines}) < 2:
+            return []
+        return [(shipment, [line for line in lines if line.seller_id == shipment.seller_id])
+                for shipment in self.shipments.select_related("seller")]
+
+    @property
     def payment_deadline(self) -> datetime:
         return self.pay_by or self.created_at + timedelta(
             minutes=settings.ORDER_PAYMENT_TIMEOUT_MINUTES
@@ -278,7 +289,9 @@ class OrderLine(models.Model):
                 name="order_line_restock_within_quantity",
             ),
             models.CheckConstraint(
-                condition=Q(refunded__gte=0, refunded__lte=F("line_total") - F("discount")),
+                # Rounded to the cent: SQLite subtracts decimals as floating point.
+                condition=Q(refunded__gte=0,
+                            refunded__lte=Round(F("line_total") - F("discount"), 2)),
                 name="order_line_refund_within_paid",
             ),
         ]

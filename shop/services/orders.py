@@ -307,6 +307,9 @@ def mark_shipped(
     leaving = [s for s in everything if s.status == Shipment.Status.PENDING
                and seller_id in (None, s.seller_id)]
     if not leaving:
+        if all(s.seller_id != seller_id for s in everything) and seller_id is not None:
+            raise IllegalTransition(f"Order {order.number} holds nothing of this shop's: its "
+                                    "sellers ship their own parcels.")
         raise IllegalTransition(f"Order {order.number} has already shipped.")
     now = timezone.now()
     for shipment in leaving:

@@ -43,7 +43,13 @@ def checkout(request: HttpRequest) -> HttpResponse:
     else:
         form = CheckoutForm(initial=_initial(request), user=user,
                             shipping_methods=contents.shipping_methods, subtotal=contents.goods)
-    return render_page(request, "shop/checkout.html", {"form": form, "cart": contents})
+    return render_page(request, "shop/checkout.html",
+                       {"form": form, "cart": contents, "parcels": _parcels(contents)})
+
+
+def _parcels(contents: CartView) -> int:
+    """How many shops the items come from: each sends a parcel, charged its shipping."""
+    return len({row.line.variant.product.seller_id for row in contents.rows})
 
 
 @require_http_methods(["GET", "POST"])
@@ -87,7 +93,7 @@ def _priced_with(contents: CartView, method: ShippingMethod, *, email: str) -> d
     quote = checkout_services.quote(
         quotes.items_of([row.line for row in contents.rows]), method=method,
         code=contents.code, email=email, offers=contents.quote.offers,
-        parcels=len({row.line.variant.product.seller_id for row in contents.rows}),
+        parcels=_parcels(contents),
     )
     priced = quote.priced
     return {

@@ -29,7 +29,9 @@ TOTPDevice.objects.create(user=user, name="Phone", key={key!r}, confirmed=True)
 PAID_ORDER = """
 from shop.models import Variant
 from tests.shop.buying import pay, place
-variant = Variant.objects.filter(on_hand__gt=5, product__is_active=True).order_by("sku").first()
+# One of the store's own: the store's staff ship the store's parcels.
+variant = Variant.objects.filter(on_hand__gt=5, product__is_active=True,
+                                 product__seller__is_store=True).order_by("sku").first()
 print(pay(place((variant, 1), email="roles.buyer@example.com")).number)
 """
 INVITATION_TOKEN = """

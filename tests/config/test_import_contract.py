@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-PACKAGES = ["config", "core", "worker", "security", "monitoring", "shop", "payments", "dashboard"]
+PACKAGES = ["config", "core", "worker", "security", "monitoring", "shop", "payments", "dashboard",
+            "marketplace"]
 LINT_IMPORTS = Path(sys.executable).parent / "lint-imports"
 
 

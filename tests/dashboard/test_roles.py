@@ -7,7 +7,7 @@ fragment that cannot reach what its page refuses."""
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
@@ -18,7 +18,7 @@ from django.utils import timezone
 from dashboard import roles
 from payments.models import WebhookEvent
 from security.models import AuditEntry
-from shop.models import Order
+from shop.models import Order, OrderLine, Seller
 from tests.accounts import make_account
 from tests.factories import VariantFactory
 from tests.second_factor import sign_in_clerk, sign_in_with_second_factor
@@ -139,6 +139,25 @@ def replay_offered(client, shop) -> bool:
     return 'value="replay"' in page.text
 
 
+def approves_a_shop(client, shop) -> bool:
+    seller = Seller.objects.create(name="Hill", slug="hill", contact_email="hill@example.com")
+    client.post(reverse("dashboard:seller-decide", args=[seller.pk]),
+                {"action": "approve", "commission_rate": "10"})
+    seller.refresh_from_db()
+    return seller.status == Seller.Status.APPROVED
+
+
+def records_a_payout(client, shop) -> bool:
+    seller = Seller.objects.create(name="Dale", slug="dale", contact_email="dale@example.com",
+                                   status=Seller.Status.APPROVED)
+    line = shop["paid"].lines.first()
+    OrderLine.objects.filter(pk=line.pk).update(seller=seller)
+    client.post(reverse("dashboard:seller-payout", args=[seller.pk]),
+                {"start": shop["paid"].paid_at.date() - timedelta(days=1),
+                 "end": TODAY, "reference": "TR-1"})
+    return seller.payouts.exists()
+
+
 @dataclass(frozen=True)
 class Action:
     name: str
@@ -192,6 +211,10 @@ ACTIONS = [
     Action("the webhook inbox", "payments.view_webhookevent",
            page(lambda s: reverse("admin:payments_webhookevent_changelist"))),
     Action("replaying a webhook", "payments.replay_webhookevent", replay_offered),
+    Action("the sellers and sales by shop", "shop.view_seller",
+           page(lambda s: reverse("dashboard:sellers"))),
+    Action("approving a shop", "shop.review_seller", approves_a_shop),
+    Action("recording a payout", "shop.record_payout", records_a_payout),
 ]
 
 
@@ -248,7 +271,8 @@ MENU = {
     "Orders": "shop.view_order", "Products": "shop.view_product",
     "Promotions": "shop.view_promotion", "Transactions": "payments.view_payment",
     "Webhook inbox": "payments.view_webhookevent",
-    "Staff activity log": "security.view_auditentry", "Staff": "dashboard.manage_staff",
+    "Staff activity log": "security.view_auditentry", "Sellers": "shop.view_seller",
+    "Staff": "dashboard.manage_staff",
 }
 PANELS = {
     "Key figures": "dashboard.view_figures", "To ship": "shop.fulfil_order",

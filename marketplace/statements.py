@@ -1,0 +1,91 @@
+"""A seller's statement: their lines of the orders paid in a period, what each earned them
+after the store's commission, and the payout that settled it. CSV or XLSX, like the staff's
+reports (the same writers), without the whole store's figures."""
+
+import tempfile
+from collections.abc import Iterable
+
+from django.http import (
+    FileResponse,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseBadRequest,
+    StreamingHttpResponse,
+)
+from django.utils import timezone
+from django.utils.cache import patch_cache_control
+from django.utils.http import content_disposition_header
+from django.views.decorators.http import require_safe
+
+from core.money import to_cents
+from dashboard.kpis import Period, store_zone
+from dashboard.reports.csv_writer import csv_chunks
+from dashboard.reports.definitions import COUNT, DATETIME, MONEY, PERCENT, TEXT, Column, Report
+from dashboard.reports.views import XLSX_TYPE
+from dashboard.reports.xlsx_writer import write_workbook
+from marketplace import selectors
+from marketplace.access import seller_portal
+from security import audit
+from shop.models import Seller
+
+COLUMNS = (
+    Column("Paid", DATETIME, 17),
+    Column("Order", TEXT, 13),
+    Column("SKU", TEXT, 18),
+    Column("Product", TEXT, 34),
+    Column("Units", COUNT, 8, summed=True),
+    Column("Gross", MONEY, 12, summed=True),
+    Column("Discount", MONEY, 11, summed=True),
+    Column("Refunded", MONEY, 11, summed=True),
+    Column("Net sales", MONEY, 12, summed=True),
+    Column("Commission rate", PERCENT, 11),
+    Column("Commission", MONEY, 12, summed=True),
+    Column("Payable", MONEY, 12, summed=True),
+    Column("Payout", TEXT, 20),
+)
+NOTE = ("One row per line of yours in orders paid in the period. Net sales = gross − discount "
+        "− refunded (before tax); commission is the rate copied when the line was bought, of "
+        "its net sales, per line (the payouts page rounds once per rate, so totals may differ "
+        "by a cent there); payable = net sales − commission.")
+
+
+def statement(seller: Seller) -> Report:
+    def rows(figures) -> Iterable[tuple]:
+        zone = store_zone()  # spreadsheets hold the store's wall-clock time, without a zone
+        for line in selectors.statement_lines(seller, figures.period).iterator():
+            net = line.line_total - line.discount - line.refunded
+            commission = to_cents(net * line.commission_rate / 100)
+            paid = timezone.localtime(line.order.paid_at, zone).replace(tzinfo=None)
+            yield (paid, line.order.number, line.sku, line.name, line.quantity,
+                   line.line_total, line.discount, line.refunded, net,
+                   line.commission_rate / 100, commission, net - commission,
+                   line.payout.reference if line.payout else "")
+
+    return Report(name="statement", title="Statement", columns=COLUMNS, rows=rows, note=NOTE,
+                  store_figures=False)
+
+
+@require_safe
+@seller_portal()
+def download(request: HttpRequest, file_format: str) -> HttpResponse:
+    try:
+        period = Period.from_strings(request.GET.get("start"), request.GET.get("end"))
+    except ValueError as error:
+        return HttpResponseBadRequest(str(error), content_type="text/plain; charset=utf-8")
+    report = statement(request.seller)
+    filename = (f"statement_{request.seller.slug}_{period.start:%Y-%m-%d}_"
+                f"{period.end:%Y-%m-%d}.{file_format}")
+    audit.record(request, audit.EXPORT, report="seller statement", seller=request.seller.name,
+                 format=file_format, start=period.start, end=period.end)
+    if file_format == "csv":
+        response = StreamingHttpResponse(csv_chunks(report, period),
+                                         content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = content_disposition_header(True, filename)
+    else:
+        file = tempfile.SpooledTemporaryFile(max_size=1024 * 1024)  # noqa: SIM115
+        write_workbook(report, period, file)
+        file.seek(0)
+        response = FileResponse(file, as_attachment=True, filename=filename,
+                                content_type=XLSX_TYPE)
+    patch_cache_control(response, private=True, no_store=True)
+    return response
