@@ -48,6 +48,7 @@ run: $(VENV)/.installed  ## migrate, load the demo (catalogue, a year of orders,
 	@echo "  Products:   http://127.0.0.1:$(PORT)/products/"
 	@echo "  Accounts:   http://127.0.0.1:$(PORT)/accounts/signup/ (emails print here)"
 	@echo "  Dashboard:  http://127.0.0.1:$(PORT)/dashboard/ (the staff account above)"
+	@echo "  Sell:       http://127.0.0.1:$(PORT)/sell/ (the seller account above)"
 	@echo
 	$(PY) manage.py runserver 127.0.0.1:$(PORT)
 

@@ -1,8 +1,8 @@
 """Writing the demo order history (see dashboard.demo.history) in bulk.
 
-Owns create_users, OrderWriter, write_reviews, mark_repeat_purchases, add_sessions and
-refresh_statistics: the inserts, a batch at a time, and nothing about what is inserted. The
-caller holds the transaction.
+Owns create_users, OrderWriter (orders with their lines, payments, discounts and parcels),
+write_reviews, mark_repeat_purchases, add_sessions and refresh_statistics: the inserts, a
+batch at a time, and nothing about what is inserted. The caller holds the transaction.
 """
 
 from collections.abc import Iterable
@@ -15,7 +15,7 @@ from django.db import connection
 from dashboard.demo.people import DOMAIN, Customer
 from dashboard.models import SessionDay
 from payments.models import Payment
-from shop.models import Order, OrderDiscount, OrderLine, Review, User
+from shop.models import Order, OrderDiscount, OrderLine, Review, Shipment, User
 
 BATCH = 2000
 
@@ -36,35 +36,39 @@ def create_users(people: list[Customer], *, joined: datetime) -> dict[str, int]:
 
 
 class OrderWriter:
-    """Collects orders with their lines, payments and discounts (unsaved, each pointing at
-    its order) and inserts them BATCH orders at a time."""
+    """Collects orders with their lines, payments, discounts and shipments (unsaved, each
+    pointing at its order) and inserts them BATCH orders at a time."""
 
     def __init__(self):
-        self.batch: list[tuple[Order, list[OrderLine], list[Payment], list[OrderDiscount]]] = []
-        self.paid = self.lines = self.payments = 0
+        self.batch: list[tuple[Order, list[OrderLine], list[Payment], list[OrderDiscount],
+                               list[Shipment]]] = []
+        self.paid = self.lines = self.payments = self.shipments = 0
 
     def add(self, order: Order, lines: list[OrderLine], payments: list[Payment],
-            discounts: list[OrderDiscount]) -> None:
-        self.batch.append((order, lines, payments, discounts))
+            discounts: list[OrderDiscount], shipments: list[Shipment]) -> None:
+        self.batch.append((order, lines, payments, discounts, shipments))
         if len(self.batch) >= BATCH:
             self.flush()
 
     def flush(self) -> None:
         if not self.batch:
             return
-        lines = [line for _, order_lines, _, _ in self.batch for line in order_lines]
-        payments = [payment for _, _, order_payments, _ in self.batch
+        lines = [line for _, order_lines, *_ in self.batch for line in order_lines]
+        payments = [payment for _, _, order_payments, *_ in self.batch
                     for payment in order_payments]
-        discounts = [row for *_, order_discounts in self.batch for row in order_discounts]
+        discounts = [row for *_, order_discounts, _ in self.batch for row in order_discounts]
+        shipments = [row for *_, order_shipments in self.batch for row in order_shipments]
         with _keeping_times(Order, Payment):
             # Both databases hand back the new ids, which the rows pointing at them then take.
             Order.objects.bulk_create([order for order, *_ in self.batch])
             OrderLine.objects.bulk_create(lines)
             Payment.objects.bulk_create(payments)
             OrderDiscount.objects.bulk_create(discounts)
+            Shipment.objects.bulk_create(shipments)
         self.paid += sum(1 for order, *_ in self.batch if order.paid_at)
         self.lines += len(lines)
         self.payments += len(payments)
+        self.shipments += len(shipments)
         self.batch = []
 
 

@@ -7,45 +7,49 @@ past orders: stock is not touched, and no email, task or signal goes out.
 
 What it holds: 365 days up to yesterday with weekly and yearly seasonality (busy weekends,
 a Black Friday week, a December peak, a slow summer) and steady growth; 1 to 4 lines an
-order from the active catalogue, popular products more often; customers who come back
-(some with accounts, some guests), priced with the shop's automatic offers in force and,
-for some, its first discount code, each discount recorded as checkout records it (nothing
-off where the shop has no promotions); orders paid, shipped and delivered by their age, some
-refunded in full or in part, some cancelled or expired unpaid; a capture payment per paid
-order and a refund payment per refund; storefront sessions per day at a conversion rate
-of 2 to 3 %; and reviews by some of the customers with an account of what was delivered to
-them (dashboard.demo.reviews), the products' cached ratings recounted from those rows. Each
-paid order says whether it is its customer's repeat purchase, as shop's mark_paid says it,
-other seeds' orders included.
+order from the catalogue on sale, popular products more often, each line its seller's at
+the seller's commission; customers who come back (some with accounts, some guests), priced
+with the shop's automatic offers in force and, for some, its first discount code, each
+discount recorded as checkout records it (nothing off where the shop has no promotions),
+and shipping charged per parcel, one per seller; orders paid, their parcels shipped and
+delivered by their age (dashboard.demo.fulfilment), some refunded in full or in part, some
+cancelled or expired unpaid; a capture payment per paid order and a refund payment per
+refund; storefront sessions per day at a conversion rate of 2 to 3 %; and reviews by some
+of the customers with an account of what was delivered to them (dashboard.demo.reviews), the
+products' cached ratings recounted from those rows. Each paid order says whether it is its
+customer's repeat purchase, as shop's mark_paid says it, other seeds' orders included.
 """
 
 import random
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from decimal import Decimal
 
 from django.conf import settings
 from django.db import transaction
 
-from core.money import ZERO, to_cents
+from core.money import ZERO
 from dashboard import kpis
-from dashboard.demo import bulk, year
+from dashboard.demo import bulk, fulfilment, year
 from dashboard.demo.people import DOMAIN, Customer, FirstPurchases, plan_customers
 from dashboard.demo.reviews import Purchases, write_reviews
-from payments.models import Payment
-from shop.models import DiscountCode, Order, OrderLine, Promotion, ShippingMethod, Variant
+from shop.models import DiscountCode, Order, OrderLine, Promotion, Seller, ShippingMethod, Variant
 from shop.promotions import codes, live, rules
 from shop.services import pricing
 from shop.services.checkout import NUMBER_ALPHABET
 
 DAYS = 365
-PROVIDER = "test"
 RETURNING_SHARE = 0.35  # orders placed by someone who ordered before
 EXPIRED, CANCELLED = 0.05, 0.03  # shares of orders never paid
-REFUNDED, PARTLY_REFUNDED = 0.03, 0.05  # shares of paid orders
 CODE_SHARE = 0.1  # orders whose customer enters the shop's code, where it applies
 EXPRESS_SHARE = 0.15
 LINE_COUNTS, LINE_COUNT_WEIGHTS = (1, 2, 3, 4), (50, 28, 14, 8)
 QUANTITIES, QUANTITY_WEIGHTS = (1, 2, 3), (80, 15, 5)
+# How much more each of a seller's variants sells than the store's at the same rank: sellers'
+# goods come in a colour or two where clothes come in a dozen sizes and colours, and drawn by
+# variant alone they would hardly sell. With the demo's three sellers about a fifth of the
+# lines are theirs, and about one order in five comes from more than one shop.
+SELLER_PULL = 4
 
 
 class SeedError(Exception):
@@ -77,6 +81,9 @@ class _Stock:
     variants: list[tuple]  # (pk, sku, price, options, product name)
     product_of: dict[int, int]  # {variant pk: product pk}
     category_of: dict[int, int]  # {variant pk: category pk}
+    seller_of: dict[int, int]  # {variant pk: seller pk}
+    commission: dict[int, Decimal]  # {seller pk: commission rate}
+    rank: dict[int, int]  # {seller pk: its place among an order's parcels}
     cumulative: list[float]
     standard: ShippingMethod
     express: ShippingMethod
@@ -119,15 +126,17 @@ def seed_order_history(
         horizon = datetime.combine(until + timedelta(days=1), time.min, tzinfo=zone)
         firsts = FirstPurchases(_first_purchases())
         purchases = Purchases(stock.product_of)
+        # Parcels after an order's first draw from a generator of their own (see fulfilment).
+        later = random.Random(f"parcels-{seed}")  # noqa: S311 - made-up history
         for day, count in zip(days, counts, strict=True):
             made = []
             for placed_at in year.times(rng, day, count, zone):
                 person = people.next()
-                made.append(_order(rng, stock, numbers.take(), person,
+                made.append(_order(rng, later, stock, numbers.take(), person,
                                    user_ids.get(person.email), placed_at, horizon))
             _mark_repeat_purchases([order for order, *_ in made], firsts)
-            for order, lines, payments, discounts in made:
-                writer.add(order, lines, payments, discounts)
+            for order, lines, payments, discounts, shipments in made:
+                writer.add(order, lines, payments, discounts, shipments)
                 purchases.note(order, lines)
         writer.flush()
         bulk.mark_repeat_purchases(firsts.no_longer_first)
@@ -170,9 +179,10 @@ def _mark_repeat_purchases(orders: list[Order], firsts: FirstPurchases) -> None:
 # --- one order -------------------------------------------------------------------------------
 
 
-def _order(rng: random.Random, stock: _Stock, number: str, person: Customer,
-           user_id: int | None, placed_at: datetime, horizon: datetime):
-    """An order with its lines, payments and discounts, as model instances not saved yet."""
+def _order(rng: random.Random, later: random.Random, stock: _Stock, number: str,
+           person: Customer, user_id: int | None, placed_at: datetime, horizon: datetime):
+    """An order with its lines, payments, discounts and parcels, as model instances not
+    saved yet."""
     lines, method, priced, code = _basket(rng, stock, person.email)
     while not _adds_up_in_floating_point(priced):
         lines, method, priced, code = _basket(rng, stock, person.email)
@@ -181,7 +191,8 @@ def _order(rng: random.Random, stock: _Stock, number: str, person: Customer,
         subtotal=priced.subtotal, shipping_total=priced.shipping, tax_total=priced.tax,
         discount_total=priced.discount, shipping_discount=priced.shipping_discount,
         total=priced.total, tax_rate=settings.STORE_TAX_RATE,
-        shipping_method=method, shipping_method_name=method.name, payment_provider=PROVIDER,
+        shipping_method=method, shipping_method_name=method.name,
+        payment_provider=fulfilment.PROVIDER,
         created_at=placed_at, **person.address,
     )
     for line in lines:
@@ -189,22 +200,24 @@ def _order(rng: random.Random, stock: _Stock, number: str, person: Customer,
     discounts = codes.order_discounts(priced, code)
     for discount in discounts:
         discount.order = order
+    shipments = fulfilment.parcels(order, lines, stock.rank)  # made when it is placed
     fate = rng.random()
     if fate < EXPIRED:
         order.status = Order.Status.EXPIRED
         order.closed_at = placed_at + timedelta(minutes=settings.ORDER_PAYMENT_TIMEOUT_MINUTES)
-        return order, lines, [], discounts
+        return order, lines, [], discounts, shipments
     if fate < EXPIRED + CANCELLED:
         order.status = Order.Status.CANCELLED
         order.closed_at = placed_at + timedelta(minutes=rng.randint(2, 25))
-        return order, lines, [], discounts
-    return order, lines, _pay(rng, order, lines, horizon), discounts
+        return order, lines, [], discounts, shipments
+    payments = fulfilment.pay(rng, later, order, lines, shipments, horizon)
+    return order, lines, payments, discounts, shipments
 
 
 def _basket(rng: random.Random, stock: _Stock, email: str):
     """Lines, a shipping method, the order priced as checkout prices it (the offers, and
-    the code for some customers who have not used it, where it applies) and the code used,
-    if any."""
+    the code for some customers who have not used it, where it applies; shipping once per
+    parcel, a parcel per seller) and the code used, if any."""
     lines = _lines(rng, stock)
     method = stock.express if rng.random() < EXPRESS_SHARE else stock.standard
     items = [
@@ -219,8 +232,9 @@ def _basket(rng: random.Random, stock: _Stock, email: str):
     priced = rules.price(items, shipping=ZERO, tax_rate=tax_rate, offers=stock.offers,
                          code=code_offer)
     goods = priced.subtotal - sum(priced.line_discounts, ZERO)
-    shipping = pricing.shipping_cost(price=method.price, free_above=method.free_above,
-                                     subtotal=goods)
+    parcels = len({line.seller_id for line in lines})
+    shipping = parcels * pricing.shipping_cost(price=method.price, free_above=method.free_above,
+                                               subtotal=goods)
     priced = rules.price(items, shipping=shipping, tax_rate=tax_rate, offers=stock.offers,
                          code=code_offer)
     code = stock.code if priced.code_applied is not None else None
@@ -248,82 +262,25 @@ def _lines(rng: random.Random, stock: _Stock) -> list[OrderLine]:
     lines = []
     for pk, sku, price, options, name in chosen.values():
         quantity = rng.choices(QUANTITIES, weights=QUANTITY_WEIGHTS)[0]
+        seller_id = stock.seller_of[pk]
         lines.append(OrderLine(
             variant_id=pk, product_name=name, options=options, sku=sku, unit_price=price,
             quantity=quantity, line_total=pricing.line_total(price, quantity),
+            seller_id=seller_id, commission_rate=stock.commission[seller_id],
         ))
     return lines
-
-
-def _pay(rng: random.Random, order: Order, lines: list[OrderLine],
-         horizon: datetime) -> list[Payment]:
-    """Paid minutes after it was placed, then shipped and delivered as time allowed; maybe
-    refunded in full, or in part (some units returned after delivery, or a line refunded
-    before it shipped)."""
-    order.paid_at = order.created_at + timedelta(minutes=rng.randint(1, 15))
-    order.captured_total = order.total
-    capture = Payment(
-        order=order, provider=PROVIDER, kind=Payment.Kind.CAPTURE, amount=order.total,
-        currency=order.currency, reference=f"test_{order.number}", created_at=order.paid_at,
-        confirmed_at=order.paid_at,
-    )
-    shipped = order.paid_at + timedelta(hours=rng.uniform(12, 60))
-    delivered = shipped + timedelta(hours=rng.uniform(24, 96))
-    roll = rng.random()
-    refund_at, amount, status = None, ZERO, None
-    if roll < REFUNDED:
-        refund_at = max(order.paid_at, delivered) + timedelta(days=rng.uniform(1, 14))
-        amount, status = order.total, Order.Status.REFUNDED
-        for line in lines:
-            line.quantity_restocked = line.quantity
-    elif roll < REFUNDED + PARTLY_REFUNDED:
-        line = rng.choice(lines)
-        returned = rng.randint(1, line.quantity)
-        # What was paid for them and the tax on it, as a refund by lines gives back.
-        paid = to_cents(line.paid * returned / line.quantity)
-        amount = min(order.total, paid + to_cents(paid * order.tax_rate))
-        line.quantity_restocked = returned
-        if rng.random() < 1 / 3:  # refunded before it shipped: it never will
-            refund_at = order.paid_at + timedelta(hours=rng.uniform(1, 12))
-            shipped = delivered = horizon
-            status = Order.Status.PARTIALLY_REFUNDED
-        else:  # units sent back after delivery: the order stays delivered
-            refund_at = delivered + timedelta(days=rng.uniform(1, 14))
-    if refund_at is not None and refund_at >= horizon:  # not yet: no refund after all
-        refund_at, amount, status = None, ZERO, None
-        for line in lines:
-            line.quantity_restocked = 0
-    _ship(rng, order, shipped, delivered, horizon)
-    order.status = status or order.status
-    if refund_at is None:
-        return [capture]
-    order.refunded_total = amount
-    refund = Payment(
-        order=order, provider=PROVIDER, kind=Payment.Kind.REFUND, amount=amount,
-        currency=order.currency, reference=f"test_refund_{order.number}",
-        capture_reference=capture.reference, created_at=refund_at, confirmed_at=refund_at,
-    )
-    return [capture, refund]
-
-
-def _ship(rng: random.Random, order: Order, shipped: datetime, delivered: datetime,
-          horizon: datetime) -> None:
-    order.status = Order.Status.PAID
-    if shipped < horizon:
-        order.status, order.shipped_at = Order.Status.SHIPPED, shipped
-        order.tracking_number = f"1Z{rng.randrange(10**12):012d}"
-    if delivered < horizon:
-        order.status, order.delivered_at = Order.Status.DELIVERED, delivered
 
 
 # --- what the orders are made of -------------------------------------------------------------
 
 
 def _stock(rng: random.Random) -> _Stock:
+    # What shoppers may buy: active products of shops open for business.
     variants = list(
-        Variant.objects.filter(product__is_active=True).order_by("sku").values_list(
+        Variant.objects.filter(product__is_active=True, product__seller_listed=True)
+        .order_by("sku").values_list(
             "pk", "sku", "price", "size", "color", "product__name", "product_id",
-            "product__category_id",
+            "product__category_id", "product__seller_id",
         )
     )
     if not variants:
@@ -333,21 +290,30 @@ def _stock(rng: random.Random) -> _Stock:
         raise SeedError("There is no shipping method: add one in the admin first.")
     rows = [(pk, sku, price, " / ".join(o for o in (size, color) if o), name)
             for pk, sku, price, size, color, name, *_ in variants]
+    product_of = {pk: product_id for pk, *_, product_id, _, _ in variants}
+    category_of = {pk: category_id for pk, *_, category_id, _ in variants}
+    seller_of = {pk: seller_id for pk, *_, seller_id in variants}
+    # The sellers in the order checkout lists an order's parcels: the store first, then by name.
+    sellers = list(Seller.objects.filter(pk__in=set(seller_of.values()))
+                   .order_by("-is_store", "name"))
+    commission = {seller.pk: seller.commission_rate for seller in sellers}
+    rank = {seller.pk: place for place, seller in enumerate(sellers)}
+    marketplace = {seller.pk for seller in sellers if not seller.is_store}
     rng.shuffle(rows)  # which products sell best
     cumulative, running = [], 0.0
-    for rank in range(len(rows)):
-        running += 1 / (rank + 8)  # a long tail: the first few sell far more than the rest
+    for place, row in enumerate(rows):
+        # A long tail: the first few sell far more than the rest.
+        running += (SELLER_PULL if seller_of[row[0]] in marketplace else 1) / (place + 8)
         cumulative.append(running)
-    product_of = {pk: product_id for pk, *_, product_id, _ in variants}
-    category_of = {pk: category_id for pk, *_, category_id in variants}
     # The offers of the shop now, and its first code (codes of one use each aside).
     offers = [window.offer for window in live.windows_of(
         Promotion.objects.filter(automatic=True, is_active=True))]
     code = (DiscountCode.objects.select_related("promotion")
             .filter(is_active=True, promotion__is_active=True, promotion__automatic=False,
                     max_uses__isnull=True).order_by("pk").first())
-    return _Stock(rows, product_of, category_of, cumulative, methods[0], methods[-1], offers,
-                  code, codes.as_offer(code) if code else None, set())
+    return _Stock(rows, product_of, category_of, seller_of, commission, rank, cumulative,
+                  methods[0], methods[-1], offers, code,
+                  codes.as_offer(code) if code else None, set())
 
 
 class _OrderNumbers:
