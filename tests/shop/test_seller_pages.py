@@ -349,11 +349,11 @@ def test_the_home_page_with_two_shops_needs_no_query_more(client, django_assert_
 def test_the_shop_page_query_count_is_fixed(client, django_assert_max_num_queries):
     _catalogue(make_shop("Thing Makers", "thing-makers"), 40)
     url = shop_url("thing-makers")
-    # the offers in force, the shop, its branches, categories, count, page, category facets,
-    # size and colour facets
-    with django_assert_max_num_queries(8) as captured:
+    # the offers in force, the shop, its branches, its reviews, categories, count, page,
+    # category facets, size and colour facets
+    with django_assert_max_num_queries(9) as captured:
         response = client.get(url, {"sort": "price"})
-    assert len(captured.captured_queries) == 8
+    assert len(captured.captured_queries) == 9
     assert response.context["listing"].total == 20
     with django_assert_max_num_queries(0):
         client.get(url, {"sort": "price"})
