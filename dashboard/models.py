@@ -1,4 +1,5 @@
-"""Storefront session counts for the dashboard's sessions and conversion rate.
+"""Storefront session counts for the dashboard's sessions and conversion rate, and page
+views of products and shops for the sellers' figures.
 
 Locked: one row per (day, key). ``key`` is a keyed hash of the visitor's key (its cookie,
 see dashboard.sessions), never the key itself; ``day`` is the store's local date. The
@@ -31,6 +32,31 @@ class SessionDay(models.Model):
 
     def __str__(self) -> str:
         return f"{self.day} {self.key[:8]}"
+
+
+class PageViewDay(models.Model):
+    """How many visitors opened a product's or a shop's page on a day (the store's), each
+    counted once that day (dashboard.sessions.count_page_view). Keyed by the page's slug, as
+    its address names it."""
+
+    class Kind(models.TextChoices):
+        PRODUCT = "product", "Product page"
+        SHOP = "shop", "Shop page"
+
+    day = models.DateField()
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    slug = models.SlugField(max_length=220)
+    views = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["day", "kind", "slug"], name="page_view_day_once"),
+        ]
+        indexes = [models.Index(fields=["kind", "slug", "day"], name="page_view_slug_day")]
+        default_permissions = ()
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.kind} {self.slug}: {self.views}"
 
 
 class StaffInvitation(models.Model):

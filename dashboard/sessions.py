@@ -14,6 +14,10 @@ client address (a cache key): a client that never sends cookies back writes one 
 not one per request. A new browser that comes after another from the same address gets the
 cookie all the same and is counted on its next page, when it sends it back.
 
+`count_page_view` counts a product's or a shop's page once a day per visitor that was
+counted (or given its cookie) on it: a cache key per visitor, page and day, then one UPDATE
+of the page's row for the day (an INSERT for its first view of the day).
+
 `mark_ordered` marks the row of the visitor's day when it places an order, made if need be.
 The row's key is a keyed hash of the visitor's key, never the key itself. Staff areas,
 static files, probes, HTMX fragments, errors and crawlers are not counted.
@@ -26,12 +30,13 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import DatabaseError
+from django.db import DatabaseError, IntegrityError, transaction
+from django.db.models import F
 from django.http import HttpRequest, HttpResponse
 from django.utils.crypto import salted_hmac
 
 from dashboard import kpis
-from dashboard.models import SessionDay
+from dashboard.models import PageViewDay, SessionDay
 from security.net import client_key
 
 logger = logging.getLogger(__name__)
@@ -76,6 +81,7 @@ class SessionCountMiddleware:
         if _is_storefront_page(request, response):
             try:
                 count_visit(request)
+                count_page_view(request)
             except DatabaseError:  # a count lost is better than a page lost
                 logger.warning("The visit could not be counted.", exc_info=True)
         visitor = getattr(request, _ON_REQUEST, None)
@@ -102,6 +108,32 @@ def count_visit(request: HttpRequest) -> None:
     SessionDay.objects.bulk_create([SessionDay(day=day, key=visitor.row_key)],
                                    ignore_conflicts=True)
     visitor.counted_on(day)
+
+
+# The pages whose views sellers see, by their URL names.
+VIEWED_PAGES = {"shop:product-detail": PageViewDay.Kind.PRODUCT,
+                "shop:seller-detail": PageViewDay.Kind.SHOP}
+
+
+def count_page_view(request: HttpRequest) -> None:
+    """Count the product's or shop's page the visitor opened, once a day per visitor."""
+    match = request.resolver_match
+    kind = VIEWED_PAGES.get(match.view_name) if match else None
+    visitor = _visitor(request)
+    if kind is None or visitor is None:
+        return
+    day, slug = kpis.today().isoformat(), match.kwargs["slug"]
+    if not cache.add(f"dashboard:viewed:{day}:{kind}:{slug}:{visitor.row_key}", True,
+                     FIRST_VISIT_SECONDS):
+        return
+    page = PageViewDay.objects.filter(day=day, kind=kind, slug=slug)
+    if page.update(views=F("views") + 1):
+        return
+    try:
+        with transaction.atomic():
+            PageViewDay.objects.create(day=day, kind=kind, slug=slug, views=1)
+    except IntegrityError:  # another process made the row meanwhile
+        page.update(views=F("views") + 1)
 
 
 def mark_ordered(request: HttpRequest) -> None:

@@ -46,5 +46,6 @@ def seller_portal(*, open_only: bool = True):
 
 
 def owner_only(request: HttpRequest) -> None:
+    """What is the owner's alone (the shop's money): not found for the shop's staff."""
     if request.seller_member.role != SellerMember.Role.OWNER:
         raise Http404("Only the shop's owner may do this.")

@@ -4,12 +4,13 @@ parcel of another shop is not found (404), whatever id the URL carries."""
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Count, Prefetch, QuerySet, Sum
+from django.db.models import Count, Prefetch, Q, QuerySet, Sum
 from django.db.models.functions import TruncDate
 from django.shortcuts import get_object_or_404
 
 from core.money import ZERO, to_cents
 from dashboard.kpis import Period, paid_lines, store_zone
+from dashboard.models import PageViewDay
 from shop.models import Order, OrderLine, Product, Seller, Shipment
 
 
@@ -65,11 +66,20 @@ class Figures:
     orders: int
     units: int
     to_ship: int
+    product_views: int  # visitors opening one of the shop's product pages, once a day each
+    shop_views: int  # visitors opening the shop's own page, once a day each
     days: list[tuple]  # (day, net sales)
 
     @property
     def net(self) -> Decimal:
         return self.gross - self.discounts - self.refunds
+
+    @property
+    def conversion(self) -> Decimal | None:
+        """Orders holding the shop's products per hundred views of their pages."""
+        if not self.product_views:
+            return None
+        return (Decimal(100 * self.orders) / self.product_views).quantize(Decimal("0.1"))
 
 
 def figures(seller: Seller, period: Period) -> Figures:
@@ -89,8 +99,22 @@ def figures(seller: Seller, period: Period) -> Figures:
         gross=to_cents(sums["gross"] or ZERO), discounts=to_cents(sums["discounts"] or ZERO),
         refunds=to_cents(sums["refunds"] or ZERO), orders=sums["orders"] or 0,
         units=sums["units"] or 0, to_ship=orders(seller, to_ship=True).count(),
-        days=[(day, by_day.get(day, ZERO)) for day in period.each_day()],
+        **_views(seller, period), days=[(day, by_day.get(day, ZERO)) for day in period.each_day()],
     )
+
+
+def _views(seller: Seller, period: Period) -> dict[str, int]:
+    """Views of the shop's product pages and of its own page in the period: one query."""
+    pages = PageViewDay.objects.filter(day__gte=period.start, day__lte=period.end).filter(
+        Q(kind=PageViewDay.Kind.PRODUCT,
+          slug__in=Product.objects.filter(seller=seller).values("slug"))
+        | Q(kind=PageViewDay.Kind.SHOP, slug=seller.slug)
+    )
+    found = pages.aggregate(
+        product_views=Sum("views", filter=Q(kind=PageViewDay.Kind.PRODUCT)),
+        shop_views=Sum("views", filter=Q(kind=PageViewDay.Kind.SHOP)),
+    )
+    return {name: count or 0 for name, count in found.items()}
 
 
 def statement_lines(seller: Seller, period: Period):

@@ -24,7 +24,7 @@ from dashboard.reports.definitions import COUNT, DATETIME, MONEY, PERCENT, TEXT,
 from dashboard.reports.views import XLSX_TYPE
 from dashboard.reports.xlsx_writer import write_workbook
 from marketplace import selectors
-from marketplace.access import seller_portal
+from marketplace.access import owner_only, seller_portal
 from security import audit
 from shop.models import Seller
 
@@ -68,6 +68,8 @@ def statement(seller: Seller) -> Report:
 @require_safe
 @seller_portal()
 def download(request: HttpRequest, file_format: str) -> HttpResponse:
+    """The statement is the shop owner's: its staff pack and ship, the money is theirs."""
+    owner_only(request)
     try:
         period = Period.from_strings(request.GET.get("start"), request.GET.get("end"))
     except ValueError as error:

@@ -26,7 +26,7 @@ from marketplace.forms import (
 )
 from security import audit
 from shop.errors import ShopError
-from shop.models import Product, Seller
+from shop.models import Product, Seller, SellerMember
 from shop.sellers import services
 from shop.services import orders as order_services
 
@@ -56,7 +56,8 @@ def apply(request: HttpRequest) -> HttpResponse:
 @seller_portal(open_only=False)
 def home(request: HttpRequest) -> HttpResponse:
     seller = request.seller
-    context = {"seller": seller, "is_open": seller.status in OPEN}
+    context = {"seller": seller, "is_open": seller.status in OPEN,
+               "is_owner": request.seller_member.role == SellerMember.Role.OWNER}
     if context["is_open"]:
         try:
             period = Period.from_strings(request.GET.get("start"), request.GET.get("end"))

@@ -14,13 +14,15 @@ discount recorded as checkout records it (nothing off where the shop has no prom
 and shipping charged per parcel, one per seller; orders paid, their parcels shipped and
 delivered by their age (dashboard.demo.fulfilment), some refunded in full or in part, some
 cancelled or expired unpaid; a capture payment per paid order and a refund payment per
-refund; storefront sessions per day at a conversion rate of 2 to 3 %; and reviews by some
+refund; storefront sessions per day at a conversion rate of 2 to 3 %; views of the product
+pages sold from and of their shops' pages (dashboard.demo.views); and reviews by some
 of the customers with an account of what was delivered to them (dashboard.demo.reviews), the
 products' cached ratings recounted from those rows. Each paid order says whether it is its
 customer's repeat purchase, as shop's mark_paid says it, other seeds' orders included.
 """
 
 import random
+from collections import Counter
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
@@ -30,7 +32,7 @@ from django.db import transaction
 
 from core.money import ZERO
 from dashboard import kpis
-from dashboard.demo import bulk, fulfilment, year
+from dashboard.demo import bulk, fulfilment, views, year
 from dashboard.demo.people import DOMAIN, Customer, FirstPurchases, plan_customers
 from dashboard.demo.reviews import Purchases, write_reviews
 from shop.models import DiscountCode, Order, OrderLine, Promotion, Seller, ShippingMethod, Variant
@@ -126,6 +128,7 @@ def seed_order_history(
         horizon = datetime.combine(until + timedelta(days=1), time.min, tzinfo=zone)
         firsts = FirstPurchases(_first_purchases())
         purchases = Purchases(stock.product_of)
+        sold: Counter[tuple[date, int]] = Counter()  # units by day and product, for the views
         # Parcels after an order's first draw from a generator of their own (see fulfilment).
         later = random.Random(f"parcels-{seed}")  # noqa: S311 - made-up history
         for day, count in zip(days, counts, strict=True):
@@ -138,12 +141,15 @@ def seed_order_history(
             for order, lines, payments, discounts, shipments in made:
                 writer.add(order, lines, payments, discounts, shipments)
                 purchases.note(order, lines)
+                for line in lines:
+                    sold[(day, stock.product_of[line.variant_id])] += line.quantity
         writer.flush()
         bulk.mark_repeat_purchases(firsts.no_longer_first)
         sessions = bulk.add_sessions(
             f"demo{seed}", year.sessions_per_day(rng, days, weights, orders, counts)
         )
-        # A generator of their own, so that the orders stay what they were before reviews.
+        # Generators of their own, so that the orders stay what they were before these.
+        views.add_page_views(random.Random(f"views-{seed}"), sold)  # noqa: S311
         reviews = write_reviews(
             random.Random(f"reviews-{seed}"), purchases, horizon=horizon  # noqa: S311
         )

@@ -213,3 +213,12 @@ def test_loading_again_adds_no_seller_and_no_account(marketplace, settings):
 
     assert before == (Seller.objects.count(), SellerMember.objects.count(),
                       list(Product.objects.order_by("pk").values_list("pk", "seller_id")))
+
+
+def test_the_sellers_see_page_views_from_rows(marketplace):
+    from dashboard.models import PageViewDay
+
+    for seller in Seller.objects.filter(status=Seller.Status.APPROVED, is_store=False):
+        slugs = Product.objects.filter(seller=seller).values("slug")
+        assert PageViewDay.objects.filter(kind="product", slug__in=slugs).exists()
+        assert PageViewDay.objects.filter(kind="shop", slug=seller.slug).exists()

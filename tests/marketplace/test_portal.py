@@ -214,3 +214,21 @@ def test_the_staffs_to_ship_panel_holds_the_orders_with_a_parcel_of_the_stores(h
     assert orders_to_ship() == [both]  # partially shipped: the store's parcel waits
     orders.mark_shipped(order_id=both.pk, tracking_number="1Z2")
     assert orders_to_ship() == []
+
+
+def test_a_shops_staff_ship_and_edit_but_the_statement_is_the_owners(client, hill):
+    from shop.models import SellerMember
+    from tests.accounts import make_account
+    from tests.second_factor import sign_in_with_second_factor
+
+    packer = make_account("packer@hill.example.com")
+    SellerMember.objects.create(seller=hill, user=packer, role=SellerMember.Role.STAFF)
+    variant = variant_of(hill)
+    order = place((variant, 1))
+    pay(order)
+    sign_in_with_second_factor(client, packer)
+    assert client.get(reverse("marketplace:statement", args=["csv"])).status_code == 404
+    assert "Your statement" not in client.get(reverse("marketplace:home")).text
+    assert client.get(reverse("marketplace:product", args=[variant.product_id])).status_code == 200
+    client.post(reverse("marketplace:ship", args=[order.number]), {"tracking_number": "1Z"})
+    assert Shipment.objects.get(order=order).status == "shipped"
