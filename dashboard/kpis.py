@@ -74,6 +74,8 @@ class Period:
                 f"The first day ({self.start:%Y-%m-%d}) is after the last day "
                 f"({self.end:%Y-%m-%d}). Swap them."
             )
+        if self.end >= date.max - timedelta(days=1):
+            raise ValueError(f"{self.end:%Y-%m-%d} is too far ahead: choose an earlier last day.")
         if self.days > MAX_DAYS:
             raise ValueError(
                 f"A range covers at most {MAX_DAYS} days; this one has {self.days}. "

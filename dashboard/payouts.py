@@ -12,8 +12,12 @@ period, tax and shipping left out):
   discounts and refunds given by amount (goodwill, shipping), taken as the Refunds figure
   takes them. So the sellers' gross, discounts, refunds and net sales add up to the
   dashboard's figures to the cent, and their payables to its net sales less commission.
-- Recording a payout settles the seller's lines of the period not settled before; the
-  amount paid is what those lines are owed.
+- Paid out is what the payouts recorded for ranges within the period paid; outstanding is
+  payable − paid out. A refund made after a payout lowers what is payable, so outstanding
+  goes below zero: what the seller owes back.
+- Recording a payout pays the period's outstanding (refused when there is none) and marks
+  the seller's lines of the period not marked before as settled by it (the statement names
+  the payout on each line).
 """
 
 from dataclasses import dataclass
@@ -36,7 +40,7 @@ class SellerFigures:
     discounts: Decimal
     refunds: Decimal
     commission: Decimal
-    outstanding: Decimal  # payable on lines not yet settled
+    settled: Decimal  # paid out by the payouts recorded for ranges within the period
 
     @property
     def net(self) -> Decimal:
@@ -47,8 +51,9 @@ class SellerFigures:
         return self.net - self.commission
 
     @property
-    def settled(self) -> Decimal:
-        return self.payable - self.outstanding
+    def outstanding(self) -> Decimal:
+        """Still to pay; below zero, what the seller owes back (refunds after a payout)."""
+        return self.payable - self.settled
 
 
 def _sums(lines: QuerySet) -> dict[int, dict]:
@@ -69,26 +74,22 @@ def _sums(lines: QuerySet) -> dict[int, dict]:
     return sums
 
 
-def _payable(sums: dict) -> Decimal:
-    return sums["gross"] - sums["discounts"] - sums["refunds"] - sums["commission"]
-
-
 def statement(period: Period, *, seller: Seller | None = None) -> list[SellerFigures]:
     """Every seller with sales in the period (or just `seller`), the store first."""
     lines = paid_lines(period)
     if seller is not None:
         lines = lines.filter(seller=seller)
     everything = _sums(lines)
-    open_ = _sums(lines.filter(payout__isnull=True))
     store_id = Seller.objects.filter(is_store=True).values_list("pk", flat=True).first()
     if seller is None or seller.pk == store_id:
-        _add_store_share(everything, open_, period, store_id)
+        _add_store_share(everything, period, store_id)
     sellers = Seller.objects.in_bulk(everything)
+    paid = _paid_out(period)
     return [
         SellerFigures(
             seller=sellers[pk], gross=sums["gross"], discounts=sums["discounts"],
             refunds=sums["refunds"], commission=sums["commission"],
-            outstanding=_payable(open_[pk]) if pk in open_ else ZERO,
+            settled=paid.get(pk, ZERO),
         )
         for pk, sums in sorted(everything.items(),
                                key=lambda item: (not sellers[item[0]].is_store,
@@ -96,7 +97,14 @@ def statement(period: Period, *, seller: Seller | None = None) -> list[SellerFig
     ]
 
 
-def _add_store_share(everything: dict, open_: dict, period: Period, store_id: int) -> None:
+def _paid_out(period: Period) -> dict[int, Decimal]:
+    """Seller id → what the payouts recorded for ranges within the period paid them."""
+    return dict(Payout.objects.filter(start__gte=period.start, end__lte=period.end)
+                .values("seller_id").annotate(paid=Sum("amount")).order_by()
+                .values_list("seller_id", "paid"))
+
+
+def _add_store_share(everything: dict, period: Period, store_id: int) -> None:
     """The store bears what belongs to no line: shipping discounts, and refunds beyond the
     lines' own (as the Refunds figure counts them)."""
     orders = paid_orders(period).aggregate(shipping=Sum("shipping_discount"),
@@ -107,11 +115,10 @@ def _add_store_share(everything: dict, open_: dict, period: Period, store_id: in
     extra_refunds = to_cents(orders["refunds"] or ZERO) - lines_refunded
     if not (extra_discounts or extra_refunds) and store_id not in everything:
         return
-    for sums in (everything, open_):
-        share = sums.setdefault(store_id, dict.fromkeys(
-            ("gross", "discounts", "refunds", "commission"), ZERO))
-        share["discounts"] += extra_discounts
-        share["refunds"] += extra_refunds
+    share = everything.setdefault(store_id, dict.fromkeys(
+        ("gross", "discounts", "refunds", "commission"), ZERO))
+    share["discounts"] += extra_discounts
+    share["refunds"] += extra_refunds
 
 
 def totals(rows: list[SellerFigures]) -> dict[str, Decimal]:
@@ -132,15 +139,17 @@ def record_payout(
     seller = Seller.objects.select_for_update().get(pk=seller_id)
     if seller.is_store:
         raise ShopError("The store does not pay itself.")
-    open_lines = paid_lines(period).filter(seller=seller, payout__isnull=True)
-    sums = _sums(open_lines).get(seller.pk)
-    if sums is None:
+    figures = next(iter(statement(period, seller=seller)), None)
+    owed = figures.outstanding if figures else ZERO
+    if owed <= 0:
+        back = f" It owes {-owed} back." if owed < 0 else ""
         raise ShopError(f"{seller.name} has nothing left to be paid for "
-                        f"{period.start:%Y-%m-%d} to {period.end:%Y-%m-%d}.")
+                        f"{period.start:%Y-%m-%d} to {period.end:%Y-%m-%d}.{back}")
     payout = Payout.objects.create(seller=seller, start=period.start, end=period.end,
-                                   amount=_payable(sums), reference=reference, recorded_by=actor)
-    settled = OrderLine.objects.filter(pk__in=list(open_lines.values_list("pk", flat=True)))
-    settled.update(payout=payout)
+                                   amount=owed, reference=reference, recorded_by=actor)
+    open_lines = paid_lines(period).filter(seller=seller, payout__isnull=True)
+    OrderLine.objects.filter(pk__in=list(open_lines.values_list("pk", flat=True))).update(
+        payout=payout)
     audit.record(request, "seller.payout_recorded", payout, actor=actor, seller=seller.name,
                  amount=payout.amount, start=period.start, end=period.end, reference=reference)
     return payout

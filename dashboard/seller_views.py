@@ -105,16 +105,22 @@ def _page(request: HttpRequest, shop: Seller, *, decision: DecisionForm | None =
     return render_page(request, "dashboard/seller.html", context)
 
 
+def _rate(data: dict) -> Decimal:
+    if data["commission_rate"] is None:
+        raise ShopError("Give the store's commission, in per cent (0 for none).")
+    return data["commission_rate"]
+
+
 ACTIONS = {
     "approve": lambda shop, data, actor: services.approve(
-        seller_id=shop.pk, commission_rate=data["commission_rate"] or Decimal("0"), actor=actor),
+        seller_id=shop.pk, commission_rate=_rate(data), actor=actor),
     "reject": lambda shop, data, actor: services.reject(
         seller_id=shop.pk, reason=data["reason"], actor=actor),
     "suspend": lambda shop, data, actor: services.suspend(
         seller_id=shop.pk, reason=data["reason"], actor=actor),
     "reinstate": lambda shop, data, actor: services.reinstate(seller_id=shop.pk, actor=actor),
     "commission": lambda shop, data, actor: services.set_commission(
-        seller_id=shop.pk, commission_rate=data["commission_rate"] or Decimal("0"), actor=actor),
+        seller_id=shop.pk, commission_rate=_rate(data), actor=actor),
 }
 
 

@@ -46,7 +46,7 @@ COOKIE_SALT = "dashboard.sessions.visitor"
 COOKIE_DAYS = 30
 FIRST_VISIT_SECONDS = 24 * 60 * 60  # the cache key names the day; this only tidies it away
 NOT_COUNTED = (
-    "/admin/", "/dashboard/", "/static/", "/media/", "/health", "/liveness", "/readiness",
+    "/admin/", "/dashboard/", "/sell/", "/static/", "/media/", "/health", "/liveness", "/readiness",
     "/metrics", "/webhooks/", "/csp-report/",
 )
 CRAWLERS = ("bot", "crawl", "spider", "slurp", "preview")

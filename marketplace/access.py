@@ -17,8 +17,10 @@ OPEN = {Seller.Status.APPROVED, Seller.Status.SUSPENDED}
 def membership(user) -> SellerMember | None:
     if not user.is_authenticated:
         return None
+    # A person belongs to one shop (applying refuses a second); should staff have added them
+    # to another in the admin, the first they joined.
     return SellerMember.objects.select_related("seller").filter(
-        user=user, seller__is_store=False).first()
+        user=user, seller__is_store=False).order_by("pk").first()
 
 
 def seller_portal(*, open_only: bool = True):

@@ -4,7 +4,7 @@ scoped to the signed-in person's shop."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect
 from django.utils.text import slugify
@@ -102,23 +102,39 @@ def product_form(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     variants = variant_formset(new=pk is None)(data, instance=product, prefix="variants")
     images = ImageFormSet(data, files, instance=product, prefix="images")
     if data is not None and form.is_valid() and variants.is_valid() and images.is_valid():
-        with transaction.atomic():
-            product = form.save(commit=False)
-            product.seller = seller
-            product.seller_listed = seller.status == Seller.Status.APPROVED
-            if not product.slug:
-                product.slug = _free_slug(product.name)
-            product.save()
-            variants.instance = images.instance = product
-            variants.save()
-            images.save()
-            audit.record(request, "seller.product_saved", product, seller=seller.name,
-                         fields=sorted(form.changed_data), variants=len(variants.forms))
-        messages.success(request, f"Saved {product.name}.")
-        return redirect("marketplace:product", pk=product.pk)
+        try:
+            product = _save(request, form, variants, images)
+        except IntegrityError:  # stock reserved, or the name taken, while the form was open
+            form.add_error(None, "Something changed while you were editing (an order "
+                                 "reserved stock, or another product took the name): check "
+                                 "the figures and save again.")
+        else:
+            messages.success(request, f"Saved {product.name}.")
+            return redirect("marketplace:product", pk=product.pk)
     context = {"seller": seller, "product": product, "form": form, "variants": variants,
                "images": images}
     return render_page(request, "marketplace/product_form.html", context)
+
+
+@transaction.atomic
+def _save(request: HttpRequest, form: ProductForm, variants, images) -> Product:
+    """The product with its variants and images, in one transaction, and an audit entry
+    with each variant's changes (prices and stock as the admin records them)."""
+    seller = request.seller
+    changes = {(f.instance.sku or f.cleaned_data.get("sku", "new")): f.audited_changes()
+               for f in variants.forms if f.has_changed()}
+    product = form.save(commit=False)
+    product.seller = seller
+    product.seller_listed = seller.status == Seller.Status.APPROVED
+    if not product.slug:
+        product.slug = _free_slug(product.name)
+    product.save()
+    variants.instance = images.instance = product
+    variants.save()
+    images.save()
+    audit.record(request, "seller.product_saved", product, seller=seller.name,
+                 fields=sorted(form.changed_data), variants=changes)
+    return product
 
 
 def _free_slug(name: str) -> str:

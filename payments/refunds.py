@@ -153,6 +153,7 @@ def _goods_refunded(order: Order, units_by_line: dict[int, int]) -> dict[int, De
     """Line id → what was paid for these units of it before tax. Raises ShopError for
     units the order does not have."""
     lines = {line.pk: line for line in order.lines.filter(pk__in=units_by_line)}
+    coming = _coming_back(order)
     goods = {}
     for line_id, units in units_by_line.items():
         line = lines.get(line_id)
@@ -160,7 +161,23 @@ def _goods_refunded(order: Order, units_by_line: dict[int, int]) -> dict[int, De
             raise ShopError(f"Order {order.number} has no {units} units of that line to refund.")
         goods[line_id] = (line.paid if units == line.quantity
                           else to_cents(line.paid * units / line.quantity))
+        left = line.paid - line.refunded - coming.get(line_id, Decimal(0))
+        if goods[line_id] > left:
+            raise ShopError(
+                f"{line.name} on order {order.number} has {left} {order.currency} left to "
+                f"refund (before tax), once the refunds already asked for are confirmed, not "
+                f"{goods[line_id]}."
+            )
     return goods
+
+
+def _coming_back(order: Order) -> dict[int, Decimal]:
+    """Line id → goods the refunds not confirmed yet give back for it."""
+    coming: dict[int, Decimal] = {}
+    for refund in order.payments.filter(kind=Payment.Kind.REFUND, status=Payment.Status.PENDING):
+        for line_id, value in refund.line_amounts.items():
+            coming[int(line_id)] = coming.get(int(line_id), Decimal(0)) + Decimal(value)
+    return coming
 
 
 def _line_amounts(order: Order, wanted: RefundRequest) -> dict[int, Decimal]:
@@ -169,10 +186,7 @@ def _line_amounts(order: Order, wanted: RefundRequest) -> dict[int, Decimal]:
     (less refunds already on their way); an amount alone is the store's (goodwill, shipping)."""
     if not wanted.cancel_order:
         return {} if wanted.amount is not None else _goods_refunded(order, wanted.lines)
-    coming: dict[int, Decimal] = {}
-    for refund in order.payments.filter(kind=Payment.Kind.REFUND, status=Payment.Status.PENDING):
-        for line_id, value in refund.line_amounts.items():
-            coming[int(line_id)] = coming.get(int(line_id), Decimal(0)) + Decimal(value)
+    coming = _coming_back(order)
     return {line.pk: rest for line in order.lines.all()
             if (rest := line.paid - line.refunded - coming.get(line.pk, Decimal(0))) > 0}
 

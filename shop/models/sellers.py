@@ -141,6 +141,7 @@ class Shipment(models.Model):
         PENDING = "pending", "Not shipped yet"
         SHIPPED = "shipped", "Shipped"
         DELIVERED = "delivered", "Delivered"
+        CANCELLED = "cancelled", "Cancelled: refunded before it left"
 
     order = models.ForeignKey("shop.Order", related_name="shipments", on_delete=models.CASCADE)
     seller = models.ForeignKey(Seller, related_name="shipments", on_delete=models.PROTECT)

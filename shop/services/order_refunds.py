@@ -9,8 +9,16 @@ from django.utils import timezone
 
 from shop.errors import CannotCancel, ShopError
 from shop.models.customers import User
-from shop.models.orders import PAID_UNSHIPPED, TRANSITIONS, Order, OrderEmail, OrderEvent, OrderLine
-from shop.services import inventory
+from shop.models.orders import (
+    PAID_UNSHIPPED,
+    PURCHASED,
+    TRANSITIONS,
+    Order,
+    OrderEmail,
+    OrderEvent,
+    OrderLine,
+)
+from shop.services import inventory, shipments
 from shop.services.orders import email_customer, lock_order, move_status
 
 
@@ -64,7 +72,19 @@ def record_refund(
     else:  # shipped or delivered in part, or closed already: the status stays
         OrderEvent.objects.create(order=order, kind=OrderEvent.Kind.REFUNDED, actor=actor,
                                   note=refund_note)
+    if line_amounts and order.status in PURCHASED:
+        _cancel_refunded_parcels(order, actor)
     return order
+
+
+def _cancel_refunded_parcels(order: Order, actor: User | None) -> None:
+    """A parcel whose lines were all refunded before it left is not sent; an order whose
+    other parcels have all left is then shipped."""
+    parcels = shipments.cancel_refunded(order)
+    if (order.status == Order.Status.PARTIALLY_SHIPPED
+            and shipments.order_status(parcels) == Order.Status.SHIPPED):
+        move_status(order, Order.Status.SHIPPED, kind=OrderEvent.Kind.SHIPPED, actor=actor,
+                    note="The rest was refunded before it left.", shipped_at=timezone.now())
 
 
 def _charge_lines(order: Order, line_amounts: dict[int, Decimal]) -> None:

@@ -147,3 +147,28 @@ def test_only_roles_that_review_sellers_decide(client, role):
     as_role(client, role)
     assert decide(client, seller, "approve", commission_rate="5").status_code == 403
     assert Seller.objects.get(pk=seller.pk).status == "pending"
+
+
+def test_approving_needs_a_commission_and_far_dates_are_refused_plainly(client):
+    seller = make_seller("Hill", status=Seller.Status.PENDING)
+    as_role(client, "Owner")
+    response = decide(client, seller, "approve", commission_rate="")
+    assert "commission, in per cent (0 for none)" in response.text
+    assert Seller.objects.get(pk=seller.pk).status == "pending"
+    far = "?start=9999-12-01&end=9999-12-31"
+    page = client.get(reverse("dashboard:sellers") + far)
+    assert page.status_code == 200 and "too far ahead" in page.text
+    assert client.get(reverse("dashboard:seller", args=[seller.pk]) + far).status_code == 200
+    response = client.post(reverse("dashboard:seller-payout", args=[seller.pk]),
+                           {"start": "9999-12-01", "end": "9999-12-31", "reference": "X"})
+    assert response.status_code == 200 and "too far ahead" in response.text
+
+
+def test_the_portal_is_no_storefront_visit(client):
+    from dashboard.models import SessionDay
+
+    seller = make_seller("Hill")
+    sign_in_as_seller(client, seller)
+    client.get(reverse("marketplace:home"),
+               headers={"User-Agent": "Mozilla/5.0", "Accept": "text/html"})
+    assert not SessionDay.objects.exists()

@@ -170,3 +170,55 @@ def test_the_sellers_page_shows_sales_by_shop_with_the_same_totals(client, shops
     yesterday = timezone.localdate() - timedelta(days=1)
     bad = client.get(reverse("dashboard:sellers") + f"?start={yesterday}&end=2020-01-01")
     assert bad.status_code == 200 and "Swap them" in bad.text
+
+
+def test_a_refund_after_a_payout_shows_what_the_seller_owes_back(client, staff, today):
+    hill = make_seller("Hill", commission="10")
+    mug = variant_of(hill, price="20.00")
+    order = paid((mug, 2))
+    payout = payouts.record_payout(seller_id=hill.pk, period=today, reference="TR-1",
+                                   actor=staff)
+    assert payout.amount == D("36.00")
+    refund(order, staff, lines={order.lines.get().pk: 2})
+    row = payouts.statement(today, seller=hill)[0]
+    assert (row.payable, row.settled, row.outstanding) == (D("0.00"), D("36.00"), D("-36.00"))
+    with pytest.raises(ShopError, match=r"It owes 36\.00 back"):
+        payouts.record_payout(seller_id=hill.pk, period=today, reference="TR-2", actor=staff)
+
+
+def test_the_same_goods_are_not_refunded_twice(staff):
+    hill = make_seller("Hill")
+    order = paid((variant_of(hill, price="20.00"), 1))
+    line = order.lines.get()
+    refund(order, staff, lines={line.pk: 1})
+    with pytest.raises(ShopError, match=r"has 0\.00 USD left to refund"):
+        refunds.request_refund(order_id=order.pk, actor=staff,
+                               wanted=refunds.RefundRequest(lines={line.pk: 1}))
+
+
+def test_a_parcel_refunded_in_full_before_it_left_is_cancelled(staff):
+    from shop.services import orders
+
+    hill, dale = make_seller("Hill"), make_seller("Dale")
+    order = paid((variant_of(hill), 1), (variant_of(dale), 1))
+    orders.mark_shipped(order_id=order.pk, tracking_number="HILL-1", seller_id=hill.pk)
+    order.refresh_from_db()
+    assert order.status == Order.Status.PARTIALLY_SHIPPED
+    refund(order, staff, lines={order.lines.get(seller=dale).pk: 1})
+    assert order.shipments.get(seller=dale).status == "cancelled"
+    assert order.status == Order.Status.SHIPPED  # all that is left to send has left
+    orders.mark_delivered(order_id=order.pk)
+    order.refresh_from_db()
+    assert order.status == Order.Status.DELIVERED
+
+
+def test_an_order_shipped_before_parcels_were_kept_can_still_be_delivered(staff):
+    from shop.services import orders
+
+    order = paid((VariantFactory(), 1))
+    orders.mark_shipped(order_id=order.pk, tracking_number="OLD-1")
+    order.shipments.all().delete()  # as an order shipped before sellers came
+    orders.mark_delivered(order_id=order.pk)
+    order.refresh_from_db()
+    assert order.status == Order.Status.DELIVERED
+    assert order.shipments.get().tracking_number == "OLD-1"

@@ -228,7 +228,19 @@ def test_a_shops_staff_ship_and_edit_but_the_statement_is_the_owners(client, hil
     pay(order)
     sign_in_with_second_factor(client, packer)
     assert client.get(reverse("marketplace:statement", args=["csv"])).status_code == 404
-    assert "Your statement" not in client.get(reverse("marketplace:home")).text
+    home = client.get(reverse("marketplace:home")).text
+    assert "Your statement" not in home and "Net sales" not in home  # the money is the owner's
     assert client.get(reverse("marketplace:product", args=[variant.product_id])).status_code == 200
     client.post(reverse("marketplace:ship", args=[order.number]), {"tracking_number": "1Z"})
     assert Shipment.objects.get(order=order).status == "shipped"
+
+
+def test_a_sellers_price_change_is_audited_with_its_old_and_new_value(client, hill):
+    variant = variant_of(hill, price="20.00")
+    sign_in_as_seller(client, hill)
+    client.post(reverse("marketplace:product", args=[variant.product_id]),
+                product_post(variant.product, **{"variants-0-price": "18.50"}))
+    variant.refresh_from_db()
+    assert variant.price == Decimal("18.50")
+    entry = AuditEntry.objects.get(action="seller.product_saved")
+    assert entry.details["variants"][variant.sku]["price"] == {"old": "20.00", "new": "18.50"}
