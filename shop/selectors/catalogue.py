@@ -20,6 +20,12 @@ from shop import caching
 from shop.errors import CategoryNotFound
 from shop.models import Category, Product, ProductImage, Variant
 from shop.selectors import search, sellers
+from shop.selectors.categories import (
+    CategoryNode,
+    all_categories,
+    category_tree,
+    descendant_ids,
+)
 
 
 @dataclass(frozen=True)
@@ -58,13 +64,6 @@ class ListingFilters:
             sort=data.get("sort") or "",
             shop=data.get("shop") or "",
         )
-
-
-@dataclass
-class CategoryNode:
-    category: Category
-    count: int = 0
-    children: list["CategoryNode"] = field(default_factory=list)
 
 
 @dataclass
@@ -187,30 +186,6 @@ def _ordered(products: QuerySet[Product], filters: ListingFilters) -> QuerySet[P
     return products.order_by(*ORDERINGS["newest"])
 
 
-def category_tree(categories: list[Category], counts: Counter | None = None) -> list[CategoryNode]:
-    """Two-level tree of nodes; a parent's count includes its children's."""
-    counts = counts or Counter()
-    nodes = {c.pk: CategoryNode(c, counts[c.pk]) for c in categories}
-    roots = []
-    for category in categories:
-        node = nodes[category.pk]
-        if category.parent_id in nodes:
-            parent = nodes[category.parent_id]
-            parent.children.append(node)
-            parent.count += node.count
-        else:
-            roots.append(node)
-    return roots
-
-
-def _descendant_ids(categories: list[Category], root: Category) -> list[int]:
-    ids, frontier = [root.pk], {root.pk}
-    while frontier:
-        frontier = {c.pk for c in categories if c.parent_id in frontier}
-        ids.extend(frontier)
-    return ids
-
-
 def _facets(filters: ListingFilters, category_ids: list[int] | None):
     """Products per size, per colour and per approved shop, each counted under all the other
     filters: one query. Every approved shop has a row, so the rows say how many there are
@@ -302,7 +277,7 @@ def _listing_of(
     filters: ListingFilters, categories: list[Category], current: Category | None,
     page_number: str | int,
 ) -> dict:
-    category_ids = _descendant_ids(categories, current) if current else None
+    category_ids = descendant_ids(categories, current) if current else None
     if filters.q and not search.only_excludes(filters.q) and not _words_match_anything(filters):
         filters = replace(filters, fuzzy=True)
     paginator = _paginator(filters, category_ids)
@@ -362,11 +337,6 @@ def top_categories(
 def _paginator(filters: ListingFilters, category_ids: list[int] | None) -> Paginator:
     products = with_card_data(_products(filters, category_ids), _variant_conditions(filters))
     return Paginator(_ordered(products, filters), settings.PRODUCTS_PER_PAGE)
-
-
-def all_categories() -> list[Category]:
-    """Every category, in the model's order: what the home page and each listing start from."""
-    return caching.remember("categories", (), lambda: list(Category.objects.all()))
 
 
 def home_page() -> dict:
