@@ -28,7 +28,7 @@ from security import audit
 from shop.errors import ShopError
 from shop.models import Product, Seller, SellerMember
 from shop.sellers import services
-from shop.services import orders as order_services
+from shop.services import fulfilment
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
@@ -176,7 +176,7 @@ def ship(request: HttpRequest, number: str) -> HttpResponse:
     form = ShipForm(request.POST)
     if form.is_valid():
         try:
-            order_services.mark_shipped(
+            fulfilment.mark_shipped(
                 order_id=found.pk, tracking_number=form.cleaned_data["tracking_number"],
                 actor=request.user, seller_id=request.seller.pk,
             )

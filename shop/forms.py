@@ -19,7 +19,7 @@ from localflavor.us.forms import USZipCodeField
 from localflavor.us.us_states import STATE_CHOICES as US_STATES
 
 from core.money import format_money
-from shop.models import Address, Review, Seller, ShippingMethod, Variant
+from shop.models import Address, Seller, ShippingMethod, Variant
 from shop.models.addresses import country_name
 from shop.services import pricing
 
@@ -363,39 +363,6 @@ def payment_choices() -> list[tuple[str, str]]:
 
 
 # --- reviews and the wishlist -----------------------------------------------------------------
-
-RATING_CHOICES = [(n, f"{n} star{'s' if n > 1 else ''}") for n in range(1, 6)]
-
-
-class ReviewForm(forms.ModelForm):
-    """A customer's review: stars from 1 to 5, a title, and what they have to say."""
-
-    rating = forms.TypedChoiceField(
-        choices=RATING_CHOICES, coerce=int, widget=forms.RadioSelect,
-        error_messages={"required": "Choose a rating from 1 to 5 stars."},
-    )
-
-    class Meta:
-        model = Review
-        fields = ["rating", "title", "body"]
-        labels = {"body": "Your review"}
-        help_texts = {"body": "What did you like or not? How does it fit, wear or work?"}
-        widgets = {"body": forms.Textarea(attrs={"rows": 5})}
-        error_messages = {"title": {"required": "Give your review a title."}}
-
-
-class ShopReviewForm(forms.Form):
-    """A customer's review of a shop: stars from 1 to 5, and a few words."""
-
-    rating = forms.TypedChoiceField(
-        choices=RATING_CHOICES, coerce=int, widget=forms.RadioSelect,
-        error_messages={"required": "Choose a rating from 1 to 5 stars.",
-                        "invalid_choice": "Choose a rating from 1 to 5 stars."},
-    )
-    body = forms.CharField(label="Your review", max_length=2000, required=False,
-                           widget=forms.Textarea(attrs={"rows": 4}),
-                           help_text="How were its parcels, its answers, its returns?")
-
 
 class MoveToCartForm(forms.Form):
     """Which variant of a saved product goes to the cart."""

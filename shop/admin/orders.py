@@ -22,7 +22,7 @@ from shop.admin.catalogue import audited_changes
 from shop.errors import ShopError
 from shop.models import Order, OrderDiscount, OrderEvent, OrderLine, ShippingMethod
 from shop.models.sellers import store_seller_id
-from shop.services import orders
+from shop.services import fulfilment, orders
 
 
 @admin.register(ShippingMethod)
@@ -198,7 +198,7 @@ class OrderAdmin(admin.ModelAdmin):
             return
         self._each_order(
             request, queryset, "marked shipped", "order.shipped",
-            lambda order: orders.mark_shipped(
+            lambda order: fulfilment.mark_shipped(
                 order_id=order.pk, tracking_number=tracking_number, actor=request.user,
                 seller_id=store_seller_id(),
             ),
@@ -211,7 +211,7 @@ class OrderAdmin(admin.ModelAdmin):
     def mark_delivered(self, request, queryset):
         self._each_order(
             request, queryset, "marked delivered", "order.delivered",
-            lambda order: orders.mark_delivered(order_id=order.pk, actor=request.user),
+            lambda order: fulfilment.mark_delivered(order_id=order.pk, actor=request.user),
         )
 
     @admin.action(

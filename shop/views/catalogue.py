@@ -14,9 +14,10 @@ from django.views.decorators.http import require_safe
 
 from core.http import render_page, tidy_url
 from shop.errors import CategoryNotFound
-from shop.forms import ListingFilterForm, ReviewForm, sort_choices
+from shop.forms import ListingFilterForm, sort_choices
 from shop.models import Product
 from shop.promotions import live
+from shop.review_forms import ReviewForm
 from shop.selectors import catalogue
 from shop.selectors.reviews import product_reviews
 from shop.selectors.variants import VariantChoice

@@ -8,7 +8,7 @@ from django.shortcuts import redirect
 from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
-from shop.forms import ReviewForm
+from shop.review_forms import ReviewForm
 from shop.selectors import catalogue
 from shop.selectors.reviews import customer_review
 from shop.services import reviews as review_services

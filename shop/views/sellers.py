@@ -15,7 +15,8 @@ from django.views.decorators.http import require_POST, require_safe
 
 from core.http import render_page
 from shop.errors import ShopError
-from shop.forms import ListingFilterForm, ShopReviewForm
+from shop.forms import ListingFilterForm
+from shop.review_forms import ShopReviewForm
 from shop.selectors import catalogue, sellers
 from shop.selectors.wishlist import saved_seller_ids
 from shop.services import shop_reviews

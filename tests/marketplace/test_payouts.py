@@ -197,28 +197,28 @@ def test_the_same_goods_are_not_refunded_twice(staff):
 
 
 def test_a_parcel_refunded_in_full_before_it_left_is_cancelled(staff):
-    from shop.services import orders
+    from shop.services import fulfilment
 
     hill, dale = make_seller("Hill"), make_seller("Dale")
     order = paid((variant_of(hill), 1), (variant_of(dale), 1))
-    orders.mark_shipped(order_id=order.pk, tracking_number="HILL-1", seller_id=hill.pk)
+    fulfilment.mark_shipped(order_id=order.pk, tracking_number="HILL-1", seller_id=hill.pk)
     order.refresh_from_db()
     assert order.status == Order.Status.PARTIALLY_SHIPPED
     refund(order, staff, lines={order.lines.get(seller=dale).pk: 1})
     assert order.shipments.get(seller=dale).status == "cancelled"
     assert order.status == Order.Status.SHIPPED  # all that is left to send has left
-    orders.mark_delivered(order_id=order.pk)
+    fulfilment.mark_delivered(order_id=order.pk)
     order.refresh_from_db()
     assert order.status == Order.Status.DELIVERED
 
 
 def test_an_order_shipped_before_parcels_were_kept_can_still_be_delivered(staff):
-    from shop.services import orders
+    from shop.services import fulfilment
 
     order = paid((VariantFactory(), 1))
-    orders.mark_shipped(order_id=order.pk, tracking_number="OLD-1")
+    fulfilment.mark_shipped(order_id=order.pk, tracking_number="OLD-1")
     order.shipments.all().delete()  # as an order shipped before sellers came
-    orders.mark_delivered(order_id=order.pk)
+    fulfilment.mark_delivered(order_id=order.pk)
     order.refresh_from_db()
     assert order.status == Order.Status.DELIVERED
     assert order.shipments.get().tracking_number == "OLD-1"

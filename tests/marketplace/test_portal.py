@@ -145,18 +145,18 @@ def test_an_order_across_two_shops_ships_in_two_parts(client, hill, mailoutbox):
     page = client.get(reverse("marketplace:order", args=[order.number])).text
     assert "Mark your parcel shipped" not in page and "HILL-1" in page
 
-    from shop.services import orders
+    from shop.services import fulfilment
 
     with TestCase.captureOnCommitCallbacks(execute=True):
-        orders.mark_shipped(order_id=order.pk, tracking_number="STORE-1")
+        fulfilment.mark_shipped(order_id=order.pk, tracking_number="STORE-1")
     order.refresh_from_db()
     assert order.status == Order.Status.SHIPPED and order.shipped_at is not None
     assert order.tracking_number == "HILL-1, STORE-1"
     assert len(mail.outbox) == 2
-    orders.mark_delivered(order_id=order.pk, seller_id=hill.pk)
+    fulfilment.mark_delivered(order_id=order.pk, seller_id=hill.pk)
     order.refresh_from_db()
     assert order.status == Order.Status.SHIPPED  # one parcel of two has arrived
-    orders.mark_delivered(order_id=order.pk)
+    fulfilment.mark_delivered(order_id=order.pk)
     order.refresh_from_db()
     assert order.status == Order.Status.DELIVERED
     # The shopper's page lists the parcels, each with its shop, lines and tracking number.
@@ -203,16 +203,16 @@ def test_checkout_says_shipping_is_charged_per_parcel(client, hill):
 
 def test_the_staffs_to_ship_panel_holds_the_orders_with_a_parcel_of_the_stores(hill):
     from dashboard.selectors import orders_to_ship
-    from shop.services import orders
+    from shop.services import fulfilment
 
     only_theirs = place((variant_of(hill), 1))
     both = place((variant_of(hill), 1), (VariantFactory(), 1))
     for order in (only_theirs, both):
         pay(order)
     assert orders_to_ship() == [both]
-    orders.mark_shipped(order_id=both.pk, tracking_number="1Z", seller_id=hill.pk)
+    fulfilment.mark_shipped(order_id=both.pk, tracking_number="1Z", seller_id=hill.pk)
     assert orders_to_ship() == [both]  # partially shipped: the store's parcel waits
-    orders.mark_shipped(order_id=both.pk, tracking_number="1Z2")
+    fulfilment.mark_shipped(order_id=both.pk, tracking_number="1Z2")
     assert orders_to_ship() == []
 
 

@@ -26,7 +26,7 @@ from payments.services import apply_event
 from security.models import AuditEntry
 from shop.errors import ShopError
 from shop.models import Order, Promotion, Variant
-from shop.services import orders
+from shop.services import fulfilment
 from tests.factories import VariantFactory
 from tests.payments.webhook_helpers import (
     PAYPAL_API,
@@ -531,7 +531,7 @@ def test_only_a_refund_of_everything_left_cancels(staff_client, order, stripe_ap
 
 
 def test_a_shipped_order_cannot_be_cancelled_by_a_refund(staff_client, order, stripe_api):
-    orders.mark_shipped(order_id=order.pk, tracking_number="1Z999")
+    fulfilment.mark_shipped(order_id=order.pk, tracking_number="1Z999")
     response = ask(staff_client, order, amount=str(order.total), cancel_order=True)
     assert response.status_code == 200
     assert response.context["form"].non_field_errors() == [

@@ -9,7 +9,7 @@ from django.urls import reverse
 from security import audit
 from security.models import AuditEntry
 from shop.models import Order, ShippingMethod
-from shop.services import orders
+from shop.services import fulfilment
 from tests.factories import VariantFactory
 from tests.shop.buying import pay, place
 
@@ -66,7 +66,7 @@ def test_marking_an_order_shipped_is_recorded(staff_client, staff, paid):
 
 
 def test_marking_an_order_delivered_is_recorded(staff_client, staff, paid):
-    orders.mark_shipped(order_id=paid.pk, tracking_number="1Z1", actor=None)
+    fulfilment.mark_shipped(order_id=paid.pk, tracking_number="1Z1", actor=None)
     run_action(staff_client, "mark_delivered", paid)
     [entry] = entries()
     assert_entry(entry, action="order.delivered", actor=staff, obj=paid, details={

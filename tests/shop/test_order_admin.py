@@ -13,7 +13,7 @@ from django.urls import reverse
 from shop.admin.orders import OrderForm
 from shop.errors import ShopError
 from shop.models import Order, OrderEvent, ShippingMethod
-from shop.services import orders
+from shop.services import fulfilment, orders
 from tests.factories import OrderFactory, VariantFactory
 from tests.shop.buying import pay, place
 
@@ -40,7 +40,7 @@ def paid(variant):
 
 @pytest.fixture
 def shipped(paid):
-    return orders.mark_shipped(order_id=paid.pk, tracking_number="1Z999", actor=None)
+    return fulfilment.mark_shipped(order_id=paid.pk, tracking_number="1Z999", actor=None)
 
 
 def run_action(client, action, *selected, **fields):

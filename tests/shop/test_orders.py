@@ -12,7 +12,7 @@ from django.utils import timezone
 from shop.errors import CannotCancel, IllegalTransition, NotDueYet, ShopError
 from shop.models import TRANSITIONS, Order, OrderEmail, OrderEvent
 from shop.notifications import send_order_email
-from shop.services import checkout, order_refunds, orders
+from shop.services import checkout, fulfilment, order_refunds, orders
 from shop.services.expiry import expire_order
 from shop.tasks import expire_unpaid_orders
 from tests.factories import UserFactory, VariantFactory
@@ -183,7 +183,7 @@ def test_a_paid_order_is_cancelled_only_by_a_full_refund(order, variant):
 
 def test_a_shipped_order_cannot_be_cancelled(order):
     pay(order)
-    orders.mark_shipped(order_id=order.pk, tracking_number="1Z999")
+    fulfilment.mark_shipped(order_id=order.pk, tracking_number="1Z999")
     with pytest.raises(CannotCancel, match="can no longer be cancelled"):
         orders.cancel_order(order_id=order.pk)
 
@@ -191,7 +191,7 @@ def test_a_shipped_order_cannot_be_cancelled(order):
 def test_shipping_needs_a_tracking_number(order):
     pay(order)
     with pytest.raises(ShopError, match="tracking number"):
-        orders.mark_shipped(order_id=order.pk, tracking_number="  ")
+        fulfilment.mark_shipped(order_id=order.pk, tracking_number="  ")
     order.refresh_from_db()
     assert order.status == Status.PAID
 
@@ -223,22 +223,22 @@ def test_nothing_is_refunded_where_nothing_was_captured(order, variant):
 
 def test_a_partial_refund_after_shipping_keeps_the_order_shipped(order):
     pay(order)
-    orders.mark_shipped(order_id=order.pk, tracking_number="1Z1")
-    orders.mark_delivered(order_id=order.pk)
+    fulfilment.mark_shipped(order_id=order.pk, tracking_number="1Z1")
+    fulfilment.mark_delivered(order_id=order.pk)
     order_refunds.record_refund(order_id=order.pk, amount=Decimal("10.00"))
     order.refresh_from_db()
     assert order.status == Status.DELIVERED
     assert order.events.last().kind == OrderEvent.Kind.REFUNDED
     with pytest.raises(IllegalTransition):
-        orders.mark_shipped(order_id=order.pk, tracking_number="1Z2")
+        fulfilment.mark_shipped(order_id=order.pk, tracking_number="1Z2")
 
 
 def test_an_order_ships_once(order):
     pay(order)
     order_refunds.record_refund(order_id=order.pk, amount=Decimal("10.00"))
-    orders.mark_shipped(order_id=order.pk, tracking_number="1Z1")
+    fulfilment.mark_shipped(order_id=order.pk, tracking_number="1Z1")
     with pytest.raises(IllegalTransition, match="already shipped"):
-        orders.mark_shipped(order_id=order.pk, tracking_number="1Z2")
+        fulfilment.mark_shipped(order_id=order.pk, tracking_number="1Z2")
     order.refresh_from_db()
     assert order.tracking_number == "1Z1"
 
@@ -285,7 +285,7 @@ def test_the_machine_is_the_designs():
 
 def test_delivering_an_unpaid_order_raises(order):
     with pytest.raises(IllegalTransition, match="awaiting payment and cannot become delivered"):
-        orders.mark_delivered(order_id=order.pk)
+        fulfilment.mark_delivered(order_id=order.pk)
 
 
 # --- expiry ------------------------------------------------------------------------------------
@@ -401,7 +401,7 @@ def test_the_confirmation_is_sent_once_after_commit(order, django_capture_on_com
         (lambda o: orders.record_failed_payment(order_id=o.pk, provider="test"),
          "did not go through", "The order is still open"),
         (lambda o: orders.cancel_order(order_id=o.pk), "is cancelled", "Nothing was charged"),
-        (lambda o: (pay(o), orders.mark_shipped(order_id=o.pk, tracking_number="1Z999AA1")),
+        (lambda o: (pay(o), fulfilment.mark_shipped(order_id=o.pk, tracking_number="1Z999AA1")),
          "is on its way", "1Z999AA1"),
         (lambda o: (pay(o), order_refunds.record_refund(order_id=o.pk, amount=Decimal("10.00"))),
          "A refund for order", "$10.00 of the $"),
@@ -422,7 +422,7 @@ def test_each_change_sends_its_email_once_after_commit(
     (False, pay),
     (False, lambda o: orders.record_failed_payment(order_id=o.pk, provider="test")),
     (False, lambda o: orders.cancel_order(order_id=o.pk)),
-    (True, lambda o: orders.mark_shipped(order_id=o.pk, tracking_number="1Z999AA1")),
+    (True, lambda o: fulfilment.mark_shipped(order_id=o.pk, tracking_number="1Z999AA1")),
     (True, lambda o: order_refunds.record_refund(order_id=o.pk, amount=Decimal("10.00"))),
 ], ids=["confirmation", "payment-failed", "cancelled", "shipped", "refunded"])
 def test_no_email_when_the_transaction_rolls_back(
