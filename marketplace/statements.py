@@ -2,27 +2,20 @@
 after the store's commission, and the payout that settled it. CSV or XLSX, like the staff's
 reports (the same writers), without the whole store's figures."""
 
-import tempfile
 from collections.abc import Iterable
 
 from django.http import (
-    FileResponse,
     HttpRequest,
     HttpResponse,
     HttpResponseBadRequest,
-    StreamingHttpResponse,
 )
 from django.utils import timezone
-from django.utils.cache import patch_cache_control
-from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_safe
 
 from core.money import to_cents
 from dashboard.kpis import Period, store_zone
-from dashboard.reports.csv_writer import csv_chunks
 from dashboard.reports.definitions import COUNT, DATETIME, MONEY, PERCENT, TEXT, Column, Report
-from dashboard.reports.views import XLSX_TYPE
-from dashboard.reports.xlsx_writer import write_workbook
+from dashboard.reports.views import report_file
 from marketplace import selectors
 from marketplace.access import owner_only, seller_portal
 from security import audit
@@ -74,20 +67,9 @@ def download(request: HttpRequest, file_format: str) -> HttpResponse:
         period = Period.from_strings(request.GET.get("start"), request.GET.get("end"))
     except ValueError as error:
         return HttpResponseBadRequest(str(error), content_type="text/plain; charset=utf-8")
-    report = statement(request.seller)
     filename = (f"statement_{request.seller.slug}_{period.start:%Y-%m-%d}_"
                 f"{period.end:%Y-%m-%d}.{file_format}")
     audit.record(request, audit.EXPORT, report="seller statement", seller=request.seller.name,
                  format=file_format, start=period.start, end=period.end)
-    if file_format == "csv":
-        response = StreamingHttpResponse(csv_chunks(report, period),
-                                         content_type="text/csv; charset=utf-8")
-        response["Content-Disposition"] = content_disposition_header(True, filename)
-    else:
-        file = tempfile.SpooledTemporaryFile(max_size=1024 * 1024)  # noqa: SIM115
-        write_workbook(report, period, file)
-        file.seek(0)
-        response = FileResponse(file, as_attachment=True, filename=filename,
-                                content_type=XLSX_TYPE)
-    patch_cache_control(response, private=True, no_store=True)
+    response, _ = report_file(statement(request.seller), period, file_format, filename)
     return response

@@ -7,7 +7,6 @@ from django.contrib.auth.decorators import login_required
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect
-from django.utils.text import slugify
 from django.views.decorators.http import require_http_methods, require_POST
 
 from core.http import render_page
@@ -29,6 +28,7 @@ from shop.errors import ShopError
 from shop.models import Product, Seller, SellerMember
 from shop.sellers import services
 from shop.services import fulfilment
+from shop.slugs import free_slug
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
@@ -127,7 +127,7 @@ def _save(request: HttpRequest, form: ProductForm, variants, images) -> Product:
     product.seller = seller
     product.seller_listed = seller.status == Seller.Status.APPROVED
     if not product.slug:
-        product.slug = _free_slug(product.name)
+        product.slug = free_slug(Product, product.name, fallback="product")
     product.save()
     variants.instance = images.instance = product
     variants.save()
@@ -135,15 +135,6 @@ def _save(request: HttpRequest, form: ProductForm, variants, images) -> Product:
     audit.record(request, "seller.product_saved", product, seller=seller.name,
                  fields=sorted(form.changed_data), variants=changes)
     return product
-
-
-def _free_slug(name: str) -> str:
-    base = slugify(name)[:200] or "product"
-    slug, n = base, 1
-    while Product.objects.filter(slug=slug).exists():
-        n += 1
-        slug = f"{base}-{n}"
-    return slug
 
 
 @require_http_methods(["GET", "HEAD"])

@@ -22,7 +22,7 @@ from django.views.decorators.http import require_safe
 
 from dashboard.kpis import Period
 from dashboard.reports.csv_writer import csv_chunks
-from dashboard.reports.definitions import REPORTS
+from dashboard.reports.definitions import REPORTS, Report
 from dashboard.reports.xlsx_writer import write_workbook
 from security import audit
 from security.twofactor.gate import staff_member_required
@@ -50,19 +50,30 @@ def download(request: HttpRequest, name: str, file_format: str) -> HttpResponse:
     filename = f"{report.name}_{period.start:%Y-%m-%d}_{period.end:%Y-%m-%d}.{file_format}"
     details = {"report": report.name, "format": file_format, "start": period.start,
                "end": period.end}
+    response, rows = report_file(report, period, file_format, filename)
+    if rows is not None:  # an XLSX file, written already
+        details["rows"] = rows
+    audit.record(request, audit.EXPORT, **details)
+    return response
+
+
+def report_file(
+    report: Report, period: Period, file_format: str, filename: str
+) -> tuple[HttpResponse, int | None]:
+    """The report as a download, never cached: CSV streamed as it is read (its rows unknown
+    until sent: None), or XLSX written first, with its number of rows."""
+    rows = None
     if file_format == "csv":
-        audit.record(request, audit.EXPORT, **details)
         response = StreamingHttpResponse(
             csv_chunks(report, period), content_type="text/csv; charset=utf-8"
         )
         response["Content-Disposition"] = content_disposition_header(True, filename)
     else:
         file, rows = _xlsx_file(report, period)
-        audit.record(request, audit.EXPORT, rows=rows, **details)
         response = FileResponse(file, as_attachment=True, filename=filename,
                                 content_type=XLSX_TYPE)
     patch_cache_control(response, private=True, no_store=True)
-    return response
+    return response, rows
 
 
 def _xlsx_file(report, period: Period):

@@ -12,12 +12,12 @@ from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
 from django.utils import timezone
-from django.utils.text import slugify
 
 from security import audit
 from shop.caching import bump_catalogue_version
 from shop.errors import ShopError
 from shop.models import Product, Seller, SellerBranch, SellerMember, User
+from shop.slugs import free_slug
 
 
 class SellerError(ShopError):
@@ -28,15 +28,6 @@ def _lock(seller_id: int) -> Seller:
     return Seller.objects.select_for_update().get(pk=seller_id, is_store=False)
 
 
-def _free_slug(name: str) -> str:
-    base = slugify(name)[:100] or "shop"
-    slug, n = base, 1
-    while Seller.objects.filter(slug=slug).exists():
-        n += 1
-        slug = f"{base}-{n}"
-    return slug
-
-
 @transaction.atomic
 def apply(*, user: User, values: dict, branches: list[dict]) -> Seller:
     """A signed-in customer asks to open a shop: pending until staff decide; they own it."""
@@ -44,7 +35,9 @@ def apply(*, user: User, values: dict, branches: list[dict]) -> Seller:
         raise SellerError("You already have a shop or an application.")
     if Seller.objects.filter(name__iexact=values["name"]).exists():
         raise SellerError(f"A shop called “{values['name']}” exists already: choose another name.")
-    seller = Seller.objects.create(**values, slug=_free_slug(values["name"]), applied_by=user)
+    seller = Seller.objects.create(
+        **values, slug=free_slug(Seller, values["name"], fallback="shop"), applied_by=user
+    )
     SellerBranch.objects.bulk_create(SellerBranch(seller=seller, **branch) for branch in branches)
     SellerMember.objects.create(seller=seller, user=user, role=SellerMember.Role.OWNER)
     audit.record(None, "seller.applied", seller, actor=user)

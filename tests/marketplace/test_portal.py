@@ -244,3 +244,24 @@ def test_a_sellers_price_change_is_audited_with_its_old_and_new_value(client, hi
     assert variant.price == Decimal("18.50")
     entry = AuditEntry.objects.get(action="seller.product_saved")
     assert entry.details["variants"][variant.sku]["price"] == {"old": "20.00", "new": "18.50"}
+
+
+def test_a_seller_adds_an_image_to_their_product(client, hill):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from PIL import Image
+
+    variant = variant_of(hill)
+    picture = io.BytesIO()
+    Image.new("RGB", (8, 8), "teal").save(picture, "PNG")
+    sign_in_as_seller(client, hill)
+    data = product_post(variant.product, **{
+        "images-TOTAL_FORMS": "1", "images-0-alt_text": "A teal mug", "images-0-position": "0",
+        "images-0-image": SimpleUploadedFile("mug.png", picture.getvalue(), "image/png"),
+    })
+    response = client.post(reverse("marketplace:product", args=[variant.product_id]), data)
+    assert response.status_code == 302
+    assert variant.product.images.get().alt_text == "A teal mug"
+    data["images-0-image"] = SimpleUploadedFile("mug.png", b"not a picture", "image/png")
+    response = client.post(reverse("marketplace:product", args=[variant.product_id]), data)
+    assert response.status_code == 200 and "Upload a valid image" in response.text
+    assert variant.product.images.count() == 1
