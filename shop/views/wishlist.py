@@ -6,6 +6,8 @@ Both toggles answer an HTMX request with themselves, pressed or not, and a plain
 with a redirect back to the page they were pressed on, so they work without JavaScript too.
 """
 
+from collections.abc import Callable
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
@@ -39,30 +41,14 @@ def wishlist_toggle(request: HttpRequest, product_id: int) -> HttpResponse:
     """Save or unsave a product. The button sends `saved=1` or `saved=0`, so pressing it twice
     before the page catches up asks for the same thing twice; without that, it toggles."""
     product = get_object_or_404(Product.objects.listed(), pk=product_id)
-    back = _back(request, product)
-    if not request.user.is_authenticated:
-        if request.htmx:
-            return HttpResponseClientRedirect(redirect_to_login(back).url)
-        return redirect_to_login(back)
-    wanted = {"1": True, "0": False}.get(request.POST.get("saved", ""))
-    saved = wishlist_services.set_saved(user=request.user, product=product, saved=wanted)
-    news = (
-        f"Saved “{product.name}” to your wishlist."
-        if saved
-        else f"Removed “{product.name}” from your wishlist."
+    return _toggle(
+        request, _back(request, product), f"“{product.name}”",
+        lambda wanted: wishlist_services.set_saved(user=request.user, product=product,
+                                                   saved=wanted),
+        "shop/_wishlist_toggle.html#wishlist-toggle",
+        lambda saved: {"product": product, "wishlisted": {product.pk} if saved else set(),
+                       "wide": request.POST.get("wide") == "1"},
     )
-    if request.htmx:
-        context = {
-            "product": product,
-            "wishlisted": {product.pk} if saved else set(),
-            "wide": request.POST.get("wide") == "1",
-            "announce": news,
-        }
-        response = render(request, "shop/_wishlist_toggle.html#wishlist-toggle", context)
-        patch_vary_headers(response, ["HX-Request"])
-        return response
-    messages.success(request, news)
-    return redirect(back)
 
 
 @require_POST
@@ -70,22 +56,31 @@ def shop_save_toggle(request: HttpRequest, seller_id: int) -> HttpResponse:
     """Save or forget a shop, as the heart does a product (`saved=1` or `saved=0`)."""
     seller = get_object_or_404(Seller.objects.approved(), pk=seller_id)
     back = safe_next(request, request.POST.get("next", ""), default=seller.get_absolute_url())
+    return _toggle(
+        request, back, f"the shop “{seller.name}”",
+        lambda wanted: wishlist_services.set_shop_saved(user=request.user, seller=seller,
+                                                        saved=wanted),
+        "shop/_seller_save.html#seller-save",
+        lambda saved: {"seller": seller, "saved_sellers": {seller.pk} if saved else set()},
+    )
+
+
+def _toggle(
+    request: HttpRequest, back: str, name: str, set_saved: Callable[[bool | None], bool],
+    partial: str, context: Callable[[bool], dict],
+) -> HttpResponse:
+    """What a heart does, a product's or a shop's: a guest is asked to sign in first; the
+    thing is saved or not as asked (`saved`, or the other way round without it), and the
+    button is redrawn in place (HTMX) or the page shown again with the news."""
     if not request.user.is_authenticated:
         if request.htmx:
             return HttpResponseClientRedirect(redirect_to_login(back).url)
         return redirect_to_login(back)
-    wanted = {"1": True, "0": False}.get(request.POST.get("saved", ""))
-    saved = wishlist_services.set_shop_saved(user=request.user, seller=seller, saved=wanted)
-    news = (
-        f"Saved the shop “{seller.name}” to your wishlist."
-        if saved
-        else f"Removed the shop “{seller.name}” from your wishlist."
-    )
+    saved = set_saved({"1": True, "0": False}.get(request.POST.get("saved", "")))
+    news = (f"Saved {name} to your wishlist." if saved
+            else f"Removed {name} from your wishlist.")
     if request.htmx:
-        context = {
-            "seller": seller, "saved_sellers": {seller.pk} if saved else set(), "announce": news,
-        }
-        response = render(request, "shop/_seller_save.html#seller-save", context)
+        response = render(request, partial, {**context(saved), "announce": news})
         patch_vary_headers(response, ["HX-Request"])
         return response
     messages.success(request, news)
