@@ -4,7 +4,7 @@ approved), the shops a search names, and a shop's own page.
 While the store is the only approved shop, pages look as they did before there were sellers:
 nothing says who sells a product. Pages learn how many shops are approved from a query they
 run anyway (`approved_shop_count` as an annotation, or the listing's facet query), so a
-single-shop catalogue pays nothing for it; `many_shops` is for a page with no such query.
+single-shop catalogue pays nothing for it.
 """
 
 from dataclasses import dataclass
@@ -42,16 +42,6 @@ def shop_counts(matching: QuerySet[Product]) -> QuerySet[Seller]:
         .values_list("kind", "slug", "name", "n")
         .order_by()
     )
-
-
-def many_shops() -> bool:
-    """Whether more than the store is approved: one query, none while the catalogue is
-    unchanged (approving or suspending a shop bumps its version)."""
-    return caching.remember("approved-shops", (), _approved_count) > 1
-
-
-def _approved_count() -> int:
-    return Seller.objects.approved().count()
 
 
 def shops_named(text: str, *, limit: int = SEARCHED_SHOPS) -> list[Seller]:

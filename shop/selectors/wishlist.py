@@ -13,27 +13,21 @@ from shop.selectors.catalogue import with_card_data
 def wishlisted_ids(user: User | AnonymousUser, product_ids: Iterable[int]) -> set[int]:
     """Which of these products the customer has saved: one query, none for a visitor who
     is not signed in or a page without products."""
-    product_ids = list(product_ids)
-    if not user.is_authenticated or not product_ids:
-        return set()
-    return set(
-        WishlistItem.objects.filter(user=user, product_id__in=product_ids).values_list(
-            "product_id", flat=True
-        )
-    )
+    return _saved_ids(WishlistItem, "product_id", user, product_ids)
 
 
 def saved_seller_ids(user: User | AnonymousUser, seller_ids: Iterable[int]) -> set[int]:
-    """Which of these shops the customer has saved: one query, none for a visitor who is
-    not signed in."""
-    seller_ids = list(seller_ids)
-    if not user.is_authenticated or not seller_ids:
+    """Which of these shops the customer has saved, as wishlisted_ids says of products."""
+    return _saved_ids(SavedSeller, "seller_id", user, seller_ids)
+
+
+def _saved_ids(model: type[WishlistItem | SavedSeller], field: str,
+               user: User | AnonymousUser, ids: Iterable[int]) -> set[int]:
+    ids = list(ids)
+    if not user.is_authenticated or not ids:
         return set()
-    return set(
-        SavedSeller.objects.filter(user=user, seller_id__in=seller_ids).values_list(
-            "seller_id", flat=True
-        )
-    )
+    return set(model.objects.filter(user=user, **{f"{field}__in": ids})
+               .values_list(field, flat=True))
 
 
 def wishlist_page(user: User) -> dict:

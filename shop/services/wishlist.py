@@ -10,30 +10,26 @@ from shop.services import cart as cart_services
 from shop.services.cart import CartChange
 
 
-@transaction.atomic
 def set_saved(*, user: User, product: Product, saved: bool | None = None) -> bool:
     """Save the product (True), take it off the wishlist (False), or flip it (None). Saving
     a saved product, or taking off one that is not there, changes nothing. Returns whether
     it is saved now."""
-    item = WishlistItem.objects.filter(user=user, product=product)
-    if saved is None:
-        saved = not item.exists()
-    if saved:
-        WishlistItem.objects.get_or_create(user=user, product=product)
-    else:
-        item.delete()
-    return saved
+    return _set(WishlistItem, saved, user=user, product=product)
 
 
-@transaction.atomic
 def set_shop_saved(*, user: User, seller: Seller, saved: bool | None = None) -> bool:
     """Save the shop (True), forget it (False), or flip it (None), as set_saved does for a
     product. Returns whether it is saved now."""
-    row = SavedSeller.objects.filter(user=user, seller=seller)
+    return _set(SavedSeller, saved, user=user, seller=seller)
+
+
+@transaction.atomic
+def _set(model: type[WishlistItem | SavedSeller], saved: bool | None, **key) -> bool:
+    row = model.objects.filter(**key)
     if saved is None:
         saved = not row.exists()
     if saved:
-        SavedSeller.objects.get_or_create(user=user, seller=seller)
+        model.objects.get_or_create(**key)
     else:
         row.delete()
     return saved

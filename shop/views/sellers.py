@@ -27,9 +27,7 @@ from shop.views.catalogue import listing_context
 @require_safe
 @shared_page
 def seller_detail(request: HttpRequest, slug: str) -> HttpResponse:
-    page = sellers.shop_page(slug)
-    if page is None:
-        raise Http404("No such shop.")
+    page = _page_or_404(slug)
     seller = page.seller
     form = ListingFilterForm(request.GET)
     # The shop is fixed: a `shop` in the address names no other.
@@ -53,9 +51,7 @@ def seller_detail(request: HttpRequest, slug: str) -> HttpResponse:
 def seller_review(request: HttpRequest, slug: str) -> HttpResponse:
     """A customer who bought from the shop reviews it (again: their one review is
     rewritten); anyone else is told why not, and nothing changes."""
-    page = sellers.shop_page(slug)
-    if page is None:
-        raise Http404("No such shop.")
+    page = _page_or_404(slug)
     back = f"{page.seller.get_absolute_url()}#shop-reviews"
     if not request.user.is_authenticated:
         return redirect_to_login(back)
@@ -71,3 +67,11 @@ def seller_review(request: HttpRequest, slug: str) -> HttpResponse:
     else:
         messages.success(request, f"Thank you for reviewing {page.seller.name}.")
     return redirect(back)
+
+
+def _page_or_404(slug: str) -> sellers.ShopPage:
+    """The approved shop's page; any other shop, or none, is not found."""
+    page = sellers.shop_page(slug)
+    if page is None:
+        raise Http404("No such shop.")
+    return page

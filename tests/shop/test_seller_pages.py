@@ -254,18 +254,6 @@ def test_a_suspended_shops_products_vanish(client, pottery):
     assert client.get(shop_url("hilltop-pottery")).status_code == 404
 
 
-def test_the_store_alone_is_not_many_shops_until_another_is_approved(
-    django_assert_num_queries, mugs
-):
-    with django_assert_num_queries(1):
-        assert not sellers.many_shops()
-    with django_assert_num_queries(0):
-        assert not sellers.many_shops()
-    make_shop("Hilltop Pottery", "hilltop-pottery")
-    bump_catalogue_version()  # as approving a shop does
-    assert sellers.many_shops()
-
-
 # --- query counts with two shops ---------------------------------------------------------------
 
 
