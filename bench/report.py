@@ -20,6 +20,9 @@ DASHBOARD_SINGLE_MS = 150
 LIVENESS_RATIO_CONSTANT = 0.9
 ORDERS_PER_SECOND = 50
 XLSX_SECONDS, CSV_SECONDS, MEMORY_GROWTH_MB = 30, 5, 100
+# Rebuilding the recommendation tables: at most this long, and at most this much resident
+# memory at its peak (the whole process: Python, Django, numpy, scipy and scikit-learn).
+REBUILD_SECONDS, REBUILD_MEMORY_MB = 60, 512
 START, END = "<!-- bench:start -->", "<!-- bench:end -->"
 
 
@@ -32,6 +35,7 @@ class Results:
     reads: dict
     writes: dict
     exports: list[dict]
+    recommendations: dict
     settings: str
     minutes: float
 
@@ -120,10 +124,20 @@ def render(results: Results) -> str:
         )
         more = year["peak_mb"] - recent["peak_mb"]
         growth.append(f"{name} {more:+.1f} MB: {verdict(more <= MEMORY_GROWTH_MB)}")
+    rebuilt = results.recommendations
     lines += [
         "",
         f"Peak memory for the year against the recent days (at most {MEMORY_GROWTH_MB} MB "
         f"more): {'; '.join(growth)}.",
+        "",
+        "| recommendations rebuild | products | paid orders | links | seconds | peak memory MB "
+        "| budget |",
+        "|---|---:|---:|---:|---:|---:|---|",
+        f"| also bought, similar, best sellers, trending | {rebuilt['products']:,} "
+        f"| {rebuilt['orders']:,} | {rebuilt['links']:,} | {rebuilt['seconds']} "
+        f"| {rebuilt['peak_mb']} (before: {rebuilt['before_mb']}) "
+        f"| < {REBUILD_SECONDS} s: {verdict(rebuilt['seconds'] < REBUILD_SECONDS)}; "
+        f"< {REBUILD_MEMORY_MB} MB: {verdict(rebuilt['peak_mb'] < REBUILD_MEMORY_MB)} |",
         "",
         f"Budgets met: {sum(checks)} of {len(checks)}. The whole run took "
         f"{results.minutes:.1f} minutes.",

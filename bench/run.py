@@ -7,7 +7,8 @@
 3. Reads: wrk at 16 connections for 10 s against every target in turn, 3 rounds, then each
    target on one connection; medians, and each figure as a ratio to the floor's list page
    measured in the same round.
-4. Writes (bench.writes) and exports (bench.exports), each in a process of its own.
+4. Writes (bench.writes), exports (bench.exports) and a rebuild of the recommendation tables
+   (bench.recommendations), each in a process of its own.
 5. The table, printed, appended to bench/RESULTS.md and quoted in the README.
 
 `bash bench/run --seconds 2 --rounds 1` takes a quicker, rougher look.
@@ -78,6 +79,8 @@ def main() -> None:
             )}
             for period in ("recent", "year") for file_format in ("csv", "xlsx")
         ]
+        _step("recommendations")
+        recommendations = _json(["-m", "bench.recommendations"], shop_env)
     results = report.Results(
         when=time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
         commit=_commit(),
@@ -86,6 +89,7 @@ def main() -> None:
         reads=reads,
         writes=writes,
         exports=exports,
+        recommendations=recommendations,
         settings=f"{options.rounds} rounds, {options.seconds} s a target at {CONNECTIONS} "
                  f"connections, {SINGLE_SECONDS} s on one connection",
         minutes=(time.perf_counter() - started) / 60,

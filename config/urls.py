@@ -23,6 +23,7 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("dashboard/", include("dashboard.urls")),
     path("sell/", include("marketplace.urls")),
+    path("recommendations/", include("recommendations.urls")),
     path("", include("monitoring.urls")),
     path("admin/", admin.site.urls),
 ]

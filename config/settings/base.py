@@ -94,6 +94,7 @@ INSTALLED_APPS = [
     "payments",
     "dashboard",
     "marketplace",
+    "recommendations",
 ]
 
 MIDDLEWARE = [

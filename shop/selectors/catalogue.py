@@ -374,19 +374,3 @@ def _product_detail(slug: str) -> Product | None:
         .prefetch_related("variants", "images")
         .first()
     )
-
-
-def related_products(product: Product, *, limit: int = 4) -> list[Product]:
-    return caching.remember(
-        "related",
-        (product.pk, product.category_id, limit),
-        lambda: _related_products(product, limit),
-    )
-
-
-def _related_products(product: Product, limit: int) -> list[Product]:
-    products = Product.objects.listed().filter(category_id=product.category_id).exclude(
-        pk=product.pk
-    )
-    products = with_card_data(products.filter(Exists(_matching_variants(Q()))))
-    return list(products.order_by("-rating_count", "name")[:limit])

@@ -86,8 +86,7 @@ def product_page(
         product, size=request.GET.get("size", ""), color=request.GET.get("color", "")
     )
     images = list(product.images.all())
-    related = catalogue.related_products(product)
-    live.mark_offers([product, *related], live.live_offers())
+    live.mark_offers([product], live.live_offers())
     reviews = product_reviews(product, user=request.user)
     if review_form is None and request.user.is_authenticated:
         review_form = ReviewForm(instance=reviews.mine)
@@ -98,11 +97,10 @@ def product_page(
         "images": images,
         "main_image": _pick(images, request.GET.get("image")),
         "offer_price": _offer_price(product, choice),
-        "related": related,
         "reviews": reviews,
         "review_form": review_form,
         "review_notice": review_notice,
-        "wishlisted": wishlisted_ids(request.user, [product.pk, *(p.pk for p in related)]),
+        "wishlisted": wishlisted_ids(request.user, [product.pk]),
         "many_shops": many_shops,
         "saved_sellers": (
             saved_seller_ids(request.user, [product.seller_id]) if many_shops else set()

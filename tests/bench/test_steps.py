@@ -7,7 +7,7 @@ import pytest
 from django.conf import settings
 from django.urls import reverse
 
-from bench import exports, fixtures
+from bench import exports, fixtures, recommendations
 from dashboard.demo.history import seed_order_history
 from shop.models import Order, ShippingMethod
 from tests.factories import VariantFactory
@@ -70,3 +70,11 @@ def test_an_export_counts_the_paid_orders_of_its_period(history, file_format):
 
     assert written["rows"] == paid > 0
     assert written["bytes"] > 0 and written["peak_mb"] > 0
+
+
+def test_the_rebuild_step_scores_the_history_and_measures_its_memory(history):
+    rebuilt = recommendations.rebuild()
+
+    assert rebuilt["orders"] == Order.objects.filter(paid_at__isnull=False).count()
+    assert rebuilt["products"] == 4 and rebuilt["links"] > 0
+    assert rebuilt["peak_mb"] >= rebuilt["before_mb"] > 0

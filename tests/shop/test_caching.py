@@ -78,8 +78,8 @@ def test_an_unknown_category_is_still_not_found_from_the_cache(client, tee):
 def test_a_repeated_product_page_reads_only_its_reviews(
     shopper, tee, django_assert_max_num_queries
 ):
-    # The offers in force, the product, its variants, images and related products; its reviews.
-    assert queries_for(django_assert_max_num_queries, shopper, tee.get_absolute_url()) == 6
+    # The offers in force, the product, its variants and images; its reviews.
+    assert queries_for(django_assert_max_num_queries, shopper, tee.get_absolute_url()) == 5
     assert queries_for(django_assert_max_num_queries, shopper, tee.get_absolute_url()) == 1
 
 
@@ -114,8 +114,8 @@ def test_each_cached_read_is_one_round_trip_to_the_cache(shopper, tee, monkeypat
     shopper.get(tee.get_absolute_url())
     asked = cache_calls(monkeypatch)
     shopper.get(LISTING)  # the session; the categories, the listing and the offers in force
-    shopper.get(tee.get_absolute_url())  # the session; the product, the offers, the related
-    assert asked == ["get", "get_many", "get_many", "get_many"] * 2
+    shopper.get(tee.get_absolute_url())  # the session; the product and the offers
+    assert asked == ["get", "get_many", "get_many", "get_many", "get", "get_many", "get_many"]
 
 
 def test_a_repeated_home_page_runs_no_queries(client, tee, django_assert_max_num_queries):

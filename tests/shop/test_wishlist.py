@@ -210,11 +210,13 @@ def test_the_product_page_heart_is_in_its_own_form(client, customer, tee):
     assert 'name="wide" value="1"' in form  # the answer keeps the button's words showing
 
 
-def test_related_products_carry_hearts_too(client, customer, tee):
+def test_recommended_products_carry_hearts_too(client, customer, tee):
     related = ProductFactory(name="Cotton Vest", category=tee.category)
     VariantFactory(product=related)
     WishlistItemFactory(user=customer, product=related)
     page = client.get(tee.get_absolute_url()).text
+    page += client.get(reverse("recommendations:product", args=[tee.slug]),
+                       headers={"HX-Request": "true", "HX-Target": "recommendations"}).text
     assert "Remove Cotton Vest from wishlist" in page
     assert "Save Cotton Tee to wishlist" in page
 

@@ -25,6 +25,5 @@ class Command(BaseCommand):
         for featured in home["featured"]:
             product = catalogue.product_detail(featured.slug)
             if product is not None:
-                catalogue.related_products(product)
                 self.stdout.write(f"Warmed the page of {product.name}.")
         self.stdout.write(f"Done in {time.monotonic() - started:.2f} s.")

@@ -1,0 +1,191 @@
+"""The recommendation rows shoppers see, read from the tables a rebuild wrote.
+
+Every row holds listed products in stock only, each once, never the product or cart it is
+shown beside, and fills up from the next source when its own has too few: "Customers also
+bought" from similar products, then the category's best sellers (then its most reviewed);
+"Similar products" from the category's best sellers; "Complete your order" from what is
+bought with and is like the cart's products, then the best sellers; "Recommended for you"
+from the best sellers.
+
+Rows that are the same for everyone (a product's, a cart's, the best sellers and trending)
+are cached with the catalogue (shop.caching) and the tables' generation
+(recommendations.services); a customer's own rows are read for each request, in a handful
+of queries.
+"""
+
+from collections import Counter
+from collections.abc import Iterable
+
+from django.contrib.auth.models import AnonymousUser, User
+from django.core.cache import cache
+from django.db.models import Count, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
+
+from recommendations import scoring
+from recommendations.models import ProductLink, ProductScore
+from recommendations.services import GENERATION_KEY
+from shop import caching
+from shop.models import OrderLine, Product, WishlistItem
+from shop.promotions import live
+from shop.selectors.catalogue import with_card_data
+from shop.selectors.sellers import approved_shop_count
+from shop.selectors.wishlist import wishlisted_ids
+
+ROW = 4  # cards in a row beside a product or a cart
+HOME_ROW = 8  # cards in each of the home page's rows
+RECENT_ROW = 8
+CANDIDATES = 40  # read for a row, so that it still fills when some are sold out
+SEEDS = 50  # of a customer's products, the latest this many steer "Recommended for you"
+
+
+def product_rows(product: Product) -> dict[str, list[Product]]:
+    """{"bought": customers also bought, "similar": similar products} beside `product`;
+    no product is in both."""
+    return caching.remember("recommended-beside", (product.pk, _generation()),
+                            lambda: _product_rows(product))
+
+
+def _product_rows(product: Product) -> dict[str, list[Product]]:
+    links = _links([product.pk])
+    best = _best_sellers(category_id=product.category_id)
+    beside = {product.pk}
+    bought = scoring.chain(links[ProductLink.Source.BOUGHT], links[ProductLink.Source.SIMILAR],
+                           best, exclude=beside, limit=CANDIDATES)
+    alike = scoring.chain(links[ProductLink.Source.SIMILAR], best, exclude=beside,
+                          limit=CANDIDATES)
+    cards = _cards([*bought, *alike])
+    bought_row = _available(bought, cards, limit=ROW)
+    shown = beside | {card.pk for card in bought_row}
+    return {"bought": bought_row,
+            "similar": _available(alike, cards, limit=ROW, exclude=shown)}
+
+
+def cart_row(product_ids: Iterable[int]) -> list[Product]:
+    """"Complete your order": what is bought with the cart's products, then what is like
+    them, then the best sellers, none of the cart's own."""
+    in_cart = sorted(set(product_ids))
+    return caching.remember("recommended-cart", (tuple(in_cart), _generation()),
+                            lambda: _cart_row(in_cart))
+
+
+def _cart_row(in_cart: list[int]) -> list[Product]:
+    if not in_cart:
+        return []
+    links = _links(in_cart, scored=True)
+    ranked = scoring.chain(
+        scoring.linked(in_cart, links[ProductLink.Source.BOUGHT]),
+        scoring.linked(in_cart, links[ProductLink.Source.SIMILAR]),
+        _best_sellers(), exclude=in_cart, limit=CANDIDATES,
+    )
+    return _available(ranked, _cards(ranked), limit=ROW)
+
+
+def for_customer(user: User, viewed: list[int]) -> list[Product]:
+    """"Recommended for you": from what the customer bought, saved and looked at lately."""
+    purchases = Counter(dict(
+        OrderLine.objects.filter(order__user=user, order__paid_at__isnull=False,
+                                 variant__isnull=False)
+        .values_list("variant__product_id").annotate(orders=Count("order_id", distinct=True))
+        .order_by("-orders")[:SEEDS]
+    ))
+    liked = [*WishlistItem.objects.filter(user=user).values_list("product_id", flat=True)[:SEEDS],
+             *viewed]
+    links = _links([*purchases, *liked], scored=True)
+    ranked = scoring.for_you(purchases, liked, links[ProductLink.Source.BOUGHT],
+                             links[ProductLink.Source.SIMILAR], _best_sellers(),
+                             limit=CANDIDATES)
+    return _available(ranked, _cards(ranked), limit=HOME_ROW)
+
+
+def popular_rows() -> dict[str, list[Product]]:
+    """{"best": best sellers, "trending": most viewed and bought in the last days}, for
+    everyone; no product is in both."""
+    return caching.remember("recommended-popular", (_generation(),), _popular_rows)
+
+
+def _popular_rows() -> dict[str, list[Product]]:
+    best = _best_sellers()
+    trending = list(ProductScore.objects.filter(trending__gt=0).order_by("-trending", "product_id")
+                    .values_list("product_id", flat=True)[:CANDIDATES])
+    cards = _cards([*best, *trending])
+    best_row = _available(best, cards, limit=HOME_ROW)
+    return {"best": best_row,
+            "trending": _available(trending, cards, limit=HOME_ROW,
+                                   exclude={card.pk for card in best_row})}
+
+
+def recently_viewed(viewed: list[int], *, beside: int | None = None) -> list[Product]:
+    """The listed products of `viewed` (latest first), but the one the page is about; sold
+    out ones too, as they were looked at."""
+    wanted = [pk for pk in viewed if pk != beside][:RECENT_ROW]
+    if not wanted:
+        return []
+    cards = {card.pk: card for card in _with_cards(Product.objects.filter(pk__in=wanted))}
+    row = [cards[pk] for pk in wanted if pk in cards]
+    live.mark_offers(row, live.live_offers())
+    return row
+
+
+def wishlisted(user: User | AnonymousUser, rows: Iterable[Iterable[Product]]) -> set[int]:
+    """Which of the rows' products the customer saved."""
+    return wishlisted_ids(user, (card.pk for row in rows for card in row))
+
+
+# --- reading the tables -------------------------------------------------------------------
+
+
+def _generation() -> int:
+    return cache.get(GENERATION_KEY) or 0
+
+
+def _links(products: list[int], *, scored: bool = False) -> dict[str, scoring.Links | list[int]]:
+    """Each source's links of `products`: as scoring.Links when `scored`, else (for one
+    product) its others best first."""
+    found: dict[str, scoring.Links] = {source: {} for source in ProductLink.Source.values}
+    for product, source, other, score in (
+        ProductLink.objects.filter(product_id__in=products)
+        .order_by("product_id", "source", "-score", "other_id")
+        .values_list("product_id", "source", "other_id", "score")
+    ):
+        found[source].setdefault(product, []).append((other, score))
+    if scored:
+        return found
+    return {source: [other for other, _ in links.get(products[0], [])]
+            for source, links in found.items()}
+
+
+def _best_sellers(*, category_id: int | None = None) -> list[int]:
+    """The best sellers; of a category, all its products, best sellers first, then the most
+    reviewed (a shop that has sold nothing yet still fills its rows)."""
+    if category_id is None:
+        return list(ProductScore.objects.filter(sold__gt=0).order_by("-sold", "product_id")
+                    .values_list("product_id", flat=True)[:CANDIDATES])
+    sold = ProductScore.objects.filter(product=OuterRef("pk")).values("sold")
+    return list(
+        Product.objects.listed().filter(category_id=category_id)
+        .annotate(sold=Coalesce(Subquery(sold), 0))
+        .order_by("-sold", "-rating_count", "pk").values_list("pk", flat=True)[:CANDIDATES]
+    )
+
+
+def _with_cards(products):
+    return with_card_data(products.filter(pk__in=Product.objects.listed().values("pk"))).annotate(
+        approved_shops=approved_shop_count()
+    )
+
+
+def _cards(product_ids: list[int]) -> dict[int, Product]:
+    """The listed products in stock among `product_ids`, with what their cards show."""
+    if not product_ids:
+        return {}
+    cards = list(_with_cards(Product.objects.filter(pk__in=set(product_ids)))
+                 .filter(Q(in_stock=True)))
+    live.mark_offers(cards, live.live_offers())
+    return {card.pk: card for card in cards}
+
+
+def _available(ranked: list[int], cards: dict[int, Product], *, limit: int,
+               exclude: set[int] = frozenset()) -> list[Product]:
+    return [cards[pk] for pk in scoring.chain(
+        (pk for pk in ranked if pk in cards), exclude=exclude, limit=limit)]
+
