@@ -11,7 +11,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 PACKAGES = ["config", "core", "worker", "security", "monitoring", "shop", "payments", "dashboard",
-            "marketplace"]
+            "marketplace", "recommendations"]
 LINT_IMPORTS = Path(sys.executable).parent / "lint-imports"
 
 
@@ -43,6 +43,14 @@ def test_the_contract_holds(tree):
 
 def test_shop_importing_payments_breaks_the_layers(tree):
     add_line(tree / "shop" / "access.py", "import payments.models  # noqa")
+    result = lint(tree)
+    assert result.returncode != 0
+    assert "Domain apps are layered" in result.stdout and "BROKEN" in result.stdout
+
+
+@pytest.mark.parametrize("importer", ["dashboard/views.py", "marketplace/views.py"])
+def test_the_dashboard_or_the_portal_importing_recommendations_breaks_the_layers(tree, importer):
+    add_line(tree / importer, "import recommendations.selectors  # noqa")
     result = lint(tree)
     assert result.returncode != 0
     assert "Domain apps are layered" in result.stdout and "BROKEN" in result.stdout
