@@ -4,8 +4,8 @@ Every row holds listed products in stock only, each once, never the product or c
 shown beside, and fills up from the next source when its own has too few: "Customers also
 bought" from similar products, then the category's best sellers (then its most reviewed);
 "Similar products" from the category's best sellers; "Complete your order" from what is
-bought with and is like the cart's products, then the best sellers; "Recommended for you"
-from the best sellers.
+bought with and is like the cart's products, then the best sellers, then their categories'
+products; "Recommended for you" from the best sellers.
 
 Rows that are the same for everyone (a product's, a cart's, the best sellers and trending)
 are cached with the catalogue (shop.caching) and the tables' generation
@@ -47,7 +47,7 @@ def product_rows(product: Product) -> dict[str, list[Product]]:
 
 def _product_rows(product: Product) -> dict[str, list[Product]]:
     links = _links([product.pk])
-    best = _best_sellers(category_id=product.category_id)
+    best = _best_sellers(category_ids=[product.category_id])
     beside = {product.pk}
     bought = scoring.chain(links[ProductLink.Source.BOUGHT], links[ProductLink.Source.SIMILAR],
                            best, exclude=beside, limit=CANDIDATES)
@@ -72,10 +72,12 @@ def _cart_row(in_cart: list[int]) -> list[Product]:
     if not in_cart:
         return []
     links = _links(in_cart, scored=True)
+    categories = set(Product.objects.filter(pk__in=in_cart).values_list("category_id", flat=True))
     ranked = scoring.chain(
         scoring.linked(in_cart, links[ProductLink.Source.BOUGHT]),
         scoring.linked(in_cart, links[ProductLink.Source.SIMILAR]),
-        _best_sellers(), exclude=in_cart, limit=CANDIDATES,
+        _best_sellers(), _best_sellers(category_ids=categories), exclude=in_cart,
+        limit=CANDIDATES,
     )
     return _available(ranked, _cards(ranked), limit=ROW)
 
@@ -154,15 +156,15 @@ def _links(products: list[int], *, scored: bool = False) -> dict[str, scoring.Li
             for source, links in found.items()}
 
 
-def _best_sellers(*, category_id: int | None = None) -> list[int]:
-    """The best sellers; of a category, all its products, best sellers first, then the most
-    reviewed (a shop that has sold nothing yet still fills its rows)."""
-    if category_id is None:
+def _best_sellers(*, category_ids: Iterable[int] | None = None) -> list[int]:
+    """The best sellers; of categories, all their products, best sellers first, then the
+    most reviewed (a shop that has sold nothing yet still fills its rows)."""
+    if category_ids is None:
         return list(ProductScore.objects.filter(sold__gt=0).order_by("-sold", "product_id")
                     .values_list("product_id", flat=True)[:CANDIDATES])
     sold = ProductScore.objects.filter(product=OuterRef("pk")).values("sold")
     return list(
-        Product.objects.listed().filter(category_id=category_id)
+        Product.objects.listed().filter(category_id__in=category_ids)
         .annotate(sold=Coalesce(Subquery(sold), 0))
         .order_by("-sold", "-rating_count", "pk").values_list("pk", flat=True)[:CANDIDATES]
     )

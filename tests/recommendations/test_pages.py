@@ -165,7 +165,7 @@ def test_the_home_and_cart_fragment_queries_are_pinned(client, shelf, django_ass
     client.post(reverse("shop:cart-add"), {"variant": shelf["boots"].variants.first().sku,
                                            "quantity": 1})
     cache.clear()
-    # The session, the user, their second factor, the cart's products, the links, best
-    # sellers, cards, offers (the cache was emptied) and which cards are saved.
-    with django_assert_num_queries(9):
+    # The session, the user, their second factor, the cart's products, the links, their
+    # categories, best sellers, theirs, cards, offers (the cache was emptied), which are saved.
+    with django_assert_num_queries(11):
         client.get(reverse("recommendations:cart"), headers=FRAGMENT)

@@ -106,6 +106,11 @@ def test_complete_your_order_goes_with_the_cart_and_leaves_its_products_out(shel
     assert selectors.cart_row([]) == []
 
 
+def test_complete_your_order_fills_from_the_carts_categories_before_anything_sold(shelf):
+    row = names(selectors.cart_row([shelf["mug"].pk]))  # nothing rebuilt: no links, no sales
+    assert row == ["Stoneware Bowl"]
+
+
 def test_for_you_follows_the_customers_orders_and_leaves_out_what_they_bought(shelf):
     customer = UserFactory()
     paid_order(customer.email, shelf["mug"], user=customer)
