@@ -2,10 +2,11 @@
 
 A package by use case: history (a year of made-up orders, planned deterministically from a
 seed), fulfilment (each order's parcels, one per seller, its payment, shipping and refunds),
-people (the made-up customers who place them), reviews (what some of them write of what was
-delivered to them), bulk (inserting them a batch at a time), staff (the demo's staff
-account, so that the dashboard can be opened at all) and sellers (the demo sellers' owners
-and an application waiting, so that the seller portal can be too).
+people (the made-up customers who place them), tastes (what each of them likes and which goods
+are bought together), reviews (what some of them write of what was delivered to them), bulk
+(inserting them a batch at a time), staff (the demo's staff account, so that the dashboard can
+be opened at all) and sellers (the demo sellers' owners and an application waiting, so that the
+seller portal can be too).
 
 This is the only place outside shop's and payments' services that writes orders, order lines,
 shipments, payments and reviews. It writes past orders straight into the tables with bulk

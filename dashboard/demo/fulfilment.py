@@ -86,10 +86,7 @@ def _refund(rng: random.Random, order: Order, lines: list[OrderLine], delivered:
     None without one."""
     roll = rng.random()
     if roll < REFUNDED:
-        for line in lines:
-            line.quantity_restocked, line.refunded = line.quantity, line.paid
-        refund_at = max(order.paid_at, delivered) + timedelta(days=rng.uniform(1, 14))
-        return refund_at, order.total, Order.Status.REFUNDED, False
+        return _refund_in_full(rng, order, lines, delivered)
     if roll >= REFUNDED + PARTLY_REFUNDED:
         return None, ZERO, None, False
     line = rng.choice(lines)
@@ -97,12 +94,22 @@ def _refund(rng: random.Random, order: Order, lines: list[OrderLine], delivered:
     # What was paid for them and the tax on it, as a refund by lines gives back.
     paid = to_cents(line.paid * returned / line.quantity)
     amount = min(order.total, paid + to_cents(paid * order.tax_rate))
+    if amount == order.total:  # every unit of a one-line order shipped free: in full, then
+        return _refund_in_full(rng, order, lines, delivered)
     line.quantity_restocked, line.refunded = returned, paid
     if rng.random() < 1 / 3:  # refunded before it shipped
         refund_at = order.paid_at + timedelta(hours=rng.uniform(1, 12))
         return refund_at, amount, Order.Status.PARTIALLY_REFUNDED, True
     # Units sent back after delivery: the order stays delivered.
     return delivered + timedelta(days=rng.uniform(1, 14)), amount, None, False
+
+
+def _refund_in_full(rng: random.Random, order: Order, lines: list[OrderLine],
+                    delivered: datetime):
+    for line in lines:
+        line.quantity_restocked, line.refunded = line.quantity, line.paid
+    refund_at = max(order.paid_at, delivered) + timedelta(days=rng.uniform(1, 14))
+    return refund_at, order.total, Order.Status.REFUNDED, False
 
 
 def _ship(rng: random.Random, later: random.Random, order: Order, shipments: list[Shipment],

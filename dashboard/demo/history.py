@@ -1,24 +1,34 @@
 """A year of made-up order history for the demo and the benchmark: `manage.py seed_demo`.
 
-Owns seed_order_history. The history is deterministic: one random.Random per seed, so the
-same seed, number of orders, catalogue and last day always give the same orders, figures and
-sessions. It is written with bulk inserts, a batch at a time, in one transaction. These are
-past orders: stock is not touched, and no email, task or signal goes out.
+Owns seed_order_history. The history is deterministic: random.Random generators named by
+the seed, so the same seed, number of orders, catalogue and last day always give the same
+orders, figures and sessions. It is written with bulk inserts, a batch at a time, in one
+transaction. These are past orders: stock is not touched, and no email, task or signal goes
+out.
 
 What it holds: 365 days up to yesterday with weekly and yearly seasonality (busy weekends,
-a Black Friday week, a December peak, a slow summer) and steady growth; 1 to 4 lines an
-order from the catalogue on sale, popular products more often, each line its seller's at
-the seller's commission; customers who come back (some with accounts, some guests), priced
-with the shop's automatic offers in force and, for some, its first discount code, each
-discount recorded as checkout records it (nothing off where the shop has no promotions),
-and shipping charged per parcel, one per seller; orders paid, their parcels shipped and
-delivered by their age (dashboard.demo.fulfilment), some refunded in full or in part, some
-cancelled or expired unpaid; a capture payment per paid order and a refund payment per
-refund; storefront sessions per day at a conversion rate of 2 to 3 %; views of the product
-pages sold from and of their shops' pages (dashboard.demo.views); and reviews by some
-of the customers with an account of what was delivered to them (dashboard.demo.reviews), the
-products' cached ratings recounted from those rows. Each paid order says whether it is its
-customer's repeat purchase, as shop's mark_paid says it, other seeds' orders included.
+a Black Friday week, a December peak, a slow summer) and steady growth; customers who come
+back (some with accounts, some guests); 1 to 4 lines an order from the catalogue on sale,
+each line its seller's at the seller's commission; orders priced with the shop's automatic
+offers in force and, for some, its first discount code, each discount recorded as checkout
+records it (nothing off where the shop has no promotions), and shipping charged per parcel,
+one per seller; orders paid, their parcels shipped and delivered by their age
+(dashboard.demo.fulfilment), some refunded in full or in part, some cancelled or expired
+unpaid; a capture payment per paid order and a refund payment per refund; storefront
+sessions per day at a conversion rate of 2 to 3 %; views of the product pages sold from and
+of their shops' pages (dashboard.demo.views); and reviews by some of the customers with an
+account of what was delivered to them (dashboard.demo.reviews), the products' cached
+ratings recounted from those rows. Each paid order says whether it is its customer's repeat
+purchase, as shop's mark_paid says it, other seeds' orders included.
+
+What is in a basket is what people buy (dashboard.demo.tastes): each customer has a taste
+they keep whenever they come back (a favourite aisle or two, a colour or two, cheap,
+mid-priced or dear goods) and most of their lines suit it, the rest coming from the whole
+catalogue, popular products more often; after an order's first line about half are goods
+bought with one already in the basket (shoes with a dress, a teapot with a mug), and a
+customer who comes back often starts with something that goes with what they bought
+before. So what a customer bought before, and what others bought with it, foretell what
+they buy next far better than popularity does, and every product still sells.
 """
 
 import random
@@ -35,6 +45,7 @@ from dashboard import kpis
 from dashboard.demo import bulk, fulfilment, views, year
 from dashboard.demo.people import DOMAIN, Customer, FirstPurchases, plan_customers
 from dashboard.demo.reviews import Purchases, write_reviews
+from dashboard.demo.tastes import Offered, Shelves
 from shop.models import DiscountCode, Order, OrderLine, Promotion, Seller, ShippingMethod, Variant
 from shop.promotions import codes, live, rules
 from shop.services import pricing
@@ -45,12 +56,11 @@ RETURNING_SHARE = 0.35  # orders placed by someone who ordered before
 EXPIRED, CANCELLED = 0.05, 0.03  # shares of orders never paid
 CODE_SHARE = 0.1  # orders whose customer enters the shop's code, where it applies
 EXPRESS_SHARE = 0.15
-LINE_COUNTS, LINE_COUNT_WEIGHTS = (1, 2, 3, 4), (50, 28, 14, 8)
-QUANTITIES, QUANTITY_WEIGHTS = (1, 2, 3), (80, 15, 5)
 # How much more each of a seller's variants sells than the store's at the same rank: sellers'
 # goods come in a colour or two where clothes come in a dozen sizes and colours, and drawn by
 # variant alone they would hardly sell. With the demo's three sellers about a fifth of the
-# lines are theirs, and about one order in five comes from more than one shop.
+# lines are theirs, and about one order in eight comes from more than one shop (customers
+# keep to the aisles they like, and each seller has an aisle of its own).
 SELLER_PULL = 4
 
 
@@ -77,16 +87,16 @@ class SeedResult:
 
 @dataclass(frozen=True)
 class _Stock:
-    """The catalogue the orders are drawn from, most popular first, and the promotions they
-    are priced with, fetched once."""
+    """The catalogue the orders are drawn from, and the promotions they are priced with,
+    fetched once."""
 
-    variants: list[tuple]  # (pk, sku, price, options, product name)
+    variants: dict[int, tuple]  # {pk: (sku, price, options, product name)}
+    shelves: Shelves  # what the customers buy (dashboard.demo.tastes)
     product_of: dict[int, int]  # {variant pk: product pk}
     category_of: dict[int, int]  # {variant pk: category pk}
     seller_of: dict[int, int]  # {variant pk: seller pk}
     commission: dict[int, Decimal]  # {seller pk: commission rate}
     rank: dict[int, int]  # {seller pk: its place among an order's parcels}
-    cumulative: list[float]
     standard: ShippingMethod
     express: ShippingMethod
     offers: list[rules.Offer]
@@ -116,7 +126,7 @@ def seed_order_history(
                 f"The history of seed {seed} is already here; nothing was added. Give another "
                 "--seed to add more."
             )
-        stock = _stock(rng)
+        stock = _stock(rng, seed)
         weights = year.day_weights(rng, days)
         counts = year.apportion(orders, weights)
         people = plan_customers(
@@ -217,6 +227,7 @@ def _order(rng: random.Random, later: random.Random, stock: _Stock, number: str,
         order.closed_at = placed_at + timedelta(minutes=rng.randint(2, 25))
         return order, lines, [], discounts, shipments
     payments = fulfilment.pay(rng, later, order, lines, shipments, horizon)
+    stock.shelves.note_bought(person.email, [line.variant_id for line in lines])
     return order, lines, payments, discounts, shipments
 
 
@@ -224,7 +235,7 @@ def _basket(rng: random.Random, stock: _Stock, email: str):
     """Lines, a shipping method, the order priced as checkout prices it (the offers, and
     the code for some customers who have not used it, where it applies; shipping once per
     parcel, a parcel per seller) and the code used, if any."""
-    lines = _lines(rng, stock)
+    lines = _lines(stock, email)
     method = stock.express if rng.random() < EXPRESS_SHARE else stock.standard
     items = [
         rules.Item(product_id=stock.product_of[line.variant_id],
@@ -259,15 +270,11 @@ def _adds_up_in_floating_point(priced: rules.Priced) -> bool:
     return added - float(priced.discount) == float(priced.total)
 
 
-def _lines(rng: random.Random, stock: _Stock) -> list[OrderLine]:
-    count = rng.choices(LINE_COUNTS, weights=LINE_COUNT_WEIGHTS)[0]
-    chosen: dict[int, tuple] = {}
-    while len(chosen) < min(count, len(stock.variants)):
-        variant = rng.choices(stock.variants, cum_weights=stock.cumulative)[0]
-        chosen[variant[0]] = variant
+def _lines(stock: _Stock, email: str) -> list[OrderLine]:
     lines = []
-    for pk, sku, price, options, name in chosen.values():
-        quantity = rng.choices(QUANTITIES, weights=QUANTITY_WEIGHTS)[0]
+    for variant, quantity in stock.shelves.basket(email):
+        pk = variant.pk
+        sku, price, options, name = stock.variants[pk]
         seller_id = stock.seller_of[pk]
         lines.append(OrderLine(
             variant_id=pk, product_name=name, options=options, sku=sku, unit_price=price,
@@ -280,13 +287,13 @@ def _lines(rng: random.Random, stock: _Stock) -> list[OrderLine]:
 # --- what the orders are made of -------------------------------------------------------------
 
 
-def _stock(rng: random.Random) -> _Stock:
+def _stock(rng: random.Random, seed: int) -> _Stock:
     # What shoppers may buy: active products of shops open for business.
     variants = list(
         Variant.objects.filter(product__is_active=True, product__seller_listed=True)
         .order_by("sku").values_list(
             "pk", "sku", "price", "size", "color", "product__name", "product_id",
-            "product__category_id", "product__seller_id",
+            "product__category_id", "product__seller_id", "product__category__parent_id",
         )
     )
     if not variants:
@@ -294,31 +301,33 @@ def _stock(rng: random.Random) -> _Stock:
     methods = list(ShippingMethod.objects.filter(is_active=True))
     if not methods:
         raise SeedError("There is no shipping method: add one in the admin first.")
-    rows = [(pk, sku, price, " / ".join(o for o in (size, color) if o), name)
-            for pk, sku, price, size, color, name, *_ in variants]
-    product_of = {pk: product_id for pk, *_, product_id, _, _ in variants}
-    category_of = {pk: category_id for pk, *_, category_id, _ in variants}
-    seller_of = {pk: seller_id for pk, *_, seller_id in variants}
+    rows = {pk: (sku, price, " / ".join(o for o in (size, color) if o), name)
+            for pk, sku, price, size, color, name, *_ in variants}
+    product_of = {pk: product_id for pk, *_, product_id, _, _, _ in variants}
+    category_of = {pk: category_id for pk, *_, category_id, _, _ in variants}
+    seller_of = {pk: seller_id for pk, *_, seller_id, _ in variants}
     # The sellers in the order checkout lists an order's parcels: the store first, then by name.
     sellers = list(Seller.objects.filter(pk__in=set(seller_of.values()))
                    .order_by("-is_store", "name"))
     commission = {seller.pk: seller.commission_rate for seller in sellers}
     rank = {seller.pk: place for place, seller in enumerate(sellers)}
     marketplace = {seller.pk for seller in sellers if not seller.is_store}
-    rng.shuffle(rows)  # which products sell best
-    cumulative, running = [], 0.0
-    for place, row in enumerate(rows):
+    rng.shuffle(variants)  # which products sell best
+    offered = [
         # A long tail: the first few sell far more than the rest.
-        running += (SELLER_PULL if seller_of[row[0]] in marketplace else 1) / (place + 8)
-        cumulative.append(running)
+        Offered(pk, product_id, name, category_id, department_id or category_id, color, price,
+                (SELLER_PULL if seller_id in marketplace else 1) / (place + 8))
+        for place, (pk, _, price, _, color, name, product_id, category_id, seller_id,
+                    department_id) in enumerate(variants)
+    ]
     # The offers of the shop now, and its first code (codes of one use each aside).
     offers = [window.offer for window in live.windows_of(
         Promotion.objects.filter(automatic=True, is_active=True))]
     code = (DiscountCode.objects.select_related("promotion")
             .filter(is_active=True, promotion__is_active=True, promotion__automatic=False,
                     max_uses__isnull=True).order_by("pk").first())
-    return _Stock(rows, product_of, category_of, seller_of, commission, rank, cumulative,
-                  methods[0], methods[-1], offers, code,
+    return _Stock(rows, Shelves(offered, seed=seed), product_of, category_of, seller_of,
+                  commission, rank, methods[0], methods[-1], offers, code,
                   codes.as_offer(code) if code else None, set())
 
 
