@@ -35,13 +35,15 @@ class SessionDay(models.Model):
 
 
 class PageViewDay(models.Model):
-    """How many visitors opened a product's or a shop's page on a day (the store's), each
-    counted once that day (dashboard.sessions.count_page_view). Keyed by the page's slug, as
-    its address names it."""
+    """How many visitors opened a product's or a shop's page on a day (the store's), or added
+    a product to a cart that day, each visitor counted once a day per row
+    (dashboard.sessions.count_once_a_day). Keyed by the page's slug, as its address names
+    it: a cart add by its product's. `views` counts the visitors, whatever the kind."""
 
     class Kind(models.TextChoices):
         PRODUCT = "product", "Product page"
         SHOP = "shop", "Shop page"
+        CART = "cart", "Added to a cart"
 
     day = models.DateField()
     kind = models.CharField(max_length=10, choices=Kind.choices)

@@ -1,5 +1,6 @@
 """Signal receivers: an order placed at checkout marks its visitor's day as one that
-ordered."""
+ordered; a product added to a cart is counted for its visitor's day (the Products page's
+funnel). A count lost to the database never breaks what the shopper did."""
 
 import logging
 
@@ -8,8 +9,8 @@ from django.dispatch import receiver
 from django.http import HttpRequest
 
 from dashboard import sessions
-from shop.models import Order
-from shop.signals import order_placed
+from shop.models import Order, Product, Variant
+from shop.signals import added_to_cart, order_placed
 
 logger = logging.getLogger(__name__)
 
@@ -22,4 +23,15 @@ def mark_session_ordered(
         sessions.mark_ordered(request)
     except DatabaseError:  # the order stands; only the conversion count misses it
         logger.warning("Order %s could not be counted for its visitor.", order.number,
+                       exc_info=True)
+
+
+@receiver(added_to_cart, dispatch_uid="dashboard.count_cart_add")
+def count_cart_add(
+    sender: type[Variant], request: HttpRequest, product: Product, **kwargs: object
+) -> None:
+    try:
+        sessions.count_cart_add(request, slug=product.slug)
+    except DatabaseError:  # the cart keeps its units; only the funnel misses them
+        logger.warning("Adding %s to a cart could not be counted.", product.slug,
                        exc_info=True)

@@ -5,7 +5,8 @@ is the union. Every page, fragment, admin view and action checks a permission, n
 role's name, so an edited group means what it holds.
 
 What each permission opens (the checks are where the pages are):
-- dashboard.view_figures: the dashboard's figures and charts, their fragments and SVG files;
+- dashboard.view_figures: the dashboard's figures and charts, their fragments and SVG files,
+  and the Products page (views, adds to a cart and orders by product);
 - dashboard.export_reports: the reports, CSV and XLSX;
 - dashboard.manage_staff: the staff themselves (with the admin's users and groups);
 - shop.view_order: orders on the dashboard and in the admin; shop.change_order: an order's

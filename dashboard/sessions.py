@@ -15,8 +15,13 @@ not one per request. A new browser that comes after another from the same addres
 cookie all the same and is counted on its next page, when it sends it back.
 
 `count_page_view` counts a product's or a shop's page once a day per visitor that was
-counted (or given its cookie) on it: a cache key per visitor, page and day, then one UPDATE
-of the page's row for the day (an INSERT for its first view of the day).
+counted (or given its cookie) on it, and `count_cart_add` a product added to a cart once a
+day per visitor, both through `count_once_a_day`: a cache key per visitor, kind, slug and day,
+then one UPDATE of the slug's row for the day (an INSERT for its first of the day). A cart add
+from a request without the visitor cookie (it expired, or was cleared, since the product
+page) makes the visitor then, as `mark_ordered` does, and the cookie goes back with the
+response. Adding needs a POST with Django's CSRF cookie, so a client that keeps no cookies
+never gets that far and cannot make a new visitor on every request.
 
 `mark_ordered` marks the row of the visitor's day when it places an order, made if need be.
 The row's key is a keyed hash of the visitor's key, never the key itself. Staff areas,
@@ -122,18 +127,31 @@ def count_page_view(request: HttpRequest) -> None:
     visitor = _visitor(request)
     if kind is None or visitor is None:
         return
-    day, slug = kpis.today().isoformat(), match.kwargs["slug"]
+    count_once_a_day(visitor, kind=kind, slug=match.kwargs["slug"])
+
+
+def count_cart_add(request: HttpRequest, *, slug: str) -> None:
+    """Count the product (by its slug) added to a cart, once a day per visitor; a request
+    without the visitor cookie makes its visitor (see the module's docstring)."""
+    visitor = _visitor(request) or _new_visitor(request)
+    count_once_a_day(visitor, kind=PageViewDay.Kind.CART, slug=slug)
+
+
+def count_once_a_day(visitor: Visitor, *, kind: PageViewDay.Kind, slug: str) -> None:
+    """Add the visitor to the (today, kind, slug) row, unless it was counted there today:
+    no query then."""
+    day = kpis.today().isoformat()
     if not cache.add(f"dashboard:viewed:{day}:{kind}:{slug}:{visitor.row_key}", True,
                      FIRST_VISIT_SECONDS):
         return
-    page = PageViewDay.objects.filter(day=day, kind=kind, slug=slug)
-    if page.update(views=F("views") + 1):
+    row = PageViewDay.objects.filter(day=day, kind=kind, slug=slug)
+    if row.update(views=F("views") + 1):
         return
     try:
         with transaction.atomic():
             PageViewDay.objects.create(day=day, kind=kind, slug=slug, views=1)
     except IntegrityError:  # another process made the row meanwhile
-        page.update(views=F("views") + 1)
+        row.update(views=F("views") + 1)
 
 
 def mark_ordered(request: HttpRequest) -> None:

@@ -7,6 +7,7 @@ app_name = "dashboard"
 urlpatterns = [
     path("", views.home, name="home"),
     path("charts/<slug:name>.svg", views.chart_file, name="chart"),
+    path("products/", views.products, name="products"),
     path("activity/", views.activity, name="activity"),
     path("reports/", include("dashboard.reports.urls")),
     path("staff/", staff_views.staff_list, name="staff"),

@@ -2,7 +2,9 @@
 
 `home` is the KPI page; HTMX requests get only the region they target (the period's panels,
 the KPI row, the time charts, the top products). `chart_file` sends a chart as an SVG file;
-`activity` is the staff activity log, for staff who may read the audit log.
+`products` is the most viewed products with their way to an order (dashboard.funnel), for
+staff who see the figures; `activity` is the staff activity log, for staff who may read the
+audit log.
 """
 
 from django.conf import settings
@@ -13,7 +15,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_safe
 
 from core.http import render_page, tidy_url
-from dashboard import kpis, panels, selectors
+from dashboard import funnel, kpis, panels, selectors
 from dashboard.forms import ActivityForm, read_choice
 from security import audit
 from security.twofactor.gate import staff_member_required
@@ -72,6 +74,25 @@ def chart_file(request: HttpRequest, name: str) -> HttpResponse:
         f'attachment; filename="{name}{step}{top}-{period.start}-to-{period.end}.svg"'
     )
     return response
+
+
+@require_safe
+@staff_member_required
+def products(request: HttpRequest) -> HttpResponse:
+    """The period picker as on the home page: bad input says so and shows the default
+    period; the table is kept for a minute, like the home page's panels."""
+    _need(request, FIGURES_PERMISSION, NO_FIGURES)
+    choice, form = read_choice(request.GET)
+    here = reverse("dashboard:products") + choice.query()
+    if not request.htmx and not form.errors and request.GET and request.get_full_path() != here:
+        return redirect(here)  # a form sent without JavaScript: the tidy address
+    period = choice.period
+    funnels = panels.kept("product-funnels", lambda: funnel.product_funnels(period),
+                          f"{period.start}", f"{period.end}")
+    context = {"funnels": funnels, "choice": choice, "form": form,
+               "showing": panels.Dashboard(choice).showing, "time_zone": settings.TIME_ZONE}
+    return render_page(request, "dashboard/products.html", context,
+                       fragments=["product-funnel"], push="" if form.errors else here)
 
 
 @require_safe

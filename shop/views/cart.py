@@ -1,4 +1,5 @@
 """The cart page and its changes: add from a product page, change a quantity, remove.
+An add that put something in the cart sends shop.signals.added_to_cart.
 
 Each change answers an HTMX request with the fragment it targets and a `cart-changed`
 event (the header's badge and the totals listen for it); a plain request is redirected
@@ -15,7 +16,7 @@ from django.views.decorators.http import require_POST, require_safe
 from django_htmx.http import trigger_client_event
 
 from core.http import render_page, show_change
-from shop import request_cart
+from shop import request_cart, signals
 from shop.errors import CartLineGone, OutOfStock
 from shop.forms import AddToCartForm, QuantityForm
 from shop.models import Cart, Variant
@@ -55,6 +56,8 @@ def cart_add(request: HttpRequest) -> HttpResponse:
     except OutOfStock as error:
         return _added(request, variant, level=messages.ERROR, message=error.message)
     request_cart.remember_count(request, change.count)
+    signals.added_to_cart.send(sender=Variant, request=request, product=variant.product,
+                               variant=variant)
     level = messages.SUCCESS if change.ok else messages.WARNING  # less than asked was added
     response = _added(request, variant, level=level, message=change.message)
     return trigger_client_event(response, "cart-changed", {"count": change.count})

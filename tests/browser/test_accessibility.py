@@ -225,6 +225,9 @@ VISITS = [
     # Staff, past the code step or at it.
     Visit("two-factor-verify", "staff_at_code_step", "/accounts/2fa/verify/"),
     Visit("dashboard", "staff", "/dashboard/"),
+    Visit("products-funnel", "staff", "/dashboard/products/"),
+    Visit("products-funnel-empty", "staff",
+          "/dashboard/products/?period=custom&start=2020-01-01&end=2020-01-31"),
     Visit("activity-log", "staff", "/dashboard/activity/"),
     Visit("sellers", "staff", "/dashboard/sellers/"),
     Visit("health", "staff", "/health/"),

@@ -174,6 +174,8 @@ ACTIONS = [
            page(lambda s: reverse("dashboard:home") + "?period=7d", **HTMX_KPIS)),
     Action("a chart's SVG file", "dashboard.view_figures",
            page(lambda s: reverse("dashboard:chart", args=["sales"]))),
+    Action("the products' funnel", "dashboard.view_figures",
+           page(lambda s: reverse("dashboard:products"))),
     Action("a report download", "dashboard.export_reports",
            page(lambda s: reverse("dashboard:report", args=["sales", "csv"])
                 + f"?start={TODAY}&end={TODAY}")),
@@ -269,6 +271,7 @@ def test_a_fragment_cannot_reach_what_its_page_leaves_out(client, shop):
 
 MENU = {
     "Orders": "shop.view_order", "Products": "shop.view_product",
+    "Product funnel": "dashboard.view_figures",
     "Promotions": "shop.view_promotion", "Transactions": "payments.view_payment",
     "Webhook inbox": "payments.view_webhookevent",
     "Staff activity log": "security.view_auditentry", "Sellers": "shop.view_seller",
