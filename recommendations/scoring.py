@@ -33,9 +33,10 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 TOP = 20  # links kept per product and source
 BLOCK_CELLS = 4_000_000  # one block of similarities: 32 MB of float64
 PRICE_BAND = 1.5  # each band is this many times dearer than the one below
-# In a customer's row: how much likeness counts beside buying together, and a product saved
-# or looked at beside one bought.
-SIMILAR = 0.3
+# In a customer's row: how much likeness counts beside buying together (a tenth: its cosines
+# run far higher than the co-purchase ones, and it predicts the next order less well), and a
+# product saved or looked at beside one bought.
+SIMILAR = 0.1
 LIKED = 0.5
 
 Links = dict[int, list[tuple[int, float]]]

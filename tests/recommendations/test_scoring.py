@@ -67,7 +67,7 @@ def test_for_you_offers_again_what_is_bought_again_and_leaves_out_what_was_bough
     bought = {1: [(10, 0.9), (2, 0.8)], 2: [(11, 0.5)], 3: [(12, 0.4)]}
     similar = {1: [(13, 1.0)]}
     row = scoring.for_you({1: 1, 2: 1, 3: 2}, [], bought, similar, [99, 1, 3], limit=10)
-    # 3 (bought in two orders), then 10 (0.9), 11 (0.5), 12 (0.4), 13 (0.3 * 1.0), popular
+    # 3 (bought in two orders), then 10 (0.9), 11 (0.5), 12 (0.4), 13 (0.1 * 1.0), popular
     assert row == [3, 10, 11, 12, 13, 99]
 
 
