@@ -23,6 +23,8 @@ class ProductLink(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["product", "source", "other"],
                                     name="product_link_once"),
+            models.CheckConstraint(condition=~models.Q(product=models.F("other")),
+                                   name="product_link_not_to_itself"),
         ]
         indexes = [models.Index(fields=["product", "source", "-score"],
                                 name="product_link_best_first")]

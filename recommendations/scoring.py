@@ -42,8 +42,8 @@ LIKED = 0.5
 Links = dict[int, list[tuple[int, float]]]
 
 
-def co_purchase(baskets: Iterable[Collection[int]], *, keep: int = TOP) -> Links:
-    """For each product, the `keep` products most often bought in the same basket, by
+def co_purchase(baskets: Iterable[Collection[int]]) -> Links:
+    """For each product, the TOP products most often bought in the same basket, by
     normalised co-occurrence. A basket is the products of one order (each once)."""
     index: dict[int, int] = {}
     rows, columns = array("q"), array("q")
@@ -65,11 +65,11 @@ def co_purchase(baskets: Iterable[Collection[int]], *, keep: int = TOP) -> Links
     # Scale each count by 1/√(orders of the row's product * orders of the column's).
     scale = 1 / np.sqrt(bought)
     together = sparse.diags(scale) @ together @ sparse.diags(scale)
-    return _best_per_row(together.tocsr(), list(index), keep)
+    return _best_per_row(together.tocsr(), list(index))
 
 
-def similar(documents: Mapping[int, str], *, keep: int = TOP) -> Links:
-    """For each product, the `keep` products whose documents are most alike (cosine of the
+def similar(documents: Mapping[int, str]) -> Links:
+    """For each product, the TOP products whose documents are most alike (cosine of the
     TF-IDF vectors), none with nothing in common."""
     ids = list(documents)
     if len(ids) < 2:
@@ -82,7 +82,7 @@ def similar(documents: Mapping[int, str], *, keep: int = TOP) -> Links:
         others = block.row + start != block.col  # no product is like itself
         block = sparse.csr_matrix((block.data[others], (block.row[others], block.col[others])),
                                   shape=block.shape)
-        links |= _best_per_row(block, ids, keep, row_ids=ids[start:start + rows_per_block])
+        links |= _best_per_row(block, ids, row_ids=ids[start:start + rows_per_block])
     return links
 
 
@@ -107,9 +107,26 @@ def document(*, name: str, description: str, categories: Sequence[str], colours:
     return " ".join(words)
 
 
-def _best_per_row(matrix: sparse.csr_matrix, column_ids: Sequence[int], keep: int, *,
+def likeness(documents: Mapping[int, str], product: int) -> dict[int, float]:
+    """How alike `product` is to each other product with anything in common (the cosine of
+    their TF-IDF vectors, as `similar` works it out)."""
+    ids = list(documents)
+    vectors = vectorise(documents[pk] for pk in ids)
+    row = (vectors[ids.index(product)] @ vectors.T).tocoo()
+    return {ids[column]: float(score) for column, score in zip(row.col, row.data, strict=True)
+            if ids[column] != product and score > 0}
+
+
+def best(scores: Mapping[int, float]) -> list[tuple[int, float]]:
+    """The TOP best of {other: score}, best first; ties by the other product's id, as
+    every list here is ranked."""
+    return sorted(scores.items(), key=lambda item: (-item[1], item[0]))[:TOP]
+
+
+def _best_per_row(matrix: sparse.csr_matrix, column_ids: Sequence[int], *,
                   row_ids: Sequence[int] | None = None) -> Links:
     row_ids = column_ids if row_ids is None else row_ids
+    id_of = np.asarray(column_ids)
     links: Links = {}
     for row, product in enumerate(row_ids):
         start, end = matrix.indptr[row], matrix.indptr[row + 1]
@@ -117,8 +134,8 @@ def _best_per_row(matrix: sparse.csr_matrix, column_ids: Sequence[int], keep: in
             continue
         scores, columns = matrix.data[start:end], matrix.indices[start:end]
         # Best first; ties by the other product's id, so every run ranks alike.
-        order = np.lexsort((np.asarray(column_ids)[columns], -scores))[:keep]
-        links[product] = [(column_ids[columns[i]], float(scores[i])) for i in order]
+        order = np.lexsort((id_of[columns], -scores))[:TOP]
+        links[product] = [(int(id_of[columns[i]]), float(scores[i])) for i in order]
     return links
 
 

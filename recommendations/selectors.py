@@ -18,7 +18,7 @@ from collections.abc import Iterable
 
 from django.contrib.auth.models import AnonymousUser, User
 from django.core.cache import cache
-from django.db.models import Count, OuterRef, Q, Subquery
+from django.db.models import Count, Max, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 
 from recommendations import scoring
@@ -35,18 +35,19 @@ ROW = 4  # cards in a row beside a product or a cart
 HOME_ROW = 8  # cards in each of the home page's rows
 RECENT_ROW = 8
 CANDIDATES = 40  # read for a row, so that it still fills when some are sold out
-SEEDS = 50  # of a customer's products, the latest this many steer "Recommended for you"
+SEEDS = 50  # of a customer's products, the latest bought this many steer "Recommended for you"
 
 
 def product_rows(product: Product) -> dict[str, list[Product]]:
     """{"bought": customers also bought, "similar": similar products} beside `product`;
     no product is in both."""
-    return caching.remember("recommended-beside", (product.pk, _generation()),
+    rows = caching.remember("recommended-beside", (product.pk, _generation()),
                             lambda: _product_rows(product))
+    return _with_offers(rows)
 
 
 def _product_rows(product: Product) -> dict[str, list[Product]]:
-    links = _links([product.pk])
+    links = _links_of(product.pk)
     best = _best_sellers(category_ids=[product.category_id])
     beside = {product.pk}
     bought = scoring.chain(links[ProductLink.Source.BOUGHT], links[ProductLink.Source.SIMILAR],
@@ -64,14 +65,15 @@ def cart_row(product_ids: Iterable[int]) -> list[Product]:
     """"Complete your order": what is bought with the cart's products, then what is like
     them, then the best sellers, none of the cart's own."""
     in_cart = sorted(set(product_ids))
-    return caching.remember("recommended-cart", (tuple(in_cart), _generation()),
-                            lambda: _cart_row(in_cart))
+    row = caching.remember("recommended-cart", (tuple(in_cart), _generation()),
+                           lambda: _cart_row(in_cart))
+    return _with_offers({"row": row})["row"]
 
 
 def _cart_row(in_cart: list[int]) -> list[Product]:
     if not in_cart:
         return []
-    links = _links(in_cart, scored=True)
+    links = _scored_links(in_cart)
     categories = set(Product.objects.filter(pk__in=in_cart).values_list("category_id", flat=True))
     ranked = scoring.chain(
         scoring.linked(in_cart, links[ProductLink.Source.BOUGHT]),
@@ -83,26 +85,28 @@ def _cart_row(in_cart: list[int]) -> list[Product]:
 
 
 def for_customer(user: User, viewed: list[int]) -> list[Product]:
-    """"Recommended for you": from what the customer bought, saved and looked at lately."""
-    purchases = Counter(dict(
+    """"Recommended for you": from what the customer bought (the latest SEEDS products
+    steer it, none of them is shown unless bought again), saved and looked at lately."""
+    purchases = Counter({product: orders for product, orders, _ in (
         OrderLine.objects.filter(order__user=user, order__paid_at__isnull=False,
                                  variant__isnull=False)
-        .values_list("variant__product_id").annotate(orders=Count("order_id", distinct=True))
-        .order_by("-orders")[:SEEDS]
-    ))
+        .values_list("variant__product_id")
+        .annotate(orders=Count("order_id", distinct=True), last=Max("order__paid_at"))
+        .order_by("-last", "variant__product_id")
+    )})
     liked = [*WishlistItem.objects.filter(user=user).values_list("product_id", flat=True)[:SEEDS],
              *viewed]
-    links = _links([*purchases, *liked], scored=True)
+    links = _scored_links([*list(purchases)[:SEEDS], *liked])
     ranked = scoring.for_you(purchases, liked, links[ProductLink.Source.BOUGHT],
                              links[ProductLink.Source.SIMILAR], _best_sellers(),
                              limit=CANDIDATES)
-    return _available(ranked, _cards(ranked), limit=HOME_ROW)
+    return _with_offers({"row": _available(ranked, _cards(ranked), limit=HOME_ROW)})["row"]
 
 
 def popular_rows() -> dict[str, list[Product]]:
     """{"best": best sellers, "trending": most viewed and bought in the last days}, for
     everyone; no product is in both."""
-    return caching.remember("recommended-popular", (_generation(),), _popular_rows)
+    return _with_offers(caching.remember("recommended-popular", (_generation(),), _popular_rows))
 
 
 def _popular_rows() -> dict[str, list[Product]]:
@@ -116,16 +120,16 @@ def _popular_rows() -> dict[str, list[Product]]:
                                    exclude={card.pk for card in best_row})}
 
 
-def recently_viewed(viewed: list[int], *, beside: int | None = None) -> list[Product]:
-    """The listed products of `viewed` (latest first), but the one the page is about; sold
-    out ones too, as they were looked at."""
-    wanted = [pk for pk in viewed if pk != beside][:RECENT_ROW]
+def recently_viewed(viewed: list[int], *, exclude: Iterable[int] = ()) -> list[Product]:
+    """The listed products of `viewed` (latest first) but those of `exclude` (the product
+    the page is about, those in its other rows); sold out ones too, as they were looked at."""
+    left_out = set(exclude)
+    wanted = [pk for pk in viewed if pk not in left_out]
     if not wanted:
         return []
     cards = {card.pk: card for card in _with_cards(Product.objects.filter(pk__in=wanted))}
-    row = [cards[pk] for pk in wanted if pk in cards]
-    live.mark_offers(row, live.live_offers())
-    return row
+    row = [cards[pk] for pk in wanted if pk in cards][:RECENT_ROW]
+    return _with_offers({"row": row})["row"]
 
 
 def wishlisted(user: User | AnonymousUser, rows: Iterable[Iterable[Product]]) -> set[int]:
@@ -140,9 +144,14 @@ def _generation() -> int:
     return cache.get(GENERATION_KEY) or 0
 
 
-def _links(products: list[int], *, scored: bool = False) -> dict[str, scoring.Links | list[int]]:
-    """Each source's links of `products`: as scoring.Links when `scored`, else (for one
-    product) its others best first."""
+def _links_of(product: int) -> dict[str, list[int]]:
+    """Each source's others of `product`, best first."""
+    return {source: [other for other, _ in links.get(product, [])]
+            for source, links in _scored_links([product]).items()}
+
+
+def _scored_links(products: list[int]) -> dict[str, scoring.Links]:
+    """Each source's links of `products`."""
     found: dict[str, scoring.Links] = {source: {} for source in ProductLink.Source.values}
     for product, source, other, score in (
         ProductLink.objects.filter(product_id__in=products)
@@ -150,10 +159,7 @@ def _links(products: list[int], *, scored: bool = False) -> dict[str, scoring.Li
         .values_list("product_id", "source", "other_id", "score")
     ):
         found[source].setdefault(product, []).append((other, score))
-    if scored:
-        return found
-    return {source: [other for other, _ in links.get(products[0], [])]
-            for source, links in found.items()}
+    return found
 
 
 def _best_sellers(*, category_ids: Iterable[int] | None = None) -> list[int]:
@@ -170,7 +176,8 @@ def _best_sellers(*, category_ids: Iterable[int] | None = None) -> list[int]:
     )
 
 
-def _with_cards(products):
+def _with_cards(products: QuerySet[Product]) -> QuerySet[Product]:
+    """The listed ones of `products`, with what their cards show."""
     return with_card_data(products.filter(pk__in=Product.objects.listed().values("pk"))).annotate(
         approved_shops=approved_shop_count()
     )
@@ -180,10 +187,15 @@ def _cards(product_ids: list[int]) -> dict[int, Product]:
     """The listed products in stock among `product_ids`, with what their cards show."""
     if not product_ids:
         return {}
-    cards = list(_with_cards(Product.objects.filter(pk__in=set(product_ids)))
-                 .filter(Q(in_stock=True)))
-    live.mark_offers(cards, live.live_offers())
+    cards = _with_cards(Product.objects.filter(pk__in=set(product_ids))).filter(Q(in_stock=True))
     return {card.pk: card for card in cards}
+
+
+def _with_offers[Rows: dict[str, list[Product]]](rows: Rows) -> Rows:
+    """The rows' cards with the offers in force now: offers start and end by the clock, so
+    they are marked on rows as they are shown, never on rows kept in the cache."""
+    live.mark_offers([card for row in rows.values() for card in row], live.live_offers())
+    return rows
 
 
 def _available(ranked: list[int], cards: dict[int, Product], *, limit: int,

@@ -5,16 +5,19 @@ The rows shown read these tables through a cache entry named by GENERATION_KEY: 
 here names a new generation once it commits, so rows read before it are not shown again."""
 
 import time
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from django.core.cache import cache
-from django.db import transaction
+from django.db import connection, transaction
+from django.db.models import Count, Min, Q
 
 from recommendations import history, scoring
 from recommendations.models import ProductLink, ProductScore
 from shop.models import Product
 
 GENERATION_KEY = "recommendations:generation"
+LOCK_KEY = 7_340_020  # the advisory lock of the tables' writers (PostgreSQL)
 BATCH = 2000
 
 
@@ -38,6 +41,7 @@ def rebuild() -> Rebuilt:
              *_rows(similar, ProductLink.Source.SIMILAR)]
     existing = set(Product.objects.values_list("pk", flat=True))
     with transaction.atomic():
+        _take_the_tables()
         ProductLink.objects.all().delete()
         ProductLink.objects.bulk_create(
             [link for link in links if link.product_id in existing and link.other_id in existing],
@@ -54,40 +58,52 @@ def rebuild() -> Rebuilt:
                    sum(map(len, similar.values())))
 
 
-def rescore_product(product_id: int) -> None:
-    """Work out again which products are like this one (and where it now ranks among
-    theirs), after it changed; a product no longer listed loses its links."""
+def rescore_product(*, product_id: int) -> None:
+    """Work out again which products are like this one, after it changed: its own list,
+    and its place in every other product's (it joins those where it now ranks among the
+    best; a list it leaves is one short until the next rebuild). A product no longer listed
+    loses its similar links; its bought-together ones wait for the rebuild, as the rows
+    never show a product that is not listed."""
     documents = history.documents()
     with transaction.atomic():
-        ProductLink.objects.filter(source=ProductLink.Source.SIMILAR, other_id=product_id).delete()
-        ProductLink.objects.filter(source=ProductLink.Source.SIMILAR,
-                                   product_id=product_id).delete()
-        if product_id in documents and len(documents) > 1:
-            _link_alike(product_id, documents)
+        _take_the_tables()
+        similar = ProductLink.objects.filter(source=ProductLink.Source.SIMILAR)
+        similar.filter(Q(product_id=product_id) | Q(other_id=product_id)).delete()
+        if product_id in documents:
+            _link_alike(product_id, scoring.likeness(documents, product_id))
         transaction.on_commit(new_generation)
 
 
-def _link_alike(product_id: int, documents: dict[int, str]) -> None:
-    ids = list(documents)
-    vectors = scoring.vectorise(documents[pk] for pk in ids)
-    row = ids.index(product_id)
-    scores = (vectors[row] @ vectors.T).toarray().ravel()
-    scores[row] = 0
-    alike = [(ids[i], float(scores[i])) for i in scores.argsort(kind="stable")[::-1]
-             if scores[i] > 0][:scoring.TOP]
-    ProductLink.objects.bulk_create(_rows({product_id: alike}, ProductLink.Source.SIMILAR))
-    # Likeness goes both ways: the product joins each of those products' own lists, which
-    # keep their best scoring.TOP.
+def _link_alike(product_id: int, scores: dict[int, float]) -> None:
+    similar = ProductLink.objects.filter(source=ProductLink.Source.SIMILAR)
     ProductLink.objects.bulk_create(
-        [ProductLink(product_id=other, other_id=product_id, score=score,
-                     source=ProductLink.Source.SIMILAR) for other, score in alike]
+        _rows({product_id: scoring.best(scores)}, ProductLink.Source.SIMILAR)
     )
-    for other, _ in alike:
-        keep = (ProductLink.objects.filter(product_id=other, source=ProductLink.Source.SIMILAR)
-                .order_by("-score", "other_id").values("pk")[:scoring.TOP])
-        ProductLink.objects.filter(product_id=other, source=ProductLink.Source.SIMILAR).exclude(
-            pk__in=list(keep.values_list("pk", flat=True))
-        ).delete()
+    # Likeness goes both ways: the product joins each list that is short or whose weakest
+    # it beats, and a full list then lets its weakest go.
+    lists = {pk: (count, weakest) for pk, count, weakest in
+             similar.filter(product_id__in=list(scores)).values_list("product_id")
+             .annotate(count=Count("pk"), weakest=Min("score")).order_by()}
+    joins = [other for other, score in scores.items()
+             if other not in lists or lists[other][0] < scoring.TOP or score > lists[other][1]]
+    ProductLink.objects.bulk_create(
+        [ProductLink(product_id=other, other_id=product_id, score=scores[other],
+                     source=ProductLink.Source.SIMILAR) for other in joins],
+        batch_size=BATCH,
+    )
+    for other in joins:
+        if other in lists and lists[other][0] >= scoring.TOP:
+            weakest = similar.filter(product_id=other).order_by("score", "-other_id")
+            similar.filter(pk__in=weakest.values("pk")[:1]).delete()
+
+
+def _take_the_tables() -> None:
+    """Wait for any other rebuild or rescore to commit, and keep them waiting until this
+    transaction commits: two writers of the same lists would otherwise both insert a link
+    (the unique constraint then fails one). SQLite lets one writer in at a time anyway."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [LOCK_KEY])
 
 
 def new_generation() -> None:
@@ -95,17 +111,18 @@ def new_generation() -> None:
 
 
 def _rows(links: scoring.Links, source: str) -> list[ProductLink]:
+    """The links as rows of `source`."""
     return [ProductLink(product_id=product, other_id=other, score=score, source=source)
             for product, others in links.items() for other, score in others]
 
 
-class _Counted:
+class _Counted[T]:
     """Iterates over `items` once, counting them."""
 
-    def __init__(self, items):
+    def __init__(self, items: Iterable[T]) -> None:
         self._items, self.count = items, 0
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[T]:
         for item in self._items:
             self.count += 1
             yield item

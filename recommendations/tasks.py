@@ -15,4 +15,4 @@ def rebuild_recommendations() -> int:
 
 @task
 def rescore_product(*, product_id: int) -> None:
-    services.rescore_product(product_id)
+    services.rescore_product(product_id=product_id)

@@ -34,12 +34,10 @@ def product(request: HttpRequest, slug: str) -> HttpResponse:
     if shown is None:
         raise Http404("No such product.")
     rows = selectors.product_rows(shown)
-    response = _render(request, f"More like {shown.name}", [
+    response = _render(request, f"More like {shown.name}", _with_recent(request, [
         Row("bought", "Customers also bought", rows["bought"]),
         Row("similar", "Similar products", rows["similar"]),
-        Row("recent", "Recently viewed",
-            selectors.recently_viewed(recent.viewed(request), beside=shown.pk)),
-    ], back=shown.get_absolute_url())
+    ], beside=shown.pk), back=shown.get_absolute_url())
     recent.remember(request, response, shown.pk)
     return response
 
@@ -63,16 +61,24 @@ def cart(request: HttpRequest) -> HttpResponse:
 def home(request: HttpRequest) -> HttpResponse:
     """Recommended for you (signed in) or the best sellers and what is trending (everyone
     else), and recently viewed."""
-    viewed = recent.viewed(request)
     if request.user.is_authenticated:
         rows = [Row("for-you", "Recommended for you",
-                    selectors.for_customer(request.user, viewed))]
+                    selectors.for_customer(request.user, recent.viewed(request)))]
     else:
         popular = selectors.popular_rows()
         rows = [Row("best", "Best sellers", popular["best"]),
                 Row("trending", "Trending this week", popular["trending"])]
-    rows.append(Row("recent", "Recently viewed", selectors.recently_viewed(viewed)))
-    return _render(request, "Picked for you", rows, back=reverse("shop:home"))
+    return _render(request, "Picked for you", _with_recent(request, rows),
+                   back=reverse("shop:home"))
+
+
+def _with_recent(request: HttpRequest, rows: list[Row], *, beside: int | None = None
+                 ) -> list[Row]:
+    """The rows, then the visitor's recently viewed products but those already shown on
+    the page (the one it is about, and the rows')."""
+    shown = {card.pk for row in rows for card in row.products} | {beside}
+    viewed = selectors.recently_viewed(recent.viewed(request), exclude=shown)
+    return [*rows, Row("recent", "Recently viewed", viewed)]
 
 
 def _render(request: HttpRequest, heading: str, rows: list[Row], *, back: str,

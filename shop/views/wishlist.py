@@ -19,7 +19,7 @@ from django_htmx.http import HttpResponseClientRedirect, trigger_client_event
 
 from core.http import render_page, show_change
 from security.net import safe_next
-from shop import request_cart
+from shop import request_cart, signals
 from shop.errors import OutOfStock
 from shop.forms import MoveToCartForm
 from shop.models import Product, Seller, Variant
@@ -129,6 +129,7 @@ def wishlist_move(request: HttpRequest, product_id: int) -> HttpResponse:
     except OutOfStock as error:
         return _changed(request, f"{error.message} It stays on your wishlist.", ok=False)
     request_cart.remember_count(request, change.count)
+    signals.added_to_cart.send(sender=Variant, request=request, product=product, variant=variant)
     response = _changed(request, change.message, ok=True, moved=True)
     return trigger_client_event(response, "cart-changed", {"count": change.count})
 

@@ -1,7 +1,7 @@
 """Adds to a cart for the Products page's funnel: shop.signals.added_to_cart, sent by the
-cart-add view after an add, counts the product once a day per visitor (a visitor without
-its cookie yet is made one, as placing an order makes it), and a count lost to the
-database never loses the add."""
+cart-add view and the wishlist's move to the cart after an add, counts the product once a
+day per visitor (a visitor without its cookie yet is made one, as placing an order makes
+it), and a count lost to the database never loses the add."""
 
 import logging
 from datetime import date
@@ -17,7 +17,7 @@ from dashboard.models import PageViewDay
 from dashboard.sessions import COOKIE, SessionCountMiddleware
 from shop.models import CartLine
 from shop.signals import added_to_cart
-from tests.factories import VariantFactory
+from tests.factories import UserFactory, VariantFactory, WishlistItemFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -133,6 +133,17 @@ def test_a_real_add_counts_once_a_day_per_visitor(client, jacket, on_day):
     add_to_cart(client, jacket)
     assert adds() == [(date(2025, 3, 3), 2), (date(2025, 3, 4), 1)]
     assert PageViewDay.objects.get(kind=PageViewDay.Kind.PRODUCT, slug=SLUG).views == 1
+
+
+def test_a_move_from_the_wishlist_to_the_cart_counts_too(client, jacket, on_day):
+    customer = UserFactory()
+    WishlistItemFactory(user=customer, product=jacket.product)
+    client.force_login(customer)
+    response = client.post(reverse("shop:wishlist-move", args=[jacket.product.pk]),
+                           {"variant": jacket.pk})
+    assert response.status_code == 302
+    assert CartLine.objects.filter(variant=jacket).exists()
+    assert adds() == [(date(2025, 3, 3), 1)]
 
 
 def test_an_add_that_adds_nothing_is_not_counted(client, on_day):

@@ -44,7 +44,7 @@ def beside(item):
 def test_the_product_page_asks_for_its_rows_after_itself(client, shelf):
     page = client.get(shelf["boots"].get_absolute_url()).text
     assert f'hx-get="{beside(shelf["boots"])}" hx-trigger="load"' in page
-    assert f'<a href="{beside(shelf["boots"])}">' in page  # without JavaScript
+    assert f'<a href="{beside(shelf["boots"])}" rel="nofollow">' in page  # without JavaScript
     assert "Customers also bought" not in page
 
 
@@ -66,15 +66,21 @@ def test_without_javascript_the_rows_are_a_page_of_their_own(client, shelf):
 
 
 def test_recently_viewed_follows_the_visitor_without_a_session(client, shelf):
-    for item in ("mug", "laces", "boots"):
-        response = client.get(beside(shelf[item]), headers=FRAGMENT)
+    for item in ("mug", "laces"):
+        client.get(beside(shelf[item]), headers=FRAGMENT)
+        shelf[item].variants.update(on_hand=0)  # sold out: in no other row
+    cache.clear()
+    response = client.get(beside(shelf["boots"]), headers=FRAGMENT)
     assert "sessionid" not in response.cookies
     row = response.text.split('id="row-recent"')[1]
     assert row.index("Waxed Boot Laces") < row.index("Stoneware Mug")  # latest first
     assert "Leather Chelsea Boots" not in row  # not the product it is beside
     home = client.get(reverse("recommendations:home"), headers=FRAGMENT).text
     recent_row = home.split('id="row-recent"')[1]
-    assert recent_row.index("Leather Chelsea Boots") < recent_row.index("Waxed Boot Laces")
+    assert recent_row.index("Waxed Boot Laces") < recent_row.index("Stoneware Mug")
+    # The boots, a best seller, are shown once: not again under recently viewed.
+    assert home.count('class="card-title">Leather Chelsea Boots<') == 1
+    assert "Leather Chelsea Boots" not in recent_row
 
 
 def test_a_visitor_with_only_recently_viewed_still_gets_the_shared_pages(client, shelf, rf):
@@ -139,12 +145,14 @@ def test_the_product_fragment_queries_are_pinned(client, shelf, django_assert_nu
     if signed_in:
         client.force_login(UserFactory())
     client.get(beside(shelf["mug"]), headers=FRAGMENT)  # now recently viewed
+    shelf["mug"].variants.update(on_hand=0)  # sold out: in no other row, still recently viewed
     cache.clear()
     # The product (with its variants and images), its links, its category's best sellers,
     # the cards, the offers, the recently viewed cards; signed in, also the session, the
     # user, whether they have a second factor and which cards they saved.
     with django_assert_num_queries(12 if signed_in else 8):
-        client.get(beside(shelf["boots"]), headers=FRAGMENT)
+        response = client.get(beside(shelf["boots"]), headers=FRAGMENT)
+    assert "Stoneware Mug" in response.text.split('id="row-recent"')[1]
     # From the cache: only the recently viewed cards (signed in: the user and which cards
     # they saved too; the session is cached).
     with django_assert_num_queries(3 if signed_in else 1):

@@ -80,3 +80,38 @@ def test_a_rescored_product_keeps_each_list_to_its_best(kitchen, monkeypatch,
         napkin = product("Linen Napkin", tea_towel.category, description="Washed linen napkin.")
     assert similar_to(napkin) == ["Linen Tea Towel"]
     assert similar_to(tea_towel) == ["Linen Napkin"]
+
+
+def test_a_product_saved_unchanged_keeps_every_list_as_the_rebuild_made_it(
+    monkeypatch, django_capture_on_commit_callbacks
+):
+    # Likeness is mutual but being among the best is not: the napkin's best is the tea towel,
+    # while the cloth, most like the napkin, must keep it when the napkin is rescored.
+    monkeypatch.setattr(scoring, "TOP", 1)
+    category = CategoryFactory(name="Linen")
+    made = [product(name, category, description=text) for name, text in [
+        ("Linen Napkin", "Washed linen napkin tea."), ("Linen Tea Towel", "Washed linen tea."),
+        ("Cleaning Cloth", "A napkin sized cloth."), ("Oak Board", "End-grain oak."),
+        ("Oak Spoon", "Carved oak."), ("Glass Jar", "Holds things."),
+    ]]
+    services.rebuild()
+    before = set(ProductLink.objects.filter(source=SIMILAR).values_list("product", "other"))
+    assert (made[2].pk, made[0].pk) in before and (made[0].pk, made[2].pk) not in before
+    for item in made:
+        with django_capture_on_commit_callbacks(execute=True):
+            item.save()
+        assert set(ProductLink.objects.filter(source=SIMILAR)
+                   .values_list("product", "other")) == before, item.name
+
+
+def test_a_save_of_fields_likeness_does_not_read_rescores_nothing(
+    kitchen, django_capture_on_commit_callbacks
+):
+    mug = kitchen["Stoneware Mug"]
+    with django_capture_on_commit_callbacks() as callbacks:
+        mug.is_featured = True
+        mug.save(update_fields=["is_featured"])
+    assert not any("rescore" in repr(callback) for callback in callbacks)
+    with django_capture_on_commit_callbacks() as callbacks:
+        mug.save(update_fields=["name"])
+    assert any("rescore" in repr(callback) for callback in callbacks)

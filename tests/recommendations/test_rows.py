@@ -2,15 +2,17 @@
 an inactive or sold-out product, or one product twice; filled up in order."""
 
 from datetime import timedelta
+from decimal import Decimal
 
 import pytest
 from django.core.cache import cache
+from django.utils import timezone
 
 from dashboard import kpis
 from dashboard.models import PageViewDay
 from recommendations import selectors, services
 from recommendations.models import ProductLink, ProductScore
-from shop.models import Variant
+from shop.models import Promotion, Variant
 from tests.factories import CategoryFactory, UserFactory, WishlistItemFactory
 from tests.recommendations.made import paid_order, product
 
@@ -165,5 +167,33 @@ def test_recently_viewed_latest_first_listed_only_and_not_the_product_shown(shel
     shelf["laces"].is_active = False
     shelf["laces"].save()
     viewed = [shelf["mug"].pk, shelf["laces"].pk, shelf["boots"].pk, shelf["bowl"].pk]
-    row = names(selectors.recently_viewed(viewed, beside=shelf["boots"].pk))
+    row = names(selectors.recently_viewed(viewed, exclude=[shelf["boots"].pk]))
     assert row == ["Stoneware Mug", "Stoneware Bowl"]
+
+
+def test_for_you_never_shows_what_was_bought_once_however_long_the_history(shelf, monkeypatch):
+    monkeypatch.setattr(selectors, "SEEDS", 1)  # only the latest product steers the row
+    customer = UserFactory()
+    paid_order(customer.email, shelf["mug"], user=customer, days_ago=30)
+    paid_order(customer.email, shelf["boots"], user=customer, days_ago=2)
+    services.rebuild()
+    row = names(selectors.for_customer(customer, []))
+    assert row[:2] == ["Wool Hiking Socks", "Waxed Boot Laces"]  # bought with the boots
+    assert "Stoneware Mug" not in row and "Leather Chelsea Boots" not in row
+
+
+def test_an_offer_that_starts_after_the_rows_were_kept_shows_on_their_cards(shelf, monkeypatch):
+    start = timezone.now() + timedelta(hours=1)
+    offer = Promotion.objects.create(name="20% off Footwear", automatic=True, benefit="percent",
+                                     value=Decimal("20"), starts_at=start)
+    offer.categories.add(shelf["socks"].category)
+    services.rebuild()
+    [socks] = [card for card in selectors.product_rows(shelf["boots"])["bought"]
+               if card.pk == shelf["socks"].pk]
+    assert socks.offer is None
+    later = start + timedelta(minutes=1)
+    monkeypatch.setattr(timezone, "now", lambda: later)
+    [socks] = [card for card in selectors.product_rows(shelf["boots"])["bought"]
+               if card.pk == shelf["socks"].pk]
+    assert socks.offer.name == "20% off Footwear"
+    assert socks.offer_price == Decimal("12.00")

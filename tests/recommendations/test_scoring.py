@@ -18,9 +18,10 @@ def test_bought_together_is_scored_so_a_best_seller_does_not_come_first_everywhe
     assert boots[ids["tee"]] == pytest.approx(3 / 69 ** 0.5)
 
 
-def test_no_product_is_linked_to_itself_and_each_keeps_its_best():
+def test_no_product_is_linked_to_itself_and_each_keeps_its_best(monkeypatch):
+    monkeypatch.setattr(scoring, "TOP", 2)
     baskets = [{1, 2, 3, 4, 5}] * 3 + [{1, 2}]
-    links = scoring.co_purchase(baskets, keep=2)
+    links = scoring.co_purchase(baskets)
     assert all(product not in dict(others) for product, others in links.items())
     assert all(len(others) == 2 for others in links.values())
     assert links[1][0][0] == 2  # bought together in every basket of either
