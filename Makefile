@@ -37,11 +37,12 @@ $(VENV)/.installed-test: $(TEST_LOCK) pyproject.toml | $(PY)
 
 install: $(VENV)/.installed  ## install what the shop needs
 
-run: $(VENV)/.installed  ## migrate, load the demo (catalogue, a year of orders, recommendations, a staff account), serve it on 127.0.0.1:$(PORT)
+run: $(VENV)/.installed  ## migrate, load the demo (catalogue, a year of orders, recommendations, stock forecasts, a staff account), serve it on 127.0.0.1:$(PORT)
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py load_demo
 	$(PY) manage.py seed_demo --orders $(DEMO_ORDERS)
 	$(PY) manage.py rebuild_recommendations
+	$(PY) manage.py forecast_demand
 	@echo
 	@$(PY) manage.py demo_staff
 	@echo

@@ -338,6 +338,11 @@ def _add_up(days: Iterable[dict | None]) -> dict[str, int]:
             "ordered": sum(day["ordered"] for day in counts)}
 
 
+def day_of(field: str) -> Trunc:
+    """The store's day a moment (the field `field` names) falls on."""
+    return _bucket(field, "day")
+
+
 def _bucket(field: str, granularity: str) -> Trunc:
     """The first day of the bucket a moment falls in, in the store's time zone."""
     return Trunc(field, granularity, output_field=DateField(), tzinfo=store_zone())

@@ -78,3 +78,29 @@ class StaffInvitation(models.Model):
 
     def __str__(self) -> str:
         return self.email
+
+
+class DemandForecast(models.Model):
+    """A variant's daily demand forecast as the last recompute made it (dashboard.forecasts):
+    units a day from `made_on` on, by the method its backtest chose, with the backtest's
+    errors (mean absolute, per day) and the spread it showed (`rmse`, per day)."""
+
+    class Method(models.TextChoices):
+        MODEL = "model", "Trend and weekday"
+        NAIVE = "naive", "Last 4 weeks' average"
+
+    variant = models.OneToOneField("shop.Variant", primary_key=True, related_name="+",
+                                   on_delete=models.CASCADE)
+    made_on = models.DateField()
+    method = models.CharField(max_length=10, choices=Method.choices)
+    daily = models.JSONField()
+    rmse = models.FloatField()
+    model_error = models.FloatField()
+    naive_error = models.FloatField()
+    backtest_days = models.PositiveSmallIntegerField()
+
+    class Meta:
+        default_permissions = ()
+
+    def __str__(self) -> str:
+        return f"{self.variant_id} from {self.made_on} ({self.method})"

@@ -23,7 +23,7 @@ from django.urls import reverse
 from django.utils.http import urlencode
 
 from core.money import ZERO, format_money
-from dashboard import charts, kpis, selectors
+from dashboard import charts, forecasts, kpis, selectors
 from dashboard.forms import PRESETS, Choice
 from dashboard.kpis import FigureKind, Kpi, Period
 from dashboard.reports.definitions import REPORTS
@@ -362,6 +362,11 @@ class Dashboard:
     @property
     def more_low_stock(self) -> bool:
         return len(self._low_stock) > LOW_STOCK_ROWS
+
+    @cached_property
+    def forecasts(self) -> forecasts.Summary:
+        """The stock forecasts' backtest, as the last recompute left it."""
+        return kept("forecast-backtest", forecasts.summary, f"{kpis.today()}")
 
     @cached_property
     def needs_review(self) -> list[Order]:

@@ -21,7 +21,9 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 
 from core.money import to_cents
+from dashboard import forecasts
 from dashboard.kpis import Period, paid_lines
+from dashboard.models import DemandForecast
 from security.models import AuditEntry
 from shop.models import Order, Shipment, User, Variant
 
@@ -70,6 +72,7 @@ class LowStock:
     variant: Variant
     available: int
     sold: int  # units sold in the last COVER_DAYS days
+    reorder: forecasts.Reorder | None = None  # None: no forecast (no sales lately)
 
     @property
     def days_of_cover(self) -> Decimal | None:
@@ -84,7 +87,8 @@ class LowStock:
 
 def low_stock(*, limit: int = 20) -> list[LowStock]:
     """Variants of listed products with no more available to sell than their own
-    low-stock threshold, fewest first (one query)."""
+    low-stock threshold, fewest first, with what to reorder where they have a forecast (two
+    queries)."""
     sold = (
         paid_lines(Period.last(COVER_DAYS)).filter(variant=OuterRef("pk"))
         .values("variant").annotate(units=Sum("quantity")).values("units")
@@ -97,7 +101,15 @@ def low_stock(*, limit: int = 20) -> list[LowStock]:
         .select_related("product")
         .order_by("units_available", "-sold", "sku")[:limit]
     )
-    return [LowStock(variant, variant.units_available, variant.sold) for variant in variants]
+    variants = list(variants)
+    kept = {forecast.variant_id: forecast for forecast in
+            DemandForecast.objects.filter(variant__in=[variant.pk for variant in variants])}
+    return [
+        LowStock(variant, variant.units_available, variant.sold,
+                 forecasts.reorder(kept[variant.pk], available=variant.units_available)
+                 if variant.pk in kept else None)
+        for variant in variants
+    ]
 
 
 def orders_needing_review(*, limit: int = 10) -> list[Order]:

@@ -15,7 +15,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_safe
 
 from core.http import render_page, tidy_url
-from dashboard import funnel, kpis, panels, selectors
+from dashboard import forecasts, funnel, kpis, panels, selectors
 from dashboard.forms import ActivityForm, read_choice
 from security import audit
 from security.twofactor.gate import staff_member_required
@@ -49,6 +49,8 @@ def home(request: HttpRequest) -> HttpResponse:
     context = {
         "page": panels.Dashboard(choice), "choice": choice, "form": form, "here": here,
         "definitions": kpis.DEFINITIONS, "time_zone": settings.TIME_ZONE,
+        "reorder_days": {"lead": settings.REORDER_LEAD_DAYS, "cover": settings.REORDER_COVER_DAYS},
+        "forecast_days": forecasts.HORIZON,
     }
     push = "" if refresh or form.errors else here
     return render_page(request, "dashboard/home.html", context, fragments=FRAGMENTS, push=push)

@@ -28,6 +28,10 @@ SITE_URL = env.text("SITE_URL", f"https://{ALLOWED_HOSTS[0]}").rstrip("/")
 STORE_NAME = env.text("STORE_NAME", "Northwind Supply")
 STORE_CURRENCY = env.text("STORE_CURRENCY", "USD").upper()
 ORDER_PAYMENT_TIMEOUT_MINUTES = env.integer("ORDER_PAYMENT_TIMEOUT_MINUTES", 30)
+# Reordering (dashboard.forecasts): days from ordering stock to having it, and days of sales
+# an order should then last.
+REORDER_LEAD_DAYS = env.integer("REORDER_LEAD_DAYS", 14)
+REORDER_COVER_DAYS = env.integer("REORDER_COVER_DAYS", 30)
 # Prices are shown and stored without tax; this rate is added at checkout on the goods and
 # the shipping (a sales tax): 0.08 is 8%, 0 turns tax off.
 STORE_TAX_RATE = env.decimal("STORE_TAX_RATE", "0", minimum="0", below="1", places=4)

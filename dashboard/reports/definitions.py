@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import cached_property
 
-from dashboard import kpis, payouts
+from dashboard import forecasts, kpis, payouts
 from dashboard.kpis import Period
 from dashboard.reports import selectors
 
@@ -254,6 +254,49 @@ PAYOUTS = Report(
     ),
 )
 
+def _reorder_rows(figures: Figures) -> Iterable[tuple]:
+    for row in forecasts.reorders():
+        earliest, expected, latest = row.reorder.runs_out
+        yield (row.variant.sku, row.variant.product.name, row.variant.options, row.available,
+               f"{row.reorder.per_day:.2f}", row.reorder.method, f"{row.model_error:.3f}",
+               f"{row.naive_error:.3f}", expected, earliest, latest,
+               f"{row.reorder.expected:.1f}", f"{row.reorder.high:.1f}", row.reorder.quantity,
+               row.why)
+
+
+REORDER = Report(
+    name="reorder",
+    title="Reorder",
+    columns=(
+        Column("SKU", TEXT, 16),
+        Column("Product", TEXT, 30),
+        Column("Options", TEXT, 14),
+        Column("Available", COUNT, 10),
+        Column("Forecast a day", TEXT, 14),
+        Column("Method", TEXT, 20),
+        Column("Backtest error a day", TEXT, 18),
+        Column("Naive error a day", TEXT, 16),
+        Column("Runs out", DATE, 12),
+        Column("Runs out, earliest", DATE, 16),
+        Column("Runs out, latest", DATE, 14),
+        Column("Expected over lead and cover", TEXT, 18),
+        Column("High end", TEXT, 10),
+        Column("Order", COUNT, 8, summed=True),
+        Column("Why", TEXT, 60),
+    ),
+    rows=_reorder_rows,
+    note=(
+        "What to order now, as the last forecast says (the period chosen does not change it): "
+        "every variant whose forecast over the lead time and the cover after it (settings "
+        "REORDER_LEAD_DAYS and REORDER_COVER_DAYS), at the high end of its range, is more than "
+        "what is available, soonest to run out first. Each forecast is trend and weekday "
+        "effects fitted to the last 12 weeks of sales, or the last 4 weeks' average where "
+        "that did better in the backtest of the last 8 weeks; the range is the backtest's "
+        "error (about 80 % of outcomes inside it)."
+    ),
+    store_figures=False,
+)
+
 REPORTS: dict[str, Report] = {
-    report.name: report for report in (SALES, PRODUCTS, PROMOTIONS, DAILY, PAYOUTS)
+    report.name: report for report in (SALES, PRODUCTS, PROMOTIONS, DAILY, PAYOUTS, REORDER)
 }

@@ -131,7 +131,8 @@ def test_staff_who_may_export_get_the_periods_reports(client):
     assert "Sales (CSV)" in page and "Daily (XLSX)" in page
     links = report_links(page)
     assert links == [f"/dashboard/reports/{name}.{file_format}?start=2025-01-01&end=2025-01-31"
-                     for name in ("sales", "products", "promotions", "daily", "payouts")
+                     for name in ("sales", "products", "promotions", "daily", "payouts",
+                                  "reorder")
                      for file_format in ("csv", "xlsx")]
     response = client.get(links[0])
     assert response.status_code == 200
@@ -152,7 +153,7 @@ def test_the_report_links_follow_the_period_changed_in_place(staff_client):
 
     period = kpis.Period.last(7)
     links = report_links(response.text)
-    assert len(links) == 10  # five reports, CSV and XLSX
+    assert len(links) == 12  # six reports, CSV and XLSX
     assert all(link.endswith(f"?start={period.start}&end={period.end}") for link in links)
 
 

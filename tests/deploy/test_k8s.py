@@ -221,6 +221,7 @@ def test_the_worker_is_restarted_when_its_heartbeat_goes_stale():
     ("storefront-prune-tasks", ["python", "manage.py", "prune_db_task_results"]),
     ("storefront-clear-sessions", ["python", "manage.py", "clearsessions"]),
     ("storefront-recommendations", ["python", "manage.py", "rebuild_recommendations"]),
+    ("storefront-forecasts", ["python", "manage.py", "forecast_demand"]),
 ])
 def test_housekeeping_runs_on_a_schedule_like_the_payments_sync(name, command):
     cron_jobs = {d["metadata"]["name"]: d for d in resources() if d["kind"] == "CronJob"}
