@@ -3,9 +3,9 @@
 
 A variant is forecast from its units sold per day (paid orders, the store's days) over the
 last HISTORY_DAYS days, by dashboard.forecasting; one that sold nothing in them has no
-forecast. What to reorder: enough for the lead time and the cover after it (REORDER_LEAD_DAYS
-and REORDER_COVER_DAYS, settings) at the high end of the forecast's range, less what is
-available now.
+forecast. What to reorder: enough for the lead time and the cover after it (its product's
+own, else the settings REORDER_LEAD_DAYS and REORDER_COVER_DAYS) at the high end of the
+forecast's range, less what is available now.
 """
 
 import math
@@ -20,7 +20,7 @@ from django.db.models import Sum
 from dashboard import forecasting, kpis
 from dashboard.kpis import Period, paid_lines
 from dashboard.models import DemandForecast
-from shop.models import Variant
+from shop.models import Product, Variant
 
 HISTORY_DAYS = forecasting.FIT_DAYS + 7 * forecasting.BACKTEST_WEEKS
 HORIZON = 120  # days forecast, enough for the longest lead time and cover together
@@ -40,9 +40,12 @@ class Summary:
 
 @dataclass(frozen=True)
 class Reorder:
-    """What a variant needs: `expected` (and `high`) units sold over the lead time and cover,
-    `available` now, and so `quantity` to order; when it runs out, with its range."""
+    """What a variant needs: `expected` (and `high`) units sold over `lead_days` and
+    `cover_days`, `available` now, and so `quantity` to order; when it runs out, with its
+    range."""
 
+    lead_days: int
+    cover_days: int
     expected: float
     high: float
     available: int
@@ -91,16 +94,23 @@ def summary() -> Summary:
     )
 
 
-def reorder(forecast: DemandForecast, *, available: int, today: date | None = None) -> Reorder:
-    """What `forecast`'s variant needs, with `available` units now (see the module)."""
+def reorder(forecast: DemandForecast, *, product: Product, available: int,
+            today: date | None = None) -> Reorder:
+    """What `forecast`'s variant (of `product`) needs, with `available` units now (see the
+    module)."""
     today = today or kpis.today()
     kept = _from_today(forecast, today)
-    days = settings.REORDER_LEAD_DAYS + settings.REORDER_COVER_DAYS
+    lead = _or_setting(product.reorder_lead_days, settings.REORDER_LEAD_DAYS)
+    cover = _or_setting(product.reorder_cover_days, settings.REORDER_COVER_DAYS)
+    days = max(1, min(lead + cover, len(kept.daily)))
     _, expected, high = kept.units(days)
     quantity = max(0, math.ceil(high - available))
-    per_day = expected / days
-    return Reorder(expected, high, available, quantity, kept.runs_out(available), per_day,
-                   forecast.get_method_display())
+    return Reorder(lead, cover, expected, high, available, quantity, kept.runs_out(available),
+                   expected / days, forecast.get_method_display())
+
+
+def _or_setting(own: int | None, setting: int) -> int:
+    return setting if own is None else own
 
 
 @dataclass(frozen=True)
@@ -119,8 +129,8 @@ class ToOrder:
         return (
             f"Sells about {reorder.per_day:.1f} a day ({reorder.method.lower()}; its backtest "
             f"missed by {self.model_error:.2f} a day, the last 4 weeks' average by "
-            f"{self.naive_error:.2f}). Over {settings.REORDER_LEAD_DAYS} days' lead time and "
-            f"{settings.REORDER_COVER_DAYS} days' cover it is expected to sell "
+            f"{self.naive_error:.2f}). Over {reorder.lead_days} days' lead time and "
+            f"{reorder.cover_days} days' cover it is expected to sell "
             f"{reorder.expected:.0f}, up to {reorder.high:.0f}; {self.available} available."
         )
 
@@ -134,7 +144,7 @@ def reorders() -> list[ToOrder]:
                      .filter(variant__product__is_active=True).order_by("variant__sku")):
         variant = forecast.variant
         available = max(0, variant.on_hand - variant.reserved)
-        needed = reorder(forecast, available=available, today=today)
+        needed = reorder(forecast, product=variant.product, available=available, today=today)
         if needed.quantity:
             found.append(ToOrder(variant, available, needed, forecast.model_error,
                                  forecast.naive_error))

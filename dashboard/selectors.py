@@ -106,7 +106,8 @@ def low_stock(*, limit: int = 20) -> list[LowStock]:
             DemandForecast.objects.filter(variant__in=[variant.pk for variant in variants])}
     return [
         LowStock(variant, variant.units_available, variant.sold,
-                 forecasts.reorder(kept[variant.pk], available=variant.units_available)
+                 forecasts.reorder(kept[variant.pk], product=variant.product,
+                                   available=variant.units_available)
                  if variant.pk in kept else None)
         for variant in variants
     ]

@@ -4,7 +4,7 @@ from decimal import Decimal
 
 from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchVector
-from django.core.validators import MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
@@ -63,6 +63,17 @@ class Product(models.Model):
     # Cached from reviews so listing and sorting by rating never aggregate on the fly.
     rating_average = models.DecimalField(max_digits=3, decimal_places=2, null=True, blank=True)
     rating_count = models.PositiveIntegerField(default=0)
+    # What reordering its variants assumes (the stock forecasts), where it differs from the
+    # shop's REORDER_LEAD_DAYS and REORDER_COVER_DAYS.
+    reorder_lead_days = models.PositiveSmallIntegerField(
+        "reorder lead time (days)", null=True, blank=True, validators=[MaxValueValidator(60)],
+        help_text="Days from ordering more to having it. Empty: the shop's setting.",
+    )
+    reorder_cover_days = models.PositiveSmallIntegerField(
+        "reorder cover (days)", null=True, blank=True, validators=[MaxValueValidator(60)],
+        help_text="Days of sales a reorder should last once it arrives. Empty: the shop's "
+                  "setting.",
+    )
 
     objects = ProductQuerySet.as_manager()
 

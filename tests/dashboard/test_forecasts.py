@@ -131,3 +131,15 @@ def test_the_reorder_report_says_what_to_order_and_why(lamp, client):
     response = client.get("/dashboard/reports/reorder.xlsx", query)
     sheet = load_workbook(io.BytesIO(b"".join(response.streaming_content)))["Reorder"]
     assert sheet["A2"].value == "LAMP-1" and sheet["N2"].value == 34
+
+
+def test_a_products_own_lead_time_and_cover_come_before_the_settings(lamp):
+    forecasts.recompute()
+    lamp.product.reorder_lead_days, lamp.product.reorder_cover_days = 14, 14
+    lamp.product.save()
+    [row] = selectors.low_stock()
+    assert (row.reorder.lead_days, row.reorder.cover_days) == (14, 14)
+    assert row.reorder.expected == pytest.approx(72)  # four weeks of 18
+    assert row.reorder.quantity == 72 - 20
+    [to_order] = forecasts.reorders()
+    assert "Over 14 days' lead time and 14 days' cover it is expected to sell 72" in to_order.why
