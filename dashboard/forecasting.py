@@ -61,13 +61,18 @@ class Forecast:
     def runs_out(self, available: int) -> tuple[date | None, date | None, date | None]:
         """(earliest, expected, latest) day by which `available` units are sold; None when
         the forecast's horizon ends first."""
-        first = [None, None, None]
-        for day in range(1, len(self.daily) + 1):
-            for n, units in enumerate(self.units(day)):
-                # The earliest stock-out comes with the high demand, the latest with the low.
-                place = 2 - n
-                if first[place] is None and units >= available:
+        first: list[date | None] = [None, None, None]
+        expected = 0.0
+        for day, units in enumerate(self.daily, start=1):
+            expected += units
+            spread = Z * self.rmse * math.sqrt(day)
+            # The earliest stock-out comes with the high demand, the latest with the low.
+            bounds = (expected + spread, expected, max(0.0, expected - spread))
+            for place, sold in enumerate(bounds):
+                if first[place] is None and round(sold, 6) >= available:
                     first[place] = self.start + timedelta(days=day - 1)
+            if first[2] is not None:
+                break
         return first[0], first[1], first[2]
 
 

@@ -93,7 +93,7 @@ def test_a_seller_applies_is_approved_adds_a_product_and_ships_their_part(
     page.get_by_role("button", name="Save").click()
     expect(page.locator(".messages")).to_contain_text("Saved Speckled Mug.")
     page.get_by_role("link", name="See it in the shop").click()
-    expect(page.get_by_role("heading", name="Speckled Mug")).to_be_visible()
+    expect(page.get_by_role("heading", level=1, name="Speckled Mug")).to_be_visible()
     expect(page.locator("body")).to_contain_text("Sold by")
 
     number = last_line(shop["manage"]("shell", "-c", BUY_ACROSS_SHOPS))
