@@ -131,6 +131,8 @@ MIDDLEWARE = [
     # Storefront visitors for the dashboard: a row per visitor per day, known by a cookie of
     # its own.
     "dashboard.sessions.SessionCountMiddleware",
+    # A visitor signing out forgets its recently viewed products too.
+    "recommendations.recent.ForgetAtSignOutMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"

@@ -177,3 +177,21 @@ def test_the_home_and_cart_fragment_queries_are_pinned(client, shelf, django_ass
     # categories, best sellers, theirs, cards, offers (the cache was emptied), which are saved.
     with django_assert_num_queries(11):
         client.get(reverse("recommendations:cart"), headers=FRAGMENT)
+
+
+def test_signing_out_forgets_what_was_viewed(client, shelf):
+    client.force_login(UserFactory())
+    client.get(beside(shelf["mug"]), headers=FRAGMENT)
+    assert client.cookies[recent.COOKIE].value
+    response = client.post(reverse("account_logout"))
+    assert response.status_code == 302
+    forgotten = response.cookies[recent.COOKIE]
+    assert forgotten.value == "" and forgotten["max-age"] == 0
+    text = client.get(reverse("recommendations:home"), headers=FRAGMENT).text
+    assert "Recently viewed" not in text
+
+
+def test_a_visitor_who_never_signed_in_keeps_the_cookie_on_other_pages(client, shelf):
+    client.get(beside(shelf["mug"]), headers=FRAGMENT)
+    response = client.get(reverse("shop:home"))
+    assert recent.COOKIE not in response.cookies  # nothing deleted, nothing rewritten
