@@ -163,6 +163,6 @@ def _units_by_day(period: Period):
     """(variant pk, day, units) sold in orders paid in the period."""
     return (
         paid_lines(period).filter(variant__isnull=False)
-        .annotate(day=kpis.day_of("order__paid_at"))
+        .annotate(day=kpis.bucket("order__paid_at", "day"))
         .values_list("variant_id", "day").annotate(units=Sum("quantity"))
     )

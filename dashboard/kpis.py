@@ -200,9 +200,10 @@ def series(period: Period, granularity: str) -> list[dict]:
     The first and last buckets of a week or month series may be partial (three queries)."""
     if granularity not in GRANULARITIES:
         raise ValueError(f"Choose one of {', '.join(GRANULARITIES)}, not “{granularity}”.")
-    bucket = {"bucket": _bucket("paid_at", granularity)}
-    orders = _by_bucket(_customers(paid_orders(period)).annotate(**bucket), _order_aggregates())
-    line_bucket = {"bucket": _bucket("order__paid_at", granularity)}
+    order_bucket = {"bucket": bucket("paid_at", granularity)}
+    orders = _by_bucket(_customers(paid_orders(period)).annotate(**order_bucket),
+                        _order_aggregates())
+    line_bucket = {"bucket": bucket("order__paid_at", granularity)}
     units = _by_bucket(paid_lines(period).annotate(**line_bucket), {"units": Sum("quantity")})
     by_day = session_days(period)
     rows = []
@@ -338,12 +339,7 @@ def _add_up(days: Iterable[dict | None]) -> dict[str, int]:
             "ordered": sum(day["ordered"] for day in counts)}
 
 
-def day_of(field: str) -> Trunc:
-    """The store's day a moment (the field `field` names) falls on."""
-    return _bucket(field, "day")
-
-
-def _bucket(field: str, granularity: str) -> Trunc:
+def bucket(field: str, granularity: str) -> Trunc:
     """The first day of the bucket a moment falls in, in the store's time zone."""
     return Trunc(field, granularity, output_field=DateField(), tzinfo=store_zone())
 

@@ -10,7 +10,7 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
 from config import env, headers
-from config.log_format import FORMATTERS, log_format
+from config.log_format import django_logging, log_format
 from config.media import bucket_storage
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -357,21 +357,7 @@ PERMISSIONS_POLICY = headers.PERMISSIONS_POLICY
 
 # JSON lines for the log collector in production; dev sets text for people.
 LOG_FORMAT = log_format()
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    # On the handler, so records from every logger carry the current request's id.
-    "filters": {"request_id": {"()": "monitoring.logs.RequestIdFilter"}},
-    "formatters": FORMATTERS,
-    "handlers": {
-        "console": {
-            "class": "logging.StreamHandler",
-            "formatter": LOG_FORMAT,
-            "filters": ["request_id"],
-        },
-    },
-    "root": {"handlers": ["console"], "level": env.text("LOG_LEVEL", "INFO")},
-}
+LOGGING = django_logging()
 # Queries slower than this are logged on shop.db.slow (by their SQL, never their parameters).
 SLOW_QUERY_MS = env.integer("SLOW_QUERY_MS", 200)
 
