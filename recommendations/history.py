@@ -4,13 +4,13 @@ catalogue as documents, and how well each product sells and is looked at lately.
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from itertools import groupby
 from operator import itemgetter
 
 from django.db.models import Count, Q, QuerySet, Sum
 
-from dashboard import kpis
+from dashboard.kpis import Period, paid_lines
 from dashboard.models import PageViewDay
 from recommendations import scoring
 from shop.models import OrderLine, Product, Variant
@@ -75,14 +75,10 @@ def sales_and_interest() -> dict[int, tuple[int, float]]:
     """{product pk: (paid orders holding it in the last BEST_SELLER_DAYS, trending)}: the
     trending figure is its page's views plus ORDER_WEIGHT for each paid order in the last
     TRENDING_DAYS, today included."""
-    today = kpis.today()
-    zone = kpis.store_zone()
-    since = datetime.combine(today - timedelta(days=BEST_SELLER_DAYS - 1), datetime.min.time(),
-                             tzinfo=zone)
-    lately = datetime.combine(today - timedelta(days=TRENDING_DAYS - 1), datetime.min.time(),
-                              tzinfo=zone)
+    recent = Period.last(TRENDING_DAYS)
+    lately = recent.bounds()[0]
     sold = (
-        OrderLine.objects.filter(order__paid_at__gte=since, variant__isnull=False)
+        paid_lines(Period.last(BEST_SELLER_DAYS)).filter(variant__isnull=False)
         .values_list("variant__product_id")
         .annotate(orders=Count("order_id", distinct=True),
                   lately=Count("order_id", distinct=True, filter=Q(order__paid_at__gte=lately)))
@@ -92,7 +88,7 @@ def sales_and_interest() -> dict[int, tuple[int, float]]:
     views = Counter()
     for slug, count in (
         PageViewDay.objects.filter(kind=PageViewDay.Kind.PRODUCT,
-                                   day__gte=today - timedelta(days=TRENDING_DAYS - 1))
+                                   day__gte=recent.start)
         .values_list("slug").annotate(n=Sum("views")).order_by()
     ):
         if slug in slugs:

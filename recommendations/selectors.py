@@ -43,7 +43,8 @@ def product_rows(product: Product) -> dict[str, list[Product]]:
     no product is in both."""
     rows = caching.remember("recommended-beside", (product.pk, _generation()),
                             lambda: _product_rows(product))
-    return _with_offers(rows)
+    _mark_offers(*rows.values())
+    return rows
 
 
 def _product_rows(product: Product) -> dict[str, list[Product]]:
@@ -67,7 +68,8 @@ def cart_row(product_ids: Iterable[int]) -> list[Product]:
     in_cart = sorted(set(product_ids))
     row = caching.remember("recommended-cart", (tuple(in_cart), _generation()),
                            lambda: _cart_row(in_cart))
-    return _with_offers({"row": row})["row"]
+    _mark_offers(row)
+    return row
 
 
 def _cart_row(in_cart: list[int]) -> list[Product]:
@@ -100,13 +102,17 @@ def for_customer(user: User, viewed: list[int]) -> list[Product]:
     ranked = scoring.for_you(purchases, liked, links[ProductLink.Source.BOUGHT],
                              links[ProductLink.Source.SIMILAR], _best_sellers(),
                              limit=CANDIDATES)
-    return _with_offers({"row": _available(ranked, _cards(ranked), limit=HOME_ROW)})["row"]
+    row = _available(ranked, _cards(ranked), limit=HOME_ROW)
+    _mark_offers(row)
+    return row
 
 
 def popular_rows() -> dict[str, list[Product]]:
     """{"best": best sellers, "trending": most viewed and bought in the last days}, for
     everyone; no product is in both."""
-    return _with_offers(caching.remember("recommended-popular", (_generation(),), _popular_rows))
+    rows = caching.remember("recommended-popular", (_generation(),), _popular_rows)
+    _mark_offers(*rows.values())
+    return rows
 
 
 def _popular_rows() -> dict[str, list[Product]]:
@@ -129,7 +135,8 @@ def recently_viewed(viewed: list[int], *, exclude: Iterable[int] = ()) -> list[P
         return []
     cards = {card.pk: card for card in _with_cards(Product.objects.filter(pk__in=wanted))}
     row = [cards[pk] for pk in wanted if pk in cards][:RECENT_ROW]
-    return _with_offers({"row": row})["row"]
+    _mark_offers(row)
+    return row
 
 
 def wishlisted(user: User | AnonymousUser, rows: Iterable[Iterable[Product]]) -> set[int]:
@@ -191,11 +198,10 @@ def _cards(product_ids: list[int]) -> dict[int, Product]:
     return {card.pk: card for card in cards}
 
 
-def _with_offers[Rows: dict[str, list[Product]]](rows: Rows) -> Rows:
-    """The rows' cards with the offers in force now: offers start and end by the clock, so
+def _mark_offers(*rows: list[Product]) -> None:
+    """Give the rows' cards the offers in force now: offers start and end by the clock, so
     they are marked on rows as they are shown, never on rows kept in the cache."""
-    live.mark_offers([card for row in rows.values() for card in row], live.live_offers())
-    return rows
+    live.mark_offers([card for row in rows for card in row], live.live_offers())
 
 
 def _available(ranked: list[int], cards: dict[int, Product], *, limit: int,

@@ -15,11 +15,6 @@ pytestmark = pytest.mark.django_db
 FRAGMENT = {"HX-Request": "true", "HX-Target": "recommendations"}
 
 
-@pytest.fixture(autouse=True)
-def _fresh_cache():
-    cache.clear()
-
-
 @pytest.fixture
 def shelf():
     footwear, kitchen = CategoryFactory(name="Footwear"), CategoryFactory(name="Kitchen")

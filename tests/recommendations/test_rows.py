@@ -19,11 +19,6 @@ from tests.recommendations.made import paid_order, product
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def _fresh_cache():
-    cache.clear()
-
-
 @pytest.fixture
 def shelf():
     """A small shop: boots are bought with socks and laces; two more boots are alike."""
