@@ -11,7 +11,7 @@ import pytest
 from django.core.management import call_command
 from openpyxl import load_workbook
 
-from dashboard import forecasting, forecasts, kpis, selectors
+from dashboard import forecasting, forecasts, kpis, selectors, tasks
 from dashboard.models import DemandForecast
 from shop.models import Order
 from tests.factories import OrderFactory, OrderLineFactory, VariantFactory
@@ -143,3 +143,8 @@ def test_a_products_own_lead_time_and_cover_come_before_the_settings(lamp):
     assert row.reorder.quantity == 72 - 20
     [to_order] = forecasts.reorders()
     assert "Over 14 days' lead time and 14 days' cover it is expected to sell 72" in to_order.why
+
+
+def test_the_daily_task_recomputes_the_forecasts(lamp):
+    assert tasks.recompute_forecasts.enqueue().return_value == 1
+    assert DemandForecast.objects.filter(variant=lamp).exists()

@@ -3,7 +3,7 @@
 import pytest
 from django.core.management import call_command
 
-from recommendations import scoring, services
+from recommendations import scoring, services, tasks
 from recommendations.models import ProductLink
 from tests.factories import CategoryFactory
 from tests.recommendations.made import paid_order, product
@@ -115,3 +115,9 @@ def test_a_save_of_fields_likeness_does_not_read_rescores_nothing(
     with django_capture_on_commit_callbacks() as callbacks:
         mug.save(update_fields=["name"])
     assert any("rescore" in repr(callback) for callback in callbacks)
+
+
+def test_the_periodic_task_rebuilds_the_tables(kitchen):
+    result = tasks.rebuild_recommendations.enqueue()
+    assert result.return_value == 4  # products scored
+    assert ProductLink.objects.filter(source=SIMILAR).exists()
