@@ -12,7 +12,9 @@ What each permission opens (the checks are where the pages are):
 - shop.view_order: orders on the dashboard and in the admin; shop.change_order: an order's
   review flag and notes; shop.fulfil_order: marking orders shipped and delivered;
   shop.cancel_order: cancelling unpaid orders; shop.refund_order: refunds;
-  shop.resend_order_email: sending an order's last email again;
+  shop.resend_order_email: sending an order's last email again; shop.review_order: clearing
+  the hold on an order held for review (its risk score, a payment that did not match), or
+  cancelling it with a refund;
 - shop.change_variant: prices (and a variant's other details); shop.change_stock: stock;
 - payments.view_webhookevent and payments.replay_webhookevent: the webhook inbox, and its
   replay; payments.view_payment: the transaction history;
@@ -73,7 +75,7 @@ ROLES: dict[str, frozenset[str] | str] = {
     }),
     FINANCE: frozenset({
         "dashboard.view_figures", "dashboard.export_reports",
-        "shop.view_order", "shop.refund_order", "payments.view_payment",
+        "shop.view_order", "shop.refund_order", "shop.review_order", "payments.view_payment",
         "payments.view_webhookevent", "payments.replay_webhookevent",
         "shop.view_seller", "shop.view_payout", "shop.record_payout",
     }),

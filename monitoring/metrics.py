@@ -33,7 +33,7 @@ UNMATCHED = "unmatched"
 METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 PAYMENT_OUTCOMES = frozenset({
     "captured", "failed", "declined", "pending", "refunded", "disputed", "reversed", "abandoned",
-    "start_failed",
+    "screened", "start_failed",
 })
 WEBHOOK_OUTCOMES = frozenset({"processed", "ignored", "bad_signature", "error"})
 

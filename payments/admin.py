@@ -25,8 +25,10 @@ from security.admin import ReadOnlyAdmin
 from shop.admin import OrderAdmin, ReadOnlyInline
 from shop.errors import ShopError
 from shop.models import Order
+from shop.services import risk
 
 REFUND_PERMISSION = "shop.refund_order"
+REVIEW_PERMISSION = "shop.review_order"
 
 
 class PaymentInline(ReadOnlyInline):
@@ -90,6 +92,8 @@ class OrderWithPaymentsAdmin(OrderAdmin):
         return [
             path("<int:order_id>/refund/", self.admin_site.admin_view(self.refund_view),
                  name="shop_order_refund"),
+            path("<int:order_id>/review/", self.admin_site.admin_view(self.review_view),
+                 name="shop_order_review"),
             *super().get_urls(),
         ]
 
@@ -136,6 +140,67 @@ class OrderWithPaymentsAdmin(OrderAdmin):
             "original": order,
         }
         return TemplateResponse(request, "admin/payments/refund.html", context)
+
+
+    def review_view(self, request: HttpRequest, order_id: int) -> HttpResponse:
+        """An order held for review: its risk score with the reasons, and the two ways out,
+        letting it ship or cancelling it with a refund of everything (its units go back on
+        sale when the provider confirms)."""
+        _require(request, REVIEW_PERMISSION, "Reviewing held orders needs the “Can clear or "
+                 "cancel orders held for review” permission: ask an owner of the shop.")
+        order = get_object_or_404(Order, pk=order_id)
+        form = ReviewForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                self._decide(request, order, form.cleaned_data)
+            except ShopError as error:
+                form.add_error(None, error.message)
+            else:
+                return redirect("admin:shop_order_change", order.pk)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"Review order {order.number}",
+            "order": order, "form": form, "opts": self.opts, "original": order,
+            "risk": risk.risk_of(order), "refundable": refunds.refundable(order),
+        }
+        return TemplateResponse(request, "admin/payments/review.html", context)
+
+    def _decide(self, request: HttpRequest, order: Order, data: dict) -> None:
+        if data["decision"] == ReviewForm.CLEAR:
+            with audit.audited(request, "order.review_cleared", order, note=data["note"]):
+                risk.clear_hold(order_id=order.pk, actor=request.user, note=data["note"])
+            self.message_user(request, f"Order {order.number} may ship.", messages.SUCCESS)
+            return
+        if not order.needs_review:
+            raise ShopError(f"Order {order.number} is not held for review.")
+        wanted = refunds.RefundRequest(
+            cancel_order=True, restock=True, reason=data["note"] or "Held for review: cancelled.",
+            lines={line.pk: line.quantity - line.quantity_restocked for line in order.lines.all()
+                   if line.quantity > line.quantity_restocked},
+        )
+        with audit.audited(request, audit.REFUND, order, cancel_order=True, restock=True,
+                           reason=wanted.reason, review=True) as learned:
+            refund = refunds.request_refund(order_id=order.pk, wanted=wanted, actor=request.user)
+            learned.update(amount=str(refund.amount), provider=refund.provider)
+        self.message_user(
+            request, f"Refund of {refund.amount} {refund.currency} asked of {refund.provider}: "
+                     "the order is cancelled when the provider confirms it, and stays held "
+                     "until then.", messages.SUCCESS,
+        )
+
+
+class ReviewForm(forms.Form):
+    CLEAR, CANCEL = "clear", "cancel"
+    decision = forms.ChoiceField(choices=[(CLEAR, "Clear the hold: the order may ship"),
+                                          (CANCEL, "Cancel the order and refund it in full")],
+                                 widget=forms.RadioSelect)
+    note = forms.CharField(max_length=200, required=False, label="Why (for staff)")
+
+
+def _require(request: HttpRequest, permission: str, message: str) -> None:
+    if not request.user.has_perm(permission):
+        audit.record(request, "permission.refused", permission=permission, path=request.path)
+        raise PermissionDenied(message)
 
 
 admin.site.register(Order, OrderWithPaymentsAdmin)

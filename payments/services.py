@@ -24,7 +24,7 @@ from monitoring import metrics
 from payments.models import Payment
 from payments.providers.base import EventKind, PaymentEvent, PaymentProvider, PaymentStartError
 from shop.models import Order, OrderEvent
-from shop.services import order_refunds, orders
+from shop.services import order_refunds, orders, risk
 
 
 class WaitForCapture(Exception):
@@ -154,6 +154,15 @@ def _captured(order: Order, event: PaymentEvent) -> bool:
     _settle_attempt(order, event, Payment.Status.SUCCEEDED, final=True)
     orders.mark_paid(order_id=order.pk, amount=event.amount, currency=event.currency,
                      provider=event.provider)
+    risk.payment_arrived(order_id=order.pk, verdict=event.verdict)
+    return True
+
+
+def _screened(order: Order, event: PaymentEvent) -> bool:
+    """The provider's verdict on the payment: the order is scored again with it."""
+    if event.capture_reference:
+        _capture_of(event)
+    risk.payment_arrived(order_id=order.pk, verdict=event.verdict)
     return True
 
 
@@ -197,11 +206,7 @@ def _declined(order: Order, event: PaymentEvent) -> bool:
     if _recorded(event, Payment.Kind.FAILURE):
         return False
     _record(order, event, Payment.Kind.FAILURE)
-    orders.note_payment(
-        order_id=order.pk,
-        note=f"A payment try was declined at {event.provider}{_reason(event)}; the payment "
-             "page stays open for another.",
-    )
+    orders.record_declined_try(order_id=order.pk, provider=event.provider, reason=event.note)
     return True
 
 
@@ -353,4 +358,5 @@ APPLY: dict[EventKind, Callable[[Order, PaymentEvent], bool]] = {
     EventKind.REFUNDED: _refunded,
     EventKind.DISPUTED: _disputed,
     EventKind.REVERSED: _reversed,
+    EventKind.SCREENED: _screened,
 }

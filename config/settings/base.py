@@ -32,6 +32,9 @@ ORDER_PAYMENT_TIMEOUT_MINUTES = env.integer("ORDER_PAYMENT_TIMEOUT_MINUTES", 30)
 # an order should then last.
 REORDER_LEAD_DAYS = env.integer("REORDER_LEAD_DAYS", 14)
 REORDER_COVER_DAYS = env.integer("REORDER_COVER_DAYS", 30)
+# Order risk (shop.risk.rules): a paid order scoring this much (of 100) or more is held for
+# review before it ships.
+RISK_REVIEW_THRESHOLD = env.integer("RISK_REVIEW_THRESHOLD", 50)
 # Prices are shown and stored without tax; this rate is added at checkout on the goods and
 # the shipping (a sales tax): 0.08 is 8%, 0 turns tax off.
 STORE_TAX_RATE = env.decimal("STORE_TAX_RATE", "0", minimum="0", below="1", places=4)

@@ -14,6 +14,7 @@ from django.db import InterfaceError, OperationalError
 from django.http import HttpRequest
 
 from shop.models import Order
+from shop.services.risk import ProviderVerdict
 
 
 class PaymentStartError(Exception):
@@ -60,6 +61,9 @@ class EventKind(StrEnum):
     # The provider ended the payment for good (its payment page expired): unless another
     # attempt is under way, the order is cancelled and its stock released.
     ABANDONED = "abandoned"
+    # The provider's verdict on a payment (Stripe's Radar on a charge): the order is scored
+    # for risk again; no money moved.
+    SCREENED = "screened"
 
 
 @dataclass(frozen=True)
@@ -82,6 +86,8 @@ class PaymentEvent:
     refund_request: str = ""
     attempt_reference: str = ""  # the payment attempt (checkout session, PayPal order)
     note: str = ""
+    # What the provider says of the payment's risk and card, when it says it.
+    verdict: ProviderVerdict | None = None
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,7 @@ from functools import partial
 from urllib.parse import urlsplit
 
 from payments.providers.base import Delivery, EventKind, PaymentEvent
+from shop.services.risk import ProviderVerdict
 
 PROVIDER = "paypal"
 
@@ -78,7 +79,15 @@ def _capture_event(kind: EventKind, resource: dict) -> PaymentEvent:
         order_number=str(resource.get("custom_id") or resource.get("invoice_id") or ""),
         amount=amount, currency=currency,
         attempt_reference=str(related.get("order_id") or ""), note=notes.get(kind, ""),
+        verdict=_verdict(resource) if kind == EventKind.CAPTURED else None,
     )
+
+
+def _verdict(resource: dict) -> ProviderVerdict | None:
+    """PayPal's seller protection on the capture: whether PayPal covers a fraud claim."""
+    protection = resource.get("seller_protection")
+    status = protection.get("status") if isinstance(protection, dict) else None
+    return ProviderVerdict(seller_protection=str(status)) if status else None
 
 
 def _refund_event(kind: EventKind, resource: dict) -> PaymentEvent:

@@ -9,6 +9,7 @@ from collections.abc import Callable
 from decimal import ROUND_HALF_UP, Decimal
 
 from payments.providers.base import Delivery, EventKind, PaymentEvent
+from shop.services.risk import ProviderVerdict
 
 PROVIDER = "stripe"
 NOTE_LENGTH = 255  # Payment.note
@@ -122,8 +123,33 @@ def _session_expired(session: dict, event_id: str) -> PaymentEvent:
 
 
 def _intent_succeeded(intent: dict, event_id: str) -> PaymentEvent:
+    charge = intent.get("latest_charge")  # an object only where the event was expanded
     return _event(EventKind.CAPTURED, intent, amount_field="amount_received",
-                  reference=intent["id"])
+                  reference=intent["id"],
+                  verdict=_verdict(charge) if isinstance(charge, dict) else None)
+
+
+def _charge_succeeded(charge: dict, event_id: str) -> PaymentEvent:
+    """Radar's verdict on the charge, and its card: for the risk score, no money moved."""
+    return PaymentEvent(
+        provider=PROVIDER, kind=EventKind.SCREENED, reference=charge["id"],
+        order_number=_order_number(charge), capture_reference=_id(charge.get("payment_intent")),
+        verdict=_verdict(charge),
+    )
+
+
+def _verdict(charge: dict) -> ProviderVerdict:
+    outcome = charge.get("outcome") or {}
+    card = (charge.get("payment_method_details") or {}).get("card") or {}
+    address = (charge.get("billing_details") or {}).get("address") or {}
+    score = outcome.get("risk_score")
+    return ProviderVerdict(
+        card_fingerprint=str(card.get("fingerprint") or "")[:64],
+        billing_country=str(address.get("country") or card.get("country") or "")[:2],
+        risk_level=str(outcome.get("risk_level") or ""),
+        risk_score=(score if isinstance(score, int) and not isinstance(score, bool)
+                    and 0 <= score <= 100 else None),
+    )
 
 
 def _intent_failed(intent: dict, event_id: str) -> PaymentEvent:
@@ -169,6 +195,7 @@ READERS: dict[str, Callable[[dict, str], PaymentEvent | None]] = {
     "checkout.session.expired": _session_expired,
     "payment_intent.succeeded": _intent_succeeded,
     "payment_intent.payment_failed": _intent_failed,
+    "charge.succeeded": _charge_succeeded,
     "charge.refunded": _charge_refunded,
     "charge.dispute.created": _dispute_created,
 }

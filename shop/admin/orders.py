@@ -13,16 +13,18 @@ registers the order page, once.
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ActionForm
-from django.utils.html import format_html_join
+from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.translation import ngettext
 
 from security import audit
 from shop.admin.catalogue import audited_changes
 from shop.errors import ShopError
-from shop.models import Order, OrderDiscount, OrderEvent, OrderLine, ShippingMethod
+from shop.models import Order, OrderDiscount, OrderEvent, OrderLine, OrderRisk, ShippingMethod
 from shop.models.sellers import store_seller_id
-from shop.services import fulfilment, orders
+from shop.services import fulfilment, orders, risk
+
+REVIEW_PERMISSION = "shop.review_order"
 
 
 @admin.register(ShippingMethod)
@@ -133,7 +135,7 @@ class OrderAdmin(admin.ModelAdmin):
     list_per_page = 50
     fieldsets = [
         (None, {"fields": ["number", "status", "created_at", "email", "user"]}),
-        ("Review", {"fields": ["needs_review", "note"]}),
+        ("Review", {"fields": ["needs_review", "risk_score", "note"]}),
         ("Money", {"fields": [
             "currency", "subtotal", "shipping_total", "tax_total", "discount_total", "total",
             "refunded_total", "tax_rate", "payment_provider",
@@ -149,8 +151,27 @@ class OrderAdmin(admin.ModelAdmin):
         "number", "status", "created_at", "email", "user", "currency", "subtotal",
         "shipping_total", "tax_total", "discount_total", "total", "refunded_total", "tax_rate",
         "payment_provider", "address", "phone", "shipping_method_name", "tracking_number",
-        "paid_at", "shipped_at", "delivered_at", "closed_at",
+        "paid_at", "shipped_at", "delivered_at", "closed_at", "risk_score",
     ]
+
+    def get_readonly_fields(self, request, obj=None):
+        """Anyone who may change an order may flag it; only a person who reviews orders may
+        clear a hold."""
+        fields = super().get_readonly_fields(request, obj)
+        if obj is not None and obj.needs_review and not request.user.has_perm(REVIEW_PERMISSION):
+            return [*fields, "needs_review"]
+        return fields
+
+    @admin.display(description="risk score")
+    def risk_score(self, order: Order) -> str:
+        scored = OrderRisk.objects.filter(order=order).first()
+        if scored is None:
+            return "Not scored."
+        reasons = [(f"{reason['why']} (+{reason['points']})",) for reason in scored.reasons]
+        return format_html("{} of 100 ({}).<br>{}", scored.score,
+                           scored.get_stage_display().lower(),
+                           format_html_join(mark_safe("<br>"), "{}", reasons)
+                           or "No rule fired.")
 
     def has_add_permission(self, request):
         return False  # orders come from checkout
@@ -168,11 +189,12 @@ class OrderAdmin(admin.ModelAdmin):
         # Only the flag is written: saving the whole row would put back the status and
         # dates the form was built with, undoing what a webhook did meanwhile.
         # (The admin saves in one transaction, so the audit entries commit with the changes.)
-        if "needs_review" in form.changed_data:
-            order = orders.set_needs_review(
-                order_id=obj.pk, needs_review=obj.needs_review, actor=request.user
-            )
-            audit.record(request, "order.review_flag", order, needs_review=order.needs_review)
+        if "needs_review" in form.changed_data and obj.needs_review:
+            order = orders.set_needs_review(order_id=obj.pk, needs_review=True, actor=request.user)
+            audit.record(request, "order.review_flag", order, needs_review=True)
+        elif "needs_review" in form.changed_data:
+            order = risk.clear_hold(order_id=obj.pk, actor=request.user)
+            audit.record(request, "order.review_cleared", order)
         if note := form.cleaned_data.get("note", "").strip():
             orders.add_note(order_id=obj.pk, note=note, actor=request.user)
             audit.record(request, "order.note", obj, note=note)

@@ -12,6 +12,7 @@ from shop.models.orders import (
 )
 from shop.models.promotions import DiscountCode, OrderDiscount, Promotion
 from shop.models.reviews import Review, SellerReview
+from shop.models.risk import OrderRisk
 from shop.models.saved_sellers import SavedSeller
 from shop.models.sellers import Payout, Seller, SellerBranch, SellerMember, Shipment
 from shop.models.wishlist import WishlistItem
@@ -28,6 +29,7 @@ __all__ = [
     "OrderEmail",
     "OrderEvent",
     "OrderLine",
+    "OrderRisk",
     "Payout",
     "PostalAddress",
     "Product",

@@ -124,6 +124,7 @@ class Order(PostalAddress):
             ("cancel_order", "Can cancel unpaid orders"),
             ("refund_order", "Can refund orders"),
             ("resend_order_email", "Can send an order's last email again"),
+            ("review_order", "Can clear or cancel orders held for review"),
         ]
         constraints = [
             models.CheckConstraint(
@@ -325,6 +326,7 @@ class OrderEvent(models.Model):
         PAID = "paid", "Payment received"
         PAYMENT_FAILED = "payment_failed", "Payment failed"
         PAYMENT_MISMATCH = "payment_mismatch", "Payment needs review"
+        RISK = "risk", "Held for review: risk"
         CANCELLED = "cancelled", "Cancelled"
         EXPIRED = "expired", "Expired unpaid"
         SHIPPED = "shipped", "Shipped"

@@ -27,7 +27,7 @@ from shop.models import (
     Variant,
 )
 from shop.promotions import codes, live, quotes, rules
-from shop.services import addresses, expiry, inventory, orders, pricing, shipments
+from shop.services import addresses, expiry, inventory, orders, pricing, risk, shipments
 from worker.enqueue import enqueue_with_transaction
 
 # No 0/O, 1/I/L: read out over the phone without confusion.
@@ -63,11 +63,12 @@ def quote(
 @transaction.atomic
 def place_order(
     *, cart: Cart, buyer: Buyer, address: dict, shipping_method_id: int, provider: str,
-    save_address: bool = False,
+    save_address: bool = False, client_ip: str | None = None,
 ) -> Order:
     """Reserve the cart's stock (all lines or none) and write the order with its lines
     priced now; the cart keeps its lines until the order is paid. `save_address` also adds
-    the address to a signed-in buyer's address book. Raises EmptyCart, ShippingUnavailable,
+    the address to a signed-in buyer's address book. `client_ip` is kept with the order's
+    risk score (shop.services.risk), worked out here too. Raises EmptyCart, ShippingUnavailable,
     OutOfStock or UnpaidOrderFromCart, leaving everything as it was.
 
     The cart row is locked first, then the orders from it still awaiting payment, the code
@@ -142,6 +143,7 @@ def place_order(
     )
     if save_address and buyer.user:
         addresses.save_address(user=buyer.user, values=address)
+    risk.record_placement(order, client_ip=client_ip)
     _schedule_expiry(order)
     transaction.on_commit(metrics.record_order_placed)
     return order

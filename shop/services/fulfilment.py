@@ -20,11 +20,15 @@ def mark_shipped(
 ) -> Order:
     """The parcels of the order not yet shipped (of one seller's, with `seller_id`) have left
     with this tracking number; the order is shipped once all its parcels have, partially
-    shipped before. The customer gets an email per parcel naming what is in it."""
+    shipped before. The customer gets an email per parcel naming what is in it. An order held
+    for review (shop.services.risk) does not ship: IllegalTransition."""
     tracking_number = tracking_number.strip()
     if not tracking_number:
         raise ShopError("Give the parcel's tracking number to mark an order shipped.")
     order = lock_order(order_id)
+    if order.needs_review:
+        raise IllegalTransition(f"Order {order.number} is held for review: it ships once a "
+                                "person who reviews orders has cleared the hold.")
     everything = shipments.of(order)
     leaving = [s for s in everything if s.status == Shipment.Status.PENDING
                and seller_id in (None, s.seller_id)]

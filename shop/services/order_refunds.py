@@ -61,8 +61,9 @@ def record_refund(
             raise CannotCancel(
                 "Only a paid order that has not shipped, refunded in full, can be cancelled."
             )
+        # Cancelled and refunded: nothing is left to review.
         move_status(order, Order.Status.CANCELLED, kind=OrderEvent.Kind.CANCELLED, actor=actor,
-                    note=refund_note, closed_at=timezone.now())
+                    note=refund_note, closed_at=timezone.now(), needs_review=False)
     elif full and Order.Status.REFUNDED in TRANSITIONS[order.status]:
         move_status(order, Order.Status.REFUNDED, kind=OrderEvent.Kind.REFUNDED, actor=actor,
                     note=refund_note)

@@ -17,7 +17,7 @@ from functools import partial
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import F, Q
 from django.db.models.functions import Lower
 from django.utils import timezone
 
@@ -32,6 +32,7 @@ from shop.models.orders import (
     OrderEmail,
     OrderEvent,
 )
+from shop.models.risk import OrderRisk
 from shop.models.sellers import Shipment
 from shop.services import cart as cart_services
 from shop.services import inventory
@@ -80,7 +81,7 @@ def email_customer(
     enqueue_with_transaction(notifications.send_order_email, email_id=email.pk)
 
 
-def _hold_for_review(
+def hold_for_review(
     order: Order, note: str, *, kind: OrderEvent.Kind = OrderEvent.Kind.PAYMENT_MISMATCH
 ) -> None:
     """Keep the money, hold the order for a person to look at, and tell staff."""
@@ -101,7 +102,7 @@ def flag_for_review(
     """Something happened to the order's money that a person must look at (a dispute, a
     reversal): flag the order, note why on the timeline (internally) and alert staff."""
     order = lock_order(order_id)
-    _hold_for_review(order, note, kind=kind)
+    hold_for_review(order, note, kind=kind)
     return order
 
 
@@ -140,22 +141,22 @@ def mark_paid(*, order_id: int, amount: Decimal, currency: str, provider: str) -
     currency, a second capture, or one after the order closed) it is flagged for review."""
     order = lock_order(order_id)
     if currency.upper() != order.currency:
-        _hold_for_review(order, f"{provider} captured {amount} {currency}, not in the order's "
-                                f"currency ({order.currency}). Refund it.")
+        hold_for_review(order, f"{provider} captured {amount} {currency}, not in the order's "
+                               f"currency ({order.currency}). Refund it.")
         return order
     order.captured_total += amount
     order.save(update_fields=["captured_total"])
     if order.paid_at is not None:
-        _hold_for_review(order, f"{provider} captured {amount} {currency} more for an order "
-                                "already paid: a double charge? Refund the extra.")
+        hold_for_review(order, f"{provider} captured {amount} {currency} more for an order "
+                               "already paid: a double charge? Refund the extra.")
     elif amount != order.total:
-        _hold_for_review(order, f"{provider} captured {amount} {currency}; the order is for "
-                                f"{order.total} {order.currency}. Check it, then refund or "
-                                "fulfil by hand.")
+        hold_for_review(order, f"{provider} captured {amount} {currency}; the order is for "
+                               f"{order.total} {order.currency}. Check it, then refund or "
+                               "fulfil by hand.")
     elif order.status != Order.Status.AWAITING_PAYMENT:
-        _hold_for_review(order, f"{provider} captured {amount} {currency} after the order was "
-                                f"{order.get_status_display().lower()}; its stock was released. "
-                                "Refund it, or fulfil it by hand.")
+        hold_for_review(order, f"{provider} captured {amount} {currency} after the order was "
+                               f"{order.get_status_display().lower()}; its stock was released. "
+                               "Refund it, or fulfil it by hand.")
     else:
         quantities = _quantities(order)
         levels = inventory.commit_stock(quantities=quantities)
@@ -210,6 +211,7 @@ def record_failed_payment(*, order_id: int, provider: str, reason: str = "") -> 
     reason = reason or "The payment was declined."
     order.payment_failure = reason[:255]
     order.save(update_fields=["payment_failure"])
+    _count_failed_try(order)
     OrderEvent.objects.create(
         order=order, kind=OrderEvent.Kind.PAYMENT_FAILED,
         note=f"{_provider_label(provider)}: {reason} The order is still waiting for payment.",
@@ -217,6 +219,23 @@ def record_failed_payment(*, order_id: int, provider: str, reason: str = "") -> 
     if not order.emails.filter(kind=OrderEmail.Kind.PAYMENT_FAILED).exists():
         email_customer(order, OrderEmail.Kind.PAYMENT_FAILED)
     return order
+
+
+@transaction.atomic
+def record_declined_try(*, order_id: int, provider: str, reason: str = "") -> OrderEvent:
+    """One try of a payment attempt that stays open was declined (Stripe keeps its page open
+    for another card): a line on the timeline, and a failed try for the risk rules."""
+    order = lock_order(order_id)
+    _count_failed_try(order)
+    return OrderEvent.objects.create(
+        order=order, kind=OrderEvent.Kind.PAYMENT_UPDATE,
+        note=f"A payment try was declined at {provider}{f' ({reason})' if reason else ''}; "
+             "the payment page stays open for another.",
+    )
+
+
+def _count_failed_try(order: Order) -> None:
+    OrderRisk.objects.filter(order=order).update(failed_tries=F("failed_tries") + 1)
 
 
 def _provider_label(provider: str) -> str:

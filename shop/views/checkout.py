@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
 from core.http import render_page
+from security import net
 from shop import request_cart, signals
 from shop.access import remember_guest_order
 from shop.errors import EmptyCart, ShopError
@@ -120,6 +121,7 @@ def _place(request: HttpRequest, cart: Cart | None, details: dict) -> Order:
         shipping_method_id=details["shipping_method_id"],
         provider=details["payment_provider"],
         save_address=details["save_address"],
+        client_ip=net.client_ip(request),
     )
     if not user:
         remember_guest_order(request, order)

@@ -293,7 +293,9 @@ def test_the_review_flag_is_cleared_from_the_order_page(staff_client):
     order.refresh_from_db()
     assert order.needs_review is False
     event = order.events.get()
-    assert (event.note, event.is_internal) == ("Review done: flag cleared.", True)
+    assert (event.note, event.is_internal) == (
+        "Review done: the hold is cleared and the order may ship.", True
+    )
     assert event.actor.is_staff
 
 
