@@ -373,6 +373,10 @@ class Dashboard:
         return selectors.orders_needing_review()
 
     @cached_property
+    def flagged(self) -> selectors.Flagged:
+        return self._kept("flagged", lambda: selectors.flagged_share(self.choice.period))
+
+    @cached_property
     def recent_orders(self) -> list[Order]:
         return selectors.recent_orders()
 

@@ -6,8 +6,10 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
+from django.conf import settings
 from django.core.paginator import Page, Paginator
 from django.db.models import (
+    Count,
     Exists,
     F,
     IntegerField,
@@ -25,7 +27,7 @@ from dashboard import forecasts
 from dashboard.kpis import Period, paid_lines
 from dashboard.models import DemandForecast
 from security.models import AuditEntry
-from shop.models import Order, Shipment, User, Variant
+from shop.models import Order, OrderEvent, Shipment, User, Variant
 
 TOP = 10
 COVER_DAYS = 30  # days of cover are worked out from this many days' sales
@@ -113,8 +115,44 @@ def low_stock(*, limit: int = 20) -> list[LowStock]:
     ]
 
 
+# The timeline's events that hold an order for review.
+HOLDS = [OrderEvent.Kind.RISK, OrderEvent.Kind.PAYMENT_MISMATCH, OrderEvent.Kind.DISPUTED]
+
+
 def orders_needing_review(*, limit: int = 10) -> list[Order]:
-    return list(Order.objects.filter(needs_review=True).order_by("-created_at", "-pk")[:limit])
+    """Orders held for review, newest first, each with its risk score (`risk_score`, None
+    for an order never scored) and why it was held (`held_for`: the note of the last hold on
+    its timeline, empty when staff flagged it by hand)."""
+    holds = OrderEvent.objects.filter(order=OuterRef("pk"), kind__in=HOLDS).order_by(
+        "-created_at", "-pk")
+    return list(
+        Order.objects.filter(needs_review=True)
+        .annotate(risk_score=F("risk__score"), held_for=Subquery(holds.values("note")[:1]))
+        .order_by("-created_at", "-pk")[:limit]
+    )
+
+
+
+@dataclass(frozen=True)
+class Flagged:
+    """Of the orders placed in a period, how many scored the review threshold or more."""
+
+    placed: int
+    flagged: int
+    threshold: int
+
+    @property
+    def share(self) -> str:
+        return f"{self.flagged / self.placed:.1%}" if self.placed else "0%"
+
+
+def flagged_share(period: Period) -> Flagged:
+    start, end = period.bounds()
+    threshold = settings.RISK_REVIEW_THRESHOLD
+    counts = Order.objects.filter(created_at__gte=start, created_at__lt=end).aggregate(
+        placed=Count("pk"), flagged=Count("pk", filter=Q(risk__score__gte=threshold)),
+    )
+    return Flagged(counts["placed"], counts["flagged"], threshold)
 
 
 def recent_orders(*, limit: int = 10) -> list[Order]:

@@ -279,7 +279,7 @@ MENU = {
 }
 PANELS = {
     "Key figures": "dashboard.view_figures", "To ship": "shop.fulfil_order",
-    "Low stock": "shop.view_variant", "Orders needing review": "shop.view_order",
+    "Low stock": "shop.view_variant", "Orders held for review": "shop.view_order",
     "Recent orders": "shop.view_order",
 }
 
