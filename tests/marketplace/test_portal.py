@@ -14,6 +14,8 @@ from openpyxl import load_workbook
 
 from security.models import AuditEntry
 from shop.models import Order, Product, Shipment, Variant
+from shop.services import risk
+from shop.services.risk import ProviderVerdict
 from tests.factories import CategoryFactory, VariantFactory
 from tests.marketplace.sellers import make_seller, sign_in_as_seller, variant_of
 from tests.shop.buying import pay, place
@@ -265,3 +267,21 @@ def test_a_seller_adds_an_image_to_their_product(client, hill):
     response = client.post(reverse("marketplace:product", args=[variant.product_id]), data)
     assert response.status_code == 200 and "Upload a valid image" in response.text
     assert variant.product.images.count() == 1
+
+
+def test_a_seller_cannot_ship_an_order_held_for_review(client, hill):
+    """The hold stops every parcel, and the seller is told why without the risk reasons."""
+    order = place((variant_of(hill, price="20.00"), 1))
+    pay(order)
+    risk.payment_arrived(order_id=order.pk, verdict=ProviderVerdict(risk_level="highest"))
+    sign_in_as_seller(client, hill)
+
+    response = client.post(reverse("marketplace:ship", args=[order.number]),
+                           {"tracking_number": "HILL-9"})
+
+    assert response.status_code == 200
+    assert "is held for review" in response.text and "highest" not in response.text
+    assert order.shipments.get().status == Shipment.Status.PENDING
+    risk.clear_hold(order_id=order.pk, actor=None)
+    client.post(reverse("marketplace:ship", args=[order.number]), {"tracking_number": "HILL-9"})
+    assert order.shipments.get().status == Shipment.Status.SHIPPED
