@@ -11,7 +11,7 @@ The marks hold `<`, which autoescaping turns into `&lt;` wherever text from a re
 database is shown, so nothing but the marks themselves can be filled in.
 """
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import wraps
 
@@ -55,33 +55,43 @@ class SharedPage:
         return response
 
 
-def shared_page(view: ViewFunction) -> ViewFunction:
-    """Serve `view`'s page from the cache to visitors who share it (see the module). For
-    views that render with core.http.render_page and set no cookie."""
+def shared_page(*, params: Iterable[str] = ()) -> Callable[[ViewFunction], ViewFunction]:
+    """Serve the view's page from the cache to visitors who share it (see the module). For
+    views that render with core.http.render_page and set no cookie. `params` are the query
+    parameters the view reads: a page is kept under them in a canonical order, so the same
+    choice in another order is one entry, and an address with any other parameter (junk, a
+    campaign's tag) is rendered without being kept, so made-up addresses cannot fill the
+    cache with copies of a page."""
+    understood = frozenset(params)
 
-    @wraps(view)
-    def wrapper(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
-        if not is_shared(request):
-            return view(request, *args, **kwargs)
-        rendered = []
+    def decorator(view: ViewFunction) -> ViewFunction:
+        @wraps(view)
+        def wrapper(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
+            if not is_shared(request) or not understood.issuperset(request.GET):
+                return view(request, *args, **kwargs)
+            rendered = []
 
-        def render() -> SharedPage | None:
-            # core.http.render_page renders with these in place of the response's own values.
-            request.page_marks = marks()
-            response = view(request, *args, **kwargs)
-            if response.status_code != 200 or response.streaming:
-                rendered.append(response)
-                return None
-            return SharedPage(response.content, tuple(response.items()))
+            def render() -> SharedPage | None:
+                # core.http.render_page renders with these in place of the response's own.
+                request.page_marks = marks()
+                response = view(request, *args, **kwargs)
+                if response.status_code != 200 or response.streaming:
+                    rendered.append(response)
+                    return None
+                return SharedPage(response.content, tuple(response.items()))
 
-        # Offers start and end by the clock, not by a change: the page is kept for those in
-        # force, as their badges show.
-        offers = tuple(offer.id for offer in live.live_offers())
-        parts = (request.get_full_path(), *(request.headers.get(h) for h in HTMX_HEADERS), offers)
-        page = caching.remember("page", parts, render)
-        return page.response_for(request) if page else rendered[0]
+            # Offers start and end by the clock, not by a change: the page is kept for those
+            # in force, as their badges show.
+            offers = tuple(offer.id for offer in live.live_offers())
+            query = tuple((name, tuple(request.GET.getlist(name))) for name in sorted(request.GET))
+            parts = (request.path, query, *(request.headers.get(h) for h in HTMX_HEADERS),
+                     offers)
+            page = caching.remember("page", parts, render)
+            return page.response_for(request) if page else rendered[0]
 
-    return wrapper
+        return wrapper
+
+    return decorator
 
 
 def is_shared(request: HttpRequest) -> bool:

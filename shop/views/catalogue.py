@@ -25,8 +25,12 @@ from shop.selectors.wishlist import saved_seller_ids, wishlisted_ids
 from shop.shared_pages import shared_page
 
 
+# What a listing reads from its address: its filters and the page.
+LISTING_PARAMS = (*ListingFilterForm.base_fields, "page")
+
+
 @require_safe
-@shared_page
+@shared_page()
 def home(request: HttpRequest) -> HttpResponse:
     context = catalogue.home_page()
     live.mark_offers(context["featured"], live.live_offers())
@@ -36,7 +40,7 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 @require_safe
-@shared_page
+@shared_page(params=LISTING_PARAMS)
 def product_list(request: HttpRequest) -> HttpResponse:
     form = ListingFilterForm(request.GET)
     filters = catalogue.ListingFilters.from_form(form.filters())
@@ -68,7 +72,7 @@ def listing_context(
 
 
 @require_safe
-@shared_page
+@shared_page(params=("size", "color", "image"))
 def product_detail(request: HttpRequest, slug: str) -> HttpResponse:
     product = catalogue.product_detail(slug)
     if product is None:

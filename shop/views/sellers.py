@@ -21,11 +21,11 @@ from shop.selectors import catalogue, sellers
 from shop.selectors.wishlist import saved_seller_ids
 from shop.services import shop_reviews
 from shop.shared_pages import shared_page
-from shop.views.catalogue import listing_context
+from shop.views.catalogue import LISTING_PARAMS, listing_context
 
 
 @require_safe
-@shared_page
+@shared_page(params=LISTING_PARAMS)
 def seller_detail(request: HttpRequest, slug: str) -> HttpResponse:
     page = _page_or_404(slug)
     seller = page.seller

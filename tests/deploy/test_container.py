@@ -77,3 +77,9 @@ def test_gunicorn_leaves_metrics_alone_without_a_multiprocess_dir(monkeypatch):
     monkeypatch.delenv("PROMETHEUS_MULTIPROC_DIR", raising=False)
     config = importlib.import_module("config.gunicorn")
     config.child_exit(server=None, worker=None)  # would fail reading worker.pid otherwise
+
+
+def test_compose_caps_the_cache_and_evicts_the_least_recently_used_keys():
+    command = compose()["services"]["redis"]["command"]
+    assert command[command.index("--maxmemory-policy") + 1] == "allkeys-lru"
+    assert command[command.index("--maxmemory") + 1].endswith("mb")

@@ -53,8 +53,10 @@ def pod_spec(document: dict) -> dict:
 
 
 def pods() -> dict[str, dict]:
+    """The shop's own pods (the cache, Redis's own image, aside)."""
     kinds = {"Deployment", "Job", "CronJob"}
-    return {d["metadata"]["name"]: pod_spec(d) for d in resources() if d["kind"] in kinds}
+    return {d["metadata"]["name"]: pod_spec(d) for d in resources()
+            if d["kind"] in kinds and d["metadata"]["name"] != "redis"}
 
 
 def containers(pod: dict) -> list[dict]:
@@ -286,3 +288,17 @@ def test_the_web_pod_with_the_volume_mounted_is_valid(version):
         [target] = [c for c in pod["containers"] if c["name"] == container["name"]]
         target["volumeMounts"] += container["volumeMounts"]
     kubernetes_validate.validate(web, version, strict=True)
+
+
+def test_the_cache_evicts_the_least_recently_used_keys_within_its_limit():
+    """Made-up addresses or a long sale cannot fill Redis: past --maxmemory it drops the
+    least recently used keys, and its pod's limit leaves it room above that."""
+    [redis] = [d for d in resources() if d["kind"] == "Deployment"
+               and d["metadata"]["name"] == "redis"]
+    [container] = pod_spec(redis)["containers"]
+    args = container["args"]
+    assert args[args.index("--maxmemory-policy") + 1] == "allkeys-lru"
+    maxmemory = int(args[args.index("--maxmemory") + 1].removesuffix("mb"))
+    limit = int(container["resources"]["limits"]["memory"].removesuffix("Mi"))
+    assert maxmemory * 1.25 <= limit
+    assert "redis://redis:6379/0" in generated_config_maps()["storefront"]["REDIS_URL"]

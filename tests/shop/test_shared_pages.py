@@ -118,3 +118,26 @@ def test_a_mark_typed_by_a_visitor_is_shown_escaped_and_never_filled(tee):
     [nonce] = nonces(response)
     assert "&lt;shared-page-nonce&gt;" in page
     assert page.count(nonce) == page.count('nonce="')  # only where a nonce belongs
+
+
+def test_the_same_choice_in_another_order_is_one_kept_page(tee, django_assert_num_queries):
+    visit(f"{LISTING}?category=shirts&size=M&sort=price")
+
+    with django_assert_num_queries(0):
+        again = visit(f"{LISTING}?sort=price&size=M&category=shirts")
+
+    assert again.status_code == 200 and again.context is None
+
+
+@pytest.mark.parametrize("url", ["/?utm_source=mail", f"{LISTING}?size=M&junk=1",
+                                 "/products/cotton-tee/?page=2"])
+def test_an_address_with_a_parameter_the_page_does_not_read_is_never_kept(url, tee):
+    """Made-up parameters cannot fill the cache with copies of a page: such an address is
+    rendered for its visitor each time, and keeps nothing, not even under its address
+    without them."""
+    responses = [visit(url) for _ in range(2)]
+
+    assert all(response.status_code == 200 for response in responses)
+    assert all(response.context is not None for response in responses)  # both rendered
+    without = url.replace("utm_source=mail", "").replace("&junk=1", "").replace("?page=2", "")
+    assert visit(without).context is not None  # rendered: nothing kept for it either
