@@ -4,11 +4,14 @@ visitors who all see the same thing).
 
 Every cached read is stored with the catalogue version it was read at, and fetched together
 with the current version in one round trip; it counts only while the two agree. A change to a
-category, product, variant, image, price, stock level or rating bumps the version, so one bump
-invalidates everything at once and no change has to know which keys it touches; the next read
-of each key replaces its entry. The version is bumped as the change is made, so the writing
-request's own later reads miss, and again after its commit, so nothing a concurrent request
-cached from the old rows in between outlives it.
+category, product, variant, image, price or rating bumps the version, so one bump invalidates
+everything at once and no change has to know which keys it touches; the next read of each key
+replaces its entry. Stock moves all the time during a sale, so it is narrower: an entry about
+one product alone (its page, its detail) is stored with that product's own version too, and a
+stock movement bumps only its products' versions, and the catalogue's only when a variant
+sells out or comes back (listings show what is in stock). A version is bumped as the change
+is made, so the writing request's own later reads miss, and again after its commit, so
+nothing a concurrent request cached from the old rows in between outlives it.
 
 The cache is a soft dependency: when it cannot be reached (django-redis ignores the error and
 answers None) reads go to the database, as if nothing were cached. A bump it misses is not
@@ -23,8 +26,9 @@ service imports this module and shop.tasks imports them.
 import hashlib
 import logging
 import time
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Iterable
 from datetime import timedelta
+from functools import partial
 
 from django.core.cache import cache
 from django.db import transaction
@@ -36,6 +40,9 @@ from monitoring import metrics
 logger = logging.getLogger(__name__)
 
 VERSION_KEY = "catalogue:version"
+# Each product's own version, by slug: what is cached about that product alone is stored with
+# it too, so a stock movement that changes no listing invalidates only its products' entries.
+PRODUCT_KEY = "catalogue:product:{}"
 # A safety net for writes that bypass the bumps (a raw UPDATE in a shell, say).
 TIMEOUT = 15 * 60
 # A missed bump is retried this often: the staleness a cache outage can leave behind, once the
@@ -50,15 +57,15 @@ RETRY_FOR = timedelta(seconds=TIMEOUT) + timedelta(minutes=1)
 def catalogue_version() -> int | None:
     """The current version, or None when the cache cannot be reached."""
     version = cache.get(VERSION_KEY)
-    return version if version is not None else _start_version()
+    return version if version is not None else _start(VERSION_KEY)
 
 
-def _start_version() -> int | None:
+def _start(key: str) -> int | None:
     # A version lost from the cache starts again at the current time in nanoseconds, never at
     # a number some stale entry was stored with: the old count went up by one a change, far
     # slower than the clock.
-    cache.add(VERSION_KEY, time.time_ns(), timeout=None)
-    return cache.get(VERSION_KEY)
+    cache.add(key, time.time_ns(), timeout=None)
+    return cache.get(key)
 
 
 def bump_catalogue_version() -> None:
@@ -68,18 +75,33 @@ def bump_catalogue_version() -> None:
     transaction.on_commit(_bump_or_retry)
 
 
+def bump_products(slugs: Iterable[str]) -> None:
+    """Invalidate what is cached of these products alone (each one's page and its entry),
+    now and again when the transaction commits: a stock movement that leaves every listing
+    as it was. A bump the cache does not take falls back to the catalogue's, retried until
+    it is taken, which covers these products too."""
+    slugs = sorted(set(slugs))
+    _bump_products_or_retry(slugs)
+    transaction.on_commit(partial(_bump_products_or_retry, slugs))
+
+
+def _bump_products_or_retry(slugs: list[str]) -> None:
+    if not all([_bump(PRODUCT_KEY.format(slug)) for slug in slugs]):
+        _retry_bump_later(attempt=1)
+
+
 def _bump_or_retry() -> None:
     if not _bump():
         _retry_bump_later(attempt=1)
 
 
-def _bump() -> bool:
-    """Bump the version; False when the cache did not answer."""
+def _bump(key: str = VERSION_KEY) -> bool:
+    """Bump a version; False when the cache did not answer."""
     try:
         # django-redis, told to ignore errors, answers None instead of raising.
-        return cache.incr(VERSION_KEY) is not None
+        return cache.incr(key) is not None
     except ValueError:  # not there: starting afresh invalidates as well
-        return catalogue_version() is not None
+        return _start(key) is not None
 
 
 # Ahead of other work: it is one cache call, and while it waits shoppers see old prices.
@@ -119,18 +141,26 @@ def _retry_bump_later(*, attempt: int) -> None:
     )
 
 
-def remember[T](name: str, parts: tuple[Hashable, ...], compute: Callable[[], T]) -> T:
-    """`compute()`'s result, cached under `name` and `parts` for the current catalogue version.
+def remember[T](
+    name: str, parts: tuple[Hashable, ...], compute: Callable[[], T], *, product: str = ""
+) -> T:
+    """`compute()`'s result, cached under `name` and `parts` for the current catalogue version
+    (and the version of `product`, a slug, for an entry about that product alone, which its
+    stock movements invalidate without touching the rest).
 
     `parts` must say everything the result depends on; a None result is not cached.
     """
     key = f"catalogue:{name}:{_digest(parts)}"
-    found = cache.get_many([VERSION_KEY, key])
-    version = found.get(VERSION_KEY)
-    if version is None:
-        version = _start_version()
-        if version is None:
-            return compute()
+    versions = [VERSION_KEY, PRODUCT_KEY.format(product)] if product else [VERSION_KEY]
+    found = cache.get_many([*versions, key])
+    version = []
+    for version_key in versions:
+        current = found.get(version_key)
+        if current is None:
+            current = _start(version_key)
+            if current is None:
+                return compute()
+        version.append(current)
     stored_at, value = found.get(key, (None, None))
     hit = stored_at == version
     metrics.record_cache_request(hit=hit)

@@ -55,13 +55,17 @@ class SharedPage:
         return response
 
 
-def shared_page(*, params: Iterable[str] = ()) -> Callable[[ViewFunction], ViewFunction]:
+def shared_page(
+    *, params: Iterable[str] = (), product_slug: str = ""
+) -> Callable[[ViewFunction], ViewFunction]:
     """Serve the view's page from the cache to visitors who share it (see the module). For
     views that render with core.http.render_page and set no cookie. `params` are the query
     parameters the view reads: a page is kept under them in a canonical order, so the same
     choice in another order is one entry, and an address with any other parameter (junk, a
     campaign's tag) is rendered without being kept, so made-up addresses cannot fill the
-    cache with copies of a page."""
+    cache with copies of a page. `product_slug` names the view's argument holding the slug
+    of the one product the page is about: its stock movements then drop the page without
+    dropping the catalogue's (shop.caching)."""
     understood = frozenset(params)
 
     def decorator(view: ViewFunction) -> ViewFunction:
@@ -86,7 +90,8 @@ def shared_page(*, params: Iterable[str] = ()) -> Callable[[ViewFunction], ViewF
             query = tuple((name, tuple(request.GET.getlist(name))) for name in sorted(request.GET))
             parts = (request.path, query, *(request.headers.get(h) for h in HTMX_HEADERS),
                      offers)
-            page = caching.remember("page", parts, render)
+            product = str(kwargs[product_slug]) if product_slug else ""
+            page = caching.remember("page", parts, render, product=product)
             return page.response_for(request) if page else rendered[0]
 
         return wrapper

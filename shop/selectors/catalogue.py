@@ -363,7 +363,7 @@ def _home_page() -> dict:
 def product_detail(slug: str) -> Product | None:
     """The active product with its category path, seller, variants and images, if there is
     one; `approved_shops` says how many shops are approved."""
-    return caching.remember("product", (slug,), lambda: _product_detail(slug))
+    return caching.remember("product", (slug,), lambda: _product_detail(slug), product=slug)
 
 
 def _product_detail(slug: str) -> Product | None:

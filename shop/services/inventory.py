@@ -41,7 +41,7 @@ def reserve_stock(*, quantities: Mapping[int, int]) -> dict[int, Variant]:
             raise OutOfStock(f"“{variant}” is no longer sold; please remove it from your cart.")
         if quantity > variant.available:
             raise OutOfStock(shortage_message(variant, quantity))
-    _shift(quantities, reserved=+1)
+    _shift(variants, quantities, reserved=+1)
     return variants
 
 
@@ -50,20 +50,18 @@ def commit_stock(*, quantities: Mapping[int, int]) -> dict[str, int]:
     still has to sell, by SKU: the commit leaves that as it was (the units stopped being
     available when they were reserved), so it is read from the locked rows, no query more."""
     variants = lock_variants(quantities)
-    _shift(quantities, on_hand=-1, reserved=-1)
+    _shift(variants, quantities, on_hand=-1, reserved=-1)
     return {variant.sku: variant.available for variant in variants.values()}
 
 
 def release_stock(*, quantities: Mapping[int, int]) -> None:
     """The order will not be paid: its reserved units are free again."""
-    lock_variants(quantities)
-    _shift(quantities, reserved=-1)
+    _shift(lock_variants(quantities), quantities, reserved=-1)
 
 
 def restock(*, quantities: Mapping[int, int]) -> None:
     """Refunded units came back and can be sold again."""
-    lock_variants(quantities)
-    _shift(quantities, on_hand=+1)
+    _shift(lock_variants(quantities), quantities, on_hand=+1)
 
 
 def shortage_message(variant: Variant, quantity: int) -> str:
@@ -76,8 +74,10 @@ def shortage_message(variant: Variant, quantity: int) -> str:
     )
 
 
-def _shift(quantities: Mapping[int, int], **signs: int) -> None:
-    """One UPDATE moving each column by its sign times each variant's quantity."""
+def _shift(variants: dict[int, Variant], quantities: Mapping[int, int], **signs: int) -> None:
+    """One UPDATE moving each column by its sign times each variant's quantity, on the
+    locked `variants` (read before it). Their products' cached pages and entries are
+    invalidated, and every listing's only when a variant sells out or comes back."""
     quantities = {pk: n for pk, n in quantities.items() if n}
     if not quantities:
         return
@@ -90,4 +90,9 @@ def _shift(quantities: Mapping[int, int], **signs: int) -> None:
         for column, sign in signs.items()
     }
     Variant.objects.filter(pk__in=quantities).update(**changes)
-    caching.bump_catalogue_version()  # pages show what is in stock
+    # Available is on_hand less reserved: how far this moves it, per unit of quantity.
+    per_unit = signs.get("on_hand", 0) - signs.get("reserved", 0)
+    moved = [variants[pk] for pk in quantities if pk in variants]
+    caching.bump_products(variant.product.slug for variant in moved)
+    if any((v.available > 0) != (v.available + per_unit * quantities[v.pk] > 0) for v in moved):
+        caching.bump_catalogue_version()  # listings show what is in stock

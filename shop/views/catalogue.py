@@ -24,7 +24,6 @@ from shop.selectors.variants import VariantChoice
 from shop.selectors.wishlist import saved_seller_ids, wishlisted_ids
 from shop.shared_pages import shared_page
 
-
 # What a listing reads from its address: its filters and the page.
 LISTING_PARAMS = (*ListingFilterForm.base_fields, "page")
 
@@ -72,7 +71,7 @@ def listing_context(
 
 
 @require_safe
-@shared_page(params=("size", "color", "image"))
+@shared_page(params=("size", "color", "image"), product_slug="slug")
 def product_detail(request: HttpRequest, slug: str) -> HttpResponse:
     product = catalogue.product_detail(slug)
     if product is None:

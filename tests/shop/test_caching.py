@@ -156,6 +156,48 @@ def test_reserved_stock_shows_on_the_next_pages(client, tee, django_capture_on_c
     assert "Cotton Tee" not in listed
 
 
+def test_stock_that_stays_on_sale_drops_its_products_page_and_nothing_else(
+    client, tee, django_capture_on_commit_callbacks, django_assert_max_num_queries
+):
+    """During a sale every order moves stock: while the tee stays in stock, its page shows
+    the new count and the listings and the other products' pages stay cached."""
+    other = ProductFactory(name="Wool Scarf", slug="wool-scarf", category=tee.category)
+    VariantFactory(product=other, on_hand=4)
+    client.get(tee.get_absolute_url())
+    client.get(other.get_absolute_url())
+    client.get(LISTING, {"in_stock": "1"})
+    with django_capture_on_commit_callbacks(execute=True):
+        inventory.reserve_stock(quantities={tee.variants.get().pk: 2})
+
+    page = client.get(tee.get_absolute_url(), {"size": "M"})
+    assert page.context["choice"].status == "Only 1 left."
+    assert queries_for(django_assert_max_num_queries, client, LISTING, {"in_stock": "1"}) == 0
+    assert queries_for(django_assert_max_num_queries, client, other.get_absolute_url()) == 0
+
+
+def test_stock_that_sells_out_drops_the_listings_too(
+    client, tee, django_capture_on_commit_callbacks, django_assert_max_num_queries
+):
+    client.get(LISTING, {"in_stock": "1"})
+    with django_capture_on_commit_callbacks(execute=True):
+        inventory.reserve_stock(quantities={tee.variants.get().pk: 3})
+    assert queries_for(django_assert_max_num_queries, client, LISTING, {"in_stock": "1"}) > 0
+    client.get(LISTING, {"in_stock": "1"})
+    with django_capture_on_commit_callbacks(execute=True):  # back on sale
+        inventory.release_stock(quantities={tee.variants.get().pk: 1})
+    listed = [p.name for p in client.get(LISTING, {"in_stock": "1"}).context["listing"].page]
+    assert "Cotton Tee" in listed
+
+
+def test_a_product_bump_the_cache_misses_falls_back_to_the_catalogues(tee, monkeypatch):
+    """Its retry bumps the catalogue's version, which covers the product too."""
+    retried = []
+    monkeypatch.setattr(caching, "_bump", lambda key=caching.VERSION_KEY: False)
+    monkeypatch.setattr(caching, "_retry_bump_later", lambda attempt: retried.append(attempt))
+    caching.bump_products(["cotton-tee"])
+    assert retried == [1]
+
+
 def test_a_new_review_shows_its_rating_on_the_next_pages(
     client, tee, django_capture_on_commit_callbacks
 ):
