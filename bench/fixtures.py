@@ -1,9 +1,11 @@
 """`python -m bench.fixtures`: what the read benchmark asks for, picked from the seeded shop.
 
 Prints one line of JSON: each target's path and the cookie it sends, and the periods the
-sales report is exported for. The cart is an anonymous shopper's with 3 lines, named by
-their session; the dashboard is read by a staff member whose session passed the second
-factor, as django-otp marks it after a code.
+sales report is exported for. The pages are read three ways: by a visitor without a session
+(the shared pages), by an anonymous shopper whose session holds a cart of 3 lines, and by a
+signed-in customer with paid orders (their orders, one of them, their addresses); the
+dashboard is read by a staff member whose session passed the second factor, as django-otp
+marks it after a code.
 """
 
 import json
@@ -36,13 +38,23 @@ RECENT_ORDERS = 10_000
 
 def targets() -> dict[str, dict]:
     cookie = settings.SESSION_COOKIE_NAME
+    with_cart = f"{cookie}={cart_session()}"
+    customer, order = customer_session()
+    signed_in = f"{cookie}={customer}"
+    pages = {"listing": listing_path(), "search": f"/products/?q={SEARCH}",
+             "detail": detail_path()}
     return {
         "home": {"path": "/"},
-        "listing": {"path": listing_path()},
-        "search": {"path": f"/products/?q={SEARCH}"},
-        "detail": {"path": detail_path()},
-        "cart": {"path": "/cart/", "cookie": f"{cookie}={cart_session()}"},
-        "checkout": {"path": "/checkout/", "cookie": f"{cookie}={cart_session()}"},
+        **{name: {"path": path} for name, path in pages.items()},
+        **{f"{name} with a cart": {"path": path, "cookie": with_cart}
+           for name, path in pages.items()},
+        "cart": {"path": "/cart/", "cookie": with_cart},
+        "checkout": {"path": "/checkout/", "cookie": with_cart},
+        **{f"{name} signed in": {"path": path, "cookie": signed_in}
+           for name, path in pages.items()},
+        "orders signed in": {"path": "/orders/", "cookie": signed_in},
+        "order signed in": {"path": order, "cookie": signed_in},
+        "addresses signed in": {"path": "/addresses/", "cookie": signed_in},
         "dashboard": {
             "path": "/dashboard/?period=12m",
             "cookie": f"{cookie}={staff_session()}",
@@ -120,6 +132,29 @@ def cart_session() -> str:
     return session.session_key
 
 
+def customer_session() -> tuple[str, str]:
+    """A signed-in customer with the most paid orders (and an address): their session, and
+    the path of their latest order's page."""
+    user = (
+        User.objects.filter(is_staff=False, orders__paid_at__isnull=False)
+        .annotate(paid=Count("orders")).order_by("-paid", "pk").first()
+    )
+    order = user.orders.filter(paid_at__isnull=False).order_by("-paid_at").first()
+    if not user.addresses.exists():
+        user.addresses.create(**order.address_values(), is_default=True)
+    return _signed_in(user), order.get_absolute_url()
+
+
+def _signed_in(user: User, **extra) -> str:
+    session = SessionStore()
+    session[SESSION_KEY] = str(user.pk)
+    session[BACKEND_SESSION_KEY] = settings.AUTHENTICATION_BACKENDS[0]
+    session[HASH_SESSION_KEY] = user.get_session_auth_hash()
+    session.update(extra)
+    session.create()
+    return session.session_key
+
+
 def staff_session() -> str:
     user, _ = User.objects.get_or_create(
         email=STAFF_EMAIL, defaults={"is_staff": True, "is_superuser": True}
@@ -127,13 +162,7 @@ def staff_session() -> str:
     device = TOTPDevice.objects.filter(user=user, confirmed=True).first() or (
         TOTPDevice.objects.create(user=user, name="Phone", confirmed=True)
     )
-    session = SessionStore()
-    session[SESSION_KEY] = str(user.pk)
-    session[BACKEND_SESSION_KEY] = settings.AUTHENTICATION_BACKENDS[0]
-    session[HASH_SESSION_KEY] = user.get_session_auth_hash()
-    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
-    session.create()
-    return session.session_key
+    return _signed_in(user, **{DEVICE_ID_SESSION_KEY: device.persistent_id})
 
 
 if __name__ == "__main__":

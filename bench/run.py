@@ -7,9 +7,11 @@
 3. Reads: wrk at 16 connections for 10 s against every target in turn, 3 rounds, then each
    target on one connection; medians, and each figure as a ratio to the floor's list page
    measured in the same round.
-4. Writes (bench.writes), exports (bench.exports) and a rebuild of the recommendation tables
+4. Reads during a sale: the listing, the search and a product page at 16 connections while
+   16 shoppers buy (bench.sale), each against its read-only figure.
+5. Writes (bench.writes), exports (bench.exports) and a rebuild of the recommendation tables
    (bench.recommendations), each in a process of its own.
-5. The table, printed, appended to bench/RESULTS.md and quoted in the README.
+6. The table, printed, appended to bench/RESULTS.md and quoted in the README.
 
 `bash bench/run --seconds 2 --rounds 1` takes a quicker, rougher look.
 """
@@ -69,6 +71,8 @@ def main() -> None:
             reads = _reads(targets, options.seconds, options.rounds)
             dashboard = fixtures["targets"]["dashboard"]
             reads["dashboard"]["cold_ms"] = _first_views(dashboard["cold"], dashboard["cookie"])
+            _step("reads during a sale")
+            sale = _during_sale(targets, options.seconds, shop_env)
         _step("writes")
         writes = _json(["-m", "bench.writes"], shop_env)
         _step("exports")
@@ -90,6 +94,7 @@ def main() -> None:
         writes=writes,
         exports=exports,
         recommendations=recommendations,
+        sale=sale,
         settings=f"{options.rounds} rounds, {options.seconds} s a target at {CONNECTIONS} "
                  f"connections, {SINGLE_SECONDS} s on one connection",
         minutes=(time.perf_counter() - started) / 60,
@@ -303,6 +308,26 @@ def _reads(targets: dict[str, tuple[str, dict]], seconds: int, rounds: int) -> d
         }
         for name in runs
     }
+
+
+def _during_sale(targets: dict[str, tuple[str, dict]], seconds: int, env: dict) -> dict:
+    """The pages that must survive a sale, read at 16 connections while bench.sale's shoppers
+    buy, one after the other; and what the shoppers bought meanwhile."""
+    names = report.DURING_SALE
+    buying = subprocess.Popen(  # noqa: S603 - our own arguments
+        [PYTHON, "-m", "bench.sale", str(seconds * len(names) + 4)], env=env, cwd=ROOT,
+        stdout=subprocess.PIPE, text=True,
+    )
+    time.sleep(2)  # the shoppers under way
+    reads = {}
+    for name in names:
+        url, headers = targets[name]
+        run = run_wrk(url, connections=CONNECTIONS, seconds=seconds, headers=headers)
+        reads[name] = {"rps": run.requests_per_second, "p99_ms": run.p99_ms, "bad": run.bad}
+    output, _ = buying.communicate(timeout=600)
+    if buying.returncode:
+        raise SystemExit("the shoppers of the sale stopped with an error")
+    return {**json.loads(output.strip().splitlines()[-1]), "reads": reads}
 
 
 # --- where it ran ----------------------------------------------------------------------------

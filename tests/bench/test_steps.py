@@ -7,7 +7,7 @@ import pytest
 from django.conf import settings
 from django.urls import reverse
 
-from bench import exports, fixtures, recommendations
+from bench import exports, fixtures, recommendations, report
 from dashboard.demo.history import seed_order_history
 from shop.models import Order, ShippingMethod
 from tests.factories import VariantFactory
@@ -78,3 +78,25 @@ def test_the_rebuild_step_scores_the_history_and_measures_its_memory(history):
     assert rebuilt["orders"] == Order.objects.filter(paid_at__isnull=False).count()
     assert rebuilt["products"] == 4 and rebuilt["links"] > 0
     assert rebuilt["peak_mb"] >= rebuilt["before_mb"] > 0
+
+
+def test_the_customer_session_is_let_into_their_orders_and_addresses(client, history):
+    key, order_path = fixtures.customer_session()
+    with_session(client, key)
+
+    for path in ("/orders/", order_path, "/addresses/"):
+        response = client.get(path)
+        assert response.status_code == 200, path
+    assert response.context["user"].addresses.exists()
+    assert client.get(order_path).context["order"].paid_at is not None
+
+
+def test_every_page_is_read_by_a_visitor_a_shopper_with_a_cart_and_a_customer(history):
+    targets = fixtures.targets()
+
+    for name in ("listing", "search", "detail"):
+        assert "cookie" not in targets[name]
+        assert targets[f"{name} with a cart"]["cookie"] == targets["cart"]["cookie"]
+        assert targets[f"{name} signed in"]["cookie"] == targets["orders signed in"]["cookie"]
+    assert set(targets) - {"dashboard", "liveness"} == set(report.PAGES) - {
+        "dashboard", "liveness"}

@@ -10,8 +10,9 @@ from decimal import Decimal
 
 import pytest
 from django.db import connection, connections
+from django.db.models import F
 
-from bench import writes
+from bench import sale, writes
 from shop.errors import OutOfStock
 from shop.models import Cart, CartLine, DiscountCode, Order, OrderDiscount, Promotion, Variant
 from shop.promotions.codes import CodeRefused
@@ -194,3 +195,17 @@ def test_the_benchmarks_shoppers_sell_exactly_the_stock(postgres_committed):
 
     assert sold_out["orders"] == sold_out["sold"] == sold_out["reserved"] == 20
     assert Order.objects.filter(lines__sku="BENCH-LIMITED").count() == 20
+
+
+def test_the_benchmarks_sale_buys_and_pays_without_overselling(postgres_committed):
+    """bench.sale's shoppers, for a moment: every order they count is paid, and no variant
+    sold more than it had."""
+    for n in range(3):
+        VariantFactory(on_hand=6, price=f"{10 + n}.00")
+
+    bought = sale.buy_for(3, clients=4)
+
+    paid = Order.objects.filter(email__startswith="sale-", status=Order.Status.PAID)
+    assert bought["orders"] == paid.count() > 0
+    assert not Variant.objects.filter(on_hand__lt=0).exists()
+    assert not Variant.objects.filter(reserved__gt=F("on_hand")).exists()
