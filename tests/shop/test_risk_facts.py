@@ -8,7 +8,7 @@ import pytest
 from django.utils import timezone
 
 from shop.models import Order, OrderRisk
-from shop.risk.facts import address_key, email_key, gather, usual_total
+from shop.risk.facts import address_key, email_key, gather, replaying, usual_total
 from shop.services.risk import record_placement
 from tests.factories import OrderFactory
 
@@ -269,6 +269,23 @@ def test_no_usual_order_is_kept_too(django_assert_num_queries):
     for _ in range(20):
         paid("30.00", currency="EUR")
     assert usual_total(currency="EUR") == D("30.00")  # kept by currency
+
+
+def test_replaying_works_the_usual_order_out_once_a_day_as_of_its_start(
+    django_assert_num_queries
+):
+    """Scoring a made set or the demo's history: one median a day, not one an order."""
+    day = timezone.now().replace(hour=0, minute=0, second=0, microsecond=0) - timedelta(days=1)
+    for _ in range(20):
+        paid("30.00", at=day - timedelta(hours=2))
+    for _ in range(21):
+        paid("90.00", at=day + timedelta(hours=2))  # in the day: not yet as of its start
+    with replaying():
+        assert usual_total(currency="USD", as_of=day + timedelta(hours=5)) == D("30.00")
+        with django_assert_num_queries(0):
+            assert usual_total(currency="USD", as_of=day + timedelta(hours=9)) == D("30.00")
+        assert usual_total(currency="USD", as_of=day + timedelta(days=1)) == D("90.00")
+    assert usual_total(currency="USD", as_of=day + timedelta(hours=5)) == D("90.00")
 
 
 def test_gather_reads_the_usual_order_of_the_orders_currency(risk):
