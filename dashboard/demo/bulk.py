@@ -1,8 +1,9 @@
 """Writing the demo order history (see dashboard.demo.history) in bulk.
 
-Owns create_users, OrderWriter (orders with their lines, payments, discounts and parcels),
-write_reviews, mark_repeat_purchases, add_sessions and refresh_statistics: the inserts, a
-batch at a time, and nothing about what is inserted. The caller holds the transaction.
+Owns create_users, OrderWriter (orders with their lines, payments, discounts, parcels and
+risk rows), write_reviews, write_events, mark_repeat_purchases, add_sessions and
+refresh_statistics: the inserts, a batch at a time, and nothing about what is inserted.
+The caller holds the transaction.
 """
 
 from collections.abc import Iterable
@@ -15,7 +16,16 @@ from django.db import connection
 from dashboard.demo.people import DOMAIN, Customer
 from dashboard.models import SessionDay
 from payments.models import Payment
-from shop.models import Order, OrderDiscount, OrderLine, Review, Shipment, User
+from shop.models import (
+    Order,
+    OrderDiscount,
+    OrderEvent,
+    OrderLine,
+    OrderRisk,
+    Review,
+    Shipment,
+    User,
+)
 
 BATCH = 2000
 
@@ -36,17 +46,17 @@ def create_users(people: list[Customer], *, joined: datetime) -> dict[str, int]:
 
 
 class OrderWriter:
-    """Collects orders with their lines, payments, discounts and shipments (unsaved, each
-    pointing at its order) and inserts them BATCH orders at a time."""
+    """Collects orders with their lines, payments, discounts, shipments and risk rows
+    (unsaved, each pointing at its order) and inserts them BATCH orders at a time."""
 
     def __init__(self):
         self.batch: list[tuple[Order, list[OrderLine], list[Payment], list[OrderDiscount],
-                               list[Shipment]]] = []
+                               list[Shipment], OrderRisk]] = []
         self.paid = self.lines = self.payments = self.shipments = 0
 
     def add(self, order: Order, lines: list[OrderLine], payments: list[Payment],
-            discounts: list[OrderDiscount], shipments: list[Shipment]) -> None:
-        self.batch.append((order, lines, payments, discounts, shipments))
+            discounts: list[OrderDiscount], shipments: list[Shipment], risk: OrderRisk) -> None:
+        self.batch.append((order, lines, payments, discounts, shipments, risk))
         if len(self.batch) >= BATCH:
             self.flush()
 
@@ -56,8 +66,8 @@ class OrderWriter:
         lines = [line for _, order_lines, *_ in self.batch for line in order_lines]
         payments = [payment for _, _, order_payments, *_ in self.batch
                     for payment in order_payments]
-        discounts = [row for *_, order_discounts, _ in self.batch for row in order_discounts]
-        shipments = [row for *_, order_shipments in self.batch for row in order_shipments]
+        discounts = [row for *_, order_discounts, _, _ in self.batch for row in order_discounts]
+        shipments = [row for *_, order_shipments, _ in self.batch for row in order_shipments]
         with _keeping_times(Order, Payment):
             # Both databases hand back the new ids, which the rows pointing at them then take.
             Order.objects.bulk_create([order for order, *_ in self.batch])
@@ -65,6 +75,7 @@ class OrderWriter:
             Payment.objects.bulk_create(payments)
             OrderDiscount.objects.bulk_create(discounts)
             Shipment.objects.bulk_create(shipments)
+            OrderRisk.objects.bulk_create([risk for *_, risk in self.batch])
         self.paid += sum(1 for order, *_ in self.batch if order.paid_at)
         self.lines += len(lines)
         self.payments += len(payments)
@@ -77,6 +88,12 @@ def write_reviews(reviews: list[Review]) -> None:
     same product stays as it is."""
     with _keeping_times(Review):
         Review.objects.bulk_create(reviews, batch_size=BATCH, ignore_conflicts=True)
+
+
+def write_events(events: list[OrderEvent]) -> None:
+    """Insert timeline events with the times they were given."""
+    with _keeping_times(OrderEvent):
+        OrderEvent.objects.bulk_create(events, batch_size=BATCH)
 
 
 def mark_repeat_purchases(order_ids: list[int]) -> None:
@@ -135,5 +152,5 @@ def refresh_statistics() -> None:
     """After a bulk load the query planner's row counts are stale until autovacuum comes
     round, and the dashboard and the benchmark query these tables straight away."""
     with connection.cursor() as cursor:
-        for model in (User, Order, OrderLine, Payment, SessionDay):
+        for model in (User, Order, OrderLine, Payment, OrderRisk, SessionDay):
             cursor.execute(f"ANALYZE {connection.ops.quote_name(model._meta.db_table)}")

@@ -6,7 +6,8 @@ order's shipping shared out between them as checkout shares it); each parcel is 
 delivered in its own time, and the order's status follows them as shop's order services
 move it (shop.services.shipments.order_status): partially shipped while some parcels have
 left and others not. Refunds by line are borne by the line's seller (`OrderLine.refunded`,
-the goods before tax), as a refund by lines records them.
+the goods before tax), as a refund by lines records them. Pay is charge, then fulfil: the
+history scores an attacker's order for risk in between (dashboard.demo.attacks).
 
 The first parcel's times and tracking number come from the history's own generator, drawn
 as they were when every order was the store's alone, so a shop without sellers has the same
@@ -47,13 +48,24 @@ def pay(rng: random.Random, later: random.Random, order: Order, lines: list[Orde
     """Paid minutes after it was placed, then each parcel shipped and delivered as time
     allowed; maybe refunded in full, or in part (some units returned after delivery, or a
     line refunded before anything shipped)."""
+    return fulfil(rng, later, order, lines, shipments, charge(rng, order), horizon)
+
+
+def charge(rng: random.Random, order: Order) -> Payment:
+    """The order paid minutes after it was placed: its capture."""
     order.paid_at = order.created_at + timedelta(minutes=rng.randint(1, 15))
     order.captured_total = order.total
-    capture = Payment(
+    return Payment(
         order=order, provider=PROVIDER, kind=Payment.Kind.CAPTURE, amount=order.total,
         currency=order.currency, reference=f"test_{order.number}", created_at=order.paid_at,
         confirmed_at=order.paid_at,
     )
+
+
+def fulfil(rng: random.Random, later: random.Random, order: Order, lines: list[OrderLine],
+           shipments: list[Shipment], capture: Payment, horizon: datetime) -> list[Payment]:
+    """What became of the paid order by `horizon` (see pay): its payments. An order held at
+    payment is given its payment time as the horizon: nothing of it ships or is refunded."""
     shipped = order.paid_at + timedelta(hours=rng.uniform(*STORE_DISPATCH))
     times = [(shipped, shipped + timedelta(hours=rng.uniform(*TRANSIT)))]
     for _ in shipments[1:]:

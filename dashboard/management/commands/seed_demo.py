@@ -45,9 +45,11 @@ class Command(BaseCommand):
         except SeedError as error:
             raise CommandError(str(error)) from None
         seconds = time.perf_counter() - started
+        attacks = (f", {result.attacks} of the orders by attackers, {result.held} held for review"
+                   if result.attacks else "")
         self.stdout.write(self.style.SUCCESS(
             f"Order history added from {result.first_day} to {result.last_day}: "
             f"{result.orders:,} orders ({result.paid:,} paid), {result.lines:,} lines, "
             f"{result.payments:,} payments, {result.customers:,} customers, "
-            f"{result.sessions:,} sessions, {result.reviews:,} reviews, {seconds:.1f} s."
+            f"{result.sessions:,} sessions, {result.reviews:,} reviews{attacks}, {seconds:.1f} s."
         ))
