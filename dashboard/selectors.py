@@ -161,11 +161,13 @@ def recent_orders(*, limit: int = 10) -> list[Order]:
 
 def orders_to_ship(*, limit: int = 10) -> list[Order]:
     """Paid orders whose store's own parcel has not left yet, the longest waiting first
-    (other sellers ship theirs from the seller portal)."""
+    (other sellers ship theirs from the seller portal). Orders held for review wait in their
+    own panel: they cannot ship."""
     parcels = Shipment.objects.filter(order=OuterRef("pk"))
     ours = parcels.filter(seller__is_store=True, status=Shipment.Status.PENDING)
     return list(
-        Order.objects.filter(status__in=[Order.Status.PAID, Order.Status.PARTIALLY_SHIPPED])
+        Order.objects.filter(status__in=[Order.Status.PAID, Order.Status.PARTIALLY_SHIPPED],
+                             needs_review=False)
         .filter(Exists(ours) | ~Exists(parcels)).order_by("paid_at", "pk")[:limit]
     )
 

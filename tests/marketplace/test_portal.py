@@ -218,6 +218,18 @@ def test_the_staffs_to_ship_panel_holds_the_orders_with_a_parcel_of_the_stores(h
     assert orders_to_ship() == []
 
 
+def test_an_order_held_for_review_waits_in_its_own_panel_not_to_ship():
+    from dashboard.selectors import orders_needing_review, orders_to_ship
+
+    order = place((VariantFactory(), 1))
+    pay(order)
+    assert orders_to_ship() == [order]
+    risk.payment_arrived(order_id=order.pk, verdict=ProviderVerdict(risk_level="highest"))
+    assert orders_to_ship() == [] and orders_needing_review() == [order]
+    risk.clear_hold(order_id=order.pk, actor=None)
+    assert orders_to_ship() == [order]
+
+
 def test_a_shops_staff_ship_and_edit_but_the_statement_is_the_owners(client, hill):
     from shop.models import SellerMember
     from tests.accounts import make_account
