@@ -125,6 +125,10 @@ def shop(tmp_path_factory, stripe_api):
         "STRIPE_WEBHOOK_SECRET": "whsec_browser_suite",
         "STRIPE_API_BASE": stripe_api.url,
         "PAYMENTS_TEST_PROVIDER": "true",
+        # Every checkout of the suite ships to the same street address, many a day: the risk
+        # rules would take the suite for a reshipper and hold its orders. Past the highest
+        # score nothing is held here by a score; the tests of the hold ask for one themselves.
+        "RISK_REVIEW_THRESHOLD": "101",
     }
     _manage("migrate", "--noinput", env=env)
     _manage("load_demo", env=env)
