@@ -32,6 +32,7 @@ from dashboard.demo.people import PLACES
 from shop.models import Order, OrderEvent, OrderRisk
 from shop.models.orders import PAID_UNSHIPPED
 from shop.risk import facts, rules
+from shop.services import risk as services_risk
 
 SCORED_DAYS = 30
 SCORED_MOST = 500
@@ -120,15 +121,9 @@ def hold_risky(*, since: datetime) -> int:
     ).select_related("risk").order_by("created_at", "pk"))
     Order.objects.filter(pk__in=[order.pk for order in held]).update(needs_review=True)
     bulk.write_events([
-        OrderEvent(order=order, kind=OrderEvent.Kind.RISK, note=hold_note(order.risk),
+        OrderEvent(order=order, kind=OrderEvent.Kind.RISK, note=services_risk.hold_note(order.risk),
                    is_internal=True, created_at=order.risk.assessed_at)
         for order in held
     ])
     return len(held)
 
-
-def hold_note(risk: OrderRisk) -> str:
-    """What shop.services.risk notes when it holds an order at payment."""
-    reasons = " ".join(f"{reason['why']} (+{reason['points']})" for reason in risk.reasons)
-    return (f"Risk score {risk.score}: {reasons} Check it, then clear the hold or cancel the "
-            "order with a refund.")

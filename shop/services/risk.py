@@ -92,14 +92,15 @@ def payment_arrived(*, order_id: int, verdict: ProviderVerdict | None = None) ->
     risk.save()
     if (is_risky(risk) and order.status in PAID_UNSHIPPED and not order.needs_review
             and not order.events.filter(kind=OrderEvent.Kind.RISK).exists()):
-        hold_for_review(order, f"Risk score {risk.score}: {_reasons(risk)} Check it, then "
-                               "clear the hold or cancel the order with a refund.",
-                        kind=OrderEvent.Kind.RISK)
+        hold_for_review(order, hold_note(risk), kind=OrderEvent.Kind.RISK)
     return risk
 
 
-def _reasons(risk: OrderRisk) -> str:
-    return " ".join(f"{reason['why']} (+{reason['points']})" for reason in risk.reasons)
+def hold_note(risk: OrderRisk) -> str:
+    """What the order's timeline says when its score holds it."""
+    reasons = " ".join(f"{reason['why']} (+{reason['points']})" for reason in risk.reasons)
+    return (f"Risk score {risk.score}: {reasons} Check it, then clear the hold or cancel the "
+            "order with a refund.")
 
 
 @transaction.atomic
