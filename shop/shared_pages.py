@@ -1,39 +1,81 @@
-"""Whole storefront pages kept for the visitors who all see the same thing.
+"""Whole storefront pages, rendered once and kept for everyone who sees the same thing.
 
-A visitor with no session and no pending messages (not signed in, nothing in a cart) sees
-exactly what every other such visitor sees at the same address, but for two values made
-for each response: the CSP nonce and the CSRF token. For them, `shared_page` renders the
-home, listing and product pages with a mark in place of each value, keeps the page in the
-catalogue cache (shop.caching: it is dropped whenever the catalogue changes), and fills in
-each response's own values. Anyone with a session gets the view as it is.
+Two audiences share pages: visitors who are not signed in (with or without a session: a cart,
+messages) and signed-in customers. Within an audience everyone sees exactly the same page at
+the same address but for a few holes, each filled in per response:
+
+- the CSP nonce and the CSRF token;
+- the header's account links with the cart's count (`_account_nav.html`) and the messages
+  (`_messages.html`), rendered for the request;
+- for a customer, whether each product (and shop) on the page is saved: each wishlist heart
+  and "Save this shop" is kept with a mark in place of its pressed state, filled from one
+  query of the customer's saved ids among those on the page.
+
+`shared_page` renders the home, listing, shop and product pages with the marks (core.http's
+render_page puts `request.page_marks` over the view's context), keeps the page in the
+catalogue cache (shop.caching: dropped whenever the catalogue, or its product, changes), and
+fills in each response's own values. A visitor without a session costs no query; a customer
+costs their session, their user and the saved ids. Anyone else (a second factor still to
+come, a method other than GET) gets the view as it is, and a view can name what else makes
+a request its own (`unless`: a product page for the customer who reviewed it).
 
 The marks hold `<`, which autoescaping turns into `&lt;` wherever text from a request or the
 database is shown, so nothing but the marks themselves can be filled in.
 """
 
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from functools import wraps
+from functools import lru_cache, wraps
 
-from django.conf import settings
-from django.contrib.messages.storage.cookie import CookieStorage
+from django.contrib.auth.models import AnonymousUser
+from django.contrib.messages import get_messages
 from django.http import HttpRequest, HttpResponse
 from django.middleware.csp import get_nonce
 from django.middleware.csrf import get_token
+from django.template.loader import render_to_string
 from django.utils.cache import patch_vary_headers
-from django.utils.safestring import mark_safe
+from django.utils.safestring import SafeString, mark_safe
 
 from shop import caching
 from shop.promotions import live
+from shop.request_cart import badge_count
+from shop.selectors.wishlist import saved_seller_ids, wishlisted_ids
 
 NONCE_MARK = mark_safe("<shared-page-nonce>")
 CSRF_MARK = mark_safe("<shared-page-csrf>")
+NAV_MARK = mark_safe("<shared-page-nav>")
+MESSAGES_MARK = mark_safe("<shared-page-messages>")
+# A heart's or a shop's pressed state: <shared-page-product-12>, <shared-page-shop-3>.
+SAVED_MARK = re.compile(rb"<shared-page-(product|shop)-(\d+)>")
+PRESSED = {True: b'value="0" aria-pressed="true"', False: b'value="1" aria-pressed="false"'}
 HTMX_HEADERS = ("HX-Request", "HX-Target", "HX-Boosted", "HX-History-Restore-Request")
-# The cookies that change what a page shows: the session (who is signed in, the cart's
-# count, messages) and messages kept in a cookie.
-PERSONAL_COOKIES = (settings.SESSION_COOKIE_NAME, CookieStorage.cookie_name)
+VISITOR, CUSTOMER = "visitor", "customer"
 
 ViewFunction = Callable[..., HttpResponse]
+
+
+class SavedMarks:
+    """In place of the ids a customer has saved, when a customer's page is rendered to be
+    shared: nothing is in it, and the `pressed` tag (shop.templatetags.shop) writes a mark
+    for each product or shop instead of its state."""
+
+    def __init__(self, kind: str) -> None:
+        self.kind = kind
+
+    def __contains__(self, pk: object) -> bool:
+        return False
+
+    def mark(self, pk: int) -> SafeString:
+        return mark_safe(f"<shared-page-{self.kind}-{int(pk)}>")  # noqa: S308  a kind and a number
+
+
+class SharedCustomer:
+    """The `user` a customer's shared page is rendered for: signed in, and no one."""
+
+    is_authenticated = True
+    is_anonymous = False
+    is_staff = False
 
 
 @dataclass(frozen=True)
@@ -43,10 +85,16 @@ class SharedPage:
 
     def response_for(self, request: HttpRequest) -> HttpResponse:
         content = self.content
-        if NONCE_MARK.encode() in content:
-            content = content.replace(NONCE_MARK.encode(), str(get_nonce(request)).encode())
-        if CSRF_MARK.encode() in content:
-            content = content.replace(CSRF_MARK.encode(), get_token(request).encode())
+        for mark, value in (
+            (NONCE_MARK, lambda: str(get_nonce(request))),
+            (CSRF_MARK, lambda: get_token(request)),
+            (NAV_MARK, lambda: account_nav(request)),
+            (MESSAGES_MARK, lambda: pending_messages(request)),
+        ):
+            if mark.encode() in content:
+                content = content.replace(mark.encode(), value().encode())
+        if SAVED_MARK.search(content):
+            content = fill_saved(content, request)
         response = HttpResponse(content)
         for name, value in self.headers:
             response[name] = value
@@ -56,29 +104,38 @@ class SharedPage:
 
 
 def shared_page(
-    *, params: Iterable[str] = (), product_slug: str = ""
+    *, params: Iterable[str] = (), product_slug: str = "",
+    unless: Callable[..., bool] | None = None,
 ) -> Callable[[ViewFunction], ViewFunction]:
-    """Serve the view's page from the cache to visitors who share it (see the module). For
+    """Serve the view's page from the cache to those who share it (see the module). For
     views that render with core.http.render_page and set no cookie. `params` are the query
     parameters the view reads: a page is kept under them in a canonical order, so the same
     choice in another order is one entry, and an address with any other parameter (junk, a
     campaign's tag) is rendered without being kept, so made-up addresses cannot fill the
     cache with copies of a page. `product_slug` names the view's argument holding the slug
     of the one product the page is about: its stock movements then drop the page without
-    dropping the catalogue's (shop.caching)."""
+    dropping the catalogue's (shop.caching). `unless(request, *args, **kwargs)`, asked of a
+    customer's request, says the page is theirs alone."""
     understood = frozenset(params)
 
     def decorator(view: ViewFunction) -> ViewFunction:
         @wraps(view)
         def wrapper(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
-            if not is_shared(request) or not understood.issuperset(request.GET):
+            who = audience(request)
+            if (
+                who is None or not understood.issuperset(request.GET)
+                or (who == CUSTOMER and unless and unless(request, *args, **kwargs))
+            ):
                 return view(request, *args, **kwargs)
             rendered = []
 
             def render() -> SharedPage | None:
                 # core.http.render_page renders with these in place of the response's own.
-                request.page_marks = marks()
-                response = view(request, *args, **kwargs)
+                request.page_marks = marks(who)
+                try:
+                    response = view(request, *args, **kwargs)
+                finally:
+                    del request.page_marks
                 if response.status_code != 200 or response.streaming:
                     rendered.append(response)
                     return None
@@ -89,7 +146,7 @@ def shared_page(
             offers = tuple(offer.id for offer in live.live_offers())
             query = tuple((name, tuple(request.GET.getlist(name))) for name in sorted(request.GET))
             parts = (request.path, query, *(request.headers.get(h) for h in HTMX_HEADERS),
-                     offers)
+                     offers, who)
             product = str(kwargs[product_slug]) if product_slug else ""
             page = caching.remember("page", parts, render, product=product)
             return page.response_for(request) if page else rendered[0]
@@ -99,13 +156,64 @@ def shared_page(
     return decorator
 
 
-def is_shared(request: HttpRequest) -> bool:
-    """Whether the request is a visitor's who sees what all such visitors see."""
-    return request.method in ("GET", "HEAD") and not any(
-        name in request.COOKIES for name in PERSONAL_COOKIES
-    )
+def audience(request: HttpRequest) -> str | None:
+    """Whose shared pages the request is given: a visitor's, a customer's, or (None) a page
+    of its own. A request without a session is a visitor's without reading anything."""
+    if request.method not in ("GET", "HEAD"):
+        return None
+    if not request.user.is_authenticated:
+        return VISITOR
+    if getattr(request, "second_factor_pending", False):
+        return None
+    return CUSTOMER
 
 
-def marks() -> dict:
+def marks(who: str) -> dict:
     """What a shared page is rendered with, in place of this response's own values."""
-    return {"csp_nonce": NONCE_MARK, "csrf_token": CSRF_MARK}
+    values = {
+        "csp_nonce": NONCE_MARK, "csrf_token": CSRF_MARK,
+        "nav_mark": NAV_MARK, "messages_mark": MESSAGES_MARK,
+    }
+    if who == CUSTOMER:
+        values |= {"user": SharedCustomer(), "wishlisted": SavedMarks("product"),
+                   "saved_sellers": SavedMarks("shop")}
+    return values
+
+
+def account_nav(request: HttpRequest) -> str:
+    """The header's account links and cart count, for this request."""
+    if not request.user.is_authenticated:
+        return _visitor_nav(badge_count(request))
+    return render_to_string("_account_nav.html", {
+        "user": request.user, "request": request, "cart_count": badge_count(request),
+        "csrf_token": get_token(request),
+    })
+
+
+@lru_cache(maxsize=32)
+def _visitor_nav(cart_count: int) -> str:
+    # Every visitor's is the same but for the count: no form, no token, nothing of theirs.
+    return render_to_string("_account_nav.html", {
+        "user": AnonymousUser(), "cart_count": cart_count,
+    })
+
+
+def pending_messages(request: HttpRequest) -> str:
+    """This request's messages, shown (and so used up) here; mostly none."""
+    messages = get_messages(request)
+    return render_to_string("_messages.html", {"messages": messages}) if messages else ""
+
+
+def fill_saved(content: bytes, request: HttpRequest) -> bytes:
+    """Each saved mark replaced by its product's or shop's pressed state for this customer
+    (not pressed for anyone else)."""
+    ids = {b"product": set(), b"shop": set()}
+    for kind, pk in SAVED_MARK.findall(content):
+        ids[kind].add(int(pk))
+    saved = {
+        b"product": wishlisted_ids(request.user, ids[b"product"]),
+        b"shop": saved_seller_ids(request.user, ids[b"shop"]),
+    }
+    return SAVED_MARK.sub(
+        lambda match: PRESSED[int(match[2]) in saved[match[1]]], content
+    )

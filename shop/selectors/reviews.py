@@ -61,3 +61,8 @@ def product_reviews(product: Product, *, user: User | AnonymousUser) -> ProductR
 def customer_review(product: Product, user: User) -> Review | None:
     """The review this customer wrote of the product, if any."""
     return Review.objects.filter(product=product, user=user).first()
+
+
+def has_reviewed(user: User, slug: str) -> bool:
+    """Whether the customer has reviewed the product with this slug: one query."""
+    return Review.objects.filter(product__slug=slug, user=user).exists()

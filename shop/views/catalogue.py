@@ -5,7 +5,8 @@ the page's products the customer has saved (one query, none when not signed in),
 is the address to come back to after saving or signing in. Once more shops than the store
 are approved (`many_shops`), cards and the product page say who sells each product, and
 the product page offers to save its shop. Visitors without a session all see the same
-pages, which are kept for them (shop.shared_pages).
+pages, as do signed-in customers but for their hearts and header; both kinds are kept
+(shop.shared_pages).
 """
 
 from django.http import Http404, HttpRequest, HttpResponse
@@ -19,7 +20,7 @@ from shop.models import Product
 from shop.promotions import live
 from shop.review_forms import ReviewForm
 from shop.selectors import catalogue
-from shop.selectors.reviews import product_reviews
+from shop.selectors.reviews import has_reviewed, product_reviews
 from shop.selectors.variants import VariantChoice
 from shop.selectors.wishlist import saved_seller_ids, wishlisted_ids
 from shop.shared_pages import shared_page
@@ -70,8 +71,13 @@ def listing_context(
     }
 
 
+def _reviewed_it(request: HttpRequest, slug: str) -> bool:
+    # The page's form holds the customer's own review: a page of their own.
+    return has_reviewed(request.user, slug)
+
+
 @require_safe
-@shared_page(params=("size", "color", "image"), product_slug="slug")
+@shared_page(params=("size", "color", "image"), product_slug="slug", unless=_reviewed_it)
 def product_detail(request: HttpRequest, slug: str) -> HttpResponse:
     product = catalogue.product_detail(slug)
     if product is None:

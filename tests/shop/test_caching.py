@@ -3,6 +3,7 @@ from decimal import Decimal
 import pytest
 from django.core.cache import cache, caches
 from django.core.management import call_command
+from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
@@ -30,10 +31,18 @@ def tee(tee):
     return tee
 
 
+class TaggedClient(Client):
+    """A visitor with a session whose addresses carry a campaign's tag, which no page reads:
+    their pages are rendered for each request, never kept whole (shop.shared_pages), from
+    the cached reads this module is about."""
+
+    def get(self, path, data=None, **extra):
+        return super().get(path, {**(data or {}), "utm_source": "mail"}, **extra)
+
+
 @pytest.fixture
-def shopper(client):
-    """A visitor with a session: their pages are rendered for them, from the cached reads,
-    where a visitor without one is given the shared page (tests/shop/test_shared_pages.py)."""
+def shopper():
+    client = TaggedClient()
     client.session  # noqa: B018 - makes the session, and gives the client its cookie
     return client
 

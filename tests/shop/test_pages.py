@@ -84,7 +84,7 @@ class TestAccounts:
         confirm = client.get(link.group(1))
         assert confirm.status_code == 200 and "Confirm" in confirm.text
         client.post(link.group(1))
-        assert client.get("/").context["user"].email == "new@example.com"
+        assert client.get("/").wsgi_request.user.email == "new@example.com"
 
     def test_short_passwords_are_refused_with_a_message(self, client):
         response = client.post(reverse("account_signup"), {
@@ -101,7 +101,7 @@ class TestAccounts:
     def test_login_with_a_verified_email(self, client):
         user = make_account("known@example.com")
         assert sign_in(client, "known@example.com").status_code == 302
-        assert client.get("/").context["user"] == user
+        assert client.get("/").wsgi_request.user == user
 
     def test_password_reset_does_not_reveal_unknown_accounts(self, client):
         UserFactory(email="known@example.com")

@@ -5,10 +5,19 @@ import re
 from decimal import Decimal
 
 import pytest
+from django.contrib.auth.models import AnonymousUser
 from django.test import Client
 from django.urls import reverse
 
-from shop.models import CartLine
+from shop.models import CartLine, User
+from shop.shared_pages import CUSTOMER, VISITOR, audience
+from tests.factories import (
+    ProductFactory,
+    ReviewFactory,
+    UserFactory,
+    VariantFactory,
+    WishlistItemFactory,
+)
 
 pytestmark = pytest.mark.django_db
 LISTING = reverse("shop:product-list")
@@ -21,6 +30,15 @@ OWN_VALUES = re.compile(r'nonce="[^"]+"|"X-CSRFToken": "[^"]+"|csrfmiddlewaretok
 def visit(url: str, **headers):
     """A first visit: a new browser, without any cookie."""
     return Client(**headers).get(url)
+
+
+# What a kept page's response still renders: its holes.
+HOLES = {"_account_nav.html", "_messages.html"}
+
+
+def rendered(response) -> bool:
+    """Whether the response rendered its page, not only the holes of a kept one."""
+    return bool({template.name for template in response.templates} - HOLES)
 
 
 def nonces(response) -> set[str]:
@@ -36,7 +54,7 @@ def test_a_page_seen_before_is_served_without_a_query(url, tee, django_assert_nu
         again = visit(url)
 
     assert again.status_code == 200
-    assert again.context is None  # nothing rendered
+    assert not rendered(again)
     assert OWN_VALUES.sub("", again.content.decode()) == OWN_VALUES.sub(
         "", first.content.decode()
     )
@@ -67,14 +85,28 @@ def test_the_token_in_a_shared_page_is_accepted_with_its_cookie(tee):
     assert CartLine.objects.get().quantity == 1
 
 
-def test_a_visitor_with_a_session_gets_the_page_made_for_them(tee, client):
+def test_a_visitor_with_a_cart_gets_the_kept_page_with_their_own_count(
+    tee, client, django_assert_num_queries
+):
     visit("/")
     client.post(reverse("shop:cart-add"), {"variant": "TEE-M", "quantity": 1})
 
-    response = client.get("/")
+    with django_assert_num_queries(0):  # the session is read from the cache
+        response = client.get("/")
 
-    assert response.context is not None
-    assert 'aria-label="1 item"' in response.content.decode()
+    assert not rendered(response)
+    assert 'aria-label="1 item"' in response.text
+    assert 'aria-label="0 items"' in visit("/").text
+
+
+def test_a_message_is_shown_once_in_a_kept_page(tee, client):
+    visit("/")
+    client.post(reverse("shop:cart-add"), {"variant": "TEE-M", "quantity": 1})  # "Added…"
+
+    first, again = client.get("/").text, client.get("/").text
+
+    assert 'class="message' in first.split('id="messages"')[1].split("</div>")[0]
+    assert 'class="message' not in again.split('id="messages"')[1].split("</div>")[0]
 
 
 def test_a_price_saved_shows_on_the_next_shared_page(tee, django_capture_on_commit_callbacks):
@@ -126,7 +158,7 @@ def test_the_same_choice_in_another_order_is_one_kept_page(tee, django_assert_nu
     with django_assert_num_queries(0):
         again = visit(f"{LISTING}?sort=price&size=M&category=shirts")
 
-    assert again.status_code == 200 and again.context is None
+    assert again.status_code == 200 and not rendered(again)
 
 
 @pytest.mark.parametrize("url", ["/?utm_source=mail", f"{LISTING}?size=M&junk=1",
@@ -138,6 +170,87 @@ def test_an_address_with_a_parameter_the_page_does_not_read_is_never_kept(url, t
     responses = [visit(url) for _ in range(2)]
 
     assert all(response.status_code == 200 for response in responses)
-    assert all(response.context is not None for response in responses)  # both rendered
+    assert all(rendered(response) for response in responses)
     without = url.replace("utm_source=mail", "").replace("&junk=1", "").replace("?page=2", "")
-    assert visit(without).context is not None  # rendered: nothing kept for it either
+    assert rendered(visit(without))  # nothing kept for it either
+
+
+# --- signed-in customers ------------------------------------------------------------------------
+
+@pytest.fixture
+def two_customers(tee):
+    shirt = ProductFactory(name="Linen Shirt", slug="linen-shirt", category=tee.category)
+    VariantFactory(product=shirt, sku="SHIRT-M", size="M")
+    ada, bo = UserFactory(email="ada@example.com"), UserFactory(email="bo@example.com")
+    WishlistItemFactory(user=ada, product=tee)
+    WishlistItemFactory(user=bo, product=shirt)
+    clients = {}
+    for user in (ada, bo):
+        clients[user.email] = Client()
+        clients[user.email].force_login(user)
+    return {"tee": tee, "shirt": shirt, "ada": clients["ada@example.com"],
+            "bo": clients["bo@example.com"]}
+
+
+def pressed(page: str, product) -> str:
+    button = page.split(f'id="wishlist-toggle-{product.pk}"')[1].split(">")[0]
+    return button.split('aria-pressed="')[1].split('"')[0]
+
+
+@pytest.mark.parametrize("url", ["/", LISTING, "/products/cotton-tee/"])
+def test_customers_share_a_kept_page_each_with_their_own_header_and_hearts(
+    url, two_customers, django_assert_num_queries
+):
+    ada, bo, tee = two_customers["ada"], two_customers["bo"], two_customers["tee"]
+    ada.get(url)
+
+    # the user, which of the page's products are saved (the session is in the cache), and on
+    # a product's page whether the customer reviewed it
+    with django_assert_num_queries(3 if "cotton-tee" in url else 2):
+        page = bo.get(url)
+
+    assert not rendered(page)
+    assert "bo@example.com" in page.text and "ada@example.com" not in page.text
+    assert pressed(page.text, tee) == "false"
+    ada_page = ada.get(url).text
+    assert "ada@example.com" in ada_page and "bo@example.com" not in ada_page
+    assert pressed(ada_page, tee) == "true"
+    assert "shared-page" not in ada_page + page.text
+    if url == LISTING:
+        assert pressed(page.text, two_customers["shirt"]) == "true"
+        assert pressed(ada_page, two_customers["shirt"]) == "false"
+
+
+def test_a_visitor_and_a_customer_never_share_a_page(two_customers):
+    two_customers["ada"].get(LISTING)
+
+    page = visit(LISTING).text
+
+    assert "Sign in" in page and "wishlist-form-" not in page
+
+
+def test_the_customer_who_reviewed_a_product_gets_its_page_with_their_review(two_customers):
+    ada, tee = two_customers["ada"], two_customers["tee"]
+    ReviewFactory(product=tee, user=User.objects.get(email="ada@example.com"),
+                  title="Soft and warm")
+    two_customers["bo"].get(tee.get_absolute_url())
+
+    page = ada.get(tee.get_absolute_url())
+
+    assert rendered(page)
+    assert "Update your review" in page.text
+    assert "Update your review" not in two_customers["bo"].get(tee.get_absolute_url()).text
+
+
+def test_whose_pages_a_request_is_given(rf):
+    customer = UserFactory.build()
+    request = rf.get("/")
+    request.user = AnonymousUser()
+    assert audience(request) == VISITOR
+    request.user = customer
+    assert audience(request) == CUSTOMER
+    request.second_factor_pending = True  # only signing out, until the code is given
+    assert audience(request) is None
+    request = rf.post("/")
+    request.user = AnonymousUser()
+    assert audience(request) is None
