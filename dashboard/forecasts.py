@@ -17,6 +17,7 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import Sum
 
+from core.db_routers import reading_from_replica
 from dashboard import forecasting, kpis
 from dashboard.kpis import Period, paid_lines
 from dashboard.models import DemandForecast
@@ -57,12 +58,14 @@ class Reorder:
 
 def recompute() -> int:
     """Forecast every variant that sold in the last HISTORY_DAYS days from today's history,
-    replacing the forecasts there were; returns how many were made."""
+    replacing the forecasts there were; returns how many were made. The sales are read from
+    the replica when there is one; which variants still exist, from the primary."""
     today = kpis.today()
     first_day = today - timedelta(days=HISTORY_DAYS)
     series: defaultdict[int, list[float]] = defaultdict(lambda: [0.0] * HISTORY_DAYS)
-    for variant, day, units in _units_by_day(Period(first_day, today - timedelta(days=1))):
-        series[variant][(day - first_day).days] += units
+    with reading_from_replica():
+        for variant, day, units in _units_by_day(Period(first_day, today - timedelta(days=1))):
+            series[variant][(day - first_day).days] += units
     made = []
     for variant, history in series.items():
         forecast = forecasting.forecast(history, first_day=first_day, horizon=HORIZON)
@@ -75,6 +78,9 @@ def recompute() -> int:
             backtest_days=test.days,
         ))
     with transaction.atomic():
+        # A variant deleted after the replica's copy of its sales has no forecast to keep.
+        existing = set(Variant.objects.values_list("pk", flat=True))
+        made = [forecast for forecast in made if forecast.variant_id in existing]
         DemandForecast.objects.all().delete()
         DemandForecast.objects.bulk_create(made, batch_size=BATCH)
     return len(made)

@@ -26,6 +26,7 @@ from decimal import Decimal
 from django.db import transaction
 from django.db.models import F, QuerySet, Sum
 
+from core.db_routers import reading_from_replica
 from core.money import ZERO, to_cents
 from dashboard.kpis import Period, item_refund, paid_lines, paid_orders
 from security import audit
@@ -74,8 +75,10 @@ def _sums(lines: QuerySet) -> dict[int, dict]:
     return sums
 
 
+@reading_from_replica()
 def statement(period: Period, *, seller: Seller | None = None) -> list[SellerFigures]:
-    """Every seller with sales in the period (or just `seller`), the store first."""
+    """Every seller with sales in the period (or just `seller`), the store first. Read from
+    the replica when there is one, except inside a transaction (`record_payout`'s)."""
     lines = paid_lines(period)
     if seller is not None:
         lines = lines.filter(seller=seller)

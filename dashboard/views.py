@@ -14,6 +14,7 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.views.decorators.http import require_safe
 
+from core.db_routers import reading_from_replica
 from core.http import render_page, tidy_url
 from dashboard import forecasts, funnel, kpis, panels, selectors
 from dashboard.forms import ActivityForm, read_choice
@@ -35,6 +36,7 @@ CHART_DOWNLOADED = "chart.downloaded"
 
 @require_safe
 @staff_member_required
+@reading_from_replica()
 def home(request: HttpRequest) -> HttpResponse:
     """Each person sees the panels their permissions allow; the fragments are all the
     figures', refused to those who may not see them, like the page's own panels."""
@@ -58,6 +60,7 @@ def home(request: HttpRequest) -> HttpResponse:
 
 @require_safe
 @staff_member_required
+@reading_from_replica()
 def chart_file(request: HttpRequest, name: str) -> HttpResponse:
     _need(request, FIGURES_PERMISSION, NO_FIGURES)
     if name not in panels.CHARTS:
@@ -80,6 +83,7 @@ def chart_file(request: HttpRequest, name: str) -> HttpResponse:
 
 @require_safe
 @staff_member_required
+@reading_from_replica()
 def products(request: HttpRequest) -> HttpResponse:
     """The period picker as on the home page: bad input says so and shows the default
     period; the table is kept for a minute, like the home page's panels."""

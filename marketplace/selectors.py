@@ -8,6 +8,7 @@ from django.db.models import Count, Prefetch, Q, QuerySet, Sum
 from django.db.models.functions import TruncDate
 from django.shortcuts import get_object_or_404
 
+from core.db_routers import reading_from_replica
 from core.money import ZERO, to_cents
 from dashboard.kpis import Period, paid_lines, store_zone
 from dashboard.models import PageViewDay
@@ -82,9 +83,11 @@ class Figures:
         return (Decimal(100 * self.orders) / self.product_views).quantize(Decimal("0.1"))
 
 
+@reading_from_replica()
 def figures(seller: Seller, period: Period) -> Figures:
     """The seller's own figures, on the dashboard's terms (orders paid in the period, tax
-    and shipping left out; refunds those of the seller's lines)."""
+    and shipping left out; refunds those of the seller's lines), from the replica when there
+    is one."""
     lines = paid_lines(period).filter(seller=seller)
     sums = lines.aggregate(gross=Sum("line_total"), discounts=Sum("discount"),
                            refunds=Sum("refunded"), units=Sum("quantity"),

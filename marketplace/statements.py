@@ -12,6 +12,7 @@ from django.http import (
 from django.utils import timezone
 from django.views.decorators.http import require_safe
 
+from core.db_routers import reading_from_replica
 from core.money import to_cents
 from dashboard.kpis import Period, store_zone
 from dashboard.reports.definitions import COUNT, DATETIME, MONEY, PERCENT, TEXT, Column, Report
@@ -60,6 +61,7 @@ def statement(seller: Seller) -> Report:
 
 @require_safe
 @seller_portal()
+@reading_from_replica()
 def download(request: HttpRequest, file_format: str) -> HttpResponse:
     """The statement is the shop owner's: its staff pack and ship, the money is theirs."""
     owner_only(request)

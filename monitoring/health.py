@@ -2,7 +2,12 @@
 
 `check_database`, `check_cache` and `check_migrations` each answer with a `Check`;
 `check_readiness` runs the three and says whether this process can take traffic;
-`describe_health` adds what a person looking at the service wants to know.
+`describe_health` adds what a person looking at the service wants to know, the read replica
+among it (`check_replica`).
+
+The replica is left out of readiness on purpose: reads meant for it go to the primary while
+it is away (core.db_routers), so it takes no pod out of the service, and a replica that does
+not answer would hold the probe for its connect timeout, past the kubelet's.
 
 A failing check carries a short reason made from the kind of error, never its message: the
 probes answer anyone who reaches the process, and a driver's message can name hosts and
@@ -22,6 +27,7 @@ from django.core.cache import caches
 from django.db import DatabaseError, connections, transaction
 from django.db.migrations.executor import MigrationExecutor
 
+from config.databases import REPLICA
 from monitoring import metrics
 from monitoring.task_backlog import TaskFailures, read_task_queue
 
@@ -80,7 +86,7 @@ def check_database(alias: str = "default") -> Check:
             # inside an outer transaction (where it is only a savepoint).
             transaction.set_rollback(True, using=alias)
     except DatabaseError as error:
-        logger.warning("Readiness: the database check failed: %s", error)
+        logger.warning("Readiness: the database check (%s) failed: %s", alias, error)
         return Check(FAILING, reason=_reason("unreachable", error))
     return Check(OK, latency_ms=_since(started))
 
@@ -142,6 +148,20 @@ def check_readiness() -> Readiness:
     return Readiness({"database": database, "cache": check_cache(), "migrations": migrations})
 
 
+def check_replica() -> Check | None:
+    """The read replica, when there is one: a `SELECT 1` like the primary's, degraded (never
+    failing) when it does not answer. One that names the primary's own database (the test
+    suite's mirror of it) is no replica."""
+    if REPLICA not in settings.DATABASES:
+        return None
+    if _where(connections[REPLICA].settings_dict) == _where(connections["default"].settings_dict):
+        return None
+    check = check_database(REPLICA)
+    if check.failing:
+        return Check(DEGRADED, reason=check.reason)
+    return check
+
+
 def check_tasks(*, database: Check) -> tuple[Check, list[TaskFailures]]:
     """The task queue, and each task's failures of the last day. Tasks failing now (failed
     and not made good since) or stuck make it degraded (emails late, orders not expiring),
@@ -169,6 +189,9 @@ def describe_health(*, details: bool = True) -> dict:
     checks = {name: check.as_dict() for name, check in readiness.checks.items()}
     tasks, task_failures = check_tasks(database=readiness.checks["database"])
     checks["tasks"] = tasks.as_dict()
+    replica = check_replica()
+    if replica is not None:
+        checks["replica"] = replica.as_dict()
     report = {
         "status": readiness.status,
         "failing": readiness.failing,
@@ -200,6 +223,10 @@ def app_version() -> str:
         return importlib.metadata.version("storefront")
     except importlib.metadata.PackageNotFoundError:
         return "unknown"
+
+
+def _where(database: dict) -> tuple:
+    return database["HOST"], database["PORT"], database["NAME"]
 
 
 def _cache_backend(cache) -> str:

@@ -12,6 +12,7 @@ from django.core.cache import cache
 from django.db import connection, transaction
 from django.db.models import Count, Min, Q
 
+from core.db_routers import reading_from_replica
 from recommendations import history, scoring
 from recommendations.models import ProductLink, ProductScore
 from shop.models import Product
@@ -31,17 +32,20 @@ class Rebuilt:
 
 def rebuild() -> Rebuilt:
     """Recompute every product's "also bought" and "similar" links and every product's
-    sales and trending figures, and replace the tables with them in one transaction."""
-    counted = _Counted(history.baskets())
-    bought = scoring.co_purchase(basket.products for basket in counted)
-    documents = history.documents()
-    similar = scoring.similar(documents)
-    scores = history.sales_and_interest()
+    sales and trending figures, and replace the tables with them in one transaction. The
+    history is read from the replica when there is one; which products still exist, from
+    the primary in that transaction."""
+    with reading_from_replica():
+        counted = _Counted(history.baskets())
+        bought = scoring.co_purchase(basket.products for basket in counted)
+        documents = history.documents()
+        similar = scoring.similar(documents)
+        scores = history.sales_and_interest()
     links = [*_rows(bought, ProductLink.Source.BOUGHT),
              *_rows(similar, ProductLink.Source.SIMILAR)]
-    existing = set(Product.objects.values_list("pk", flat=True))
     with transaction.atomic():
         _take_the_tables()
+        existing = set(Product.objects.values_list("pk", flat=True))
         ProductLink.objects.all().delete()
         ProductLink.objects.bulk_create(
             [link for link in links if link.product_id in existing and link.other_id in existing],

@@ -6,10 +6,10 @@ Refuses to start without SECRET_KEY and ALLOWED_HOSTS.
 import tempfile
 from pathlib import Path
 
-import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
 from config import env, headers
+from config.databases import REPLICA, databases
 from config.log_format import django_logging, log_format
 from config.media import bucket_storage
 
@@ -161,26 +161,10 @@ TEMPLATES = [
 
 # --- data -----------------------------------------------------------------------------------
 
-DATABASES = {
-    "default": dj_database_url.parse(
-        env.text("DATABASE_URL") or f"sqlite:///{BASE_DIR / 'db.sqlite3'}",
-        conn_max_age=env.integer("DATABASE_CONN_MAX_AGE", 60),
-        conn_health_checks=True,
-    )
-}
-if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # Writers take the database's write lock when their transaction begins, so two at once
-    # queue up (for up to 20 s) instead of one failing with "database is locked".
-    DATABASES["default"]["OPTIONS"] = {"transaction_mode": "IMMEDIATE", "timeout": 20}
-if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
-    # When no word matches exactly, search tries close spellings: `%>>` matches a word of
-    # the name from this strict word similarity (pg_trgm's default of 0.5 misses "jaket").
-    DATABASES["default"].setdefault("OPTIONS", {})["options"] = (
-        "-c pg_trgm.strict_word_similarity_threshold=0.4"
-    )
-    # A database that does not answer fails a request (and the readiness probe) in 2 s, the
-    # driver's shortest, instead of waiting out TCP's retries. `?connect_timeout=` wins.
-    DATABASES["default"]["OPTIONS"].setdefault("connect_timeout", 2)
+# The primary, and a read replica with DATABASE_REPLICA_URL (config.databases): reads that may
+# lag by seconds go there through the router (core.db_routers), everything else stays here.
+DATABASES = databases(BASE_DIR)
+DATABASE_ROUTERS = ["core.db_routers.ReplicaRouter"] if REPLICA in DATABASES else []
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env.text("REDIS_URL")

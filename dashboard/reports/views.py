@@ -3,7 +3,8 @@
 
 Staff whose session passed the second factor (the staff gate), with the "Can export reports"
 permission; every download writes an audit entry. CSV streams as it is read; XLSX is written
-to a temporary file (in memory while small) and sent from there.
+to a temporary file (in memory while small) and sent from there. Both are read from the
+replica when there is one (core.db_routers).
 """
 
 import tempfile
@@ -20,6 +21,7 @@ from django.utils.cache import patch_cache_control
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_safe
 
+from core.db_routers import iterate_from_replica, reading_from_replica
 from dashboard.kpis import Period
 from dashboard.reports.csv_writer import csv_chunks
 from dashboard.reports.definitions import REPORTS, Report
@@ -34,6 +36,7 @@ IN_MEMORY_UP_TO = 1024 * 1024  # bytes of XLSX kept in memory before the file go
 
 @require_safe
 @staff_member_required
+@reading_from_replica()
 def download(request: HttpRequest, name: str, file_format: str) -> HttpResponse:
     if not request.user.has_perm(EXPORT_PERMISSION):
         audit.record(request, "permission.refused", permission=EXPORT_PERMISSION,
@@ -64,9 +67,9 @@ def report_file(
     until sent: None), or XLSX written first, with its number of rows."""
     rows = None
     if file_format == "csv":
-        response = StreamingHttpResponse(
-            csv_chunks(report, period), content_type="text/csv; charset=utf-8"
-        )
+        # Streamed after the view has returned, so each chunk is read on the replica itself.
+        response = StreamingHttpResponse(iterate_from_replica(csv_chunks(report, period)),
+                                         content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = content_disposition_header(True, filename)
     else:
         file, rows = _xlsx_file(report, period)
