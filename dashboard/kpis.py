@@ -14,14 +14,20 @@ Locked definitions (shown on the dashboard as `DEFINITIONS` says them):
 
 Every figure comes from database aggregates grouped by day, week or month: the work does not
 grow with the number of orders in Python. New and returning customers are read from each
-order's `is_repeat_purchase`, set when it was paid. The sessions of days that can no longer
-change are counted once and kept in the cache (`session_days`).
+order's `is_repeat_purchase`, set when it was paid.
+
+Once the daily rollups are built (dashboard.rollups), `summary`, `series` and
+`customers_before` read them instead (dashboard.rollup_figures): the same sums, kept per day
+as the orders change, so a year costs a few hundred rows however many orders it holds. The
+queries below stay the definitions, which the rollups are tested against to the cent. Before
+the first build, the sessions of days that can no longer change are counted once and kept in
+the cache (`session_days`).
 """
 
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
@@ -40,7 +46,11 @@ from django.db.models import (
 )
 from django.db.models.functions import Least, Lower, Round, Trunc
 
-from core.money import ZERO, to_cents
+from dashboard import rollup_figures
+from dashboard.kpi_math import RATE_PLACES as RATE_PLACES  # the figures' own, read by others
+from dashboard.kpi_math import add_up, bucket_start, figures_from, without_bounds
+from dashboard.kpi_math import buckets as _buckets
+from dashboard.kpi_math import change as change
 from dashboard.models import SessionDay
 from shop.models import Order, OrderLine
 
@@ -48,7 +58,6 @@ MAX_DAYS = 732  # two years, a leap day included
 DEFAULT_DAYS = 30
 GRANULARITIES = ("day", "week", "month")
 MONEY = DecimalField(max_digits=14, decimal_places=2)
-RATE_PLACES = Decimal("0.0001")
 SESSION_DAY_SECONDS = 24 * 60 * 60
 
 
@@ -182,16 +191,24 @@ KEYS = tuple(kpi.key for kpi in DEFINITIONS)
 
 
 def summary(period: Period) -> dict[str, Decimal | int | None]:
-    """Every figure of DEFINITIONS for the whole period (three queries)."""
+    """Every figure of DEFINITIONS for the whole period: from the rollups once built (three
+    queries), else from the orders (`orders_summary`)."""
+    if rollup_figures.built():
+        return rollup_figures.summary(period.start, period.end, today=today())
+    return orders_summary(period)
+
+
+def orders_summary(period: Period) -> dict[str, Decimal | int | None]:
+    """`summary` read from the orders, lines and sessions themselves (three queries)."""
     orders = _customers(paid_orders(period)).aggregate(**_order_aggregates())
     units = paid_lines(period).aggregate(units=Sum("quantity"))
-    sessions = _add_up(session_days(period).values())
-    return _figures(orders, units, sessions)
+    sessions = add_up(session_days(period).values())
+    return figures_from(orders, units, sessions)
 
 
 def daily(period: Period) -> list[dict]:
     """One dict per day of the period, empty days included: {"day": date, **figures}."""
-    return [{"day": row["start"], **_without_bounds(row)} for row in series(period, "day")]
+    return [{"day": row["start"], **without_bounds(row)} for row in series(period, "day")]
 
 
 def series(period: Period, granularity: str) -> list[dict]:
@@ -200,6 +217,13 @@ def series(period: Period, granularity: str) -> list[dict]:
     The first and last buckets of a week or month series may be partial (three queries)."""
     if granularity not in GRANULARITIES:
         raise ValueError(f"Choose one of {', '.join(GRANULARITIES)}, not “{granularity}”.")
+    if rollup_figures.built():
+        return rollup_figures.series(period.start, period.end, granularity, today=today())
+    return orders_series(period, granularity)
+
+
+def orders_series(period: Period, granularity: str) -> list[dict]:
+    """`series` read from the orders, lines and sessions themselves (three queries)."""
     order_bucket = {"bucket": bucket("paid_at", granularity)}
     orders = _by_bucket(_customers(paid_orders(period)).annotate(**order_bucket),
                         _order_aggregates())
@@ -208,22 +232,16 @@ def series(period: Period, granularity: str) -> list[dict]:
     by_day = session_days(period)
     rows = []
     for first, last in buckets(period, granularity):
-        key = _bucket_start(first, granularity)
-        sessions = _add_up(by_day.get(day) for day in Period(first, last).each_day())
-        figures = _figures(orders.get(key, {}), units.get(key, {}), sessions)
+        key = bucket_start(first, granularity)
+        sessions = add_up(by_day.get(day) for day in Period(first, last).each_day())
+        figures = figures_from(orders.get(key, {}), units.get(key, {}), sessions)
         rows.append({"start": first, "end": last, **figures})
     return rows
 
 
 def buckets(period: Period, granularity: str) -> list[tuple[date, date]]:
     """The (first day, last day) of each bucket, clipped to the period."""
-    result, first = [], period.start
-    while first <= period.end:
-        last = min(_next_bucket(_bucket_start(first, granularity), granularity),
-                   period.end + timedelta(days=1)) - timedelta(days=1)
-        result.append((first, last))
-        first = last + timedelta(days=1)
-    return result
+    return _buckets(period.start, period.end, granularity)
 
 
 def session_days(period: Period) -> dict[date, dict[str, int]]:
@@ -262,6 +280,13 @@ def forget_session_days(days: Iterable[date]) -> None:
 
 def customers_before(day: date) -> int:
     """How many customers had paid for an order before `day` began (one query)."""
+    if rollup_figures.built():
+        return rollup_figures.customers_before(day)
+    return orders_customers_before(day)
+
+
+def orders_customers_before(day: date) -> int:
+    """`customers_before` counted from the orders (one query)."""
     start = datetime.combine(day, time.min, tzinfo=store_zone())
     found = Order.objects.filter(paid_at__lt=start).aggregate(
         customers=Count(Lower("email"), distinct=True)
@@ -275,15 +300,6 @@ def first_paid_day() -> date | None:
     first = Order.objects.filter(paid_at__isnull=False).aggregate(first=Min("paid_at"))["first"]
     return first.astimezone(store_zone()).date() if first else None
 
-
-def change(current: Decimal | int | None, previous: Decimal | int | None) -> Decimal | None:
-    """The change from `previous` to `current` as a percentage (12.5 for +12.5 %), rounded to
-    one place; None when either is unknown or `previous` is 0."""
-    if current is None or previous is None or previous == 0:
-        return None
-    return ((Decimal(current) - Decimal(previous)) * 100 / Decimal(previous)).quantize(
-        Decimal("0.1"), ROUND_HALF_UP
-    )
 
 
 # --- the queries ------------------------------------------------------------------------
@@ -333,12 +349,6 @@ def _session_day_key(day: date) -> str:
     return f"dashboard:sessions:{day.isoformat()}"
 
 
-def _add_up(days: Iterable[dict | None]) -> dict[str, int]:
-    counts = [day for day in days if day]
-    return {"sessions": sum(day["sessions"] for day in counts),
-            "ordered": sum(day["ordered"] for day in counts)}
-
-
 def bucket(field: str, granularity: str) -> Trunc:
     """The first day of the bucket a moment falls in, in the store's time zone."""
     return Trunc(field, granularity, output_field=DateField(), tzinfo=store_zone())
@@ -347,51 +357,3 @@ def bucket(field: str, granularity: str) -> Trunc:
 def _by_bucket(queryset: QuerySet, aggregates: dict) -> dict[date, dict]:
     rows = queryset.order_by().values("bucket").annotate(**aggregates)
     return {row["bucket"]: row for row in rows}
-
-
-def _bucket_start(day: date, granularity: str) -> date:
-    if granularity == "week":
-        return day - timedelta(days=day.weekday())
-    if granularity == "month":
-        return day.replace(day=1)
-    return day
-
-
-def _next_bucket(first: date, granularity: str) -> date:
-    if granularity == "week":
-        return first + timedelta(days=7)
-    if granularity == "month":
-        return (first + timedelta(days=32)).replace(day=1)
-    return first + timedelta(days=1)
-
-
-def _figures(orders: dict, units: dict, sessions: dict) -> dict[str, Decimal | int | None]:
-    # Rounded to the cent: SQLite adds decimals in floating point (768305.599999994).
-    gross = to_cents(orders.get("gross") or ZERO)
-    discounts = to_cents(orders.get("discounts") or ZERO)
-    refunds = to_cents(orders.get("refunds") or ZERO)
-    count = orders.get("orders") or 0
-    customers = orders.get("customers") or 0
-    visits = sessions.get("sessions") or 0
-    return {
-        "gross_sales": gross,
-        "discounts": discounts,
-        "refunds": refunds,
-        "net_sales": gross - discounts - refunds,
-        "orders": count,
-        "average_order_value": to_cents((gross - discounts) / count) if count else None,
-        "units_sold": units.get("units") or 0,
-        "sessions": visits,
-        "conversion_rate": _rate(sessions.get("ordered") or 0, visits),
-        "new_customers": orders.get("new") or 0,
-        "returning_customer_rate": _rate(orders.get("returning") or 0, customers),
-    }
-
-
-def _without_bounds(row: dict) -> dict:
-    return {key: row[key] for key in KEYS}
-
-
-def _rate(part: int, whole: int) -> Decimal | None:
-    return (Decimal(part) / Decimal(whole)).quantize(RATE_PLACES, ROUND_HALF_UP) if whole else None
-

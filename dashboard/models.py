@@ -7,6 +7,8 @@ dashboard's own permissions live here (exporting reports, seeing the figures, ma
 because the dashboard app owns the reports and the staff pages.
 """
 
+from datetime import date
+
 from django.conf import settings
 from django.db import models
 
@@ -104,3 +106,73 @@ class DemandForecast(models.Model):
 
     def __str__(self) -> str:
         return f"{self.variant_id} from {self.made_on} ({self.method})"
+
+
+class DailySales(models.Model):
+    """The key figures' sums for one day (the store's), kept in step with the orders by
+    dashboard.rollups: the paid orders of the day (counted on the day they were paid), their
+    items, discounts, refunds as the Refunds figure counts them, and units. `sessions` and
+    `ordered_sessions` are the day's SessionDay rows, counted once the day can no longer
+    change (`sessions_counted`); until then the dashboard counts them from the rows."""
+
+    day = models.DateField(primary_key=True)
+    orders = models.PositiveIntegerField(default=0)
+    gross = models.DecimalField(max_digits=14, decimal_places=2, default=0)
+    discounts = models.DecimalField(max_digits=14, decimal_places=2, default=0)
+    refunds = models.DecimalField(max_digits=14, decimal_places=2, default=0)
+    units = models.PositiveBigIntegerField(default=0)
+    sessions = models.PositiveIntegerField(default=0)
+    ordered_sessions = models.PositiveIntegerField(default=0)
+    sessions_counted = models.BooleanField(default=False)
+
+    class Meta:
+        default_permissions = ()
+
+    def __str__(self) -> str:
+        return f"{self.day}: {self.orders} orders"
+
+
+class DailyCustomers(models.Model):
+    """How many customers (email addresses, in lower case) paid on `day` for an order of
+    `kind`, by the last day before it on which each had paid for one of that kind
+    (`previous_day`, NEVER for none). The customers of a period are then the rows of its days
+    whose previous day falls before it: each customer counted once, on their first day in
+    the period, however many days the period holds (dashboard.rollup_figures)."""
+
+    NEVER = date.min  # no earlier day: before every period
+
+    class Kind(models.TextChoices):
+        PAID = "paid", "Any paid order"
+        FIRST = "first", "A first purchase"
+        REPEAT = "repeat", "A repeat purchase"
+
+    day = models.DateField()
+    kind = models.CharField(max_length=6, choices=Kind.choices)
+    previous_day = models.DateField()
+    customers = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["day", "kind", "previous_day"],
+                                    name="daily_customers_once"),
+        ]
+        default_permissions = ()
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.kind} after {self.previous_day}: {self.customers}"
+
+
+class RollupBuild(models.Model):
+    """When the daily rollups were last built from the orders and sessions (`manage.py
+    build_dashboard_rollups`, the demo, the benchmark's seed). Receivers keep them in step
+    from then on; until the first build the dashboard reads the orders directly."""
+
+    built_at = models.DateTimeField()
+    first_day = models.DateField(null=True)
+    last_day = models.DateField(null=True)
+
+    class Meta:
+        default_permissions = ()
+
+    def __str__(self) -> str:
+        return f"built {self.built_at:%Y-%m-%d %H:%M}"

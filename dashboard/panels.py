@@ -5,9 +5,11 @@ The charts are built here from dashboard.kpis and dashboard.selectors, for the p
 the files downloaded (`chart`).
 
 The costly panels (the key figures, the four charts and low stock) are kept in the cache for
-KEPT_SECONDS under the period and the choices they depend on, so that the page answers in
-milliseconds however many orders a year holds; the orders to review and the recent orders
-are read as they are. Chart downloads and the reports are always worked out afresh.
+a minute under the period and the choices they depend on (dashboard.panel_cache: when one
+falls due, one request works it out again while the others show the copy they have), so
+that the page answers in milliseconds however many orders a year holds; the orders to review
+and the recent orders are read as they are. Chart downloads and the reports are always
+worked out afresh.
 """
 
 from collections.abc import Callable
@@ -18,7 +20,6 @@ from functools import cached_property
 from itertools import accumulate
 
 from django.conf import settings
-from django.core.cache import cache
 from django.urls import reverse
 from django.utils.http import urlencode
 
@@ -26,12 +27,12 @@ from core.money import ZERO, format_money
 from dashboard import charts, forecasts, kpis, selectors
 from dashboard.forms import PRESETS, Choice
 from dashboard.kpis import FigureKind, Kpi, Period
+from dashboard.panel_cache import kept
 from dashboard.reports.definitions import REPORTS
 from monitoring import alerts
 from monitoring.alerts import Alert
 from shop.models import Order
 
-KEPT_SECONDS = 60  # as often as the key figures refresh themselves on the page
 LOW_STOCK_ROWS = 20
 # An increase of these is bad news: their change is shown the other way round.
 WORSE_WHEN_UP = {"discounts", "refunds"}
@@ -286,12 +287,6 @@ def report_links(period: Period) -> list[ReportLink]:
     ]
 
 
-def kept[T](name: str, compute: Callable[[], T], *depends_on: str) -> T:
-    """A panel from the cache, else computed and kept there for KEPT_SECONDS."""
-    return cache.get_or_set(":".join(["dashboard:panel", name, *depends_on]), compute,
-                            KEPT_SECONDS)
-
-
 class Dashboard:
     """The panels of one request, each computed the first time a template reads it."""
 
@@ -319,7 +314,7 @@ class Dashboard:
         return report_links(self.choice.period)
 
     def _kept[T](self, name: str, compute: Callable[[], T], *depends_on: str) -> T:
-        """The period's panel from the cache, else computed and kept for KEPT_SECONDS."""
+        """The period's panel, kept (dashboard.panel_cache)."""
         period = self.choice.period
         return kept(name, compute, f"{period.start}", f"{period.end}", *depends_on)
 

@@ -18,6 +18,7 @@ from core.db_routers import reading_from_replica
 from core.http import render_page, tidy_url
 from dashboard import forecasts, funnel, kpis, panels, selectors
 from dashboard.forms import ActivityForm, read_choice
+from dashboard.panel_cache import kept
 from security import audit
 from security.twofactor.gate import staff_member_required
 
@@ -93,7 +94,7 @@ def products(request: HttpRequest) -> HttpResponse:
     if not request.htmx and not form.errors and request.GET and request.get_full_path() != here:
         return redirect(here)  # a form sent without JavaScript: the tidy address
     period = choice.period
-    funnels = panels.kept("product-funnels", lambda: funnel.product_funnels(period),
+    funnels = kept("product-funnels", lambda: funnel.product_funnels(period),
                           f"{period.start}", f"{period.end}")
     context = {"funnels": funnels, "choice": choice, "form": form,
                "showing": panels.Dashboard(choice).showing, "time_zone": settings.TIME_ZONE}

@@ -1,0 +1,50 @@
+"""Keeping the dashboard's costly panels in the cache, with no stampede when one falls due:
+`kept`."""
+
+import time
+from collections.abc import Callable
+
+from django.core.cache import cache
+
+KEPT_SECONDS = 60  # as often as the key figures refresh themselves on the page
+STALE_SECONDS = 300  # how long past its time a panel may be shown while one request redoes it
+LOCK_SECONDS = 30  # a computation that takes longer is taken for dead: another may start
+WAIT_SECONDS = 10.0  # with no copy at all, how long to wait for the one computing it
+WAIT_STEP = 0.05
+
+
+def kept[T](name: str, compute: Callable[[], T], *depends_on: str) -> T:
+    """A panel from the cache, else computed and kept there for KEPT_SECONDS.
+
+    No stampede: the cache holds a panel STALE_SECONDS past its time, beside the moment it
+    falls due. When it is due, the one request that takes the panel's lock (`cache.add`)
+    computes it afresh while the others serve the copy they found. When there is no copy at
+    all, the others wait for the one computing it: if it fails, one of them takes the lock
+    and tries; after WAIT_SECONDS (its holder may have died) each computes it itself."""
+    key = ":".join(["dashboard:panel", name, *depends_on])
+    found = cache.get(key)
+    if found is not None and found[0] > time.time():
+        return found[1]
+    if cache.add(f"{key}:computing", True, LOCK_SECONDS):
+        return _compute_and_keep(key, compute)
+    if found is not None:
+        return found[1]  # another request is computing it: the copy a little past its time
+    deadline = time.monotonic() + WAIT_SECONDS
+    while time.monotonic() < deadline:
+        time.sleep(WAIT_STEP)
+        found = cache.get(key)
+        if found is not None:
+            return found[1]
+        if cache.add(f"{key}:computing", True, LOCK_SECONDS):  # its holder gave up
+            return _compute_and_keep(key, compute)
+    return compute()
+
+
+def _compute_and_keep[T](key: str, compute: Callable[[], T]) -> T:
+    """Compute the panel, holding its lock, and keep it."""
+    try:
+        value = compute()
+        cache.set(key, (time.time() + KEPT_SECONDS, value), KEPT_SECONDS + STALE_SECONDS)
+    finally:
+        cache.delete(f"{key}:computing")
+    return value

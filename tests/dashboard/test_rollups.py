@@ -1,0 +1,220 @@
+"""The daily rollups against the orders, to the cent, in a store on New York time.
+
+The orders are placed, paid, refunded and cancelled through the shop's own services, each at
+a moment of its own (the clock moved by hand): some a second either side of a local
+midnight, some on the day summer time begins (9 March 2025). The figures the dashboard
+reads from the rollups must then be those worked out from the orders directly, for any
+period and any granularity.
+"""
+
+import random
+from datetime import UTC, date, datetime, time, timedelta
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.core.management import call_command
+from django.utils import timezone
+
+from dashboard import kpis, rollup_figures, rollups
+from dashboard.kpis import Period
+from dashboard.models import DailyCustomers, DailySales, SessionDay
+from shop.models import Order
+from shop.services import order_refunds, orders
+from tests.factories import OrderFactory, OrderLineFactory, VariantFactory
+from tests.shop.buying import pay, place
+
+pytestmark = pytest.mark.django_db
+
+NEW_YORK = ZoneInfo("America/New_York")
+FIRST_DAY = date(2025, 3, 3)
+DAYS = 12  # 3 to 14 March: summer time begins on the 9th
+CUSTOMERS = ["ada@example.com", "bob@example.com", "ADA@Example.com", "carol@example.com",
+             "dan@example.com", "eve@example.com", "fay@example.com"]
+
+
+@pytest.fixture(autouse=True)
+def _new_york(settings):
+    settings.TIME_ZONE = "America/New_York"
+    settings.STORE_TAX_RATE = Decimal("0.0825")
+
+
+@pytest.fixture
+def kept_in_step():
+    """Rollups built over no orders: from here the receivers keep them."""
+    rollups.build()
+
+
+def local(day: date, at: time) -> datetime:
+    return datetime.combine(day, at, tzinfo=NEW_YORK)
+
+
+def moments(rng: random.Random) -> datetime:
+    """A moment in the days: a second either side of a local midnight a third of the time."""
+    day = FIRST_DAY + timedelta(days=rng.randrange(DAYS))
+    if rng.random() < 0.33:
+        return local(day, time(23, 59, 59)) if rng.random() < 0.5 else local(day, time(0, 0))
+    return local(day, time(rng.randrange(24), rng.randrange(60)))
+
+
+def assert_the_same(periods: list[Period]) -> None:
+    for period in periods:
+        assert rollup_figures.summary(period.start, period.end, today=kpis.today()) == (
+            kpis.orders_summary(period)), period
+        for granularity in kpis.GRANULARITIES:
+            assert rollup_figures.series(
+                period.start, period.end, granularity, today=kpis.today()
+            ) == kpis.orders_series(period, granularity), (period, granularity)
+        assert rollup_figures.customers_before(period.start) == (
+            kpis.orders_customers_before(period.start))
+
+
+def random_periods(rng: random.Random, count: int) -> list[Period]:
+    periods = [Period(FIRST_DAY - timedelta(days=1), FIRST_DAY + timedelta(days=DAYS))]
+    for _ in range(count):
+        start = FIRST_DAY - timedelta(days=2) + timedelta(days=rng.randrange(DAYS + 2))
+        periods.append(Period(start, start + timedelta(days=rng.randrange(DAYS))))
+    return periods
+
+
+def test_the_rollups_equal_the_orders_to_the_cent(kept_in_step, monkeypatch):
+    rng = random.Random(11)
+    variants = [VariantFactory(on_hand=500, price=Decimal(f"{rng.randrange(100, 9999)}.{n}9"))
+                for n in range(4)]
+    paid = []
+    for _ in range(70):
+        moment = moments(rng)
+        monkeypatch.setattr(timezone, "now", lambda moment=moment: moment)
+        lines = [(variant, rng.randint(1, 3)) for variant in rng.sample(variants, 2)]
+        order = place(*lines, email=rng.choice(CUSTOMERS))
+        chance = rng.random()
+        if chance < 0.15:
+            orders.cancel_order(order_id=order.pk)  # never paid: never counted
+        elif chance > 0.25:
+            pay(order)
+            paid.append(order.pk)
+    # Refunds come later, in full or in part, some cancelling the order: each counts on the
+    # day its order was paid, whatever day it is made.
+    monkeypatch.setattr(timezone, "now", lambda: local(FIRST_DAY + timedelta(days=DAYS), time(12)))
+    for pk in rng.sample(paid, 20):
+        order = Order.objects.get(pk=pk)
+        chance = rng.random()
+        if chance < 0.3:
+            order_refunds.record_refund(order_id=pk, amount=order.total, cancel=True)
+        elif chance < 0.5:
+            order_refunds.record_refund(order_id=pk, amount=order.total)
+        else:
+            part = (order.total * Decimal(rng.randrange(1, 99)) / 100).quantize(Decimal("0.01"))
+            order_refunds.record_refund(order_id=pk, amount=part)
+            order_refunds.record_refund(order_id=pk, amount=Decimal("0.01"))
+    assert len(paid) > 40 and DailySales.objects.exists()
+
+    assert_the_same(random_periods(rng, 25))
+
+
+def test_orders_written_as_rows_are_counted_on_their_local_day(kept_in_step):
+    # 23:59:59 on Saturday the 8th and 00:00 on Sunday the 9th in New York; an order of a
+    # customer who comes back, then one before it for the same customer (a later day's
+    # previous day moves); a line added to a paid order; an order deleted.
+    first = OrderFactory(email="ada@example.com", paid_at=local(date(2025, 3, 8), time(23, 59, 59)),
+                         subtotal=Decimal("10.00"))
+    OrderLineFactory(order=first, quantity=2)
+    second = OrderFactory(email="Ada@example.com", paid_at=local(date(2025, 3, 9), time(0)),
+                          subtotal=Decimal("30.00"), is_repeat_purchase=True)
+    OrderLineFactory(order=second, quantity=1)
+    OrderFactory(email="ada@example.com", paid_at=local(date(2025, 3, 4), time(12)),
+                 subtotal=Decimal("5.00"))
+    gone = OrderFactory(email="bob@example.com", paid_at=local(date(2025, 3, 9), time(1)))
+    gone.delete()
+
+    assert DailySales.objects.get(day=date(2025, 3, 8)).units == 2
+    assert DailySales.objects.get(day=date(2025, 3, 9)).orders == 1
+    assert_the_same(random_periods(random.Random(3), 15))
+
+
+def test_an_order_paid_adds_itself_to_its_day_and_its_customer_once(kept_in_step, monkeypatch):
+    variant = VariantFactory(on_hand=50)
+    moment = local(date(2025, 3, 5), time(10))
+    monkeypatch.setattr(timezone, "now", lambda: moment)
+    for _ in range(3):  # three orders by one customer on one day: one customer that day
+        pay(place((variant, 1), email="ada@example.com"))
+
+    row = DailySales.objects.get(day=date(2025, 3, 5))
+    assert (row.orders, row.gross, row.units) == (3, Decimal("60.00"), 3)
+    by_kind = {(c.kind, c.previous_day): c.customers
+               for c in DailyCustomers.objects.filter(day=date(2025, 3, 5))}
+    assert by_kind == {("paid", DailyCustomers.NEVER): 1, ("first", DailyCustomers.NEVER): 1,
+                       ("repeat", DailyCustomers.NEVER): 1}
+    figures = kpis.summary(Period(date(2025, 3, 5), date(2025, 3, 5)))
+    assert (figures["new_customers"], figures["returning_customer_rate"]) == (1, Decimal("1"))
+
+
+def test_nothing_is_kept_before_the_first_build(monkeypatch):
+    monkeypatch.setattr(timezone, "now", lambda: local(date(2025, 3, 5), time(10)))
+    pay(place((VariantFactory(), 1)))
+    assert not rollup_figures.built() and not DailySales.objects.exists()
+
+    call_command("build_dashboard_rollups", stdout=(out := _Out()))
+
+    assert rollup_figures.built() and "Built the rollups of 1 days" in out.text
+    assert kpis.summary(Period(date(2025, 3, 5), date(2025, 3, 5)))["orders"] == 1
+
+
+def test_sessions_of_closed_days_are_counted_once_and_kept_on_their_rows(kept_in_step):
+    today = kpis.today()
+    closed, yesterday = today - timedelta(days=5), today - timedelta(days=1)
+    SessionDay.objects.bulk_create([SessionDay(day=closed, key="a", ordered=True),
+                                    SessionDay(day=closed, key="b"),
+                                    SessionDay(day=yesterday, key="c")])
+    period = Period(closed, today)
+
+    assert kpis.summary(period)["sessions"] == 3
+    assert DailySales.objects.get(day=closed).sessions_counted
+    SessionDay.objects.bulk_create([SessionDay(day=closed, key="late"),
+                                    SessionDay(day=today, key="d")])
+    figures = kpis.summary(period)
+    assert figures["sessions"] == 4  # the closed day as counted; today as it is now
+    assert figures["conversion_rate"] == Decimal("0.2500")
+
+
+class _Out:
+    def __init__(self):
+        self.text = ""
+
+    def write(self, text: str) -> None:
+        self.text += text
+
+    def flush(self) -> None:
+        pass
+
+
+def test_a_build_gives_what_the_receivers_kept(kept_in_step, monkeypatch):
+    rng = random.Random(5)
+    variant = VariantFactory(on_hand=100)
+    for _ in range(15):
+        moment = moments(rng)
+        monkeypatch.setattr(timezone, "now", lambda moment=moment: moment)
+        pay(place((variant, rng.randint(1, 2)), email=rng.choice(CUSTOMERS)))
+    kept = (list(DailySales.objects.order_by("day").values()),
+            sorted(DailyCustomers.objects.values_list("day", "kind", "previous_day",
+                                                      "customers")))
+    rollups.build()
+    assert kept == (list(DailySales.objects.order_by("day").values()),
+                    sorted(DailyCustomers.objects.values_list("day", "kind", "previous_day",
+                                                              "customers")))
+
+
+def test_moments_are_in_the_store_days():
+    assert local(date(2025, 3, 9), time(0)).astimezone(UTC) == datetime(2025, 3, 9, 5, tzinfo=UTC)
+
+
+def test_a_build_keeps_the_sessions_of_days_whose_rows_are_gone(kept_in_step):
+    day = kpis.today() - timedelta(days=30)
+    SessionDay.objects.bulk_create([SessionDay(day=day, key="a"), SessionDay(day=day, key="b")])
+    rollups.build()
+    SessionDay.objects.filter(day=day).delete()  # reduced to the day's totals
+
+    rollups.build()
+
+    assert DailySales.objects.get(day=day).sessions == 2
+    assert kpis.summary(Period(day, day))["sessions"] == 2
