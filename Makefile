@@ -66,6 +66,12 @@ screenshots: $(VENV)/.installed-test  ## refresh the README's screenshots from t
 bench: $(VENV)/.installed  ## the load benchmark against a bare Django floor: seeds PostgreSQL, serves both with gunicorn, prints and records the table (bench/RESULTS.md)
 	bash bench/run
 
+bench-scale: $(VENV)/.installed  ## the catalogue at 2,000, 20,000 and 200,000 products: each page's req/s and cost against 2,000, cached and not (bench/scale.py)
+	bash bench/run --scale
+
+bench-workers: $(VENV)/.installed  ## gunicorn's sync and gthread workers compared on a listing, a cart and a product page: req/s and p99 (bench/workers.py)
+	bash bench/run --workers
+
 lint: $(VENV)/.installed-test  ## ruff and the import contract (pyproject.toml's [tool.importlinter])
 	$(PY) -m ruff check .
 	$(VENV)/bin/lint-imports
@@ -94,4 +100,4 @@ lock:  ## re-pin requirements/*.txt from pyproject.toml after a dependency chang
 clean:  ## remove the virtual environment, the demo database and generated files
 	rm -rf $(VENV) db.sqlite3 media staticfiles .pytest_cache .ruff_cache
 
-.PHONY: help install run test browser-test screenshots bench lint lock clean
+.PHONY: help install run test browser-test screenshots bench bench-scale bench-workers lint lock clean

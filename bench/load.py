@@ -2,10 +2,14 @@
 
 import json
 import subprocess
+import tempfile
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 SCRIPT = Path(__file__).with_name("wrk.lua")
+# Each request to the next of a list of addresses (paths), for pages nothing is cached for.
+PATHS_SCRIPT = Path(__file__).with_name("wrk_paths.lua")
 
 
 @dataclass(frozen=True)
@@ -16,18 +20,26 @@ class Run:
     bad: int  # responses with a status of 400 or more, and socket errors
 
 
-def run_wrk(url: str, *, connections: int, seconds: int, headers: dict[str, str]) -> Run:
-    """wrk with `connections` connections on 2 threads (1 for a single connection)."""
+def run_wrk(
+    url: str, *, connections: int, seconds: int, headers: dict[str, str],
+    paths: Sequence[str] = (),
+) -> Run:
+    """wrk with `connections` connections on 2 threads (1 for a single connection); with
+    `paths`, each request asks for the next of them on `url`'s server instead of `url`."""
     threads = min(2, connections)
     command = [
         "wrk", f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--timeout", "10s",
-        "-s", str(SCRIPT),
+        "-s", str(PATHS_SCRIPT if paths else SCRIPT),
     ]
     for name, value in headers.items():
         command += ["-H", f"{name}: {value}"]
-    finished = subprocess.run(  # noqa: S603 - our own arguments
-        [*command, url], capture_output=True, text=True, check=True
-    )
+    with tempfile.NamedTemporaryFile("w", suffix=".txt") as listed:
+        listed.write("".join(f"{path}\n" for path in paths))
+        listed.flush()
+        arguments = ["--", listed.name, str(threads)] if paths else []
+        finished = subprocess.run(  # noqa: S603 - our own arguments
+            [*command, url, *arguments], capture_output=True, text=True, check=True
+        )
     return parse_summary(finished.stdout)
 
 

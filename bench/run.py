@@ -13,20 +13,18 @@
    (bench.recommendations), each in a process of its own.
 6. The table, printed, appended to bench/RESULTS.md and quoted in the README.
 
-`bash bench/run --seconds 2 --rounds 1` takes a quicker, rougher look.
+`bash bench/run --seconds 2 --rounds 1` takes a quicker, rougher look. `bash bench/run --scale`
+(bench.scale) measures the pages at three sizes of catalogue, `bash bench/run --workers`
+(bench.workers) gunicorn's worker settings; both serve the shop with bench.serve, as this does.
 """
 
 import argparse
 import json
 import os
 import platform
-import secrets
 import subprocess
-import sys
 import tempfile
 import time
-import urllib.error
-import urllib.request
 from contextlib import contextmanager
 from pathlib import Path
 from statistics import median
@@ -34,24 +32,15 @@ from statistics import median
 import psycopg
 import redis
 
-from bench import report
+from bench import report, serve
 from bench.load import run_wrk
+from bench.serve import BROWSER_HEADERS, PYTHON, ROOT, SHOP_HEADERS
 
-ROOT = Path(__file__).resolve().parent.parent
-PYTHON = sys.executable
-GUNICORN = str(Path(PYTHON).with_name("gunicorn"))
 SHOP_PORT, FLOOR_PORT = 8801, 8802
 SHOP_DB, FLOOR_DB = "shop_bench", "shop_bench_floor"
 REDIS_URL = "redis://127.0.0.1:6379/2"
 CONNECTIONS = 16
 SINGLE_SECONDS = 2
-# What a browser asking for a page sends (the shop counts such visitors); the shop sits behind
-# a proxy that terminates TLS, as in production.
-BROWSER_HEADERS = {
-    "Accept": "text/html,application/xhtml+xml",
-    "User-Agent": "Mozilla/5.0 (X11; Linux x86_64) shop-bench",
-}
-SHOP_HEADERS = {**BROWSER_HEADERS, "X-Forwarded-Proto": "https"}
 FLOOR_TARGETS = {"floor constant": "/constant/", "floor list": "/items/"}
 
 
@@ -64,7 +53,7 @@ def main() -> None:
         seeded = _prepare(shop_env, floor_env)
         _step(f"seeded in {seeded['seconds']} s: {json.dumps(seeded)}")
         with _served(shop_env, floor_env, Path(work)):
-            fixtures = _json(["-m", "bench.fixtures"], shop_env)
+            fixtures = serve.run_json(["-m", "bench.fixtures"], shop_env)
             targets = _targets(fixtures["targets"])
             _check(targets)
             _step(f"reads: {options.rounds} rounds of {len(targets)} targets")
@@ -74,17 +63,17 @@ def main() -> None:
             _step("reads during a sale")
             sale = _during_sale(targets, options.seconds, shop_env)
         _step("writes")
-        writes = _json(["-m", "bench.writes"], shop_env)
+        writes = serve.run_json(["-m", "bench.writes"], shop_env)
         _step("exports")
         exports = [
-            {"period": period, **_json(
+            {"period": period, **serve.run_json(
                 ["-m", "bench.exports", "sales", file_format, *fixtures["exports"][period]],
                 shop_env,
             )}
             for period in ("recent", "year") for file_format in ("csv", "xlsx")
         ]
         _step("recommendations")
-        recommendations = _json(["-m", "bench.recommendations"], shop_env)
+        recommendations = serve.run_json(["-m", "bench.recommendations"], shop_env)
     results = report.Results(
         when=time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
         commit=_commit(),
@@ -118,108 +107,37 @@ def _step(text: str) -> None:
 # --- the shop, the floor and their data ----------------------------------------------------
 
 
-def _database_url(name: str) -> str:
-    return f"postgres://{os.environ.get('DATABASE_USER', 'postgres')}@127.0.0.1:5432/{name}"
-
-
 def _environments(work: Path) -> tuple[dict, dict]:
-    secret = secrets.token_urlsafe(50)
-    common = {
-        **os.environ, "SECRET_KEY": secret, "PYTHONPATH": str(ROOT), "GUNICORN_WORKERS": "2",
-        # No worker recycling during the runs: a restart (Django imported again, about a
-        # second of a core) would land in some run's p99 and not in another's.
-        "GUNICORN_MAX_REQUESTS": "0",
-    }
-    shop = {
-        **common,
-        "DJANGO_SETTINGS_MODULE": "config.settings.base",
-        "ALLOWED_HOSTS": "127.0.0.1,localhost",
-        "DATABASE_URL": _database_url(SHOP_DB),
-        "REDIS_URL": REDIS_URL,
-        "BEHIND_TLS_PROXY": "true",
-        # One machine sends every request: per-address limits would answer 429.
-        "RATELIMIT_ENABLE": "false",
-        "STORE_TAX_RATE": "0.08",
-        "EMAIL_URL": "console://",
-        "MEDIA_ROOT": str(work / "media"),
-        # Card payments on, so checkout offers them (no call leaves the machine here).
-        "STRIPE_SECRET_KEY": "sk_test_bench",
-        "STRIPE_PUBLISHABLE_KEY": "pk_test_bench",
-        "STRIPE_WEBHOOK_SECRET": "whsec_bench",
-    }
-    shop.pop("DEBUG", None)
+    shop = serve.shop_environment(work, database=SHOP_DB, redis_url=REDIS_URL)
     floor = {
-        **common,
+        **serve.common_environment(shop["SECRET_KEY"]),
         "DJANGO_SETTINGS_MODULE": "bench.floor.settings",
-        "FLOOR_DATABASE_URL": _database_url(FLOOR_DB),
+        "FLOOR_DATABASE_URL": serve.database_url(FLOOR_DB),
     }
     return shop, floor
 
 
 def _prepare(shop_env: dict, floor_env: dict) -> dict:
-    user = os.environ.get("DATABASE_USER", "postgres")
-    name, _, password = user.partition(":")
-    with psycopg.connect(host="127.0.0.1", user=name, password=password or None,
-                         dbname="postgres", autocommit=True) as connection:
-        for database in (SHOP_DB, FLOOR_DB):
-            connection.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
-            connection.execute(f'CREATE DATABASE "{database}"')
-    redis.Redis.from_url(REDIS_URL).flushdb()
-    _manage(["migrate", "--noinput", "-v", "0"], shop_env)
-    _manage(["migrate", "--noinput", "-v", "0"], floor_env)
-    seeded = _json(["-m", "bench.seed"], shop_env)
-    _manage(["collectstatic", "--noinput", "-v", "0"], shop_env)
+    serve.fresh_databases(SHOP_DB, FLOOR_DB)
+    serve.empty_redis(REDIS_URL)
+    serve.manage(["migrate", "--noinput", "-v", "0"], shop_env)
+    serve.manage(["migrate", "--noinput", "-v", "0"], floor_env)
+    seeded = serve.run_json(["-m", "bench.seed"], shop_env)
+    serve.manage(["collectstatic", "--noinput", "-v", "0"], shop_env)
     return seeded
 
-
-def _manage(arguments: list[str], env: dict) -> None:
-    subprocess.run([PYTHON, "-m", "django", *arguments], env=env, cwd=ROOT, check=True)  # noqa: S603
-
-
-def _json(arguments: list[str], env: dict) -> dict:
-    """The last line of a benchmark step's output, which is JSON."""
-    finished = subprocess.run(  # noqa: S603 - our own arguments
-        [PYTHON, *arguments], env=env, cwd=ROOT, check=True, capture_output=True, text=True
-    )
-    return json.loads(finished.stdout.strip().splitlines()[-1])
 
 
 @contextmanager
 def _served(shop_env: dict, floor_env: dict, work: Path):
-    servers = [
-        # Metrics files are the web process's alone, as in production.
-        _gunicorn({**shop_env, "PROMETHEUS_MULTIPROC_DIR": str(work / "metrics")}, SHOP_PORT,
-                  "config.wsgi:application", work / "shop.log"),
-        _gunicorn(floor_env, FLOOR_PORT, "bench.floor.wsgi:application", work / "floor.log"),
-    ]
-    try:
-        _wait_until_up(f"http://127.0.0.1:{SHOP_PORT}/readiness/", work / "shop.log")
-        _wait_until_up(f"http://127.0.0.1:{FLOOR_PORT}/constant/", work / "floor.log")
-        yield
-    finally:
-        for server in servers:
-            server.terminate()
-        for server in servers:
-            server.wait(timeout=30)
-
-
-def _gunicorn(env: dict, port: int, app: str, log: Path) -> subprocess.Popen:
-    command = [GUNICORN, "-c", "config/gunicorn.py", "--bind", f"127.0.0.1:{port}", app]
-    with log.open("w") as output:
-        return subprocess.Popen(  # noqa: S603 - our own arguments
-            command, env=env, cwd=ROOT, stdout=output, stderr=subprocess.STDOUT
-        )
-
-
-def _wait_until_up(url: str, log: Path) -> None:
-    for _ in range(100):
+    with serve.served(shop_env, SHOP_PORT, work):
+        floor = serve.gunicorn(floor_env, FLOOR_PORT, "bench.floor.wsgi:application",
+                               work / "floor.log")
         try:
-            with urllib.request.urlopen(url, timeout=2) as response:  # noqa: S310 - our server
-                if response.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.3)
-    raise SystemExit(f"{url} did not answer; the server said:\n{log.read_text()[-3000:]}")
+            serve.wait_until_up(f"http://127.0.0.1:{FLOOR_PORT}/constant/", work / "floor.log")
+            yield
+        finally:
+            serve.stop(floor)
 
 
 # --- reads -----------------------------------------------------------------------------------
@@ -243,7 +161,7 @@ def _check(targets: dict[str, tuple[str, dict]]) -> None:
     """Every target answers 200 with a page, not a redirect to sign in: else the load would
     measure the wrong thing."""
     for url, headers in targets.values():
-        _get_page(url, headers)
+        serve.get_page(url, headers)
 
 
 def _first_views(paths: list[str], cookie: str) -> float:
@@ -251,27 +169,10 @@ def _first_views(paths: list[str], cookie: str) -> float:
     times = []
     for path in paths:
         started = time.perf_counter()
-        _get_page(f"http://127.0.0.1:{SHOP_PORT}{path}", {**SHOP_HEADERS, "Cookie": cookie})
+        serve.get_page(f"http://127.0.0.1:{SHOP_PORT}{path}",
+                       {**SHOP_HEADERS, "Cookie": cookie})
         times.append((time.perf_counter() - started) * 1000)
     return median(times)
-
-
-def _get_page(url: str, headers: dict) -> None:
-    """GET `url`, read to the end; stop the run unless it answered 200 (redirects included)."""
-    request = urllib.request.Request(url, headers=headers)  # noqa: S310 - our server
-    try:
-        with urllib.request.build_opener(_NoRedirects).open(request, timeout=60) as response:
-            response.read()
-            status = response.status
-    except urllib.error.HTTPError as error:
-        status = error.code
-    if status != 200:
-        raise SystemExit(f"{url} answered {status}, not 200.")
-
-
-class _NoRedirects(urllib.request.HTTPRedirectHandler):
-    def redirect_request(self, *args, **kwargs):
-        return None
 
 
 def _reads(targets: dict[str, tuple[str, dict]], seconds: int, rounds: int) -> dict:

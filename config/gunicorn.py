@@ -1,7 +1,8 @@
 """gunicorn's settings and hooks for the shop: `gunicorn -c config/gunicorn.py` (the image's
 command). Settings come from the environment:
 
-GUNICORN_WORKERS (default: 2 per CPU + 1, at most 8), GUNICORN_THREADS (4),
+GUNICORN_WORKERS (default: 1 per CPU, at most 8), GUNICORN_THREADS (4; 1 runs gunicorn's sync
+worker, more its gthread worker),
 GUNICORN_TIMEOUT (30 s a request), GUNICORN_GRACEFUL_TIMEOUT (25 s to finish the requests
 in flight after SIGTERM: inside Kubernetes' 30 s termination grace period), PORT (8000).
 GUNICORN_CMD_ARGS and the command line still override them.
@@ -29,7 +30,11 @@ from config.metric_files import fold_exited_worker
 
 bind = f"0.0.0.0:{env.integer('PORT', 8000)}"
 wsgi_app = "config.wsgi:application"
-workers = env.integer("GUNICORN_WORKERS", min(multiprocessing.cpu_count() * 2 + 1, 8))
+# Chosen by measurement (`make bench-workers`, README "Performance"): on 2 cores, 2 gthread
+# workers of 4 threads served a cached listing at 2.4 times the req/s of 2 sync workers and every
+# page measured with a lower median p99; more processes than cores (3 or 5, sync or gthread)
+# only added contention with PostgreSQL and Redis on the same cores, up to ten times the p99.
+workers = env.integer("GUNICORN_WORKERS", min(multiprocessing.cpu_count(), 8))
 threads = env.integer("GUNICORN_THREADS", 4)
 timeout = env.integer("GUNICORN_TIMEOUT", 30)
 graceful_timeout = env.integer("GUNICORN_GRACEFUL_TIMEOUT", 25)

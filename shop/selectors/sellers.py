@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from urllib.parse import urlsplit
 
-from django.db.models import Count, Func, IntegerField, Q, QuerySet, Subquery, Value
+from django.db.models import Count, Func, IntegerField, OuterRef, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 
 from shop import caching
@@ -34,11 +34,19 @@ def approved_shop_count() -> Coalesce:
 
 def shop_counts(matching: QuerySet[Product]) -> QuerySet[Seller]:
     """Every approved shop as a row of the listing's facet query: ("shop", slug, name, how
-    many of the `matching` products it sells)."""
+    many of the `matching` products it sells). Each shop's count is a subquery over the
+    matching products, not a join of every product of every shop filtered afterwards: its
+    work follows what the listing matched, not the size of the catalogue."""
+    matched = (
+        matching.filter(seller=OuterRef("pk"))
+        .order_by()
+        .values("seller")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
     return (
         Seller.objects.approved()
-        .values("slug", "name")
-        .annotate(kind=Value("shop"), n=Count("products", filter=Q(products__in=matching)))
+        .annotate(kind=Value("shop"), n=Coalesce(Subquery(matched), Value(0)))
         .values_list("kind", "slug", "name", "n")
         .order_by()
     )
