@@ -31,9 +31,9 @@ OWNER, MANAGER, SUPPORT = "Owner", "Manager", "Support"
 FULFILMENT, CATALOGUE, MARKETING, FINANCE = "Fulfilment", "Catalogue", "Marketing", "Finance"
 
 # Managing staff: people, their roles, their sign-in (email addresses, second factors) and
-# the records the framework keeps of them. The owner's alone: with any of these one could
-# take over another person's account.
-STAFF_ADMIN = frozenset({"dashboard.manage_staff"} | {
+# the records the framework keeps of them, and closing a customer's account for good. The
+# owner's alone: with any of these one could take over, or erase, another person's account.
+STAFF_ADMIN = frozenset({"dashboard.manage_staff", "shop.erase_user"} | {
     f"{app}.{action}_{model}"
     for app, model in (
         ("shop", "user"), ("auth", "group"), ("auth", "permission"),

@@ -80,6 +80,11 @@ RULES = (
     # Turning two-factor off asks for the password: no more guesses than at sign-in.
     Rule("2fa-disable", "attempts to turn off two-factor", POST, ("/accounts/2fa/disable/",),
          per_address="10/m", per_account="10/h"),
+    # Asking for one's data or closing the account asks for the password (and a code): no
+    # more guesses than at sign-in.
+    Rule("your-data", "attempts with your password", POST,
+         ("/accounts/data/export/", "/accounts/data/close/"),
+         per_address="10/m", per_account="10/h"),
     # A person signs up once; an office or campus behind one address still gets through.
     # Per email, as allauth mails the address on every attempt (also when it is taken): here
     # the count protects the email's owner from a stream of mail.
@@ -87,6 +92,9 @@ RULES = (
          per_address="20/h", per_account="10/h", account=typed_email("email")),
     # Each request sends an email: a few resends are normal, a stream is mail-bombing.
     Rule("password-reset", "password reset requests", POST, ("/accounts/password/reset/",),
+         per_address="20/h", per_account="5/h", account=typed_email("email")),
+    # A guest's link to their data is emailed, as a reset is: the same limits.
+    Rule("guest-privacy", "requests for a link to your data", POST, ("/privacy/",),
          per_address="20/h", per_account="5/h", account=typed_email("email")),
     # Search is the costliest page to render; one a second is faster than anyone reads.
     Rule("search", "searches", ("GET", "HEAD"), ("/products/",),

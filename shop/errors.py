@@ -62,3 +62,12 @@ class NotDueYet(ShopError):
     def __init__(self, *, due: datetime) -> None:
         super().__init__(f"Not due until {due.isoformat()}.")
         self.due = due
+
+
+class AccountNotClosable(ShopError):
+    """The account cannot be closed now: an order is still open, or it is not a customer's
+    account to close here. `reasons` say what to wait for, one sentence each."""
+
+    def __init__(self, reasons: list[str]) -> None:
+        super().__init__(" ".join(reasons))
+        self.reasons = reasons

@@ -19,6 +19,7 @@ from django.utils import timezone
 from core import retries
 from shop.access import order_link
 from shop.models import OrderEmail
+from shop.models.customers import is_pseudonym
 
 SUBJECTS = {
     OrderEmail.Kind.CONFIRMATION: "Order {number} is confirmed",
@@ -44,6 +45,11 @@ def _send(*, email_id: int) -> bool:
     if email.sent_at is not None:
         return False
     order = email.order
+    if is_pseudonym(order.email):
+        # The customer closed their account: nothing more goes out to them.
+        email.sent_at = timezone.now()
+        email.save(update_fields=["sent_at"])
+        return False
     lines = list(order.lines.select_related("seller"))
     context = {
         "order": order,

@@ -35,6 +35,10 @@ REORDER_COVER_DAYS = env.integer("REORDER_COVER_DAYS", 30)
 # Order risk (shop.risk.rules): a paid order scoring this much (of 100) or more is held for
 # review before it ships.
 RISK_REVIEW_THRESHOLD = env.integer("RISK_REVIEW_THRESHOLD", 50)
+# Days a customer's data export stays downloadable by its emailed link.
+PRIVACY_EXPORT_DAYS = env.integer("PRIVACY_EXPORT_DAYS", 7)
+# Hours a guest's emailed link (to download or delete their orders' data) works.
+PRIVACY_GUEST_LINK_HOURS = env.integer("PRIVACY_GUEST_LINK_HOURS", 24)
 # Prices are shown and stored without tax; this rate is added at checkout on the goods and
 # the shipping (a sales tax): 0.08 is 8%, 0 turns tax off.
 STORE_TAX_RATE = env.decimal("STORE_TAX_RATE", "0", minimum="0", below="1", places=4)

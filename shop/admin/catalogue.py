@@ -20,6 +20,7 @@ from django.http import HttpRequest
 from django.utils.html import format_html
 
 from security import audit
+from shop.admin import customers
 from shop.models import Category, Product, ProductImage, User, Variant
 
 admin.site.site_header = f"{settings.STORE_NAME} staff"
@@ -301,7 +302,9 @@ def _audit_variant(request: HttpRequest, variant: Variant, changes: dict, *, add
 @admin.register(User)
 class UserAdmin(DjangoUserAdmin):
     ordering = ["email"]
-    list_display = ["email", "first_name", "last_name", "is_staff", "is_active", "date_joined"]
+    list_display = ["email", "first_name", "last_name", "is_staff", "is_active", "date_joined",
+                    "erased_at"]
+    actions = [customers.erase_personal_data]
     search_fields = ["email", "first_name", "last_name"]
     fieldsets = [
         (None, {"fields": ["email", "password"]}),
@@ -310,6 +313,10 @@ class UserAdmin(DjangoUserAdmin):
             "Permissions",
             {"fields": ["is_active", "is_staff", "is_superuser", "groups", "user_permissions"]},
         ),
-        ("Important dates", {"fields": ["last_login", "date_joined"]}),
+        ("Important dates", {"fields": ["last_login", "date_joined", "erased_at"]}),
     ]
+    readonly_fields = ["erased_at"]
     add_fieldsets = [(None, {"classes": ["wide"], "fields": ["email", "password1", "password2"]})]
+
+    def has_erase_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm(customers.ERASE_PERMISSION)

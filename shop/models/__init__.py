@@ -10,6 +10,7 @@ from shop.models.orders import (
     OrderLine,
     ShippingMethod,
 )
+from shop.models.privacy import DataExport
 from shop.models.promotions import DiscountCode, OrderDiscount, Promotion
 from shop.models.reviews import Review, SellerReview
 from shop.models.risk import OrderRisk
@@ -23,6 +24,7 @@ __all__ = [
     "Cart",
     "CartLine",
     "Category",
+    "DataExport",
     "DiscountCode",
     "Order",
     "OrderDiscount",

@@ -26,6 +26,8 @@ WIDTHS = (1280, 390)
 SEARCHES_PER_MINUTE = 60  # security.ratelimits: the "search" rule, per address
 ORDER_KEY = "from shop.access import order_key; print(order_key({number!r}))"
 ORDER_ID = "from shop.models import Order; print(Order.objects.get(number={number!r}).pk)"
+GUEST_LINK = ("from shop.models import Order; from shop.services.guest_privacy import link_token; "
+              "pk = Order.objects.get(number={number!r}).pk; print(link_token(first=pk, last=pk))")
 
 
 @dataclass
@@ -155,6 +157,15 @@ def reach_rate_limit(page, shop, facts):
     raise AssertionError("the searches were never refused")
 
 
+def reach_guest_data(suffix: str = "") -> Callable:
+    """The page of the guest's data link (or one below it), as the emailed link opens it."""
+    def reach(page, shop, facts):
+        number = re.search(r"/orders/([^/]+)/", facts["link"]).group(1)
+        token = last_line(shop["manage"]("shell", "-c", GUEST_LINK.format(number=number)))
+        return page.goto(f"{shop['url']}/privacy/link/{token}/{suffix}")
+    return reach
+
+
 @dataclass(frozen=True)
 class Visit:
     name: str
@@ -190,6 +201,13 @@ VISITS = [
     Visit("account-inactive", "visitor", "/accounts/inactive/"),
     Visit("not-found", "visitor", "/products/no-such-product/", status=404),
     Visit("guest-order-by-link", "stranger", "{link}"),
+    Visit("guest-privacy", "visitor", "/privacy/"),
+    Visit("guest-privacy-sent", "visitor", "/privacy/sent/"),
+    Visit("guest-privacy-bad-link", "visitor", "/privacy/link/not-a-token/", status=400),
+    Visit("guest-data-erased", "visitor", "/privacy/erased/"),
+    # The guest's data link; its order waits for payment, so erasing says what to wait for.
+    Visit("guest-data", "stranger", reach=reach_guest_data()),
+    Visit("guest-data-erase-refused", "stranger", reach=reach_guest_data("erase/")),
     # A guest with an order waiting for payment, and a cart.
     Visit("cart", "guest", "/cart/"),
     Visit("checkout", "guest", "/checkout/"),

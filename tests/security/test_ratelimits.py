@@ -23,6 +23,7 @@ LIMITED = [
     pytest.param("post", "/accounts/2fa/verify/", {}, 10, 60, id="2fa-verify"),
     pytest.param("post", "/accounts/signup/", {}, 20, 3600, id="sign-up"),
     pytest.param("post", "/accounts/password/reset/", {}, 20, 3600, id="password-reset"),
+    pytest.param("post", "/privacy/", {}, 20, 3600, id="guest-privacy"),
     pytest.param("get", "/products/", {"q": "jacket"}, 60, 60, id="search"),
     pytest.param("post", "/cart/add/", {}, 30, 60, id="cart-add"),
     pytest.param("post", "/checkout/", {}, 10, 60, id="checkout"),
