@@ -35,6 +35,15 @@ REORDER_COVER_DAYS = env.integer("REORDER_COVER_DAYS", 30)
 # Order risk (shop.risk.rules): a paid order scoring this much (of 100) or more is held for
 # review before it ships.
 RISK_REVIEW_THRESHOLD = env.integer("RISK_REVIEW_THRESHOLD", 50)
+# Retention (dashboard.retention, daily): days after which what is kept of a person goes.
+# Guest carts untouched this long are deleted; sign-ups never verified are deleted; the
+# visitors behind the storefront's session counts are kept only as daily totals; webhook
+# payloads lose their personal fields (finance's period: disputes come up to 120 days after
+# a payment, and a year covers them and the yearly books).
+RETENTION_GUEST_CART_DAYS = env.integer("RETENTION_GUEST_CART_DAYS", 30)
+RETENTION_UNVERIFIED_SIGNUP_DAYS = env.integer("RETENTION_UNVERIFIED_SIGNUP_DAYS", 14)
+RETENTION_VISITOR_DAYS = env.integer("RETENTION_VISITOR_DAYS", 90)
+WEBHOOK_PAYLOAD_RETENTION_DAYS = env.integer("WEBHOOK_PAYLOAD_RETENTION_DAYS", 365)
 # Days a customer's data export stays downloadable by its emailed link.
 PRIVACY_EXPORT_DAYS = env.integer("PRIVACY_EXPORT_DAYS", 7)
 # Hours a guest's emailed link (to download or delete their orders' data) works.

@@ -221,7 +221,7 @@ def test_the_worker_is_restarted_when_its_heartbeat_goes_stale():
 @pytest.mark.parametrize(("name", "command"), [
     ("storefront-expire-orders", ["python", "manage.py", "expire_orders"]),
     ("storefront-prune-tasks", ["python", "manage.py", "prune_db_task_results"]),
-    ("storefront-clear-sessions", ["python", "manage.py", "clearsessions"]),
+    ("storefront-retention", ["python", "manage.py", "apply_retention"]),
     ("storefront-recommendations", ["python", "manage.py", "rebuild_recommendations"]),
     ("storefront-forecasts", ["python", "manage.py", "forecast_demand"]),
 ])
