@@ -36,7 +36,7 @@ from bench.serve import ROOT, SHOP_HEADERS
 SIZES = (2_000, 20_000, 200_000)
 ORDERS = 500
 PORT = 8811
-TEMPLATE = "scale_helper_template"
+TEMPLATE = "shop_bench_scale_template"
 REDIS_URL = "redis://127.0.0.1:6379/7"
 CONNECTIONS = 16
 # At the largest size, a page may cost at most this many times what it costs at the smallest.
@@ -114,7 +114,7 @@ def _step(text: str) -> None:
 
 
 def database(size: int) -> str:
-    return f"scale_helper_{size}"
+    return f"shop_bench_scale_{size}"
 
 
 def seed_databases(environments: dict[int, dict]) -> dict[int, dict]:

@@ -23,7 +23,7 @@ from bench.load import run_wrk
 from bench.serve import ROOT, SHOP_HEADERS
 
 PORT = 8812
-DATABASE = "scale_helper_workers"
+DATABASE = "shop_bench_scale_workers"
 PRODUCTS = 2_000
 CONNECTIONS = 16
 # (worker class, workers, threads a worker); gunicorn runs gthread when threads > 1.

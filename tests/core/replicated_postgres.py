@@ -48,7 +48,7 @@ def free_port() -> int:
 class ReplicatedPostgres:
     def __init__(self, bindir: Path, run_as: str | None):
         self.bindir, self.run_as = bindir, run_as
-        self.root = Path(tempfile.mkdtemp(prefix="replica_helper_"))
+        self.root = Path(tempfile.mkdtemp(prefix="shop_replica_"))
         self.primary_port, self.replica_port = free_port(), free_port()
         self.started: list[Path] = []
         if run_as:

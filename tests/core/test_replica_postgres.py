@@ -25,7 +25,7 @@ from tests.core.replica_scenario import CONTROL
 from tests.core.replicated_postgres import ReplicatedPostgres
 
 ROOT = Path(__file__).resolve().parents[2]
-DATABASE = "replica_helper_shop"
+DATABASE = "shop_replica_test"
 SCENARIO_TIMEOUT = 300
 
 
