@@ -20,7 +20,8 @@ def kept[T](name: str, compute: Callable[[], T], *depends_on: str) -> T:
     falls due. When it is due, the one request that takes the panel's lock (`cache.add`)
     computes it afresh while the others serve the copy they found. When there is no copy at
     all, the others wait for the one computing it: if it fails, one of them takes the lock
-    and tries; after WAIT_SECONDS (its holder may have died) each computes it itself."""
+    and tries; after WAIT_SECONDS (its holder may have died) each computes it itself. With
+    the cache away, each request computes its panel at once."""
     key = ":".join(["dashboard:panel", name, *depends_on])
     found = cache.get(key)
     if found is not None and found[0] > time.time():
@@ -29,6 +30,10 @@ def kept[T](name: str, compute: Callable[[], T], *depends_on: str) -> T:
         return _compute_and_keep(key, compute)
     if found is not None:
         return found[1]  # another request is computing it: the copy a little past its time
+    if cache.get(f"{key}:computing") is None:
+        # No one holds the lock: the cache cannot be reached, so there is nothing to wait for
+        # (or its holder has just kept the panel, and this computes it once more).
+        return compute()
     deadline = time.monotonic() + WAIT_SECONDS
     while time.monotonic() < deadline:
         time.sleep(WAIT_STEP)

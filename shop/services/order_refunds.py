@@ -44,17 +44,20 @@ def record_refund(
             f"{order.number}."
         )
     order.refunded_total += amount
-    order.save(update_fields=["refunded_total"])
     refund_note = note or f"Refunded {amount} {order.currency}."
     if order.paid_at is None:
         if restock:
             raise ShopError(f"Order {order.number} was never paid: nothing left its shelves.")
+        order.save(update_fields=["refunded_total"])
         OrderEvent.objects.create(order=order, kind=OrderEvent.Kind.REFUNDED, actor=actor,
                                   note=refund_note, is_internal=True)
         return order
-    email_customer(order, OrderEmail.Kind.REFUNDED)
+    # The stock rows are locked before the order's save locks its paid day's figures
+    # (dashboard.rollups), in the order a payment locks them, so the two never deadlock.
     _restock_lines(order, restock or {})
     _charge_lines(order, line_amounts or {})
+    order.save(update_fields=["refunded_total"])
+    email_customer(order, OrderEmail.Kind.REFUNDED)
     full = order.refunded_total >= order.total
     if cancel:
         if not full or order.status not in PAID_UNSHIPPED:

@@ -8,6 +8,7 @@ from django.core.cache import cache
 
 from dashboard import panel_cache
 from dashboard.panel_cache import kept
+from tests.conftest import DEAD_REDIS
 
 KEY = "dashboard:panel:figures:2025-03-03:2025-03-09"
 
@@ -123,3 +124,15 @@ def test_when_the_request_computing_it_fails_one_waiting_request_takes_over():
         thread.join()
 
     assert results == ["new"] * 5 and compute.runs == 1
+
+
+def test_with_the_cache_away_a_panel_is_computed_at_once(settings):
+    settings.CACHES = DEAD_REDIS
+    compute = Counted()
+    started = time.monotonic()
+
+    assert kept("figures", compute, "2025-03-03", "2025-03-09") == "new"
+    assert kept("figures", compute, "2025-03-03", "2025-03-09") == "new"
+
+    assert compute.runs == 2
+    assert time.monotonic() - started < panel_cache.WAIT_SECONDS  # no wait for a lock
