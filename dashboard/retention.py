@@ -47,15 +47,19 @@ def apply(now: datetime | None = None) -> dict[str, int]:
 def keep_only_visitor_totals(now: datetime) -> int:
     """Reduce the storefront's visitors of each day before the period to the day's totals
     (sessions, and sessions that ordered) on its rollup, then delete the day's visitors;
-    how many days were reduced. The rollups are built first if they never were, so that no
-    figure is read from rows that are gone."""
+    how many days were reduced. Nothing is reduced until the rollups have been built (the
+    dashboard reads the rows until then, and a build is for the operator to run when no
+    payment comes in: `manage.py build_dashboard_rollups`); each run says so."""
     cutoff = rollups.local_day(now) - timedelta(days=settings.RETENTION_VISITOR_DAYS)
     due = SessionDay.objects.filter(day__lt=cutoff)
     days = list(due.values_list("day", flat=True).distinct().order_by("day"))
     if not days:
         return 0
     if not rollup_figures.built():
-        rollups.build()
+        logger.warning("Storefront visitors past %d days are kept until the dashboard's "
+                       "rollups are built (manage.py build_dashboard_rollups).",
+                       settings.RETENTION_VISITOR_DAYS)
+        return 0
     with transaction.atomic():
         rollup_figures.count_closed_sessions(today=rollups.local_day(now), days=days)
         due.delete()

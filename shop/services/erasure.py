@@ -13,8 +13,10 @@ do not move), their author shown as "A deleted customer". The audit log keeps it
 their copy of the email replaced and the person's client address cleared.
 """
 
+import json
 import re
 from collections.abc import Callable, Iterable
+from functools import partial
 from importlib import import_module
 
 from allauth.account.models import EmailAddress
@@ -26,10 +28,12 @@ from django.core.files.storage import default_storage
 from django.db import transaction
 from django.db.models import Q
 from django.db.models.functions import Lower
+from django.tasks import task
 from django.utils import timezone
 from django_otp import devices_for_user
 
 from security.models import AuditEntry, LoginLock
+from shop import caching
 from shop.errors import AccountNotClosable
 from shop.models import (
     Address,
@@ -151,7 +155,9 @@ def erase_account(*, user_id: int) -> User:
     user.erased_at = timezone.now()
     user.save(update_fields=["email", "first_name", "last_name", "password", "is_active",
                              "erased_at"])
-    end_sessions(user_id=user.pk)
+    # Signed out everywhere at once (no password, inactive); the session rows go after the
+    # commit, as reading every live session would hold the request and the account's lock.
+    transaction.on_commit(partial(end_sessions_of.enqueue, user_id=user.pk))
     return user
 
 
@@ -189,10 +195,7 @@ def scrubber(values: dict[str, str]) -> Scrub:
     stand-in, in a text or anywhere inside a JSON value."""
     if not values:
         return lambda value: value
-    longest_first = sorted(values, key=len, reverse=True)
-    pattern = re.compile(
-        "|".join(rf"(?<!\w){re.escape(value)}(?!\w)" for value in longest_first), re.IGNORECASE
-    )
+    pattern = whole_words(values)
 
     def scrub(value):
         match value:
@@ -205,6 +208,33 @@ def scrubber(values: dict[str, str]) -> Scrub:
         return value
 
     return scrub
+
+
+def whole_words(values: Iterable[str]) -> re.Pattern:
+    """A pattern matching any of `values` (case apart) where it stands alone: not part of a
+    longer word or address (`bob@x.com` is not found in `jo.bob@x.com` or `bob@x.com.au`,
+    `Ann` not in `Ann-Marie`), a full stop after it allowed."""
+    longest_first = sorted(values, key=len, reverse=True)
+    return re.compile("|".join(
+        rf"(?<![\w.+-]){re.escape(value)}(?![\w-]|\.\w)" for value in longest_first
+    ), re.IGNORECASE)
+
+
+def naming(emails: Iterable[str]) -> Q:
+    """The audit entries that name one of `emails` (as a whole address: a longer one that
+    contains it is someone else's), as a filter."""
+    emails = [email.lower() for email in emails]
+    if not emails:
+        return Q(pk__in=[])
+    named = Q()
+    for email in emails:
+        named |= (Q(actor_label__iexact=email) | Q(object_label__icontains=email)
+                  | Q(details__icontains=email))
+    pattern = whole_words(emails)
+    rows = AuditEntry.objects.filter(named).values_list("pk", "actor_label", "object_label",
+                                                        "details")
+    return Q(pk__in=[pk for pk, *texts in rows
+                     if any(pattern.search(json.dumps(text)) for text in texts)])
 
 
 def erase_orders(orders, emails: dict[str, str], scrub: Scrub) -> None:
@@ -223,9 +253,13 @@ def erase_orders(orders, emails: dict[str, str], scrub: Scrub) -> None:
 
 def _erase_reviews(user: User, scrub: Scrub) -> None:
     """Reviews stay (with their ratings, so no product's or shop's average moves), their
-    author now shown as "A deleted customer"; a name or address in their text goes."""
-    scrub_rows(Review.objects.filter(user=user), ["title", "body"], scrub)
-    scrub_rows(SellerReview.objects.filter(user=user), ["body"], scrub)
+    author now shown as "A deleted customer"; a name or address in their text goes. The
+    pages kept with the old name and text are dropped (shop.caching)."""
+    reviews, shop_reviews = Review.objects.filter(user=user), SellerReview.objects.filter(user=user)
+    if reviews.exists() or shop_reviews.exists():
+        scrub_rows(reviews, ["title", "body"], scrub)
+        scrub_rows(shop_reviews, ["body"], scrub)
+        caching.bump_catalogue_version()
 
 
 def _erase_belongings(user: User) -> None:
@@ -275,10 +309,7 @@ def concerning(user: User, order_ids: Iterable[int], emails: Iterable[str]):
     about = (Q(actor_id=user.pk)
              | Q(object_type=User._meta.label, object_id=str(user.pk))
              | Q(object_type=Order._meta.label, object_id__in=[str(pk) for pk in order_ids]))
-    for email in emails:
-        about |= (Q(actor_label__iexact=email) | Q(object_label__icontains=email)
-                  | Q(details__icontains=email))
-    return AuditEntry.objects.filter(about)
+    return AuditEntry.objects.filter(about | naming(emails))
 
 
 def scrub_rows(rows, fields: list[str], scrub: Scrub) -> None:
@@ -286,6 +317,12 @@ def scrub_rows(rows, fields: list[str], scrub: Scrub) -> None:
         changed = {name: scrub(getattr(row, name)) for name in fields}
         if any(changed[name] != getattr(row, name) for name in fields):
             type(row).objects.filter(pk=row.pk).update(**changed)
+
+
+# Kept beside the service that enqueues it, as shop.services.data_export keeps its task.
+@task
+def end_sessions_of(user_id: int) -> int:
+    return end_sessions(user_id=user_id)
 
 
 def end_sessions(*, user_id: int) -> int:

@@ -221,8 +221,7 @@ def concerning(email: str, order_ids: list[int]) -> QuerySet[AuditEntry]:
     """The audit entries about the guest's orders, or naming their address."""
     return AuditEntry.objects.filter(
         Q(object_type=Order._meta.label, object_id__in=[str(pk) for pk in order_ids])
-        | Q(actor_label__iexact=email) | Q(object_label__icontains=email)
-        | Q(details__icontains=email)
+        | erasure.naming([email])
     )
 
 
@@ -258,7 +257,9 @@ def erase_guest_data(*, guest: GuestData) -> str:
                        scrub)
     LoginLock.objects.filter(identifier__iexact=guest.email).delete()
     personal_data_erased.send(User, user=None, order_ids=order_ids, scrub=scrub)
-    end_guest_sessions(email=guest.email, numbers={order.number for order in orders})
+    # The sessions still holding the address go after the commit (every live one is read).
+    transaction.on_commit(partial(end_guest_sessions_of.enqueue, email=guest.email,
+                                  numbers=sorted(order.number for order in orders)))
     _record(ERASED, stand_in, orders=len(order_ids))
     return stand_in
 
@@ -276,6 +277,11 @@ def _personal_values(email: str, stand_in: str, rows: QuerySet[Order]) -> dict[s
         if text and len(text.strip()) >= 3:
             values.setdefault(text.strip().lower(), erasure.REMOVED)
     return values
+
+
+@task
+def end_guest_sessions_of(email: str, numbers: list[str]) -> int:
+    return end_guest_sessions(email=email, numbers=set(numbers))
 
 
 def end_guest_sessions(*, email: str, numbers: set[str]) -> int:

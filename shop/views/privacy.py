@@ -64,8 +64,12 @@ def data_download(request: HttpRequest, token: str) -> HttpResponse:
     except data_export.ExportLinkInvalid as error:
         return _link_refused(request, error.message, status=400)
     filename = f"your-data-{export.ready_at:%Y-%m-%d}.zip"
-    response = FileResponse(default_storage.open(export.file_name, "rb"), as_attachment=True,
-                            filename=filename, content_type="application/zip")
+    try:
+        file = default_storage.open(export.file_name, "rb")
+    except FileNotFoundError:  # a newer download replaced it a moment ago
+        return _link_refused(request, data_export.ExportLinkExpired.message, status=410)
+    response = FileResponse(file, as_attachment=True, filename=filename,
+                            content_type="application/zip")
     response["Cache-Control"] = "private, no-store"
     return response
 

@@ -113,6 +113,27 @@ def test_audit_entries_stay_with_the_pseudonym_and_no_client_address():
     assert staff.details == {"note": f"[removed] called, wants {pseudonym} updated"}
 
 
+def test_someone_elses_longer_address_is_neither_exported_nor_scrubbed():
+    person = make_person()
+    email = person.user.email
+    others = [f"jo.{email}", f"{email}.au", f"x{email}"]  # each contains the person's
+    for other in others:
+        AuditEntry.objects.create(action="order.note", actor_label="staff@example.com",
+                                  object_label=other, details={"note": f"wrote to {other}"})
+    mine = AuditEntry.objects.create(action="order.note", actor_label="staff@example.com",
+                                     object_label="an order",
+                                     details={"note": f"wrote to {email}."})
+
+    named = AuditEntry.objects.filter(erasure.naming([email]))
+    assert mine in named and not named.filter(object_label__in=others).exists()
+    erasure.erase_account(user_id=person.user.pk)
+
+    assert sorted(AuditEntry.objects.filter(object_label__in=others)
+                  .values_list("object_label", flat=True)) == sorted(others)
+    mine.refresh_from_db()
+    assert mine.details == {"note": f"wrote to deleted-{person.user.pk}@invalid."}
+
+
 def test_the_dashboard_and_the_reports_add_up_the_same_after_an_erasure():
     person = make_person()
     # Another customer, so that the figures are not all the erased one's.
@@ -168,18 +189,24 @@ def close(client, **data):
     return client.post(CLOSE, {"password": PASSWORD, "understood": "on", **data})
 
 
-def test_closing_from_the_account_page_ends_every_session_and_sign_in(client):
+def test_closing_from_the_account_page_ends_every_session_and_sign_in(
+    client, django_capture_on_commit_callbacks
+):
     person = make_person()
     elsewhere = Client()
     elsewhere.force_login(person.user)
     client.force_login(person.user)
 
-    response = close(client)
+    with django_capture_on_commit_callbacks() as after_commit:
+        response = close(client)
 
     assert response.status_code == 302
     assert response["Location"] == reverse("shop:account-closed")
-    assert not Session.objects.exists()
+    # Signed out everywhere at once; the rows go after the commit, by a task.
     assert elsewhere.get(reverse("shop:order-list")).status_code == 302  # to sign in
+    for callback in after_commit:
+        callback()
+    assert not Session.objects.exists()
     assert "_auth_user_id" not in client.session
     assert sign_in(Client(), privacy.EMAIL).status_code == 200  # the form again, refused
     closed = AuditEntry.objects.get(action="privacy.account_closed", ip=None)
