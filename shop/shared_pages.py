@@ -48,6 +48,7 @@ NAV_MARK = mark_safe("<shared-page-nav>")
 MESSAGES_MARK = mark_safe("<shared-page-messages>")
 # A heart's or a shop's pressed state: <shared-page-product-12>, <shared-page-shop-3>.
 SAVED_MARK = re.compile(rb"<shared-page-(product|shop)-(\d+)>")
+# A save toggle's attributes, saved or not: what the `pressed` tag writes, and fills a mark.
 PRESSED = {True: b'value="0" aria-pressed="true"', False: b'value="1" aria-pressed="false"'}
 HTMX_HEADERS = ("HX-Request", "HX-Target", "HX-Boosted", "HX-History-Restore-Request")
 VISITOR, CUSTOMER = "visitor", "customer"
