@@ -14,6 +14,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from django.core.management import call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from dashboard import kpis, rollup_figures, rollups
@@ -218,3 +220,20 @@ def test_a_build_keeps_the_sessions_of_days_whose_rows_are_gone(kept_in_step):
 
     assert DailySales.objects.get(day=day).sessions == 2
     assert kpis.summary(Period(day, day))["sessions"] == 2
+
+
+def test_a_refund_reaches_the_stock_before_its_days_figures_as_a_payment_does(kept_in_step):
+    """A payment takes its stock rows, then its day's rollup row; a refund that restocks takes
+    them in the same order, so the two never wait on each other in a circle."""
+    variant = VariantFactory(on_hand=10)
+    order = pay(place((variant, 2)))
+    line = order.lines.get()
+
+    with CaptureQueriesContext(connection) as done:
+        order_refunds.record_refund(order_id=order.pk, amount=Decimal("1.00"),
+                                    restock={line.pk: 1})
+
+    tables = [query["sql"] for query in done.captured_queries]
+    stock = next(n for n, sql in enumerate(tables) if '"shop_variant"' in sql)
+    figures = next(n for n, sql in enumerate(tables) if '"dashboard_dailysales"' in sql)
+    assert stock < figures

@@ -100,6 +100,21 @@ def test_reviews_keep_their_rating_and_show_a_deleted_customer(client):
     assert SellerReview.objects.get().rating == 5
 
 
+def test_a_kept_product_page_no_longer_names_the_erased_reviewer(
+    django_capture_on_commit_callbacks
+):
+    person = make_person()
+    url = Product.objects.get(slug="linen-shirt").get_absolute_url()
+    name = person.user.first_name
+    assert name and name in Client().get(url).text  # kept for visitors from here
+
+    with django_capture_on_commit_callbacks(execute=True):
+        erasure.erase_account(user_id=person.user.pk)
+
+    page = Client().get(url).text
+    assert name not in page and "A deleted customer" in page
+
+
 def test_audit_entries_stay_with_the_pseudonym_and_no_client_address():
     person = make_person()
     count = AuditEntry.objects.count()

@@ -170,6 +170,22 @@ def test_a_newer_export_replaces_the_older(client, person, django_capture_on_com
     assert AuditEntry.objects.filter(action="privacy.export_requested").count() == 2
 
 
+def test_a_file_gone_a_moment_before_its_download_is_refused_as_replaced(
+    client, person, django_capture_on_commit_callbacks, monkeypatch
+):
+    ask(client, django_capture_on_commit_callbacks)
+    link = emailed_link()
+
+    def deleted_meanwhile(name, mode="rb"):  # by a newer export's commit, after the check
+        raise FileNotFoundError(name)
+
+    monkeypatch.setattr(data_export.default_storage, "open", deleted_meanwhile)
+    response = download(link)
+
+    assert response.status_code == 410
+    assert "a newer download replaced it" in response.content.decode()
+
+
 def test_closing_the_account_deletes_its_exports(client, person,
                                                  django_capture_on_commit_callbacks):
     ask(client, django_capture_on_commit_callbacks)
