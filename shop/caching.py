@@ -43,6 +43,9 @@ VERSION_KEY = "catalogue:version"
 # Each product's own version, by slug: what is cached about that product alone is stored with
 # it too, so a stock movement that changes no listing invalidates only its products' entries.
 PRODUCT_KEY = "catalogue:product:{}"
+# Each cart's own version, by the cart's id: shop.own_pages keeps the pages that show a cart
+# under it, and every change to the cart's lines or code bumps it (shop.services.cart).
+CART_KEY = "cart:{}"
 # A safety net for writes that bypass the bumps (a raw UPDATE in a shell, say).
 TIMEOUT = 15 * 60
 # A missed bump is retried this often: the staleness a cache outage can leave behind, once the
@@ -57,10 +60,10 @@ RETRY_FOR = timedelta(seconds=TIMEOUT) + timedelta(minutes=1)
 def catalogue_version() -> int | None:
     """The current version, or None when the cache cannot be reached."""
     version = cache.get(VERSION_KEY)
-    return version if version is not None else _start(VERSION_KEY)
+    return version if version is not None else start_version(VERSION_KEY)
 
 
-def _start(key: str) -> int | None:
+def start_version(key: str) -> int | None:
     # A version lost from the cache starts again at the current time in nanoseconds, never at
     # a number some stale entry was stored with: the old count went up by one a change, far
     # slower than the clock.
@@ -85,6 +88,14 @@ def bump_products(slugs: Iterable[str]) -> None:
     transaction.on_commit(partial(_bump_products_or_retry, slugs))
 
 
+def bump_cart(cart_id: int) -> None:
+    """Invalidate the pages kept with this cart's contents, now and again when the
+    transaction commits. Not retried: those pages are kept for a minute at most."""
+    key = CART_KEY.format(cart_id)
+    _bump(key)
+    transaction.on_commit(partial(_bump, key))
+
+
 def _bump_products_or_retry(slugs: list[str]) -> None:
     if not all([_bump(PRODUCT_KEY.format(slug)) for slug in slugs]):
         _retry_bump_later(attempt=1)
@@ -101,7 +112,7 @@ def _bump(key: str = VERSION_KEY) -> bool:
         # django-redis, told to ignore errors, answers None instead of raising.
         return cache.incr(key) is not None
     except ValueError:  # not there: starting afresh invalidates as well
-        return _start(key) is not None
+        return start_version(key) is not None
 
 
 # Ahead of other work: it is one cache call, and while it waits shoppers see old prices.
@@ -150,14 +161,14 @@ def remember[T](
 
     `parts` must say everything the result depends on; a None result is not cached.
     """
-    key = f"catalogue:{name}:{_digest(parts)}"
+    key = f"catalogue:{name}:{digest(parts)}"
     versions = [VERSION_KEY, PRODUCT_KEY.format(product)] if product else [VERSION_KEY]
     found = cache.get_many([*versions, key])
     version = []
     for version_key in versions:
         current = found.get(version_key)
         if current is None:
-            current = _start(version_key)
+            current = start_version(version_key)
             if current is None:
                 return compute()
         version.append(current)
@@ -172,6 +183,6 @@ def remember[T](
     return value
 
 
-def _digest(parts: tuple[Hashable, ...]) -> str:
+def digest(parts: tuple[Hashable, ...]) -> str:
     """A short, stable stand-in for the parts (free text such as a search included)."""
     return hashlib.sha256(repr(parts).encode()).hexdigest()[:32]

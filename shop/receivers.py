@@ -1,5 +1,6 @@
 """Signal receivers: at sign-in, the anonymous cart joins the customer's own; a saved or
-deleted catalogue row or promotion invalidates the catalogue's cached reads; a deleted review
+deleted catalogue row, promotion, discount code or shipping method invalidates the
+catalogue's cached reads (and the cart pages kept with them, shop.own_pages); a deleted review
 recounts its product's rating."""
 
 from django.contrib import messages
@@ -13,12 +14,14 @@ from shop import caching
 from shop.models import (
     Cart,
     Category,
+    DiscountCode,
     Product,
     ProductImage,
     Promotion,
     Review,
     Seller,
     SellerBranch,
+    ShippingMethod,
     User,
     Variant,
 )
@@ -60,6 +63,10 @@ def merge_cart_at_login(
 @receiver(m2m_changed, sender=Promotion.products.through, dispatch_uid="shop.promotion_products")
 @receiver(m2m_changed, sender=Promotion.categories.through,
           dispatch_uid="shop.promotion_categories")
+@receiver(post_save, sender=DiscountCode, dispatch_uid="shop.code_saved")
+@receiver(post_delete, sender=DiscountCode, dispatch_uid="shop.code_deleted")
+@receiver(post_save, sender=ShippingMethod, dispatch_uid="shop.shipping_method_saved")
+@receiver(post_delete, sender=ShippingMethod, dispatch_uid="shop.shipping_method_deleted")
 def catalogue_changed(sender: type[Model], **kwargs: object) -> None:
     # Stock moves and rating recounts are UPDATEs, which send no signal: their services bump.
     caching.bump_catalogue_version()

@@ -25,6 +25,13 @@ def current_cart(request: HttpRequest, *, create: bool = False) -> Cart | None:
     return cart
 
 
+def current_cart_id(request: HttpRequest) -> int | None:
+    """The id of current_cart(request): a query for a customer, none for a visitor."""
+    if request.user.is_authenticated:
+        return Cart.objects.filter(user=request.user).values_list("pk", flat=True).first()
+    return request.session.get(CART_ID)
+
+
 def current_cart_view(request: HttpRequest) -> CartView:
     """What current_cart(request) holds, for showing it: one query fewer, as the lines are
     read by the cart's owner or id without reading the Cart first."""

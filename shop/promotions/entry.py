@@ -3,6 +3,7 @@ now) and removed. The cart keeps it, and it applies while it may."""
 
 from django.db import transaction
 
+from shop import caching
 from shop.models import Cart, CartLine, DiscountCode
 from shop.promotions import codes, quotes
 
@@ -21,6 +22,7 @@ def enter(cart: Cart, text: str, *, email: str = "") -> quotes.Quote:
     if quote.code_refusal:
         raise codes.CodeRefused(code.code, quote.code_refusal)
     Cart.objects.filter(pk=cart.pk).update(discount_code=code)
+    caching.bump_cart(cart.pk)
     cart.discount_code = code
     return quote
 
@@ -29,5 +31,6 @@ def remove(cart: Cart) -> DiscountCode | None:
     """Take the code off the cart; returns the code it had."""
     code = cart.discount_code
     Cart.objects.filter(pk=cart.pk).update(discount_code=None)
+    caching.bump_cart(cart.pk)
     cart.discount_code = None
     return code

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from django.db import transaction
 from django.db.models import Case, F, Q, QuerySet, Sum, Value, When
 
+from shop import caching
 from shop.errors import CartLineGone, OutOfStock
 from shop.models import Cart, CartLine, Order, OrderLine, User, Variant
 
@@ -134,6 +135,8 @@ def merge_carts(*, source: Cart | None, user: User) -> tuple[Cart, list[str]]:
         elif quantity > 0:
             CartLine.objects.create(cart=target, variant=line.variant, quantity=quantity)
     source.delete()
+    caching.bump_cart(source.pk)
+    caching.bump_cart(target.pk)
     return target, messages
 
 
@@ -145,6 +148,7 @@ def take_paid_units(*, cart_id: int, bought: dict[int, int]) -> None:
     and placing an order takes the cart's first."""
     if not bought:  # its variants are gone: nothing of the cart is the order's
         return
+    caching.bump_cart(cart_id)
     lines = CartLine.objects.filter(cart_id=cart_id)
     all_of = Q()
     some_of = Q()
@@ -160,6 +164,7 @@ def take_paid_units(*, cart_id: int, bought: dict[int, int]) -> None:
 def _changed(cart: Cart, *, message: str, ok: bool) -> CartChange:
     """The end of every change: the cart was touched now, and holds this many units."""
     cart.save(update_fields=["updated_at"])
+    caching.bump_cart(cart.pk)
     return CartChange(message=message, ok=ok, count=count_units(cart))
 
 

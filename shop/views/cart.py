@@ -16,7 +16,7 @@ from django.views.decorators.http import require_POST, require_safe
 from django_htmx.http import trigger_client_event
 
 from core.http import render_page, show_change
-from shop import request_cart, signals
+from shop import own_pages, request_cart, signals
 from shop.errors import CartLineGone, OutOfStock
 from shop.forms import AddToCartForm, QuantityForm
 from shop.models import Cart, Variant
@@ -28,11 +28,13 @@ FRAGMENTS = ["cart-lines", "cart-summary"]
 
 
 @require_safe
+@own_pages.cart_page()
 def cart(request: HttpRequest) -> HttpResponse:
     contents = request_cart.current_cart_view(request)
     # The count changes elsewhere too: another device, an order.
     if contents.count != request_cart.badge_count(request):
         request_cart.remember_count(request, contents.count)
+    own_pages.shows(request, contents)
     return render_page(request, "shop/cart.html", {"cart": contents}, fragments=FRAGMENTS)
 
 

@@ -14,7 +14,7 @@ from django.views.decorators.http import require_http_methods
 
 from core.http import render_page
 from security import net
-from shop import request_cart, signals
+from shop import own_pages, request_cart, signals
 from shop.access import remember_guest_order
 from shop.errors import EmptyCart, ShopError
 from shop.forms import CheckoutForm
@@ -28,9 +28,17 @@ SESSION_KEY = "checkout"
 PLACED_KEY = "placed_order"  # the order this session placed last
 
 
+def _details_shown(request: HttpRequest) -> object:
+    """What the first step's form is filled with besides the cart: the details given before
+    in this session."""
+    return repr(request.session.get(SESSION_KEY))
+
+
 @require_http_methods(["GET", "POST"])
+@own_pages.cart_page(depends=_details_shown, visitors_only=True)
 def checkout(request: HttpRequest) -> HttpResponse:
     contents = request_cart.current_cart_view(request)
+    own_pages.shows(request, contents)
     if not contents.can_check_out:
         messages.error(request, _why_not(contents))
         return redirect("shop:cart")

@@ -1,0 +1,168 @@
+"""A cart's pages kept for that cart (shop.own_pages): served again without a query while
+nothing they show has changed, and rendered afresh as soon as something has."""
+
+import re
+from decimal import Decimal
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from shop.models import Cart, CartLine
+from tests import accounts
+from tests.factories import VariantFactory
+from tests.shop import buying
+
+pytestmark = pytest.mark.django_db
+CART = reverse("shop:cart")
+CHECKOUT = reverse("shop:checkout")
+# The values made for each response, and the messages (the first view shows "Added…").
+OWN_VALUES = re.compile(r'nonce="[^"]+"|"X-CSRFToken": "[^"]+"|csrfmiddlewaretoken" value="[^"]+"'
+                        r'|<ul class="messages">.*?</ul>', re.DOTALL)
+HOLES = {"_account_nav.html", "_messages.html"}
+
+
+@pytest.fixture
+def jacket():
+    return VariantFactory(sku="JKT-M", size="M", price=Decimal("49.50"), on_hand=5,
+                          product__name="Trail Jacket", product__slug="trail-jacket")
+
+
+def add(client, variant, quantity=1):
+    response = client.post(reverse("shop:cart-add"), {"variant": variant.sku,
+                                                      "quantity": quantity})
+    assert response.status_code == 302
+
+
+def rendered(response) -> bool:
+    """Whether the response rendered its page, not only the holes of a kept one."""
+    return bool({template.name for template in response.templates} - HOLES)
+
+
+def same_but_own_values(page: str, other: str) -> bool:
+    def bare(text: str) -> str:
+        return " ".join(OWN_VALUES.sub("", text).split())
+    return bare(page) == bare(other)
+
+
+def messages_of(page: str) -> str:
+    return page.split('id="messages"')[1].split("</div>")[0]
+
+
+def test_a_cart_seen_again_unchanged_is_served_without_a_query(
+    client, jacket, django_assert_num_queries
+):
+    add(client, jacket, 2)
+    first = client.get(CART)
+    assert rendered(first)
+
+    with django_assert_num_queries(0):  # the session is read from the cache
+        again = client.get(CART)
+
+    assert not rendered(again)
+    assert same_but_own_values(again.text, first.text)
+    assert "shared-page" not in again.text
+
+
+def test_a_customers_kept_cart_costs_their_user_and_their_carts_id(
+    client, jacket, django_assert_num_queries
+):
+    client.force_login(accounts.make_account("grace@example.com"))
+    add(client, jacket, 2)
+    first = client.get(CART)
+
+    with django_assert_num_queries(2):
+        again = client.get(CART)
+
+    assert not rendered(again)
+    assert same_but_own_values(again.text, first.text)
+
+
+def test_a_change_to_the_cart_shows_at_once(client, jacket):
+    add(client, jacket, 1)
+    client.get(CART)
+    line = CartLine.objects.get()
+
+    client.post(reverse("shop:cart-line-update", args=[line.pk]), {"quantity": 3})
+    page = client.get(CART)
+
+    assert rendered(page)
+    assert [row.quantity for row in page.context["cart"].rows] == [3]
+
+
+def test_stock_sold_to_someone_else_shows_in_the_cart(client, jacket):
+    add(client, jacket, 4)
+    assert "left; please lower" not in client.get(CART).text
+
+    buying.place((jacket, 3), email="bob@example.com")  # reserves 3 of the 5
+    page = client.get(CART).text
+
+    assert "Only 2 left; please lower the quantity." in page
+
+
+def test_a_new_price_shows_in_the_cart(client, jacket, django_capture_on_commit_callbacks):
+    add(client, jacket, 1)
+    assert "$49.50" in client.get(CART).text
+    with django_capture_on_commit_callbacks(execute=True):
+        jacket.price = Decimal("39.00")
+        jacket.save()
+
+    page = client.get(CART).text
+
+    assert "$39.00" in page and "$49.50" not in page
+
+
+def test_paying_an_order_placed_from_the_cart_empties_its_kept_page(client, jacket):
+    add(client, jacket, 1)
+    client.get(CART)
+    order = buying.place(cart=Cart.objects.get())
+    assert "Trail Jacket" in client.get(CART).text  # kept until the order is paid
+
+    buying.pay(order)
+
+    assert "Your cart is empty." in client.get(CART).text
+
+
+def test_two_carts_never_share_a_page(jacket):
+    coat = VariantFactory(sku="COAT-L", price=Decimal("120.00"), on_hand=5,
+                          product__name="Wool Coat")
+    ada, bob = Client(), Client()
+    add(ada, jacket)
+    add(bob, coat)
+    ada.get(CART), bob.get(CART)
+
+    ada_page, bob_page = ada.get(CART).text, bob.get(CART).text
+
+    assert "Trail Jacket" in ada_page and "Wool Coat" not in ada_page
+    assert "Wool Coat" in bob_page and "Trail Jacket" not in bob_page
+
+
+def test_a_message_shows_once_on_a_kept_page(client, jacket):
+    add(client, jacket, 1)  # "Added 1 of …", shown by the cart page it goes to
+    assert "Added 1" in messages_of(client.get(CART).text)
+
+    again = client.get(CART)
+
+    assert not rendered(again)
+    assert "Added 1" not in messages_of(again.text)
+
+
+def test_checkout_is_kept_with_the_details_given_in_the_session(client, jacket, standard):
+    add(client, jacket, 1)
+    assert 'value="ada@example.com"' not in client.get(CHECKOUT).text
+    client.get(CHECKOUT)
+
+    details = buying.checkout_details(standard)
+    assert client.post(CHECKOUT, details).status_code == 302
+    page = client.get(CHECKOUT)
+
+    assert rendered(page)
+    assert 'value="ada@example.com"' in page.text
+
+
+def test_a_customers_checkout_is_rendered_every_time(client, jacket):
+    client.force_login(accounts.make_account("grace@example.com"))
+    add(client, jacket, 1)
+    client.get(CHECKOUT)
+
+    assert rendered(client.get(CHECKOUT))  # it shows their saved addresses, not kept
