@@ -46,6 +46,9 @@ PRODUCT_KEY = "catalogue:product:{}"
 # Each cart's own version, by the cart's id: shop.own_pages keeps the pages that show a cart
 # under it, and every change to the cart's lines or code bumps it (shop.services.cart).
 CART_KEY = "cart:{}"
+# Each customer's own version, by their id: their account pages are kept under it, and any
+# change to their orders or addresses bumps it (shop.receivers).
+CUSTOMER_KEY = "customer:{}"
 # A safety net for writes that bypass the bumps (a raw UPDATE in a shell, say).
 TIMEOUT = 15 * 60
 # A missed bump is retried this often: the staleness a cache outage can leave behind, once the
@@ -91,7 +94,17 @@ def bump_products(slugs: Iterable[str]) -> None:
 def bump_cart(cart_id: int) -> None:
     """Invalidate the pages kept with this cart's contents, now and again when the
     transaction commits. Not retried: those pages are kept for a minute at most."""
-    key = CART_KEY.format(cart_id)
+    _bump_now_and_on_commit(CART_KEY.format(cart_id))
+
+
+def bump_customer(user_id: int | None) -> None:
+    """Invalidate the account pages kept for this customer (None: a guest, none kept), as
+    bump_cart does a cart's."""
+    if user_id is not None:
+        _bump_now_and_on_commit(CUSTOMER_KEY.format(user_id))
+
+
+def _bump_now_and_on_commit(key: str) -> None:
     _bump(key)
     transaction.on_commit(partial(_bump, key))
 

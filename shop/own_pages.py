@@ -1,27 +1,33 @@
-"""A shopper's cart pages (the cart, checkout's first step), rendered once and kept until
-what they show changes, for that cart alone.
+"""A shopper's own pages, rendered once and kept until what they show changes, for that
+shopper alone: a cart's pages (the cart, checkout's first step) and a customer's account
+pages (their orders, an order, their addresses).
 
-A page is kept under its cart's id and the request's own choices (the address, the HTMX
-headers, the offers in force, what `depends` names), with the versions it was rendered at:
+A page is kept under its owner (the cart's id, the customer's) and the request's own
+choices (the address and the query parameters the view reads, the HTMX headers; for a cart,
+the offers in force and what `depends` names), with the versions it was rendered at:
 
-- the cart's own (shop.caching.CART_KEY), bumped by every change to its lines or its code
-  (shop.services.cart, shop.promotions.entry), by paying an order placed from it, and by a
-  merge at sign-in;
-- the catalogue's, bumped by a change to a price, a promotion, a discount code or a
-  shipping method;
-- each product in the cart's, bumped as its stock moves (which an order placed from the
+- the owner's: a cart's (shop.caching.CART_KEY) is bumped by every change to its lines or
+  its code (shop.services.cart, shop.promotions.entry), by paying an order placed from it,
+  and by a merge at sign-in; a customer's (CUSTOMER_KEY) by any save or deletion of one of
+  their orders, its lines, discounts, events or parcels, or of one of their addresses
+  (shop.receivers; the services that write those in bulk bump it themselves);
+- the catalogue's, bumped by a change to a price, a promotion, a discount code, a shipping
+  method or a shop;
+- for a cart, each product in it: bumped as its stock moves (which an order placed from the
   cart, paid or let lapse, does too: the units it holds are the page's "only 2 left").
 
 A page that still matches all of them is served with the same holes filled in per response
 as shop.shared_pages' (the CSP nonce, the CSRF token, the header's account links, the
-messages). What changes by the clock or by someone else's order alone, with no version
-bumped (a code running out of uses, a session's count), shows within KEPT_FOR at most; the
-checkout's review prices afresh, and placing the order charges only what it shows. A
-product's version is read once its page is rendered, so a stock movement committed during
-that render shows within KEPT_FOR too.
+messages). A view says its page may be kept with `keep`: an order still waiting for payment
+is not (its page counts down to a deadline, and shows a failed payment), nor is anything
+but a 200. What changes by the clock or by someone else's order alone, with no version
+bumped (a code running out of uses), shows within KEPT_FOR at most; the checkout's review
+prices afresh, and placing the order charges only what it shows. A product's version is read
+once its page is rendered, so a stock movement committed during that render shows within
+KEPT_FOR too.
 """
 
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass
 from functools import wraps
 
@@ -34,92 +40,144 @@ from shop.promotions import live
 from shop.selectors.cart import CartView
 
 KEPT_FOR = 60  # seconds
-SHOWN = "own_page_cart"  # the request attribute a view names its CartView in
+KEEP = "own_page_keep"  # the request attribute `keep` leaves for the decorator
 
 ViewFunction = Callable[..., HttpResponse]
+Depends = Callable[[HttpRequest], Hashable]
+
+
+@dataclass(frozen=True)
+class Keep:
+    products: tuple[str, ...] = ()  # slugs whose stock the page shows
+    count: int | None = None  # units in the cart, for the header's badge
 
 
 @dataclass(frozen=True)
 class Kept:
-    versions: tuple[int, int]  # the catalogue's and the cart's
+    versions: tuple[int, ...]  # the catalogue's and the owner's
     products: tuple[tuple[str, int], ...]  # each product's slug and version
-    count: int  # units in the cart
+    count: int | None
     page: shared_pages.SharedPage
 
 
+def keep(request: HttpRequest, *, products: Iterable[str] = (), count: int | None = None) -> None:
+    """Let the page being rendered be kept, with the stock of these products (slugs) and the
+    cart's count of units."""
+    setattr(request, KEEP, Keep(tuple(sorted(set(products))), count))
+
+
+def shows(request: HttpRequest, contents: CartView) -> None:
+    """Let a cart's page be kept, with the products in it and their count."""
+    keep(request, products=(row.line.variant.product.slug for row in contents.rows),
+         count=contents.count)
+
+
 def cart_page(
-    *, depends: Callable[[HttpRequest], Hashable] = lambda request: None,
-    visitors_only: bool = False,
+    *, depends: Depends = lambda request: None, visitors_only: bool = False,
 ) -> Callable[[ViewFunction], ViewFunction]:
-    """Serve the view's page from the cache while its cart and products are as they were
-    (see the module). The view renders with core.http.render_page and names the cart it
-    shows with `shows`; `depends(request)` is whatever else of the request its page shows
+    """Serve a cart's page from the cache while its cart and products are as they were (see
+    the module). `depends(request)` is whatever else of the request its page shows
     (checkout's details kept in the session). `visitors_only`: a customer's page shows more
     of theirs (their addresses) and is rendered afresh."""
+
+    def owner(request: HttpRequest, who: str) -> str | None:
+        if visitors_only and who != shared_pages.VISITOR:
+            return None
+        cart_id = request_cart.current_cart_id(request)
+        return caching.CART_KEY.format(cart_id) if cart_id else None
+
+    def shown(request: HttpRequest) -> Hashable:
+        # Offers start and end by the clock, not by a change: kept for those in force.
+        return tuple(offer.id for offer in live.live_offers()), depends(request)
+
+    return _own_page(owner, shown, params=())
+
+
+def customer_page(*, params: Iterable[str] = ()) -> Callable[[ViewFunction], ViewFunction]:
+    """Serve a signed-in customer's account page from the cache while their orders and
+    addresses are as they were (see the module). `params` are the query parameters the view
+    reads; an address with any other is rendered and not kept, so made-up addresses cannot
+    fill the cache."""
+
+    def owner(request: HttpRequest, who: str) -> str | None:
+        # Staff may see others' orders, whose changes bump their customers' versions.
+        if who != shared_pages.CUSTOMER or request.user.is_staff:
+            return None
+        return caching.CUSTOMER_KEY.format(request.user.pk)
+
+    return _own_page(owner, lambda request: None, params=params)
+
+
+def _own_page(
+    owner: Callable[[HttpRequest, str], str | None], depends: Depends, *,
+    params: Iterable[str],
+) -> Callable[[ViewFunction], ViewFunction]:
+    understood = frozenset(params)
 
     def decorator(view: ViewFunction) -> ViewFunction:
         @wraps(view)
         def wrapper(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
             who = shared_pages.audience(request)
-            if who is None or request.GET or (visitors_only and who != shared_pages.VISITOR):
+            mine = who is not None and understood.issuperset(request.GET)
+            owner_key = owner(request, who) if mine else None
+            if owner_key is None:
                 return view(request, *args, **kwargs)
-            cart_id = request_cart.current_cart_id(request)
-            if cart_id is None:
-                return view(request, *args, **kwargs)
-            parts = (request.path, depends(request), who,
-                     tuple(offer.id for offer in live.live_offers()),
+            query = tuple((name, tuple(request.GET.getlist(name))) for name in sorted(request.GET))
+            parts = (request.path, query, depends(request), who,
                      *(request.headers.get(h) for h in shared_pages.HTMX_HEADERS))
-            key = f"own:cart:{cart_id}:{caching.digest(parts)}"
-            versions = _versions(caching.VERSION_KEY, caching.CART_KEY.format(cart_id), key)
-            if versions is None:  # the cache does not answer
+            key = f"own:{owner_key}:{caching.digest(parts)}"
+            found = _versions(caching.VERSION_KEY, owner_key, key)
+            if found is None:  # the cache does not answer
                 return view(request, *args, **kwargs)
-            *current, kept = versions
-            if isinstance(kept, Kept) and _still(kept, tuple(current)):
+            *versions, kept = found
+            if isinstance(kept, Kept) and _still(kept, tuple(versions)):
                 metrics.record_cache_request(hit=True)
-                if kept.count != request_cart.badge_count(request):
+                if kept.count is not None and kept.count != request_cart.badge_count(request):
                     request_cart.remember_count(request, kept.count)
                 return kept.page.response_for(request)
             metrics.record_cache_request(hit=False)
-            return _render_and_keep(view, request, args, kwargs, key, tuple(current))
+            return _render_and_keep(view, request, args, kwargs, key, tuple(versions))
 
         return wrapper
 
     return decorator
 
 
-def shows(request: HttpRequest, contents: CartView) -> None:
-    """Name the cart the page shows, for cart_page to keep the page with its products."""
-    setattr(request, SHOWN, contents)
-
-
 def _render_and_keep(
     view: ViewFunction, request: HttpRequest, args: tuple, kwargs: dict, key: str,
-    versions: tuple[int, int],
+    versions: tuple[int, ...],
 ) -> HttpResponse:
     request.page_marks = shared_pages.marks(shared_pages.VISITOR)
     try:
         response = view(request, *args, **kwargs)
     finally:
         del request.page_marks
-    contents = getattr(request, SHOWN, None)
-    if response.status_code != 200 or response.streaming or contents is None:
+    to_keep = getattr(request, KEEP, None)
+    page = shared_pages.SharedPage(response.content, tuple(response.items())) if (
+        response.status_code == 200 and not response.streaming
+    ) else None
+    if page is None:
         return response
-    page = shared_pages.SharedPage(response.content, tuple(response.items()))
-    slugs = sorted({row.line.variant.product.slug for row in contents.rows})
-    keys = [caching.PRODUCT_KEY.format(slug) for slug in slugs]
-    found = cache.get_many(keys)
-    products = tuple(
-        (slug, found.get(key) or caching.start_version(key))
-        for slug, key in zip(slugs, keys, strict=True)
-    )
-    if all(version is not None for _, version in products):
-        cache.set(key, Kept(versions, products, contents.count, page), KEPT_FOR)
+    if to_keep is not None:
+        products = _product_versions(to_keep.products)
+        if products is not None:
+            cache.set(key, Kept(versions, products, to_keep.count, page), KEPT_FOR)
     return page.response_for(request)
 
 
+def _product_versions(slugs: tuple[str, ...]) -> tuple[tuple[str, int], ...] | None:
+    keys = [caching.PRODUCT_KEY.format(slug) for slug in slugs]
+    found = cache.get_many(keys) if keys else {}
+    versions = tuple(
+        (slug, found.get(key) or caching.start_version(key))
+        for slug, key in zip(slugs, keys, strict=True)
+    )
+    return versions if all(version is not None for _, version in versions) else None
+
+
 def _versions(*keys: str) -> list | None:
-    """The catalogue's and the cart's versions (started if missing) and what is kept under
-    the last key, in one round trip; None when the cache does not answer."""
+    """The versions under all but the last key (started if missing) and what is kept under
+    the last, in one round trip; None when the cache does not answer."""
     found = cache.get_many(list(keys))
     *version_keys, key = keys
     versions = []
@@ -133,13 +191,12 @@ def _versions(*keys: str) -> list | None:
     return [*versions, found.get(key)]
 
 
-def _still(kept: Kept, versions: tuple[int, int]) -> bool:
+def _still(kept: Kept, versions: tuple[int, ...]) -> bool:
     if kept.versions != versions:
         return False
     if not kept.products:
         return True
     keys = [caching.PRODUCT_KEY.format(slug) for slug, _ in kept.products]
     found = cache.get_many(keys)
-    return all(found.get(key) == version for key, (_, version) in zip(keys, kept.products,
-                                                                        strict=True))
-
+    return all(found.get(key) == version
+               for key, (_, version) in zip(keys, kept.products, strict=True))

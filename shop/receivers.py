@@ -1,6 +1,8 @@
 """Signal receivers: at sign-in, the anonymous cart joins the customer's own; a saved or
 deleted catalogue row, promotion, discount code or shipping method invalidates the
-catalogue's cached reads (and the cart pages kept with them, shop.own_pages); a deleted review
+catalogue's cached reads (and the cart pages kept with them, shop.own_pages); a saved or
+deleted order, its lines, discounts, events or parcels, or address, its customer's kept
+account pages; a deleted review
 recounts its product's rating."""
 
 from django.contrib import messages
@@ -12,15 +14,21 @@ from django.http import HttpRequest
 
 from shop import caching
 from shop.models import (
+    Address,
     Cart,
     Category,
     DiscountCode,
+    Order,
+    OrderDiscount,
+    OrderEvent,
+    OrderLine,
     Product,
     ProductImage,
     Promotion,
     Review,
     Seller,
     SellerBranch,
+    Shipment,
     ShippingMethod,
     User,
     Variant,
@@ -70,6 +78,33 @@ def merge_cart_at_login(
 def catalogue_changed(sender: type[Model], **kwargs: object) -> None:
     # Stock moves and rating recounts are UPDATEs, which send no signal: their services bump.
     caching.bump_catalogue_version()
+
+
+@receiver(post_save, sender=Order, dispatch_uid="shop.order_saved")
+@receiver(post_delete, sender=Order, dispatch_uid="shop.order_deleted")
+@receiver(post_save, sender=Address, dispatch_uid="shop.address_saved")
+@receiver(post_delete, sender=Address, dispatch_uid="shop.address_deleted")
+def customer_row_changed(sender: type[Model], instance: Order | Address, **kwargs: object) -> None:
+    caching.bump_customer(instance.user_id)
+
+
+# Also written in bulk, which sends no signal: placing an order does so in the transaction
+# that creates it, and shipping and refunds bump the customer themselves.
+@receiver(post_save, sender=OrderLine, dispatch_uid="shop.order_line_saved")
+@receiver(post_delete, sender=OrderLine, dispatch_uid="shop.order_line_deleted")
+@receiver(post_save, sender=OrderDiscount, dispatch_uid="shop.order_discount_saved")
+@receiver(post_delete, sender=OrderDiscount, dispatch_uid="shop.order_discount_deleted")
+@receiver(post_save, sender=OrderEvent, dispatch_uid="shop.order_event_saved")
+@receiver(post_delete, sender=OrderEvent, dispatch_uid="shop.order_event_deleted")
+@receiver(post_save, sender=Shipment, dispatch_uid="shop.shipment_saved")
+@receiver(post_delete, sender=Shipment, dispatch_uid="shop.shipment_deleted")
+def order_part_changed(sender: type[Model], instance: Model, **kwargs: object) -> None:
+    if type(instance).order.is_cached(instance):  # as the services write them: no query
+        caching.bump_customer(instance.order.user_id)
+    else:
+        caching.bump_customer(
+            Order.objects.filter(pk=instance.order_id).values_list("user_id", flat=True).first()
+        )
 
 
 # Writing a review recounts its product's rating in the service, but a review can also go

@@ -5,6 +5,7 @@ function is one transaction that locks the order row first."""
 from django.db import transaction
 from django.utils import timezone
 
+from shop import caching
 from shop.errors import IllegalTransition, ShopError
 from shop.models.customers import User
 from shop.models.orders import Order, OrderEmail, OrderEvent
@@ -42,6 +43,7 @@ def mark_shipped(
         shipment.status, shipment.tracking_number, shipment.shipped_at = (
             Shipment.Status.SHIPPED, tracking_number, now)
     Shipment.objects.bulk_update(leaving, ["status", "tracking_number", "shipped_at"])
+    caching.bump_customer(order.user_id)  # a bulk update sends no signal
     note = f"Tracking number {tracking_number}."
     if len(everything) > 1:
         note = f"{', '.join(s.seller.name for s in leaving)} shipped. {note}"
@@ -86,6 +88,7 @@ def mark_delivered(
     for shipment in arriving:
         shipment.status, shipment.delivered_at = Shipment.Status.DELIVERED, now
     Shipment.objects.bulk_update(arriving, ["status", "delivered_at"])
+    caching.bump_customer(order.user_id)  # a bulk update sends no signal
     if shipments.order_status(everything) == Order.Status.DELIVERED:
         move_status(order, Order.Status.DELIVERED, kind=OrderEvent.Kind.DELIVERED, actor=actor,
                     delivered_at=now)

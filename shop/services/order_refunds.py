@@ -7,6 +7,7 @@ from decimal import Decimal
 from django.db import transaction
 from django.utils import timezone
 
+from shop import caching
 from shop.errors import CannotCancel, ShopError
 from shop.models.customers import User
 from shop.models.orders import (
@@ -97,6 +98,7 @@ def _charge_lines(order: Order, line_amounts: dict[int, Decimal]) -> None:
     for line in lines:
         line.refunded = min(line.paid, line.refunded + line_amounts[line.pk])
     OrderLine.objects.bulk_update(lines, ["refunded"])
+    caching.bump_customer(order.user_id)  # a bulk update sends no signal
 
 
 def _restock_lines(order: Order, restock: dict[int, int]) -> None:
@@ -112,4 +114,5 @@ def _restock_lines(order: Order, restock: dict[int, int]) -> None:
         if line.variant_id:
             quantities[line.variant_id] = quantities.get(line.variant_id, 0) + units
     OrderLine.objects.bulk_update(lines.values(), ["quantity_restocked"])
+    caching.bump_customer(order.user_id)  # a bulk update sends no signal
     inventory.restock(quantities=quantities)

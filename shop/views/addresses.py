@@ -11,6 +11,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from core.http import render_page, show_change
+from shop import own_pages
 from shop.forms import AddressForm
 from shop.models import Address
 from shop.selectors.addresses import address_book, customer_address
@@ -19,8 +20,10 @@ from shop.services import addresses as address_services
 
 @require_safe
 @login_required
+@own_pages.customer_page()
 def address_list(request: HttpRequest) -> HttpResponse:
     context = {"addresses": address_book(request.user)}
+    own_pages.keep(request)
     return render_page(request, "shop/address_list.html", context, fragments=["address-list"])
 
 

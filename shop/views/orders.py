@@ -4,10 +4,11 @@ payment, the ways to pay it), and cancelling an unpaid one once the customer con
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import redirect
 from django.views.decorators.http import require_http_methods, require_safe
 
-from shop import forms
+from core.http import render_page
+from shop import forms, own_pages
 from shop.access import visible_order
 from shop.errors import ShopError
 from shop.models import Order
@@ -17,14 +18,19 @@ from shop.services import orders as order_services
 
 @require_safe
 @login_required
+@own_pages.customer_page(params=["page"])
 def order_list(request: HttpRequest) -> HttpResponse:
     page = order_selectors.order_history(request.user, page_number=request.GET.get("page") or 1)
-    return render(request, "shop/order_list.html", {"page": page})
+    own_pages.keep(request)
+    return render_page(request, "shop/order_list.html", {"page": page})
 
 
 @require_safe
+@own_pages.customer_page()
 def order_detail(request: HttpRequest, number: str) -> HttpResponse:
     order = visible_order(request, number, orders=order_selectors.order_detail())
+    if not order.is_open:  # an open one counts down to its deadline and may fail to be paid
+        own_pages.keep(request)
     return _order_page(request, order)
 
 
@@ -54,7 +60,7 @@ def order_cancel(request: HttpRequest, number: str) -> HttpResponse:
 def _order_page(
     request: HttpRequest, order: Order, *, confirm_cancel: bool = False
 ) -> HttpResponse:
-    return render(request, "shop/order_detail.html", {
+    return render_page(request, "shop/order_detail.html", {
         "order": order, "payment_choices": forms.payment_choices(),
         "confirm_cancel": confirm_cancel,
     })

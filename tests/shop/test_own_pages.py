@@ -1,5 +1,6 @@
-"""A cart's pages kept for that cart (shop.own_pages): served again without a query while
-nothing they show has changed, and rendered afresh as soon as something has."""
+"""A cart's pages kept for that cart, and a customer's account pages for that customer
+(shop.own_pages): served again without a query (but the customer's) while nothing they show
+has changed, and rendered afresh as soon as something has."""
 
 import re
 from decimal import Decimal
@@ -9,6 +10,7 @@ from django.test import Client
 from django.urls import reverse
 
 from shop.models import Cart, CartLine
+from shop.services import fulfilment, order_refunds
 from tests import accounts
 from tests.factories import VariantFactory
 from tests.shop import buying
@@ -166,3 +168,98 @@ def test_a_customers_checkout_is_rendered_every_time(client, jacket):
     client.get(CHECKOUT)
 
     assert rendered(client.get(CHECKOUT))  # it shows their saved addresses, not kept
+
+
+# --- a customer's account pages ----------------------------------------------------------------
+
+@pytest.fixture
+def grace(client):
+    user = accounts.make_account("grace@example.com")
+    client.force_login(user)
+    return user
+
+
+def paid_order(user, variant, quantity=1):
+    order = buying.place((variant, quantity), email=user.email, user=user)
+    buying.pay(order)
+    order.refresh_from_db()
+    return order
+
+
+def test_a_paid_order_seen_again_costs_only_the_customer(
+    client, grace, jacket, django_assert_num_queries
+):
+    order = paid_order(grace, jacket)
+    first = client.get(order.get_absolute_url())
+    assert rendered(first)
+
+    with django_assert_num_queries(1):  # the user; the session is read from the cache
+        again = client.get(order.get_absolute_url())
+
+    assert not rendered(again)
+    assert same_but_own_values(again.text, first.text)
+
+
+def test_shipping_a_kept_order_shows_its_tracking_number(client, grace, jacket):
+    order = paid_order(grace, jacket)
+    client.get(order.get_absolute_url()), client.get(order.get_absolute_url())
+
+    fulfilment.mark_shipped(order_id=order.pk, tracking_number="1Z999")
+    page = client.get(order.get_absolute_url()).text
+
+    assert "1Z999" in page and "Shipped" in page
+
+
+def test_a_refund_shows_on_the_kept_order(client, grace, jacket):
+    order = paid_order(grace, jacket)
+    client.get(order.get_absolute_url())
+
+    order_refunds.record_refund(order_id=order.pk, amount=Decimal("5.00"))
+    page = client.get(order.get_absolute_url()).text
+
+    assert "Refunded: $5.00" in page
+
+
+def test_an_order_waiting_for_payment_is_rendered_every_time(client, grace, jacket):
+    order = buying.place((jacket, 1), email=grace.email, user=grace)
+    client.get(order.get_absolute_url())
+
+    assert rendered(client.get(order.get_absolute_url()))  # its deadline counts down
+
+
+def test_a_new_order_shows_in_the_kept_history(client, grace, jacket):
+    first = paid_order(grace, jacket)
+    client.get(reverse("shop:order-list")), client.get(reverse("shop:order-list"))
+
+    second = paid_order(grace, jacket)
+    page = client.get(reverse("shop:order-list")).text
+
+    assert first.number in page and second.number in page
+
+
+def test_an_address_added_shows_in_the_kept_address_book(client, grace):
+    client.get(reverse("shop:address-list")), client.get(reverse("shop:address-list"))
+
+    response = client.post(reverse("shop:address-new"), {**buying.ADDRESS, "full_name": "Ada K"})
+    assert response.status_code == 302
+
+    assert "Ada K" in client.get(reverse("shop:address-list")).text
+
+
+def test_customers_never_share_kept_pages(jacket):
+    ada, bob = Client(), Client()
+    ada.force_login(accounts.make_account("ada@example.com"))
+    bob.force_login(accounts.make_account("bob@example.com"))
+    ada.get(reverse("shop:order-list")), bob.get(reverse("shop:order-list"))
+
+    ada_page, bob_page = ada.get(reverse("shop:order-list")), bob.get(reverse("shop:order-list"))
+
+    assert "ada@example.com" in ada_page.text and "bob@example.com" not in ada_page.text
+    assert "bob@example.com" in bob_page.text and "ada@example.com" not in bob_page.text
+
+
+def test_a_made_up_query_is_rendered_and_not_kept(client, grace, django_assert_num_queries):
+    client.get(reverse("shop:address-list"))
+
+    assert rendered(client.get(reverse("shop:address-list"), {"utm": "x"}))
+    assert not rendered(client.get(reverse("shop:address-list")))
