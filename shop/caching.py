@@ -46,8 +46,9 @@ PRODUCT_KEY = "catalogue:product:{}"
 # Each cart's own version, by the cart's id: shop.own_pages keeps the pages that show a cart
 # under it, and every change to the cart's lines or code bumps it (shop.services.cart).
 CART_KEY = "cart:{}"
-# Each customer's own version, by their id: their account pages are kept under it, and any
-# change to their orders or addresses bumps it (shop.receivers).
+# Each customer's own version, by their id: their account pages and saved ids are kept under
+# it, and any change to their orders, addresses, or saved products or shops bumps it
+# (shop.receivers).
 CUSTOMER_KEY = "customer:{}"
 # A safety net for writes that bypass the bumps (a raw UPDATE in a shell, say).
 TIMEOUT = 15 * 60
@@ -193,6 +194,29 @@ def remember[T](
     value = compute()
     if value is not None:
         cache.set(key, (version, value), TIMEOUT)
+    return value
+
+
+def remember_customer[T](
+    user_id: int, name: str, compute: Callable[[], T], *, with_catalogue: bool = False
+) -> T:
+    """`compute()`'s result about this customer alone (their saved products, their reviews),
+    cached under `name` for the customer's current version (and the catalogue's, if it names
+    catalogue rows by what a change there may alter, such as a slug)."""
+    key = f"customer:{user_id}:{name}"
+    versions = [CUSTOMER_KEY.format(user_id)] + ([VERSION_KEY] if with_catalogue else [])
+    found = cache.get_many([*versions, key])
+    version = []
+    for version_key in versions:
+        current = found.get(version_key) or start_version(version_key)
+        if current is None:
+            return compute()
+        version.append(current)
+    stored_at, value = found.get(key, (None, None))
+    if stored_at == version:
+        return value
+    value = compute()
+    cache.set(key, (version, value), TIMEOUT)
     return value
 
 

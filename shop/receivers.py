@@ -1,8 +1,8 @@
 """Signal receivers: at sign-in, the anonymous cart joins the customer's own; a saved or
 deleted catalogue row, promotion, discount code or shipping method invalidates the
 catalogue's cached reads (and the cart pages kept with them, shop.own_pages); a saved or
-deleted order, its lines, discounts, events or parcels, or address, its customer's kept
-account pages; a deleted review
+deleted order, its lines, discounts, events or parcels, address, or saved product or shop,
+what is kept for its customer; a deleted review
 recounts its product's rating."""
 
 from django.contrib import messages
@@ -26,12 +26,14 @@ from shop.models import (
     ProductImage,
     Promotion,
     Review,
+    SavedSeller,
     Seller,
     SellerBranch,
     Shipment,
     ShippingMethod,
     User,
     Variant,
+    WishlistItem,
 )
 from shop.request_cart import CART_ID, remember_count
 from shop.services import cart as cart_services
@@ -84,7 +86,11 @@ def catalogue_changed(sender: type[Model], **kwargs: object) -> None:
 @receiver(post_delete, sender=Order, dispatch_uid="shop.order_deleted")
 @receiver(post_save, sender=Address, dispatch_uid="shop.address_saved")
 @receiver(post_delete, sender=Address, dispatch_uid="shop.address_deleted")
-def customer_row_changed(sender: type[Model], instance: Order | Address, **kwargs: object) -> None:
+@receiver(post_save, sender=WishlistItem, dispatch_uid="shop.wishlist_item_saved")
+@receiver(post_delete, sender=WishlistItem, dispatch_uid="shop.wishlist_item_deleted")
+@receiver(post_save, sender=SavedSeller, dispatch_uid="shop.saved_seller_saved")
+@receiver(post_delete, sender=SavedSeller, dispatch_uid="shop.saved_seller_deleted")
+def customer_row_changed(sender: type[Model], instance: Model, **kwargs: object) -> None:
     caching.bump_customer(instance.user_id)
 
 

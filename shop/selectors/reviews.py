@@ -6,6 +6,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.contrib.auth.models import AnonymousUser
 from django.db.models import Case, Value, When
 
+from shop import caching
 from shop.models import Product, Review, User
 
 REVIEWS_SHOWN = 20
@@ -64,5 +65,11 @@ def customer_review(product: Product, user: User) -> Review | None:
 
 
 def has_reviewed(user: User, slug: str) -> bool:
-    """Whether the customer has reviewed the product with this slug: one query."""
-    return Review.objects.filter(product__slug=slug, user=user).exists()
+    """Whether the customer has reviewed the product with this slug: the slugs of what they
+    reviewed are kept until the catalogue changes (a review recounts its product's rating,
+    which bumps it; so does a new slug), and read again then in one query."""
+    return slug in caching.remember_customer(
+        user.pk, "reviewed",
+        lambda: frozenset(Review.objects.filter(user=user).values_list("product__slug", flat=True)),
+        with_catalogue=True,
+    )

@@ -6,28 +6,40 @@ from collections.abc import Iterable
 from django.contrib.auth.models import AnonymousUser
 from django.db.models import Exists, F, OuterRef, Prefetch, Subquery
 
+from shop import caching
 from shop.models import Product, SavedSeller, Seller, User, Variant, WishlistItem
 from shop.selectors.catalogue import with_card_data
 
+SAVED = {"products": (WishlistItem, "product_id"), "shops": (SavedSeller, "seller_id")}
+
 
 def wishlisted_ids(user: User | AnonymousUser, product_ids: Iterable[int]) -> set[int]:
-    """Which of these products the customer has saved: one query, none for a visitor who
-    is not signed in or a page without products."""
-    return _saved_ids(WishlistItem, "product_id", user, product_ids)
+    """Which of these products the customer has saved: from saved_by, so none for a visitor
+    who is not signed in or a page without products."""
+    return _saved_ids("products", user, product_ids)
 
 
 def saved_seller_ids(user: User | AnonymousUser, seller_ids: Iterable[int]) -> set[int]:
     """Which of these shops the customer has saved, as wishlisted_ids says of products."""
-    return _saved_ids(SavedSeller, "seller_id", user, seller_ids)
+    return _saved_ids("shops", user, seller_ids)
 
 
-def _saved_ids(model: type[WishlistItem | SavedSeller], field: str,
-               user: User | AnonymousUser, ids: Iterable[int]) -> set[int]:
-    ids = list(ids)
+def _saved_ids(kind: str, user: User | AnonymousUser, ids: Iterable[int]) -> set[int]:
+    ids = set(ids)
     if not user.is_authenticated or not ids:
         return set()
-    return set(model.objects.filter(user=user, **{f"{field}__in": ids})
-               .values_list(field, flat=True))
+    return ids & saved_by(user, kind)
+
+
+def saved_by(user: User, kind: str) -> frozenset[int]:
+    """The ids of every product ("products") or shop ("shops") the customer has saved, kept
+    until they save or drop one (shop.caching.remember_customer): one query then, none until
+    the next."""
+    model, field = SAVED[kind]
+    return caching.remember_customer(
+        user.pk, f"saved-{kind}",
+        lambda: frozenset(model.objects.filter(user=user).values_list(field, flat=True)),
+    )
 
 
 def wishlist_page(user: User) -> dict:

@@ -320,12 +320,14 @@ def test_signed_in_the_product_page_adds_one_query_with_two_shops(
     Seller.objects.filter(pk=makers.pk).update(status=Seller.Status.APPROVED)
     Product.objects.filter(seller=makers).update(seller_listed=True)
     bump_catalogue_version()  # as approving the shop does
-    client.get(thing.get_absolute_url())
-    with django_assert_max_num_queries(10) as two_shops:
+    with django_assert_max_num_queries(10) as rendered_again:
+        client.get(thing.get_absolute_url())
+    with django_assert_max_num_queries(9) as two_shops:
         response = client.get(thing.get_absolute_url())
-    # Whether the customer saved the product's shop, filled in the kept page.
-    assert len(two_shops.captured_queries) == len(one_shop.captured_queries) + 1
-    assert len([q for q in two_shops.captured_queries if "shop_savedseller" in q["sql"]]) == 1
+    # Whether the customer saved the product's shop, filled in the kept page: the shops
+    # they saved are read once (with the page rendered again) and kept for them.
+    assert [q for q in rendered_again.captured_queries if "shop_savedseller" in q["sql"]]
+    assert len(two_shops.captured_queries) == len(one_shop.captured_queries)
     assert 'id="seller-save-1"' in response.text
 
 

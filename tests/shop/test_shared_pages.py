@@ -254,3 +254,18 @@ def test_whose_pages_a_request_is_given(rf):
     request = rf.post("/")
     request.user = AnonymousUser()
     assert audience(request) is None
+
+
+def test_a_customer_who_reviews_a_product_gets_its_page_with_their_review_at_once(
+    two_customers
+):
+    ada, tee = two_customers["ada"], two_customers["tee"]
+    ada.get(tee.get_absolute_url())
+    assert "Update your review" not in ada.get(tee.get_absolute_url()).text
+
+    posted = ada.post(reverse("shop:review-submit", args=[tee.slug]),
+                      {"rating": "5", "title": "Soft", "body": "Washed ten times."})
+
+    assert posted.status_code == 302
+    assert "Update your review" in ada.get(tee.get_absolute_url()).text
+    assert "Update your review" not in two_customers["bo"].get(tee.get_absolute_url()).text
