@@ -8,14 +8,14 @@ the same address but for a few holes, each filled in per response:
 - the header's account links with the cart's count (`_account_nav.html`) and the messages
   (`_messages.html`), rendered for the request;
 - for a customer, whether each product (and shop) on the page is saved: each wishlist heart
-  and "Save this shop" is kept with a mark in place of its pressed state, filled from one
-  query of the customer's saved ids among those on the page.
+  and "Save this shop" is kept with a mark in place of its pressed state, filled from the
+  customer's saved ids (shop.selectors.wishlist.saved_by: kept for them until they change).
 
 `shared_page` renders the home, listing, shop and product pages with the marks (core.http's
 render_page puts `request.page_marks` over the view's context), keeps the page in the
 catalogue cache (shop.caching: dropped whenever the catalogue, or its product, changes), and
 fills in each response's own values. A visitor without a session costs no query; a customer
-costs their session, their user and the saved ids. Anyone else (a second factor still to
+costs their session and their user. Anyone else (a second factor still to
 come, a method other than GET) gets the view as it is, and a view can name what else makes
 a request its own (`unless`: a product page for the customer who reviewed it).
 
