@@ -1,5 +1,5 @@
 """`python -m bench.exports REPORT FORMAT START END`: one report written as the download
-view writes it (CSV streamed in chunks, XLSX through openpyxl's write-only workbook), into a
+view writes it (CSV streamed in chunks, XLSX through dashboard.reports.xlsx_writer), into a
 temporary file. Run once per report in a process of its own, so its peak memory is the
 report's. Prints one line of JSON: rows, wall time, peak resident memory, file size.
 """

@@ -11,6 +11,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import cached_property
 
+from django.db.models import QuerySet
+
 from dashboard import forecasts, kpis, payouts
 from dashboard.kpis import Period
 from dashboard.reports import selectors
@@ -57,6 +59,17 @@ class Bars:
 
 
 @dataclass(frozen=True)
+class Query:
+    """A report's rows as one query, which the writers read through PostgreSQL's COPY
+    (copy_out): `rows(period)` an ordered queryset and `fields` its fields, one per column,
+    holding what the report's `rows` yield, but for moments, which stay as stored (copy_out
+    turns them to store time)."""
+
+    rows: Callable[[Period], QuerySet]
+    fields: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class Report:
     name: str
     title: str
@@ -70,6 +83,7 @@ class Report:
     # The workbook's Summary and Charts sheets of the whole store's figures; off for what a
     # seller downloads of their own.
     store_figures: bool = True
+    query: Query | None = None  # the rows as one query, where a writer can use it
 
     def totals_row(self, figures: Figures, sums: dict[int, object]) -> list:
         """The totals row, given the sums of the summed columns by index."""
@@ -137,6 +151,7 @@ SALES = Report(
         Column("Provider reference", TEXT, 30),
     ),
     rows=_sales_rows,
+    query=Query(selectors.sales_orders, selectors.SALES_FIELDS),
     note=(
         "One row per order paid in the period, by the time it was paid (store time). "
         "Refunded is all the money given back, tax and shipping included; item refunds is "

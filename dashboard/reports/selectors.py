@@ -4,7 +4,8 @@ Every reader takes a Period and reads the orders the key figures count, their li
 their promotions' discount rows (kpis.paid_orders, kpis.paid_lines: paid in the period, in
 the store's time zone). Rows are plain tuples from `values_list`, never model instances, and
 are fetched with `iterator(chunk_size=CHUNK)`, so memory stays the same however many orders a
-range holds.
+range holds. The sales report's rows are also one query (`sales_orders`), which the writers
+read through PostgreSQL's COPY there (copy_out).
 """
 
 from collections import defaultdict
@@ -14,7 +15,20 @@ from datetime import datetime
 from decimal import Decimal
 from itertools import groupby
 
-from django.db.models import Count, Max, OuterRef, QuerySet, Subquery, Sum
+from django.db.models import (
+    Case,
+    CharField,
+    Count,
+    ExpressionWrapper,
+    F,
+    Max,
+    OuterRef,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+    When,
+)
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -29,36 +43,48 @@ CHUNK = 2000
 STATUS_LABELS = dict(Order.Status.choices)
 
 
-def sales_rows(period: Period) -> Iterator[tuple]:
-    """One row per order paid in the period, oldest payment first: paid (store time), number,
-    email, status, currency, subtotal, discount, shipping, tax, total, refunded, item
-    refunds, net sales, provider, the succeeded capture's reference.
+# The sales report's columns as fields of `sales_orders`.
+SALES_FIELDS = (
+    "paid_at", "number", "email", "status_label", "currency", "subtotal", "discount_total",
+    "shipping_total", "tax_total", "total", "refunded_total", "item_refunds", "net_sales",
+    "payment_provider", "capture_reference",
+)
+
+
+def sales_orders(period: Period) -> QuerySet:
+    """The orders paid in the period, oldest payment first, with what the sales report shows
+    of them beside their own fields (SALES_FIELDS): the status's label, item refunds, net
+    sales and the succeeded capture's reference ("" without one).
 
     Item refunds are the order's refund as the key figures count it (kpis.item_refund: without
     tax, at most the items after discounts, in cents), so the column sums to the "Refunds"
-    figure and net sales to "Net sales"."""
+    figure, and net sales (subtotal − discount − item refunds) to "Net sales"."""
     capture = Payment.objects.filter(
         order=OuterRef("pk"), kind=Payment.Kind.CAPTURE, status=Payment.Status.SUCCEEDED
     ).order_by("pk").values("reference")[:1]
-    rows = (
+    labels = [When(status=status, then=Value(str(label)))
+              for status, label in STATUS_LABELS.items()]
+    return (
         kpis.paid_orders(period)
-        .annotate(capture_reference=Subquery(capture), item_refunds=kpis.item_refund())
+        .annotate(
+            capture_reference=Coalesce(Subquery(capture), Value("")),
+            item_refunds=kpis.item_refund(),
+            net_sales=ExpressionWrapper(F("subtotal") - F("discount_total") - F("item_refunds"),
+                                        output_field=kpis.MONEY),
+            status_label=Case(*labels, default=F("status"), output_field=CharField()),
+        )
         .order_by("paid_at", "pk")
-        .values_list(
-            "paid_at", "number", "email", "status", "currency", "subtotal", "discount_total",
-            "shipping_total", "tax_total", "total", "refunded_total", "item_refunds",
-            "payment_provider", "capture_reference",
-        )
     )
+
+
+def sales_rows(period: Period) -> Iterator[tuple]:
+    """One row per order paid in the period, oldest payment first: paid (store time), number,
+    email, status, currency, subtotal, discount, shipping, tax, total, refunded, item
+    refunds, net sales, provider, the succeeded capture's reference (`sales_orders`)."""
+    rows = sales_orders(period).values_list(*SALES_FIELDS)
     zone = store_zone()
-    for (paid_at, number, email, status, currency, subtotal, discount, shipping, tax, total,
-         refunded, item_refunds, provider, reference) in rows.iterator(chunk_size=CHUNK):
-        item_refunds = to_cents(item_refunds)
-        yield (
-            _local(paid_at, zone), number, email, STATUS_LABELS.get(status, status), currency,
-            subtotal, discount, shipping, tax, total, refunded, item_refunds,
-            subtotal - discount - item_refunds, provider, reference or "",
-        )
+    for paid_at, *rest in rows.iterator(chunk_size=CHUNK):
+        yield (_local(paid_at, zone), *rest)
 
 
 def product_rows(period: Period) -> Iterator[tuple]:

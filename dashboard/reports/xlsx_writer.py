@@ -1,5 +1,7 @@
-"""Reports as XLSX workbooks, written with openpyxl's write-only mode: rows go to disk as
-they are read, so memory stays the same however many rows a report has.
+"""Reports as XLSX workbooks. The report's rows go to disk as they are read, as SpreadsheetML
+written by xlsx_sheet, so memory stays the same however many rows a report has; openpyxl's
+write-only mode writes the rest of the file (styles, the Summary and Charts sheets), and the
+two are put together into one zip.
 
 A workbook holds three sheets: the report's rows (a styled, frozen header with a filter,
 real dates and numbers in the store's currency format, a totals row), "Summary" (the
@@ -9,8 +11,11 @@ over the small tables beside them; first, for a report that has one, the chart o
 rows, as `Report.bars` says).
 """
 
+import io
+import tempfile
 from itertools import zip_longest
 from typing import BinaryIO
+from zipfile import ZIP_DEFLATED, ZipFile
 
 from django.conf import settings
 from openpyxl import Workbook
@@ -18,11 +23,11 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.chart import BarChart, LineChart, PieChart, Reference
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
-from openpyxl.utils import get_column_letter
 
 from core.money import SYMBOLS, to_cents
 from dashboard import kpis, selectors
 from dashboard.kpis import Period
+from dashboard.reports import copy_out
 from dashboard.reports.definitions import (
     COUNT,
     DATE,
@@ -36,6 +41,7 @@ from dashboard.reports.definitions import (
     Report,
     kpi_kind,
 )
+from dashboard.reports.xlsx_sheet import SheetStyles, SheetWriter
 
 FORMATS = {DATE: "yyyy-mm-dd", DATETIME: "yyyy-mm-dd hh:mm", PERCENT: "0.00%", COUNT: "#,##0"}
 HEADER_FONT = Font(bold=True, color="FFFFFF")
@@ -44,6 +50,9 @@ TOTAL_FONT = Font(bold=True)
 TOTAL_BORDER = Border(top=Side(style="thin"), bottom=Side(style="double"))
 TITLE_FONT = Font(bold=True, size=14)
 CHART_ROWS = 18  # rows of the Charts sheet from one chart's top to the next's
+# zlib's fastest: the rows' sheet of a year compresses about five times faster than at the
+# default level, for a file about a third larger.
+COMPRESS_LEVEL = 1
 
 
 def money_format(currency: str) -> str:
@@ -59,69 +68,74 @@ def write_workbook(report: Report, period: Period, target: BinaryIO) -> int:
     workbook = Workbook(write_only=True)
     formats = {**FORMATS, MONEY: money_format(settings.STORE_CURRENCY)}
     figures = Figures(period)  # each figure read once for all three sheets
-    count, bars = _write_rows(workbook, report, figures, formats)
-    if report.store_figures:
-        _write_summary(workbook, report, figures, formats)
-        _write_charts(workbook, figures, formats, report.bars, bars)
-    workbook.save(target)
+    # openpyxl writes the file but for the rows' sheet: this one holds its place, name and
+    # filter, and the styles its cells use; SheetWriter writes its cells.
+    own = workbook.create_sheet(report.title)
+    with tempfile.NamedTemporaryFile(suffix=".xml") as rows_file:
+        sheet = SheetWriter(rows_file, report.columns, _sheet_styles(own, report.columns,
+                                                                     formats))
+        count, bars = _write_rows(sheet, report, figures)
+        own.auto_filter.ref = sheet.filter_ref
+        if report.store_figures:
+            _write_summary(workbook, report, figures, formats)
+            _write_charts(workbook, figures, formats, report.bars, bars)
+        parts = io.BytesIO()
+        workbook.save(parts)
+        rows_file.flush()
+        _assemble(parts, {own.path.lstrip("/"): rows_file.name}, target)
     return count
 
 
-def _write_rows(workbook: Workbook, report: Report, figures: Figures,
-                formats: dict) -> tuple[int, list[tuple]]:
-    """The report's sheet; return its number of rows and the (name, value) of each bar of
-    its own chart (none without one)."""
-    sheet = workbook.create_sheet(report.title)
+def _write_rows(sheet: SheetWriter, report: Report, figures: Figures) -> tuple[int, list]:
+    """The report's rows and totals; return their number and the (name, value) of each bar
+    of its own chart (none without one). Rows come through PostgreSQL's COPY where the
+    report's rows are one query there (copy_out)."""
     columns = report.columns
-    # Write-only sheets write widths and panes before the first row: set them first.
-    for index, column in enumerate(columns, start=1):
-        sheet.column_dimensions[get_column_letter(index)].width = column.width
-    sheet.freeze_panes = "A2"
-    sheet.append([_styled(sheet, column.label, font=HEADER_FONT, fill=HEADER_FILL)
-                  for column in columns])
     summed = [index for index, column in enumerate(columns) if column.summed]
     sums: dict[int, object] = {index: 0 for index in summed}
-    count, bars = 0, []
-    labels = [column.label for column in columns]
-    charted = labels.index(report.bars.column) if report.bars else None
-    cells = _row_cells(sheet, columns, formats)
-    for row in report.rows(figures):
-        sheet.append(cells(row))
+    bars = []
+    charted = [column.label for column in columns].index(report.bars.column) if report.bars \
+        else None
+    queryset = copy_out.copyable(report, figures.period)
+    rows = report.rows(figures) if queryset is None else copy_out.rows(queryset, report)
+    for row in sheet.write_rows(rows):
         for index in summed:
             if row[index] is not None:
                 sums[index] += row[index]
         if charted is not None:
             bars.append((report.bars.label(row), row[charted]))
-        count += 1
-    sheet.auto_filter.ref = f"A1:{get_column_letter(len(columns))}{count + 1}"
-    totals = report.totals_row(figures, sums)
-    sheet.append([_cell(sheet, column, value, formats, font=TOTAL_FONT, border=TOTAL_BORDER)
-                  for column, value in zip(columns, totals, strict=True)])
-    return count, bars
+    sheet.close(report.totals_row(figures, sums))
+    return sheet.count, bars
 
 
-def _row_cells(sheet, columns: tuple[Column, ...], formats: dict):
-    """A function from a row's values to its cells. A column with a number format gets one
-    cell, made and styled once and filled again for every row: openpyxl writes a row out as
-    soon as it is appended, and making and styling a cell for each value took most of the
-    time a large report takes."""
-    formatted = [
-        _styled(sheet, None, number_format=formats[column.kind])
-        if column.kind != TEXT and column.kind in formats else None
-        for column in columns
-    ]
+def _sheet_styles(sheet, columns: tuple[Column, ...], formats: dict) -> SheetStyles:
+    """The rows' sheet's styles, registered in `sheet`'s workbook."""
+    def style(**style) -> int:
+        return _styled(sheet, None, **style).style_id
 
-    def cells(row) -> list:
-        result = []
-        for column, cell, value in zip(columns, formatted, row, strict=True):
-            if cell is None or value is None or isinstance(value, str):
-                result.append(_cell(sheet, column, value, formats))
+    totals = {"font": TOTAL_FONT, "border": TOTAL_BORDER}
+    return SheetStyles(
+        header=style(font=HEADER_FONT, fill=HEADER_FILL),
+        values=tuple(style(number_format=formats[column.kind])
+                     if column.kind != TEXT and column.kind in formats else None
+                     for column in columns),
+        totals=tuple(style(number_format=formats.get(column.kind), **totals)
+                     for column in columns),
+        total_text=style(**totals),
+    )
+
+
+def _assemble(parts: BinaryIO, replaced: dict[str, str], target: BinaryIO) -> None:
+    """Copy the zip `parts` into `target`, each part named in `replaced` read from the file
+    at that path instead. Its size known, zipfile marks a part ZIP64 only when it needs to
+    be, as openpyxl does."""
+    with ZipFile(parts) as source, ZipFile(target, "w", ZIP_DEFLATED,
+                                           compresslevel=COMPRESS_LEVEL) as archive:
+        for name in source.namelist():
+            if name in replaced:
+                archive.write(replaced[name], name)
             else:
-                cell.value = to_cents(value) if column.kind == MONEY else value
-                result.append(cell)
-        return result
-
-    return cells
+                archive.writestr(name, source.read(name))
 
 
 def _write_summary(workbook: Workbook, report: Report, figures: Figures,
