@@ -242,7 +242,7 @@ def _commit() -> str:
 
     commit = git("rev-parse", "--short", "HEAD") or "unknown"
     changed = [
-        line for line in git("status", "--porcelain").splitlines()
+        line for line in git("status", "--porcelain", "--untracked-files=no").splitlines()
         if not line.endswith(("bench/RESULTS.md", "README.md"))
     ]
     return f"{commit} with uncommitted changes" if changed else commit
