@@ -72,6 +72,9 @@ bench-scale: $(VENV)/.installed  ## the catalogue at 2,000, 20,000 and 200,000 p
 bench-workers: $(VENV)/.installed  ## gunicorn's sync and gthread workers compared on a listing, a cart and a product page: req/s and p99 (bench/workers.py)
 	bash bench/run --workers
 
+bench-history: $(VENV)/.installed  ## the dashboard cold and the last year's sales exports at 100,000 and 1,000,000 orders (bench/history.py; ARGS="--from 1000000=DB" copies a seeded database)
+	bash bench/run --history $(ARGS)
+
 lint: $(VENV)/.installed-test  ## ruff and the import contract (pyproject.toml's [tool.importlinter])
 	$(PY) -m ruff check .
 	$(VENV)/bin/lint-imports
@@ -100,4 +103,4 @@ lock:  ## re-pin requirements/*.txt from pyproject.toml after a dependency chang
 clean:  ## remove the virtual environment, the demo database and generated files
 	rm -rf $(VENV) db.sqlite3 media staticfiles .pytest_cache .ruff_cache
 
-.PHONY: help install run test browser-test screenshots bench bench-scale bench-workers lint lock clean
+.PHONY: help install run test browser-test screenshots bench bench-scale bench-workers bench-history lint lock clean

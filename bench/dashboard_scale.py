@@ -7,8 +7,8 @@ process against the database DATABASE_URL names (seeded by bench.seed, or larger
 2. a stampede: THREADS requests at once for one range nobody asked for yet, then the same
    once its panels fell due: each request's time (p50, p99, ms) and how many of them worked
    the key figures out (the rest waited for, or were served, the copy one of them made);
-3. what the rollups hold, and whether they are in use (`rollups`: built or not; the page
-   reads the orders directly until they are).
+3. what the rollups hold (days, customer, product and risk rows), and whether they are in
+   use (`rollups`: built or not; the page reads the orders directly until they are).
 
 `--build` builds the rollups first (dashboard.rollups.build) and says how long it took.
 Prints one line of JSON. Needs the benchmark's production-like settings: PostgreSQL, and
@@ -37,7 +37,7 @@ from django.test import Client
 
 from bench.fixtures import staff_session
 from dashboard import panels, rollup_figures, rollups
-from dashboard.models import DailyCustomers, DailySales
+from dashboard.models import DailyCustomers, DailyRisk, DailySalesSlot, ProductSales
 from shop.models import Order
 
 COLD_TRIES = 3
@@ -58,8 +58,12 @@ def measure(*, build: bool = False, threads: int = THREADS) -> dict:
     rollup_figures.forget_built()  # the cache may hold another database's answer
     if build:
         result["build"] = _build()
-    result["rollups"] = {"built": rollup_figures.built(), "days": DailySales.objects.count(),
-                         "customer_rows": DailyCustomers.objects.count()}
+    result["rollups"] = {
+        "built": rollup_figures.built(),
+        "days": DailySalesSlot.objects.values("day").distinct().count(),
+        "customer_rows": DailyCustomers.objects.count(),
+        "product_rows": ProductSales.objects.count(), "risk_rows": DailyRisk.objects.count(),
+    }
     client = _client()
     last = _last_paid_day()
     # What does not depend on the range (low stock, the forecasts' backtest) and the session
@@ -77,6 +81,7 @@ def _build() -> dict:
     started = time.perf_counter()
     built = rollups.build()
     return {"days": built.days, "customer_rows": built.customer_rows,
+            "product_rows": built.product_rows,
             "seconds": round(time.perf_counter() - started, 2)}
 
 

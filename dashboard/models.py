@@ -108,19 +108,18 @@ class DemandForecast(models.Model):
         return f"{self.variant_id} from {self.made_on} ({self.method})"
 
 
+# How many rows share each day's sums: a payment adds to the row its order's id picks, so
+# payments at once queue on one row in SLOTS only when their ids agree (dashboard.rollups).
+SLOTS = 8
+
+
 class DailySales(models.Model):
-    """The key figures' sums for one day (the store's), kept in step with the orders by
-    dashboard.rollups: the paid orders of the day (counted on the day they were paid), their
-    items, discounts, refunds as the Refunds figure counts them, and units. `sessions` and
-    `ordered_sessions` are the day's SessionDay rows, counted once the day can no longer
-    change (`sessions_counted`); until then the dashboard counts them from the rows."""
+    """A day's storefront sessions (the store's day): `sessions` and `ordered_sessions` are
+    the day's SessionDay rows, counted once the day can no longer change
+    (`sessions_counted`); until then the dashboard counts them from the rows. The day's
+    order sums are on its DailySalesSlot rows."""
 
     day = models.DateField(primary_key=True)
-    orders = models.PositiveIntegerField(default=0)
-    gross = models.DecimalField(max_digits=14, decimal_places=2, default=0)
-    discounts = models.DecimalField(max_digits=14, decimal_places=2, default=0)
-    refunds = models.DecimalField(max_digits=14, decimal_places=2, default=0)
-    units = models.PositiveBigIntegerField(default=0)
     sessions = models.PositiveIntegerField(default=0)
     ordered_sessions = models.PositiveIntegerField(default=0)
     sessions_counted = models.BooleanField(default=False)
@@ -129,7 +128,90 @@ class DailySales(models.Model):
         default_permissions = ()
 
     def __str__(self) -> str:
-        return f"{self.day}: {self.orders} orders"
+        return f"{self.day}: {self.sessions} sessions"
+
+
+class DailySalesSlot(models.Model):
+    """One of a day's SLOTS shares of the key figures' sums, kept in step with the orders by
+    dashboard.rollups: the paid orders of the day (counted on the day they were paid), their
+    items, discounts, refunds as the Refunds figure counts them, and units. The day's sums
+    are those of its rows, however they are shared out among them."""
+
+    day = models.DateField()
+    slot = models.PositiveSmallIntegerField()
+    orders = models.PositiveIntegerField(default=0)
+    gross = models.DecimalField(max_digits=14, decimal_places=2, default=0)
+    discounts = models.DecimalField(max_digits=14, decimal_places=2, default=0)
+    refunds = models.DecimalField(max_digits=14, decimal_places=2, default=0)
+    units = models.PositiveBigIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["day", "slot"], name="daily_sales_slot_once"),
+        ]
+        default_permissions = ()
+
+    def __str__(self) -> str:
+        return f"{self.day} #{self.slot}: {self.orders} orders"
+
+
+class ProductSales(models.Model):
+    """What the lines of paid orders sold of a product, under the name it was sold as, over a
+    day or a calendar month (`span`, from `start`): units and line totals (before order
+    discounts, tax and shipping). A period reads its whole months' rows and its other days'
+    (dashboard.rollup_figures), so a year costs about twelve months of products and the
+    days at its ends. `product` is the product of the line's variant, its category read
+    through it as the orders' own figures read it; 0 for lines whose variant is gone."""
+
+    class Span(models.TextChoices):
+        DAY = "day", "A day"
+        MONTH = "month", "A month"
+
+    NO_PRODUCT = 0
+
+    span = models.CharField(max_length=5, choices=Span.choices)
+    start = models.DateField()
+    # No constraint: a product deleted leaves its rows, whose category then reads as none,
+    # as its lines' does.
+    product = models.ForeignKey("shop.Product", null=True, related_name="+",
+                                on_delete=models.DO_NOTHING, db_constraint=False)
+    product_name = models.CharField(max_length=200)
+    units = models.BigIntegerField(default=0)  # a month's row moves by a day's difference
+    revenue = models.DecimalField(max_digits=14, decimal_places=2, default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["span", "start", "product", "product_name"],
+                                    name="product_sales_once"),
+        ]
+        default_permissions = ()
+
+    def __str__(self) -> str:
+        return f"{self.span} {self.start} {self.product_name}: {self.units}"
+
+
+class DailyRisk(models.Model):
+    """How many orders placed on `day` (the store's) have risk score `score` now, shared out
+    over SLOTS rows by order id: the dashboard's flagged share for any threshold. UNSCORED
+    counts orders with no risk row."""
+
+    UNSCORED = -1
+
+    day = models.DateField()
+    slot = models.PositiveSmallIntegerField()
+    score = models.SmallIntegerField()
+    # Not PositiveIntegerField: a change is added as -1 and +1, and the database checks the
+    # row it would insert before it finds the one to add to.
+    orders = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["day", "score", "slot"], name="daily_risk_once"),
+        ]
+        default_permissions = ()
+
+    def __str__(self) -> str:
+        return f"{self.day} score {self.score} #{self.slot}: {self.orders}"
 
 
 class DailyCustomers(models.Model):
@@ -149,13 +231,19 @@ class DailyCustomers(models.Model):
     day = models.DateField()
     kind = models.CharField(max_length=6, choices=Kind.choices)
     previous_day = models.DateField()
+    # As on DailySalesSlot: the day's customers shared out by the ids of the orders counting
+    # them.
+    slot = models.PositiveSmallIntegerField(default=0)
     customers = models.PositiveIntegerField(default=0)
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["day", "kind", "previous_day"],
+            models.UniqueConstraint(fields=["day", "kind", "previous_day", "slot"],
                                     name="daily_customers_once"),
         ]
+        # The customers before a day: the rows of each customer's first day, a few a day.
+        indexes = [models.Index(fields=["previous_day", "kind", "day"],
+                                name="daily_customers_first")]
         default_permissions = ()
 
     def __str__(self) -> str:

@@ -206,9 +206,10 @@ def customers_chart(choice: Choice, rows: list[dict] | None = None) -> charts.Ch
     )
 
 
-def top_products_chart(choice: Choice) -> charts.Chart:
+def top_products_chart(choice: Choice, sums: list[dict] | None = None) -> charts.Chart:
+    """`sums`: selectors.product_sums for the choice's period, when already read."""
     period, by = choice.period, choice.top
-    sold = selectors.top_products(period, by=by)
+    sold = selectors.top_products(period, by=by, sums=sums)
     measure = "revenue" if by == "revenue" else "units sold"
     values = [row.revenue if by == "revenue" else row.units for row in sold]
     fmt = format_money if by == "revenue" else (lambda n: f"{n:,}")
@@ -228,9 +229,10 @@ def top_products_chart(choice: Choice) -> charts.Chart:
     return charts.ranked_bars(spec, values=values)
 
 
-def categories_chart(choice: Choice) -> charts.Chart:
+def categories_chart(choice: Choice, sums: list[dict] | None = None) -> charts.Chart:
+    """`sums`: selectors.product_sums for the choice's period, when already read."""
     period = choice.period
-    sold = selectors.revenue_by_category(period)
+    sold = selectors.revenue_by_category(period, sums=sums)
     total = sum((row.revenue for row in sold), start=ZERO)
     table = (
         ("Category", "Revenue", "Share", "Units"),
@@ -336,13 +338,19 @@ class Dashboard:
                           self.choice.step)
 
     @cached_property
+    def _product_sums(self) -> list[dict] | None:
+        # Read once for the two panels that rank them, only when one is worked out.
+        return selectors.product_sums(self.choice.period)
+
+    @cached_property
     def top_products(self) -> charts.Chart:
-        return self._kept("top-products", lambda: top_products_chart(self.choice),
+        return self._kept("top-products",
+                          lambda: top_products_chart(self.choice, self._product_sums),
                           self.choice.top)
 
     @cached_property
     def categories(self) -> charts.Chart:
-        return self._kept("categories", lambda: categories_chart(self.choice))
+        return self._kept("categories", lambda: categories_chart(self.choice, self._product_sums))
 
     @cached_property
     def _low_stock(self) -> list[selectors.LowStock]:

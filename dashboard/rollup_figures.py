@@ -1,8 +1,10 @@
-"""The key figures read from the daily rollups (dashboard.rollups keeps them): for a period,
-its days' DailySales rows (at most MAX_DAYS of them, added up here) and one aggregate of its
-days' DailyCustomers rows, however many orders the period holds. The sessions of today and
-yesterday, which still change, are counted from their rows; a day before them whose
-sessions were never counted is counted once and kept on its row.
+"""The figures read from the rollups (dashboard.rollups keeps them), however many orders
+the period holds: for the key figures, its days' DailySalesSlot rows added up per day (at
+most MAX_DAYS × SLOTS of them), its days' DailySales rows (sessions) and one aggregate of its
+days' DailyCustomers rows; for the products and categories sold, the ProductSales rows of its
+whole months and of its other days; for the flagged share, its days' DailyRisk rows. The
+sessions of today and yesterday, which still change, are counted from their rows; a day
+before them whose sessions were never counted is counted once and kept on its row.
 
 The sums are those dashboard.kpis takes from the orders directly, and both hand them to
 dashboard.kpi_math: the figures are the same, to the cent (tests/dashboard/test_rollups.py).
@@ -11,17 +13,27 @@ dashboard.kpi_math: the figures are the same, to the cent (tests/dashboard/test_
 from datetime import date, timedelta
 
 from django.core.cache import cache
-from django.db.models import Count, DateField, F, Q, Sum, Value
+from django.db.models import Count, DateField, F, Q, QuerySet, Sum, Value
 from django.db.models.functions import Cast, Greatest, Trunc
 
-from core.money import ZERO
+from core.money import ZERO, to_cents
 from dashboard.kpi_math import add_up, buckets, figures_from
-from dashboard.models import DailyCustomers, DailySales, RollupBuild, SessionDay
+from dashboard.models import (
+    DailyCustomers,
+    DailyRisk,
+    DailySales,
+    DailySalesSlot,
+    ProductSales,
+    RollupBuild,
+    SessionDay,
+)
+from shop.models import Product
 
 BUILT_KEY = "dashboard:rollups-built"
 NOT_BUILT_SECONDS = 60  # a build in another process says so itself, after it commits
 SUMS = ("orders", "gross", "discounts", "refunds", "units")
 Kind = DailyCustomers.Kind
+Span = ProductSales.Span
 
 
 def built() -> bool:
@@ -100,14 +112,87 @@ def count_closed_sessions(*, today: date, days: list[date] | None = None,
     return found
 
 
+def product_sums(start: date, end: date) -> list[dict]:
+    """{"product", "name", "revenue", "units"} for each product and name it was sold as on
+    the days (one query): what `products_sold` and `categories_sold` rank."""
+    return list(_product_rows(start, end).values("product", name=F("product_name"))
+                .annotate(revenue=Sum("revenue"), units=Sum("units")))
+
+
+def products_sold(sums: list[dict], *, by: str, limit: int) -> list[dict]:
+    """As dashboard.selectors.top_products: {"name", "revenue", "units"} of the best sellers
+    by line totals or by units, from `product_sums`."""
+    return _ranked(sums, "name", by=by)[:limit]
+
+
+def categories_sold(sums: list[dict]) -> list[dict]:
+    """As dashboard.selectors.revenue_by_category: {"name", "revenue", "units"} for each
+    category of the products sold (as they are now), largest first, from `product_sums`
+    (one query: the products' categories)."""
+    names = dict(Product.objects.filter(pk__in={row["product"] for row in sums})
+                 .values_list("pk", "category__name"))
+    return _ranked([{**row, "category": names.get(row["product"])} for row in sums],
+                   "category", by="revenue")
+
+
+def _ranked(sums: list[dict], key: str, *, by: str) -> list[dict]:
+    """The sums added up by `key`, largest first by `by` then by the other, then by name
+    (none last, as the database orders them)."""
+    found: dict[str | None, dict] = {}
+    for row in sums:
+        each = found.setdefault(row[key], {"name": row[key], "revenue": ZERO, "units": 0})
+        each["revenue"] += row["revenue"]
+        each["units"] += row["units"]
+    rows = [{**row, "revenue": to_cents(row["revenue"])} for row in found.values()]
+    other = "units" if by == "revenue" else "revenue"
+    return sorted(rows, key=lambda row: (-row[by], -row[other], row["name"] is None,
+                                         row["name"] or ""))
+
+
+def placed_and_flagged(start: date, end: date, *, threshold: int) -> tuple[int, int]:
+    """How many orders were placed on the days, and how many of them score `threshold` or
+    more for risk (one query)."""
+    found = DailyRisk.objects.filter(day__gte=start, day__lte=end).aggregate(
+        placed=Sum("orders"), flagged=Sum("orders", filter=Q(score__gte=threshold)))
+    return found["placed"] or 0, found["flagged"] or 0
+
+
 # --- the rows -------------------------------------------------------------------------------
+
+
+def _product_rows(start: date, end: date) -> QuerySet:
+    """The ProductSales rows that add up to the days from `start` to `end`: a month's row
+    for each calendar month wholly inside them, a day's for each day left at their ends."""
+    first = start if start.day == 1 else _next_month(start)
+    past = end + timedelta(days=1)
+    after = past if past.day == 1 else end.replace(day=1)  # the day after the whole months
+    months = []
+    while first < after:
+        months.append(first)
+        first = _next_month(first)
+    rows = ProductSales.objects.order_by()
+    if not months:
+        return rows.filter(span=Span.DAY, start__gte=start, start__lte=end)
+    return rows.filter(
+        Q(span=Span.MONTH, start__in=months)
+        | Q(span=Span.DAY, start__gte=start, start__lt=months[0])
+        | Q(span=Span.DAY, start__gte=after, start__lte=end)
+    )
+
+
+def _next_month(day: date) -> date:
+    return (day.replace(day=1) + timedelta(days=32)).replace(day=1)
 
 
 def _days(start: date, end: date, *, today: date) -> dict[date, dict]:
     """{day: its sums and sessions} for the days of the period with any."""
-    rows = DailySales.objects.filter(day__gte=start, day__lte=end).values(
-        "day", *SUMS, "sessions", "ordered_sessions", "sessions_counted")
-    days = {row["day"]: {**row, "ordered": row["ordered_sessions"]} for row in rows}
+    sums = (DailySalesSlot.objects.filter(day__gte=start, day__lte=end).order_by()
+            .values("day").annotate(**{key: Sum(key) for key in SUMS}))
+    days = {row["day"]: row for row in sums}
+    sessions = DailySales.objects.filter(day__gte=start, day__lte=end).values(
+        "day", "sessions", "ordered_sessions", "sessions_counted")
+    for row in sessions:
+        days.setdefault(row["day"], {}).update(row, ordered=row["ordered_sessions"])
     closed = today - timedelta(days=2)
     uncounted = [
         start + timedelta(days=n) for n in range((min(end, closed) - start).days + 1)

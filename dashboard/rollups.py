@@ -1,20 +1,36 @@
-"""The dashboard's daily rollups: built from the orders and sessions, then kept in step with
-the orders as they change. dashboard.rollup_figures reads them.
+"""The dashboard's rollups: built from the orders and sessions, then kept in step with the
+orders as they change. dashboard.rollup_figures reads them.
 
 Use cases:
-- `build`: every day's rows worked out afresh from the rows they sum (`manage.py
+- `build`: every rollup worked out afresh from the rows it sums (`manage.py
   build_dashboard_rollups`, the demo's history, the benchmark's seed), but for the sessions
   of days whose SessionDay rows are gone, kept as they were. One transaction: the dashboard
   sees the old rollups or the new ones, never a mix. Orders paid while it runs may
   be missed: build when no payment comes in, or build again.
 - `note_order_saved`, `note_order_deleted`, `note_line_changed` (dashboard.receivers): an
-  order paid adds itself to its day (a few small queries); any other change to what the
-  figures count (a refund, an edit in the admin, a line added to a paid order) works its
-  day out again from the orders. Both run in the transaction of the change, with the day's
-  DailySales row locked first, so that two changes of one day never interleave and a
-  rollback takes the rollup's change back with the order's. `paid_at` is written once (by
-  shop's mark_paid) and never moved: a change that moved an order to another day or another
-  customer would need a build.
+  order paid adds itself to its day's sums, its products' rows and its customer's (a few
+  small statements); any other change to what the figures count (a refund, an edit in the
+  admin, a line added to a paid order) works its day out again from the orders.
+- `note_order_placed`, `note_risk_scored`, `note_risk_deleted`: an order placed counts on
+  its day's risk rows, under its score as the score changes.
+
+Every change runs in the transaction of the change, so a rollback takes the rollup's change
+back with the order's. No row is shared by every payment of a day: a day's sums are spread
+over SLOTS rows (DailySalesSlot, DailyCustomers, DailyRisk), a payment adding to the one its
+order's id picks; readers add the slots up. Locks, in this order, so that two changes
+never wait on each other in a circle:
+1. the stock rows (shop's payment and refund take them before they save the order);
+2. the day's slot rows: a payment its own slot's, a recount (`_recompute`) every slot of the
+   day, in slot order, before it reads the orders, so that it never misses a payment it
+   cannot see yet (that payment, waiting, adds itself to the recounted sums); days in
+   ascending order;
+3. ProductSales rows, in (span, start, product, name) order: a payment's in one statement;
+4. DailyCustomers rows of a day whose slot rows are held;
+5. DailyRisk rows, in (day, score, slot) order (but deleting a paid order, by hand in the
+   admin, takes its risk row's first: Django deletes the risk row before the order).
+`paid_at` is written once (by shop's mark_paid) and never moved: a change that moved an
+order to another day or another customer, a variant deleted or moved to another product, or
+rows written around the shop's services (bulk updates) need a build.
 
 Before the first build nothing is kept (`rollup_figures.built`), and the dashboard reads
 the orders directly.
@@ -24,31 +40,43 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from django.db import transaction
-from django.db.models import Count, F, Q, QuerySet, Sum
-from django.db.models.functions import Lower
+from django.db import connection, transaction
+from django.db.models import Count, IntegerField, Model, Q, QuerySet, Sum, Value
+from django.db.models.functions import Coalesce, Lower, Mod
 from django.utils import timezone
 
 from core.money import ZERO, to_cents
 from dashboard import kpis, rollup_figures
-from dashboard.models import DailyCustomers, DailySales, RollupBuild
-from shop.models import Order, OrderLine
+from dashboard.models import (
+    SLOTS,
+    DailyCustomers,
+    DailyRisk,
+    DailySales,
+    DailySalesSlot,
+    ProductSales,
+    RollupBuild,
+)
+from shop.models import Order, OrderLine, OrderRisk
 
 Kind = DailyCustomers.Kind
+Span = ProductSales.Span
 NEVER = DailyCustomers.NEVER
 # What an order's save must touch for the figures to change; the customers' rows change only
-# with the second set.
+# with the second set, the products' only with the third (a refund changes no line).
 COUNTED_FIELDS = frozenset({"paid_at", "subtotal", "discount_total", "refunded_total",
                             "tax_rate", "email", "is_repeat_purchase"})
 CUSTOMER_FIELDS = frozenset({"paid_at", "email", "is_repeat_purchase"})
+# What a line's save must touch for the figures to change.
+LINE_FIELDS = frozenset({"order", "variant", "product_name", "quantity", "line_total"})
 BATCH = 5000
-SALES = ["orders", "gross", "discounts", "refunds", "units"]  # a DailySales row's order sums
+SALES = ["orders", "gross", "discounts", "refunds", "units"]  # a DailySalesSlot row's sums
 
 
 @dataclass(frozen=True)
 class Built:
     days: int
     customer_rows: int
+    product_rows: int
     seconds: float
 
 
@@ -62,36 +90,59 @@ def day_bounds(day: date) -> tuple[datetime, datetime]:
             datetime.combine(day + timedelta(days=1), time.min, tzinfo=zone))
 
 
+def slot_of(order_id: int) -> int:
+    return order_id % SLOTS
+
+
 # --- the whole history ----------------------------------------------------------------------
 
 
 @transaction.atomic
 def build() -> Built:
-    """Every day's rollups worked out afresh from the orders and sessions."""
+    """Every rollup worked out afresh from the orders and sessions."""
     started = timezone.now()
-    # The sessions kept on the rows stay: a day whose SessionDay rows are gone (reduced to
-    # its totals by the retention job) cannot be counted again.
-    DailySales.objects.update(**dict.fromkeys(SALES, 0))
-    DailyCustomers.objects.all().delete()
-    sales = _sales_by_day(Order.objects.filter(paid_at__isnull=False),
-                          OrderLine.objects.filter(order__paid_at__isnull=False))
-    DailySales.objects.bulk_create(sales.values(), update_conflicts=True, unique_fields=["day"],
-                                   update_fields=SALES, batch_size=BATCH)
-    customers = _customer_counts(Order.objects.filter(paid_at__isnull=False))
+    # The sessions kept on the DailySales rows stay: a day whose SessionDay rows are gone
+    # (reduced to its totals by the retention job) cannot be counted again.
+    for model in (DailySalesSlot, DailyCustomers, ProductSales, DailyRisk):
+        model.objects.all().delete()
+    paid = Order.objects.filter(paid_at__isnull=False)
+    lines = OrderLine.objects.filter(order__paid_at__isnull=False)
+    sales = _sales_by_day(paid, lines)
+    DailySalesSlot.objects.bulk_create(
+        (DailySalesSlot(day=day, slot=0, **sums) for day, sums in sales.items()),
+        batch_size=BATCH)
+    customers = _customer_counts(paid)
     DailyCustomers.objects.bulk_create(
         (DailyCustomers(day=day, kind=kind, previous_day=previous, customers=n)
          for (day, kind, previous), n in customers.items()),
         batch_size=BATCH,
     )
+    products = _product_rows(_products_by_day(lines))
+    ProductSales.objects.bulk_create(products, batch_size=BATCH)
+    DailyRisk.objects.bulk_create(
+        (DailyRisk(day=day, score=score, slot=slot, orders=n)
+         for (day, score, slot), n in _risk_counts(Order.objects.all()).items()),
+        batch_size=BATCH,
+    )
     rollup_figures.count_closed_sessions(today=kpis.today(), recount=True)
+    _analyze(DailySalesSlot, DailyCustomers, ProductSales, DailyRisk, DailySales)
     days = sorted(sales)
     RollupBuild.objects.all().delete()
     RollupBuild.objects.create(built_at=started, first_day=days[0] if days else None,
                                last_day=days[-1] if days else None)
     rollup_figures.forget_built()  # here, for this transaction, and after it commits
     transaction.on_commit(rollup_figures.forget_built)
-    return Built(len(sales), len(customers),
+    return Built(len(sales), len(customers), len(products),
                  round((timezone.now() - started).total_seconds(), 2))
+
+
+def _analyze(*models: type[Model]) -> None:
+    """The planner's statistics for tables just filled: without them it takes a year's
+    rows for a handful and reads them the slow way."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            for model in models:
+                cursor.execute(f"ANALYZE {connection.ops.quote_name(model._meta.db_table)}")
 
 
 # --- keeping in step ------------------------------------------------------------------------
@@ -110,16 +161,23 @@ def note_order_saved(order: Order, *, update_fields: frozenset[str] | None) -> N
         _add_paid_order(order, day)
         return
     customers = update_fields is None or bool(update_fields & CUSTOMER_FIELDS)
-    _recompute(day, customer=order.email.lower() if customers else None)
+    _recompute(day, customer=order.email.lower() if customers else None,
+               products=update_fields is None)
 
 
 def note_order_deleted(order: Order) -> None:
-    if order.paid_at is not None and rollup_figures.built():
-        _recompute(local_day(order.paid_at), customer=order.email.lower())
+    if not rollup_figures.built():
+        return
+    if order.paid_at is not None:
+        _recompute(local_day(order.paid_at), customer=order.email.lower(), products=True)
+    _count_risk(order.pk, order.created_at, [(DailyRisk.UNSCORED, -1)])
 
 
-def note_line_changed(line: OrderLine) -> None:
-    """A line of an order was saved or deleted: its order's day, if paid, counts again."""
+def note_line_changed(line: OrderLine, *, update_fields: frozenset[str] | None = None) -> None:
+    """A line of an order was saved (with these fields; None: all of them) or deleted: its
+    order's day, if paid, counts again."""
+    if update_fields is not None and not update_fields & LINE_FIELDS:
+        return  # what was refunded or restocked of it: no figure counts that
     if not rollup_figures.built():
         return
     if OrderLine.order.is_cached(line):
@@ -127,24 +185,69 @@ def note_line_changed(line: OrderLine) -> None:
     else:
         paid_at = Order.objects.filter(pk=line.order_id).values_list("paid_at", flat=True).first()
     if paid_at is not None:
-        _recompute(local_day(paid_at), customer=None)
+        _recompute(local_day(paid_at), customer=None, products=True)
+
+
+def note_order_placed(order: Order) -> None:
+    """A new order counts on its day's risk rows, unscored until its risk row is saved."""
+    if rollup_figures.built():
+        _count_risk(order.pk, order.created_at, [(DailyRisk.UNSCORED, 1)])
+
+
+def score_before(risk: OrderRisk) -> int | None:
+    """The score a risk row about to be saved has in the database (None: a new row, or
+    nothing kept)."""
+    if risk._state.adding or not rollup_figures.built():
+        return None
+    return OrderRisk.objects.filter(pk=risk.pk).values_list("score", flat=True).first()
+
+
+def note_risk_scored(risk: OrderRisk, *, before: int | None) -> None:
+    """The order's risk row was saved with its score, `before` it was `before` (None: the
+    row is new)."""
+    before = DailyRisk.UNSCORED if before is None else before
+    if before != risk.score and rollup_figures.built():
+        _count_risk(risk.order_id, _placed_at(risk), [(before, -1), (risk.score, 1)])
+
+
+def note_risk_deleted(risk: OrderRisk) -> None:
+    if rollup_figures.built():
+        _count_risk(risk.order_id, _placed_at(risk), [(risk.score, -1), (DailyRisk.UNSCORED, 1)])
+
+
+def _placed_at(risk: OrderRisk) -> datetime:
+    if OrderRisk.order.is_cached(risk):
+        return risk.order.created_at
+    return Order.objects.filter(pk=risk.order_id).values_list("created_at", flat=True).get()
+
+
+def _count_risk(order_id: int, placed_at: datetime, changes: list[tuple[int, int]]) -> None:
+    day, slot = local_day(placed_at), slot_of(order_id)
+    _add(DailyRisk, ["day", "score", "slot"],
+         [{"day": day, "score": score, "slot": slot, "orders": n} for score, n in changes])
 
 
 def _add_paid_order(order: Order, day: date) -> None:
-    """The order was just paid: add it to its day's sums and its customer to the day's
-    customers (the day's row locked first, see the module's docstring)."""
-    row = _locked(day)
-    units = OrderLine.objects.filter(order=order).aggregate(units=Sum("quantity"))["units"]
+    """The order was just paid: add it to its slot of its day's sums, its lines to their
+    products' rows and its customer to the day's customers (in the order of the module's
+    docstring)."""
+    slot = slot_of(order.pk)
+    sold = list(
+        OrderLine.objects.filter(order=order).order_by()
+        .values("product_name", product=_product_of())
+        .annotate(units=Sum("quantity"), revenue=Sum("line_total"))
+    )
     refund = ZERO
     if order.refunded_total:  # a refund recorded before the capture came in
         refund = Order.objects.filter(pk=order.pk).values_list(
             kpis.item_refund(), flat=True).get()
-    row.orders += 1
-    row.gross += order.subtotal
-    row.discounts += order.discount_total
-    row.refunds = to_cents(row.refunds + refund)
-    row.units += units or 0
-    row.save(update_fields=SALES)
+    _add(DailySalesSlot, ["day", "slot"], [{
+        "day": day, "slot": slot, "orders": 1, "gross": order.subtotal,
+        "discounts": order.discount_total, "refunds": to_cents(refund),
+        "units": sum(row["units"] for row in sold),
+    }])
+    _add(ProductSales, ["span", "start", "product", "product_name"],
+         [row for each in sold for row in _spans(day, each)])
     customer = order.email.lower()
     earlier = (
         Order.objects.annotate(customer=Lower("email"))
@@ -153,52 +256,57 @@ def _add_paid_order(order: Order, day: date) -> None:
     )
     kind = Kind.REPEAT if order.is_repeat_purchase else Kind.FIRST
     history = [(local_day(paid_at), repeat) for paid_at, repeat in earlier]
+    later_days = set()
     for each in (Kind.PAID, kind):
         days = {d for d, repeat in history if each == Kind.PAID or _kind(repeat) == each}
         if day in days:
             continue  # the customer is counted on this day already
         previous = max((d for d in days if d < day), default=NEVER)
-        _add_customers(day, each, previous, 1)
+        _add(DailyCustomers, ["day", "kind", "previous_day", "slot"],
+             [{"day": day, "kind": each, "previous_day": previous, "slot": slot,
+               "customers": 1}])
         later = min((d for d in days if d > day), default=None)
         if later is not None:  # paid before a day it had paid on: that day's previous moves
-            _locked(later)
-            _add_customers(later, each, previous, -1)
-            _add_customers(later, each, day, 1)
+            later_days.add(later)
+    for later in sorted(later_days):
+        _recompute_customers(later)
 
 
 def _kind(repeat: bool) -> str:
     return Kind.REPEAT if repeat else Kind.FIRST
 
 
-def _add_customers(day: date, kind: str, previous: date, n: int) -> None:
-    rows = DailyCustomers.objects.filter(day=day, kind=kind, previous_day=previous)
-    if not rows.update(customers=F("customers") + n):
-        DailyCustomers.objects.create(day=day, kind=kind, previous_day=previous, customers=n)
-    elif n < 0:
-        rows.filter(customers=0).delete()
+def _spans(day: date, sold: dict) -> list[dict]:
+    """A day's sales of a product as rows to add to its day and to its month."""
+    return [{"span": span, "start": start, "product": sold["product"],
+             "product_name": sold["product_name"], "units": sold["units"],
+             "revenue": sold["revenue"]}
+            for span, start in ((Span.DAY, day), (Span.MONTH, day.replace(day=1)))]
 
 
-def _locked(day: date) -> DailySales:
-    """The day's DailySales row, made if missing, locked until the transaction ends."""
-    row = DailySales.objects.select_for_update().filter(day=day).first()
-    if row is None:
-        DailySales.objects.bulk_create([DailySales(day=day)], ignore_conflicts=True)
-        row = DailySales.objects.select_for_update().get(day=day)
-    return row
+def _lock_day(day: date) -> None:
+    """Every slot row of the day, made if missing, locked in slot order until the
+    transaction ends: no payment of the day adds to its sums meanwhile."""
+    DailySalesSlot.objects.bulk_create(
+        [DailySalesSlot(day=day, slot=slot) for slot in range(SLOTS)], ignore_conflicts=True)
+    list(DailySalesSlot.objects.select_for_update().filter(day=day).order_by("slot")
+         .values_list("pk", flat=True))
 
 
-def _recompute(day: date, *, customer: str | None) -> None:
-    """Work the day's sums out again from its orders; with `customer` (whose orders
-    changed), its customers too, and those of the customer's next day of each kind, whose
+def _recompute(day: date, *, customer: str | None, products: bool) -> None:
+    """Work the day's sums out again from its orders (into its first slot; the others
+    emptied); with `products`, its products' rows too; with `customer` (whose orders
+    changed), its customers, and those of the customer's next day of each kind, whose
     previous day may have moved."""
-    row = _locked(day)
+    _lock_day(day)
     start, end = day_bounds(day)
-    found = _sales_by_day(Order.objects.filter(paid_at__gte=start, paid_at__lt=end),
-                          OrderLine.objects.filter(order__paid_at__gte=start,
-                                                   order__paid_at__lt=end)).get(day)
-    for field in SALES:
-        setattr(row, field, getattr(found, field) if found else 0)
-    row.save(update_fields=SALES)
+    paid = Order.objects.filter(paid_at__gte=start, paid_at__lt=end)
+    lines = OrderLine.objects.filter(order__paid_at__gte=start, order__paid_at__lt=end)
+    found = _sales_by_day(paid, lines).get(day, dict.fromkeys(SALES, 0))
+    DailySalesSlot.objects.filter(day=day).exclude(slot=0).update(**dict.fromkeys(SALES, 0))
+    DailySalesSlot.objects.filter(day=day, slot=0).update(**found)
+    if products:
+        _recompute_products(day, lines)
     if customer is None:
         return
     days = {day}
@@ -212,8 +320,34 @@ def _recompute(day: date, *, customer: str | None) -> None:
         _recompute_customers(each_day)
 
 
+def _recompute_products(day: date, lines: QuerySet) -> None:
+    """The day's product rows from its lines, and its month's moved by the difference."""
+    key = ("product", "product_name")
+    rows = ProductSales.objects.filter(span=Span.DAY, start=day)
+    kept = {(row["product"], row["product_name"]): row
+            for row in rows.values(*key, "units", "revenue")}
+    found = _products_by_day(lines).get(day, {})
+    rows.delete()
+    ProductSales.objects.bulk_create(
+        ProductSales(span=Span.DAY, start=day, product_id=product, product_name=name,
+                     units=units, revenue=revenue)
+        for (product, name), (units, revenue) in found.items())
+    month = day.replace(day=1)
+    moved = []
+    for product, name in sorted(set(kept) | set(found)):
+        units, revenue = found.get((product, name), (0, ZERO))
+        was = kept.get((product, name), {"units": 0, "revenue": ZERO})
+        if (units, revenue) != (was["units"], was["revenue"]):
+            moved.append({"span": Span.MONTH, "start": month, "product": product,
+                          "product_name": name, "units": units - was["units"],
+                          "revenue": revenue - was["revenue"]})
+    _add(ProductSales, ["span", "start", "product", "product_name"], moved)
+    # A product no longer sold that month has no row, as it has no line.
+    ProductSales.objects.filter(span=Span.MONTH, start=month, units=0).delete()
+
+
 def _recompute_customers(day: date) -> None:
-    _locked(day)
+    _lock_day(day)
     start, end = day_bounds(day)
     theirs = (Order.objects.annotate(customer=Lower("email"))
               .filter(paid_at__gte=start, paid_at__lt=end).values("customer"))
@@ -227,11 +361,37 @@ def _recompute_customers(day: date) -> None:
     )
 
 
+def _add(model: type[Model], keys: list[str], rows: list[dict]) -> None:
+    """Add each row's other fields to the row of `model` its `keys` name, made if missing:
+    one statement, the rows in key order, so that two changes lock the rows they share in
+    the same order."""
+    if not rows:
+        return
+    fields = list(rows[0])
+    sums = [name for name in fields if name not in keys]
+    column = {name: model._meta.get_field(name) for name in fields}
+    rows = sorted(rows, key=lambda row: tuple(row[name] for name in keys))
+    quote = connection.ops.quote_name
+    table = quote(model._meta.db_table)
+    one = "(" + ", ".join(["%s"] * len(fields)) + ")"
+    names = ", ".join(quote(column[name].column) for name in fields)
+    conflict = ", ".join(quote(column[name].column) for name in keys)
+    added = ", ".join(f"{each} = {table}.{each} + EXCLUDED.{each}"
+                      for each in (quote(column[name].column) for name in sums))
+    # Only the models' own names go into the text; every value is a parameter.
+    sql = (f"INSERT INTO {table} ({names}) VALUES {', '.join([one] * len(rows))} "  # noqa: S608
+           f"ON CONFLICT ({conflict}) DO UPDATE SET {added}")
+    values = [column[name].get_db_prep_save(row[name], connection)
+              for row in rows for name in fields]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, values)
+
+
 # --- the sums -------------------------------------------------------------------------------
 
 
-def _sales_by_day(orders: QuerySet, lines: QuerySet) -> dict[date, DailySales]:
-    """{day: an unsaved DailySales} for the days these paid orders and their lines fall on."""
+def _sales_by_day(orders: QuerySet, lines: QuerySet) -> dict[date, dict]:
+    """{day: its SALES sums} for the days these paid orders and their lines fall on."""
     by_day = (
         orders.annotate(day=kpis.bucket("paid_at", "day")).order_by().values("day")
         .annotate(orders=Count("pk"), gross=Sum("subtotal"), discounts=Sum("discount_total"),
@@ -244,13 +404,61 @@ def _sales_by_day(orders: QuerySet, lines: QuerySet) -> dict[date, DailySales]:
     }
     # Each sum to the cent, as kpis does with its own: SQLite adds in floating point.
     return {
-        row["day"]: DailySales(
-            day=row["day"], orders=row["orders"], gross=to_cents(row["gross"] or ZERO),
-            discounts=to_cents(row["discounts"] or ZERO),
-            refunds=to_cents(row["refunds"] or ZERO), units=units.get(row["day"]) or 0,
-        )
+        row["day"]: {
+            "orders": row["orders"], "gross": to_cents(row["gross"] or ZERO),
+            "discounts": to_cents(row["discounts"] or ZERO),
+            "refunds": to_cents(row["refunds"] or ZERO), "units": units.get(row["day"]) or 0,
+        }
         for row in by_day
     }
+
+
+def _product_of() -> Coalesce:
+    """A line's product, as ProductSales keys it (NO_PRODUCT for a variant gone)."""
+    return Coalesce("variant__product_id", Value(ProductSales.NO_PRODUCT),
+                    output_field=IntegerField())
+
+
+def _products_by_day(lines: QuerySet) -> dict[date, dict[tuple[int, str], tuple]]:
+    """{day: {(product, name sold as): (units, line totals)}} over these paid lines."""
+    rows = (
+        lines.annotate(day=kpis.bucket("order__paid_at", "day"), product=_product_of())
+        .order_by().values_list("day", "product", "product_name")
+        .annotate(units=Sum("quantity"), revenue=Sum("line_total"))
+    )
+    found: dict[date, dict] = {}
+    for day, product, name, units, revenue in rows.iterator(chunk_size=BATCH):
+        found.setdefault(day, {})[(product, name)] = (units, to_cents(revenue))
+    return found
+
+
+def _product_rows(by_day: dict[date, dict]) -> list[ProductSales]:
+    """The day rows, and the month rows they add up to."""
+    months: dict[tuple, list] = {}
+    rows = []
+    for day, sold in by_day.items():
+        for (product, name), (units, revenue) in sold.items():
+            rows.append(ProductSales(span=Span.DAY, start=day, product_id=product,
+                                     product_name=name, units=units, revenue=revenue))
+            month = months.setdefault((day.replace(day=1), product, name), [0, ZERO])
+            month[0] += units
+            month[1] += revenue
+    rows += [ProductSales(span=Span.MONTH, start=start, product_id=product, product_name=name,
+                          units=units, revenue=revenue)
+             for (start, product, name), (units, revenue) in months.items()]
+    return rows
+
+
+def _risk_counts(orders: QuerySet) -> Counter[tuple[date, int, int]]:
+    """{(day placed, risk score, slot): orders} (UNSCORED for an order with no risk row).
+    Each order in its own slot: a later change of its score moves it there."""
+    rows = (
+        orders.annotate(day=kpis.bucket("created_at", "day"), slot=Mod("pk", SLOTS),
+                        score=Coalesce("risk__score", Value(DailyRisk.UNSCORED),
+                                       output_field=IntegerField()))
+        .order_by().values_list("day", "score", "slot").annotate(n=Count("pk"))
+    )
+    return Counter({(day, score, slot): n for day, score, slot, n in rows})
 
 
 def _customer_counts(orders: QuerySet) -> Counter[tuple[date, str, date]]:
@@ -272,4 +480,3 @@ def _customer_counts(orders: QuerySet) -> Counter[tuple[date, str, date]]:
                 counts[(day, kind, previous)] += 1
                 last[kind] = day
     return counts
-

@@ -1,6 +1,9 @@
 """Reads shaped for the dashboard's panels: products and categories sold, stock running low,
 orders to look at, and the staff activity log. Every figure is a database aggregate; the
-orders counted are those of dashboard.kpis (paid in the period, in the store's time zone)."""
+orders counted are those of dashboard.kpis (paid in the period, in the store's time zone).
+Once the rollups are built, the products and categories sold and the flagged share read
+them (dashboard.rollup_figures), the same to the cent; the order lists read the newest rows
+through an index, however many orders there are."""
 
 from dataclasses import dataclass
 from datetime import date
@@ -10,7 +13,6 @@ from django.conf import settings
 from django.core.paginator import Page, Paginator
 from django.db.models import (
     Count,
-    Exists,
     F,
     IntegerField,
     OuterRef,
@@ -23,7 +25,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 
 from core.money import to_cents
-from dashboard import forecasts
+from dashboard import forecasts, rollup_figures
 from dashboard.kpis import Period, paid_lines
 from dashboard.models import DemandForecast
 from security.models import AuditEntry
@@ -43,10 +45,26 @@ class Sold:
     units: int
 
 
-def top_products(period: Period, *, by: str = "revenue", limit: int = TOP) -> list[Sold]:
+def product_sums(period: Period) -> list[dict] | None:
+    """The period's sums per product from the rollups, for `top_products` and
+    `revenue_by_category` to share (one query); None before they are built."""
+    return rollup_figures.product_sums(period.start, period.end) if rollup_figures.built() else None
+
+
+def top_products(period: Period, *, by: str = "revenue", limit: int = TOP,
+                 sums: list[dict] | None = None) -> list[Sold]:
     """The best sellers by line totals (before order discounts, tax and shipping) or by
     units, under the name they were sold as (one query). The dashboard's chart and the
     reports' Charts sheet both rank them so."""
+    if sums is None:
+        sums = product_sums(period)
+    if sums is not None:
+        return [Sold(**row) for row in rollup_figures.products_sold(sums, by=by, limit=limit)]
+    return orders_top_products(period, by=by, limit=limit)
+
+
+def orders_top_products(period: Period, *, by: str = "revenue", limit: int = TOP) -> list[Sold]:
+    """`top_products` read from the lines themselves (one query)."""
     order = ["-revenue", "-units"] if by == "revenue" else ["-units", "-revenue"]
     rows = (
         paid_lines(period).values("product_name")
@@ -56,10 +74,20 @@ def top_products(period: Period, *, by: str = "revenue", limit: int = TOP) -> li
     return [Sold(row["product_name"], to_cents(row["revenue"]), row["units"]) for row in rows]
 
 
-def revenue_by_category(period: Period) -> list[Sold]:
+def revenue_by_category(period: Period, *, sums: list[dict] | None = None) -> list[Sold]:
     """Line totals per category of the product sold (its own category, not the one above
     it), largest first (one query). The dashboard's chart and the reports' Charts sheet both
     group them so."""
+    if sums is None:
+        sums = product_sums(period)
+    if sums is not None:
+        return [Sold(row["name"] or UNLISTED, row["revenue"], row["units"])
+                for row in rollup_figures.categories_sold(sums)]
+    return orders_revenue_by_category(period)
+
+
+def orders_revenue_by_category(period: Period) -> list[Sold]:
+    """`revenue_by_category` read from the lines themselves (one query)."""
     rows = (
         paid_lines(period).values(category=F("variant__product__category__name"))
         .annotate(revenue=Sum("line_total"), units=Sum("quantity"))
@@ -147,8 +175,19 @@ class Flagged:
 
 
 def flagged_share(period: Period) -> Flagged:
-    start, end = period.bounds()
+    """The orders placed in the period and those of them flagged (one query)."""
     threshold = settings.RISK_REVIEW_THRESHOLD
+    if rollup_figures.built():
+        placed, flagged = rollup_figures.placed_and_flagged(period.start, period.end,
+                                                            threshold=threshold)
+        return Flagged(placed, flagged, threshold)
+    return orders_flagged_share(period)
+
+
+def orders_flagged_share(period: Period) -> Flagged:
+    """`flagged_share` read from the orders themselves (one query)."""
+    threshold = settings.RISK_REVIEW_THRESHOLD
+    start, end = period.bounds()
     counts = Order.objects.filter(created_at__gte=start, created_at__lt=end).aggregate(
         placed=Count("pk"), flagged=Count("pk", filter=Q(risk__score__gte=threshold)),
     )
@@ -162,14 +201,32 @@ def recent_orders(*, limit: int = 10) -> list[Order]:
 def orders_to_ship(*, limit: int = 10) -> list[Order]:
     """Paid orders whose store's own parcel has not left yet, the longest waiting first
     (other sellers ship theirs from the seller portal). Orders held for review wait in their
-    own panel: they cannot ship."""
-    parcels = Shipment.objects.filter(order=OuterRef("pk"))
-    ours = parcels.filter(seller__is_store=True, status=Shipment.Status.PENDING)
-    return list(
-        Order.objects.filter(status__in=[Order.Status.PAID, Order.Status.PARTIALLY_SHIPPED],
-                             needs_review=False)
-        .filter(Exists(ours) | ~Exists(parcels)).order_by("paid_at", "pk")[:limit]
-    )
+    own panel: they cannot ship.
+
+    The waiting orders are read oldest first through their own index (dashboard's migration
+    0013), a few at a time, then their parcels (two queries, more only when most of the
+    oldest wait for other sellers): never every pending parcel of the shop's history, which
+    the planner would hash whole for one query asking both."""
+    waiting = Order.objects.filter(
+        status__in=[Order.Status.PAID, Order.Status.PARTIALLY_SHIPPED], needs_review=False,
+    ).order_by("paid_at", "pk")
+    found: list[Order] = []
+    seen, step = 0, limit * 4
+    while len(found) < limit:
+        orders = list(waiting[seen:seen + step])
+        if not orders:
+            break
+        parcels: dict[int, list[bool]] = {order.pk: [] for order in orders}
+        rows = Shipment.objects.filter(order__in=orders).values_list(
+            "order_id", "seller__is_store", "status")
+        for order_id, is_store, status in rows:
+            parcels[order_id].append(is_store and status == Shipment.Status.PENDING)
+        found += [order for order in orders
+                  if not parcels[order.pk] or any(parcels[order.pk])]
+        if len(orders) < step:
+            break  # no more waiting
+        seen += step
+    return found[:limit]
 
 
 # --- the activity log ------------------------------------------------------------------

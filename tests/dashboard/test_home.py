@@ -81,9 +81,9 @@ def test_the_query_count_does_not_grow_with_the_orders(staff_client,
     paid_orders(3)
     # user and verifying device (the session is cached); KPIs now and before (3 + 3) and the
     # shop's first paid day; the time series (3) and the customers before it; top products;
-    # categories; orders to ship; low stock; orders held for review and the share of the
-    # period's orders flagged; recent orders
-    with django_assert_max_num_queries(20):
+    # categories; orders to ship and their parcels; low stock; orders held for review and the
+    # share of the period's orders flagged; recent orders
+    with django_assert_max_num_queries(21):
         assert staff_client.get(URL).status_code == 200
     counts = []
     for orders in (3, 30):
@@ -110,8 +110,8 @@ def test_the_periods_panels_are_kept_for_a_minute(staff_client):
 
     reads = [q["sql"] for q in queries
              if any(table in q["sql"] for table in ("shop_order", "shop_variant", "dashboard_"))]
-    # orders to ship, needing review and recent, read as they are
-    assert len(reads) == 3
+    # orders to ship (and their parcels), needing review and recent, read as they are
+    assert len(reads) == 4
     assert figure(again, "orders") == 3 and "LOW-NOW" not in again.text
     empty_cache()  # a minute later
     later = staff_client.get(URL)

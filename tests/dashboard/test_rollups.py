@@ -1,10 +1,11 @@
-"""The daily rollups against the orders, to the cent, in a store on New York time.
+"""The rollups against the orders, to the cent, in a store on New York time.
 
 The orders are placed, paid, refunded and cancelled through the shop's own services, each at
 a moment of its own (the clock moved by hand): some a second either side of a local
-midnight, some on the day summer time begins (9 March 2025). The figures the dashboard
-reads from the rollups must then be those worked out from the orders directly, for any
-period and any granularity.
+midnight, some on the day summer time begins (9 March 2025), some across the end of a month.
+The figures the dashboard reads from the rollups (the key figures, the products and
+categories sold, the flagged share) must then be those worked out from the orders directly,
+for any period and any granularity.
 """
 
 import random
@@ -14,23 +15,33 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from django.core.management import call_command
-from django.db import connection
+from django.db import connection, transaction
+from django.db.models import F, Sum
+from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from dashboard import kpis, rollup_figures, rollups
+from dashboard import kpis, rollup_figures, rollups, selectors
 from dashboard.kpis import Period
-from dashboard.models import DailyCustomers, DailySales, SessionDay
-from shop.models import Order
+from dashboard.models import (
+    SLOTS,
+    DailyCustomers,
+    DailyRisk,
+    DailySales,
+    DailySalesSlot,
+    ProductSales,
+    SessionDay,
+)
+from shop.models import Order, OrderRisk
 from shop.services import order_refunds, orders
-from tests.factories import OrderFactory, OrderLineFactory, VariantFactory
+from tests.factories import CategoryFactory, OrderFactory, OrderLineFactory, VariantFactory
 from tests.shop.buying import pay, place
 
 pytestmark = pytest.mark.django_db
 
 NEW_YORK = ZoneInfo("America/New_York")
-FIRST_DAY = date(2025, 3, 3)
-DAYS = 12  # 3 to 14 March: summer time begins on the 9th
+FIRST_DAY = date(2025, 2, 24)
+DAYS = 19  # 24 February to 14 March: a month ends; summer time begins on the 9th
 CUSTOMERS = ["ada@example.com", "bob@example.com", "ADA@Example.com", "carol@example.com",
              "dan@example.com", "eve@example.com", "fay@example.com"]
 
@@ -69,10 +80,27 @@ def assert_the_same(periods: list[Period]) -> None:
             ) == kpis.orders_series(period, granularity), (period, granularity)
         assert rollup_figures.customers_before(period.start) == (
             kpis.orders_customers_before(period.start))
+        for by in ("revenue", "units"):
+            assert selectors.top_products(period, by=by, limit=100) == (
+                selectors.orders_top_products(period, by=by, limit=100)), (period, by)
+        assert selectors.revenue_by_category(period) == (
+            selectors.orders_revenue_by_category(period)), period
+        for threshold in (0, 1, 30, 50):
+            with override_settings(RISK_REVIEW_THRESHOLD=threshold):
+                assert selectors.flagged_share(period) == (
+                    selectors.orders_flagged_share(period)), (period, threshold)
+
+
+def day_sums(day: date) -> dict:
+    """A day's sums, added up over its slots."""
+    return DailySalesSlot.objects.filter(day=day).aggregate(
+        orders=Sum("orders"), gross=Sum("gross"), units=Sum("units"))
 
 
 def random_periods(rng: random.Random, count: int) -> list[Period]:
-    periods = [Period(FIRST_DAY - timedelta(days=1), FIRST_DAY + timedelta(days=DAYS))]
+    periods = [Period(FIRST_DAY - timedelta(days=1), FIRST_DAY + timedelta(days=DAYS)),
+               Period(date(2025, 3, 1), date(2025, 3, 31)),  # a whole month's rows
+               Period(date(2025, 2, 1), date(2025, 3, 31))]
     for _ in range(count):
         start = FIRST_DAY - timedelta(days=2) + timedelta(days=rng.randrange(DAYS + 2))
         periods.append(Period(start, start + timedelta(days=rng.randrange(DAYS))))
@@ -81,7 +109,9 @@ def random_periods(rng: random.Random, count: int) -> list[Period]:
 
 def test_the_rollups_equal_the_orders_to_the_cent(kept_in_step, monkeypatch):
     rng = random.Random(11)
-    variants = [VariantFactory(on_hand=500, price=Decimal(f"{rng.randrange(100, 9999)}.{n}9"))
+    categories = [CategoryFactory(), CategoryFactory()]
+    variants = [VariantFactory(on_hand=500, price=Decimal(f"{rng.randrange(100, 9999)}.{n}9"),
+                               product__category=categories[n % 2])
                 for n in range(4)]
     paid = []
     for _ in range(70):
@@ -109,7 +139,12 @@ def test_the_rollups_equal_the_orders_to_the_cent(kept_in_step, monkeypatch):
             part = (order.total * Decimal(rng.randrange(1, 99)) / 100).quantize(Decimal("0.01"))
             order_refunds.record_refund(order_id=pk, amount=part)
             order_refunds.record_refund(order_id=pk, amount=Decimal("0.01"))
-    assert len(paid) > 40 and DailySales.objects.exists()
+    # Scores move, as a provider's report moves them.
+    for risk in OrderRisk.objects.order_by("pk")[::3]:
+        risk.score = rng.choice([0, 30, 55, 90])
+        risk.save()
+    assert len(paid) > 40 and DailySalesSlot.objects.exists()
+    assert len(set(DailySalesSlot.objects.filter(orders__gt=0).values_list("slot", flat=True))) > 1
 
     assert_the_same(random_periods(rng, 25))
 
@@ -129,8 +164,8 @@ def test_orders_written_as_rows_are_counted_on_their_local_day(kept_in_step):
     gone = OrderFactory(email="bob@example.com", paid_at=local(date(2025, 3, 9), time(1)))
     gone.delete()
 
-    assert DailySales.objects.get(day=date(2025, 3, 8)).units == 2
-    assert DailySales.objects.get(day=date(2025, 3, 9)).orders == 1
+    assert day_sums(date(2025, 3, 8))["units"] == 2
+    assert day_sums(date(2025, 3, 9))["orders"] == 1
     assert_the_same(random_periods(random.Random(3), 15))
 
 
@@ -141,10 +176,11 @@ def test_an_order_paid_adds_itself_to_its_day_and_its_customer_once(kept_in_step
     for _ in range(3):  # three orders by one customer on one day: one customer that day
         pay(place((variant, 1), email="ada@example.com"))
 
-    row = DailySales.objects.get(day=date(2025, 3, 5))
-    assert (row.orders, row.gross, row.units) == (3, Decimal("60.00"), 3)
-    by_kind = {(c.kind, c.previous_day): c.customers
-               for c in DailyCustomers.objects.filter(day=date(2025, 3, 5))}
+    row = day_sums(date(2025, 3, 5))
+    assert (row["orders"], row["gross"], row["units"]) == (3, Decimal("60.00"), 3)
+    by_kind = {(c["kind"], c["previous_day"]): c["n"]
+               for c in DailyCustomers.objects.filter(day=date(2025, 3, 5))
+               .values("kind", "previous_day").annotate(n=Sum("customers"))}
     assert by_kind == {("paid", DailyCustomers.NEVER): 1, ("first", DailyCustomers.NEVER): 1,
                        ("repeat", DailyCustomers.NEVER): 1}
     figures = kpis.summary(Period(date(2025, 3, 5), date(2025, 3, 5)))
@@ -154,7 +190,7 @@ def test_an_order_paid_adds_itself_to_its_day_and_its_customer_once(kept_in_step
 def test_nothing_is_kept_before_the_first_build(monkeypatch):
     monkeypatch.setattr(timezone, "now", lambda: local(date(2025, 3, 5), time(10)))
     pay(place((VariantFactory(), 1)))
-    assert not rollup_figures.built() and not DailySales.objects.exists()
+    assert not rollup_figures.built() and not DailySalesSlot.objects.exists()
 
     call_command("build_dashboard_rollups", stdout=(out := _Out()))
 
@@ -197,13 +233,24 @@ def test_a_build_gives_what_the_receivers_kept(kept_in_step, monkeypatch):
         moment = moments(rng)
         monkeypatch.setattr(timezone, "now", lambda moment=moment: moment)
         pay(place((variant, rng.randint(1, 2)), email=rng.choice(CUSTOMERS)))
-    kept = (list(DailySales.objects.order_by("day").values()),
-            sorted(DailyCustomers.objects.values_list("day", "kind", "previous_day",
-                                                      "customers")))
+    kept = everything_kept()
     rollups.build()
-    assert kept == (list(DailySales.objects.order_by("day").values()),
-                    sorted(DailyCustomers.objects.values_list("day", "kind", "previous_day",
-                                                              "customers")))
+    assert kept == everything_kept()
+
+
+def everything_kept() -> tuple:
+    """What the rollups hold, however it is shared out among slots."""
+    return (
+        list(DailySalesSlot.objects.order_by("day").values("day").annotate(
+            orders=Sum("orders"), gross=Sum("gross"), discounts=Sum("discounts"),
+            refunds=Sum("refunds"), units=Sum("units"))),
+        list(DailyCustomers.objects.order_by("day", "kind", "previous_day")
+             .values("day", "kind", "previous_day").annotate(n=Sum("customers"))),
+        sorted(ProductSales.objects.values_list("span", "start", "product", "product_name",
+                                                "units", "revenue")),
+        list(DailyRisk.objects.order_by("day", "score").values("day", "score")
+             .annotate(n=Sum("orders")).filter(n__gt=0)),
+    )
 
 
 def test_moments_are_in_the_store_days():
@@ -235,5 +282,44 @@ def test_a_refund_reaches_the_stock_before_its_days_figures_as_a_payment_does(ke
 
     tables = [query["sql"] for query in done.captured_queries]
     stock = next(n for n, sql in enumerate(tables) if '"shop_variant"' in sql)
-    figures = next(n for n, sql in enumerate(tables) if '"dashboard_dailysales"' in sql)
+    figures = next(n for n, sql in enumerate(tables) if '"dashboard_dailysalesslot"' in sql)
     assert stock < figures
+
+
+def test_a_payment_locks_only_its_own_slot_of_its_day(kept_in_step):
+    """Payments at once do not queue on one row of the day: each adds to the slot its order
+    picks, and takes no lock on the others."""
+    variant = VariantFactory(on_hand=10)
+    order = place((variant, 1))
+
+    with CaptureQueriesContext(connection) as done:
+        pay(order)
+
+    touching = [query["sql"] for query in done.captured_queries
+                if '"dashboard_dailysalesslot"' in query["sql"]]
+    assert len(touching) == 1 and touching[0].startswith("INSERT")
+    assert not any("FOR UPDATE" in query["sql"] and "dashboard_" in query["sql"]
+                   for query in done.captured_queries)
+    row = DailySalesSlot.objects.get()
+    assert (row.slot, row.orders) == (order.pk % SLOTS, 1)
+
+
+def test_the_comparison_fails_when_a_rollup_drifts(kept_in_step, monkeypatch):
+    """A cent or a unit kept wrong anywhere is caught: the checks above can fail."""
+    monkeypatch.setattr(timezone, "now", lambda: local(date(2025, 3, 5), time(10)))
+    pay(place((VariantFactory(on_hand=10), 2)))
+    periods = [Period(date(2025, 3, 1), date(2025, 3, 31)), Period(date(2025, 3, 5),
+                                                                     date(2025, 3, 5))]
+    assert_the_same(periods)
+    drifts = [
+        lambda: DailySalesSlot.objects.update(gross=F("gross") + Decimal("0.01")),
+        lambda: ProductSales.objects.filter(span="month").update(revenue=F("revenue") + 1),
+        lambda: ProductSales.objects.filter(span="day").update(units=F("units") + 1),
+        lambda: DailyRisk.objects.filter(score__gte=0).update(orders=F("orders") + 1),
+    ]
+    for drift in drifts:
+        with transaction.atomic():
+            drift()
+            with pytest.raises(AssertionError):
+                assert_the_same(periods)
+            transaction.set_rollback(True)

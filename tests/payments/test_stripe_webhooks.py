@@ -328,10 +328,10 @@ def test_a_paying_webhook_takes_a_fixed_number_of_queries(
     row made (an order placed without one: read, then inserted in a savepoint, 4), the facts
     (the day's orders, the month's shared addresses and cards, paid before, the usual order:
     4, one of them cached after) and the row saved, less what the transaction shares.
-    The dashboard asks once whether its daily rollups were built (then the cache knows):
-    they were not here, so the payment adds nothing to them."""
+    The dashboard's daily rollups were not built here (asked when the order was placed, then
+    the cache knows), so the payment adds nothing to them."""
     event = stripe_event("checkout.session.completed", order)
-    with django_assert_num_queries(46):
+    with django_assert_num_queries(45):
         assert post_stripe(client, event).status_code == 200
     with django_assert_num_queries(5):
         assert post_stripe(client, event).status_code == 200

@@ -14,4 +14,5 @@ class Command(BaseCommand):
     def handle(self, *args: object, **options: object) -> None:
         built = rollups.build()
         self.stdout.write(f"Built the rollups of {built.days:,} days "
-                          f"({built.customer_rows:,} customer rows) in {built.seconds} s.")
+                          f"({built.customer_rows:,} customer rows, {built.product_rows:,} "
+                          f"product rows) in {built.seconds} s.")
