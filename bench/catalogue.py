@@ -10,7 +10,10 @@ slower, as a real shop's do: each aisle of the demo's departments splits into ab
 one of its aisle's splits. Images are rows without files, as in bench.seed.
 
 Rows are written with PostgreSQL's COPY, with their ids (the shop's catalogue must be empty),
-then the planner's statistics are made (VACUUM ANALYZE). The orders are seeded after the
+then the planner's statistics are made (VACUUM ANALYZE). COPY fires the triggers that keep a
+product's search document and prices (shop.migrations.0021_stored_listing_columns); the prices
+are written with the products as well, so that the variants' COPY finds them right and
+rewrites no product row. The orders are seeded after the
 first copy, so the made-up history loads 2,000 products' variants, not the whole catalogue's.
 Prints one line of JSON: what was made, and how long each part took.
 """
@@ -102,13 +105,17 @@ class _Rows:
                 counts["products"] += 1
                 product_id = counts["products"]
                 name, slug = _named(spec, copy, self.rng)
+                extra = Decimal(copy % 10)
+                # The prices the variant table's triggers would work out, written with the
+                # product: they then find nothing to change, and update no product row.
+                prices = [variant.price + extra for variant in spec.variants]
                 products.append((
                     product_id, name, slug, spec.description,
                     self.category_ids[spec.category_slug, copy % self.splits], spec.is_active,
                     True, spec.is_featured and copy == 0,
                     spec.created_at - timedelta(minutes=copy), self.now, 0,
+                    min(prices, default=None), max(prices, default=None),
                 ))
-                extra = Decimal(copy % 10)
                 for variant in spec.variants:
                     counts["variants"] += 1
                     variants.append((
@@ -124,7 +131,8 @@ class _Rows:
                                    f"products/{slug}-{position + 1}.jpg", f"{name}, {view}",
                                    position))
         _copy("shop_product", "id, name, slug, description, category_id, is_active, "
-              "seller_listed, is_featured, created_at, updated_at, rating_count", products)
+              "seller_listed, is_featured, created_at, updated_at, rating_count, lowest_price, "
+              "highest_price", products)
         _copy("shop_variant", "id, product_id, sku, size, color, price, compare_at_price, "
               "on_hand, reserved, position, low_stock_threshold", variants)
         _copy("shop_productimage", "id, product_id, image, alt_text, position", images)

@@ -36,7 +36,8 @@ from bench.serve import ROOT, SHOP_HEADERS
 SIZES = (2_000, 20_000, 200_000)
 ORDERS = 500
 PORT = 8811
-TEMPLATE = "shop_bench_scale_template"
+PREFIX = "shop_bench_scale"  # --prefix
+TEMPLATE = f"{PREFIX}_template"
 REDIS_URL = "redis://127.0.0.1:6379/7"
 CONNECTIONS = 16
 # At the largest size, a page may cost at most this many times what it costs at the smallest.
@@ -53,6 +54,8 @@ WAYS = {"cached": "as served", "uncached": "nothing cached"}
 
 def main() -> None:
     options = _options()
+    global PREFIX, REDIS_URL  # what every step below names its databases and cache by
+    PREFIX, REDIS_URL = options.prefix, options.redis_url
     started = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="shop-scale-") as work:
         environments = {
@@ -85,7 +88,7 @@ def main() -> None:
                     _measure(targets[size], options.seconds, env, Path(work) / str(size))
                 )
         if not options.keep:
-            serve.drop_databases(TEMPLATE, *(database(size) for size in options.sizes))
+            serve.drop_databases(_template(), *(database(size) for size in options.sizes))
     text = render(
         {size: _best(runs) for size, runs in measured.items()}, seeded,
         when=time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), seconds=options.seconds,
@@ -103,6 +106,10 @@ def _options() -> argparse.Namespace:
     parser.add_argument("--sizes", type=lambda text: [int(n) for n in text.split(",")],
                         default=list(SIZES), help="products, comma-separated, multiples of "
                         "2,000 (default 2000,20000,200000)")
+    parser.add_argument("--prefix", default=PREFIX,
+                        help=f"the databases' names begin with this (default {PREFIX})")
+    parser.add_argument("--redis-url", default=REDIS_URL,
+                        help=f"the Redis database the servers use, emptied (default {REDIS_URL})")
     parser.add_argument("--keep", action="store_true", help="keep the databases afterwards")
     parser.add_argument("--reuse", action="store_true",
                         help="measure the databases an earlier run kept, without seeding")
@@ -114,7 +121,11 @@ def _step(text: str) -> None:
 
 
 def database(size: int) -> str:
-    return f"shop_bench_scale_{size}"
+    return f"{PREFIX}_{size}"
+
+
+def _template() -> str:
+    return f"{PREFIX}_template"
 
 
 def seed_databases(environments: dict[int, dict]) -> dict[int, dict]:
@@ -140,15 +151,15 @@ def _counted(env: dict) -> dict:
 
 def prepare(env: dict) -> None:
     """A migrated template database, which each seeded one copies; the static files."""
-    serve.fresh_databases(TEMPLATE)
+    serve.fresh_databases(_template())
     serve.manage(["migrate", "--noinput", "-v", "0"],
-                 {**env, "DATABASE_URL": serve.database_url(TEMPLATE)})
+                 {**env, "DATABASE_URL": serve.database_url(_template())})
     serve.manage(["collectstatic", "--noinput", "-v", "0"], env)
 
 
 def seed(size: int, env: dict) -> dict:
     """The database `env` names, afresh from the template, seeded with `size` products."""
-    serve.fresh_databases(env["DATABASE_URL"].rsplit("/", 1)[1], template=TEMPLATE)
+    serve.fresh_databases(env["DATABASE_URL"].rsplit("/", 1)[1], template=_template())
     return serve.run_json(["-m", "bench.catalogue", str(size), str(ORDERS)], env)
 
 

@@ -14,7 +14,7 @@ from django import forms
 from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
-from django.db.models import Count, F, Min, QuerySet, Sum
+from django.db.models import Count, F, QuerySet, Sum
 from django.forms import BaseInlineFormSet, ModelForm, modelformset_factory
 from django.http import HttpRequest
 from django.utils.html import format_html
@@ -223,7 +223,6 @@ class ProductAdmin(admin.ModelAdmin):
             .get_queryset(request)
             .annotate(
                 variant_count=Count("variants", distinct=True),
-                lowest_price=Min("variants__price"),
                 stock=Sum(F("variants__on_hand") - F("variants__reserved")),
             )
         )
@@ -232,6 +231,7 @@ class ProductAdmin(admin.ModelAdmin):
     def variant_count(self, product: Product) -> int:
         return product.variant_count
 
+    # The product's stored cheapest price (kept by the database, shop migration 0021).
     @admin.display(description="from", ordering="lowest_price")
     def lowest_price(self, product: Product) -> Decimal | None:
         return product.lowest_price

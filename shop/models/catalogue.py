@@ -3,7 +3,7 @@
 from decimal import Decimal
 
 from django.contrib.postgres.indexes import GinIndex
-from django.contrib.postgres.search import SearchVector
+from django.contrib.postgres.search import SearchVector, SearchVectorField
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
@@ -11,7 +11,8 @@ from django.urls import reverse
 
 
 def search_vector() -> SearchVector:
-    """The weighted document a product is searched by; the GIN index is built on the same."""
+    """The weighted document a product is searched by, as PostgreSQL stores it in
+    `Product.search_document` (shop.migrations.0021_stored_listing_columns)."""
     return SearchVector("name", weight="A", config="english") + SearchVector(
         "description", weight="B", config="english"
     )
@@ -35,6 +36,11 @@ class Category(models.Model):
 
     def get_absolute_url(self) -> str:
         return f"{reverse('shop:product-list')}?category={self.slug}"
+
+
+# The columns a listing's filters read, bar the search: the price indexes hold them too (as
+# keys, not INCLUDE, which SQLite lacks), so PostgreSQL filters without reading the rows.
+LISTING_FILTERS = ["id", "category", "seller", "is_active", "seller_listed"]
 
 
 class ProductQuerySet(models.QuerySet):
@@ -63,6 +69,19 @@ class Product(models.Model):
     # Cached from reviews so listing and sorting by rating never aggregate on the fly.
     rating_average = models.DecimalField(max_digits=3, decimal_places=2, null=True, blank=True)
     rating_count = models.PositiveIntegerField(default=0)
+    # Kept by the database, however a product or variant is written (the ORM, the admin,
+    # `update()`, COPY): triggers installed by shop.migrations.0021_stored_listing_columns.
+    # The search document, on PostgreSQL only (SQLite searches its FTS5 tables, 0009): ranking
+    # reads it rather than parsing every match's name and description again.
+    search_document = SearchVectorField(null=True, editable=False)
+    # The cheapest and dearest of its variants' prices (None without variants): bounds on the
+    # price a listing shows, so sorting by price need not price every match (shop.selectors).
+    lowest_price = models.DecimalField(
+        max_digits=10, decimal_places=2, null=True, blank=True, editable=False
+    )
+    highest_price = models.DecimalField(
+        max_digits=10, decimal_places=2, null=True, blank=True, editable=False
+    )
     # What reordering its variants assumes (the stock forecasts), where it differs from the
     # shop's REORDER_LEAD_DAYS and REORDER_COVER_DAYS.
     reorder_lead_days = models.PositiveSmallIntegerField(
@@ -84,7 +103,12 @@ class Product(models.Model):
             models.Index(fields=["seller", "is_active"], name="product_seller_active"),
             models.Index(fields=["is_active", "-created_at"], name="product_active_newest"),
             models.Index(fields=["is_active", "-rating_average"], name="product_active_rating"),
-            GinIndex(search_vector(), name="product_search_vector"),
+            # In price order, with what a listing filters by: PostgreSQL walks the cheapest
+            # (or dearest) products of a department without reading the rows it passes over.
+            models.Index(fields=["lowest_price", *LISTING_FILTERS], name="product_lowest"),
+            models.Index(fields=["-highest_price", *LISTING_FILTERS],
+                         name="product_highest"),
+            GinIndex(fields=["search_document"], name="product_search_document"),
             GinIndex(fields=["name"], opclasses=["gin_trgm_ops"], name="product_name_trigram"),
         ]
 

@@ -6,6 +6,12 @@ cached (shop.caching) until the catalogue next changes, so a repeated read costs
 
 Each page also learns from a query it runs anyway whether more than one shop is approved
 (shop.selectors.sellers), which decides whether cards say who sells them.
+
+A listing's work follows the page, not the catalogue: it counts its matches up to COUNTED
+(past that, the page says "over 1,000"); each facet counts among the first FACETED products
+it would list, and shows its counts only when those were all of them; sorting by price reads
+the prices the products store (`lowest_price`, `highest_price`) to price only the matches
+that can reach the page.
 """
 
 from collections import Counter
@@ -13,8 +19,22 @@ from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
 from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
 from django.core.paginator import Page, Paginator
-from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery, Value
+from django.db import connection
+from django.db.models import (
+    BigIntegerField,
+    BooleanField,
+    Count,
+    Exists,
+    F,
+    Func,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+)
 from django.db.models.lookups import IsNull
 
 from shop import caching
@@ -27,6 +47,10 @@ from shop.selectors.categories import (
     category_tree,
     descendant_ids,
 )
+
+# How many matches a listing counts, and how many each facet counts among, at most.
+COUNTED = 1000
+FACETED = 300
 
 
 @dataclass(frozen=True)
@@ -73,6 +97,8 @@ class Facet:
     count: int
     selected: bool
     label: str = ""  # what the shopper reads, where it is not the value (a shop's name)
+    # False when counted among the first FACETED matches only: the count is then not shown.
+    exact: bool = True
 
 
 @dataclass
@@ -98,6 +124,13 @@ class Listing:
     many_shops: bool = False  # more than the store: cards say who sells them
     matching_shops: list = field(default_factory=list)  # approved shops the search names
     unknown_shop: str = ""  # asked for, but not a shop open here: every shop is listed
+    total_capped: bool = False  # more than COUNTED matched: `total` is COUNTED, "over" it
+    category_counts_exact: bool = True  # else counted among the first FACETED matches
+
+    @property
+    def total_label(self) -> str:
+        """How many products matched, as the page says it: "12", or "over 1,000"."""
+        return f"over {self.total:,}" if self.total_capped else f"{self.total:,}"
 
     @property
     def heading(self) -> str:
@@ -192,13 +225,69 @@ def _ordered(products: QuerySet[Product], filters: ListingFilters) -> QuerySet[P
     return products.order_by(*ORDERINGS["newest"])
 
 
-def _facets(filters: ListingFilters, category_ids: list[int] | None):
+def _first_counted(products: QuerySet[Product]) -> QuerySet[Product]:
+    """The first FACETED + 1 of `products`, in whichever order the database finds them
+    cheapest: what a facet counts among. One more than FACETED says there were more."""
+    return Product.objects.filter(pk__in=products.order_by().values("pk")[:FACETED + 1])
+
+
+def _how_many(products: QuerySet[Product], option: str):
+    """("rows", option, "", how many products of `products`) as a row of the facet query."""
+    return (
+        products.annotate(kind=Value("rows"), option=Value(option), label=Value(""))
+        .values("kind", "option", "label")
+        .annotate(n=Count("pk"))
+        .values_list("kind", "option", "label", "n")
+        .order_by()
+    )
+
+
+def _narrowed_by(filters: ListingFilters, category_ids: list[int] | None, option: str) -> bool:
+    """Whether the facet's own choice is made: then it counts under the other filters only."""
+    chosen = {"size": filters.size, "color": filters.color, "shop": filters.shop,
+              "category": category_ids is not None}
+    return bool(chosen[option])
+
+
+def _counted_among(
+    filters: ListingFilters, category_ids: list[int] | None, option: str, matched: list[int]
+) -> QuerySet[Product]:
+    """What a facet counts among: the first FACETED + 1 products listed under every filter
+    but its own; those the page matched when its own is not chosen (the same products)."""
+    if _narrowed_by(filters, category_ids, option):
+        return _first_counted(_products(filters, category_ids, skip=option))
+    return _among(matched)
+
+
+def _among(ids: list[int]) -> QuerySet[Product]:
+    """The products with these ids. On PostgreSQL the ids are one array parameter: hundreds
+    of parameters, one an id, cost more to put into the SQL than the database to read."""
+    if connection.vendor != "postgresql" or not ids:  # none: no query at all
+        return Product.objects.filter(pk__in=ids)
+    return Product.objects.filter(
+        _AnyOf(F("pk"), Value(ids, output_field=ArrayField(BigIntegerField())))
+    )
+
+
+class _AnyOf(Func):
+    """`expression = ANY(array)`, on PostgreSQL."""
+
+    arg_joiner = " = ANY("
+    template = "%(expressions)s)"
+    output_field = BooleanField()
+
+
+def _facets(filters: ListingFilters, category_ids: list[int] | None, matched: list[int]):
     """Products per size, per colour and per approved shop, each counted under all the other
-    filters: one query. Every approved shop has a row, so the rows say how many there are
-    (none on a shop's own page, where the shop is fixed)."""
+    filters among the first FACETED products those filters list: one query. Every approved
+    shop has a row, so the rows say how many there are (none on a shop's own page, where the
+    shop is fixed). The query also says how many products each facet counted among, the
+    category counts' too (`_listing_of`), where that is not `matched`, the first FACETED + 1
+    products the page lists: a facet that counted among more than FACETED is not exact.
+    Returns the sizes, colours and shops, and whether the category counts are exact."""
 
     def counts(option: str):
-        products = _products(filters, category_ids, skip=option)
+        products = _counted_among(filters, category_ids, option, matched)
         return (
             Variant.objects.filter(_variant_conditions(filters, skip=option), product__in=products)
             .exclude(**{option: ""})
@@ -209,24 +298,33 @@ def _facets(filters: ListingFilters, category_ids: list[int] | None):
             .order_by()
         )
 
+    options = ["size", "color", "category"]
     arms = [counts("color")]
     if filters.within_shop is None:
-        arms.append(sellers.shop_counts(_products(filters, category_ids, skip="shop")))
-    found, names = {"size": {}, "color": {}, "shop": {}}, {}
+        options.append("shop")
+        arms.append(sellers.shop_counts(_counted_among(filters, category_ids, "shop", matched)))
+    # How many each facet counted among, where that is not the page's matches.
+    arms += [_how_many(_counted_among(filters, category_ids, option, matched), option)
+             for option in options if _narrowed_by(filters, category_ids, option)]
+    found, names = {"size": {}, "color": {}, "shop": {}, "rows": {}}, {}
     for kind, value, label, count in counts("size").union(*arms, all=True).order_by():
         found[kind][value] = count
         if kind == "shop":
             names[value] = label
+    exact = {option: found["rows"].get(option, len(matched)) <= FACETED for option in options}
     # A chosen value stays on screen, at zero, so the shopper can see it and untick it.
     for value in filters.size:
         found["size"].setdefault(value, 0)
     for value in filters.color:
         found["color"].setdefault(value, 0)
-    sizes = [Facet(v, n, v in filters.size) for v, n in found["size"].items()]
-    colors = [Facet(v, n, v in filters.color) for v, n in found["color"].items()]
-    shops = [Facet(v, n, v == filters.shop, names[v]) for v, n in found["shop"].items()]
+    sizes = [Facet(v, n, v in filters.size, exact=exact["size"])
+             for v, n in found["size"].items()]
+    colors = [Facet(v, n, v in filters.color, exact=exact["color"])
+              for v, n in found["color"].items()]
+    shops = [Facet(v, n, v == filters.shop, names[v], exact=exact.get("shop", True))
+             for v, n in found["shop"].items()]
     return (sorted(sizes, key=lambda f: size_rank(f.value)), sorted(colors, key=lambda f: f.value),
-            sorted(shops, key=lambda f: (f.label.casefold(), f.value)))
+            sorted(shops, key=lambda f: (f.label.casefold(), f.value)), exact["category"])
 
 
 SIZE_ORDER = ["XXS", "XS", "S", "M", "L", "XL", "XXL", "3XL"]
@@ -286,32 +384,82 @@ def _listing_of(
     category_ids = descendant_ids(categories, current) if current else None
     if filters.q and not search.only_excludes(filters.q) and not _words_match_anything(filters):
         filters = replace(filters, fuzzy=True)
-    paginator = _paginator(filters, category_ids)
-    page = paginator.get_page(page_number)
+    products = _products(filters, category_ids)
+    # The first COUNTED + 1 matches, in whichever order is cheapest: how many there are, up
+    # to COUNTED; the first FACETED + 1 of them are what the facets count among.
+    matched = list(products.order_by().values_list("pk", flat=True)[:COUNTED + 1])
+    total, capped = min(len(matched), COUNTED), len(matched) > COUNTED
+    faceted = matched[:FACETED + 1]
+    page = Paginator(range(total), settings.PRODUCTS_PER_PAGE).get_page(page_number)
+    rows = _page_rows(products, filters, page, bounded=capped)
 
     category_counts = Counter(
         dict(
-            _products(filters, category_ids, skip="category")
+            _counted_among(filters, category_ids, "category", faceted)
             .values_list("category_id")
             .annotate(n=Count("pk"))
             .order_by()
         )
     )
-    sizes, colors, shops = _facets(filters, category_ids)
+    sizes, colors, shops, categories_exact = _facets(filters, category_ids, faceted)
     many_shops = len(shops) > 1
     tree = category_tree(categories, category_counts)
     suggestions = None
-    if filters.fuzzy and not paginator.count and not _spellings_match_anything(filters):
+    if filters.fuzzy and not total and not _spellings_match_anything(filters):
         suggestions = Suggestions(
             search.close_words(filters.q, products=_listed(filters)),
             top_categories(categories, products=_listed(filters)),
         )
     return {
-        "filters": filters, "products": list(page.object_list), "number": page.number,
-        "total": paginator.count, "categories": tree, "sizes": sizes, "colors": colors,
+        "filters": filters, "products": rows, "number": page.number,
+        "total": total, "total_capped": capped, "categories": tree,
+        "category_counts_exact": categories_exact, "sizes": sizes, "colors": colors,
         "suggestions": suggestions, "shops": shops, "many_shops": many_shops,
         "matching_shops": sellers.shops_named(filters.q) if filters.q and many_shops else [],
     }
+
+
+def _page_rows(
+    products: QuerySet[Product], filters: ListingFilters, page: Page, *, bounded: bool
+) -> list[Product]:
+    """The page's products with their card data, in the listing's order. `bounded`: there
+    are many matches, and sorting by price first asks which can reach the page at all."""
+    if not page.paginator.count:
+        return []
+    rows = with_card_data(products, _variant_conditions(filters))
+    top = page.number * settings.PRODUCTS_PER_PAGE
+    if bounded and filters.sort in PRICE_BOUNDS:
+        rows = rows.filter(**_price_bound(products, filters, top))
+    return list(_ordered(rows, filters)[top - settings.PRODUCTS_PER_PAGE:top])
+
+
+# By the price a card shows (its cheapest matching variant): the stored price that bounds it,
+# the order that finds the products most likely to come first, and which side of the bound
+# the page's products lie.
+PRICE_BOUNDS = {
+    "price": ("lowest_price", "lowest_price", "lte"),
+    "-price": ("highest_price", "-highest_price", "gte"),
+}
+
+
+def _price_bound(products: QuerySet[Product], filters: ListingFilters, top: int) -> dict:
+    """A filter keeping every product that can be among the first `top` by price, found
+    without pricing every match.
+
+    Cheapest first: a product's price is at least its `lowest_price`. The first `top`
+    matches by `lowest_price` are `top` products priced at most P, the dearest of their
+    prices; so the first `top` by price are all priced at most P, and their `lowest_price` is
+    at most P too. Any product with a higher `lowest_price` costs more than P, and comes after
+    them. Dearest first, the same with `highest_price` and the cheapest of those prices."""
+    column, scan, side = PRICE_BOUNDS[filters.sort]
+    cheapest = _matching_variants(_variant_conditions(filters)).order_by("price")
+    prices = list(
+        products.order_by(scan).values_list(Subquery(cheapest.values("price")[:1]), flat=True)[:top]
+    )
+    if not prices:
+        return {}
+    bound = max(prices) if side == "lte" else min(prices)
+    return {f"{column}__{side}": bound}
 
 
 def _words_match_anything(filters: ListingFilters) -> bool:
@@ -338,11 +486,6 @@ def top_categories(
     counts = Counter(dict(listed.values_list("category_id").annotate(n=Count("pk")).order_by()))
     roots = [node for node in category_tree(categories, counts) if node.count]
     return sorted(roots, key=lambda node: -node.count)[:limit]
-
-
-def _paginator(filters: ListingFilters, category_ids: list[int] | None) -> Paginator:
-    products = with_card_data(_products(filters, category_ids), _variant_conditions(filters))
-    return Paginator(_ordered(products, filters), settings.PRODUCTS_PER_PAGE)
 
 
 def home_page() -> dict:

@@ -2,7 +2,8 @@
 and description, the name weighing more; when no product has them, a word of the name spelled
 close to them (a typo still finds something).
 
-PostgreSQL answers from a weighted tsvector and a trigram index on the name (0001); SQLite,
+PostgreSQL answers from the weighted tsvector each product stores (`search_document`, kept by a
+trigger, 0021) with its GIN index, and a trigram index on the name (0001); SQLite,
 the embedded default, from two FTS5 tables that triggers keep in step with the products
 (0009): words stemmed by the porter tokenizer, and the name cut into trigrams. The trigrams
 only find candidates (a shared slice of three letters); how close a word is spelled is then
@@ -28,7 +29,6 @@ from django.db.models import F, FloatField, Func, Q, QuerySet, Value
 from django.db.models.expressions import Expression, RawSQL
 
 from shop.models import Product
-from shop.models.catalogue import search_vector
 
 # As pg_trgm.strict_word_similarity_threshold is set on PostgreSQL's connection (settings).
 CLOSE_ENOUGH = 0.4
@@ -60,7 +60,7 @@ def matching(products: QuerySet[Product], text: str, *, fuzzy: bool = False) -> 
     if _on_postgres():
         if fuzzy:
             return products.filter(name__trigram_strict_word_similar=text)
-        return products.alias(document=search_vector()).filter(document=_query(text))
+        return products.filter(search_document=_query(text))
     if fuzzy:
         _sqlite_functions()
         trigrams = _trigram_query(text)
@@ -98,7 +98,9 @@ def by_relevance(
         if fuzzy:
             rank = TrigramStrictWordSimilarity(text, "name")
         else:
-            rank = SearchRank(search_vector(), _query(text))
+            # The stored document: parsing 6,600 matches' descriptions again to rank them cost
+            # most of a search at 200,000 products (bench/scale.py).
+            rank = SearchRank(F("search_document"), _query(text))
     elif fuzzy:
         _sqlite_functions()
         rank = _similarity_to(text)
