@@ -118,9 +118,12 @@ class ReplicatedPostgres:
     # -- replication ---------------------------------------------------------------------------
 
     def wait_for_replay(self, timeout: float = 30) -> None:
-        """Until the replica has replayed everything the primary has written so far."""
+        """Until the replica has replayed everything the primary has written so far. With
+        synchronous_commit off a commit may still sit in the WAL buffers, past what
+        pg_current_wal_lsn() says was written: the target is where the WAL was inserted up
+        to, which the WAL writer sends on within its delay."""
         with psycopg.connect(self.primary_url("postgres"), autocommit=True) as primary:
-            target = primary.execute("SELECT pg_current_wal_lsn()").fetchone()[0]
+            target = primary.execute("SELECT pg_current_wal_insert_lsn()").fetchone()[0]
         deadline = time.monotonic() + timeout
         with psycopg.connect(self.replica_url("postgres"), autocommit=True) as replica:
             while time.monotonic() < deadline:
