@@ -152,9 +152,9 @@ def records_a_payout(client, shop) -> bool:
                                    status=Seller.Status.APPROVED)
     line = shop["paid"].lines.first()
     OrderLine.objects.filter(pk=line.pk).update(seller=seller)
+    paid_on = timezone.localdate(shop["paid"].paid_at)  # not TODAY: it may be past midnight
     client.post(reverse("dashboard:seller-payout", args=[seller.pk]),
-                {"start": shop["paid"].paid_at.date() - timedelta(days=1),
-                 "end": TODAY, "reference": "TR-1"})
+                {"start": paid_on - timedelta(days=1), "end": paid_on, "reference": "TR-1"})
     return seller.payouts.exists()
 
 
