@@ -21,8 +21,7 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from bench import serve
-from bench.serve import ROOT
+from bench import report, serve
 
 SIZES = (100_000, 1_000_000)
 ORDERS_PER_CUSTOMER = 5
@@ -61,9 +60,7 @@ def main() -> None:
                 serve.drop_databases(database(options.prefix, size))
     text = render(measured, when=time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
                   minutes=(time.perf_counter() - started) / 60)
-    print(text)
-    with (ROOT / "bench" / "RESULTS.md").open("a") as results:
-        results.write("\n" + text)
+    report.record(text)
 
 
 def _options() -> argparse.Namespace:

@@ -38,6 +38,7 @@ XLSX_SECONDS, CSV_SECONDS, MEMORY_GROWTH_MB = 30, 5, 100
 # memory at its peak (the whole process: Python, Django, numpy, scipy and scikit-learn).
 REBUILD_SECONDS, REBUILD_MEMORY_MB = 60, 512
 START, END = "<!-- bench:start -->", "<!-- bench:end -->"
+RESULTS = Path(__file__).resolve().parent / "RESULTS.md"
 
 
 @dataclass(frozen=True)
@@ -188,10 +189,14 @@ def _read_row(label: str, figures: dict, budget: str) -> str:
     )
 
 
-def record(text: str, results_file: Path, readme: Path) -> None:
-    """Append the run to the results file; put it in the README between the markers."""
+def record(text: str, results_file: Path = RESULTS, readme: Path | None = None) -> None:
+    """Print the table and append it to the results file; with `readme`, put it there too,
+    between the markers."""
+    print(text)
     with results_file.open("a") as file:
         file.write("\n" + text)
+    if readme is None:
+        return
     quoted = readme.read_text()
     pattern = re.compile(re.escape(START) + ".*?" + re.escape(END), re.DOTALL)
     if pattern.search(quoted):

@@ -89,8 +89,7 @@ def main() -> None:
         minutes=(time.perf_counter() - started) / 60,
     )
     text = report.render(results)
-    print(text)
-    report.record(text, ROOT / "bench" / "RESULTS.md", ROOT / "README.md")
+    report.record(text, readme=ROOT / "README.md")
 
 
 def _options() -> argparse.Namespace:

@@ -29,9 +29,9 @@ from pathlib import Path
 
 import psycopg
 
-from bench import serve
+from bench import report, serve
 from bench.load import Run, run_wrk
-from bench.serve import ROOT, SHOP_HEADERS
+from bench.serve import SHOP_HEADERS
 
 SIZES = (2_000, 20_000, 200_000)
 ORDERS = 500
@@ -94,9 +94,7 @@ def main() -> None:
         when=time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), seconds=options.seconds,
         rounds=options.rounds, minutes=(time.perf_counter() - started) / 60,
     )
-    print(text)
-    with (ROOT / "bench" / "RESULTS.md").open("a") as results:
-        results.write("\n" + text)
+    report.record(text)
 
 
 def _options() -> argparse.Namespace:

@@ -18,9 +18,9 @@ import time
 from pathlib import Path
 from statistics import median
 
-from bench import scale, serve
+from bench import report, scale, serve
 from bench.load import run_wrk
-from bench.serve import ROOT, SHOP_HEADERS
+from bench.serve import SHOP_HEADERS
 
 PORT = 8812
 DATABASE = "shop_bench_scale_workers"
@@ -62,9 +62,7 @@ def main() -> None:
                   when=time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
                   seconds=options.seconds, rounds=options.rounds,
                   minutes=(time.perf_counter() - started) / 60)
-    print(text)
-    with (ROOT / "bench" / "RESULTS.md").open("a") as results:
-        results.write("\n" + text)
+    report.record(text)
 
 
 def _options() -> argparse.Namespace:
