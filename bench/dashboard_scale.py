@@ -10,7 +10,7 @@ process against the database DATABASE_URL names (seeded by bench.seed, or larger
 3. what the rollups hold (days, customer, product and risk rows), and whether they are in
    use (`rollups`: built or not; the page reads the orders directly until they are).
 
-`--build` builds the rollups first (dashboard.rollups.build) and says how long it took.
+`--build` builds the rollups first (dashboard.rollup_build.build) and says how long it took.
 Prints one line of JSON. Needs the benchmark's production-like settings: PostgreSQL, and
 Redis (REDIS_URL), whose keys it reads and deletes by pattern. The stampede's threads share
 one process and its interpreter lock: their times are longer than gunicorn's workers would
@@ -36,7 +36,7 @@ from django.db import close_old_connections, connection
 from django.test import Client
 
 from bench.fixtures import staff_session
-from dashboard import panels, rollup_figures, rollups
+from dashboard import panels, rollup_build, rollup_figures, rollup_sums
 from dashboard.models import DailyCustomers, DailyRisk, DailySalesSlot, ProductSales
 from shop.models import Order
 
@@ -79,7 +79,7 @@ def measure(*, build: bool = False, threads: int = THREADS) -> dict:
 
 def _build() -> dict:
     started = time.perf_counter()
-    built = rollups.build()
+    built = rollup_build.build()
     return {"days": built.days, "customer_rows": built.customer_rows,
             "product_rows": built.product_rows,
             "seconds": round(time.perf_counter() - started, 2)}
@@ -93,7 +93,7 @@ def _client() -> Client:
 
 def _last_paid_day() -> date:
     latest = Order.objects.filter(paid_at__isnull=False).latest("paid_at").paid_at
-    return rollups.local_day(latest)
+    return rollup_sums.local_day(latest)
 
 
 def _path(start: date, end: date) -> str:

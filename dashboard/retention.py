@@ -22,7 +22,7 @@ from django.contrib.sessions.models import Session
 from django.db import transaction
 from django.utils import timezone
 
-from dashboard import rollup_figures, rollups
+from dashboard import rollup_figures, rollup_sums
 from dashboard.models import SessionDay
 from payments import retention as payments_retention
 from shop import retention as shop_retention
@@ -50,7 +50,7 @@ def keep_only_visitor_totals(now: datetime) -> int:
     how many days were reduced. Nothing is reduced until the rollups have been built (the
     dashboard reads the rows until then, and a build is for the operator to run when no
     payment comes in: `manage.py build_dashboard_rollups`); each run says so."""
-    cutoff = rollups.local_day(now) - timedelta(days=settings.RETENTION_VISITOR_DAYS)
+    cutoff = rollup_sums.local_day(now) - timedelta(days=settings.RETENTION_VISITOR_DAYS)
     due = SessionDay.objects.filter(day__lt=cutoff)
     days = list(due.values_list("day", flat=True).distinct().order_by("day"))
     if not days:
@@ -61,6 +61,6 @@ def keep_only_visitor_totals(now: datetime) -> int:
                        settings.RETENTION_VISITOR_DAYS)
         return 0
     with transaction.atomic():
-        rollup_figures.count_closed_sessions(today=rollups.local_day(now), days=days)
+        rollup_figures.count_closed_sessions(today=rollup_sums.local_day(now), days=days)
         due.delete()
     return len(days)

@@ -1,12 +1,7 @@
-"""The dashboard's rollups: built from the orders and sessions, then kept in step with the
-orders as they change. dashboard.rollup_figures reads them.
+"""The dashboard's rollups kept in step with the orders as they change, once built
+(dashboard.rollup_build); dashboard.rollup_figures reads them.
 
 Use cases:
-- `build`: every rollup worked out afresh from the rows it sums (`manage.py
-  build_dashboard_rollups`, the demo's history, the benchmark's seed), but for the sessions
-  of days whose SessionDay rows are gone, kept as they were. One transaction: the dashboard
-  sees the old rollups or the new ones, never a mix. Orders paid while it runs may
-  be missed: build when no payment comes in, or build again.
 - `note_order_saved`, `note_order_deleted`, `note_line_changed` (dashboard.receivers): an
   order paid adds itself to its day's sums, its products' rows and its customer's (a few
   small statements); any other change to what the figures count (a refund, an edit in the
@@ -36,31 +31,21 @@ Before the first build nothing is kept (`rollup_figures.built`), and the dashboa
 the orders directly.
 """
 
-from collections import Counter
-from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
 
-from django.db import connection, transaction
-from django.db.models import Count, IntegerField, Model, Q, QuerySet, Sum, Value
-from django.db.models.functions import Coalesce, Lower, Mod
-from django.utils import timezone
+from datetime import date, datetime
+
+from django.db import connection
+from django.db.models import Model, Q, QuerySet, Sum
+from django.db.models.functions import Lower
 
 from core.money import ZERO, to_cents
 from dashboard import kpis, rollup_figures
-from dashboard.models import (
-    SLOTS,
-    DailyCustomers,
-    DailyRisk,
-    DailySales,
-    DailySalesSlot,
-    ProductSales,
-    RollupBuild,
-)
+from dashboard import rollup_sums as sums
+from dashboard.models import SLOTS, DailyCustomers, DailyRisk, DailySalesSlot, ProductSales
 from shop.models import Order, OrderLine, OrderRisk
 
 Kind = DailyCustomers.Kind
 Span = ProductSales.Span
-NEVER = DailyCustomers.NEVER
 # What an order's save must touch for the figures to change; the customers' rows change only
 # with the second set, the products' only with the third (a refund changes no line).
 COUNTED_FIELDS = frozenset({"paid_at", "subtotal", "discount_total", "refunded_total",
@@ -68,84 +53,6 @@ COUNTED_FIELDS = frozenset({"paid_at", "subtotal", "discount_total", "refunded_t
 CUSTOMER_FIELDS = frozenset({"paid_at", "email", "is_repeat_purchase"})
 # What a line's save must touch for the figures to change.
 LINE_FIELDS = frozenset({"order", "variant", "product_name", "quantity", "line_total"})
-BATCH = 5000
-SALES = ["orders", "gross", "discounts", "refunds", "units"]  # a DailySalesSlot row's sums
-
-
-@dataclass(frozen=True)
-class Built:
-    days: int
-    customer_rows: int
-    product_rows: int
-    seconds: float
-
-
-def local_day(moment: datetime) -> date:
-    return moment.astimezone(kpis.store_zone()).date()
-
-
-def day_bounds(day: date) -> tuple[datetime, datetime]:
-    zone = kpis.store_zone()
-    return (datetime.combine(day, time.min, tzinfo=zone),
-            datetime.combine(day + timedelta(days=1), time.min, tzinfo=zone))
-
-
-def slot_of(order_id: int) -> int:
-    return order_id % SLOTS
-
-
-# --- the whole history ----------------------------------------------------------------------
-
-
-@transaction.atomic
-def build() -> Built:
-    """Every rollup worked out afresh from the orders and sessions."""
-    started = timezone.now()
-    # The sessions kept on the DailySales rows stay: a day whose SessionDay rows are gone
-    # (reduced to its totals by the retention job) cannot be counted again.
-    for model in (DailySalesSlot, DailyCustomers, ProductSales, DailyRisk):
-        model.objects.all().delete()
-    paid = Order.objects.filter(paid_at__isnull=False)
-    lines = OrderLine.objects.filter(order__paid_at__isnull=False)
-    sales = _sales_by_day(paid, lines)
-    DailySalesSlot.objects.bulk_create(
-        (DailySalesSlot(day=day, slot=0, **sums) for day, sums in sales.items()),
-        batch_size=BATCH)
-    customers = _customer_counts(paid)
-    DailyCustomers.objects.bulk_create(
-        (DailyCustomers(day=day, kind=kind, previous_day=previous, customers=n)
-         for (day, kind, previous), n in customers.items()),
-        batch_size=BATCH,
-    )
-    products = _product_rows(_products_by_day(lines))
-    ProductSales.objects.bulk_create(products, batch_size=BATCH)
-    DailyRisk.objects.bulk_create(
-        (DailyRisk(day=day, score=score, slot=slot, orders=n)
-         for (day, score, slot), n in _risk_counts(Order.objects.all()).items()),
-        batch_size=BATCH,
-    )
-    rollup_figures.count_closed_sessions(today=kpis.today(), recount=True)
-    _analyze(DailySalesSlot, DailyCustomers, ProductSales, DailyRisk, DailySales)
-    days = sorted(sales)
-    RollupBuild.objects.all().delete()
-    RollupBuild.objects.create(built_at=started, first_day=days[0] if days else None,
-                               last_day=days[-1] if days else None)
-    rollup_figures.forget_built()  # here, for this transaction, and after it commits
-    transaction.on_commit(rollup_figures.forget_built)
-    return Built(len(sales), len(customers), len(products),
-                 round((timezone.now() - started).total_seconds(), 2))
-
-
-def _analyze(*models: type[Model]) -> None:
-    """The planner's statistics for tables just filled: without them it takes a year's
-    rows for a handful and reads them the slow way."""
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            for model in models:
-                cursor.execute(f"ANALYZE {connection.ops.quote_name(model._meta.db_table)}")
-
-
-# --- keeping in step ------------------------------------------------------------------------
 
 
 def note_order_saved(order: Order, *, update_fields: frozenset[str] | None) -> None:
@@ -156,7 +63,7 @@ def note_order_saved(order: Order, *, update_fields: frozenset[str] | None) -> N
         return
     if not rollup_figures.built():
         return
-    day = local_day(order.paid_at)
+    day = sums.local_day(order.paid_at)
     if update_fields is not None and "paid_at" in update_fields:
         _add_paid_order(order, day)
         return
@@ -169,7 +76,7 @@ def note_order_deleted(order: Order) -> None:
     if not rollup_figures.built():
         return
     if order.paid_at is not None:
-        _recompute(local_day(order.paid_at), customer=order.email.lower(), products=True)
+        _recompute(sums.local_day(order.paid_at), customer=order.email.lower(), products=True)
     _count_risk(order.pk, order.created_at, [(DailyRisk.UNSCORED, -1)])
 
 
@@ -185,7 +92,7 @@ def note_line_changed(line: OrderLine, *, update_fields: frozenset[str] | None =
     else:
         paid_at = Order.objects.filter(pk=line.order_id).values_list("paid_at", flat=True).first()
     if paid_at is not None:
-        _recompute(local_day(paid_at), customer=None, products=True)
+        _recompute(sums.local_day(paid_at), customer=None, products=True)
 
 
 def note_order_placed(order: Order) -> None:
@@ -222,7 +129,7 @@ def _placed_at(risk: OrderRisk) -> datetime:
 
 
 def _count_risk(order_id: int, placed_at: datetime, changes: list[tuple[int, int]]) -> None:
-    day, slot = local_day(placed_at), slot_of(order_id)
+    day, slot = sums.local_day(placed_at), sums.slot_of(order_id)
     _add(DailyRisk, ["day", "score", "slot"],
          [{"day": day, "score": score, "slot": slot, "orders": n} for score, n in changes])
 
@@ -231,10 +138,10 @@ def _add_paid_order(order: Order, day: date) -> None:
     """The order was just paid: add it to its slot of its day's sums, its lines to their
     products' rows and its customer to the day's customers (in the order of the module's
     docstring)."""
-    slot = slot_of(order.pk)
+    slot = sums.slot_of(order.pk)
     sold = list(
         OrderLine.objects.filter(order=order).order_by()
-        .values("product_name", product=_product_of())
+        .values("product_name", product=sums.product_of())
         .annotate(units=Sum("quantity"), revenue=Sum("line_total"))
     )
     refund = ZERO
@@ -255,13 +162,13 @@ def _add_paid_order(order: Order, day: date) -> None:
         .values_list("paid_at", "is_repeat_purchase")
     )
     kind = Kind.REPEAT if order.is_repeat_purchase else Kind.FIRST
-    history = [(local_day(paid_at), repeat) for paid_at, repeat in earlier]
+    history = [(sums.local_day(paid_at), repeat) for paid_at, repeat in earlier]
     later_days = set()
     for each in (Kind.PAID, kind):
-        days = {d for d, repeat in history if each == Kind.PAID or _kind(repeat) == each}
+        days = {d for d, repeat in history if each == Kind.PAID or sums.kind_of(repeat) == each}
         if day in days:
             continue  # the customer is counted on this day already
-        previous = max((d for d in days if d < day), default=NEVER)
+        previous = max((d for d in days if d < day), default=sums.NEVER)
         _add(DailyCustomers, ["day", "kind", "previous_day", "slot"],
              [{"day": day, "kind": each, "previous_day": previous, "slot": slot,
                "customers": 1}])
@@ -270,10 +177,6 @@ def _add_paid_order(order: Order, day: date) -> None:
             later_days.add(later)
     for later in sorted(later_days):
         _recompute_customers(later)
-
-
-def _kind(repeat: bool) -> str:
-    return Kind.REPEAT if repeat else Kind.FIRST
 
 
 def _spans(day: date, sold: dict) -> list[dict]:
@@ -299,11 +202,11 @@ def _recompute(day: date, *, customer: str | None, products: bool) -> None:
     changed), its customers, and those of the customer's next day of each kind, whose
     previous day may have moved."""
     _lock_day(day)
-    start, end = day_bounds(day)
+    start, end = sums.day_bounds(day)
     paid = Order.objects.filter(paid_at__gte=start, paid_at__lt=end)
     lines = OrderLine.objects.filter(order__paid_at__gte=start, order__paid_at__lt=end)
-    found = _sales_by_day(paid, lines).get(day, dict.fromkeys(SALES, 0))
-    DailySalesSlot.objects.filter(day=day).exclude(slot=0).update(**dict.fromkeys(SALES, 0))
+    found = sums.sales_by_day(paid, lines).get(day, dict.fromkeys(sums.SALES, 0))
+    DailySalesSlot.objects.filter(day=day).exclude(slot=0).update(**dict.fromkeys(sums.SALES, 0))
     DailySalesSlot.objects.filter(day=day, slot=0).update(**found)
     if products:
         _recompute_products(day, lines)
@@ -315,7 +218,7 @@ def _recompute(day: date, *, customer: str | None, products: bool) -> None:
     for each in (Q(), Q(is_repeat_purchase=False), Q(is_repeat_purchase=True)):
         first = later.filter(each).order_by("paid_at").values_list("paid_at", flat=True).first()
         if first is not None:
-            days.add(local_day(first))
+            days.add(sums.local_day(first))
     for each_day in sorted(days):
         _recompute_customers(each_day)
 
@@ -326,7 +229,7 @@ def _recompute_products(day: date, lines: QuerySet) -> None:
     rows = ProductSales.objects.filter(span=Span.DAY, start=day)
     kept = {(row["product"], row["product_name"]): row
             for row in rows.values(*key, "units", "revenue")}
-    found = _products_by_day(lines).get(day, {})
+    found = sums.products_by_day(lines).get(day, {})
     rows.delete()
     ProductSales.objects.bulk_create(
         ProductSales(span=Span.DAY, start=day, product_id=product, product_name=name,
@@ -348,12 +251,12 @@ def _recompute_products(day: date, lines: QuerySet) -> None:
 
 def _recompute_customers(day: date) -> None:
     _lock_day(day)
-    start, end = day_bounds(day)
+    start, end = sums.day_bounds(day)
     theirs = (Order.objects.annotate(customer=Lower("email"))
               .filter(paid_at__gte=start, paid_at__lt=end).values("customer"))
     orders = (Order.objects.annotate(customer=Lower("email"))
               .filter(paid_at__isnull=False, paid_at__lt=end, customer__in=theirs))
-    counts = {key: n for key, n in _customer_counts(orders).items() if key[0] == day}
+    counts = {key: n for key, n in sums.customer_counts(orders).items() if key[0] == day}
     DailyCustomers.objects.filter(day=day).delete()
     DailyCustomers.objects.bulk_create(
         DailyCustomers(day=day, kind=kind, previous_day=previous, customers=n)
@@ -385,98 +288,3 @@ def _add(model: type[Model], keys: list[str], rows: list[dict]) -> None:
               for row in rows for name in fields]
     with connection.cursor() as cursor:
         cursor.execute(sql, values)
-
-
-# --- the sums -------------------------------------------------------------------------------
-
-
-def _sales_by_day(orders: QuerySet, lines: QuerySet) -> dict[date, dict]:
-    """{day: its SALES sums} for the days these paid orders and their lines fall on."""
-    by_day = (
-        orders.annotate(day=kpis.bucket("paid_at", "day")).order_by().values("day")
-        .annotate(orders=Count("pk"), gross=Sum("subtotal"), discounts=Sum("discount_total"),
-                  refunds=Sum(kpis.item_refund()))
-    )
-    units = {
-        row["day"]: row["units"]
-        for row in lines.annotate(day=kpis.bucket("order__paid_at", "day")).order_by()
-        .values("day").annotate(units=Sum("quantity"))
-    }
-    # Each sum to the cent, as kpis does with its own: SQLite adds in floating point.
-    return {
-        row["day"]: {
-            "orders": row["orders"], "gross": to_cents(row["gross"] or ZERO),
-            "discounts": to_cents(row["discounts"] or ZERO),
-            "refunds": to_cents(row["refunds"] or ZERO), "units": units.get(row["day"]) or 0,
-        }
-        for row in by_day
-    }
-
-
-def _product_of() -> Coalesce:
-    """A line's product, as ProductSales keys it (NO_PRODUCT for a variant gone)."""
-    return Coalesce("variant__product_id", Value(ProductSales.NO_PRODUCT),
-                    output_field=IntegerField())
-
-
-def _products_by_day(lines: QuerySet) -> dict[date, dict[tuple[int, str], tuple]]:
-    """{day: {(product, name sold as): (units, line totals)}} over these paid lines."""
-    rows = (
-        lines.annotate(day=kpis.bucket("order__paid_at", "day"), product=_product_of())
-        .order_by().values_list("day", "product", "product_name")
-        .annotate(units=Sum("quantity"), revenue=Sum("line_total"))
-    )
-    found: dict[date, dict] = {}
-    for day, product, name, units, revenue in rows.iterator(chunk_size=BATCH):
-        found.setdefault(day, {})[(product, name)] = (units, to_cents(revenue))
-    return found
-
-
-def _product_rows(by_day: dict[date, dict]) -> list[ProductSales]:
-    """The day rows, and the month rows they add up to."""
-    months: dict[tuple, list] = {}
-    rows = []
-    for day, sold in by_day.items():
-        for (product, name), (units, revenue) in sold.items():
-            rows.append(ProductSales(span=Span.DAY, start=day, product_id=product,
-                                     product_name=name, units=units, revenue=revenue))
-            month = months.setdefault((day.replace(day=1), product, name), [0, ZERO])
-            month[0] += units
-            month[1] += revenue
-    rows += [ProductSales(span=Span.MONTH, start=start, product_id=product, product_name=name,
-                          units=units, revenue=revenue)
-             for (start, product, name), (units, revenue) in months.items()]
-    return rows
-
-
-def _risk_counts(orders: QuerySet) -> Counter[tuple[date, int, int]]:
-    """{(day placed, risk score, slot): orders} (UNSCORED for an order with no risk row).
-    Each order in its own slot: a later change of its score moves it there."""
-    rows = (
-        orders.annotate(day=kpis.bucket("created_at", "day"), slot=Mod("pk", SLOTS),
-                        score=Coalesce("risk__score", Value(DailyRisk.UNSCORED),
-                                       output_field=IntegerField()))
-        .order_by().values_list("day", "score", "slot").annotate(n=Count("pk"))
-    )
-    return Counter({(day, score, slot): n for day, score, slot, n in rows})
-
-
-def _customer_counts(orders: QuerySet) -> Counter[tuple[date, str, date]]:
-    """{(day, kind, previous day): customers} over these paid orders, which must hold every
-    earlier paid order of their customers."""
-    rows = (
-        orders.annotate(customer=Lower("email"), day=kpis.bucket("paid_at", "day"))
-        .order_by("customer", "paid_at")
-        .values_list("customer", "day", "is_repeat_purchase")
-    )
-    counts: Counter[tuple[date, str, date]] = Counter()
-    current, last = None, {}
-    for customer, day, repeat in rows.iterator(chunk_size=BATCH):
-        if customer != current:
-            current, last = customer, {}
-        for kind in (Kind.PAID, _kind(repeat)):
-            previous = last.get(kind, NEVER)
-            if previous != day:
-                counts[(day, kind, previous)] += 1
-                last[kind] = day
-    return counts

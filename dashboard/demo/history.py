@@ -47,7 +47,7 @@ from zoneinfo import ZoneInfo
 
 from django.db import transaction
 
-from dashboard import kpis, rollups
+from dashboard import kpis, rollup_build
 from dashboard.demo import attacks, bulk, risk, views, year
 from dashboard.demo.attacks import Attempt
 from dashboard.demo.catalogue import NothingToSell, Stock, stock_on_sale
@@ -162,7 +162,7 @@ def seed_order_history(
         )
     kpis.forget_session_days(days)  # counts the dashboard kept of these days are out of date
     bulk.refresh_statistics()
-    rollups.build()  # bulk inserts send no signal: the dashboard's day rows, from these rows
+    rollup_build.build()  # bulk inserts send no signal: the dashboard's day rows, from these rows
     attackers = len({attempt.person.email for attempt in attempts})
     return SeedResult(days[0], days[-1], orders, writer.paid, writer.lines, writer.payments,
                       len(people.people) + attackers, sessions, reviews, len(attempts), held)

@@ -10,7 +10,7 @@ from django.contrib.sessions.models import Session
 from django.core.management import call_command
 from django.utils import timezone
 
-from dashboard import kpis, retention, rollups
+from dashboard import kpis, retention, rollup_build
 from dashboard.kpis import Period
 from dashboard.models import DailySales, SessionDay
 from shop.models import Cart
@@ -37,7 +37,7 @@ def test_visitors_past_the_period_are_kept_only_as_the_days_totals(settings):
     before = [kpis.summary(period) for period in periods]
     assert retention.keep_only_visitor_totals(timezone.now()) == 0  # no rollups yet
     assert SessionDay.objects.count() == 12
-    rollups.build()
+    rollup_build.build()
 
     assert retention.keep_only_visitor_totals(timezone.now()) == 2
 
@@ -62,7 +62,7 @@ def test_one_run_applies_every_job_and_says_what_each_did(settings):
         expire_date=timezone.now() - timedelta(seconds=1)
     )
     _visitors(kpis.today() - timedelta(days=settings.RETENTION_VISITOR_DAYS + 1), 2)
-    rollups.build()
+    rollup_build.build()
     out = StringIO()
 
     call_command("apply_retention", stdout=out)

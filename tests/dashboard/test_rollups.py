@@ -21,7 +21,7 @@ from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from dashboard import kpis, rollup_figures, rollups, selectors
+from dashboard import kpis, rollup_build, rollup_figures, selectors
 from dashboard.kpis import Period
 from dashboard.models import (
     SLOTS,
@@ -55,7 +55,7 @@ def _new_york(settings):
 @pytest.fixture
 def kept_in_step():
     """Rollups built over no orders: from here the receivers keep them."""
-    rollups.build()
+    rollup_build.build()
 
 
 def local(day: date, at: time) -> datetime:
@@ -234,7 +234,7 @@ def test_a_build_gives_what_the_receivers_kept(kept_in_step, monkeypatch):
         monkeypatch.setattr(timezone, "now", lambda moment=moment: moment)
         pay(place((variant, rng.randint(1, 2)), email=rng.choice(CUSTOMERS)))
     kept = everything_kept()
-    rollups.build()
+    rollup_build.build()
     assert kept == everything_kept()
 
 
@@ -260,10 +260,10 @@ def test_moments_are_in_the_store_days():
 def test_a_build_keeps_the_sessions_of_days_whose_rows_are_gone(kept_in_step):
     day = kpis.today() - timedelta(days=30)
     SessionDay.objects.bulk_create([SessionDay(day=day, key="a"), SessionDay(day=day, key="b")])
-    rollups.build()
+    rollup_build.build()
     SessionDay.objects.filter(day=day).delete()  # reduced to the day's totals
 
-    rollups.build()
+    rollup_build.build()
 
     assert DailySales.objects.get(day=day).sessions == 2
     assert kpis.summary(Period(day, day))["sessions"] == 2

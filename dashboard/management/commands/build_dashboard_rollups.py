@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from dashboard import rollups
+from dashboard import rollup_build
 
 
 class Command(BaseCommand):
@@ -12,7 +12,7 @@ class Command(BaseCommand):
     )
 
     def handle(self, *args: object, **options: object) -> None:
-        built = rollups.build()
+        built = rollup_build.build()
         self.stdout.write(f"Built the rollups of {built.days:,} days "
                           f"({built.customer_rows:,} customer rows, {built.product_rows:,} "
                           f"product rows) in {built.seconds} s.")
