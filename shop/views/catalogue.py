@@ -20,6 +20,7 @@ from shop.models import Product
 from shop.promotions import live
 from shop.review_forms import ReviewForm
 from shop.selectors import catalogue
+from shop.selectors.listing import ListingFilters, product_listing
 from shop.selectors.reviews import has_reviewed, product_reviews
 from shop.selectors.variants import VariantChoice
 from shop.selectors.wishlist import saved_seller_ids, wishlisted_ids
@@ -43,7 +44,7 @@ def home(request: HttpRequest) -> HttpResponse:
 @shared_page(params=LISTING_PARAMS)
 def product_list(request: HttpRequest) -> HttpResponse:
     form = ListingFilterForm(request.GET)
-    filters = catalogue.ListingFilters.from_form(form.filters())
+    filters = ListingFilters.from_form(form.filters())
     context = listing_context(request, form, filters, url=reverse("shop:product-list"))
     return render_page(
         request, "shop/product_list.html", context, fragments=["listing"], push=context["here"]
@@ -51,12 +52,12 @@ def product_list(request: HttpRequest) -> HttpResponse:
 
 
 def listing_context(
-    request: HttpRequest, form: ListingFilterForm, filters: catalogue.ListingFilters, *, url: str
+    request: HttpRequest, form: ListingFilterForm, filters: ListingFilters, *, url: str
 ) -> dict:
     """What the listing's template needs: for the listing itself, and for a shop's page,
     whose products are listed alike. `url` is the page the listing's form sends to."""
     try:
-        listing = catalogue.product_listing(filters, page_number=request.GET.get("page") or 1)
+        listing = product_listing(filters, page_number=request.GET.get("page") or 1)
     except CategoryNotFound as error:
         raise Http404(error.message) from None
     live.mark_offers(listing.page, live.live_offers())

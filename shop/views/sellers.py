@@ -17,7 +17,8 @@ from core.http import render_page
 from shop.errors import ShopError
 from shop.forms import ListingFilterForm
 from shop.review_forms import ShopReviewForm
-from shop.selectors import catalogue, sellers
+from shop.selectors import sellers
+from shop.selectors.listing import ListingFilters
 from shop.selectors.wishlist import saved_seller_ids
 from shop.services import shop_reviews
 from shop.shared_pages import shared_page
@@ -32,7 +33,7 @@ def seller_detail(request: HttpRequest, slug: str) -> HttpResponse:
     form = ListingFilterForm(request.GET)
     # The shop is fixed: a `shop` in the address names no other.
     filters = replace(
-        catalogue.ListingFilters.from_form(form.filters()), shop="", within_shop=seller.pk
+        ListingFilters.from_form(form.filters()), shop="", within_shop=seller.pk
     )
     context = listing_context(request, form, filters, url=seller.get_absolute_url())
     context |= {

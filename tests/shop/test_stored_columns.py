@@ -15,8 +15,9 @@ from django.urls import reverse
 from bench import catalogue as bench_catalogue
 from shop.models import Product, Variant
 from shop.models.catalogue import search_vector
-from shop.selectors import catalogue
-from shop.selectors.catalogue import ListingFilters, product_listing
+from shop.selectors import facets, search
+from shop.selectors import listing as listing_selectors
+from shop.selectors.listing import ListingFilters, product_listing
 from tests.factories import CategoryFactory, ProductFactory, VariantFactory
 
 pytestmark = pytest.mark.django_db
@@ -149,9 +150,9 @@ def test_the_search_document_follows_the_name_and_description(postgres):
     product.description = "Keeps the sun off."
     product.save()
     assert documents_out_of_step() == []
-    found = catalogue.search.matching(Product.objects.all(), "tweed")
+    found = search.matching(Product.objects.all(), "tweed")
     assert list(found) == [product]
-    assert not catalogue.search.matching(Product.objects.all(), "jacket").exists()
+    assert not search.matching(Product.objects.all(), "jacket").exists()
 
 
 # --- the listing past its cap -------------------------------------------------------------------
@@ -160,8 +161,8 @@ def test_the_search_document_follows_the_name_and_description(postgres):
 @pytest.fixture
 def counted(monkeypatch):
     """A listing that counts up to 5, and its facets among 4."""
-    monkeypatch.setattr(catalogue, "COUNTED", 5)
-    monkeypatch.setattr(catalogue, "FACETED", 4)
+    monkeypatch.setattr(listing_selectors, "COUNTED", 5)
+    monkeypatch.setattr(facets, "FACETED", 4)
 
 
 @pytest.fixture
@@ -263,7 +264,7 @@ def test_under_the_cap_the_counts_are_exact(client, many):
 
 
 def test_a_facet_whose_own_choice_lists_more_than_the_cap_is_not_exact(client, monkeypatch, many):
-    monkeypatch.setattr(catalogue, "FACETED", 6)
+    monkeypatch.setattr(facets, "FACETED", 6)
     listing = client.get(URL, {"category": "shirts", "size": "L"}).context["listing"]
     assert (listing.total, listing.total_capped) == (4, False)
     # The sizes count under every filter but the size: nine shirts, more than six.

@@ -4,6 +4,7 @@ from django.core.management.base import BaseCommand
 
 from shop.promotions import live
 from shop.selectors import catalogue
+from shop.selectors.listing import ListingFilters, product_listing
 
 
 class Command(BaseCommand):
@@ -19,8 +20,8 @@ class Command(BaseCommand):
         home = catalogue.home_page()
         self.stdout.write("Warmed the offers, the home page and the category tree.")
         for node in home["categories"]:
-            filters = catalogue.ListingFilters(category=node.category.slug)
-            catalogue.product_listing(filters, page_number=1)
+            filters = ListingFilters(category=node.category.slug)
+            product_listing(filters, page_number=1)
             self.stdout.write(f"Warmed the listing of {node.category.name}.")
         for featured in home["featured"]:
             product = catalogue.product_detail(featured.slug)

@@ -1,0 +1,86 @@
+"""Which products a listing matches: its filters (ListingFilters), and the queries that
+apply them, one facet left out where a facet counts under the others (shop.selectors.facets).
+"""
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db.models import Exists, F, Q, QuerySet
+
+from shop.models import Product
+from shop.selectors import search
+from shop.selectors.catalogue import matching_variants
+
+
+@dataclass(frozen=True)
+class ListingFilters:
+    q: str = ""
+    category: str = ""
+    min_price: Decimal | None = None
+    max_price: Decimal | None = None
+    size: tuple[str, ...] = ()
+    color: tuple[str, ...] = ()
+    in_stock: bool = False
+    sort: str = ""
+    shop: str = ""  # a shop's slug, chosen in the shop facet
+    fuzzy: bool = False  # match words by their letters, forgiving typos
+    # A shop's own page lists its products only, as if they were the whole catalogue.
+    within_shop: int | None = None
+
+    @property
+    def active_count(self) -> int:
+        """How many narrowing choices are on (search and sort aside)."""
+        return (
+            bool(self.category) + (self.min_price is not None) + (self.max_price is not None)
+            + len(self.size) + len(self.color) + self.in_stock + bool(self.shop)
+        )
+
+    @classmethod
+    def from_form(cls, data: dict) -> "ListingFilters":
+        return cls(
+            q=data.get("q") or "",
+            category=data.get("category") or "",
+            min_price=data.get("min_price"),
+            max_price=data.get("max_price"),
+            size=tuple(data.get("size") or ()),
+            color=tuple(data.get("color") or ()),
+            in_stock=bool(data.get("in_stock")),
+            sort=data.get("sort") or "",
+            shop=data.get("shop") or "",
+        )
+
+
+def variant_conditions(filters: ListingFilters, *, skip: str = "") -> Q:
+    """What a variant must be for its product to be listed; `skip` leaves one facet out."""
+    condition = Q()
+    if filters.size and skip != "size":
+        condition &= Q(size__in=filters.size)
+    if filters.color and skip != "color":
+        condition &= Q(color__in=filters.color)
+    if filters.min_price is not None:
+        condition &= Q(price__gte=filters.min_price)
+    if filters.max_price is not None:
+        condition &= Q(price__lte=filters.max_price)
+    if filters.in_stock:
+        condition &= Q(on_hand__gt=F("reserved"))
+    return condition
+
+
+def listed(filters: ListingFilters) -> QuerySet[Product]:
+    """What the listing draws from: every listed product, or on a shop's page its own."""
+    products = Product.objects.listed()
+    if filters.within_shop is not None:
+        products = products.filter(seller_id=filters.within_shop)
+    return products
+
+
+def matching_products(filters: ListingFilters, category_ids: list[int] | None, *, skip: str = ""):
+    """Active products that match every filter but the one named by `skip`."""
+    products = listed(filters)
+    if category_ids is not None and skip != "category":
+        products = products.filter(category_id__in=category_ids)
+    if filters.shop and skip != "shop":
+        products = products.filter(seller__slug=filters.shop)
+    if filters.q:
+        products = search.matching(products, filters.q, fuzzy=filters.fuzzy)
+    return products.filter(Exists(matching_variants(variant_conditions(filters, skip=skip))))
