@@ -177,24 +177,7 @@ def remember[T](
     """
     key = f"catalogue:{name}:{digest(parts)}"
     versions = [VERSION_KEY, PRODUCT_KEY.format(product)] if product else [VERSION_KEY]
-    found = cache.get_many([*versions, key])
-    version = []
-    for version_key in versions:
-        current = found.get(version_key)
-        if current is None:
-            current = start_version(version_key)
-            if current is None:
-                return compute()
-        version.append(current)
-    stored_at, value = found.get(key, (None, None))
-    hit = stored_at == version
-    metrics.record_cache_request(hit=hit)
-    if hit:
-        return value
-    value = compute()
-    if value is not None:
-        cache.set(key, (version, value), TIMEOUT)
-    return value
+    return _remember(key, versions, compute)
 
 
 def remember_customer[T](
@@ -203,21 +186,38 @@ def remember_customer[T](
     """`compute()`'s result about this customer alone (their saved products, their reviews),
     cached under `name` for the customer's current version (and the catalogue's, if it names
     catalogue rows by what a change there may alter, such as a slug)."""
-    key = f"customer:{user_id}:{name}"
     versions = [CUSTOMER_KEY.format(user_id)] + ([VERSION_KEY] if with_catalogue else [])
-    found = cache.get_many([*versions, key])
-    version = []
-    for version_key in versions:
-        current = found.get(version_key) or start_version(version_key)
-        if current is None:
-            return compute()
-        version.append(current)
-    stored_at, value = found.get(key, (None, None))
-    if stored_at == version:
+    return _remember(f"customer:{user_id}:{name}", versions, compute)
+
+
+def _remember[T](key: str, version_keys: list[str], compute: Callable[[], T]) -> T:
+    fetched = fetch_versioned(version_keys, key)
+    if fetched is None:
+        return compute()
+    versions, stored = fetched
+    # (versions, value); anything else (none, or what an older release kept) is a miss.
+    stored_at, value = stored if isinstance(stored, tuple) and len(stored) == 2 else (None, None)
+    hit = stored_at == versions
+    metrics.record_cache_request(hit=hit)
+    if hit:
         return value
     value = compute()
-    cache.set(key, (version, value), TIMEOUT)
+    if value is not None:
+        cache.set(key, (versions, value), TIMEOUT)
     return value
+
+
+def fetch_versioned(version_keys: list[str], key: str) -> tuple[list[int], object] | None:
+    """The current versions under `version_keys` (each started if missing) and what is
+    stored under `key`, in one round trip; None when the cache does not answer."""
+    found = cache.get_many([*version_keys, key])
+    versions = []
+    for version_key in version_keys:
+        current = found.get(version_key) or start_version(version_key)
+        if current is None:
+            return None
+        versions.append(current)
+    return versions, found.get(key)
 
 
 def digest(parts: tuple[Hashable, ...]) -> str:

@@ -126,10 +126,10 @@ def _own_page(
             parts = (request.path, query, depends(request), who,
                      *(request.headers.get(h) for h in shared_pages.HTMX_HEADERS))
             key = f"own:{owner_key}:{caching.digest(parts)}"
-            found = _versions(caching.VERSION_KEY, owner_key, key)
-            if found is None:  # the cache does not answer
+            fetched = caching.fetch_versioned([caching.VERSION_KEY, owner_key], key)
+            if fetched is None:  # the cache does not answer
                 return view(request, *args, **kwargs)
-            *versions, kept = found
+            versions, kept = fetched
             if isinstance(kept, Kept) and _still(kept, tuple(versions)):
                 metrics.record_cache_request(hit=True)
                 if kept.count is not None and kept.count != request_cart.badge_count(request):
@@ -173,22 +173,6 @@ def _product_versions(slugs: tuple[str, ...]) -> tuple[tuple[str, int], ...] | N
         for slug, key in zip(slugs, keys, strict=True)
     )
     return versions if all(version is not None for _, version in versions) else None
-
-
-def _versions(*keys: str) -> list | None:
-    """The versions under all but the last key (started if missing) and what is kept under
-    the last, in one round trip; None when the cache does not answer."""
-    found = cache.get_many(list(keys))
-    *version_keys, key = keys
-    versions = []
-    for version_key in version_keys:
-        version = found.get(version_key)
-        if version is None:
-            version = caching.start_version(version_key)
-            if version is None:
-                return None
-        versions.append(version)
-    return [*versions, found.get(key)]
 
 
 def _still(kept: Kept, versions: tuple[int, ...]) -> bool:
