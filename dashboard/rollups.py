@@ -17,8 +17,8 @@ never wait on each other in a circle:
 1. the stock rows (shop's payment and refund take them before they save the order);
 2. the day's slot rows: a payment its own slot's, a recount (`_recompute`) every slot of the
    day, in slot order, before it reads the orders, so that it never misses a payment it
-   cannot see yet (that payment, waiting, adds itself to the recounted sums); days in
-   ascending order;
+   cannot see yet (that payment, waiting, adds itself to the recounted sums); then every
+   slot of each later day whose customers the change counts again; days in ascending order;
 3. ProductSales rows, in (span, start, product, name) order: a payment's in one statement;
 4. DailyCustomers rows of a day whose slot rows are held;
 5. DailyRisk rows, in (day, score, slot) order (but deleting a paid order, by hand in the
@@ -153,8 +153,6 @@ def _add_paid_order(order: Order, day: date) -> None:
         "discounts": order.discount_total, "refunds": to_cents(refund),
         "units": sum(row["units"] for row in sold),
     }])
-    _add(ProductSales, ["span", "start", "product", "product_name"],
-         [row for each in sold for row in _spans(day, each)])
     customer = order.email.lower()
     earlier = (
         Order.objects.annotate(customer=Lower("email"))
@@ -163,18 +161,22 @@ def _add_paid_order(order: Order, day: date) -> None:
     )
     kind = Kind.REPEAT if order.is_repeat_purchase else Kind.FIRST
     history = [(sums.local_day(paid_at), repeat) for paid_at, repeat in earlier]
-    later_days = set()
+    counted, later_days = [], set()
     for each in (Kind.PAID, kind):
         days = {d for d, repeat in history if each == Kind.PAID or sums.kind_of(repeat) == each}
         if day in days:
             continue  # the customer is counted on this day already
         previous = max((d for d in days if d < day), default=sums.NEVER)
-        _add(DailyCustomers, ["day", "kind", "previous_day", "slot"],
-             [{"day": day, "kind": each, "previous_day": previous, "slot": slot,
-               "customers": 1}])
+        counted.append({"day": day, "kind": each, "previous_day": previous, "slot": slot,
+                        "customers": 1})
         later = min((d for d in days if d > day), default=None)
         if later is not None:  # paid before a day it had paid on: that day's previous moves
             later_days.add(later)
+    for later in sorted(later_days):  # slot rows before product rows, days in order
+        _lock_day(later)
+    _add(ProductSales, ["span", "start", "product", "product_name"],
+         [row for each in sold for row in _spans(day, each)])
+    _add(DailyCustomers, ["day", "kind", "previous_day", "slot"], counted)
     for later in sorted(later_days):
         _recompute_customers(later)
 
@@ -201,8 +203,16 @@ def _recompute(day: date, *, customer: str | None, products: bool) -> None:
     emptied); with `products`, its products' rows too; with `customer` (whose orders
     changed), its customers, and those of the customer's next day of each kind, whose
     previous day may have moved."""
-    _lock_day(day)
     start, end = sums.day_bounds(day)
+    days = {day}
+    if customer is not None:
+        later = (Order.objects.annotate(customer=Lower("email"))
+                 .filter(customer=customer, paid_at__gte=end))
+        for each in (Q(), Q(is_repeat_purchase=False), Q(is_repeat_purchase=True)):
+            first = later.filter(each).order_by("paid_at").values_list("paid_at", flat=True)[:1]
+            days.update(sums.local_day(paid_at) for paid_at in first)
+    for each_day in sorted(days):  # every slot row it counts again, before any other row
+        _lock_day(each_day)
     paid = Order.objects.filter(paid_at__gte=start, paid_at__lt=end)
     lines = OrderLine.objects.filter(order__paid_at__gte=start, order__paid_at__lt=end)
     found = sums.sales_by_day(paid, lines).get(day, dict.fromkeys(sums.SALES, 0))
@@ -210,17 +220,9 @@ def _recompute(day: date, *, customer: str | None, products: bool) -> None:
     DailySalesSlot.objects.filter(day=day, slot=0).update(**found)
     if products:
         _recompute_products(day, lines)
-    if customer is None:
-        return
-    days = {day}
-    later = (Order.objects.annotate(customer=Lower("email"))
-             .filter(customer=customer, paid_at__gte=end))
-    for each in (Q(), Q(is_repeat_purchase=False), Q(is_repeat_purchase=True)):
-        first = later.filter(each).order_by("paid_at").values_list("paid_at", flat=True).first()
-        if first is not None:
-            days.add(sums.local_day(first))
-    for each_day in sorted(days):
-        _recompute_customers(each_day)
+    if customer is not None:
+        for each_day in sorted(days):
+            _recompute_customers(each_day)
 
 
 def _recompute_products(day: date, lines: QuerySet) -> None:
@@ -250,7 +252,7 @@ def _recompute_products(day: date, lines: QuerySet) -> None:
 
 
 def _recompute_customers(day: date) -> None:
-    _lock_day(day)
+    """The day's customer rows counted again; its slot rows are held (`_lock_day`)."""
     start, end = sums.day_bounds(day)
     theirs = (Order.objects.annotate(customer=Lower("email"))
               .filter(paid_at__gte=start, paid_at__lt=end).values("customer"))

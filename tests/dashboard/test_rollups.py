@@ -286,6 +286,47 @@ def test_a_refund_reaches_the_stock_before_its_days_figures_as_a_payment_does(ke
     assert stock < figures
 
 
+def first_write(statements: list[str], table: str) -> int:
+    return next(n for n, sql in enumerate(statements)
+                if f'"{table}"' in sql and sql.startswith(("INSERT", "UPDATE", "DELETE")))
+
+
+def later_days_lock(statements: list[str], day: date) -> int:
+    """Where the slot rows of `day` are made (if missing) and locked: `_lock_day`."""
+    return next(n for n, sql in enumerate(statements)
+                if '"dashboard_dailysalesslot"' in sql and sql.startswith("INSERT")
+                and str(day) in sql)
+
+
+@pytest.mark.parametrize("change", ["paid", "edited"])
+def test_a_customers_later_day_is_locked_before_any_product_row(
+    kept_in_step, monkeypatch, change
+):
+    """A change that counts a later day's customers again takes that day's slot rows before
+    the product rows, as the module's lock order says: a payment of that later day takes
+    its slot, then product rows, so the other way round the two could wait in a circle."""
+    variant = VariantFactory(on_hand=10)
+    monkeypatch.setattr(timezone, "now", lambda: local(date(2025, 3, 5), time(10)))
+    earlier = place((variant, 1), email="ada@example.com")
+    monkeypatch.setattr(timezone, "now", lambda: local(date(2025, 3, 7), time(10)))
+    pay(place((variant, 1), email="ada@example.com"))
+    monkeypatch.setattr(timezone, "now", lambda: local(date(2025, 3, 5), time(10, 5)))
+    if change == "edited":
+        pay(earlier)
+        earlier.refresh_from_db()
+
+    with CaptureQueriesContext(connection) as done:
+        if change == "paid":
+            pay(earlier)
+        else:
+            earlier.save()  # by hand, in the admin: every field
+
+    statements = [query["sql"] for query in done.captured_queries]
+    assert later_days_lock(statements, date(2025, 3, 7)) < first_write(
+        statements, "dashboard_productsales")
+    assert_the_same([Period(date(2025, 3, 1), date(2025, 3, 31))])
+
+
 def test_a_payment_locks_only_its_own_slot_of_its_day(kept_in_step):
     """Payments at once do not queue on one row of the day: each adds to the slot its order
     picks, and takes no lock on the others."""
