@@ -29,7 +29,9 @@ def order_list(request: HttpRequest) -> HttpResponse:
 @own_pages.customer_page()
 def order_detail(request: HttpRequest, number: str) -> HttpResponse:
     order = visible_order(request, number, orders=order_selectors.order_detail())
-    if not order.is_open:  # an open one counts down to its deadline and may fail to be paid
+    # Kept for its customer alone (a guest order this session placed changes nothing of
+    # theirs), and not while open: it counts down to its deadline and may fail to be paid.
+    if order.user_id == request.user.pk and not order.is_open:
         own_pages.keep(request)
     return _order_page(request, order)
 

@@ -9,6 +9,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
+from shop.access import SESSION_KEY as GUEST_ORDERS
 from shop.models import Cart, CartLine
 from shop.services import fulfilment, order_refunds
 from tests import accounts
@@ -225,6 +226,17 @@ def test_an_order_waiting_for_payment_is_rendered_every_time(client, grace, jack
     client.get(order.get_absolute_url())
 
     assert rendered(client.get(order.get_absolute_url()))  # its deadline counts down
+
+
+def test_a_guest_order_this_session_placed_is_rendered_every_time(client, grace, jacket):
+    order = buying.place((jacket, 1), email="guest@example.com")  # no customer's
+    buying.pay(order)
+    session = client.session
+    session[GUEST_ORDERS] = [order.number]  # as placing it in this browser leaves it
+    session.save()
+    assert client.get(order.get_absolute_url()).status_code == 200
+
+    assert rendered(client.get(order.get_absolute_url()))  # its changes bump no customer
 
 
 def test_a_new_order_shows_in_the_kept_history(client, grace, jacket):
