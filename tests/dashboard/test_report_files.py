@@ -40,6 +40,8 @@ from tests.dashboard.test_reports import (
 )
 from tests.factories import OrderFactory
 
+original_csv_lines = copy_out.csv_lines
+
 pytestmark = pytest.mark.django_db
 catalogue, march = test_reports.catalogue, test_reports.march  # the fixtures, shared
 MONEY_FORMAT = '"$"#,##0.00'
@@ -158,7 +160,12 @@ def test_every_part_of_the_workbook_is_well_formed_xml_and_declared(march):
     assert max(used) < len(styles)
 
 
-def test_the_csv_postgresql_writes_is_the_one_the_csv_module_writes(postgres, march):
+def test_the_csv_postgresql_writes_is_the_one_the_csv_module_writes(
+    postgres, march, monkeypatch
+):
+    copies = []
+    monkeypatch.setattr(copy_out, "csv_lines", lambda *args: copies.append(args) or
+                        original_csv_lines(*args))
     paid("MAR-00005", utc(2025, 3, 6), [], email="=cmd@example.com", status=Order.Status.PAID)
     paid("MAR-00006", utc(2025, 3, 7, 12, 0, 0, 999_999), [], email="-x@example.com",
          reference="\t" + "ref")
@@ -168,7 +175,9 @@ def test_the_csv_postgresql_writes_is_the_one_the_csv_module_writes(postgres, ma
         return b"".join(csv_chunks(report, MARCH))
 
     copied = text(SALES)
+    assert len(copies) == 1  # written by the database
     assert copied == text(replace(SALES, query=None))
+    assert len(copies) == 1  # the other by the csv module
     rows = list(csv.reader(io.StringIO(copied.decode("utf-8-sig"), newline="")))
     by_email = {row[2]: row for row in rows[1:]}
     assert {"'=cmd@example.com", "'-x@example.com", "eve@example.com"} <= set(by_email)
