@@ -72,7 +72,9 @@ def _fields(report: Report) -> list[tuple[Column, str]]:
 def _copy(queryset: QuerySet, file_format: str) -> Iterator[psycopg.Copy]:
     sql, params = queryset.query.get_compiler(using=queryset.db).as_sql()
     connection = connections[queryset.db]
-    with connection.cursor() as cursor:
+    # The copy is psycopg's own, which Django's cursor does not wrap: a database that went
+    # away raises django.db's errors, as any other read does (a 503, not a 500).
+    with connection.cursor() as cursor, connection.wrap_database_errors:
         statement = psycopg.ClientCursor(connection.connection).mogrify(sql, params)
         with cursor.copy(f"COPY ({statement}) TO STDOUT (FORMAT {file_format})") as copy:
             yield copy

@@ -9,7 +9,9 @@ from dataclasses import replace
 from datetime import date, datetime
 from decimal import Decimal
 
+import psycopg
 import pytest
+from django import db
 from lxml import etree
 from openpyxl import load_workbook
 
@@ -201,3 +203,29 @@ def test_the_rows_postgresql_copies_are_the_reports_rows(postgres, march, settin
 
 def test_a_report_without_a_query_is_not_copied(march):
     assert copy_out.copyable(replace(SALES, query=None), MARCH) is None
+
+
+@pytest.fixture
+def database_gone_in_copy(monkeypatch):
+    def gone(*args, **kwargs):
+        raise psycopg.OperationalError("server closed the connection unexpectedly")
+
+    monkeypatch.setattr(psycopg.Cursor, "copy", gone)
+
+
+def test_a_database_gone_during_the_copy_answers_503(
+    postgres, staff_client, march, database_gone_in_copy
+):
+    response = staff_client.get(report_url("sales", "xlsx"), QUERY)  # written before sent
+
+    assert response.status_code == 503
+    assert response["Retry-After"]
+
+
+def test_a_database_gone_while_the_csv_streams_raises_djangos_error(
+    postgres, staff_client, march, database_gone_in_copy
+):
+    response = staff_client.get(report_url("sales", "csv"), QUERY)  # sent as it is read
+
+    with pytest.raises(db.OperationalError):
+        b"".join(response.streaming_content)
