@@ -52,6 +52,12 @@ CART_KEY = "cart:{}"
 CUSTOMER_KEY = "customer:{}"
 # A safety net for writes that bypass the bumps (a raw UPDATE in a shell, say).
 TIMEOUT = 15 * 60
+# A customer's entries: their bumps are not retried, so a bump missed while the cache was away
+# shows within this.
+CUSTOMER_TIMEOUT = 60
+# Every version but the catalogue's lives this long after it starts (a bump keeps its time):
+# there is one per product, cart and customer, and nothing stored with one outlives it.
+VERSION_TIMEOUT = 2 * TIMEOUT
 # A missed bump is retried this often: the staleness a cache outage can leave behind, once the
 # cache is back, is this plus the worker's poll, well inside the minute allowed.
 RETRY_EVERY = timedelta(seconds=10)
@@ -71,7 +77,7 @@ def start_version(key: str) -> int | None:
     # A version lost from the cache starts again at the current time in nanoseconds, never at
     # a number some stale entry was stored with: the old count went up by one a change, far
     # slower than the clock.
-    cache.add(key, time.time_ns(), timeout=None)
+    cache.add(key, time.time_ns(), timeout=None if key == VERSION_KEY else VERSION_TIMEOUT)
     return cache.get(key)
 
 
@@ -187,10 +193,12 @@ def remember_customer[T](
     cached under `name` for the customer's current version (and the catalogue's, if it names
     catalogue rows by what a change there may alter, such as a slug)."""
     versions = [CUSTOMER_KEY.format(user_id)] + ([VERSION_KEY] if with_catalogue else [])
-    return _remember(f"customer:{user_id}:{name}", versions, compute)
+    return _remember(f"customer:{user_id}:{name}", versions, compute, CUSTOMER_TIMEOUT)
 
 
-def _remember[T](key: str, version_keys: list[str], compute: Callable[[], T]) -> T:
+def _remember[T](
+    key: str, version_keys: list[str], compute: Callable[[], T], timeout: int = TIMEOUT
+) -> T:
     fetched = fetch_versioned(version_keys, key)
     if fetched is None:
         return compute()
@@ -203,7 +211,7 @@ def _remember[T](key: str, version_keys: list[str], compute: Callable[[], T]) ->
         return value
     value = compute()
     if value is not None:
-        cache.set(key, (versions, value), TIMEOUT)
+        cache.set(key, (versions, value), timeout)
     return value
 
 

@@ -6,10 +6,13 @@ import re
 from decimal import Decimal
 
 import pytest
+from django.core.cache import cache
 from django.test import Client
 from django.urls import reverse
 
+from shop import caching
 from shop.access import SESSION_KEY as GUEST_ORDERS
+from shop.caching import CUSTOMER_TIMEOUT, VERSION_TIMEOUT
 from shop.models import Cart, CartLine
 from shop.services import fulfilment, order_refunds
 from tests import accounts
@@ -279,3 +282,29 @@ def test_a_made_up_query_is_rendered_and_not_kept(client, grace):
 
     assert rendered(client.get(reverse("shop:address-list"), {"utm": "x"}))
     assert not rendered(client.get(reverse("shop:address-list")))
+
+
+def test_versions_and_a_customers_entries_do_not_outlive_what_they_guard(
+    client, grace, jacket, monkeypatch
+):
+    """One version per product, cart and customer: each expires (the catalogue's does not),
+    and what is kept for a customer lasts a minute, as their bumps are not retried."""
+    added, kept = {}, {}
+    add, set_ = cache.add, cache.set
+    monkeypatch.setattr(cache, "add", lambda key, value, timeout=None, **kw:
+                        added.__setitem__(key, timeout) or add(key, value, timeout, **kw))
+    monkeypatch.setattr(cache, "set", lambda key, value, timeout=None, **kw:
+                        kept.__setitem__(key, timeout) or set_(key, value, timeout, **kw))
+    add_to_cart = client.post(reverse("shop:cart-add"), {"variant": jacket.sku, "quantity": 1})
+    assert add_to_cart.status_code == 302
+    client.get(CART), client.get(reverse("shop:product-list"))
+    cache.delete(caching.VERSION_KEY)
+    caching.catalogue_version()
+
+    assert added[caching.VERSION_KEY] is None
+    assert {added[caching.PRODUCT_KEY.format(jacket.product.slug)],
+            added[caching.CUSTOMER_KEY.format(grace.pk)]} == {VERSION_TIMEOUT}
+    assert [timeout for key, timeout in added.items()
+            if key.startswith("cart:")] == [VERSION_TIMEOUT]
+    assert {timeout for key, timeout in kept.items()
+            if key.startswith(f"customer:{grace.pk}:")} == {CUSTOMER_TIMEOUT}
