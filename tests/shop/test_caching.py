@@ -10,14 +10,15 @@ from django_tasks_db.models import DBTaskResult
 
 from shop import caching
 from shop.models import CartLine
-from shop.services import inventory
+from shop.services import inventory, wishlist
+from tests.accounts import make_account
 from tests.conftest import DEAD_REDIS
 from tests.factories import (
     ProductFactory,
     UserFactory,
     VariantFactory,
 )
-from tests.shop.buying import ADDRESS, standard_shipping
+from tests.shop.buying import ADDRESS, pay, place, standard_shipping
 
 pytestmark = pytest.mark.django_db
 LISTING = reverse("shop:product-list")
@@ -257,6 +258,24 @@ def test_pages_still_answer_with_redis_down(client, tee, settings):
                                            "payment_provider": "test"})
     placed = client.post(reverse("shop:checkout-review"))
     assert placed.status_code == 302 and "/payments/" in placed["Location"]
+
+
+def test_a_customers_pages_still_answer_with_redis_down(client, tee, settings):
+    """Their kept pages, saved ids and reviewed products are read from the database."""
+    settings.CACHES = DEAD_REDIS
+    customer = make_account("grace@example.com")
+    order = place((tee.variants.get(), 1), email=customer.email, user=customer)
+    pay(order)
+    wishlist.set_saved(user=customer, product=tee, saved=True)
+    client.force_login(customer)
+
+    for url in ["/", LISTING, tee.get_absolute_url(), reverse("shop:cart"),
+                reverse("shop:order-list"), order.get_absolute_url(),
+                reverse("shop:address-list")]:
+        for _ in range(2):  # nothing kept, nothing served from what was not kept
+            assert client.get(url).status_code == 200, url
+    assert order.number in client.get(reverse("shop:order-list")).text
+    assert 'aria-pressed="true"' in client.get(tee.get_absolute_url()).text
 
 
 def test_saving_anything_else_leaves_the_catalogue_cached(client, tee):
