@@ -122,9 +122,7 @@ def _own_page(
             owner_key = owner(request, who) if mine else None
             if owner_key is None:
                 return view(request, *args, **kwargs)
-            query = tuple((name, tuple(request.GET.getlist(name))) for name in sorted(request.GET))
-            parts = (request.path, query, depends(request), who,
-                     *(request.headers.get(h) for h in shared_pages.HTMX_HEADERS))
+            parts = (*shared_pages.request_parts(request), depends(request), who)
             key = f"own:{owner_key}:{caching.digest(parts)}"
             fetched = caching.fetch_versioned([caching.VERSION_KEY, owner_key], key)
             if fetched is None:  # the cache does not answer
@@ -147,17 +145,12 @@ def _render_and_keep(
     view: ViewFunction, request: HttpRequest, args: tuple, kwargs: dict, key: str,
     versions: tuple[int, ...],
 ) -> HttpResponse:
-    request.page_marks = shared_pages.marks(shared_pages.VISITOR)
-    try:
-        response = view(request, *args, **kwargs)
-    finally:
-        del request.page_marks
-    to_keep = getattr(request, KEEP, None)
-    page = shared_pages.SharedPage(response.content, tuple(response.items())) if (
-        response.status_code == 200 and not response.streaming
-    ) else None
+    # The page is its owner's: marked as a visitor's, the holes are only this response's own.
+    response, page = shared_pages.render_marked(view, request, args, kwargs,
+                                                shared_pages.VISITOR)
     if page is None:
         return response
+    to_keep = getattr(request, KEEP, None)
     if to_keep is not None:
         products = _product_versions(to_keep.products)
         if products is not None:

@@ -131,23 +131,15 @@ def shared_page(
             rendered = []
 
             def render() -> SharedPage | None:
-                # core.http.render_page renders with these in place of the response's own.
-                request.page_marks = marks(who)
-                try:
-                    response = view(request, *args, **kwargs)
-                finally:
-                    del request.page_marks
-                if response.status_code != 200 or response.streaming:
+                response, page = render_marked(view, request, args, kwargs, who)
+                if page is None:
                     rendered.append(response)
-                    return None
-                return SharedPage(response.content, tuple(response.items()))
+                return page
 
             # Offers start and end by the clock, not by a change: the page is kept for those
             # in force, as their badges show.
             offers = tuple(offer.id for offer in live.live_offers())
-            query = tuple((name, tuple(request.GET.getlist(name))) for name in sorted(request.GET))
-            parts = (request.path, query, *(request.headers.get(h) for h in HTMX_HEADERS),
-                     offers, who)
+            parts = (*request_parts(request), offers, who)
             product = str(kwargs[product_slug]) if product_slug else ""
             page = caching.remember("page", parts, render, product=product)
             return page.response_for(request) if page else rendered[0]
@@ -155,6 +147,29 @@ def shared_page(
         return wrapper
 
     return decorator
+
+
+def render_marked(
+    view: ViewFunction, request: HttpRequest, args: tuple, kwargs: dict, who: str
+) -> tuple[HttpResponse, SharedPage | None]:
+    """The view's response rendered with the marks of `who`'s pages in place of this
+    response's own values (core.http.render_page puts them over the view's context), and
+    the page to keep: None for anything but a whole 200 page."""
+    request.page_marks = marks(who)
+    try:
+        response = view(request, *args, **kwargs)
+    finally:
+        del request.page_marks
+    if response.status_code != 200 or response.streaming:
+        return response, None
+    return response, SharedPage(response.content, tuple(response.items()))
+
+
+def request_parts(request: HttpRequest) -> tuple:
+    """What of a request its page is kept under: the path, the query parameters in one
+    order whatever order the address gives them, and the HTMX headers."""
+    query = tuple((name, tuple(request.GET.getlist(name))) for name in sorted(request.GET))
+    return (request.path, query, *(request.headers.get(h) for h in HTMX_HEADERS))
 
 
 def audience(request: HttpRequest) -> str | None:
