@@ -17,7 +17,7 @@ from django.db.models import Count, DateField, F, Q, QuerySet, Sum, Value
 from django.db.models.functions import Cast, Greatest, Trunc
 
 from core.money import ZERO, to_cents
-from dashboard.kpi_math import add_up, buckets, figures_from
+from dashboard.kpi_math import add_up, bucket_start, buckets, figures_from, next_bucket
 from dashboard.models import (
     DailyCustomers,
     DailyRisk,
@@ -163,13 +163,13 @@ def placed_and_flagged(start: date, end: date, *, threshold: int) -> tuple[int, 
 def _product_rows(start: date, end: date) -> QuerySet:
     """The ProductSales rows that add up to the days from `start` to `end`: a month's row
     for each calendar month wholly inside them, a day's for each day left at their ends."""
-    first = start if start.day == 1 else _next_month(start)
+    first = start if start.day == 1 else next_bucket(bucket_start(start, "month"), "month")
     past = end + timedelta(days=1)
     after = past if past.day == 1 else end.replace(day=1)  # the day after the whole months
     months = []
     while first < after:
         months.append(first)
-        first = _next_month(first)
+        first = next_bucket(first, "month")
     rows = ProductSales.objects.order_by()
     if not months:
         return rows.filter(span=Span.DAY, start__gte=start, start__lte=end)
@@ -178,10 +178,6 @@ def _product_rows(start: date, end: date) -> QuerySet:
         | Q(span=Span.DAY, start__gte=start, start__lt=months[0])
         | Q(span=Span.DAY, start__gte=after, start__lte=end)
     )
-
-
-def _next_month(day: date) -> date:
-    return (day.replace(day=1) + timedelta(days=32)).replace(day=1)
 
 
 def _days(start: date, end: date, *, today: date) -> dict[date, dict]:
