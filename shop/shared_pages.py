@@ -9,7 +9,7 @@ the same address but for a few holes, each filled in per response:
   (`_messages.html`), rendered for the request;
 - for a customer, whether each product (and shop) on the page is saved: each wishlist heart
   and "Save this shop" is kept with a mark in place of its pressed state, filled from the
-  customer's saved ids (shop.selectors.wishlist.saved_by: kept for them until they change).
+  customer's saved ids (shop.selectors.wishlist.saved_by: kept for them a minute at most).
 
 `shared_page` renders the home, listing, shop and product pages with the marks (core.http's
 render_page puts `request.page_marks` over the view's context), keeps the page in the

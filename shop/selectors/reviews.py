@@ -66,8 +66,9 @@ def customer_review(product: Product, user: User) -> Review | None:
 
 def has_reviewed(user: User, slug: str) -> bool:
     """Whether the customer has reviewed the product with this slug: the slugs of what they
-    reviewed are kept until the catalogue changes (a review recounts its product's rating,
-    which bumps it; so does a new slug), and read again then in one query."""
+    reviewed are kept a minute at most and dropped when the catalogue changes (a review
+    recounts its product's rating, which bumps it; so does a new slug), and read again then
+    in one query."""
     return slug in caching.remember_customer(
         user.pk, "reviewed",
         lambda: frozenset(Review.objects.filter(user=user).values_list("product__slug", flat=True)),

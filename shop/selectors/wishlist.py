@@ -33,8 +33,8 @@ def _saved_ids(kind: str, user: User | AnonymousUser, ids: Iterable[int]) -> set
 
 def saved_by(user: User, kind: str) -> frozenset[int]:
     """The ids of every product ("products") or shop ("shops") the customer has saved, kept
-    until they save or drop one (shop.caching.remember_customer): one query then, none until
-    the next."""
+    a minute at most and dropped when they save or drop one (shop.caching.remember_customer):
+    one query then, none until the next."""
     model, field = SAVED[kind]
     return caching.remember_customer(
         user.pk, f"saved-{kind}",
