@@ -102,7 +102,7 @@ def invitation(request: HttpRequest, token: str) -> HttpResponse:
         except staff.StaffError as error:
             form.add_error(None, error.message)
         else:
-            login(request, person, backend="django.contrib.auth.backends.ModelBackend")
+            login(request, person, backend="security.users.KeptModelBackend")
             # The staff gate asks for an authenticator app before anything else.
             return redirect(reverse("dashboard:home"))
     return render_page(request, "dashboard/invitation.html",

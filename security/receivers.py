@@ -3,10 +3,12 @@ Each hands over to the module that owns the rule."""
 
 from allauth.account.models import EmailAddress
 from allauth.account.signals import password_reset
+from django.conf import settings
 from django.contrib.auth.signals import user_logged_in
+from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
-from security import audit, lockout
+from security import audit, lockout, users
 from security.twofactor import gate
 
 
@@ -19,6 +21,11 @@ def record_staff_sign_in(sender, request, user, **kwargs) -> None:
 
 
 user_logged_in.connect(gate.note_sign_in, dispatch_uid="security.twofactor.sign_in")
+# A user row kept for signed-in requests is forgotten as it changes.
+post_save.connect(users.forget, sender=settings.AUTH_USER_MODEL,
+                  dispatch_uid="security.users.saved")
+post_delete.connect(users.forget, sender=settings.AUTH_USER_MODEL,
+                    dispatch_uid="security.users.deleted")
 
 
 @receiver(password_reset, dispatch_uid="security.clear_lockouts_after_password_reset")

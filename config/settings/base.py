@@ -212,9 +212,11 @@ SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 # --- accounts -------------------------------------------------------------------------------
 
 AUTH_USER_MODEL = "shop.User"
+# Django's and allauth's, reading a signed-in customer's user row through the cache
+# (security.users).
 AUTHENTICATION_BACKENDS = [
-    "django.contrib.auth.backends.ModelBackend",
-    "allauth.account.auth_backends.AuthenticationBackend",
+    "security.users.KeptModelBackend",
+    "security.users.KeptAllauthBackend",
 ]
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",

@@ -73,7 +73,7 @@ def test_a_request_without_an_address_stores_none(rf, staff):
 def sign_in(rf, user):
     request = rf.post("/accounts/login/", REMOTE_ADDR="198.51.100.20")
     request.session = SessionStore()
-    login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+    login(request, user, backend="security.users.KeptModelBackend")
 
 
 def test_a_staff_sign_in_is_recorded(rf, staff):

@@ -245,12 +245,12 @@ def test_a_session_naming_a_cart_that_is_now_a_customers_shows_an_empty_cart(cli
 def test_a_signed_in_customers_cart_page_needs_a_fixed_number_of_queries(
     client, jacket, django_assert_num_queries
 ):
-    """User, the cart's id, its lines, the offers in force and shipping methods: 5 (the
-    session comes from the cache). Seen again unchanged it is kept (tests/shop/
-    test_own_pages.py)."""
+    """The cart's id, its lines, the offers in force and shipping methods: 4 (the session
+    comes from the cache, and so does the user once a request has read it: security.users).
+    Seen again unchanged it is kept (tests/shop/test_own_pages.py)."""
     client.force_login(accounts.make_account("grace@example.com"))
     add(client, jacket, 2)
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(4):
         response = client.get(reverse("shop:cart"))
     assert [(row.sku, row.quantity) for row in response.context["cart"].rows] == [("JKT-M", 2)]
 
