@@ -14,8 +14,8 @@ the same address but for a few holes, each filled in per response:
 `shared_page` renders the home, listing, shop and product pages with the marks (core.http's
 render_page puts `request.page_marks` over the view's context), keeps the page in the
 catalogue cache (shop.caching: dropped whenever the catalogue, or its product, changes), and
-fills in each response's own values. A visitor without a session costs no query; a customer
-costs their session and their user. Anyone else (a second factor still to
+fills in each response's own values. A kept page costs no query: a customer's session and
+user come from the cache too (security.users). Anyone else (a second factor still to
 come, a method other than GET) gets the view as it is, and a view can name what else makes
 a request its own (`unless`: a product page for the customer who reviewed it).
 
@@ -86,10 +86,11 @@ class SharedPage:
 
     def response_for(self, request: HttpRequest) -> HttpResponse:
         content = self.content
+        # The account links first: a customer's hold a sign-out form's CSRF mark.
         for mark, value in (
+            (NAV_MARK, lambda: account_nav(request)),
             (NONCE_MARK, lambda: str(get_nonce(request))),
             (CSRF_MARK, lambda: get_token(request)),
-            (NAV_MARK, lambda: account_nav(request)),
             (MESSAGES_MARK, lambda: pending_messages(request)),
         ):
             if mark.encode() in content:
@@ -197,13 +198,14 @@ def marks(who: str) -> dict:
 
 
 def account_nav(request: HttpRequest) -> str:
-    """The header's account links and cart count, for this request."""
-    if not request.user.is_authenticated:
-        return _visitor_nav(badge_count(request))
-    return render_to_string("_account_nav.html", {
-        "user": request.user, "request": request, "cart_count": badge_count(request),
-        "csrf_token": get_token(request),
-    })
+    """The header's account links and cart count, for this request; a customer's with a
+    CSRF mark in place of the sign-out form's token, filled in after them."""
+    count = badge_count(request)
+    user = request.user
+    if not user.is_authenticated:
+        return _visitor_nav(count)
+    pending = getattr(request, "second_factor_pending", False)
+    return _customer_nav(count, user.email, user.is_staff, pending)
 
 
 @lru_cache(maxsize=32)
@@ -212,6 +214,30 @@ def _visitor_nav(cart_count: int) -> str:
     return render_to_string("_account_nav.html", {
         "user": AnonymousUser(), "cart_count": cart_count,
     })
+
+
+@lru_cache(maxsize=1024)
+def _customer_nav(cart_count: int, email: str, is_staff: bool, pending: bool) -> str:
+    # The same for everyone with the same count, email, staff flag and second step:
+    # rendered once per process for them.
+    return render_to_string("_account_nav.html", {
+        "user": _NavUser(email, is_staff), "request": _NavRequest(pending),
+        "cart_count": cart_count, "csrf_token": CSRF_MARK,
+    })
+
+
+@dataclass(frozen=True)
+class _NavUser:
+    """What the account links show of a signed-in user."""
+
+    email: str
+    is_staff: bool
+    is_authenticated = True
+
+
+@dataclass(frozen=True)
+class _NavRequest:
+    second_factor_pending: bool
 
 
 def pending_messages(request: HttpRequest) -> str:

@@ -221,6 +221,23 @@ def test_customers_share_a_kept_page_each_with_their_own_header_and_hearts(
         assert pressed(ada_page, two_customers["shirt"]) == "false"
 
 
+def test_a_kept_pages_sign_out_form_carries_the_customers_own_token(tee):
+    """The account links are rendered once for a customer and kept; the sign-out form's
+    token is filled in per response, and signs out with CSRF checks on."""
+    ada = UserFactory(email="ada@example.com")
+    browser = Client(enforce_csrf_checks=True)
+    browser.force_login(ada)
+    browser.get(LISTING), browser.get(LISTING)  # rendered, then kept
+
+    page = browser.get(LISTING).text
+    form = page.split('action="/accounts/logout/"')[1].split("</form>")[0]
+    token = form.split('name="csrfmiddlewaretoken" value="')[1].split('"')[0]
+
+    assert "shared-page" not in page
+    assert browser.post("/accounts/logout/", {"csrfmiddlewaretoken": token}).status_code == 302
+    assert "Sign in" in browser.get(LISTING).text
+
+
 def test_a_visitor_and_a_customer_never_share_a_page(two_customers):
     two_customers["ada"].get(LISTING)
 
