@@ -173,17 +173,20 @@ def _retry_bump_later(*, attempt: int) -> None:
 
 
 def remember[T](
-    name: str, parts: tuple[Hashable, ...], compute: Callable[[], T], *, product: str = ""
+    name: str, parts: tuple[Hashable, ...], compute: Callable[[], T], *, product: str = "",
+    still: Callable[[int, T], bool] | None = None,
 ) -> T:
     """`compute()`'s result, cached under `name` and `parts` for the current catalogue version
     (and the version of `product`, a slug, for an entry about that product alone, which its
     stock movements invalidate without touching the rest).
 
-    `parts` must say everything the result depends on; a None result is not cached.
+    `parts` must say everything the result depends on but what `still(version, value)`, if
+    given, checks of a stored value at the catalogue's current version; a None result is not
+    cached.
     """
     key = f"catalogue:{name}:{digest(parts)}"
     versions = [VERSION_KEY, PRODUCT_KEY.format(product)] if product else [VERSION_KEY]
-    return _remember(key, versions, compute)
+    return _remember(key, versions, compute, still=still)
 
 
 def remember_customer[T](
@@ -197,7 +200,8 @@ def remember_customer[T](
 
 
 def _remember[T](
-    key: str, version_keys: list[str], compute: Callable[[], T], timeout: int = TIMEOUT
+    key: str, version_keys: list[str], compute: Callable[[], T], timeout: int = TIMEOUT,
+    *, still: Callable[[int, T], bool] | None = None,
 ) -> T:
     fetched = fetch_versioned(version_keys, key)
     if fetched is None:
@@ -205,7 +209,7 @@ def _remember[T](
     versions, stored = fetched
     # (versions, value); anything else (none, or what an older release kept) is a miss.
     stored_at, value = stored if isinstance(stored, tuple) and len(stored) == 2 else (None, None)
-    hit = stored_at == versions
+    hit = stored_at == versions and (still is None or still(versions[0], value))
     metrics.record_cache_request(hit=hit)
     if hit:
         return value

@@ -4,7 +4,8 @@ pages (their orders, an order, their addresses).
 
 A page is kept under its owner (the cart's id, the customer's) and the request's own
 choices (the address and the query parameters the view reads, the HTMX headers; for a cart,
-the offers in force and what `depends` names), with the versions it was rendered at:
+what `depends` names), with the offers in force it shows (a cart's: they start and end by
+the clock) and the versions it was rendered at:
 
 - the owner's: a cart's (shop.caching.CART_KEY) is bumped by every change to its lines or
   its code (shop.services.cart, shop.promotions.entry), by paying an order placed from it,
@@ -58,6 +59,7 @@ class Kept:
     products: tuple[tuple[str, int], ...]  # each product's slug and version
     count: int | None
     page: shared_pages.SharedPage
+    offers: tuple[int, ...] | None  # the offers in force it shows (None: it shows none)
 
 
 def keep(request: HttpRequest, *, products: Iterable[str] = (), count: int | None = None) -> None:
@@ -86,11 +88,8 @@ def cart_page(
         cart_id = request_cart.current_cart_id(request)
         return caching.CART_KEY.format(cart_id) if cart_id else None
 
-    def shown(request: HttpRequest) -> Hashable:
-        # Offers start and end by the clock, not by a change: kept for those in force.
-        return tuple(offer.id for offer in live.live_offers()), depends(request)
-
-    return _own_page(owner, shown, params=())
+    # Offers start and end by the clock, not by a change: kept for those in force.
+    return _own_page(owner, depends, params=(), offers=True)
 
 
 def customer_page(*, params: Iterable[str] = ()) -> Callable[[ViewFunction], ViewFunction]:
@@ -105,12 +104,12 @@ def customer_page(*, params: Iterable[str] = ()) -> Callable[[ViewFunction], Vie
             return None
         return caching.CUSTOMER_KEY.format(request.user.pk)
 
-    return _own_page(owner, lambda request: None, params=params)
+    return _own_page(owner, lambda request: None, params=params, offers=False)
 
 
 def _own_page(
     owner: Callable[[HttpRequest, str], str | None], depends: Depends, *,
-    params: Iterable[str],
+    params: Iterable[str], offers: bool,
 ) -> Callable[[ViewFunction], ViewFunction]:
     understood = frozenset(params)
 
@@ -134,7 +133,8 @@ def _own_page(
                     request_cart.remember_count(request, kept.count)
                 return kept.page.response_for(request)
             metrics.record_cache_request(hit=False)
-            return _render_and_keep(view, request, args, kwargs, key, tuple(versions))
+            shown = live.offer_ids(live.live_offers()) if offers else None
+            return _render_and_keep(view, request, args, kwargs, key, tuple(versions), shown)
 
         return wrapper
 
@@ -143,7 +143,7 @@ def _own_page(
 
 def _render_and_keep(
     view: ViewFunction, request: HttpRequest, args: tuple, kwargs: dict, key: str,
-    versions: tuple[int, ...],
+    versions: tuple[int, ...], offers: tuple[int, ...] | None,
 ) -> HttpResponse:
     # The page is its owner's: marked as a visitor's, the holes are only this response's own.
     response, page = shared_pages.render_marked(view, request, args, kwargs,
@@ -154,7 +154,7 @@ def _render_and_keep(
     if to_keep is not None:
         products = _product_versions(to_keep.products)
         if products is not None:
-            cache.set(key, Kept(versions, products, to_keep.count, page), KEPT_FOR)
+            cache.set(key, Kept(versions, products, to_keep.count, page, offers), KEPT_FOR)
     return page.response_for(request)
 
 
@@ -170,6 +170,10 @@ def _product_versions(slugs: tuple[str, ...]) -> tuple[tuple[str, int], ...] | N
 
 def _still(kept: Kept, versions: tuple[int, ...]) -> bool:
     if kept.versions != versions:
+        return False
+    if kept.offers is not None and kept.offers != live.offer_ids(
+        live.live_offers(version=versions[0])
+    ):
         return False
     if not kept.products:
         return True

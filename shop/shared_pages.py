@@ -25,7 +25,7 @@ database is shown, so nothing but the marks themselves can be filled in.
 
 import re
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache, wraps
 
 from django.contrib.auth.models import AnonymousUser
@@ -83,6 +83,7 @@ class SharedCustomer:
 class SharedPage:
     content: bytes
     headers: tuple[tuple[str, str], ...]
+    offers: tuple[int, ...] = ()  # the offers in force it was rendered with
 
     def response_for(self, request: HttpRequest) -> HttpResponse:
         content = self.content
@@ -132,22 +133,27 @@ def shared_page(
             rendered = []
 
             def render() -> SharedPage | None:
+                offers = live.offer_ids(live.live_offers())
                 response, page = render_marked(view, request, args, kwargs, who)
                 if page is None:
                     rendered.append(response)
-                return page
+                    return None
+                return replace(page, offers=offers)
 
-            # Offers start and end by the clock, not by a change: the page is kept for those
-            # in force, as their badges show.
-            offers = tuple(offer.id for offer in live.live_offers())
-            parts = (*request_parts(request), offers, who)
+            parts = (*request_parts(request), who)
             product = str(kwargs[product_slug]) if product_slug else ""
-            page = caching.remember("page", parts, render, product=product)
+            page = caching.remember("page", parts, render, product=product, still=offered)
             return page.response_for(request) if page else rendered[0]
 
         return wrapper
 
     return decorator
+
+
+def offered(version: int, page: SharedPage) -> bool:
+    """Whether the offers a kept page was rendered with are those in force: they start and
+    end by the clock, not by a change, and the page shows their badges."""
+    return page.offers == live.offer_ids(live.live_offers(version=version))
 
 
 def render_marked(

@@ -36,12 +36,31 @@ class Window:
         return self.starts_at <= now and (self.ends_at is None or now < self.ends_at)
 
 
-def live_offers(*, fresh: bool = False) -> list[rules.Offer]:
+def live_offers(*, fresh: bool = False, version: int | None = None) -> list[rules.Offer]:
     """The automatic offers in force now, each with the products and categories it covers;
-    read from the database itself when `fresh`."""
-    windows = _not_ended() if fresh else caching.remember("offers", (), _not_ended)
+    read from the database itself when `fresh`. `version` is the catalogue's as the caller
+    has just read it from the cache: the offers this process last read at that version are
+    used again without asking the cache (a saved promotion bumps the version)."""
+    read_at, read = _last_read[0]
+    if fresh:
+        windows = _not_ended()
+    elif version is not None and version == read_at:
+        windows = read
+    else:
+        windows = caching.remember("offers", (), _not_ended)
+        if version is not None:
+            _last_read[0] = (version, windows)
     now = timezone.now()
     return [window.offer for window in windows if window.in_force(now)]
+
+
+def offer_ids(offers: list[rules.Offer]) -> tuple[int, ...]:
+    return tuple(offer.id for offer in offers)
+
+
+# The catalogue version this process last read the offers at, and what it read: one pair,
+# replaced whole, so a thread never sees one's version with another's offers.
+_last_read: list[tuple[int | None, list[Window]]] = [(None, [])]
 
 
 def _not_ended() -> list[Window]:

@@ -8,6 +8,7 @@ from decimal import Decimal
 
 import pytest
 from django.core import mail
+from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
@@ -92,6 +93,33 @@ def test_an_offer_saved_shows_on_the_next_shared_page(client, sweater, knitwear)
                                      buy_quantity=2, free_quantity=1)
     offer.categories.add(knitwear)
     assert "3 for 2" in client.get(reverse("shop:product-list")).text
+
+
+def later(monkeypatch, hours: int) -> None:
+    """The clock moved on `hours`, as the offers read it; nothing saved meanwhile."""
+    moved = timezone.now() + timedelta(hours=hours)
+    monkeypatch.setattr("shop.promotions.live.timezone.now", lambda: moved)
+
+
+def test_an_offer_starting_by_the_clock_shows_on_kept_pages(
+    client, monkeypatch, sweater, twenty_off_knitwear
+):
+    twenty_off_knitwear.starts_at = timezone.now() + timedelta(hours=1)
+    twenty_off_knitwear.save()
+    add(client, sweater, 1)
+    listing = reverse("shop:product-list")
+    for _ in range(2):  # rendered, then kept
+        assert "20% off" not in client.get(listing).text
+        assert "20% off" not in client.get(CART).text
+
+    later(monkeypatch, 2)
+
+    assert "20% off" in client.get(listing).text
+    assert "20% off" in Client().get(listing).text  # a visitor without a session too
+    assert "20% off" in client.get(CART).text
+    monkeypatch.undo()  # and back: the clock alone decides which page is served
+    assert "20% off" not in client.get(listing).text
+    assert "20% off" not in client.get(CART).text
 
 
 def test_the_cart_shows_each_lines_offer_and_what_would_unlock_more(
