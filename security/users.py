@@ -15,6 +15,8 @@ from allauth.account.auth_backends import AuthenticationBackend
 from django.contrib.auth.backends import ModelBackend
 from django.core.cache import cache
 
+from security.twofactor import devices
+
 KEPT_FOR = 60  # seconds
 
 
@@ -24,15 +26,20 @@ def _key(user_id: object) -> str:
 
 class KeptUser:
     """get_user from the cache, else from the database (kept for the next request when the
-    person is not staff). A cache that does not answer reads the database."""
+    person is not staff). A cache that does not answer reads the database. Whether the
+    person has two-factor on, which the next middleware asks, comes in the same round trip
+    (security.twofactor.devices.has_second_factor)."""
 
     def get_user(self, user_id):
-        user = cache.get(_key(user_id))
-        if user is not None and self.user_can_authenticate(user):
-            return user
-        user = super().get_user(user_id)
-        if user is not None and not user.is_staff:
-            cache.set(_key(user_id), user, KEPT_FOR)
+        key, second_factor_key = _key(user_id), devices.cache_key(user_id)
+        found = cache.get_many([key, second_factor_key])
+        user = found.get(key)
+        if user is None or not self.user_can_authenticate(user):
+            user = super().get_user(user_id)
+            if user is not None and not user.is_staff:
+                cache.set(key, user, KEPT_FOR)
+        if user is not None:
+            devices.already_read(user, found.get(second_factor_key))
         return user
 
 
