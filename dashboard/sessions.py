@@ -14,8 +14,9 @@ client address (a cache key): a client that never sends cookies back writes one 
 not one per request. A new browser that comes after another from the same address gets the
 cookie all the same and is counted on its next page, when it sends it back.
 
-`count_page_view` counts a product's or a shop's page once a day per visitor that was
-counted (or given its cookie) on it, and `count_cart_add` a product added to a cart once a
+`count_page_view` counts a product's or a shop's page once a day per visitor counted today
+(a new browser after another from the same address: from its next page on, when it sends
+its cookie back), and `count_cart_add` a product added to a cart once a
 day per visitor, both through `count_once_a_day`: a cache key per visitor, kind, slug and day,
 then one UPDATE of the slug's row for the day (an INSERT for its first of the day). A cart add
 from a request without the visitor cookie (it expired, or was cleared, since the product
@@ -121,11 +122,13 @@ VIEWED_PAGES = {"shop:product-detail": PageViewDay.Kind.PRODUCT,
 
 
 def count_page_view(request: HttpRequest) -> None:
-    """Count the product's or shop's page the visitor opened, once a day per visitor."""
+    """Count the product's or shop's page the visitor opened, once a day per visitor counted
+    today: not a new visitor left uncounted (count_visit), so a client that never sends its
+    cookie back writes no view per request either."""
     match = request.resolver_match
     kind = VIEWED_PAGES.get(match.view_name) if match else None
     visitor = _visitor(request)
-    if kind is None or visitor is None:
+    if kind is None or visitor is None or visitor.counted != kpis.today().isoformat():
         return
     count_once_a_day(visitor, kind=kind, slug=match.kwargs["slug"])
 
