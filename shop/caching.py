@@ -26,7 +26,10 @@ service imports this module and shop.tasks imports them.
 import hashlib
 import logging
 import time
-from collections.abc import Callable, Hashable, Iterable
+from collections.abc import Callable, Hashable, Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
 from datetime import timedelta
 from functools import partial
 
@@ -184,9 +187,14 @@ def remember[T](
     given, checks of a stored value at the catalogue's current version; a None result is not
     cached.
     """
-    key = f"catalogue:{name}:{digest(parts)}"
-    versions = [VERSION_KEY, PRODUCT_KEY.format(product)] if product else [VERSION_KEY]
+    *versions, key = entry_keys(name, parts, product=product)
     return _remember(key, versions, compute, still=still)
+
+
+def entry_keys(name: str, parts: tuple[Hashable, ...], *, product: str = "") -> list[str]:
+    """The keys remember reads: the versions', then the entry's (for read_ahead)."""
+    versions = [VERSION_KEY, PRODUCT_KEY.format(product)] if product else [VERSION_KEY]
+    return [*versions, f"catalogue:{name}:{digest(parts)}"]
 
 
 def remember_customer[T](
@@ -195,8 +203,9 @@ def remember_customer[T](
     """`compute()`'s result about this customer alone (their saved products, their reviews),
     cached under `name` for the customer's current version (and the catalogue's, if it names
     catalogue rows by what a change there may alter, such as a slug)."""
-    versions = [CUSTOMER_KEY.format(user_id)] + ([VERSION_KEY] if with_catalogue else [])
-    return _remember(f"customer:{user_id}:{name}", versions, compute, CUSTOMER_TIMEOUT)
+    version_key, key = customer_keys(user_id, name)
+    versions = [version_key] + ([VERSION_KEY] if with_catalogue else [])
+    return _remember(key, versions, compute, CUSTOMER_TIMEOUT)
 
 
 def _remember[T](
@@ -221,8 +230,9 @@ def _remember[T](
 
 def fetch_versioned(version_keys: list[str], key: str) -> tuple[list[int], object] | None:
     """The current versions under `version_keys` (each started if missing) and what is
-    stored under `key`, in one round trip; None when the cache does not answer."""
-    found = cache.get_many([*version_keys, key])
+    stored under `key`, in one round trip (or none, read ahead); None when the cache does
+    not answer."""
+    found = _read([*version_keys, key])
     versions = []
     for version_key in version_keys:
         current = found.get(version_key) or start_version(version_key)
@@ -230,6 +240,46 @@ def fetch_versioned(version_keys: list[str], key: str) -> tuple[list[int], objec
             return None
         versions.append(current)
     return versions, found.get(key)
+
+
+@contextmanager
+def read_ahead(keys: list[str]) -> Iterator[None]:
+    """Within the block, the first round trip to the cache fetches `keys` too, and a later
+    read of only those keys is answered with what it found: what one request reads of
+    several entries (a page and the customer's saved ids) costs one round trip."""
+    token = _ahead.set(_Ahead(keys))
+    try:
+        yield
+    finally:
+        _ahead.reset(token)
+
+
+def customer_keys(user_id: int, *names: str) -> list[str]:
+    """The keys remember_customer reads for these entries of the customer's (with their
+    version's), for read_ahead."""
+    return [CUSTOMER_KEY.format(user_id), *(f"customer:{user_id}:{name}" for name in names)]
+
+
+@dataclass
+class _Ahead:
+    wanted: list[str]
+    found: dict | None = None  # each wanted key's value (None: missing), once fetched
+
+
+_ahead: ContextVar[_Ahead | None] = ContextVar("cache_read_ahead", default=None)
+
+
+def _read(keys: list[str]) -> dict:
+    ahead = _ahead.get()
+    if ahead is None:
+        return cache.get_many(keys)
+    if ahead.found is None:
+        found = cache.get_many([*keys, *ahead.wanted])
+        ahead.found = {key: found.get(key) for key in ahead.wanted}
+        return found
+    if all(key in ahead.found for key in keys):
+        return {key: ahead.found[key] for key in keys if ahead.found[key] is not None}
+    return cache.get_many(keys)
 
 
 def digest(parts: tuple[Hashable, ...]) -> str:

@@ -40,7 +40,7 @@ from django.utils.safestring import SafeString, mark_safe
 from shop import caching
 from shop.promotions import live
 from shop.request_cart import badge_count
-from shop.selectors.wishlist import saved_seller_ids, wishlisted_ids
+from shop.selectors.wishlist import saved_keys, saved_seller_ids, wishlisted_ids
 
 NONCE_MARK = mark_safe("<shared-page-nonce>")
 CSRF_MARK = mark_safe("<shared-page-csrf>")
@@ -109,6 +109,7 @@ class SharedPage:
 def shared_page(
     *, params: Iterable[str] = (), product_slug: str = "",
     unless: Callable[..., bool] | None = None,
+    unless_reads: Callable[[HttpRequest], list[str]] = lambda request: [],
 ) -> Callable[[ViewFunction], ViewFunction]:
     """Serve the view's page from the cache to those who share it (see the module). For
     views that render with core.http.render_page and set no cookie. `params` are the query
@@ -118,18 +119,22 @@ def shared_page(
     cache with copies of a page. `product_slug` names the view's argument holding the slug
     of the one product the page is about: its stock movements then drop the page without
     dropping the catalogue's (shop.caching). `unless(request, *args, **kwargs)`, asked of a
-    customer's request, says the page is theirs alone."""
+    customer's request, says the page is theirs alone; `unless_reads(request)` names the
+    cache keys it reads, fetched with the page and the customer's saved ids in one round
+    trip (shop.caching.read_ahead)."""
     understood = frozenset(params)
 
     def decorator(view: ViewFunction) -> ViewFunction:
         @wraps(view)
         def wrapper(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
             who = audience(request)
-            if (
-                who is None or not understood.issuperset(request.GET)
-                or (who == CUSTOMER and unless and unless(request, *args, **kwargs))
-            ):
+            if who is None or not understood.issuperset(request.GET):
                 return view(request, *args, **kwargs)
+            parts = (*request_parts(request), who)
+            product = str(kwargs[product_slug]) if product_slug else ""
+            ahead = caching.entry_keys("page", parts, product=product)
+            if who == CUSTOMER:
+                ahead += [*saved_keys(request.user), *unless_reads(request)]
             rendered = []
 
             def render() -> SharedPage | None:
@@ -140,10 +145,11 @@ def shared_page(
                     return None
                 return replace(page, offers=offers)
 
-            parts = (*request_parts(request), who)
-            product = str(kwargs[product_slug]) if product_slug else ""
-            page = caching.remember("page", parts, render, product=product, still=offered)
-            return page.response_for(request) if page else rendered[0]
+            with caching.read_ahead(ahead):
+                if who == CUSTOMER and unless and unless(request, *args, **kwargs):
+                    return view(request, *args, **kwargs)
+                page = caching.remember("page", parts, render, product=product, still=offered)
+                return page.response_for(request) if page else rendered[0]
 
         return wrapper
 

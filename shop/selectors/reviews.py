@@ -64,6 +64,11 @@ def customer_review(product: Product, user: User) -> Review | None:
     return Review.objects.filter(product=product, user=user).first()
 
 
+def reviewed_keys(user: User) -> list[str]:
+    """The cache keys has_reviewed reads, for shop.caching.read_ahead."""
+    return [*caching.customer_keys(user.pk, "reviewed"), caching.VERSION_KEY]
+
+
 def has_reviewed(user: User, slug: str) -> bool:
     """Whether the customer has reviewed the product with this slug: the slugs of what they
     reviewed are kept a minute at most and dropped when the catalogue changes (a review

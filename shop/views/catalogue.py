@@ -21,7 +21,7 @@ from shop.promotions import live
 from shop.review_forms import ReviewForm
 from shop.selectors import catalogue
 from shop.selectors.listing import ListingFilters, product_listing
-from shop.selectors.reviews import has_reviewed, product_reviews
+from shop.selectors.reviews import has_reviewed, product_reviews, reviewed_keys
 from shop.selectors.variants import VariantChoice
 from shop.selectors.wishlist import saved_seller_ids, wishlisted_ids
 from shop.shared_pages import shared_page
@@ -78,7 +78,8 @@ def _reviewed_it(request: HttpRequest, slug: str) -> bool:
 
 
 @require_safe
-@shared_page(params=("size", "color", "image"), product_slug="slug", unless=_reviewed_it)
+@shared_page(params=("size", "color", "image"), product_slug="slug", unless=_reviewed_it,
+             unless_reads=lambda request: reviewed_keys(request.user))
 def product_detail(request: HttpRequest, slug: str) -> HttpResponse:
     product = catalogue.product_detail(slug)
     if product is None:

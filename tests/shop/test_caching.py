@@ -128,6 +128,40 @@ def test_each_cached_read_is_one_round_trip_to_the_cache(shopper, tee, monkeypat
     assert asked == ["get", "get_many", "get_many", "get_many", "get", "get_many", "get_many"]
 
 
+def test_a_customers_kept_page_is_one_round_trip_after_their_user(client, tee, monkeypatch):
+    customer = make_account("grace@example.com")
+    wishlist.set_saved(user=customer, product=tee, saved=True)
+    client.force_login(customer)
+    for url in (LISTING, tee.get_absolute_url()):
+        client.get(url), client.get(url)
+    asked = cache_calls(monkeypatch)
+
+    listing = client.get(LISTING).text
+    product = client.get(tee.get_absolute_url()).text
+
+    # The session; the user and their two-factor; the page with their saved ids (and on the
+    # product's page whether they reviewed it), read ahead together.
+    assert asked == ["get", "get_many", "get_many"] * 2
+    assert 'aria-pressed="true"' in listing and 'aria-pressed="true"' in product
+
+
+def test_what_is_read_ahead_answers_only_reads_of_those_keys(tee, monkeypatch):
+    customer = UserFactory()
+    caching.remember_customer(customer.pk, "saved-products", lambda: frozenset({tee.pk}))
+    caching.remember("page", ("/",), lambda: "the page")
+    page = caching.entry_keys("page", ("/",))
+    asked = cache_calls(monkeypatch)
+    with caching.read_ahead([*page, *caching.customer_keys(customer.pk, "saved-products")]):
+        assert caching.remember("page", ("/",), lambda: "not this") == "the page"
+        assert caching.remember_customer(
+            customer.pk, "saved-products", lambda: frozenset()) == frozenset({tee.pk})
+        assert asked == ["get_many"]
+        # Not read ahead: asked of the cache, a miss, worked out.
+        assert caching.remember("page", ("/other",), lambda: "another") == "another"
+    assert caching.remember("page", ("/",), lambda: "not this") == "the page"
+    assert caching.remember("page", ("/other",), lambda: "not this") == "another"
+
+
 def test_a_repeated_home_page_runs_no_queries(client, tee, django_assert_max_num_queries):
     # The offers in force (the shared page is kept for them), the categories, the featured
     # products and their images.
