@@ -1,8 +1,9 @@
 import pytest
-from django.core.cache import cache
+
+from tests.conftest import empty_cache
 
 
 @pytest.fixture(autouse=True)
 def _fresh_cache():
     """Rows are kept in the cache: each test starts without any."""
-    cache.clear()
+    empty_cache()

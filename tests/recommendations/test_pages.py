@@ -4,11 +4,11 @@ queries and stay shared."""
 
 import pytest
 from django.contrib.auth.models import AnonymousUser
-from django.core.cache import cache
 from django.urls import reverse
 
 from recommendations import recent, services
 from shop.shared_pages import VISITOR, audience
+from tests.conftest import empty_cache
 from tests.factories import CategoryFactory, UserFactory
 from tests.recommendations.made import paid_order, product
 
@@ -65,7 +65,7 @@ def test_recently_viewed_follows_the_visitor_without_a_session(client, shelf):
     for item in ("mug", "laces"):
         client.get(beside(shelf[item]), headers=FRAGMENT)
         shelf[item].variants.update(on_hand=0)  # sold out: in no other row
-    cache.clear()
+    empty_cache()
     response = client.get(beside(shelf["boots"]), headers=FRAGMENT)
     assert "sessionid" not in response.cookies
     row = response.text.split('id="row-recent"')[1]
@@ -143,7 +143,7 @@ def test_the_product_fragment_queries_are_pinned(client, shelf, django_assert_nu
         client.force_login(UserFactory())
     client.get(beside(shelf["mug"]), headers=FRAGMENT)  # now recently viewed
     shelf["mug"].variants.update(on_hand=0)  # sold out: in no other row, still recently viewed
-    cache.clear()
+    empty_cache()
     # The product (with its variants and images), its links, its category's best sellers,
     # the cards, the offers, the recently viewed cards; signed in, also the session, the
     # user, whether they have a second factor and which cards they saved.
@@ -169,7 +169,7 @@ def test_the_home_and_cart_fragment_queries_are_pinned(client, shelf, django_ass
         client.get(reverse("recommendations:home"), headers=FRAGMENT)
     client.post(reverse("shop:cart-add"), {"variant": shelf["boots"].variants.first().sku,
                                            "quantity": 1})
-    cache.clear()
+    empty_cache()
     # The session, the user, their second factor, the cart's products, the links, their
     # categories, best sellers, theirs, cards, offers (the cache was emptied), which are saved.
     with django_assert_num_queries(11):

@@ -5,7 +5,6 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
-from django.core.cache import cache
 from django.utils import timezone
 
 from dashboard import kpis
@@ -13,6 +12,7 @@ from dashboard.models import PageViewDay
 from recommendations import selectors, services
 from recommendations.models import ProductLink, ProductScore
 from shop.models import Promotion, Variant
+from tests.conftest import empty_cache
 from tests.factories import CategoryFactory, UserFactory, WishlistItemFactory
 from tests.recommendations.made import paid_order, product
 
@@ -67,7 +67,7 @@ def test_inactive_and_sold_out_products_are_never_shown(shelf):
     shelf["laces"].is_active = False
     shelf["laces"].save()
     Variant.objects.filter(product=shelf["suede"]).update(on_hand=3, reserved=3)
-    cache.clear()
+    empty_cache()
     rows = selectors.product_rows(shelf["boots"])
     shown = names(rows["bought"]) + names(rows["similar"])
     assert not {"Wool Hiking Socks", "Waxed Boot Laces", "Suede Chelsea Boots"} & set(shown)
