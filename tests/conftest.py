@@ -3,7 +3,7 @@ from collections import defaultdict
 
 import pytest
 from django.contrib.sites.models import Site
-from django.core.cache import cache
+from django.core.cache import cache, caches
 from django.db import connection
 
 from tests.accounts import make_account
@@ -84,6 +84,33 @@ def empty_cache() -> None:
     worker's."""
     delete_pattern = getattr(cache, "delete_pattern", None)
     delete_pattern("*") if delete_pattern else cache.clear()
+
+
+def cache_calls(monkeypatch, *, with_keys: bool = False) -> list:
+    """The names of the cache's methods called from now on, in order (with `with_keys`, each
+    with the key or keys it was given); not the calls one makes to another (the local
+    cache's get_many is a get for each key, Redis's one MGET)."""
+    backend = caches["default"]
+    called = []
+    depth = [0]
+
+    def spy(name):
+        real = getattr(backend, name)
+
+        def call(*args, **kwargs):
+            if not depth[0]:
+                called.append((name, args[0]) if with_keys else name)
+            depth[0] += 1
+            try:
+                return real(*args, **kwargs)
+            finally:
+                depth[0] -= 1
+
+        return call
+
+    for name in ("get", "get_many", "add", "set", "incr", "delete"):
+        monkeypatch.setattr(backend, name, spy(name))
+    return called
 
 
 @pytest.fixture(autouse=True)

@@ -4,13 +4,14 @@ the moment it changes: a new password or a closed account signs other sessions o
 import pytest
 from django.contrib.auth import get_user
 from django.contrib.sessions.backends.cached_db import SessionStore
-from django.core.cache import cache, caches
+from django.core.cache import cache
 from django.test import Client
 from django.urls import reverse
 
 from security import users
 from security.twofactor import devices
 from tests.accounts import PASSWORD, make_account, sign_in
+from tests.conftest import cache_calls
 
 pytestmark = pytest.mark.django_db
 ORDERS = reverse("shop:order-list")
@@ -92,24 +93,7 @@ def test_the_user_and_whether_they_have_two_factor_are_one_round_trip(monkeypatc
     customer = make_account("ada@example.com")
     client = signed_in("ada@example.com")
     client.get(ORDERS)
-    backend, reads, depth = caches["default"], [], [0]
-
-    def spy(name):
-        real = getattr(backend, name)
-
-        def read(keys, *args, **kwargs):
-            if not depth[0]:  # not the local cache's get_many asking get for each key
-                reads.append((name, keys))
-            depth[0] += 1
-            try:
-                return real(keys, *args, **kwargs)
-            finally:
-                depth[0] -= 1
-
-        return read
-
-    for name in ("get", "get_many"):
-        monkeypatch.setattr(backend, name, spy(name))
+    reads = cache_calls(monkeypatch, with_keys=True)
 
     assert client.get(ORDERS).status_code == 200
 

@@ -12,7 +12,7 @@ from shop import caching
 from shop.models import CartLine
 from shop.services import inventory, wishlist
 from tests.accounts import make_account
-from tests.conftest import DEAD_REDIS
+from tests.conftest import DEAD_REDIS, cache_calls
 from tests.factories import (
     ProductFactory,
     UserFactory,
@@ -91,32 +91,6 @@ def test_a_repeated_product_page_reads_only_its_reviews(
     # The offers in force, the product, its variants and images; its reviews.
     assert queries_for(django_assert_max_num_queries, shopper, tee.get_absolute_url()) == 5
     assert queries_for(django_assert_max_num_queries, shopper, tee.get_absolute_url()) == 1
-
-
-def cache_calls(monkeypatch) -> list[str]:
-    """The names of the cache's methods called from now on, in order; not the calls one makes
-    to another (the local cache's get_many is a get for each key, Redis's one MGET)."""
-    backend = caches["default"]
-    called = []
-    depth = [0]
-
-    def spy(name):
-        real = getattr(backend, name)
-
-        def call(*args, **kwargs):
-            if not depth[0]:
-                called.append(name)
-            depth[0] += 1
-            try:
-                return real(*args, **kwargs)
-            finally:
-                depth[0] -= 1
-
-        return call
-
-    for name in ("get", "get_many", "add", "set", "incr", "delete"):
-        monkeypatch.setattr(backend, name, spy(name))
-    return called
 
 
 def test_each_cached_read_is_one_round_trip_to_the_cache(shopper, tee, monkeypatch):
