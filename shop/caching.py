@@ -274,7 +274,7 @@ def _read(keys: list[str]) -> dict:
     if ahead is None:
         return cache.get_many(keys)
     if ahead.found is None:
-        found = cache.get_many([*keys, *ahead.wanted])
+        found = cache.get_many(list(dict.fromkeys([*keys, *ahead.wanted])))
         ahead.found = {key: found.get(key) for key in ahead.wanted}
         return found
     if all(key in ahead.found for key in keys):

@@ -132,9 +132,11 @@ def shared_page(
                 return view(request, *args, **kwargs)
             parts = (*request_parts(request), who)
             product = str(kwargs[product_slug]) if product_slug else ""
-            ahead = caching.entry_keys("page", parts, product=product)
-            if who == CUSTOMER:
-                ahead += [*saved_keys(request.user), *unless_reads(request)]
+            # A customer's page comes with their saved ids and what `unless` reads.
+            ahead = [] if who != CUSTOMER else [
+                *caching.entry_keys("page", parts, product=product),
+                *saved_keys(request.user), *unless_reads(request),
+            ]
             rendered = []
 
             def render() -> SharedPage | None:
