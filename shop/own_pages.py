@@ -29,7 +29,7 @@ KEPT_FOR too.
 """
 
 from collections.abc import Callable, Hashable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import wraps
 
 from django.core.cache import cache
@@ -59,7 +59,6 @@ class Kept:
     products: tuple[tuple[str, int], ...]  # each product's slug and version
     count: int | None
     page: shared_pages.SharedPage
-    offers: tuple[int, ...] | None  # the offers in force it shows (None: it shows none)
 
 
 def keep(request: HttpRequest, *, products: Iterable[str] = (), count: int | None = None) -> None:
@@ -127,13 +126,13 @@ def _own_page(
             if fetched is None:  # the cache does not answer
                 return view(request, *args, **kwargs)
             versions, kept = fetched
-            if isinstance(kept, Kept) and _still(kept, tuple(versions)):
+            if isinstance(kept, Kept) and _still(kept, tuple(versions), offers=offers):
                 metrics.record_cache_request(hit=True)
                 if kept.count is not None and kept.count != request_cart.badge_count(request):
                     request_cart.remember_count(request, kept.count)
                 return kept.page.response_for(request)
             metrics.record_cache_request(hit=False)
-            shown = live.offer_ids(live.live_offers()) if offers else None
+            shown = live.offer_ids(live.live_offers()) if offers else ()
             return _render_and_keep(view, request, args, kwargs, key, tuple(versions), shown)
 
         return wrapper
@@ -143,7 +142,7 @@ def _own_page(
 
 def _render_and_keep(
     view: ViewFunction, request: HttpRequest, args: tuple, kwargs: dict, key: str,
-    versions: tuple[int, ...], offers: tuple[int, ...] | None,
+    versions: tuple[int, ...], offers: tuple[int, ...],
 ) -> HttpResponse:
     # The page is its owner's: marked as a visitor's, the holes are only this response's own.
     response, page = shared_pages.render_marked(view, request, args, kwargs,
@@ -154,7 +153,8 @@ def _render_and_keep(
     if to_keep is not None:
         products = _product_versions(to_keep.products)
         if products is not None:
-            cache.set(key, Kept(versions, products, to_keep.count, page, offers), KEPT_FOR)
+            kept = Kept(versions, products, to_keep.count, replace(page, offers=offers))
+            cache.set(key, kept, KEPT_FOR)
     return page.response_for(request)
 
 
@@ -168,12 +168,10 @@ def _product_versions(slugs: tuple[str, ...]) -> tuple[tuple[str, int], ...] | N
     return versions if all(version is not None for _, version in versions) else None
 
 
-def _still(kept: Kept, versions: tuple[int, ...]) -> bool:
+def _still(kept: Kept, versions: tuple[int, ...], *, offers: bool) -> bool:
     if kept.versions != versions:
         return False
-    if kept.offers is not None and kept.offers != live.offer_ids(
-        live.live_offers(version=versions[0])
-    ):
+    if offers and not shared_pages.offered(versions[0], kept.page):
         return False
     if not kept.products:
         return True
