@@ -333,6 +333,29 @@ def test_the_keyboard_changes_and_removes_a_cart_line(shop, page):
     expect(page.locator("#cart-lines [data-swap-focus]")).to_be_focused()  # not lost to the top
 
 
+def test_a_change_made_as_the_lines_come_back_is_not_lost(shop, page):
+    add_to_cart(page, shop)
+    page.goto(f"{shop['url']}/cart/")
+    quantity = page.locator(".cart-line").first.get_by_label(re.compile(r"^Quantity"))
+    # The shopper's next change lands in the same moment as the answer to their first: the
+    # lines just swapped in must already send it.
+    page.evaluate("""() => document.body.addEventListener("htmx:afterSwap", function next(event) {
+        if (event.target.id !== "cart-lines") return;
+        document.body.removeEventListener("htmx:afterSwap", next);
+        setTimeout(() => {
+          const box = document.querySelector(".cart-line input[name=quantity]");
+          box.value = "3";
+          box.dispatchEvent(new Event("change", {bubbles: true}));
+        });
+      })""")
+    quantity.fill("2")
+    quantity.press("Tab")
+    expect(quantity).to_have_value("3")
+    # The totals fetched after the first change do not land over the second's.
+    expect(page.locator("#cart-units")).to_have_text("3")
+    expect(page.locator("#cart-count")).to_have_text("3")
+
+
 @pytest.mark.parametrize("width", [1280, 390])
 def test_cart_and_checkout_have_no_accessibility_violations(shop, page, screenshot, width):
     page.set_viewport_size({"width": width, "height": 900})
