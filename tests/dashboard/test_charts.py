@@ -69,6 +69,23 @@ def test_texts_are_escaped():
     parse(chart)  # well-formed
 
 
+def test_the_table_has_a_row_each_headed_by_its_first_cell_escaped():
+    chart = column_chart([Decimal("1.00")])
+    chart = charts.Chart(**{**chart.__dict__, "columns": ("Product", "Units", "Revenue"),
+                            "rows": (("<b>Scarf</b>", "2", "$4.00"), ("Hat", "1", "$9.00"))})
+    table = ElementTree.fromstring(f"<tbody>{chart.table_rows()}</tbody>")  # noqa: S314
+    assert [[(cell.tag, cell.get("scope"), cell.get("class"), cell.text) for cell in row]
+            for row in table] == [
+        [("th", "row", None, "<b>Scarf</b>"), ("td", None, "num", "2"),
+         ("td", None, "num", "$4.00")],
+        [("th", "row", None, "Hat"), ("td", None, "num", "1"), ("td", None, "num", "$9.00")],
+    ]
+    empty = charts.Chart(**{**chart.__dict__, "rows": ()})
+    assert empty.table_rows() == (
+        '<tr><td colspan="3">Nothing in this period.</td></tr>\n'
+    )
+
+
 def test_no_style_attributes_for_the_csp():
     markup = column_chart([Decimal("1.00")]).svg()
     assert not re.search(r"\sstyle=", markup)
