@@ -121,6 +121,10 @@ def shop(tmp_path_factory, stripe_api):
         "MEDIA_ROOT": str(tmp / "media"),
         # As behind one proxy, so each page can be a client of its own (see `_page`).
         "TRUSTED_PROXY_COUNT": "1",
+        # A connection per request, closed at its end: the server runs a thread per browser
+        # connection, and a kept database connection in each of them (while the browser
+        # keeps its connections open) can use up all PostgreSQL allows.
+        "DATABASE_CONN_MAX_AGE": "0",
         "STRIPE_SECRET_KEY": stripe_api.secret_key,
         "STRIPE_WEBHOOK_SECRET": "whsec_browser_suite",
         "STRIPE_API_BASE": stripe_api.url,
