@@ -46,12 +46,16 @@ NONCE_MARK = mark_safe("<shared-page-nonce>")
 CSRF_MARK = mark_safe("<shared-page-csrf>")
 NAV_MARK = mark_safe("<shared-page-nav>")
 MESSAGES_MARK = mark_safe("<shared-page-messages>")
-# A heart's or a shop's pressed state: <shared-page-product-12>, <shared-page-shop-3>.
-SAVED_MARK = re.compile(rb"<shared-page-(product|shop)-(\d+)>")
+# Any mark: those above, and a heart's or a shop's pressed state (<shared-page-product-12>,
+# <shared-page-shop-3>), with its kind and id.
+MARK = re.compile(rb"<shared-page-(nonce|csrf|nav|messages|product|shop)(?:-(\d+))?>")
+SAVED_KINDS = {b"product", b"shop"}
 # A save toggle's attributes, saved or not: what the `pressed` tag writes, and fills a mark.
 PRESSED = {True: b'value="0" aria-pressed="true"', False: b'value="1" aria-pressed="false"'}
 HTMX_HEADERS = ("HX-Request", "HX-Target", "HX-Boosted", "HX-History-Restore-Request")
 VISITOR, CUSTOMER = "visitor", "customer"
+# Changed with SharedPage's fields: pages kept in another layout are under other keys.
+PAGE_LAYOUT = 2
 
 ViewFunction = Callable[..., HttpResponse]
 
@@ -81,29 +85,64 @@ class SharedCustomer:
 
 @dataclass(frozen=True)
 class SharedPage:
-    content: bytes
+    """A page kept with its marks found once: the text between them (`texts`, one more than
+    `holes`) and each mark's kind and id, so a response fills them in one pass."""
+
+    texts: tuple[bytes, ...]
+    holes: tuple[tuple[bytes, int | None], ...]
     headers: tuple[tuple[str, str], ...]
     offers: tuple[int, ...] = ()  # the offers in force it was rendered with
 
+    @classmethod
+    def of(cls, content: bytes, headers: tuple[tuple[str, str], ...]) -> "SharedPage":
+        split = MARK.split(content)  # text, kind, id or None, text, kind, id, …, text
+        holes = tuple(
+            (kind, None if pk is None else int(pk))
+            for kind, pk in zip(split[1::3], split[2::3], strict=True)
+        )
+        return cls(tuple(split[::3]), holes, headers)
+
     def response_for(self, request: HttpRequest) -> HttpResponse:
-        content = self.content
-        # The account links first: a customer's hold a sign-out form's CSRF mark.
-        for mark, value in (
-            (NAV_MARK, lambda: account_nav(request)),
-            (NONCE_MARK, lambda: str(get_nonce(request))),
-            (CSRF_MARK, lambda: get_token(request)),
-            (MESSAGES_MARK, lambda: pending_messages(request)),
-        ):
-            if mark.encode() in content:
-                content = content.replace(mark.encode(), value().encode())
-        if SAVED_MARK.search(content):
-            content = fill_saved(content, request)
-        response = HttpResponse(content)
+        fill = _Fill(request, self.holes)
+        parts = [self.texts[0]]
+        for hole, text in zip(self.holes, self.texts[1:], strict=True):
+            parts += (fill(*hole), text)
+        response = HttpResponse(b"".join(parts))
         for name, value in self.headers:
             response[name] = value
         # What anyone else is shown depends on their cookies, as it does when rendered.
         patch_vary_headers(response, ["Cookie"])
         return response
+
+
+class _Fill:
+    """Each mark's value for this request, worked out the first time a page asks for it."""
+
+    def __init__(self, request: HttpRequest, holes: tuple[tuple[bytes, int | None], ...]):
+        self.request = request
+        self.holes = holes
+        self.values: dict[bytes, bytes] = {}
+        self.saved: dict[bytes, set[int]] | None = None
+
+    def __call__(self, kind: bytes, pk: int | None) -> bytes:
+        if kind in SAVED_KINDS:
+            if self.saved is None:
+                self.saved = saved_on_page(self.request, self.holes)
+            return PRESSED[pk in self.saved[kind]]
+        if kind not in self.values:
+            self.values[kind] = self._value(kind).encode()
+        return self.values[kind]
+
+    def _value(self, kind: bytes) -> str:
+        request = self.request
+        if kind == b"nonce":
+            return str(get_nonce(request))
+        if kind == b"csrf":
+            return get_token(request)
+        if kind == b"messages":
+            return pending_messages(request)
+        # The account links hold a sign-out form's CSRF mark.
+        return account_nav(request).replace(CSRF_MARK, self(b"csrf", None).decode())
 
 
 def shared_page(
@@ -177,14 +216,15 @@ def render_marked(
         del request.page_marks
     if response.status_code != 200 or response.streaming:
         return response, None
-    return response, SharedPage(response.content, tuple(response.items()))
+    return response, SharedPage.of(response.content, tuple(response.items()))
 
 
 def request_parts(request: HttpRequest) -> tuple:
     """What of a request its page is kept under: the path, the query parameters in one
-    order whatever order the address gives them, and the HTMX headers."""
+    order whatever order the address gives them, and the HTMX headers; and the layout of
+    SharedPage, so a page an older release kept is never read as this one's."""
     query = tuple((name, tuple(request.GET.getlist(name))) for name in sorted(request.GET))
-    return (request.path, query, *(request.headers.get(h) for h in HTMX_HEADERS))
+    return (PAGE_LAYOUT, request.path, query, *(request.headers.get(h) for h in HTMX_HEADERS))
 
 
 def audience(request: HttpRequest) -> str | None:
@@ -260,16 +300,13 @@ def pending_messages(request: HttpRequest) -> str:
     return render_to_string("_messages.html", {"messages": messages}) if messages else ""
 
 
-def fill_saved(content: bytes, request: HttpRequest) -> bytes:
-    """Each saved mark replaced by its product's or shop's pressed state for this customer
-    (not pressed for anyone else)."""
-    ids = {b"product": set(), b"shop": set()}
-    for kind, pk in SAVED_MARK.findall(content):
-        ids[kind].add(int(pk))
-    saved = {
+def saved_on_page(
+    request: HttpRequest, holes: tuple[tuple[bytes, int | None], ...]
+) -> dict[bytes, set[int]]:
+    """Of the products and shops marked on the page, those this customer has saved (none
+    for anyone else)."""
+    ids = {kind: {pk for hole, pk in holes if hole == kind} for kind in SAVED_KINDS}
+    return {
         b"product": wishlisted_ids(request.user, ids[b"product"]),
         b"shop": saved_seller_ids(request.user, ids[b"shop"]),
     }
-    return SAVED_MARK.sub(
-        lambda match: PRESSED[int(match[2]) in saved[match[1]]], content
-    )

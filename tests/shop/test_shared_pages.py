@@ -286,3 +286,13 @@ def test_a_customer_who_reviews_a_product_gets_its_page_with_their_review_at_onc
     assert posted.status_code == 302
     assert "Update your review" in ada.get(tee.get_absolute_url()).text
     assert "Update your review" not in two_customers["bo"].get(tee.get_absolute_url()).text
+
+
+def test_a_page_kept_in_an_earlier_layout_is_not_served(tee, monkeypatch):
+    monkeypatch.setattr("shop.shared_pages.PAGE_LAYOUT", 1)
+    visit("/")
+    assert not rendered(visit("/"))
+
+    monkeypatch.setattr("shop.shared_pages.PAGE_LAYOUT", 2)
+
+    assert rendered(visit("/"))
