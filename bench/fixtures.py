@@ -19,13 +19,13 @@ if not apps.ready:  # run as a script; imported by the tests, Django is set up a
 
 from django.conf import settings
 from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
-from django.contrib.sessions.backends.cached_db import SessionStore
 from django.db.models import Count, F
 from django.db.models.functions import TruncDate
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from dashboard import kpis
+from security.sessions import SessionStore  # the shop's engine: a signed-in key names its user
 from shop import request_cart
 from shop.models import Order, Product, User, Variant
 from shop.services import cart as cart_services

@@ -19,8 +19,8 @@ from monitoring.outage import is_database_unavailable
 FILTERED = "[Filtered]"
 SECRET_NAME = re.compile(r"password|secret|token|key|otp|code", re.IGNORECASE)
 SECRET_HEADERS = {"authorization", "cookie", "x-csrftoken"}
-# Sessions live in the cache (cached_db), and Sentry's Redis breadcrumbs and spans name each
-# command's key: a session's cache key holds the session id.
+# Sessions live in the cache (cached_db, security.sessions), and Sentry's Redis breadcrumbs
+# and spans name each command's key: a session's cache key holds the session id.
 SESSION_CACHE_KEY = re.compile(r"(django\.contrib\.sessions\.cache(?:d_db)?)\w+")
 
 

@@ -5,6 +5,7 @@ from allauth.account.models import EmailAddress
 from allauth.account.signals import password_reset
 from django.conf import settings
 from django.contrib.auth.signals import user_logged_in
+from django.core.signals import request_started
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
@@ -26,6 +27,8 @@ post_save.connect(users.forget, sender=settings.AUTH_USER_MODEL,
                   dispatch_uid="security.users.saved")
 post_delete.connect(users.forget, sender=settings.AUTH_USER_MODEL,
                     dispatch_uid="security.users.deleted")
+# What a request's session read of its user is for that request alone.
+request_started.connect(users.forget_read, dispatch_uid="security.users.request_started")
 
 
 @receiver(password_reset, dispatch_uid="security.clear_lockouts_after_password_reset")

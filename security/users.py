@@ -11,6 +11,8 @@ Both sign-in backends (Django's, for the admin and invitations, and allauth's, f
 sign-in) read through the cache; which one a session names does not change what it gets.
 """
 
+from contextvars import ContextVar
+
 from allauth.account.auth_backends import AuthenticationBackend
 from django.contrib.auth.backends import ModelBackend
 from django.core.cache import cache
@@ -24,15 +26,45 @@ def _key(user_id: object) -> str:
     return f"security.user:{user_id}"
 
 
+def cache_keys(user_id: object) -> list[str]:
+    """What get_user reads of the cache: the kept user, and whether they have two-factor on."""
+    return [_key(user_id), devices.cache_key(user_id)]
+
+
+# What the session's own round trip found of cache_keys (security.sessions): the user id it
+# read them for and the entries found, for the request that read the session.
+_read: ContextVar[tuple[str | None, dict]] = ContextVar("kept_user_read", default=(None, {}))
+
+
+def read_with_session(user_id: str | None, found: dict) -> None:
+    _read.set((user_id, found))
+
+
+def forget_read(**kwargs) -> None:
+    """A request_started receiver: what was read for an earlier request serves no other."""
+    _read.set((None, {}))
+
+
+def _read_for(user_id: object) -> dict:
+    """cache_keys' entries: those the session read with it, once, if it read them for this
+    user; else from the cache."""
+    read_for, found = _read.get()
+    if read_for is not None and read_for == str(user_id):
+        forget_read()
+        return found
+    return cache.get_many(cache_keys(user_id))
+
+
 class KeptUser:
     """get_user from the cache, else from the database (kept for the next request when the
     person is not staff). A cache that does not answer reads the database. Whether the
     person has two-factor on, which the next middleware asks, comes in the same round trip
-    (security.twofactor.devices.has_second_factor)."""
+    (security.twofactor.devices.has_second_factor), and both with the session when its key
+    names them (security.sessions)."""
 
     def get_user(self, user_id):
-        key, second_factor_key = _key(user_id), devices.cache_key(user_id)
-        found = cache.get_many([key, second_factor_key])
+        key, second_factor_key = cache_keys(user_id)
+        found = _read_for(user_id)
         user = found.get(key)
         if user is None or not self.user_can_authenticate(user):
             user = super().get_user(user_id)
@@ -55,3 +87,5 @@ class KeptAllauthBackend(KeptUser, AuthenticationBackend):
 def forget(sender, instance, **kwargs) -> None:
     """A post_save and post_delete receiver for the user model."""
     cache.delete(_key(instance.pk))
+    if _read.get()[0] == str(instance.pk):
+        forget_read()

@@ -206,8 +206,8 @@ else:
         }
     }
 # Sessions are read from the cache and written through to the database, so a cache outage or
-# eviction signs nobody out.
-SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+# eviction signs nobody out; a signed-in one is read with its user (security.sessions).
+SESSION_ENGINE = "security.sessions"
 
 # --- accounts -------------------------------------------------------------------------------
 

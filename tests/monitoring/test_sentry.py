@@ -150,3 +150,11 @@ def test_the_scrubber_hides_session_ids_in_cache_commands():
     expected = f"GET 'shop:1:django.contrib.sessions.cached_db{FILTERED}'"
     assert scrubbed["breadcrumbs"]["values"][0]["message"] == expected
     assert scrubbed["spans"][0]["description"] == expected
+
+
+def test_the_scrubber_hides_a_signed_in_session_id_read_with_its_user():
+    command = "MGET 'shop:1:django.contrib.sessions.cached_dbabc123sessionid_42' 'shop:1:user'"
+    event = {"spans": [{"op": "db.redis", "description": command}]}
+    assert scrub_event(event, {})["spans"][0]["description"] == (
+        f"MGET 'shop:1:django.contrib.sessions.cached_db{FILTERED}' 'shop:1:user'"
+    )
