@@ -11,7 +11,7 @@ Which orders are scored: the attackers' all, and of the others those placed in t
 last SCORED_DAYS days, the newest SCORED_MOST at most; each as shop scores it (rules.assess of
 facts.gather, as of the moment it was paid, or placed when it never was), inside
 facts.replaying, which works the usual order out once a day; gather then reads the rows
-around an order in three queries.
+around an order in two queries.
 SCORED_MOST covers the whole month of `make run`'s 3,000 orders (430 at its busiest), which
 the dashboard shows by default and which holds every order still to ship, and the last day
 and a half of the benchmark's. Other orders keep score 0, no reasons and no

@@ -324,14 +324,14 @@ def test_a_paying_webhook_takes_a_fixed_number_of_queries(
     after commit, the confirmation email (its row locked, the order's discounts read for it,
     sent, marked) and the events waiting
     for this capture. Savepoints included. A repeat is answered from the inbox alone.
-    Scoring the order's risk again adds eight: its savepoint (2), the order locked, its risk
+    Scoring the order's risk again adds seven: its savepoint (2), the order locked, its risk
     row made (an order placed without one: read, then inserted in a savepoint, 4), the facts
-    (the day's orders, the month's shared addresses and cards, paid before, the usual order:
-    4, one of them cached after) and the row saved, less what the transaction shares.
+    (the orders from the same sources, paid before, the usual order: 3, one of them cached
+    after) and the row saved, less what the transaction shares.
     The dashboard's daily rollups were not built here (asked when the order was placed, then
     the cache knows), so the payment adds nothing to them."""
     event = stripe_event("checkout.session.completed", order)
-    with django_assert_num_queries(45):
+    with django_assert_num_queries(44):
         assert post_stripe(client, event).status_code == 200
     with django_assert_num_queries(5):
         assert post_stripe(client, event).status_code == 200

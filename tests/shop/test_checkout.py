@@ -340,17 +340,17 @@ def test_placing_an_order_needs_a_fixed_number_of_queries(
     order (in a savepoint of its own), its lines in one INSERT and the event (13 with the
     transaction's own); saving the session (3 under test,
     in a savepoint). The cart keeps its lines until the order is paid. The risk score adds
-    five: the day's orders from the same sources, the month's customers sharing the address,
-    whether the customer paid before, the store's usual order (then kept an hour in the
-    cache) and the risk row's INSERT. The dashboard asks whether its rollups were built, to
-    count the order on its day's risk rows (then the cache knows)."""
+    four: the orders from the same sources (the day's, and the month's customers sharing the
+    address or card), whether the customer paid before, the store's usual order (then kept
+    an hour in the cache) and the risk row's INSERT. The dashboard asks whether its rollups
+    were built, to count the order on its day's risk rows (then the cache knows)."""
     for _ in range(lines):
         fill_cart(client, (VariantFactory(on_hand=5), 1))
     data = checkout_details(standard)
     del data["email"]
     client.post(reverse("shop:checkout"), data)
     # One more than before sellers: the shipments, one row per seller, in one insert.
-    with django_assert_max_num_queries(27):
+    with django_assert_max_num_queries(26):
         response = client.post(reverse("shop:checkout-review"))
     assert response.status_code == 302
     assert Order.objects.get().lines.count() == lines
