@@ -5,7 +5,8 @@ sales report is exported for. The pages are read three ways: by a visitor withou
 (the shared pages), by an anonymous shopper whose session holds a cart of 3 lines, and by a
 signed-in customer with paid orders (their orders, one of them, their addresses); the
 dashboard is read by a staff member whose session passed the second factor, as django-otp
-marks it after a code.
+marks it after a code. Each session is sent with the other cookies its browser holds
+(browser_cookies): a browser with a cart or an account has been shown pages and forms.
 """
 
 import json
@@ -21,10 +22,13 @@ from django.conf import settings
 from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
 from django.db.models import Count, F
 from django.db.models.functions import TruncDate
+from django.test import Client
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from bench.serve import SHOP_HEADERS
 from dashboard import kpis
+from dashboard import sessions as visitors
 from security.sessions import SessionStore  # the shop's engine: a signed-in key names its user
 from shop import request_cart
 from shop.models import Order, Product, User, Variant
@@ -38,9 +42,9 @@ RECENT_ORDERS = 10_000
 
 def targets() -> dict[str, dict]:
     cookie = settings.SESSION_COOKIE_NAME
-    with_cart = f"{cookie}={cart_session()}"
+    with_cart = f"{cookie}={cart_session()}; {browser_cookies()}"
     customer, order = customer_session()
-    signed_in = f"{cookie}={customer}"
+    signed_in = f"{cookie}={customer}; {browser_cookies()}"
     pages = {"listing": listing_path(), "search": f"/products/?q={SEARCH}",
              "detail": detail_path()}
     return {
@@ -57,7 +61,7 @@ def targets() -> dict[str, dict]:
         "addresses signed in": {"path": "/addresses/", "cookie": signed_in},
         "dashboard": {
             "path": "/dashboard/?period=12m",
-            "cookie": f"{cookie}={staff_session()}",
+            "cookie": f"{cookie}={staff_session()}; {browser_cookies()}",
             "cold": unseen_dashboard_paths(),
         },
         "liveness": {"path": "/liveness/"},
@@ -94,6 +98,18 @@ def export_periods() -> dict[str, tuple[str, str]]:
         "recent": (start.isoformat(), days[0].isoformat()),
         "year": (days[-1].isoformat(), days[0].isoformat()),
     }
+
+
+def browser_cookies() -> str:
+    """The cookies a browser holding a session holds besides it, a browser with a cart or an
+    account having been shown pages and forms: those the shop sets on a first visit to its
+    listing, the CSRF cookie and the visitor cookie, the visitor counted today
+    (dashboard.sessions: on its first page, or its second when its address had one today)."""
+    browser = Client(headers=SHOP_HEADERS, HTTP_HOST="127.0.0.1")
+    for _ in range(2):
+        browser.get("/products/")
+    return "; ".join(f"{name}={browser.cookies[name].value}"
+                     for name in (settings.CSRF_COOKIE_NAME, visitors.COOKIE))
 
 
 def listing_path() -> str:

@@ -5,9 +5,11 @@ from datetime import date, timedelta
 
 import pytest
 from django.conf import settings
+from django.test import Client
 from django.urls import reverse
 
 from bench import exports, fixtures, recommendations, report
+from bench.serve import SHOP_HEADERS
 from dashboard.demo.history import seed_order_history
 from shop.models import Order, ShippingMethod
 from tests.factories import VariantFactory
@@ -100,3 +102,19 @@ def test_every_page_is_read_by_a_visitor_a_shopper_with_a_cart_and_a_customer(hi
         assert targets[f"{name} signed in"]["cookie"] == targets["orders signed in"]["cookie"]
     assert set(targets) - {"dashboard", "liveness"} == set(report.PAGES) - {
         "dashboard", "liveness"}
+
+
+def test_a_session_goes_with_the_cookies_the_shop_gave_its_browser(client, history):
+    # Another browser at the same address first: its first visit of the day is the one counted.
+    Client().get(reverse("shop:product-list"), headers=SHOP_HEADERS)
+    for part in fixtures.browser_cookies().split("; "):
+        name, value = part.split("=", 1)
+        client.cookies[name] = value
+    sent = client.cookies[settings.CSRF_COOKIE_NAME].value
+
+    response = client.get(reverse("shop:product-list"), headers=SHOP_HEADERS)
+
+    # Taken as its own: the same CSRF secret, the visitor already counted today.
+    assert response.status_code == 200
+    assert response.cookies[settings.CSRF_COOKIE_NAME].value == sent
+    assert "visitor" not in response.cookies
