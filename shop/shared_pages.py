@@ -141,8 +141,9 @@ class _Fill:
             return get_token(request)
         if kind == b"messages":
             return pending_messages(request)
-        # The account links hold a sign-out form's CSRF mark.
-        return account_nav(request).replace(CSRF_MARK, self(b"csrf", None).decode())
+        nav = account_nav(request)
+        # A customer's account links hold a sign-out form's CSRF mark.
+        return nav.replace(CSRF_MARK, self(b"csrf", None).decode()) if CSRF_MARK in nav else nav
 
 
 def shared_page(

@@ -10,7 +10,7 @@ from django.test import Client
 from django.urls import reverse
 
 from shop.models import CartLine, User
-from shop.shared_pages import CUSTOMER, VISITOR, audience
+from shop.shared_pages import CUSTOMER, VISITOR, SharedPage, audience
 from tests.factories import (
     ProductFactory,
     ReviewFactory,
@@ -296,3 +296,15 @@ def test_a_page_kept_in_an_earlier_layout_is_not_served(tee, monkeypatch):
     monkeypatch.setattr("shop.shared_pages.PAGE_LAYOUT", 2)
 
     assert rendered(visit("/"))
+
+
+def test_a_page_without_a_form_gives_a_visitor_no_csrf_token(rf):
+    page = SharedPage.of(b"<header><shared-page-nav></header><main>No form here.</main>", ())
+    request = rf.get("/")
+    request.user = AnonymousUser()
+    request.session = {}
+
+    content = page.response_for(request).content.decode()
+
+    assert "Sign in" in content and "shared-page" not in content
+    assert "CSRF_COOKIE" not in request.META  # no token made, so no CSRF cookie set
