@@ -111,13 +111,16 @@ def render(results: Results) -> str:
     if results.sale:
         lines += _sale_rows(results.sale, reads, verdict)
     writes = results.writes
-    exact = writes["sold"] == writes["units"] == writes["reserved"]
+    exact = writes.get("exact", True) and writes["sold"] == writes["units"] == writes["reserved"]
+    runs = writes.get("runs", [])
+    of_runs = (f" (the median of {len(runs)} runs: {', '.join(map(str, runs))} orders/s)"
+               if len(runs) > 1 else "")
     lines += [
         "",
         "| writes | orders | seconds | orders/s | units sold (lines / reserved) | budget |",
         "|---|---:|---:|---:|---:|---|",
-        f"| {writes['clients']} shoppers buy 1 of {writes['units']} units until sold out "
-        f"| {writes['orders']} | {writes['seconds']} | {writes['orders_per_second']} "
+        f"| {writes['clients']} shoppers buy 1 of {writes['units']} units until sold out"
+        f"{of_runs} | {writes['orders']} | {writes['seconds']} | {writes['orders_per_second']} "
         f"| {writes['sold']} / {writes['reserved']} "
         f"| ≥ {ORDERS_PER_SECOND}/s: {verdict(writes['orders_per_second'] >= ORDERS_PER_SECOND)}"
         f"; exactly {writes['units']} sold: {verdict(exact)} |",

@@ -1,5 +1,6 @@
-"""`python -m bench.writes`: 16 shoppers at once buy one unit each of a variant with 500
-units, through the cart and checkout services on PostgreSQL, until it is sold out.
+"""`python -m bench.writes [RUN]`: 16 shoppers at once buy one unit each of a variant with
+500 units, through the cart and checkout services on PostgreSQL, until it is sold out (a
+product of its own for each RUN, 1 by default, so that a run can follow another).
 
 Each shopper, in a thread with its own database connection, starts a cart, adds a unit and
 places the order, again and again, until the shop says the variant is sold out. Prints one
@@ -8,6 +9,7 @@ lines and to the variant's reserved count, which must both be exactly 500.
 """
 
 import json
+import sys
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -35,9 +37,9 @@ ADDRESS = {
 }
 
 
-def sell_out(*, units: int = UNITS, clients: int = CLIENTS) -> dict:
+def sell_out(*, units: int = UNITS, clients: int = CLIENTS, run: int = 1) -> dict:
     """`clients` shoppers at once buy a variant of `units` units until it is sold out."""
-    variant = _limited_edition(units)
+    variant = _limited_edition(units, run)
     method = ShippingMethod.objects.filter(is_active=True).order_by("pk").first()
     stop = threading.Event()
 
@@ -74,16 +76,16 @@ def sell_out(*, units: int = UNITS, clients: int = CLIENTS) -> dict:
     }
 
 
-def _limited_edition(units: int) -> Variant:
-    """A product of its own with one variant of `units` units (the database is fresh)."""
+def _limited_edition(units: int, run: int) -> Variant:
+    """The run's own product with one variant of `units` units."""
     product = Product.objects.create(
-        name="Limited Edition Scarf", slug="bench-limited-edition",
+        name=f"Limited Edition Scarf {run}", slug=f"bench-limited-edition-{run}",
         category=Category.objects.order_by("pk").first(),
     )
     return Variant.objects.create(
-        product=product, sku="BENCH-LIMITED", price=Decimal("49.00"), on_hand=units,
+        product=product, sku=f"BENCH-LIMITED-{run}", price=Decimal("49.00"), on_hand=units,
     )
 
 
 if __name__ == "__main__":
-    print(json.dumps(sell_out()))
+    print(json.dumps(sell_out(run=int(sys.argv[1]) if len(sys.argv) > 1 else 1)))
