@@ -194,7 +194,7 @@ def test_the_benchmarks_shoppers_sell_exactly_the_stock(postgres_committed):
     sold_out = writes.sell_out(units=20, clients=6)
 
     assert sold_out["orders"] == sold_out["sold"] == sold_out["reserved"] == 20
-    assert Order.objects.filter(lines__sku="BENCH-LIMITED").count() == 20
+    assert Order.objects.filter(lines__sku="BENCH-LIMITED-1").count() == 20
 
 
 def test_the_benchmarks_sale_buys_and_pays_without_overselling(postgres_committed):
