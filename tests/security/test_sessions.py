@@ -1,5 +1,6 @@
 """A signed-in session's key names its user, so the session and the user are read from the
-cache in one round trip; a key naming someone else signs nobody in."""
+cache in one round trip (tests/security/test_kept_users.py counts it); a key naming someone
+else signs nobody in."""
 
 import pytest
 from django.conf import settings
@@ -12,7 +13,6 @@ from django.urls import reverse
 
 from security import sessions, users
 from tests.accounts import PASSWORD, make_account, sign_in, sign_out
-from tests.conftest import cache_calls
 
 pytestmark = pytest.mark.django_db
 ORDERS = reverse("shop:order-list")
@@ -46,19 +46,6 @@ def test_the_key_names_the_signed_in_user_and_no_one_after_signing_out():
 
     sign_out(client)
     assert sessions.named_user(session_key(client) or None) is None
-
-
-def test_the_session_and_its_user_are_one_round_trip(monkeypatch):
-    customer = make_account("ada@example.com")
-    client = signed_in("ada@example.com")
-    client.get(ORDERS)
-    reads = cache_calls(monkeypatch, with_keys=True)
-
-    assert client.get(ORDERS).status_code == 200
-
-    stored = sessions.SessionStore(session_key(client))
-    assert reads[0] == ("get_many", [stored.cache_key, *users.cache_keys(customer.pk)])
-    assert not any("security." in str(keys) for _, keys in reads[1:])
 
 
 def test_a_key_made_up_with_someones_id_signs_nobody_in():
