@@ -24,9 +24,11 @@ ROOM = Session._meta.get_field("session_key").max_length - 32 - len(HINT)
 
 
 def named_user(session_key: str | None) -> str | None:
-    """The user id a session key names, if any."""
+    """The user id a session key names, if any: digits, as many as a key this engine makes
+    can hold (a cookie made up otherwise names no one, and reads nothing more)."""
     _, hint, user_id = (session_key or "").rpartition(HINT)
-    return user_id if hint and user_id.isdigit() else None
+    return user_id if hint and user_id.isascii() and user_id.isdigit() and len(
+        user_id) <= ROOM else None
 
 
 class SessionStore(cached_db.SessionStore):

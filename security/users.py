@@ -49,7 +49,7 @@ def _read_for(user_id: object) -> dict:
     """cache_keys' entries: those the session read with it, once, if it read them for this
     user; else from the cache."""
     read_for, found = _read.get()
-    if read_for is not None and read_for == str(user_id):
+    if read_for == str(user_id):
         forget_read()
         return found
     return cache.get_many(cache_keys(user_id))

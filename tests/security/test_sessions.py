@@ -107,3 +107,13 @@ def test_an_id_too_long_to_fit_leaves_the_key_as_it_is():
     store.save()
 
     assert store.session_key == key and sessions.named_user(key) is None
+
+
+@pytest.mark.parametrize("key", [f"{'a' * 32}_{'9' * 3000}", f"{'a' * 32}_\u00b2"])
+def test_a_key_naming_no_possible_user_reads_as_any_unknown_key(key):
+    assert sessions.named_user(key) is None
+    stranger = Client()
+    stranger.cookies[settings.SESSION_COOKIE_NAME] = key
+
+    assert stranger.get("/").status_code == 200
+    assert stranger.get(ORDERS).status_code == 302
