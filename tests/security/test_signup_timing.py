@@ -1,32 +1,52 @@
 """Signing up with an email that already has an account takes as long as with a new one, so
 the time of the answer does not tell which emails are customers' (the page and the redirect
 already do not). Timed with Argon2, the production password hasher: the new account's hash is
-by far the slowest step, so a path that skipped it would stand out. With the test suite's MD5
-it would not."""
+the slowest step, so a path that skipped it would stand out. With the test suite's MD5 it would
+not.
+
+The two paths are not identical past the hash: allauth sends a different email for each and
+files a new account's confirmation, a few milliseconds apart. So the test asks what matters,
+that the difference stays well below one hash, rather than that the two times are equal."""
 
 import statistics
 import time
 
 import pytest
-from django.contrib.auth.hashers import Argon2PasswordHasher
+from django.contrib.auth.hashers import Argon2PasswordHasher, make_password
 from django.core import mail
 from django.test import Client
 
 from shop.models import User
 from tests.accounts import make_account
 
-TRIES = 20
+TRIES = 30
 PASSWORD = "plum-tartan-harbour-1987"  # passes every password validator
 
 
 class QuickArgon2PasswordHasher(Argon2PasswordHasher):
-    """Production's Argon2 with a sixth of its memory and one lane: about 0.1 s a hash
-    instead of 0.5 s on a small machine, so 42 sign-ups fit in a few seconds. The test asks
-    whether both paths pay for a hash, which any cost well above the rest of a sign-up
-    (about 30 ms) shows; a sign-up with production's cost was measured the same way."""
+    """Production's Argon2 with a sixth of its memory and one lane, a few times quicker, so
+    62 sign-ups fit in a few seconds. The test asks whether both paths pay for a hash, which
+    any cost well above the gap between the two flows shows; a sign-up with production's cost
+    was measured the same way."""
 
     memory_cost = 16 * 1024
     parallelism = 1
+
+
+def hash_time() -> float:
+    """Seconds one password hash takes with the configured hasher, the median of five."""
+    times = []
+    for _ in range(5):
+        started = time.perf_counter()
+        make_password(PASSWORD)
+        times.append(time.perf_counter() - started)
+    return statistics.median(times)
+
+
+def lower_quartile(times: list[float]) -> float:
+    """The time most runs beat a quarter of the time: steady on a busy machine, where another
+    process's burst makes some sign-ups slow at random and a median can move with them."""
+    return statistics.quantiles(times, n=4)[0]
 
 
 def sign_up(email: str) -> float:
@@ -55,10 +75,12 @@ def test_signing_up_takes_as_long_whether_or_not_the_email_has_an_account(settin
         known.append(sign_up(email))
         new.append(sign_up(f"new{n}@example.com"))
 
-    known_median, new_median = statistics.median(known), statistics.median(new)
-    assert abs(known_median - new_median) <= 0.2 * max(known_median, new_median), (
-        f"median sign-up: {known_median * 1000:.0f} ms with a registered email, "
-        f"{new_median * 1000:.0f} ms with a new one"
+    one_hash = hash_time()
+    known_time, new_time = lower_quartile(known), lower_quartile(new)
+    # A path without the hash would be a whole hash quicker; half of one is the line.
+    assert abs(known_time - new_time) < one_hash / 2, (
+        f"sign-up: {known_time * 1000:.0f} ms with a registered email, "
+        f"{new_time * 1000:.0f} ms with a new one; one hash takes {one_hash * 1000:.0f} ms"
     )
     # Both kinds were real sign-ups that each sent their email; the registered emails' made
     # no account (what they rehearse is rolled back).
