@@ -3,25 +3,44 @@
 The automatic offers not ended yet are one query, kept in the catalogue cache (shop.caching:
 a saved promotion drops it) with their start and end, so which are in force is decided at
 each read, to the second, and pages cost no query for them once it is warm. Placing an order
-reads them from the database, fresh.
+reads them from the database, fresh, in one statement written out (_NOT_ENDED): the ORM took
+several times longer to build its four joins than the database takes to run them.
 """
 
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db.models import Q, QuerySet
+from django.db.models import F, QuerySet
 from django.utils import timezone
 
 from core.money import ZERO
 from shop import caching
-from shop.models import Promotion
+from shop.models import Category, Promotion
 from shop.promotions import rules
 
 # A category offer covers its subcategories; the catalogue's tree is this deep at most.
-_TARGETS = ("products", "categories", "categories__children", "categories__children__children")
+_TARGETS = {"product": "products", "category": "categories", "child": "categories__children",
+            "grandchild": "categories__children__children"}
 _FIELDS = ("pk", "name", "benefit", "value", "buy_quantity", "free_quantity", "min_subtotal",
            "priority", "combines", "automatic", "starts_at", "ends_at")
+# What _not_ended reads: the same rows as windows_of's query for the offers not ended at %s.
+_NOT_ENDED = """
+    SELECT promotion.id, promotion.name, promotion.benefit, promotion.value,
+        promotion.buy_quantity, promotion.free_quantity, promotion.min_subtotal,
+        promotion.priority, promotion.combines, promotion.automatic, promotion.starts_at,
+        promotion.ends_at, target.product_id AS product, covered.category_id AS category,
+        child.id AS child, grandchild.id AS grandchild
+    FROM {promotion} promotion
+        LEFT JOIN {products} target ON target.promotion_id = promotion.id
+        LEFT JOIN {categories} covered ON covered.promotion_id = promotion.id
+        LEFT JOIN {category} child ON child.parent_id = covered.category_id
+        LEFT JOIN {category} grandchild ON grandchild.parent_id = child.id
+    WHERE promotion.automatic AND promotion.is_active
+        AND (promotion.ends_at IS NULL OR promotion.ends_at > %s)
+    ORDER BY promotion.priority DESC, promotion.id
+"""
 
 
 @dataclass(frozen=True)
@@ -64,22 +83,38 @@ _last_read: list[tuple[int | None, list[Window]]] = [(None, [])]
 
 
 def _not_ended() -> list[Window]:
-    return windows_of(Promotion.objects.filter(
-        Q(ends_at__isnull=True) | Q(ends_at__gt=timezone.now()), automatic=True, is_active=True
-    ))
+    """The automatic offers in force or still to come, as windows_of would read them."""
+    statement = _NOT_ENDED.format(
+        promotion=Promotion._meta.db_table, category=Category._meta.db_table,
+        products=Promotion.products.through._meta.db_table,
+        categories=Promotion.categories.through._meta.db_table,
+    )
+    # raw() converts each column as its field would (money, times, flags on every database).
+    promotions = Promotion.objects.raw(statement, [timezone.now()])
+    return _windows(
+        {name: getattr(promotion, name) for name in (*_FIELDS, *_TARGETS)}
+        for promotion in promotions
+    )
 
 
 def windows_of(promotions: QuerySet[Promotion]) -> list[Window]:
     """The promotions with their targets and times, in one query (a row per target)."""
+    targets = {name: F(path) for name, path in _TARGETS.items()}
+    return _windows(promotions.values(*_FIELDS, **targets).order_by("-priority", "pk"))
+
+
+def _windows(rows: Iterable[dict]) -> list[Window]:
+    """Windows from rows of _FIELDS and _TARGETS, a row per target, by priority."""
     fields: dict[int, dict] = {}
     products: dict[int, set[int]] = defaultdict(set)
     categories: dict[int, set[int]] = defaultdict(set)
-    for row in promotions.values(*_FIELDS, *_TARGETS).order_by("-priority", "pk"):
+    for row in rows:
         pk = row["pk"]
         fields.setdefault(pk, row)
-        if row["products"]:
-            products[pk].add(row["products"])
-        categories[pk].update(row[name] for name in _TARGETS[1:] if row[name])
+        if row["product"]:
+            products[pk].add(row["product"])
+        categories[pk].update(row[name] for name in ("category", "child", "grandchild")
+                              if row[name])
     return [
         Window(
             offer=rules.Offer(
