@@ -44,8 +44,8 @@ def hash_time() -> float:
 
 
 def lower_quartile(times: list[float]) -> float:
-    """The time most runs beat a quarter of the time: steady on a busy machine, where another
-    process's burst makes some sign-ups slow at random and a median can move with them."""
+    """The time a quarter of the runs beat: steady on a busy machine, where another process's
+    burst makes some sign-ups slow at random and a median can move with them."""
     return statistics.quantiles(times, n=4)[0]
 
 

@@ -8,7 +8,7 @@ import pytest
 from django.utils import timezone
 
 from shop.models import Promotion
-from shop.promotions import live
+from shop.promotions import live, rules
 from tests.factories import CategoryFactory, ProductFactory
 
 
@@ -44,7 +44,7 @@ def test_the_fresh_read_is_what_the_orm_reads():
         automatic=True, is_active=True).exclude(ends_at__lte=now))
     by_name = {window.offer.name: window for window in fresh}
     assert list(by_name) == ["Clothing", "Everything", "Scarf, hat and socks", "Next week"]
-    assert by_name["Clothing"].offer == live.rules.Offer(
+    assert by_name["Clothing"].offer == rules.Offer(
         id=whole_tree.pk, name="Clothing", benefit="percent", value=Decimal("12.50"),
         category_ids=frozenset({clothing.pk, knitwear.pk, socks.pk}),
         min_subtotal=Decimal("40.00"), priority=3, combines=True,
