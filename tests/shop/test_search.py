@@ -301,7 +301,6 @@ def test_suggestions_under_other_filters_add_one_query_more(
     assert len(captured.captured_queries) == 8
 
 
-
 TRIGRAM_COST = importlib.import_module("shop.migrations.0022_trigram_similarity_cost")
 
 
@@ -313,8 +312,8 @@ def similarity_costs() -> dict[str, float]:
 
 
 def test_a_typo_search_tells_the_planner_what_scoring_a_name_costs(postgres):
-    """Left at pg_trgm's cost of 1, a typo's search at 200,000 products scored every name in
-    turn (170 ms) rather than asking the trigram index (11 ms): see migration 0022."""
+    """Left at pg_trgm's cost of 1, a typo's search at 200,000 products scored names in turn
+    (170 ms) rather than asking the trigram index (11 ms): see migration 0022."""
     assert similarity_costs() == dict.fromkeys(TRIGRAM_COST.FUNCTIONS, 100)
 
 
