@@ -2,11 +2,11 @@
 (`name %>> text`), told what it costs.
 
 pg_trgm declares its functions at the cost of a plain comparison (1). Scoring one name
-against the search takes about 6 µs, some 200 times that, so at 200,000 products the planner
-read the products in turn and scored their names, 30,000 of them before it had the first
-1,001 matches (170 ms), rather than asking the name's trigram index for the candidates
-(11 ms): it reckoned on finding them after a few percent of the table. At a cost of 100 it
-takes the index.
+against the search took about 6 µs there, far more than a comparison, so at 200,000
+products the planner read the products in turn and scored their names, 30,000 of them
+before it had the first 1,001 matches (170 ms), rather than asking the name's trigram index
+for the candidates (11 ms): it reckoned on finding them after a few percent of the table. At
+a cost of 100 it takes the index.
 
 pg_trgm belongs to whoever created it. Where another role did (a managed database, say), this
 role may not alter its functions: the search then plans as before, and the migration says so
