@@ -27,8 +27,8 @@ def named_user(session_key: str | None) -> str | None:
     """The user id a session key names, if any: digits, as many as a key this engine makes
     can hold (a cookie made up otherwise names no one, and reads nothing more)."""
     _, hint, user_id = (session_key or "").rpartition(HINT)
-    return user_id if hint and user_id.isascii() and user_id.isdigit() and len(
-        user_id) <= ROOM else None
+    named = hint and user_id.isascii() and user_id.isdigit() and len(user_id) <= ROOM
+    return user_id if named else None
 
 
 class SessionStore(cached_db.SessionStore):
