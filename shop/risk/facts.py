@@ -15,7 +15,7 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 
 from shop.models import Order, OrderRisk
-from shop.risk.rules import DAY_HOURS, SHARED_DAYS, Facts
+from shop.risk.rules import COUNTED_UP_TO, DAY_HOURS, SHARED_DAYS, Facts
 
 USUAL_DAYS = 90  # the usual order is the median paid order of this many days
 USUAL_FROM = 20  # paid orders needed before there is a usual order at all
@@ -99,7 +99,7 @@ def gather(order: Order, risk: OrderRisk, *, as_of: datetime | None = None,
         email_domain=risk.email_key.rpartition("@")[2], shipping_country=order.country,
         orders_by_email=counts["by_email"], orders_by_client=counts["by_client"],
         orders_to_address=counts["to_address"], orders_by_card=counts["by_card"],
-        failed_tries=(counts["failed"] or 0) + risk.failed_tries,
+        failed_tries=min(COUNTED_UP_TO, counts["failed"] + risk.failed_tries),
         emails_at_address=counts["at_address"], emails_on_card=counts["on_card"],
         billing_country=risk.billing_country, provider=provider,
         provider_risk_level=risk.provider_risk_level,
@@ -109,43 +109,58 @@ def gather(order: Order, risk: OrderRisk, *, as_of: datetime | None = None,
 
 # The other orders before `when` from the same email, client address, street address or card:
 # those of the day before the order, counted by source (with their failed payment tries), and
-# the other customers of the month sharing the address or the card. One statement, written
-# out: built by the ORM, its seven filtered aggregates cost more than running it, on every
-# order placed.
+# the other customers of the month sharing the address or the card. It reads at most
+# COUNTED_UP_TO orders from each source, its latest since the start of the day or the month,
+# through the source's index: an address with thousands of orders (an office, a parcel locker)
+# costs what one with fifty does, inside the transaction that holds the stock. Each count is
+# over the orders read, so up to COUNTED_UP_TO it is exact; past it, _counts stops it there.
+# One statement, written out: built by the ORM, its filtered aggregates cost more than running
+# it, on every order placed.
 _COUNTS = """
     SELECT
-        COUNT(*) FILTER (WHERE placed_at > %s AND email_key = %s),
-        COUNT(*) FILTER (WHERE placed_at > %s AND client_ip = %s),
-        COUNT(*) FILTER (WHERE placed_at > %s AND address_key = %s),
-        COUNT(*) FILTER (WHERE placed_at > %s AND card_fingerprint = %s),
-        SUM(failed_tries) FILTER (WHERE placed_at > %s
-            AND (email_key = %s OR client_ip = %s OR card_fingerprint = %s)),
-        COUNT(DISTINCT email_key) FILTER (WHERE placed_at > %s AND email_key <> %s
-            AND address_key = %s),
-        COUNT(DISTINCT email_key) FILTER (WHERE placed_at > %s AND email_key <> %s
-            AND card_fingerprint = %s)
-    FROM {table}
-    WHERE order_id <> %s AND placed_at <= %s AND placed_at > %s
-        AND (email_key = %s OR client_ip = %s OR address_key = %s OR card_fingerprint = %s)
+        COUNT(*) FILTER (WHERE placed_at > %(day)s AND email_key = %(email)s),
+        COUNT(*) FILTER (WHERE placed_at > %(day)s AND client_ip = %(client)s),
+        COUNT(*) FILTER (WHERE placed_at > %(day)s AND address_key = %(address)s),
+        COUNT(*) FILTER (WHERE placed_at > %(day)s AND card_fingerprint = %(card)s),
+        SUM(failed_tries) FILTER (WHERE placed_at > %(day)s
+            AND (email_key = %(email)s OR client_ip = %(client)s OR card_fingerprint = %(card)s)),
+        COUNT(DISTINCT email_key) FILTER (WHERE placed_at > %(month)s
+            AND email_key <> %(email)s AND address_key = %(address)s),
+        COUNT(DISTINCT email_key) FILTER (WHERE placed_at > %(month)s
+            AND email_key <> %(email)s AND card_fingerprint = %(card)s)
+    FROM (
+        SELECT * FROM ({latest} AND email_key = %(email)s {last}) AS by_email
+        UNION
+        SELECT * FROM ({latest} AND client_ip = %(client)s {last}) AS by_client
+        UNION
+        SELECT * FROM ({latest} AND address_key = %(address)s {last}) AS to_address
+        UNION
+        SELECT * FROM ({latest} AND card_fingerprint = %(card)s {last}) AS by_card
+    ) AS around
 """
+_LATEST = """
+    SELECT order_id, placed_at, email_key, client_ip, address_key, card_fingerprint, failed_tries
+    FROM {table}
+    WHERE order_id <> %(order)s AND placed_at <= %(when)s AND placed_at > %(since)s
+"""
+_LAST = "ORDER BY placed_at DESC LIMIT %(up_to)s"
 COUNTED = ("by_email", "by_client", "to_address", "by_card", "failed", "at_address", "on_card")
 
 
 def _counts(order: Order, risk: OrderRisk, *, when: datetime) -> dict:
-    """What _COUNTS counts, by the names in COUNTED. An order without a client address or a
-    card matches no other order by it (NULL equals nothing)."""
+    """What _COUNTS counts, by the names in COUNTED, each at most COUNTED_UP_TO. An order
+    without a client address or a card matches no other order by it (NULL equals nothing)."""
     adapt = connection.ops.adapt_datetimefield_value
     day = adapt(risk.placed_at - timedelta(hours=DAY_HOURS))
     month = adapt(when - timedelta(days=SHARED_DAYS))
-    email, address = risk.email_key, risk.address_key
-    client, card = risk.client_ip or None, risk.card_fingerprint or None
+    latest = _LATEST.format(table=OrderRisk._meta.db_table)
     with connection.cursor() as cursor:
-        cursor.execute(_COUNTS.format(table=OrderRisk._meta.db_table), [
-            day, email, day, client, day, address, day, card,
-            day, email, client, card,
-            month, email, address,
-            month, email, card,
-            order.pk or 0, adapt(when), min(day, month),  # 0: not saved yet, no row is its
-            email, client, address, card,
-        ])
-        return dict(zip(COUNTED, cursor.fetchone(), strict=True))
+        cursor.execute(_COUNTS.format(latest=latest, last=_LAST), {
+            "day": day, "month": month, "since": min(day, month), "when": adapt(when),
+            "order": order.pk or 0,  # not saved yet: no row is its
+            "email": risk.email_key, "address": risk.address_key,
+            "client": risk.client_ip or None, "card": risk.card_fingerprint or None,
+            "up_to": COUNTED_UP_TO,
+        })
+        return {name: min(count or 0, COUNTED_UP_TO)
+                for name, count in zip(COUNTED, cursor.fetchone(), strict=True)}

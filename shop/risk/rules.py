@@ -25,6 +25,7 @@ MANY_FAILURES, VERY_MANY_FAILURES = 3, 6  # failed payment tries from the same s
 SHARED_ADDRESS = 3  # other customers shipping to the same street address
 SHARED_CARD = 2  # other customers paying with the same card
 LARGE_FIRST_ORDER = 3  # a first order this many times the usual order or more
+COUNTED_UP_TO = 50  # every count stops here; a reason then says "50 or more"
 MAX_SCORE = 100
 
 # Stripe's Radar says "elevated" from a risk score of 65 and "highest" from 75.
@@ -45,6 +46,8 @@ class Facts:
     first_order: bool  # the customer (the email) has paid for no order before
     email_domain: str
     shipping_country: str
+    # Counted over the latest COUNTED_UP_TO orders from each source, up to COUNTED_UP_TO: past
+    # every rule's threshold.
     orders_by_email: int = 0  # in the last day
     orders_by_client: int = 0
     orders_to_address: int = 0
@@ -69,6 +72,10 @@ class Reason:
         return {"rule": self.rule, "points": self.points, "why": self.why}
 
 
+def _figure(count: int) -> str:
+    return f"{COUNTED_UP_TO} or more" if count >= COUNTED_UP_TO else str(count)
+
+
 def many_orders(facts: Facts) -> Reason | None:
     sources = {"this email": facts.orders_by_email, "this client address": facts.orders_by_client,
                "this street address": facts.orders_to_address, "this card": facts.orders_by_card}
@@ -76,15 +83,15 @@ def many_orders(facts: Facts) -> Reason | None:
     if count < MANY_ORDERS:
         return None
     return Reason("many_orders", 40 if count >= VERY_MANY_ORDERS else 25,
-                  f"{count} other orders from {source} in the last {DAY_HOURS} hours.")
+                  f"{_figure(count)} other orders from {source} in the last {DAY_HOURS} hours.")
 
 
 def failed_payments(facts: Facts) -> Reason | None:
     if facts.failed_tries < MANY_FAILURES:
         return None
     return Reason("failed_payments", 50 if facts.failed_tries >= VERY_MANY_FAILURES else 35,
-                  f"{facts.failed_tries} failed payment tries from this email, client address "
-                  f"or card in the last {DAY_HOURS} hours.")
+                  f"{_figure(facts.failed_tries)} failed payment tries from this email, "
+                  f"client address or card in the last {DAY_HOURS} hours.")
 
 
 def large_first_order(facts: Facts) -> Reason | None:
@@ -114,15 +121,15 @@ def shared_address(facts: Facts) -> Reason | None:
     if facts.emails_at_address < SHARED_ADDRESS:
         return None
     return Reason("shared_address", 30,
-                  f"{facts.emails_at_address} other customers ship to this street address "
-                  f"(last {SHARED_DAYS} days).")
+                  f"{_figure(facts.emails_at_address)} other customers ship to this street "
+                  f"address (last {SHARED_DAYS} days).")
 
 
 def shared_card(facts: Facts) -> Reason | None:
     if facts.emails_on_card < SHARED_CARD:
         return None
     return Reason("shared_card", 35,
-                  f"{facts.emails_on_card} other customers paid with this card "
+                  f"{_figure(facts.emails_on_card)} other customers paid with this card "
                   f"(last {SHARED_DAYS} days).")
 
 

@@ -8,6 +8,7 @@ import pytest
 from django.utils import timezone
 
 from shop.models import Order, OrderRisk
+from shop.risk import facts as facts_module
 from shop.risk.facts import address_key, email_key, gather, replaying, usual_total
 from shop.services.risk import record_placement
 from tests.factories import OrderFactory
@@ -158,6 +159,57 @@ def test_other_customers_are_counted_as_of_the_moment(risk, placed_at):
     other(placed_at + 2 * HOUR, email_key="bo@example.com", card_fingerprint=CARD)
     assert facts_of(risk, as_of=placed_at + HOUR).emails_on_card == 0
     assert facts_of(risk, as_of=placed_at + 3 * HOUR).emails_on_card == 1
+
+
+@pytest.fixture
+def up_to_4(monkeypatch):
+    """Counting stops at 4 here, not at 50, to keep the rows few."""
+    monkeypatch.setattr(facts_module, "COUNTED_UP_TO", 4)
+
+
+@pytest.mark.parametrize(("field", "count"), SOURCES, ids=[f for f, _ in SOURCES])
+def test_the_orders_from_a_source_are_counted_up_to_the_limit(risk, placed_at, up_to_4,
+                                                               field, count):
+    for _ in range(6):
+        other(placed_at - HOUR, **{field: getattr(risk, field)})
+    assert getattr(facts_of(risk, as_of=placed_at), count) == 4
+
+
+def test_orders_read_for_two_sources_are_still_counted_up_to_the_limit(risk, placed_at,
+                                                                       up_to_4):
+    for _ in range(6):
+        other(placed_at - 2 * HOUR, email_key=risk.email_key, client_ip=IP)
+        other(placed_at - HOUR, client_ip=IP)
+    found = facts_of(risk, as_of=placed_at)
+    assert (found.orders_by_email, found.orders_by_client) == (4, 4)
+
+
+def test_failed_tries_are_counted_up_to_the_limit(risk, placed_at, up_to_4):
+    risk.failed_tries = 1
+    other(placed_at - HOUR, client_ip=IP, failed_tries=2)
+    assert facts_of(risk, as_of=placed_at).failed_tries == 3
+    other(placed_at - HOUR, card_fingerprint=CARD, failed_tries=2)
+    assert facts_of(risk, as_of=placed_at).failed_tries == 4
+    for _ in range(5):
+        other(placed_at - HOUR, email_key=risk.email_key, failed_tries=3)
+    assert facts_of(risk, as_of=placed_at).failed_tries == 4
+
+
+def test_other_customers_are_those_of_the_latest_orders_up_to_the_limit(risk, up_to_4):
+    """An address a thousand customers ship to costs no more than one with a few: the other
+    customers are counted among its latest orders."""
+    now = timezone.now()
+    for n, email in enumerate(("bo@example.com", "cy@example.com", "di@example.com")):
+        other(now - (20 - n) * 24 * HOUR, email_key=email, address_key=risk.address_key)
+        other(now - (20 - n) * 24 * HOUR, email_key=email, card_fingerprint=CARD)
+    assert (facts_of(risk).emails_at_address, facts_of(risk).emails_on_card) == (3, 3)
+    for _ in range(3):
+        other(now - 5 * 24 * HOUR, email_key="ed@example.com", address_key=risk.address_key)
+    # The latest four orders there: ed's three and di's.
+    assert (facts_of(risk).emails_at_address, facts_of(risk).emails_on_card) == (2, 3)
+    for _ in range(4):
+        other(now - 24 * HOUR, email_key="fay@example.com", card_fingerprint=CARD)
+    assert (facts_of(risk).emails_at_address, facts_of(risk).emails_on_card) == (2, 1)
 
 
 def test_the_facts_of_the_order_itself(risk):

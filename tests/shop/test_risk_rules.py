@@ -170,6 +170,24 @@ def test_a_card_shared_by_two_other_customers():
     assert rules.shared_card(facts(emails_on_card=9)).points == 35
 
 
+# --- counts that stopped ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("changes", "why"), [
+    ({"orders_by_client": 50}, "50 or more other orders from this client address in the last"),
+    ({"failed_tries": 50}, "50 or more failed payment tries from this email, client address"),
+    ({"emails_at_address": 50}, "50 or more other customers ship to this street address"),
+    ({"emails_on_card": 50}, "50 or more other customers paid with this card"),
+    ({"orders_by_client": 49}, "49 other orders from this client address in the last"),
+    ({"emails_on_card": 49}, "49 other customers paid with this card"),
+])
+def test_a_count_that_stopped_at_its_limit_says_so(changes, why):
+    """Counting stops at COUNTED_UP_TO: there may have been more, and the reason says so."""
+    assert rules.COUNTED_UP_TO == 50
+    (reason,) = assess(facts(**changes)).reasons
+    assert reason.why.startswith(why)
+
+
 # --- provider verdict -------------------------------------------------------------------------
 
 STRIPE = "Card (Stripe)"
