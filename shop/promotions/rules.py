@@ -225,7 +225,8 @@ def _on_won_lines(
     tie) and by those that combine; each offer then worked out on its lines only, the
     exclusive ones first, those that combine on what is left. A buy X get Y offer also
     counts towards its groups the units paid for on lines no other exclusive offer keeps
-    (“3 for 2” across a shirt, a shirt and a cheaper tee)."""
+    (“3 for 2” across a shirt, a shirt and a cheaper tee); a line it then gives a unit free
+    is kept by it from the exclusive offers after it."""
     won: dict[int, set[int]] = {}  # offer id → the lines it keeps
     for index in range(len(items)):
         open_to = [taken for taken in alone
@@ -254,6 +255,8 @@ def _on_won_lines(
                 and (taken.offer.combines or index not in kept)
             }
         again = _apply(taken.offer, items, _left(totals, applied), only=counted)
+        if not taken.offer.combines:  # a line it gave a unit free is now its own
+            kept |= {index for index, amount in enumerate(again.by_line) if amount}
         applied.append(again)
         result.append(_Won(again, frozenset(lines)))
     return result

@@ -164,6 +164,18 @@ def test_on_a_tie_the_line_keeps_the_offer_of_the_higher_priority():
     assert result.discount == D("6.00")
 
 
+def test_a_line_given_a_unit_free_by_one_buy_x_get_y_is_not_given_one_by_another():
+    """The third line wins neither offer alone, and its units count towards both offers'
+    groups; the first offer to give it a unit free keeps it from the other."""
+    one_free = offer(8, "Buy one get one free", rules.BUY_X_GET_Y, buy=1, free=1)
+
+    result = priced([tee(quantity=1), tee(quantity=3), tee(quantity=5)],
+                    offers=[THREE_FOR_TWO, one_free])
+
+    assert result.line_offers == (("3 for 2",), ("Buy one get one free",), ("3 for 2",))
+    assert result.line_discounts == (D("20.00"), D("20.00"), D("20.00"))
+
+
 def test_an_offer_that_combines_stacks_on_what_the_best_offer_left():
     members = offer(3, "Members: 10% more", rules.PERCENT, "10", combines=True)
 
