@@ -222,7 +222,8 @@ def orders_to_ship(*, limit: int = 10) -> list[Order]:
         if not orders:
             break
         parcels: dict[int, list[bool]] = {order.pk: [] for order in orders}
-        rows = Shipment.objects.filter(order__in=orders).values_list(
+        # Without the parcels' own ordering, which joins their orders to sort by them.
+        rows = Shipment.objects.filter(order__in=orders).order_by().values_list(
             "order_id", "seller__is_store", "status")
         for order_id, is_store, status in rows:
             parcels[order_id].append(is_store and status == Shipment.Status.PENDING)

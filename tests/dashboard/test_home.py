@@ -95,6 +95,16 @@ def test_the_query_count_does_not_grow_with_the_orders(staff_client,
     assert counts[0] == counts[1]
 
 
+def test_the_parcels_of_the_orders_to_ship_are_read_without_their_orders(staff_client):
+    """The parcels' own ordering would join their orders, and sort them, to read three
+    columns."""
+    paid_orders(3)
+    with CaptureQueriesContext(connection) as queries:
+        assert staff_client.get(URL).status_code == 200
+    (parcels,) = [q["sql"] for q in queries if 'FROM "shop_shipment"' in q["sql"]]
+    assert "shop_order" not in parcels and "ORDER BY" not in parcels
+
+
 def figure(response, key: str):
     return next(f.value for f in response.context["page"].figures if f.kpi.key == key)
 
@@ -109,7 +119,8 @@ def test_the_periods_panels_are_kept_for_a_minute(staff_client):
         again = staff_client.get(URL)
 
     reads = [q["sql"] for q in queries
-             if any(table in q["sql"] for table in ("shop_order", "shop_variant", "dashboard_"))]
+             if any(table in q["sql"]
+                    for table in ("shop_order", "shop_shipment", "shop_variant", "dashboard_"))]
     # orders to ship (and their parcels), needing review and recent, read as they are
     assert len(reads) == 4
     assert figure(again, "orders") == 3 and "LOW-NOW" not in again.text
