@@ -109,11 +109,12 @@ def gather(order: Order, risk: OrderRisk, *, as_of: datetime | None = None,
 
 # The other orders before `when` from the same email, client address, street address or card:
 # those of the day before the order, counted by source (with their failed payment tries), and
-# the other customers of the month sharing the address or the card. It reads at most
-# COUNTED_UP_TO orders from each source, its latest since the start of the day or the month,
-# through the source's index: an address with thousands of orders (an office, a parcel locker)
-# costs what one with fifty does, inside the transaction that holds the stock. Each count is
-# over the orders read, so up to COUNTED_UP_TO it is exact; past it, _counts stops it there.
+# the other customers of the month sharing the address or the card. It reads at most the
+# latest COUNTED_UP_TO orders from each source in the longer of the two windows, through the
+# source's index: an address with thousands of orders (an office, a parcel locker) costs what
+# one with fifty does, inside the transaction that holds the stock. The counts are over the
+# orders read: exact while no source has more than COUNTED_UP_TO in its window; past that,
+# over its latest ones at least, and _counts stops each at COUNTED_UP_TO.
 # One statement, written out: built by the ORM, its filtered aggregates cost more than running
 # it, on every order placed.
 _COUNTS = """

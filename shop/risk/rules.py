@@ -46,8 +46,8 @@ class Facts:
     first_order: bool  # the customer (the email) has paid for no order before
     email_domain: str
     shipping_country: str
-    # Counted over the latest COUNTED_UP_TO orders from each source, up to COUNTED_UP_TO: past
-    # every rule's threshold.
+    # Counted over at least the latest COUNTED_UP_TO orders from each source, and up to
+    # COUNTED_UP_TO: past every rule's threshold (shop.risk.facts).
     orders_by_email: int = 0  # in the last day
     orders_by_client: int = 0
     orders_to_address: int = 0
