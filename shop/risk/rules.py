@@ -47,7 +47,9 @@ class Facts:
     email_domain: str
     shipping_country: str
     # Counted over at least the latest COUNTED_UP_TO orders from each source, and up to
-    # COUNTED_UP_TO: past every rule's threshold (shop.risk.facts).
+    # COUNTED_UP_TO (shop.risk.facts): exact while no source has more orders in its window.
+    # Past that, the orders in the day stay exact up to COUNTED_UP_TO, but the failed tries
+    # and the other customers are those of the orders read, and may be fewer than there are.
     orders_by_email: int = 0  # in the last day
     orders_by_client: int = 0
     orders_to_address: int = 0

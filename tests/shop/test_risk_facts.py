@@ -184,6 +184,15 @@ def test_orders_read_for_two_sources_are_still_counted_up_to_the_limit(risk, pla
     assert (found.orders_by_email, found.orders_by_client) == (4, 4)
 
 
+def test_the_days_orders_are_counted_exactly_however_many_the_month_holds(risk, placed_at,
+                                                                          up_to_4):
+    for _ in range(6):
+        other(placed_at - 10 * 24 * HOUR, email_key=risk.email_key)
+    other(placed_at - HOUR, email_key=risk.email_key)
+    other(placed_at - 2 * HOUR, email_key=risk.email_key)
+    assert facts_of(risk, as_of=placed_at).orders_by_email == 2
+
+
 def test_failed_tries_are_counted_up_to_the_limit(risk, placed_at, up_to_4):
     risk.failed_tries = 1
     other(placed_at - HOUR, client_ip=IP, failed_tries=2)
