@@ -107,6 +107,9 @@ def place_order(
             return orders.choose_payment_provider(order_id=order.pk, provider=provider)
         else:
             raise UnpaidOrderFromCart(number=order.number)
+    # Read before the locks below: the stock rows stay locked from here to the commit, and
+    # every order for the same variants waits for them.
+    offers = live.live_offers(fresh=True)
     # Its uses are counted under this lock: orders placed at once with its last use queue here.
     code = codes.lock(code_id) if code_id else None
     variants = inventory.reserve_stock(
@@ -116,7 +119,7 @@ def place_order(
     items = [_item(variants[line.variant_id], line.quantity) for line in lines]
     sellers = parcels_from([line.variant.product.seller for line in lines])
     priced = _priced(quote(items, method=method, code=code, email=buyer.email,
-                           offers=live.live_offers(fresh=True), parcels=len(sellers)))
+                           offers=offers, parcels=len(sellers)))
     order_lines = [
         _order_line(variants[line.variant_id], line.variant.product.seller, line.quantity,
                     discount)

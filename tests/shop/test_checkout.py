@@ -3,6 +3,8 @@
 from decimal import Decimal
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from shop.models import Address, Cart, CartLine, Order, ShippingMethod
@@ -336,7 +338,7 @@ def test_placing_an_order_needs_a_fixed_number_of_queries(
 ):
     """20, whatever the number of lines: session, user and cart (3); in the transaction the
     locked cart with its code (none here), its unpaid orders (none here), its lines, the
-    shipping method, the locked variants, the offers in force, one UPDATE of stock, the
+    shipping method, the offers in force, the locked variants, one UPDATE of stock, the
     order (in a savepoint of its own), its lines in one INSERT and the event (13 with the
     transaction's own); saving the session (3 under test,
     in a savepoint). The cart keeps its lines until the order is paid. The risk score adds
@@ -355,6 +357,22 @@ def test_placing_an_order_needs_a_fixed_number_of_queries(
     assert response.status_code == 302
     assert Order.objects.get().lines.count() == lines
     assert Cart.objects.get(user=customer).lines.count() == lines
+
+
+def test_the_offers_are_read_before_the_stock_rows_are_locked(client, jacket, standard):
+    """The stock rows stay locked from their read to the commit, and every order for the
+    same variants waits for them: nothing that does not need them is read under them."""
+    fill_cart(client, (jacket, 1))
+    client.post(reverse("shop:checkout"), checkout_details(standard))
+    with CaptureQueriesContext(connection) as captured:
+        client.post(reverse("shop:checkout-review"))
+    statements = [query["sql"] for query in captured.captured_queries]
+    offers = next(i for i, sql in enumerate(statements) if "promotion.automatic" in sql)
+    locked = next(i for i, sql in enumerate(statements)
+                  if sql.startswith('SELECT "shop_variant"."id"') and "shop_product" in sql)
+    assert statements[locked + 1].startswith('UPDATE "shop_variant" SET "reserved"')
+    assert offers < locked
+    assert Order.objects.get().lines.get().variant == jacket
 
 
 def test_the_review_shows_exactly_what_the_order_charges(client, settings, standard):
