@@ -8,8 +8,10 @@ The costly panels (the key figures, the four charts and low stock) are kept in t
 a minute under the period and the choices they depend on (dashboard.panel_cache: when one
 falls due, one request works it out again while the others show the copy they have), so
 that the page answers in milliseconds however many orders a year holds; the orders to review
-and the recent orders are read as they are. Chart downloads and the reports are always
-worked out afresh.
+and the recent orders are read as they are. The period's section of the page is kept too,
+as HTML (`Dashboard.section`) rendered from its panels worked out afresh: rendering it took
+about a fifth of the page's time. Chart downloads and the reports are always worked out
+afresh.
 """
 
 from collections.abc import Callable
@@ -290,10 +292,12 @@ def report_links(period: Period) -> list[ReportLink]:
 
 
 class Dashboard:
-    """The panels of one request, each computed the first time a template reads it."""
+    """The panels of one request, each computed the first time a template reads it: kept
+    (dashboard.panel_cache), or worked out afresh when `fresh`."""
 
-    def __init__(self, choice: Choice) -> None:
+    def __init__(self, choice: Choice, *, fresh: bool = False) -> None:
         self.choice = choice
+        self.fresh = fresh
 
     @property
     def showing(self) -> str:
@@ -317,8 +321,17 @@ class Dashboard:
 
     def _kept[T](self, name: str, compute: Callable[[], T], *depends_on: str) -> T:
         """The period's panel, kept (dashboard.panel_cache)."""
+        if self.fresh:
+            return compute()
         period = self.choice.period
         return kept(name, compute, f"{period.start}", f"{period.end}", *depends_on)
+
+    def section(self, render: Callable[[], str], *depends_on: str) -> str:
+        """The period's section of the page (its figures, charts and controls) as HTML,
+        kept as its panels are. `render` renders it from a fresh Dashboard, so the copy is
+        never older than a panel kept on its own may be. It shows the choice, through its
+        query string, and what `depends_on` names (what the viewer may do there)."""
+        return self._kept("section", render, self.choice.query(), *depends_on)
 
     @cached_property
     def figures(self) -> list[Figure]:

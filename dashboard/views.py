@@ -11,6 +11,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.views.decorators.http import require_safe
 
@@ -23,6 +24,8 @@ from security import audit
 from security.twofactor.gate import staff_member_required
 
 FRAGMENTS = ("dashboard-period", "kpis", "time-charts", "top-products")
+# The fragments inside the period's section.
+PERIOD_PARTS = FRAGMENTS[1:]
 # The audit log's own permission, as the admin's audit entries require it.
 AUDIT_PERMISSION = "security.view_auditentry"
 # The figures and charts (the period's panels, every fragment, the SVG files): see
@@ -49,12 +52,15 @@ def home(request: HttpRequest) -> HttpResponse:
         return redirect(here)  # a form sent without JavaScript: the tidy address
     # The KPI row refreshes itself: that is no step for the browser's history.
     refresh = request.htmx and request.htmx.target == "kpis"
+    page = panels.Dashboard(choice)
     context = {
-        "page": panels.Dashboard(choice), "choice": choice, "form": form, "here": here,
+        "page": page, "choice": choice, "form": form, "here": here,
         "definitions": kpis.DEFINITIONS, "time_zone": settings.TIME_ZONE,
         "reorder_days": {"lead": settings.REORDER_LEAD_DAYS, "cover": settings.REORDER_COVER_DAYS},
         "forecast_days": forecasts.HORIZON,
     }
+    if _shows_period_section(request) and not form.errors:
+        context["period_section"] = _period_section(request, page, context)
     push = "" if refresh or form.errors else here
     return render_page(request, "dashboard/home.html", context, fragments=FRAGMENTS, push=push)
 
@@ -130,3 +136,23 @@ def _need(request: HttpRequest, permission: str, why: str) -> None:
     if not request.user.has_perm(permission):
         audit.record(request, "permission.refused", permission=permission, path=request.path)
         raise PermissionDenied(why)
+
+
+def _shows_period_section(request: HttpRequest) -> bool:
+    """Whether the answer holds the period's whole section: the page, or the section
+    alone, for staff who see the figures; not one of the fragments inside it."""
+    return (request.user.has_perm(FIGURES_PERMISSION)
+            and not (request.htmx and request.htmx.target in PERIOD_PARTS))
+
+
+def _period_section(request: HttpRequest, page: panels.Dashboard, context: dict) -> str:
+    """The period's section, kept for everyone who asks for the same choice and may
+    download the same reports (dashboard.panels.Dashboard.section)."""
+    can_export = request.user.has_perm("dashboard.export_reports")
+
+    def render() -> str:
+        fresh = {**context, "page": panels.Dashboard(page.choice, fresh=True)}
+        return render_to_string("dashboard/home.html#dashboard-period", fresh, request)
+
+    # Kept as rendered: safe HTML (django.utils.safestring.SafeString) keeps its type.
+    return page.section(render, "reports" if can_export else "no-reports")

@@ -9,11 +9,13 @@ from decimal import Decimal
 
 import pytest
 from django.db import connection
+from django.template.loader import render_to_string
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from dashboard import kpis
+from dashboard import kpis, views
 from monitoring import alerts
 from security.models import AuditEntry
 from shop.models import Order
@@ -105,13 +107,17 @@ def test_the_parcels_of_the_orders_to_ship_are_read_without_their_orders(staff_c
     assert "shop_order" not in parcels and "ORDER BY" not in parcels
 
 
-def figure(response, key: str):
-    return next(f.value for f in response.context["page"].figures if f.kpi.key == key)
+def figure(response, key: str) -> str:
+    """The key figure as the page shows it."""
+    label = next(kpi.label for kpi in kpis.DEFINITIONS if kpi.key == key)
+    shown = re.search(rf'<h3 class="kpi-label">{re.escape(label)}</h3>\s*'
+                      r'<p class="kpi-value[^"]*">([^<]*)</p>', response.text)
+    return shown.group(1)
 
 
 def test_the_periods_panels_are_kept_for_a_minute(staff_client):
     paid_orders(3)
-    assert figure(staff_client.get(URL), "orders") == 3
+    assert figure(staff_client.get(URL), "orders") == "3"
     paid_orders(1, email="later{n}@example.com")
     VariantFactory(sku="LOW-NOW", on_hand=0)
 
@@ -123,10 +129,63 @@ def test_the_periods_panels_are_kept_for_a_minute(staff_client):
                     for table in ("shop_order", "shop_shipment", "shop_variant", "dashboard_"))]
     # orders to ship (and their parcels), needing review and recent, read as they are
     assert len(reads) == 4
-    assert figure(again, "orders") == 3 and "LOW-NOW" not in again.text
+    assert figure(again, "orders") == "3" and "LOW-NOW" not in again.text
     empty_cache()  # a minute later
     later = staff_client.get(URL)
-    assert figure(later, "orders") == 4 and "LOW-NOW" in later.text
+    assert figure(later, "orders") == "4" and "LOW-NOW" in later.text
+
+
+@pytest.fixture
+def section_renders(monkeypatch):
+    """How many times the period's section was rendered."""
+    renders = []
+
+    def counted(*args, **kwargs):
+        renders.append(args[0])
+        return render_to_string(*args, **kwargs)
+
+    monkeypatch.setattr(views, "render_to_string", counted)
+    return renders
+
+
+def test_the_periods_section_is_rendered_once_a_minute_for_each_choice(staff_client,
+                                                                        section_renders):
+    paid_orders(3)
+    first = staff_client.get(URL).text
+    assert staff_client.get(URL).text.count('id="dashboard-period"') == 1
+    assert section_renders == ["dashboard/home.html#dashboard-period"]
+    # Changing the period in place asks for the section alone: the same copy.
+    alone = staff_client.get(URL, **htmx("dashboard-period")).text
+    assert alone.strip() in first and len(section_renders) == 1
+    staff_client.get(URL, {"period": "7d"})
+    assert len(section_renders) == 2
+    # The same period, ranked otherwise: its own copy.
+    assert "By units" in staff_client.get(URL, {"top": "units"}).text
+    assert len(section_renders) == 3
+    empty_cache()  # a minute later
+    staff_client.get(URL)
+    assert len(section_renders) == 4
+
+
+def test_the_periods_section_is_rendered_from_its_panels_worked_out_afresh(staff_client):
+    """Never older than its panels may be: not made from a copy of one kept a while ago."""
+    paid_orders(3)
+    staff_client.get(URL, **htmx("kpis"))  # keeps the key figures: 3 orders
+    paid_orders(1, email="later{n}@example.com")
+    assert figure(staff_client.get(URL), "orders") == "4"
+
+
+def test_a_kept_section_shows_the_report_links_only_to_staff_who_may_export(
+    staff_client, section_renders
+):
+    """The staff member is a superuser; the clerk may see the figures, not export them."""
+    clerk_client = Client()
+    sign_in_clerk(clerk_client, "dashboard.view_figures")
+    for _ in range(2):
+        assert report_links(staff_client.get(URL).text)
+        clerk_page = clerk_client.get(URL).text
+        assert "Key figures" in clerk_page and report_links(clerk_page) == []
+    assert len(section_renders) == 2
 
 
 def report_links(page: str) -> list[str]:
