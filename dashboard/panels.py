@@ -365,11 +365,21 @@ class Dashboard:
     def categories(self) -> charts.Chart:
         return self._kept("categories", lambda: categories_chart(self.choice, self._product_sums))
 
+    def _kept_today[T](self, name: str, compute: Callable[[], T]) -> T:
+        """A panel of the stock, kept (dashboard.panel_cache) for today: what it shows changes
+        by the day."""
+        return compute() if self.fresh else kept(name, compute, f"{kpis.today()}")
+
+    def low_stock_panel(self, render: Callable[[], str]) -> str:
+        """The low-stock panel as HTML, kept as its rows are; `render` renders it from a
+        fresh Dashboard (see `section`)."""
+        return self._kept_today("low-stock-panel", render)
+
     @cached_property
     def _low_stock(self) -> list[selectors.LowStock]:
-        # One more than shown: are there others? Its days of cover change by the day.
-        return kept("low-stock", lambda: selectors.low_stock(limit=LOW_STOCK_ROWS + 1),
-                    f"{kpis.today()}")
+        # One more than shown: are there others?
+        return self._kept_today("low-stock",
+                                lambda: selectors.low_stock(limit=LOW_STOCK_ROWS + 1))
 
     @property
     def low_stock(self) -> list[selectors.LowStock]:
@@ -382,7 +392,7 @@ class Dashboard:
     @cached_property
     def forecasts(self) -> forecasts.Summary:
         """The stock forecasts' backtest, as the last recompute left it."""
-        return kept("forecast-backtest", forecasts.summary, f"{kpis.today()}")
+        return self._kept_today("forecast-backtest", forecasts.summary)
 
     @cached_property
     def needs_review(self) -> list[Order]:

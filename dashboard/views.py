@@ -7,6 +7,8 @@ staff who see the figures; `activity` is the staff activity log, for staff who m
 audit log.
 """
 
+from collections.abc import Callable
+
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
@@ -60,7 +62,12 @@ def home(request: HttpRequest) -> HttpResponse:
         "forecast_days": forecasts.HORIZON,
     }
     if _shows_period_section(request) and not form.errors:
-        context["period_section"] = _period_section(request, page, context)
+        can_export = request.user.has_perm("dashboard.export_reports")
+        context["period_section"] = page.section(
+            _rendered(request, context, "dashboard-period"),
+            "reports" if can_export else "no-reports")
+    if request.user.has_perm("shop.view_variant") and not _targeted(request, FRAGMENTS):
+        context["low_stock_panel"] = page.low_stock_panel(_rendered(request, context, "low-stock"))
     push = "" if refresh or form.errors else here
     return render_page(request, "dashboard/home.html", context, fragments=FRAGMENTS, push=push)
 
@@ -141,18 +148,18 @@ def _need(request: HttpRequest, permission: str, why: str) -> None:
 def _shows_period_section(request: HttpRequest) -> bool:
     """Whether the answer holds the period's whole section: the page, or the section
     alone, for staff who see the figures; not one of the fragments inside it."""
-    return (request.user.has_perm(FIGURES_PERMISSION)
-            and not (request.htmx and request.htmx.target in PERIOD_PARTS))
+    return request.user.has_perm(FIGURES_PERMISSION) and not _targeted(request, PERIOD_PARTS)
 
 
-def _period_section(request: HttpRequest, page: panels.Dashboard, context: dict) -> str:
-    """The period's section, kept for everyone who asks for the same choice and may
-    download the same reports (dashboard.panels.Dashboard.section)."""
-    can_export = request.user.has_perm("dashboard.export_reports")
+def _targeted(request: HttpRequest, fragments: tuple[str, ...]) -> bool:
+    return bool(request.htmx) and request.htmx.target in fragments
 
+
+def _rendered(request: HttpRequest, context: dict, part: str) -> Callable[[], str]:
+    """What renders `part` of the page from a fresh Dashboard: a part kept as HTML
+    (dashboard.panels) is made so when it falls due."""
     def render() -> str:
-        fresh = {**context, "page": panels.Dashboard(page.choice, fresh=True)}
-        return render_to_string("dashboard/home.html#dashboard-period", fresh, request)
-
-    # Kept as rendered: safe HTML (django.utils.safestring.SafeString) keeps its type.
-    return page.section(render, "reports" if can_export else "no-reports")
+        fresh = {**context, "page": panels.Dashboard(context["choice"], fresh=True),
+                 "period_section": "", "low_stock_panel": ""}
+        return render_to_string(f"dashboard/home.html#{part}", fresh, request)
+    return render

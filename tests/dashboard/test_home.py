@@ -9,13 +9,15 @@ from decimal import Decimal
 
 import pytest
 from django.db import connection
+from django.http import QueryDict
 from django.template.loader import render_to_string
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from dashboard import kpis, views
+from dashboard import kpis, panels, views
+from dashboard.forms import read_choice
 from monitoring import alerts
 from security.models import AuditEntry
 from shop.models import Order
@@ -135,36 +137,39 @@ def test_the_periods_panels_are_kept_for_a_minute(staff_client):
     assert figure(later, "orders") == "4" and "LOW-NOW" in later.text
 
 
+SECTION = "dashboard/home.html#dashboard-period"
+LOW_STOCK = "dashboard/home.html#low-stock"
+
+
 @pytest.fixture
-def section_renders(monkeypatch):
-    """How many times the period's section was rendered."""
-    renders = []
+def renders(monkeypatch):
+    """The parts of the page rendered to be kept, in turn."""
+    rendered = []
 
     def counted(*args, **kwargs):
-        renders.append(args[0])
+        rendered.append(args[0])
         return render_to_string(*args, **kwargs)
 
     monkeypatch.setattr(views, "render_to_string", counted)
-    return renders
+    return rendered
 
 
-def test_the_periods_section_is_rendered_once_a_minute_for_each_choice(staff_client,
-                                                                        section_renders):
+def test_the_periods_section_is_rendered_once_a_minute_for_each_choice(staff_client, renders):
     paid_orders(3)
     first = staff_client.get(URL).text
     assert staff_client.get(URL).text.count('id="dashboard-period"') == 1
-    assert section_renders == ["dashboard/home.html#dashboard-period"]
+    assert renders.count(SECTION) == 1
     # Changing the period in place asks for the section alone: the same copy.
     alone = staff_client.get(URL, **htmx("dashboard-period")).text
-    assert alone.strip() in first and len(section_renders) == 1
+    assert alone.strip() in first and renders.count(SECTION) == 1
     staff_client.get(URL, {"period": "7d"})
-    assert len(section_renders) == 2
+    assert renders.count(SECTION) == 2
     # The same period, ranked otherwise: its own copy.
     assert "By units" in staff_client.get(URL, {"top": "units"}).text
-    assert len(section_renders) == 3
+    assert renders.count(SECTION) == 3
     empty_cache()  # a minute later
     staff_client.get(URL)
-    assert len(section_renders) == 4
+    assert renders.count(SECTION) == 4
 
 
 def test_the_periods_section_is_rendered_from_its_panels_worked_out_afresh(staff_client):
@@ -176,7 +181,7 @@ def test_the_periods_section_is_rendered_from_its_panels_worked_out_afresh(staff
 
 
 def test_a_kept_section_shows_the_report_links_only_to_staff_who_may_export(
-    staff_client, section_renders
+    staff_client, renders
 ):
     """The staff member is a superuser; the clerk may see the figures, not export them."""
     clerk_client = Client()
@@ -185,7 +190,7 @@ def test_a_kept_section_shows_the_report_links_only_to_staff_who_may_export(
         assert report_links(staff_client.get(URL).text)
         clerk_page = clerk_client.get(URL).text
         assert "Key figures" in clerk_page and report_links(clerk_page) == []
-    assert len(section_renders) == 2
+    assert renders.count(SECTION) == 2
 
 
 def report_links(page: str) -> list[str]:
@@ -404,6 +409,31 @@ def test_low_stock_shows_twenty_and_links_to_the_rest_in_the_admin(staff_client)
         assert f'href="{variants}?stock={stock}"' in response.text
     listed = staff_client.get(f"{variants}?stock=low").context["cl"].result_list
     assert [variant.sku for variant in listed] == ["LOW-AT-20"]  # the one not shown here
+
+
+def test_the_low_stock_panel_is_rendered_once_a_minute_from_its_rows_read_afresh(
+    staff_client, renders
+):
+    VariantFactory(sku="LOW-1", on_hand=2, low_stock_threshold=4)
+    kept = panels.Dashboard(read_choice(QueryDict())[0]).low_stock  # kept: LOW-1 alone
+    assert [row.variant.sku for row in kept] == ["LOW-1"]
+    VariantFactory(sku="LOW-2", on_hand=1, low_stock_threshold=4)
+    first = staff_client.get(URL).text
+    assert "LOW-1" in first and "LOW-2" in first  # not made from the rows kept
+    VariantFactory(sku="LOW-3", on_hand=0)
+    again = staff_client.get(URL).text
+    staff_client.get(URL, **htmx("dashboard-period"))  # no low stock in a fragment
+    assert "LOW-3" not in again and renders.count(LOW_STOCK) == 1
+    empty_cache()  # a minute later
+    assert "LOW-3" in staff_client.get(URL).text and renders.count(LOW_STOCK) == 2
+
+
+def test_staff_who_may_not_see_the_stock_get_no_low_stock_panel(client, renders):
+    sign_in_clerk(client, "dashboard.view_figures")
+    VariantFactory(sku="LOW-1", on_hand=2, low_stock_threshold=4)
+    page = client.get(URL).text
+    assert "Key figures" in page and "Low stock" not in page and "LOW-1" not in page
+    assert LOW_STOCK not in renders
 
 
 def test_orders_needing_review_and_recent_orders_are_listed(staff_client):
