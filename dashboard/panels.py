@@ -8,10 +8,10 @@ The costly panels (the key figures, the four charts and low stock) are kept in t
 a minute under the period and the choices they depend on (dashboard.panel_cache: when one
 falls due, one request works it out again while the others show the copy they have), so
 that the page answers in milliseconds however many orders a year holds; the orders to review
-and the recent orders are read as they are. The period's section of the page is kept too,
-as HTML (`Dashboard.section`) rendered from its panels worked out afresh: rendering it took
-about a fifth of the page's time. Chart downloads and the reports are always worked out
-afresh.
+and the recent orders are read as they are. The period's section of the page and the
+low-stock panel are kept too, as HTML (`Dashboard.section`, `Dashboard.low_stock_panel`)
+rendered from their panels worked out afresh: rendering them took about a quarter of the
+page's time. Chart downloads and the reports are always worked out afresh.
 """
 
 from collections.abc import Callable

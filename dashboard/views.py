@@ -46,7 +46,7 @@ CHART_DOWNLOADED = "chart.downloaded"
 def home(request: HttpRequest) -> HttpResponse:
     """Each person sees the panels their permissions allow; the fragments are all the
     figures', refused to those who may not see them, like the page's own panels."""
-    if request.htmx and request.htmx.target in FRAGMENTS:
+    if _targeted(request, FRAGMENTS):
         _need(request, FIGURES_PERMISSION, NO_FIGURES)
     choice, form = read_choice(request.GET)
     here = reverse("dashboard:home") + choice.query()
@@ -152,6 +152,7 @@ def _shows_period_section(request: HttpRequest) -> bool:
 
 
 def _targeted(request: HttpRequest, fragments: tuple[str, ...]) -> bool:
+    """Whether an HTMX request asks for one of these fragments."""
     return bool(request.htmx) and request.htmx.target in fragments
 
 
