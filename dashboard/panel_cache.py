@@ -1,5 +1,5 @@
 """Keeping the dashboard's costly panels in the cache, with no stampede when one falls due:
-`kept`."""
+`kept`; `renewed` computes one afresh and keeps it."""
 
 import time
 from collections.abc import Callable
@@ -22,7 +22,7 @@ def kept[T](name: str, compute: Callable[[], T], *depends_on: str) -> T:
     all, the others wait for the one computing it: if it fails, one of them takes the lock
     and tries; after WAIT_SECONDS (its holder may have died) each computes it itself. With
     the cache away, each request computes its panel at once."""
-    key = ":".join(["dashboard:panel", name, *depends_on])
+    key = _key(name, depends_on)
     found = cache.get(key)
     if found is not None and found[0] > time.time():
         return found[1]
@@ -43,6 +43,20 @@ def kept[T](name: str, compute: Callable[[], T], *depends_on: str) -> T:
         if cache.add(f"{key}:computing", True, LOCK_SECONDS):  # its holder gave up
             return _compute_and_keep(key, compute)
     return compute()
+
+
+def renewed[T](name: str, compute: Callable[[], T], *depends_on: str) -> T:
+    """The panel computed afresh and kept, whatever copy the cache holds: for a part of the
+    page made of panels and kept whole (dashboard.panels.Dashboard.section), so that each
+    panel redrawn alone shows what the part shows."""
+    value = compute()
+    cache.set(_key(name, depends_on), (time.time() + KEPT_SECONDS, value),
+              KEPT_SECONDS + STALE_SECONDS)
+    return value
+
+
+def _key(name: str, depends_on: tuple[str, ...]) -> str:
+    return ":".join(["dashboard:panel", name, *depends_on])
 
 
 def _compute_and_keep[T](key: str, compute: Callable[[], T]) -> T:

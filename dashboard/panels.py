@@ -29,7 +29,7 @@ from core.money import ZERO, format_money
 from dashboard import charts, forecasts, kpis, selectors
 from dashboard.forms import PRESETS, Choice
 from dashboard.kpis import FigureKind, Kpi, Period
-from dashboard.panel_cache import kept
+from dashboard.panel_cache import kept, renewed
 from dashboard.reports.definitions import REPORTS
 from monitoring import alerts
 from monitoring.alerts import Alert
@@ -293,7 +293,8 @@ def report_links(period: Period) -> list[ReportLink]:
 
 class Dashboard:
     """The panels of one request, each computed the first time a template reads it: kept
-    (dashboard.panel_cache), or worked out afresh when `fresh`."""
+    (dashboard.panel_cache), or, when `fresh`, worked out afresh and kept in place of the
+    copy there was."""
 
     def __init__(self, choice: Choice, *, fresh: bool = False) -> None:
         self.choice = choice
@@ -321,16 +322,16 @@ class Dashboard:
 
     def _kept[T](self, name: str, compute: Callable[[], T], *depends_on: str) -> T:
         """The period's panel, kept (dashboard.panel_cache)."""
-        if self.fresh:
-            return compute()
         period = self.choice.period
-        return kept(name, compute, f"{period.start}", f"{period.end}", *depends_on)
+        keep = renewed if self.fresh else kept
+        return keep(name, compute, f"{period.start}", f"{period.end}", *depends_on)
 
     def section(self, render: Callable[[], str], *depends_on: str) -> str:
         """The period's section of the page (its figures, charts and controls) as HTML,
-        kept as its panels are. `render` renders it from a fresh Dashboard, so the copy is
-        never older than a panel kept on its own may be. It shows the choice, through its
-        query string, and what `depends_on` names (what the viewer may do there)."""
+        kept as its panels are. `render` renders it from a fresh Dashboard, which keeps the
+        panels it works out: the copy shows what each panel redrawn alone shows, and is no
+        older. It shows the choice, through its query string, and what `depends_on` names
+        (the address the site is served under, what the viewer may do there)."""
         return self._kept("section", render, self.choice.query(), *depends_on)
 
     @cached_property
@@ -365,15 +366,16 @@ class Dashboard:
     def categories(self) -> charts.Chart:
         return self._kept("categories", lambda: categories_chart(self.choice, self._product_sums))
 
-    def _kept_today[T](self, name: str, compute: Callable[[], T]) -> T:
+    def _kept_today[T](self, name: str, compute: Callable[[], T], *depends_on: str) -> T:
         """A panel of the stock, kept (dashboard.panel_cache) for today: what it shows changes
         by the day."""
-        return compute() if self.fresh else kept(name, compute, f"{kpis.today()}")
+        keep = renewed if self.fresh else kept
+        return keep(name, compute, f"{kpis.today()}", *depends_on)
 
-    def low_stock_panel(self, render: Callable[[], str]) -> str:
+    def low_stock_panel(self, render: Callable[[], str], *depends_on: str) -> str:
         """The low-stock panel as HTML, kept as its rows are; `render` renders it from a
         fresh Dashboard (see `section`)."""
-        return self._kept_today("low-stock-panel", render)
+        return self._kept_today("low-stock-panel", render, *depends_on)
 
     @cached_property
     def _low_stock(self) -> list[selectors.LowStock]:

@@ -14,7 +14,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect
 from django.template.loader import render_to_string
-from django.urls import reverse
+from django.urls import get_script_prefix, reverse
 from django.views.decorators.http import require_safe
 
 from core.db_routers import reading_from_replica
@@ -25,9 +25,9 @@ from dashboard.panel_cache import kept
 from security import audit
 from security.twofactor.gate import staff_member_required
 
-FRAGMENTS = ("dashboard-period", "kpis", "time-charts", "top-products")
-# The fragments inside the period's section.
-PERIOD_PARTS = FRAGMENTS[1:]
+# The fragments inside the period's section, then the fragments a request may ask for.
+PERIOD_PARTS = ("kpis", "time-charts", "top-products")
+FRAGMENTS = ("dashboard-period", *PERIOD_PARTS)
 # The audit log's own permission, as the admin's audit entries require it.
 AUDIT_PERMISSION = "security.view_auditentry"
 # The figures and charts (the period's panels, every fragment, the SVG files): see
@@ -35,6 +35,10 @@ AUDIT_PERMISSION = "security.view_auditentry"
 FIGURES_PERMISSION = "dashboard.view_figures"
 NO_FIGURES = ("The sales figures and charts are for staff who may see them: ask an owner of "
               "the shop to give you the Finance or Manager role.")
+# What the page's kept parts show to some staff and not others (dashboard.panels): the
+# report links, and the low-stock panel itself.
+EXPORT_PERMISSION = "dashboard.export_reports"
+STOCK_PERMISSION = "shop.view_variant"
 # A chart downloaded is what the page shows, to staff who see the figures: logged, but no
 # "export" (the reports' action, which needs the export permission).
 CHART_DOWNLOADED = "chart.downloaded"
@@ -61,13 +65,15 @@ def home(request: HttpRequest) -> HttpResponse:
         "reorder_days": {"lead": settings.REORDER_LEAD_DAYS, "cover": settings.REORDER_COVER_DAYS},
         "forecast_days": forecasts.HORIZON,
     }
+    # The parts kept as HTML, for everyone who may see them (their links hold the prefix).
+    prefix = get_script_prefix()
     if _shows_period_section(request) and not form.errors:
-        can_export = request.user.has_perm("dashboard.export_reports")
+        may_export = "reports" if request.user.has_perm(EXPORT_PERMISSION) else "no-reports"
         context["period_section"] = page.section(
-            _rendered(request, context, "dashboard-period"),
-            "reports" if can_export else "no-reports")
-    if request.user.has_perm("shop.view_variant") and not _targeted(request, FRAGMENTS):
-        context["low_stock_panel"] = page.low_stock_panel(_rendered(request, context, "low-stock"))
+            _rendered(request, context, "dashboard-period"), prefix, may_export)
+    if request.user.has_perm(STOCK_PERMISSION) and not _targeted(request, FRAGMENTS):
+        context["low_stock_panel"] = page.low_stock_panel(
+            _rendered(request, context, "low-stock"), prefix)
     push = "" if refresh or form.errors else here
     return render_page(request, "dashboard/home.html", context, fragments=FRAGMENTS, push=push)
 

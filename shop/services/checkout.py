@@ -107,8 +107,9 @@ def place_order(
             return orders.choose_payment_provider(order_id=order.pk, provider=provider)
         else:
             raise UnpaidOrderFromCart(number=order.number)
-    # Read before the locks below: the stock rows stay locked from here to the commit, and
-    # every order for the same variants waits for them.
+    # Read before the code's and the stock's locks below (those rows stay locked to the
+    # commit, and every order for the same variants waits for them), unless an unpaid order
+    # of the cart has had its stock rows locked above.
     offers = live.live_offers(fresh=True)
     # Its uses are counted under this lock: orders placed at once with its last use queue here.
     code = codes.lock(code_id) if code_id else None

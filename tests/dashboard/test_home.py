@@ -165,7 +165,8 @@ def test_the_periods_section_is_rendered_once_a_minute_for_each_choice(staff_cli
     staff_client.get(URL, {"period": "7d"})
     assert renders.count(SECTION) == 2
     # The same period, ranked otherwise: its own copy.
-    assert "By units" in staff_client.get(URL, {"top": "units"}).text
+    by_units = staff_client.get(URL, {"top": "units"}).text
+    assert 'value="units" id="id_top_units" form="dashboard-form" checked>' in by_units
     assert renders.count(SECTION) == 3
     empty_cache()  # a minute later
     staff_client.get(URL)
@@ -173,11 +174,20 @@ def test_the_periods_section_is_rendered_once_a_minute_for_each_choice(staff_cli
 
 
 def test_the_periods_section_is_rendered_from_its_panels_worked_out_afresh(staff_client):
-    """Never older than its panels may be: not made from a copy of one kept a while ago."""
+    """Not made from a copy of a panel kept a while ago, and keeping what it shows: the key
+    figures refreshed alone then show the same."""
     paid_orders(3)
     staff_client.get(URL, **htmx("kpis"))  # keeps the key figures: 3 orders
     paid_orders(1, email="later{n}@example.com")
     assert figure(staff_client.get(URL), "orders") == "4"
+    assert figure(staff_client.get(URL, **htmx("kpis")), "orders") == "4"
+
+
+def test_a_period_asked_for_wrongly_keeps_no_section(staff_client):
+    """The section shown with the form's error is not kept as the default period's."""
+    wrong = staff_client.get(URL, {"period": "forever"}).text
+    assert "The default view is shown instead." in wrong
+    assert "The default view is shown instead." not in staff_client.get(URL).text
 
 
 def test_a_kept_section_shows_the_report_links_only_to_staff_who_may_export(
@@ -415,6 +425,8 @@ def test_the_low_stock_panel_is_rendered_once_a_minute_from_its_rows_read_afresh
     staff_client, renders
 ):
     VariantFactory(sku="LOW-1", on_hand=2, low_stock_threshold=4)
+    staff_client.get(URL, **htmx("dashboard-period"))  # no low stock in a fragment
+    assert LOW_STOCK not in renders
     kept = panels.Dashboard(read_choice(QueryDict())[0]).low_stock  # kept: LOW-1 alone
     assert [row.variant.sku for row in kept] == ["LOW-1"]
     VariantFactory(sku="LOW-2", on_hand=1, low_stock_threshold=4)
@@ -422,7 +434,6 @@ def test_the_low_stock_panel_is_rendered_once_a_minute_from_its_rows_read_afresh
     assert "LOW-1" in first and "LOW-2" in first  # not made from the rows kept
     VariantFactory(sku="LOW-3", on_hand=0)
     again = staff_client.get(URL).text
-    staff_client.get(URL, **htmx("dashboard-period"))  # no low stock in a fragment
     assert "LOW-3" not in again and renders.count(LOW_STOCK) == 1
     empty_cache()  # a minute later
     assert "LOW-3" in staff_client.get(URL).text and renders.count(LOW_STOCK) == 2

@@ -7,7 +7,7 @@ import pytest
 from django.core.cache import cache
 
 from dashboard import panel_cache
-from dashboard.panel_cache import kept
+from dashboard.panel_cache import kept, renewed
 from tests.conftest import DEAD_REDIS
 
 KEY = "dashboard:panel:figures:2025-03-03:2025-03-09"
@@ -136,3 +136,11 @@ def test_with_the_cache_away_a_panel_is_computed_at_once(settings):
 
     assert compute.runs == 2
     assert time.monotonic() - started < panel_cache.WAIT_SECONDS  # no wait for a lock
+
+
+def test_a_panel_renewed_is_computed_afresh_and_kept_in_place_of_the_copy():
+    kept("figures", Counted("old"), "2025-03-03", "2025-03-09")
+    compute = Counted("new")
+    assert renewed("figures", compute, "2025-03-03", "2025-03-09") == "new"
+    assert kept("figures", Counted("later"), "2025-03-03", "2025-03-09") == "new"
+    assert compute.runs == 1

@@ -361,7 +361,8 @@ def test_placing_an_order_needs_a_fixed_number_of_queries(
 
 def test_the_offers_are_read_before_the_stock_rows_are_locked(client, jacket, standard):
     """The stock rows stay locked from their read to the commit, and every order for the
-    same variants waits for them: nothing that does not need them is read under them."""
+    same variants waits for them: the offers in force, which do not need them, are read
+    before."""
     fill_cart(client, (jacket, 1))
     client.post(reverse("shop:checkout"), checkout_details(standard))
     with CaptureQueriesContext(connection) as captured:
