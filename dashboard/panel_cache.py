@@ -47,7 +47,7 @@ def kept[T](name: str, compute: Callable[[], T], *depends_on: str) -> T:
 
 def renewed[T](name: str, compute: Callable[[], T], *depends_on: str) -> T:
     """The panel computed afresh and kept, whatever copy the cache holds: for a part of the
-    page made of panels and kept whole (dashboard.panels.Dashboard.section), so that each
+    page made of panels and kept whole (dashboard.home_page.Dashboard.section), so that each
     panel redrawn alone shows what the part shows."""
     value = compute()
     cache.set(_key(name, depends_on), (time.time() + KEPT_SECONDS, value),

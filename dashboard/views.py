@@ -19,7 +19,7 @@ from django.views.decorators.http import require_safe
 
 from core.db_routers import reading_from_replica
 from core.http import render_page, tidy_url
-from dashboard import forecasts, funnel, kpis, panels, selectors
+from dashboard import forecasts, funnel, home_page, kpis, panels, selectors
 from dashboard.forms import ActivityForm, read_choice
 from dashboard.panel_cache import kept
 from security import audit
@@ -35,7 +35,7 @@ AUDIT_PERMISSION = "security.view_auditentry"
 FIGURES_PERMISSION = "dashboard.view_figures"
 NO_FIGURES = ("The sales figures and charts are for staff who may see them: ask an owner of "
               "the shop to give you the Finance or Manager role.")
-# What the page's kept parts show to some staff and not others (dashboard.panels): the
+# What the page's kept parts show to some staff and not others (dashboard.home_page): the
 # report links, and the low-stock panel itself.
 EXPORT_PERMISSION = "dashboard.export_reports"
 STOCK_PERMISSION = "shop.view_variant"
@@ -58,7 +58,7 @@ def home(request: HttpRequest) -> HttpResponse:
         return redirect(here)  # a form sent without JavaScript: the tidy address
     # The KPI row refreshes itself: that is no step for the browser's history.
     refresh = request.htmx and request.htmx.target == "kpis"
-    page = panels.Dashboard(choice)
+    page = home_page.Dashboard(choice)
     context = {
         "page": page, "choice": choice, "form": form, "here": here,
         "definitions": kpis.DEFINITIONS, "time_zone": settings.TIME_ZONE,
@@ -116,7 +116,7 @@ def products(request: HttpRequest) -> HttpResponse:
     funnels = kept("product-funnels", lambda: funnel.product_funnels(period),
                           f"{period.start}", f"{period.end}")
     context = {"funnels": funnels, "choice": choice, "form": form,
-               "showing": panels.Dashboard(choice).showing, "time_zone": settings.TIME_ZONE}
+               "showing": home_page.Dashboard(choice).showing, "time_zone": settings.TIME_ZONE}
     return render_page(request, "dashboard/products.html", context,
                        fragments=["product-funnel"], push="" if form.errors else here)
 
@@ -164,9 +164,9 @@ def _targeted(request: HttpRequest, fragments: tuple[str, ...]) -> bool:
 
 def _rendered(request: HttpRequest, context: dict, part: str) -> Callable[[], str]:
     """What renders `part` of the page from a fresh Dashboard: a part kept as HTML
-    (dashboard.panels) is made so when it falls due."""
+    (dashboard.home_page) is made so when it falls due."""
     def render() -> str:
-        fresh = {**context, "page": panels.Dashboard(context["choice"], fresh=True),
+        fresh = {**context, "page": home_page.Dashboard(context["choice"], fresh=True),
                  "period_section": "", "low_stock_panel": ""}
         return render_to_string(f"dashboard/home.html#{part}", fresh, request)
     return render

@@ -16,7 +16,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from dashboard import kpis, panels, views
+from dashboard import home_page, kpis, views
 from dashboard.forms import read_choice
 from monitoring import alerts
 from security.models import AuditEntry
@@ -427,7 +427,7 @@ def test_the_low_stock_panel_is_rendered_once_a_minute_from_its_rows_read_afresh
     VariantFactory(sku="LOW-1", on_hand=2, low_stock_threshold=4)
     staff_client.get(URL, **htmx("dashboard-period"))  # no low stock in a fragment
     assert LOW_STOCK not in renders
-    kept = panels.Dashboard(read_choice(QueryDict())[0]).low_stock  # kept: LOW-1 alone
+    kept = home_page.Dashboard(read_choice(QueryDict())[0]).low_stock  # kept: LOW-1 alone
     assert [row.variant.sku for row in kept] == ["LOW-1"]
     VariantFactory(sku="LOW-2", on_hand=1, low_stock_threshold=4)
     first = staff_client.get(URL).text
