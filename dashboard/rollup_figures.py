@@ -27,7 +27,6 @@ from dashboard.models import (
     RollupBuild,
     SessionDay,
 )
-from shop.models import Product
 
 BUILT_KEY = "dashboard:rollups-built"
 NOT_BUILT_SECONDS = 60  # a build in another process says so itself, after it commits
@@ -113,9 +112,12 @@ def count_closed_sessions(*, today: date, days: list[date] | None = None,
 
 
 def product_sums(start: date, end: date) -> list[dict]:
-    """{"product", "name", "revenue", "units"} for each product and name it was sold as on
-    the days (one query): what `products_sold` and `categories_sold` rank."""
-    return list(_product_rows(start, end).values("product", name=F("product_name"))
+    """{"product", "name", "category", "revenue", "units"} for each product and name it was
+    sold as on the days, with the product's category as it is now (one query): what
+    `products_sold` and `categories_sold` rank."""
+    return list(_product_rows(start, end)
+                .values("product", name=F("product_name"),
+                        category=F("product__category__name"))
                 .annotate(revenue=Sum("revenue"), units=Sum("units")))
 
 
@@ -127,12 +129,8 @@ def products_sold(sums: list[dict], *, by: str, limit: int) -> list[dict]:
 
 def categories_sold(sums: list[dict]) -> list[dict]:
     """As dashboard.selectors.revenue_by_category: {"name", "revenue", "units"} for each
-    category of the products sold (as they are now), largest first, from `product_sums`
-    (one query: the products' categories)."""
-    names = dict(Product.objects.filter(pk__in={row["product"] for row in sums})
-                 .values_list("pk", "category__name"))
-    return _ranked([{**row, "category": names.get(row["product"])} for row in sums],
-                   "category", by="revenue")
+    category of the products sold (as they are now), largest first, from `product_sums`."""
+    return _ranked(sums, "category", by="revenue")
 
 
 def _ranked(sums: list[dict], key: str, *, by: str) -> list[dict]:
