@@ -5,10 +5,11 @@ from datetime import date, timedelta
 
 import pytest
 from django.conf import settings
+from django.core.cache import cache
 from django.test import Client
 from django.urls import reverse
 
-from bench import exports, fixtures, recommendations, report
+from bench import dashboard_scale, exports, fixtures, recommendations, report
 from bench.serve import SHOP_HEADERS
 from dashboard.demo.history import seed_order_history
 from shop.models import Order, ShippingMethod
@@ -118,3 +119,17 @@ def test_a_session_goes_with_the_cookies_the_shop_gave_its_browser(client, histo
     assert response.status_code == 200
     assert response.cookies[settings.CSRF_COOKIE_NAME].value == sent
     assert "visitor" not in response.cookies
+
+
+def test_the_stampede_counts_the_key_figures_worked_out(history, monkeypatch):
+    # One request at a time in this thread, on this test's database; the local cache stands
+    # in for Redis, whose keys the benchmark finds by pattern.
+    monkeypatch.setattr(dashboard_scale, "_forget_panels", lambda start, end: cache.clear())
+    monkeypatch.setattr(dashboard_scale, "_expire_panels", cache.clear)
+    monkeypatch.setattr(dashboard_scale, "_at_once", lambda path, threads: {
+        "status": dashboard_scale._client().get(path, secure=True).status_code})
+
+    stampede = dashboard_scale._stampede(UNTIL, threads=1)
+
+    assert stampede["cold"] == {"status": 200, "computed": 1}
+    assert stampede["fallen_due"] == {"status": 200, "computed": 1}
