@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from django.contrib.sites.models import Site
 from django.core.exceptions import ImproperlyConfigured
+from django.db import connection
 
 from config import env
 
@@ -159,3 +160,11 @@ def test_the_demo_links_its_emails_to_the_port_it_is_served_on():
     assert result.returncode == 0, result.stderr
     assert result.stdout.split()[-1] == "http://127.0.0.1:18500"
 
+
+
+def test_postgresql_compiles_no_query_just_in_time(postgres):
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW jit")
+        assert cursor.fetchone()[0] == "off"
+        cursor.execute("SHOW pg_trgm.strict_word_similarity_threshold")
+        assert cursor.fetchone()[0] == "0.4"
