@@ -15,6 +15,7 @@ from django.db.models import (
     Count,
     F,
     IntegerField,
+    Min,
     OuterRef,
     Q,
     QuerySet,
@@ -26,7 +27,7 @@ from django.db.models.functions import Coalesce
 
 from core.money import to_cents
 from dashboard import forecasts, rollup_figures
-from dashboard.kpis import Period, paid_lines
+from dashboard.kpis import Period, paid_lines, paid_orders
 from dashboard.models import DemandForecast
 from security.models import AuditEntry
 from shop.models import Order, OrderEvent, Shipment, User, Variant
@@ -119,8 +120,15 @@ def low_stock(*, limit: int = 20) -> list[LowStock]:
     """Variants of listed products with no more available to sell than their own
     low-stock threshold, fewest first, with what to reorder where they have a forecast (two
     queries)."""
+    period = Period.last(COVER_DAYS)
+    # Every order paid in the period has at least the id of the oldest of them: the lines'
+    # index on (variant, order) then reads each variant's lines of recent orders only, not
+    # its whole history. The id is summed with 0 so that PostgreSQL finds the period's
+    # orders by their payment time, rather than walking the ids from the first order ever.
+    first_order = (paid_orders(period).order_by().annotate(every=Value(1)).values("every")
+                   .annotate(first=Min(F("pk") + 0)).values("first"))
     sold = (
-        paid_lines(Period.last(COVER_DAYS)).filter(variant=OuterRef("pk"))
+        paid_lines(period).filter(variant=OuterRef("pk"), order__gte=Subquery(first_order))
         .values("variant").annotate(units=Sum("quantity")).values("units")
     )
     variants = (

@@ -64,6 +64,25 @@ def test_a_variant_that_sold_nothing_lately_has_no_forecast(lamp):
     assert list(DemandForecast.objects.values_list("variant__sku", flat=True)) == ["LAMP-1"]
 
 
+def test_low_stock_counts_the_lines_of_orders_paid_in_the_last_30_days_whatever_their_ids():
+    variant = VariantFactory(sku="LOW-1", on_hand=3, low_stock_threshold=5)
+    placed_first = OrderFactory(status=Order.Status.AWAITING_PAYMENT)
+    paid_before = OrderFactory(status=Order.Status.PAID,
+                               paid_at=datetime(2026, 4, 20, 12, tzinfo=UTC))
+    sell(variant, TODAY - timedelta(days=3), 4)
+    OrderLineFactory(order=placed_first, variant=variant, quantity=2)
+    OrderLineFactory(order=paid_before, variant=variant, quantity=7)
+    # The order placed first is paid last, within the 30 days; the one after it was paid
+    # before them.
+    Order.objects.filter(pk=placed_first.pk).update(
+        status=Order.Status.PAID, paid_at=datetime(2026, 5, 30, 9, tzinfo=UTC))
+
+    [row] = selectors.low_stock()
+
+    assert placed_first.pk < paid_before.pk
+    assert row.sold == 4 + 2
+
+
 def test_the_reorder_arithmetic(lamp):
     forecasts.recompute()
     [row] = selectors.low_stock()
