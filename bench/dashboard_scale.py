@@ -7,14 +7,18 @@ process against the database DATABASE_URL names (seeded by bench.seed, or larger
 2. a stampede: THREADS requests at once for one range nobody asked for yet, then the same
    once its panels fell due: each request's time (p50, p99, ms) and how many of them worked
    the key figures out (the rest waited for, or were served, the copy one of them made);
+   with `--served URL`, the same again through the shop served there (gunicorn, as
+   deployed), for another range: each request's time, the threads here only waiting on
+   their sockets;
 3. what the rollups hold (days, customer, product and risk rows), and whether they are in
    use (`rollups`: built or not; the page reads the orders directly until they are).
 
 `--build` builds the rollups first (dashboard.rollup_build.build) and says how long it took.
 Prints one line of JSON. Needs the benchmark's production-like settings: PostgreSQL, and
-Redis (REDIS_URL), whose keys it reads and deletes by pattern. The stampede's threads share
-one process and its interpreter lock: their times are longer than gunicorn's workers would
-take; the number of computations is the point.
+Redis (REDIS_URL), whose keys it reads and deletes by pattern. The stampede's threads here
+share one process and its interpreter lock, each opening its own database connection: their
+times are far longer than gunicorn's workers take (the served stampede's); the number of
+computations is the point.
 """
 
 import argparse
@@ -22,6 +26,8 @@ import json
 import statistics
 import threading
 import time
+import urllib.request
+from collections.abc import Callable
 from datetime import date, timedelta
 
 import django
@@ -36,6 +42,7 @@ from django.db import close_old_connections, connection
 from django.test import Client
 
 from bench.fixtures import staff_session
+from bench.serve import SHOP_HEADERS
 from dashboard import home_page, rollup_build, rollup_figures, rollup_sums
 from dashboard.models import DailyCustomers, DailyRisk, DailySalesSlot, ProductSales
 from shop.models import Order
@@ -52,7 +59,7 @@ RANGES = (
 )
 
 
-def measure(*, build: bool = False, threads: int = THREADS) -> dict:
+def measure(*, build: bool = False, threads: int = THREADS, served: str = "") -> dict:
     result: dict = {"orders": Order.objects.count(),
                     "paid": Order.objects.filter(paid_at__isnull=False).count()}
     rollup_figures.forget_built()  # the cache may hold another database's answer
@@ -74,6 +81,8 @@ def measure(*, build: bool = False, threads: int = THREADS) -> dict:
         for name, days, back in RANGES
     }
     result["stampede"] = _stampede(last, threads)
+    if served:
+        result["served_stampede"] = _served_stampede(served, last, threads)
     return result
 
 
@@ -136,14 +145,39 @@ def _stampede(last: date, threads: int) -> dict:
     home_page.figures = counted
     try:
         _forget_panels(start, end)
-        cold = _at_once(_path(start, end), threads)
+        cold = _at_once(threads, _in_process(_path(start, end)))
         first = len(computed)
         _expire_panels()
-        due = _at_once(_path(start, end), threads)
+        due = _at_once(threads, _in_process(_path(start, end)))
     finally:
         home_page.figures = original
     return {"threads": threads, "cold": {**cold, "computed": first},
             "fallen_due": {**due, "computed": len(computed) - first}}
+
+
+def _served_stampede(url: str, last: date, threads: int) -> dict:
+    """THREADS requests at once through the shop served at `url`, for another unseen range
+    than `_stampede`'s; then again once its panels fell due."""
+    start, end = last - timedelta(days=364 + 14), last - timedelta(days=14)
+    _forget_panels(start, end)
+    headers = {**SHOP_HEADERS, "Cookie": f"{settings.SESSION_COOKIE_NAME}={staff_session()}"}
+    page = f"{url}{_path(start, end)}"
+    # Each worker has served the dashboard before, as a running shop's have.
+    _at_once(threads, lambda: _fetch(f"{url}/dashboard/?period=12m", headers))
+    cold = _at_once(threads, lambda: _fetch(page, headers))
+    _expire_panels()
+    due = _at_once(threads, lambda: _fetch(page, headers))
+    return {"threads": threads, "cold": cold, "fallen_due": due}
+
+
+def _fetch(url: str, headers: dict) -> float:
+    started = time.perf_counter()
+    request = urllib.request.Request(url, headers=headers)  # noqa: S310 - our own server
+    with urllib.request.urlopen(request, timeout=60) as response:  # noqa: S310
+        response.read()
+        if response.status != 200 or response.url != url:
+            raise RuntimeError(f"{url} answered {response.status} from {response.url}")
+    return (time.perf_counter() - started) * 1000
 
 
 def _expire_panels() -> None:
@@ -154,20 +188,31 @@ def _expire_panels() -> None:
             cache.set(key, (0.0, found[1]), 300)
 
 
-def _at_once(path: str, threads: int) -> dict:
+def _in_process(path: str) -> Callable[[], float]:
+    """A request for `path` in this process, by a client of its own and its own database
+    connection, as a thread of the stampede makes it: its time."""
     session = _client().cookies[settings.SESSION_COOKIE_NAME].value
+
+    def request() -> float:
+        client = Client(HTTP_HOST="127.0.0.1", headers={"X-Forwarded-Proto": "https"})
+        client.cookies[settings.SESSION_COOKIE_NAME] = session
+        try:
+            return _get(client, path)
+        finally:
+            close_old_connections()
+            connection.close()
+
+    return request
+
+
+def _at_once(threads: int, request: Callable[[], float]) -> dict:
+    """`request` made by THREADS threads at once: their times."""
     barrier = threading.Barrier(threads)
     times: list[float] = []
 
     def one() -> None:
-        client = Client(HTTP_HOST="127.0.0.1", headers={"X-Forwarded-Proto": "https"})
-        client.cookies[settings.SESSION_COOKIE_NAME] = session
         barrier.wait()
-        try:
-            times.append(_get(client, path))
-        finally:
-            close_old_connections()
-            connection.close()
+        times.append(request())
 
     workers = [threading.Thread(target=one) for _ in range(threads)]
     for worker in workers:
@@ -183,5 +228,9 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--build", action="store_true", help="build the rollups first")
     parser.add_argument("--threads", type=int, default=THREADS)
+    parser.add_argument("--served", default="", metavar="URL",
+                        help="the shop served there (http://127.0.0.1:PORT): a stampede "
+                        "through it too")
     arguments = parser.parse_args()
-    print(json.dumps(measure(build=arguments.build, threads=arguments.threads)))
+    print(json.dumps(measure(build=arguments.build, threads=arguments.threads,
+                             served=arguments.served)))

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from bench import report
+from bench import history, report
 from bench.load import parse_summary
 
 WRK_OUTPUT = """Running 10s test @ http://127.0.0.1:8802/items/
@@ -168,3 +168,31 @@ def test_the_writes_row_is_the_median_run_and_any_run_that_oversold_misses():
     assert f"Budgets met: {BUDGETS} of {BUDGETS}." in text
     text = report.render(results(writes=median | {"exact": False}))
     assert f"Budgets met: {BUDGETS - 1} of {BUDGETS}." in text
+
+
+def history_run(*, cold_ms: float, served_p99: float, computed: int) -> dict:
+    stampede = {"p50_ms": 900.0, "p99_ms": 1100.0, "computed": computed}
+    served = {"p50_ms": 100.0, "p99_ms": served_p99}
+    return {
+        "dashboard": {"orders": 100_000, "paid": 92_000, "build": {"seconds": 10.4},
+                      "cold_ms": {"7 days": 60.0, "12 months": cold_ms},
+                      "stampede": {"cold": stampede, "fallen_due": stampede},
+                      "served_stampede": {"cold": served, "fallen_due": served}},
+        "exports": {"csv": {"rows": 92_000, "seconds": 0.9, "peak_mb": 190.0}},
+        "period": ("2025-12-05", "2026-12-04"),
+    }
+
+
+def test_the_history_judges_the_slowest_range_and_the_served_stampede():
+    met = history.render({100_000: history_run(cold_ms=120.0, served_p99=400.0, computed=1)},
+                         when="now", minutes=1.0)
+    missed = history.render({100_000: history_run(cold_ms=160.0, served_p99=600.0,
+                                                  computed=16)}, when="now", minutes=1.0)
+
+    assert "| 100,000 | 92,000 | 10.4 | 60.0 | 120.0 | slowest < 150: met |" in met
+    assert ("| 100,000 | cold | 100.0 | 400.0 | 900.0 | 1,100.0 | 1 | p99 < 500: met; "
+            "worked out once: met |") in met
+    assert "Budgets met: 5 of 5." in met
+    assert "slowest < 150: **missed**" in missed
+    assert "p99 < 500: **missed**; worked out once: **missed**" in missed
+    assert "Budgets met: 0 of 5." in missed
