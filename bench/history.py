@@ -24,6 +24,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from bench import report, serve
+from bench.run import _commit as commit_of_run
 
 SIZES = (100_000, 1_000_000)
 ORDERS_PER_CUSTOMER = 5
@@ -64,7 +65,8 @@ def main() -> None:
                               "period": (start, end)}
             if not options.keep:
                 serve.drop_databases(database(options.prefix, size))
-    text = render(measured, when=time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+    when = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
+    text = render(measured, when=f"{when} · commit {commit_of_run()}",
                   minutes=(time.perf_counter() - started) / 60)
     report.record(text)
 
