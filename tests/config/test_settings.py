@@ -161,7 +161,6 @@ def test_the_demo_links_its_emails_to_the_port_it_is_served_on():
     assert result.stdout.split()[-1] == "http://127.0.0.1:18500"
 
 
-
 def test_postgresql_compiles_no_query_just_in_time(postgres):
     with connection.cursor() as cursor:
         cursor.execute("SHOW jit")

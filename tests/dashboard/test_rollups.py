@@ -367,3 +367,23 @@ def test_the_comparison_fails_when_a_rollup_drifts(kept_in_step, monkeypatch):
             with pytest.raises(AssertionError):
                 assert_the_same(periods)
             transaction.set_rollback(True)
+
+
+def test_the_categories_sold_are_the_products_own_as_they_are_now():
+    tees = CategoryFactory(name="Tees")
+    shirt = VariantFactory(product__category=tees).product
+    gone = VariantFactory().product
+    day = date(2025, 3, 3)
+    for product_id, revenue in ((shirt.pk, "30.00"), (gone.pk, "5.00"),
+                                (ProductSales.NO_PRODUCT, "2.00")):
+        ProductSales.objects.create(span=ProductSales.Span.DAY, start=day, product_id=product_id,
+                                    product_name="Shirt", units=1, revenue=Decimal(revenue))
+    gone.delete()
+    tees.name = "T-shirts"
+    tees.save()
+
+    sold = rollup_figures.categories_sold(rollup_figures.product_sums(day, day))
+
+    assert [(row["name"], row["revenue"], row["units"]) for row in sold] == [
+        ("T-shirts", Decimal("30.00"), 1), (None, Decimal("7.00"), 2),
+    ]
