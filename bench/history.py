@@ -24,7 +24,6 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from bench import report, serve
-from bench.run import commit_measured
 
 SIZES = (100_000, 1_000_000)
 ORDERS_PER_CUSTOMER = 5
@@ -66,7 +65,7 @@ def main() -> None:
             if not options.keep:
                 serve.drop_databases(database(options.prefix, size))
     when = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
-    text = render(measured, when=f"{when} · commit {commit_measured()}",
+    text = render(measured, when=f"{when} · commit {report.commit_measured()}",
                   minutes=(time.perf_counter() - started) / 60)
     report.record(text)
 

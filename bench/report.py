@@ -2,6 +2,7 @@
 bench/RESULTS.md and quoted in the README between its bench markers."""
 
 import re
+import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -190,6 +191,22 @@ def _read_row(label: str, figures: dict, budget: str) -> str:
         f"| {label} | {figures['rps']:,.0f} | {figures['p50_ms']:.1f} | {figures['p99_ms']:.1f} "
         f"| {figures['ratio']:.2f} | {figures['single_ms']:.1f} | {budget} |"
     )
+
+
+def commit_measured() -> str:
+    """The commit the run measures, and whether the code differs from it."""
+    def git(*arguments: str) -> str:
+        return subprocess.run(  # noqa: S603
+            ["git", *arguments], cwd=RESULTS.parent, capture_output=True, text=True,  # noqa: S607
+            check=False,
+        ).stdout.strip()
+
+    commit = git("rev-parse", "--short", "HEAD") or "unknown"
+    changed = [
+        line for line in git("status", "--porcelain", "--untracked-files=no").splitlines()
+        if not line.endswith(("bench/RESULTS.md", "README.md"))
+    ]
+    return f"{commit} with uncommitted changes" if changed else commit
 
 
 def record(text: str, results_file: Path = RESULTS, readme: Path | None = None) -> None:

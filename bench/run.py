@@ -77,7 +77,7 @@ def main() -> None:
         recommendations = serve.run_json(["-m", "bench.recommendations"], shop_env)
     results = report.Results(
         when=time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
-        commit=commit_measured(),
+        commit=report.commit_measured(),
         machine=_machine(shop_env),
         seeded=seeded,
         reads=reads,
@@ -246,21 +246,6 @@ def _during_sale(targets: dict[str, tuple[str, dict]], seconds: int, env: dict) 
 
 
 # --- where it ran ----------------------------------------------------------------------------
-
-
-def commit_measured() -> str:
-    """The commit the run measures, and whether the code differs from it."""
-    def git(*arguments: str) -> str:
-        return subprocess.run(  # noqa: S603
-            ["git", *arguments], cwd=ROOT, capture_output=True, text=True, check=False  # noqa: S607
-        ).stdout.strip()
-
-    commit = git("rev-parse", "--short", "HEAD") or "unknown"
-    changed = [
-        line for line in git("status", "--porcelain", "--untracked-files=no").splitlines()
-        if not line.endswith(("bench/RESULTS.md", "README.md"))
-    ]
-    return f"{commit} with uncommitted changes" if changed else commit
 
 
 def _machine(shop_env: dict) -> str:

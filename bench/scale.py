@@ -91,7 +91,9 @@ def main() -> None:
             serve.drop_databases(_template(), *(database(size) for size in options.sizes))
     text = render(
         {size: _best(runs) for size, runs in measured.items()}, seeded,
-        when=time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), seconds=options.seconds,
+        when=f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} · commit "
+             f"{report.commit_measured()}",
+        seconds=options.seconds,
         rounds=options.rounds, minutes=(time.perf_counter() - started) / 60,
     )
     report.record(text)

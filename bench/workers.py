@@ -59,7 +59,8 @@ def main() -> None:
         if not options.keep:
             serve.drop_databases(scale.TEMPLATE, DATABASE)
     text = render({configuration: _median(figures) for configuration, figures in runs.items()},
-                  when=time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+                  when=f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} · commit "
+                       f"{report.commit_measured()}",
                   seconds=options.seconds, rounds=options.rounds,
                   minutes=(time.perf_counter() - started) / 60)
     report.record(text)
