@@ -121,9 +121,9 @@ def low_stock(*, limit: int = 20) -> list[LowStock]:
     low-stock threshold, fewest first, with what to reorder where they have a forecast (two
     queries)."""
     period = Period.last(COVER_DAYS)
-    # No order paid in the period has a smaller id than the first of them placed: from that
-    # id on, the lines' index on (variant, order) reads each variant's lines of recent
-    # orders only, not its whole history. The id is summed with 0 so that PostgreSQL finds
+    # No order paid in the period has an id below the smallest among them: from that id
+    # on, the lines' index on (variant, order) reads each variant's lines of recent orders
+    # only, not its whole history. The id is summed with 0 so that PostgreSQL finds
     # the period's orders by their payment time, rather than walking the ids from the first
     # order ever.
     first_order = (paid_orders(period).order_by().annotate(every=Value(1)).values("every")
