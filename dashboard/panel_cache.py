@@ -50,8 +50,7 @@ def renewed[T](name: str, compute: Callable[[], T], *depends_on: str) -> T:
     page made of panels and kept whole (dashboard.home_page.Dashboard.section), so that each
     panel redrawn alone shows what the part shows."""
     value = compute()
-    cache.set(_key(name, depends_on), (time.time() + KEPT_SECONDS, value),
-              KEPT_SECONDS + STALE_SECONDS)
+    _keep(_key(name, depends_on), value)
     return value
 
 
@@ -59,11 +58,16 @@ def _key(name: str, depends_on: tuple[str, ...]) -> str:
     return ":".join(["dashboard:panel", name, *depends_on])
 
 
+def _keep(key: str, value: object) -> None:
+    """Keep the panel for KEPT_SECONDS, and its copy STALE_SECONDS past them."""
+    cache.set(key, (time.time() + KEPT_SECONDS, value), KEPT_SECONDS + STALE_SECONDS)
+
+
 def _compute_and_keep[T](key: str, compute: Callable[[], T]) -> T:
     """Compute the panel, holding its lock, and keep it."""
     try:
         value = compute()
-        cache.set(key, (time.time() + KEPT_SECONDS, value), KEPT_SECONDS + STALE_SECONDS)
+        _keep(key, value)
     finally:
         cache.delete(f"{key}:computing")
     return value
