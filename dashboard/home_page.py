@@ -64,11 +64,14 @@ class Dashboard:
         """The finance reports for the period shown (for staff who may export them)."""
         return report_links(self.choice.period)
 
+    def _keep[T](self, name: str, compute: Callable[[], T], *depends_on: str) -> T:
+        """A panel kept (dashboard.panel_cache), or worked out afresh when the page is."""
+        return (renewed if self.fresh else kept)(name, compute, *depends_on)
+
     def _kept[T](self, name: str, compute: Callable[[], T], *depends_on: str) -> T:
-        """The period's panel, kept (dashboard.panel_cache)."""
+        """The period's panel, kept."""
         period = self.choice.period
-        keep = renewed if self.fresh else kept
-        return keep(name, compute, f"{period.start}", f"{period.end}", *depends_on)
+        return self._keep(name, compute, f"{period.start}", f"{period.end}", *depends_on)
 
     def section(self, render: Callable[[], str], *depends_on: str) -> str:
         """The period's section of the page (its figures, charts and controls) as HTML,
@@ -113,8 +116,7 @@ class Dashboard:
     def _kept_today[T](self, name: str, compute: Callable[[], T], *depends_on: str) -> T:
         """A panel of the stock, kept (dashboard.panel_cache) for today: what it shows changes
         by the day."""
-        keep = renewed if self.fresh else kept
-        return keep(name, compute, f"{kpis.today()}", *depends_on)
+        return self._keep(name, compute, f"{kpis.today()}", *depends_on)
 
     def low_stock_panel(self, render: Callable[[], str], *depends_on: str) -> str:
         """The low-stock panel as HTML, kept as its rows are; `render` renders it from a
