@@ -1,10 +1,11 @@
 """Driving wrk against a running server: one run's figures."""
 
 import json
+import os
 import subprocess
 import tempfile
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 SCRIPT = Path(__file__).with_name("wrk.lua")
@@ -18,6 +19,10 @@ class Run:
     p50_ms: float
     p99_ms: float
     bad: int  # responses with a status of 400 or more, and socket errors
+    requests: int = 0
+    # The CPU time the whole machine used a request meanwhile (the server, PostgreSQL, Redis
+    # and wrk): what a request cost, whatever share of the cores the machine was given.
+    cpu_ms: float = 0.0
 
 
 def run_wrk(
@@ -37,10 +42,21 @@ def run_wrk(
         listed.write("".join(f"{path}\n" for path in paths))
         listed.flush()
         arguments = ["--", listed.name, str(threads)] if paths else []
+        busy = machine_busy_ms()
         finished = subprocess.run(  # noqa: S603 - our own arguments
             [*command, url, *arguments], capture_output=True, text=True, check=True
         )
-    return parse_summary(finished.stdout)
+        busy = machine_busy_ms() - busy
+    run = parse_summary(finished.stdout)
+    return replace(run, cpu_ms=busy / run.requests if run.requests else 0.0)
+
+
+def machine_busy_ms() -> float:
+    """The CPU time every process on the machine has used since it started, in ms: Linux's
+    user, nice, system, irq and softirq time (/proc/stat), not idle, waiting or stolen."""
+    first_line = Path("/proc/stat").read_text().split("\n", 1)[0]
+    user, nice, system, _idle, _iowait, irq, softirq = map(int, first_line.split()[1:8])
+    return (user + nice + system + irq + softirq) * 1000 / os.sysconf("SC_CLK_TCK")
 
 
 def parse_summary(output: str) -> Run:
@@ -52,4 +68,5 @@ def parse_summary(output: str) -> Run:
         p50_ms=summary["p50_us"] / 1000,
         p99_ms=summary["p99_us"] / 1000,
         bad=summary["bad_status"] + summary["socket_errors"],
+        requests=summary["requests"],
     )

@@ -68,14 +68,17 @@ def render(results: Results) -> str:
     lines = [
         f"### {results.when} · commit {results.commit}",
         "",
-        f"Machine: {results.machine}. Reads: {results.settings}; medians.",
+        f"Machine: {results.machine}. Reads: {results.settings}; medians. CPU ms a request: "
+        "the whole machine's CPU time (both servers, PostgreSQL, Redis, wrk) over the requests "
+        "served meanwhile, which the machine's slow spells do not move as they move req/s.",
         f"Seeded {seeded['products']:,} products, {seeded['variants']:,} variants, "
         f"{seeded['customers']:,} customers, {seeded['orders']:,} orders ({seeded['paid']:,} "
         f"paid, {seeded['lines']:,} lines) and {seeded['sessions']:,} sessions in "
         f"{seeded['seconds']} s.",
         "",
-        "| read | req/s | p50 ms | p99 ms | × floor list | one connection, ms | budget |",
-        "|---|---:|---:|---:|---:|---:|---|",
+        "| read | req/s | p50 ms | p99 ms | × floor list | CPU ms a request | × floor list by CPU "
+        "| one connection, ms | budget |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---|",
     ]
     reads = results.reads
     for name, label in (("floor constant", "floor: constant 1 KiB page"),
@@ -189,7 +192,8 @@ def _sale_rows(sale: dict, reads: dict, verdict) -> list[str]:
 def _read_row(label: str, figures: dict, budget: str) -> str:
     return (
         f"| {label} | {figures['rps']:,.0f} | {figures['p50_ms']:.1f} | {figures['p99_ms']:.1f} "
-        f"| {figures['ratio']:.2f} | {figures['single_ms']:.1f} | {budget} |"
+        f"| {figures['ratio']:.2f} | {figures['cpu_ms']:.1f} | {figures['cpu_ratio']:.2f} "
+        f"| {figures['single_ms']:.1f} | {budget} |"
     )
 
 

@@ -191,7 +191,8 @@ def _first_views(paths: list[str], cookie: str) -> float:
 
 def _reads(targets: dict[str, tuple[str, dict]], seconds: int, rounds: int) -> dict:
     """Each target's medians over the rounds; `ratio` is to the floor's list page in the
-    same round, `ratio_constant` to its constant page."""
+    same round, `ratio_constant` to its constant page; `cpu_ratio` is the floor list's CPU
+    time a request over the target's (more than 1: the target costs less)."""
     for url, headers in targets.values():  # warm the caches and the connections
         run_wrk(url, connections=CONNECTIONS, seconds=1, headers=headers)
     runs = {name: [] for name in targets}
@@ -213,6 +214,11 @@ def _reads(targets: dict[str, tuple[str, dict]], seconds: int, rounds: int) -> d
             "single_ms": median(r.p50_ms for r in singles[name]),
             "ratio": median(
                 r.requests_per_second / f.requests_per_second
+                for r, f in zip(runs[name], floor_list, strict=True)
+            ),
+            "cpu_ms": median(r.cpu_ms for r in runs[name]),
+            "cpu_ratio": median(
+                f.cpu_ms / r.cpu_ms if r.cpu_ms else 0.0
                 for r, f in zip(runs[name], floor_list, strict=True)
             ),
             "ratio_constant": median(

@@ -29,10 +29,11 @@ def test_wrk_summary_is_read_from_its_json_line():
     assert run.bad == 3
 
 
-def read(rps, *, p99=20.0, single=5.0, ratio=None, ratio_constant=1.0, bad=0):
+def read(rps, *, p99=20.0, single=5.0, ratio=None, ratio_constant=1.0, bad=0, cpu_ms=1.5):
     return {"rps": rps, "p50_ms": 10.0, "p99_ms": p99, "single_ms": single,
             "ratio": rps / 1000 if ratio is None else ratio,
-            "ratio_constant": ratio_constant, "bad": bad}
+            "ratio_constant": ratio_constant, "bad": bad, "cpu_ms": cpu_ms,
+            "cpu_ratio": 3.0 / cpu_ms}
 
 
 def results(**changes) -> report.Results:
@@ -73,6 +74,14 @@ def test_a_run_within_every_budget_says_so():
 
     assert f"Budgets met: {BUDGETS} of {BUDGETS}." in text
     assert "missed" not in text
+
+
+def test_each_read_says_what_a_request_cost_the_machine_against_the_floor_list():
+    text = report.render(results(reads={"cart": read(1200, cpu_ms=6.0)}))
+
+    row = next(line for line in text.splitlines() if line.startswith("| cart, 3 lines |"))
+    # 1,200 req/s, 1.20 times the floor list's; 6.0 ms of CPU a request, the floor list's 1.5.
+    assert "| 1.20 | 6.0 | 0.50 |" in row
 
 
 @pytest.mark.parametrize(("changes", "missed"), [

@@ -2,6 +2,7 @@
 address read "with nothing cached" new to the cache, wrk sent the addresses, and each table
 judging what it says."""
 
+import time
 from pathlib import Path
 
 import pytest
@@ -81,8 +82,28 @@ def test_wrk_is_given_the_addresses_and_its_thread_count(monkeypatch):
     assert result.requests_per_second == 10
 
 
+def test_a_run_divides_the_machines_cpu_time_meanwhile_by_its_requests(monkeypatch):
+    readings = iter([1_000.0, 1_250.0])  # ms, before and after wrk
+    monkeypatch.setattr(load, "machine_busy_ms", lambda: next(readings))
+    monkeypatch.setattr(load.subprocess, "run", lambda command, **kwargs: type(
+        "Finished", (), {"stdout": '{"requests": 50, "duration_us": 1000000, "p50_us": 1000, '
+                                   '"p99_us": 2000, "bad_status": 0, "socket_errors": 0}'})())
+
+    result = load.run_wrk("http://127.0.0.1:1/", connections=16, seconds=1, headers={})
+
+    assert result.requests == 50 and result.cpu_ms == 5.0
+
+
+def test_the_machines_cpu_time_counts_this_process_work():
+    before, own = load.machine_busy_ms(), time.process_time()
+    while time.process_time() - own < 0.2:  # 200 ms of this process's CPU
+        sum(range(10_000))
+
+    assert load.machine_busy_ms() - before >= 150  # the clock ticks every 10 ms
+
+
 def figures(rps: float, *, repeated: bool = False) -> dict:
-    return {"rps": rps, "p99_ms": 100.0, "bad": 0, "repeated": repeated}
+    return {"rps": rps, "p99_ms": 100.0, "bad": 0, "repeated": repeated, "cpu_ms": 2000 / rps}
 
 
 def measured(rps_by_size: dict[int, float]) -> dict[int, dict]:
@@ -102,7 +123,19 @@ def test_a_page_may_cost_twice_as_much_at_the_largest_size(rps, verdict):
                         rounds=1, minutes=1.0)
 
     row = next(line for line in text.splitlines() if line.startswith("| product page"))
-    assert row.endswith(f": {verdict} |")
+    assert f": {verdict} (by CPU:" in row
+
+
+def test_the_cost_by_cpu_is_said_beside_the_budget_judged_by_requests_a_second():
+    results = measured({2_000: 100, 200_000: 60})
+    results[200_000]["search"]["uncached"] |= {"cpu_ms": 75.0}  # 20 ms at 2,000 products
+
+    text = scale.render(results, SEEDED, when="now", seconds=10, rounds=1, minutes=1.0)
+
+    row = next(line for line in text.splitlines()
+               if line.startswith("| search `wool` | nothing cached"))
+    assert "| 60, 100, 75.0, 1.67× |" in row
+    assert row.endswith("| 1.67×: met (by CPU: 3.75×) |")
 
 
 def test_addresses_read_twice_are_said():
