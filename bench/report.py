@@ -70,7 +70,8 @@ def render(results: Results) -> str:
         "",
         f"Machine: {results.machine}. Reads: {results.settings}; medians. CPU ms a request: "
         "the whole machine's CPU time (both servers, PostgreSQL, Redis, wrk) over the requests "
-        "served meanwhile, which the machine's slow spells do not move as they move req/s.",
+        "served meanwhile: a spell that gives the machine less of its cores lowers req/s and "
+        "not this; one that slows the cores raises both.",
         f"Seeded {seeded['products']:,} products, {seeded['variants']:,} variants, "
         f"{seeded['customers']:,} customers, {seeded['orders']:,} orders ({seeded['paid']:,} "
         f"paid, {seeded['lines']:,} lines) and {seeded['sessions']:,} sessions in "

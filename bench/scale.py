@@ -219,9 +219,9 @@ def render(measured: dict[int, dict], seeded: dict[int, dict], *, when: str, sec
         "",
         f"wrk at {CONNECTIONS} connections, {seconds} s a page and way, the best of {rounds} "
         f"round(s); cost is 1 / req/s, against the same page at {smallest:,} products. CPU "
-        "is the whole machine's CPU time a request (the server, PostgreSQL, Redis, wrk), which "
-        "the machine's slow spells do not move as they move req/s: its ratio is said beside "
-        "the budget, which is judged by req/s.",
+        "is the whole machine's CPU time a request (the server, PostgreSQL, Redis, wrk): a "
+        "spell that gives the machine less of its cores lowers req/s and not this, one that "
+        "slows the cores raises both. Its ratio is said beside the budget, judged by req/s.",
         "",
         "| products | variants | categories | seeded in s (of which VACUUM ANALYZE) |",
         "|---:|---:|---:|---:|",
