@@ -207,6 +207,17 @@ def _days(start: date, end: date, *, today: date) -> dict[date, dict]:
     return days
 
 
+class _TruncDate(Trunc):
+    """A date truncated to a date. PostgreSQL has no date_trunc for a date: it would take it
+    as a timestamp with time zone, converting every row through the session's zone, which
+    took a third of the customers' query by month at 100,000 orders (30 ms against 21). As
+    a timestamp without one, nothing is converted; the first day, as a date again."""
+
+    def as_postgresql(self, compiler, connection, **extra_context):
+        sql, params = compiler.compile(self.lhs)
+        return f"DATE_TRUNC(%s, ({sql})::timestamp)::date", (self.kind, *params)
+
+
 def _add_days(days) -> dict:
     present = [day for day in days if day]
     sums = {key: sum((day.get(key) or 0 for day in present), start=0) for key in SUMS}
@@ -225,8 +236,7 @@ def _customers(start: date, end: date, granularity: str, *, whole: bool = False)
     elif granularity == "day":
         first = F("day")
     else:
-        # PostgreSQL truncates a date to a timestamp: the first day, as a date again.
-        truncated = Trunc("day", granularity, output_field=DateField())
+        truncated = _TruncDate("day", granularity, output_field=DateField())
         first = Cast(Greatest(truncated, Value(start, output_field=DateField())), DateField())
     found = (
         rows.annotate(first=first).order_by().values("first", "kind")
