@@ -38,12 +38,8 @@ def _database(url: str) -> dict:
         # No query is compiled just in time: the shop's take milliseconds, and PostgreSQL
         # compiles any whose estimated cost is high, which a correlated subquery's often is
         # (compiling the low-stock panel's took 0.4 s of its 0.44 at 100,000 orders).
-        # Nor is a query shared out among parallel workers: under load every core is serving
-        # a request already, and the workers only add their own costs (at 200,000 products a
-        # search took 18 % more CPU a request in three processes than in one, with a typo 30 %).
         database.setdefault("OPTIONS", {})["options"] = (
             "-c pg_trgm.strict_word_similarity_threshold=0.4 -c jit=off"
-            " -c max_parallel_workers_per_gather=0"
         )
         # A database that does not answer fails a request (and the readiness probe) in 2 s,
         # the driver's shortest, instead of waiting out TCP's retries. `?connect_timeout=`

@@ -161,11 +161,9 @@ def test_the_demo_links_its_emails_to_the_port_it_is_served_on():
     assert result.stdout.split()[-1] == "http://127.0.0.1:18500"
 
 
-def test_postgresql_compiles_no_query_just_in_time_nor_shares_one_among_workers(postgres):
+def test_postgresql_compiles_no_query_just_in_time(postgres):
     with connection.cursor() as cursor:
         cursor.execute("SHOW jit")
         assert cursor.fetchone()[0] == "off"
-        cursor.execute("SHOW max_parallel_workers_per_gather")
-        assert cursor.fetchone()[0] == "0"
         cursor.execute("SHOW pg_trgm.strict_word_similarity_threshold")
         assert cursor.fetchone()[0] == "0.4"
