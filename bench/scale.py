@@ -241,27 +241,35 @@ def render(measured: dict[int, dict], seeded: dict[int, dict], *, when: str, sec
     ]
     for name, label in PAGES.items():
         for way, way_label in WAYS.items():
-            base = measured[smallest][name][way]["rps"]
-            cells = []
-            for size in sizes:
-                figures = measured[size][name][way]
-                cost = base / figures["rps"] if figures["rps"] else float("inf")
-                note = " (addresses repeated)" if figures.get("repeated") else ""
-                bad = f" **{figures['bad']} failed**" if figures["bad"] else ""
-                cells.append(f"{figures['rps']:,.0f}, {figures['p99_ms']:,.0f}, "
-                             f"{figures['cpu_ms']:,.1f}, {cost:.2f}×{note}{bad}")
-            largest_figures = measured[largest][name][way]
-            cost = base / largest_figures["rps"] if largest_figures["rps"] else float("inf")
-            ok = cost <= MOST_COST and not largest_figures["bad"]
+            by_size = {size: measured[size][name][way] for size in sizes}
+            row, ok = _page_row(by_size)
             checks.append(ok)
-            base_cpu = measured[smallest][name][way]["cpu_ms"]
-            cpu_cost = largest_figures["cpu_ms"] / base_cpu if base_cpu else float("inf")
-            lines.append(f"| {label} | {way_label} | " + " | ".join(cells)
-                         + f" | {cost:.2f}×: {'met' if ok else '**missed**'}"
-                         f" (by CPU: {cpu_cost:.2f}×) |")
+            lines.append(f"| {label} | {way_label} | {row} |")
     lines += ["", f"Budgets met: {sum(checks)} of {len(checks)}. The run took {minutes:.1f} "
               "minutes."]
     return "\n".join(lines) + "\n"
+
+
+def _page_row(by_size: dict[int, dict]) -> tuple[str, bool]:
+    """One page and way's cells, each size against the smallest, and whether the largest
+    is within budget (judged by req/s; its cost by CPU said beside it)."""
+    smallest, largest = by_size[min(by_size)], by_size[max(by_size)]
+    cells = []
+    for figures in by_size.values():
+        note = " (addresses repeated)" if figures.get("repeated") else ""
+        bad = f" **{figures['bad']} failed**" if figures["bad"] else ""
+        cells.append(f"{figures['rps']:,.0f}, {figures['p99_ms']:,.0f}, "
+                     f"{figures['cpu_ms']:,.1f}, {_cost(smallest, figures):.2f}×{note}{bad}")
+    cost = _cost(smallest, largest)
+    ok = cost <= MOST_COST and not largest["bad"]
+    cpu_cost = largest["cpu_ms"] / smallest["cpu_ms"] if smallest["cpu_ms"] else float("inf")
+    verdict = f"{cost:.2f}×: {'met' if ok else '**missed**'} (by CPU: {cpu_cost:.2f}×)"
+    return " | ".join([*cells, verdict]), ok
+
+
+def _cost(base: dict, figures: dict) -> float:
+    """What a request costs against `base`'s: the inverse of their req/s."""
+    return base["rps"] / figures["rps"] if figures["rps"] else float("inf")
 
 
 if __name__ == "__main__":

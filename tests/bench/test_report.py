@@ -1,39 +1,23 @@
-"""The benchmark's arithmetic and its table: wrk's summary read right, every budget judged
-against its own figure, a missed one said plainly."""
+"""The benchmark's arithmetic and its table: each read's ratios to the floor's list, every
+budget judged against its own figure, a missed one said plainly."""
 
 from pathlib import Path
 
 import pytest
 
 from bench import history, report
-from bench.load import parse_summary
+from bench import run as bench_run
+from bench.load import Run
 
-WRK_OUTPUT = """Running 10s test @ http://127.0.0.1:8802/items/
-  2 threads and 16 connections
-  Thread Stats   Avg      Stdev     Max   +/- Stdev
-    Latency     5.01ms    1.20ms  20.00ms   80.00%
-  32000 requests in 10.00s, 40.00MB read
-Requests/sec:   3199.00
-""" + (
-    '{"requests": 32000, "duration_us": 10000000, "p50_us": 4850, "p99_us": 9100, '
-    '"bad_status": 2, "socket_errors": 1}\n'
-)
+FLOOR_LIST_CPU_MS = 1.5
 
 
-def test_wrk_summary_is_read_from_its_json_line():
-    run = parse_summary(WRK_OUTPUT)
-
-    assert run.requests_per_second == 3200
-    assert run.p50_ms == pytest.approx(4.85)
-    assert run.p99_ms == pytest.approx(9.1)
-    assert run.bad == 3
-
-
-def read(rps, *, p99=20.0, single=5.0, ratio=None, ratio_constant=1.0, bad=0, cpu_ms=1.5):
+def read(rps, *, p99=20.0, single=5.0, ratio=None, ratio_constant=1.0, bad=0,
+         cpu_ms=FLOOR_LIST_CPU_MS):
     return {"rps": rps, "p50_ms": 10.0, "p99_ms": p99, "single_ms": single,
             "ratio": rps / 1000 if ratio is None else ratio,
             "ratio_constant": ratio_constant, "bad": bad, "cpu_ms": cpu_ms,
-            "cpu_ratio": 3.0 / cpu_ms}
+            "cpu_ratio": FLOOR_LIST_CPU_MS / cpu_ms}
 
 
 def results(**changes) -> report.Results:
@@ -81,7 +65,23 @@ def test_each_read_says_what_a_request_cost_the_machine_against_the_floor_list()
 
     row = next(line for line in text.splitlines() if line.startswith("| cart, 3 lines |"))
     # 1,200 req/s, 1.20 times the floor list's; 6.0 ms of CPU a request, the floor list's 1.5.
-    assert "| 1.20 | 6.0 | 0.50 |" in row
+    assert "| 1.20 | 6.0 | 0.25 |" in row
+
+
+def test_a_reads_ratios_are_to_the_floor_lists_figures_in_the_same_round(monkeypatch):
+    # (req/s, CPU ms a request) of each target: the page serves half the floor list's
+    # requests a second at twice its CPU a request, and so costs twice as much both ways.
+    measured = {"/list/": (1000.0, 2.0), "/constant/": (4000.0, 0.5), "/page/": (500.0, 4.0)}
+    monkeypatch.setattr(bench_run, "run_wrk", lambda url, **kwargs: Run(
+        requests_per_second=measured[url][0], p50_ms=1.0, p99_ms=2.0, bad=0,
+        requests=int(measured[url][0]), cpu_ms=measured[url][1]))
+    targets = {name: (url, {}) for name, url in
+               (("floor list", "/list/"), ("floor constant", "/constant/"), ("page", "/page/"))}
+
+    page = bench_run._reads(targets, seconds=1, rounds=1)["page"]
+
+    assert (page["ratio"], page["cpu_ratio"], page["cpu_ms"]) == (0.5, 0.5, 4.0)
+    assert page["ratio_constant"] == 0.125
 
 
 @pytest.mark.parametrize(("changes", "missed"), [

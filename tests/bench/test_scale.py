@@ -2,12 +2,10 @@
 address read "with nothing cached" new to the cache, wrk sent the addresses, and each table
 judging what it says."""
 
-import time
-from pathlib import Path
 
 import pytest
 
-from bench import catalogue, load, scale, scale_targets, workers
+from bench import catalogue, scale, scale_targets, workers
 from shop.models import Category, Product, Variant
 from tests.factories import CategoryFactory, VariantFactory
 
@@ -60,46 +58,6 @@ def test_the_minimum_prices_that_bust_the_cache_are_below_every_price():
 
     prices = {float(address.rsplit("=", 1)[1]) for address in addresses}
     assert len(prices) == scale_targets.UNCACHED and max(prices) < 12  # the demo's cheapest
-
-
-def test_wrk_is_given_the_addresses_and_its_thread_count(monkeypatch):
-    seen = {}
-
-    def run(command, **kwargs):
-        seen["command"] = command
-        seen["paths"] = Path(command[command.index("--") + 1]).read_text().split()
-        return type("Finished", (), {"stdout": '{"requests": 10, "duration_us": 1000000, '
-                                     '"p50_us": 1000, "p99_us": 2000, "bad_status": 0, '
-                                     '"socket_errors": 0}'})()
-
-    monkeypatch.setattr(load.subprocess, "run", run)
-
-    result = load.run_wrk("http://127.0.0.1:1/", connections=16, seconds=1, headers={},
-                          paths=["/a/", "/b/"])
-
-    assert seen["paths"] == ["/a/", "/b/"]
-    assert seen["command"][-1] == "2" and str(load.PATHS_SCRIPT) in seen["command"]
-    assert result.requests_per_second == 10
-
-
-def test_a_run_divides_the_machines_cpu_time_meanwhile_by_its_requests(monkeypatch):
-    readings = iter([1_000.0, 1_250.0])  # ms, before and after wrk
-    monkeypatch.setattr(load, "machine_busy_ms", lambda: next(readings))
-    monkeypatch.setattr(load.subprocess, "run", lambda command, **kwargs: type(
-        "Finished", (), {"stdout": '{"requests": 50, "duration_us": 1000000, "p50_us": 1000, '
-                                   '"p99_us": 2000, "bad_status": 0, "socket_errors": 0}'})())
-
-    result = load.run_wrk("http://127.0.0.1:1/", connections=16, seconds=1, headers={})
-
-    assert result.requests == 50 and result.cpu_ms == 5.0
-
-
-def test_the_machines_cpu_time_counts_this_process_work():
-    before, own = load.machine_busy_ms(), time.process_time()
-    while time.process_time() - own < 0.2:  # 200 ms of this process's CPU
-        sum(range(10_000))
-
-    assert load.machine_busy_ms() - before >= 150  # the clock ticks every 10 ms
 
 
 def figures(rps: float, *, repeated: bool = False) -> dict:
