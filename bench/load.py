@@ -22,8 +22,9 @@ class Run:
     requests: int = 0
     # The CPU time the whole machine used a request meanwhile (the server, PostgreSQL, Redis
     # and wrk): what a request cost, whatever share of the cores the machine was given. The
-    # requests still running when wrk stops are in the time and not in the count: a page
-    # served at 13 req/s for 10 s at 16 connections reads up to about 6 % high.
+    # requests still running when wrk stops are in the time and not in the count, up to one
+    # a connection: a page served at 13 req/s for 10 s at 16 connections reads up to 12 %
+    # high, about half that if they were half done.
     cpu_ms: float = 0.0
 
 

@@ -2,7 +2,6 @@
 address read "with nothing cached" new to the cache, wrk sent the addresses, and each table
 judging what it says."""
 
-
 import pytest
 
 from bench import catalogue, scale, scale_targets, workers
