@@ -84,6 +84,21 @@ def test_a_reads_ratios_are_to_the_floor_lists_figures_in_the_same_round(monkeyp
     assert page["ratio_constant"] == 0.125
 
 
+@pytest.mark.parametrize(("status", "measured"), [
+    ("", "abc1234"),
+    (" M README.md\n M bench/RESULTS.md", "abc1234"),  # what a run itself writes
+    (" M README.md\n M shop/views/catalogue.py", "abc1234 with uncommitted changes"),
+])
+def test_a_run_names_the_commit_it_measured_and_says_when_the_code_differs(
+    monkeypatch, status, measured
+):
+    said = {"rev-parse": "abc1234\n", "status": status}
+    monkeypatch.setattr(report.subprocess, "run", lambda command, **kwargs: type(
+        "Finished", (), {"stdout": said[command[1]]})())
+
+    assert report.commit_measured() == measured
+
+
 @pytest.mark.parametrize(("changes", "missed"), [
     ({"reads": {"home": read(900)}}, "home `/`"),
     ({"reads": {"search": read(1200, p99=75.0)}}, "search"),
