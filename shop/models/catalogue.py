@@ -41,12 +41,14 @@ class Category(models.Model):
 # The columns a listing's filters read, bar the search: the price indexes hold them too (as
 # keys, not INCLUDE, which SQLite lacks), so PostgreSQL filters without reading the rows.
 LISTING_FILTERS = ["id", "category", "seller", "is_active", "seller_listed"]
+# What shoppers see and may buy (ProductQuerySet.listed), and the indexes of those alone.
+LISTED = models.Q(is_active=True, seller_listed=True)
 
 
 class ProductQuerySet(models.QuerySet):
     def listed(self) -> "ProductQuerySet":
         """What shoppers see and may buy: active products of shops open for business."""
-        return self.filter(is_active=True, seller_listed=True)
+        return self.filter(LISTED)
 
 
 class Product(models.Model):
@@ -108,6 +110,15 @@ class Product(models.Model):
             models.Index(fields=["lowest_price", *LISTING_FILTERS], name="product_lowest"),
             models.Index(fields=["-highest_price", *LISTING_FILTERS],
                          name="product_highest"),
+            # A department's listed products by category: a page bounded by price reads only
+            # the few below (or above) the bound, and the first matches the facets count
+            # among come without passing over other departments' products.
+            models.Index(fields=["category", "lowest_price"], condition=LISTED,
+                         name="product_category_lowest"),
+            models.Index(fields=["category", "-highest_price"], condition=LISTED,
+                         name="product_category_highest"),
+            models.Index(fields=["category", "id"], condition=LISTED,
+                         name="product_category_listed"),
             GinIndex(fields=["search_document"], name="product_search_document"),
             GinIndex(fields=["name"], opclasses=["gin_trgm_ops"], name="product_name_trigram"),
         ]

@@ -138,7 +138,7 @@ def _listing_of(
     total, capped = min(len(matched), COUNTED), len(matched) > COUNTED
     faceted = matched[:facets.FACETED + 1]
     page = Paginator(range(total), settings.PRODUCTS_PER_PAGE).get_page(page_number)
-    rows = _page_rows(products, filters, page, bounded=capped)
+    rows = _page_rows(products, filters, category_ids, page, bounded=capped)
 
     category_counts = Counter(
         dict(
@@ -167,16 +167,18 @@ def _listing_of(
 
 
 def _page_rows(
-    products: QuerySet[Product], filters: ListingFilters, page: Page, *, bounded: bool
+    products: QuerySet[Product], filters: ListingFilters, category_ids: list[int] | None,
+    page: Page, *, bounded: bool,
 ) -> list[Product]:
     """The page's products with their card data, in the listing's order. `bounded`: there
     are many matches, and sorting by price first asks which can reach the page at all."""
     if not page.paginator.count:
         return []
-    rows = with_card_data(products, variant_conditions(filters))
     top = page.number * settings.PRODUCTS_PER_PAGE
     if bounded and filters.sort in PRICE_BOUNDS:
-        rows = rows.filter(**_price_bound(products, filters, top))
+        bound = _price_bound(products, filters, top)
+        products = matching_products(filters, category_ids, few=True).filter(**bound)
+    rows = with_card_data(products, variant_conditions(filters))
     return list(_ordered(rows, filters)[top - settings.PRODUCTS_PER_PAGE:top])
 
 

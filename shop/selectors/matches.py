@@ -5,7 +5,8 @@ apply them, one facet left out where a facet counts under the others (shop.selec
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Exists, F, Q, QuerySet
+from django.db.models import Exists, F, Q, QuerySet, Subquery
+from django.db.models.lookups import IsNull
 
 from shop.models import Product
 from shop.selectors import search
@@ -74,8 +75,12 @@ def listed(filters: ListingFilters) -> QuerySet[Product]:
     return products
 
 
-def matching_products(filters: ListingFilters, category_ids: list[int] | None, *, skip: str = ""):
-    """Active products that match every filter but the one named by `skip`."""
+def matching_products(
+    filters: ListingFilters, category_ids: list[int] | None, *, skip: str = "", few: bool = False
+) -> QuerySet[Product]:
+    """Active products that match every filter but the one named by `skip`. `few`: the
+    caller narrows them to few (a page bounded by price), so each one's variants are looked
+    up on their own."""
     products = listed(filters)
     if category_ids is not None and skip != "category":
         products = products.filter(category_id__in=category_ids)
@@ -83,4 +88,11 @@ def matching_products(filters: ListingFilters, category_ids: list[int] | None, *
         products = products.filter(seller__slug=filters.shop)
     if filters.q:
         products = search.matching(products, filters.q, fuzzy=filters.fuzzy)
-    return products.filter(Exists(matching_variants(variant_conditions(filters, skip=skip))))
+    variants = matching_variants(variant_conditions(filters, skip=skip)).order_by()
+    if few:
+        # "One matching variant's id is not null" rather than EXISTS, as the cards' stock
+        # (shop.selectors.catalogue): PostgreSQL takes a department and a price bound as
+        # independent, plans for sixty times the products, and hashes every matching variant
+        # of the catalogue instead of reading each product's own through their index.
+        return products.filter(IsNull(Subquery(variants.values("pk")[:1]), False))
+    return products.filter(Exists(variants))

@@ -10,6 +10,7 @@ import pytest
 from django.core.management import call_command
 from django.db import connection
 from django.db.models import Max, Min
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from bench import catalogue as bench_catalogue
@@ -225,6 +226,27 @@ def test_a_new_cheapest_product_leads_the_listing_past_the_cap(counted, many):
 def test_a_deleted_product_leaves_the_listing_past_the_cap(counted, many):
     many[3].delete()
     assert pages(ListingFilters(sort="price"), 1) == ["Shirt 1", "Shirt 5"]
+
+
+def test_past_the_cap_a_department_by_price_lists_its_own_products(counted, many):
+    hat = ProductFactory(name="Hat", category=CategoryFactory(slug="hats"))
+    VariantFactory(product=hat, size="M", price=Decimal("1.00"))
+    filters = ListingFilters(category="shirts", sort="price", size=("M",))
+    assert pages(filters, 2) == by_price(many, size="M")[:4]
+
+
+def test_past_the_cap_a_page_by_price_reads_each_products_own_variants(postgres, counted, many):
+    """The page's few products are checked one by one through the variants' product index:
+    however PostgreSQL misjudges how few they are, it cannot hash every matching variant."""
+    with CaptureQueriesContext(connection) as queries:
+        product_listing(ListingFilters(category="shirts", sort="price", size=("M",)))
+    page_query = next(q["sql"] for q in queries if '"lowest_price" <=' in q["sql"])
+    with connection.cursor() as cursor:
+        cursor.execute("SET enable_nestloop = off")  # as for a page misjudged to be large
+        cursor.execute("SET enable_mergejoin = off")
+        cursor.execute(f"EXPLAIN {page_query}")
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert "Semi Join" not in plan
 
 
 def test_sold_out_variants_do_not_price_an_in_stock_listing(counted, many):
