@@ -88,11 +88,28 @@ def matching_products(
         products = products.filter(seller__slug=filters.shop)
     if filters.q:
         products = search.matching(products, filters.q, fuzzy=filters.fuzzy)
+    return products.filter(_with_a_matching_variant(filters, skip=skip, few=few))
+
+
+def _with_a_matching_variant(filters: ListingFilters, *, skip: str, few: bool):
+    """The product has a variant that meets the listing's variant filters.
+
+    Where those are a price on one side at most, the prices the product stores answer without
+    reading a variant: some variant costs at most the maximum when the cheapest does, at least
+    the minimum when the dearest does, and a product without variants stores no price."""
+    if not ((filters.size and skip != "size") or (filters.color and skip != "color")
+            or filters.in_stock):
+        if filters.min_price is None and filters.max_price is None:
+            return Q(lowest_price__isnull=False)
+        if filters.max_price is None:
+            return Q(highest_price__gte=filters.min_price)
+        if filters.min_price is None:
+            return Q(lowest_price__lte=filters.max_price)
     variants = matching_variants(variant_conditions(filters, skip=skip)).order_by()
     if few:
         # "One matching variant's id is not null" rather than EXISTS, as the cards' stock
         # (shop.selectors.catalogue): PostgreSQL takes a department and a price bound as
         # independent, plans for sixty times the products, and hashes every matching variant
         # of the catalogue instead of reading each product's own through their index.
-        return products.filter(IsNull(Subquery(variants.values("pk")[:1]), False))
-    return products.filter(Exists(variants))
+        return IsNull(Subquery(variants.values("pk")[:1]), False)
+    return Exists(variants)

@@ -51,6 +51,18 @@ def test_combined_filters_sort_and_page(client, clothing, settings):
     assert all(p.in_stock for p in listing.page.object_list)
 
 
+def test_a_price_on_one_side_lists_the_products_with_a_variant_on_that_side(client, clothing):
+    # The shirts at 35 have an L at 40: dearer than 38, though their cheapest is not.
+    dear = client.get(URL, {"category": "clothing", "min_price": "38", "sort": "name"})
+    assert names(dear) == ["Rain Coat"] + [f"Shirt {i:02d}" for i in range(2, 30, 3)]
+    assert {p.price for p in dear.context["listing"].page.object_list} == {40, 90}
+    # The shirts at 15 have an M at 15: cheaper than 17, though their dearest is not.
+    cheap = client.get(URL, {"category": "clothing", "max_price": "17", "sort": "name"})
+    assert names(cheap) == [f"Shirt {i:02d}" for i in range(0, 30, 3)]
+    # The wool coat has no variants, so no price: listed under no bound, nor without one.
+    assert "Wool Coat" not in names(client.get(URL, {"category": "coats"}))
+
+
 def test_pages_hold_24_and_the_last_page_the_rest(client, clothing):
     first = client.get(URL, {"category": "shirts", "sort": "name"})
     second = client.get(URL, {"category": "shirts", "sort": "name", "page": "2"})
