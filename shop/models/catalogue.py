@@ -175,6 +175,9 @@ class Variant(models.Model):
         ]
         indexes = [
             models.Index(fields=["product", "price"], name="variant_product_price"),
+            # Whether a product has a variant in a size and a price range, answered from the
+            # index alone: a listing asks it of every product until it has found its matches.
+            models.Index(fields=["product", "size", "price"], name="variant_product_size_price"),
             models.Index(fields=["size", "product"], name="variant_size_product"),
             models.Index(fields=["color", "product"], name="variant_color_product"),
         ]
