@@ -77,7 +77,9 @@ class Product(models.Model):
     # reads it rather than parsing every match's name and description again.
     search_document = SearchVectorField(null=True, editable=False)
     # The cheapest and dearest of its variants' prices (None without variants): bounds on the
-    # price a listing shows, so sorting by price need not price every match (shop.selectors).
+    # price a listing shows, so sorting by price need not price every match, and whether a
+    # product has a variant in a price asked on one side, which decides whether it is listed
+    # (shop.selectors.listing, matches).
     lowest_price = models.DecimalField(
         max_digits=10, decimal_places=2, null=True, blank=True, editable=False
     )

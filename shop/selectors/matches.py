@@ -5,7 +5,7 @@ apply them, one facet left out where a facet counts under the others (shop.selec
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Exists, F, Q, QuerySet, Subquery
+from django.db.models import Exists, Expression, F, Q, QuerySet, Subquery
 from django.db.models.lookups import IsNull
 
 from shop.models import Product
@@ -91,7 +91,7 @@ def matching_products(
     return products.filter(_with_a_matching_variant(filters, skip=skip, few=few))
 
 
-def _with_a_matching_variant(filters: ListingFilters, *, skip: str, few: bool):
+def _with_a_matching_variant(filters: ListingFilters, *, skip: str, few: bool) -> Q | Expression:
     """The product has a variant that meets the listing's variant filters.
 
     Where those are a price on one side at most, the prices the product stores answer without

@@ -2,6 +2,8 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -61,6 +63,15 @@ def test_a_price_on_one_side_lists_the_products_with_a_variant_on_that_side(clie
     assert names(cheap) == [f"Shirt {i:02d}" for i in range(0, 30, 3)]
     # The wool coat has no variants, so no price: listed under no bound, nor without one.
     assert "Wool Coat" not in names(client.get(URL, {"category": "coats"}))
+
+
+def test_a_price_on_one_side_finds_the_matches_without_reading_a_variant(client, clothing):
+    with CaptureQueriesContext(connection) as queries:
+        client.get(URL, {"category": "clothing", "min_price": "38.01"})
+    found = [q["sql"] for q in queries
+             if q["sql"].startswith('SELECT "shop_product"."id" AS "pk" FROM "shop_product"')]
+    assert found
+    assert not [sql for sql in found if "shop_variant" in sql]
 
 
 def test_pages_hold_24_and_the_last_page_the_rest(client, clothing):

@@ -228,10 +228,11 @@ def test_a_deleted_product_leaves_the_listing_past_the_cap(counted, many):
     assert pages(ListingFilters(sort="price"), 1) == ["Shirt 1", "Shirt 5"]
 
 
-def test_past_the_cap_a_department_by_price_lists_its_own_products(counted, many):
+@pytest.mark.parametrize("narrowed", [{"category": "shirts"}, {"q": "shirt"}])
+def test_past_the_cap_a_page_by_price_lists_only_the_matches(counted, many, narrowed):
     hat = ProductFactory(name="Hat", category=CategoryFactory(slug="hats"))
     VariantFactory(product=hat, size="M", price=Decimal("1.00"))
-    filters = ListingFilters(category="shirts", sort="price", size=("M",))
+    filters = ListingFilters(sort="price", size=("M",), **narrowed)
     assert pages(filters, 2) == by_price(many, size="M")[:4]
 
 
