@@ -25,6 +25,14 @@ def matching_variants(condition: Q) -> QuerySet[Variant]:
     return Variant.objects.filter(condition, product=OuterRef("pk"))
 
 
+def any_of(variants: QuerySet[Variant]) -> IsNull:
+    """Whether the outer query's product has one of `variants`, as "one's id is not null"
+    rather than EXISTS: PostgreSQL may answer an EXISTS by hashing every such variant of the
+    whole catalogue, once per query, when it misjudges how many products will ask; a LIMIT 1
+    subquery is asked for each product alone, through the variants' product index."""
+    return IsNull(Subquery(variants.order_by().values("pk")[:1]), False)
+
+
 def first_image(product: str = "pk") -> Subquery:
     """The path of the first image of the product the outer query's `product` names."""
     return Subquery(
@@ -39,15 +47,10 @@ def with_card_data(products: QuerySet[Product], condition: Q | None = None) -> Q
     whether any matching variant is in stock, the first image, and who sells it."""
     condition = condition or Q()
     cheapest = matching_variants(condition).order_by("price", "pk")
-    in_stock = matching_variants(condition & Q(on_hand__gt=F("reserved"))).order_by()
     return products.annotate(
         price=Subquery(cheapest.values("price")[:1]),
         compare_at_price=Subquery(cheapest.values("compare_at_price")[:1]),
-        # "One variant in stock's id is not null" rather than EXISTS: PostgreSQL may answer an
-        # EXISTS by hashing every variant in stock of the whole catalogue, once per query,
-        # which costs as much as the catalogue is large (bench/scale.py); a LIMIT 1 subquery
-        # is asked for the page's rows alone, through the variants' product index.
-        in_stock=IsNull(Subquery(in_stock.values("pk")[:1]), False),
+        in_stock=any_of(matching_variants(condition & Q(on_hand__gt=F("reserved")))),
         image=first_image(),
         seller_name=F("seller__name"),
         seller_slug=F("seller__slug"),

@@ -5,12 +5,11 @@ apply them, one facet left out where a facet counts under the others (shop.selec
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Exists, Expression, F, Q, QuerySet, Subquery
-from django.db.models.lookups import IsNull
+from django.db.models import Exists, Expression, F, Q, QuerySet
 
 from shop.models import Product
 from shop.selectors import search
-from shop.selectors.catalogue import matching_variants
+from shop.selectors.catalogue import any_of, matching_variants
 
 
 @dataclass(frozen=True)
@@ -97,19 +96,16 @@ def _with_a_matching_variant(filters: ListingFilters, *, skip: str, few: bool) -
     Where those are a price on one side at most, the prices the product stores answer without
     reading a variant: some variant costs at most the maximum when the cheapest does, at least
     the minimum when the dearest does, and a product without variants stores no price."""
-    if not ((filters.size and skip != "size") or (filters.color and skip != "color")
-            or filters.in_stock):
+    asks_more = ((filters.size and skip != "size") or (filters.color and skip != "color")
+                 or filters.in_stock)
+    if not asks_more:
         if filters.min_price is None and filters.max_price is None:
             return Q(lowest_price__isnull=False)
         if filters.max_price is None:
             return Q(highest_price__gte=filters.min_price)
         if filters.min_price is None:
             return Q(lowest_price__lte=filters.max_price)
-    variants = matching_variants(variant_conditions(filters, skip=skip)).order_by()
-    if few:
-        # "One matching variant's id is not null" rather than EXISTS, as the cards' stock
-        # (shop.selectors.catalogue): PostgreSQL takes a department and a price bound as
-        # independent, plans for sixty times the products, and hashes every matching variant
-        # of the catalogue instead of reading each product's own through their index.
-        return IsNull(Subquery(variants.values("pk")[:1]), False)
-    return Exists(variants)
+    variants = matching_variants(variant_conditions(filters, skip=skip))
+    # A department under a price bound: PostgreSQL takes the two as independent and plans for
+    # sixty times the products there are, for which it would hash every matching variant.
+    return any_of(variants) if few else Exists(variants)
