@@ -1,36 +1,34 @@
 """Product search, alike on both databases: the words, stemmed, against the product's name
-and description, the name weighing more; when no product has them, a word of the name spelled
-close to them (a typo still finds something).
+and description, the name weighing more; when no product has them, names with a word spelled
+close to each of them (a typo still finds something).
 
 PostgreSQL answers from the weighted tsvector each product stores (`search_document`, kept by a
-trigger, 0021) with its GIN index, and a trigram index on the name (0001); SQLite,
-the embedded default, from two FTS5 tables that triggers keep in step with the products
-(0009): words stemmed by the porter tokenizer, and the name cut into trigrams. The trigrams
-only find candidates (a shared slice of three letters); how close a word is spelled is then
-scored as pg_trgm's strict word similarity scores it, by `word_similarity` below, which SQLite
-calls as an SQL function. The query is read as PostgreSQL's websearch reads it: words must all
-be there, "quoted words" and hyphenated words ("t-shirt") together, `or` between alternatives,
-`-word` left out (`-wool` alone: everything without wool).
+trigger, 0021) with its GIN index; SQLite, the embedded default, from two FTS5 tables that
+triggers keep in step with the products (0009): words stemmed by the porter tokenizer, and the
+name cut into trigrams. How close a word is spelled is pg_trgm's similarity of their trigrams.
+PostgreSQL finds the close words among the words of the catalogue's names (a table triggers
+keep, 0025), then the names holding them by the name's trigram index; SQLite takes the names
+sharing three letters in a row with the search from its trigram table, and scores their
+words by `closeness` below, which it calls as an SQL function. The query is read as
+PostgreSQL's websearch reads it: words must all be there, "quoted words" and hyphenated words
+("t-shirt") together, `or` between alternatives, `-word` left out (`-wool` alone: everything
+without wool).
 """
 
 import re
 from collections.abc import Iterable, Set
 from functools import lru_cache
 
-from django.contrib.postgres.search import (
-    SearchQuery,
-    SearchRank,
-    TrigramStrictWordSimilarity,
-    TrigramWordSimilarity,
-)
+from django.contrib.postgres.search import SearchQuery, SearchRank, TrigramWordSimilarity
 from django.db import connection
 from django.db.backends.signals import connection_created
-from django.db.models import F, FloatField, Func, Q, QuerySet, Value
+from django.db.models import Case, F, FloatField, Func, Q, QuerySet, Value, When
 from django.db.models.expressions import Expression, RawSQL
 
 from shop.models import Product
 
-# As pg_trgm.strict_word_similarity_threshold is set on PostgreSQL's connection (settings).
+# How similar a word of a name must be to a word of a search with a typo ("jaket" and
+# "jacket": 4/9; pg_trgm's default of 0.3 would also take "jam" for "jar", at 1/3).
 CLOSE_ENOUGH = 0.4
 # Looser, for the words a search that found nothing is offered instead.
 SUGGESTIBLE = 0.3
@@ -56,21 +54,11 @@ def _on_postgres() -> bool:
 
 def matching(products: QuerySet[Product], text: str, *, fuzzy: bool = False) -> QuerySet[Product]:
     """Products whose name or description has the words of `text`, or, when `fuzzy`, whose
-    name has a word spelled close to them."""
-    if _on_postgres():
-        if fuzzy:
-            return products.filter(name__trigram_strict_word_similar=text)
-        return products.filter(search_document=_query(text))
+    name has a word spelled close to each of them."""
     if fuzzy:
-        _sqlite_functions()
-        trigrams = _trigram_query(text)
-        if not trigrams:
-            return products.none()
-        return products.filter(pk__in=RawSQL(
-            "SELECT rowid FROM shop_product_letters WHERE shop_product_letters MATCH %s"
-            " AND shop_word_similarity(%s, name) >= %s",
-            [trigrams, text, CLOSE_ENOUGH],
-        ))
+        return _spelled_like(products, text)
+    if _on_postgres():
+        return products.filter(search_document=_query(text))
     condition = Q()
     if words := _words_query(text):
         condition |= Q(pk__in=_having(words))
@@ -94,16 +82,12 @@ def by_relevance(
 ) -> QuerySet[Product]:
     """Best match first: words in the name over words in the description; close spellings
     by how close they are."""
-    if _on_postgres():
-        if fuzzy:
-            rank = TrigramStrictWordSimilarity(text, "name")
-        else:
-            # The stored document: parsing 6,600 matches' descriptions again to rank them cost
-            # most of a search at 200,000 products (bench/scale.py).
-            rank = SearchRank(F("search_document"), _query(text))
-    elif fuzzy:
-        _sqlite_functions()
-        rank = _similarity_to(text)
+    if fuzzy:
+        rank = _closeness_rank(text)
+    elif _on_postgres():
+        # The stored document: parsing 6,600 matches' descriptions again to rank them cost
+        # most of a search at 200,000 products (bench/scale.py).
+        rank = SearchRank(F("search_document"), _query(text))
     else:
         rank = _words_rank(text)
     return products.annotate(rank=rank).order_by("-rank", "name", "pk")
@@ -138,6 +122,75 @@ def close_words(
             if score >= SUGGESTIBLE and word not in wanted:
                 scored[word] = max(score, scored.get(word, 0))
     return sorted(scored, key=lambda w: (-scored[w], w))[:limit]
+
+
+def _spelled_like(products: QuerySet[Product], text: str) -> QuerySet[Product]:
+    """The products whose name has a word spelled close to each word `text` looks for."""
+    words = _spelled_words(text)
+    if not words:
+        return products.none()
+    if _on_postgres():
+        for word in words:
+            products = products.filter(name__iregex=_close_spellings_pattern(word))
+        return products
+    _sqlite_functions()
+    return products.filter(pk__in=RawSQL(
+        "SELECT rowid FROM shop_product_letters WHERE shop_product_letters MATCH %s"
+        " AND shop_closeness(%s, name) > 0",
+        [_trigram_query(" ".join(words)), text],
+    ))
+
+
+# A regular expression (PostgreSQL's) matching any of some words, separated by |, as whole
+# words of a name: not \m and \M, for which an underscore is part of a word.
+WORD_START, WORD_END = "(^|[^[:alnum:]])(", ")([^[:alnum:]]|$)"
+
+
+def _close_spellings_pattern(word: str) -> RawSQL:
+    """A regular expression matching a name that has one of the catalogue's words spelled
+    close to `word`, as a subquery PostgreSQL runs once per statement; NULL (matching
+    nothing) when no word is close. The name's trigram index finds the names for it, as
+    it would for the words written out."""
+    return RawSQL(
+        "SELECT %s || string_agg(word, '|') || %s FROM shop_name_word"
+        " WHERE word %% %s AND similarity(word, %s) >= %s",
+        [WORD_START, WORD_END, word, word, CLOSE_ENOUGH],
+    )
+
+
+def _closeness_rank(text: str) -> Expression:
+    """`closeness(text, name)` as SQL. On PostgreSQL one query first reads how close the
+    catalogue's words are to the search's; each name then only has to be matched against
+    them, closest first."""
+    if not _on_postgres():
+        _sqlite_functions()
+        return Func(
+            Value(text), F("name"), function="shop_closeness", output_field=FloatField()
+        )
+    words = _spelled_words(text)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT wanted, similarity(word, wanted) AS closeness, array_agg(word)"
+            " FROM unnest(%s::text[]) AS wanted, shop_name_word"
+            " WHERE word %% wanted AND similarity(word, wanted) >= %s"
+            " GROUP BY wanted, closeness ORDER BY wanted, closeness DESC",
+            [words, CLOSE_ENOUGH],
+        )
+        found = cursor.fetchall()
+    # A name matched has a close word for each word wanted: its rank is the sum of the
+    # closest of each, found by trying each one's close words, closest first.
+    rank = Value(0.0)
+    for wanted in words:
+        rank = rank + Case(
+            *(
+                When(name__iregex=WORD_START + "|".join(close) + WORD_END, then=closeness)
+                for asked, closeness, close in found
+                if asked == wanted
+            ),
+            default=0.0,
+            output_field=FloatField(),
+        )
+    return rank
 
 
 def _query(text: str) -> SearchQuery:
@@ -244,7 +297,7 @@ def _trigram_query(text: str) -> str:
     return " OR ".join(f'"{s}"' for s in slices)
 
 
-# --- pg_trgm's strict word similarity, for SQLite -----------------------------------------------
+# --- pg_trgm's similarities, for SQLite -------------------------------------------------------
 
 
 def _trigrams(words: Iterable[str]) -> set[str]:
@@ -271,8 +324,8 @@ def _text_trigrams(text: str) -> frozenset[str]:
 @lru_cache(maxsize=4096)
 def word_similarity(text: str, name: str | None) -> float:
     """pg_trgm's strict_word_similarity: the greatest similarity between the trigrams of
-    `text` and those of any run of whole words of `name`. Remembered, as a listing asks it of
-    the same names in several queries (the page, its count, the facets)."""
+    `text` and those of any run of whole words of `name`. What the suggestions read names
+    in order of (as pg_trgm's word_similarity on PostgreSQL)."""
     wanted, words = _text_trigrams(text), _words(name or "")
     return max(
         (
@@ -284,11 +337,39 @@ def word_similarity(text: str, name: str | None) -> float:
     )
 
 
+def _spelled_words(text: str) -> list[str]:
+    """The words a search with a typo looks for close spellings of, each once: those of three
+    letters or more that it asks for (not those it leaves out), stop words aside."""
+    words = []
+    for negated, quoted, bare in _TERM.findall(text):
+        if not (negated or bare.startswith("-")):
+            words += _words(quoted or bare)
+    return list(dict.fromkeys(w for w in words if len(w) >= 3 and w not in STOP_WORDS))
+
+
+@lru_cache(maxsize=4096)
+def closeness(text: str, name: str | None) -> float:
+    """How close the words of `name` are spelled to those a search with a typo looks for:
+    the similarity of the name's closest word to each, summed; 0 unless each has one at
+    least CLOSE_ENOUGH. Remembered, as a listing asks it of the same names in several
+    queries (the page, its count, the facets)."""
+    names = [_trigrams([word]) for word in _words(name or "")]
+    total = 0.0
+    for word in _spelled_words(text):
+        wanted = _trigrams([word])
+        closest = max((_similarity(wanted, trigrams) for trigrams in names), default=0.0)
+        if closest < CLOSE_ENOUGH:
+            return 0.0
+        total += closest
+    return total
+
+
 def _add_functions(connection, **kwargs) -> None:
     if connection.vendor == "sqlite":
-        connection.connection.create_function(
-            "shop_word_similarity", 2, word_similarity, deterministic=True
-        )
+        for name, function in [
+            ("shop_word_similarity", word_similarity), ("shop_closeness", closeness),
+        ]:
+            connection.connection.create_function(name, 2, function, deterministic=True)
 
 
 connection_created.connect(_add_functions)

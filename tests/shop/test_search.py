@@ -74,6 +74,46 @@ def test_close_spellings_rank_by_how_close_they_are(client, catalogue):
     ]
 
 
+@pytest.mark.parametrize(("q", "found"), [
+    ("merinoo sweeter", ["Merino Wool Sweater"]),  # a close word for each word
+    ("jaket sweeter", []),  # no name has both
+    ("the jaket", ["Waxed Canvas Jacket"]),  # stop words are no words
+    ("jaket -wool", ["Waxed Canvas Jacket"]),  # words left out are not looked for
+    ('"canvass jaket"', ["Waxed Canvas Jacket"]),
+    ("mugg", ["Blue Enamel Mug", "Stoneware Mug"]),
+    ("jaket xl", ["Waxed Canvas Jacket"]),  # two letters are too few to spell close
+    ("jak", []),  # "jacket": 3/9
+])
+def test_a_typo_needs_a_close_spelling_of_each_word(client, catalogue, q, found):
+    response = client.get(URL, {"q": q})
+    assert response.context["filters"].fuzzy
+    assert names(response) == found
+
+
+def test_a_close_spelling_is_a_whole_word_of_the_name(client, catalogue):
+    VariantFactory(product=ProductFactory(name="Travel_Mugs Set"))  # an underscore parts words
+    VariantFactory(product=ProductFactory(name="Mugwort Tea"))  # "mugwort" is not close
+    assert results(client, "mugss") == ["Travel_Mugs Set", "Blue Enamel Mug", "Stoneware Mug"]
+
+
+@pytest.mark.parametrize("q", ["jackett", "merinoo sweeter", "mugss", "stonewar mugg"])
+def test_close_spellings_rank_as_the_closeness_of_their_words(catalogue, q):
+    """PostgreSQL ranks names by matching them against the close words it read first; its
+    ranks are what `closeness` gives each name, as SQLite computes them."""
+    ProductFactory(name="Jacked Boots")
+    ProductFactory(name="Travel_Mugs Set")
+    found = search.by_relevance(search.matching(Product.objects.all(), q, fuzzy=True), q,
+                                fuzzy=True)
+    ranks = dict(found.values_list("name", "rank"))
+    expected = {
+        name: search.closeness(q, name)
+        for name in Product.objects.values_list("name", flat=True)
+        if search.closeness(q, name)
+    }
+    assert ranks == pytest.approx(expected)
+    assert ranks
+
+
 def test_filters_that_leave_nothing_do_not_turn_a_search_into_guesses(client, catalogue):
     response = client.get(URL, {"q": "jacket", "max_price": "1"})
     assert response.context["listing"].total == 0
@@ -195,6 +235,10 @@ def test_the_index_follows_every_kind_of_write(client, catalogue):
     assert results(client, "coffee") == []
     assert results(client, "enamel") == []
     assert results(client, "ponchos") == ["Rain Poncho"]
+    # and close spellings of the new names
+    assert results(client, "parkka") == ["Linen Parka"]
+    assert results(client, "ponchoo") == ["Rain Poncho"]
+    assert results(client, "shirtt") == []
 
 
 def test_products_there_before_the_search_tables_are_indexed_by_the_migration(catalogue):
@@ -241,6 +285,54 @@ def test_the_gin_index_answers_the_search_query(postgres, catalogue):
         cursor.execute("SET enable_seqscan = off")  # a five-row table would be scanned anyway
     plan = search.matching(Product.objects.all(), "jacket").explain()
     assert "product_search_document" in plan
+
+
+@pytest.mark.parametrize(("text", "name", "closeness"), [
+    ("jaket", "Waxed Canvas Jacket", 4 / 9),
+    ("jackett", "Jackets Care Kit", 3 / 5),
+    ("sweeter wol", "Merino Wool Sweater", 5 / 11 + 1 / 2),
+    ("sweeter jaket", "Merino Wool Sweater", 0.0),  # no word close to "jaket"
+    ("mugg", "Stoneware_Mug", 1 / 2),
+    ("-mug mugg mugg", "Blue Enamel Mug", 1 / 2),
+    ("jaket", "", 0.0),
+    ("an of", "An Of", 0.0),  # no word to look for
+])
+def test_closeness_sums_the_closest_word_to_each(text, name, closeness):
+    assert search.closeness(text, name) == pytest.approx(closeness)
+
+
+def test_closeness_agrees_with_pg_trgm_similarity(postgres):
+    with connection.cursor() as cursor:
+        for wanted, word in [("jaket", "jacket"), ("sweeter", "sweater"), ("mugg", "mug"),
+                             ("wooll", "wool"), ("merinoo", "merino"), ("écruu", "écru")]:
+            cursor.execute("SELECT similarity(%s, %s)", [wanted, word])
+            assert search.closeness(wanted, word) == pytest.approx(cursor.fetchone()[0]), (
+                wanted, word,
+            )
+
+
+def test_a_typo_reads_the_close_words_then_the_names_by_their_indexes(postgres, catalogue):
+    with connection.cursor() as cursor:
+        # Tables this small would be read whole, or through their primary key.
+        cursor.execute("SET enable_seqscan = off; SET enable_indexscan = off;"
+                       " SET enable_indexonlyscan = off")
+    plan = search.matching(Product.objects.all(), "jaket", fuzzy=True).explain()
+    assert "shop_name_word_trigram" in plan
+    assert "product_name_trigram" in plan
+
+
+NAME_WORDS = importlib.import_module("shop.migrations.0025_name_words")
+
+
+def test_names_there_before_their_words_were_kept_are_found_by_a_typo(postgres, client):
+    with connection.cursor() as cursor:
+        editor = SimpleNamespace(connection=connection, execute=cursor.execute)
+        NAME_WORDS.uninstall(None, editor)
+        VariantFactory(product=ProductFactory(name="Harbour Smock"))  # no table, no trigger
+        NAME_WORDS.install(None, editor)
+    assert results(client, "smockk") == ["Harbour Smock"]
+    VariantFactory(product=ProductFactory(name="Harbour Cap"))  # and the triggers are back
+    assert results(client, "harbor") == ["Harbour Cap", "Harbour Smock"]
 
 
 SIMILAR = [
