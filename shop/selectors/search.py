@@ -178,14 +178,19 @@ def _closeness_rank(text: str) -> Expression:
         )
         found = cursor.fetchall()
     # A name matched has a close word for each word wanted: its rank is the sum of the
-    # closest of each, found by trying each one's close words, closest first.
+    # closest of each, found by trying each one's close words, closest first. Where they are
+    # all as close, every name matched has one of them: nothing to try (at 200,000 products
+    # trying "wool" on each of the 6,600 names "wooll" matches took 10 ms).
     rank = Value(0.0)
     for wanted in words:
+        groups = [(closeness, close) for asked, closeness, close in found if asked == wanted]
+        if len(groups) == 1:
+            rank = rank + Value(groups[0][0])
+            continue
         rank = rank + Case(
             *(
                 When(name__iregex=WORD_START + "|".join(close) + WORD_END, then=closeness)
-                for asked, closeness, close in found
-                if asked == wanted
+                for closeness, close in groups
             ),
             default=0.0,
             output_field=FloatField(),
