@@ -11,7 +11,8 @@ one of its aisle's splits. Images are rows without files, as in bench.seed.
 
 Rows are written with PostgreSQL's COPY, with their ids (the shop's catalogue must be empty),
 then the planner's statistics are made (VACUUM ANALYZE). COPY fires the triggers that keep a
-product's search document and prices (shop.migrations.0021_stored_listing_columns); the prices
+product's search document and prices (shop.migrations.0021_stored_listing_columns) and the
+words of the names (0025); the prices
 are written with the products as well, so that the variants' COPY finds them right and
 rewrites no product row. The orders are seeded after the
 first copy, so the made-up history loads 2,000 products' variants, not the whole catalogue's.

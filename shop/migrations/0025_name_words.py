@@ -11,13 +11,17 @@ words rechecks cheaply (15 ms for the same page).
 Triggers keep the table: the words of every product inserted (once per statement, so a COPY
 of 200,000 products adds theirs in one go) and of every new name. Words are inserted in
 order, so that two writers adding the same new words wait for each other rather than
-deadlock. A word is never taken out: one that no name has any more finds no product, and
+deadlock (each statement's words in order: two transactions adding the same new words in
+several statements each could still deadlock, and one would fail; the shop writes a product
+in one statement). A writer adding a word another has just added waits until that one
+commits. A word is never taken out: one that no name has any more finds no product, and
 costs only its row. SQLite reads its trigram table of names instead (0009).
 """
 
 from django.db import migrations
 
-# As shop.selectors.search reads words: letters and digits in a row, lower-cased.
+# As shop.selectors.search reads words: letters and digits in a row, lower-cased; of three
+# letters or more, as its `closeness` reads a name's.
 POSTGRES = [
     "CREATE TABLE shop_name_word (word text PRIMARY KEY)",
     """CREATE OR REPLACE FUNCTION shop_name_words(names text[]) RETURNS void
@@ -25,7 +29,7 @@ POSTGRES = [
         INSERT INTO shop_name_word (word)
         SELECT DISTINCT word
         FROM unnest(names) AS name, regexp_split_to_table(lower(name), '[^[:alnum:]]+') AS word
-        WHERE word <> ''
+        WHERE length(word) >= 3
         ORDER BY word
         ON CONFLICT DO NOTHING
     $$""",

@@ -30,6 +30,9 @@ from shop.models import Product
 # How similar a word of a name must be to a word of a search with a typo ("jaket" and
 # "jacket": 4/9; pg_trgm's default of 0.3 would also take "jam" for "jar", at 1/3).
 CLOSE_ENOUGH = 0.4
+# Similarities are summed to this many places on both databases: PostgreSQL's are single
+# precision, so that 0.4 + 0.6 would outrank 0.5 + 0.5 there, and tie with it here.
+PLACES = 6
 # Looser, for the words a search that found nothing is offered instead.
 SUGGESTIBLE = 0.3
 # PostgreSQL's English stop words: left out of a query, as its `english` configuration does.
@@ -134,10 +137,18 @@ def _spelled_like(products: QuerySet[Product], text: str) -> QuerySet[Product]:
             products = products.filter(name__iregex=_close_spellings_pattern(word))
         return products
     _sqlite_functions()
+    # A word close to one of more than five letters shares three letters in a row with it,
+    # which the trigram table finds; to a shorter word it need not ("wol" and "wool": 1/2),
+    # and every name is scored.
+    longest = max(words, key=len)
+    if len(longest) <= 5:
+        return products.filter(pk__in=RawSQL(
+            "SELECT id FROM shop_product WHERE shop_closeness(%s, name) > 0", [text]
+        ))
     return products.filter(pk__in=RawSQL(
         "SELECT rowid FROM shop_product_letters WHERE shop_product_letters MATCH %s"
         " AND shop_closeness(%s, name) > 0",
-        [_trigram_query(" ".join(words)), text],
+        [_trigram_query(longest), text],
     ))
 
 
@@ -185,11 +196,12 @@ def _closeness_rank(text: str) -> Expression:
     for wanted in words:
         groups = [(closeness, close) for asked, closeness, close in found if asked == wanted]
         if len(groups) == 1:
-            rank = rank + Value(groups[0][0])
+            rank = rank + Value(round(groups[0][0], PLACES))
             continue
         rank = rank + Case(
             *(
-                When(name__iregex=WORD_START + "|".join(close) + WORD_END, then=closeness)
+                When(name__iregex=WORD_START + "|".join(close) + WORD_END,
+                     then=round(closeness, PLACES))
                 for closeness, close in groups
             ),
             default=0.0,
@@ -330,7 +342,8 @@ def _text_trigrams(text: str) -> frozenset[str]:
 def word_similarity(text: str, name: str | None) -> float:
     """pg_trgm's strict_word_similarity: the greatest similarity between the trigrams of
     `text` and those of any run of whole words of `name`. What the suggestions read names
-    in order of (as pg_trgm's word_similarity on PostgreSQL)."""
+    in order of on SQLite (PostgreSQL reads them in order of pg_trgm's word_similarity,
+    which is not strict: the words they offer are scored alike, by `close_words`)."""
     wanted, words = _text_trigrams(text), _words(name or "")
     return max(
         (
@@ -357,15 +370,16 @@ def closeness(text: str, name: str | None) -> float:
     """How close the words of `name` are spelled to those a search with a typo looks for:
     the similarity of the name's closest word to each, summed; 0 unless each has one at
     least CLOSE_ENOUGH. Remembered, as a listing asks it of the same names in several
-    queries (the page, its count, the facets)."""
-    names = [_trigrams([word]) for word in _words(name or "")]
+    queries (the page, its count, the facets). A name's words of one or two letters are
+    not read: "in" is not a spelling of "ink"."""
+    names = [_trigrams([word]) for word in _words(name or "") if len(word) >= 3]
     total = 0.0
     for word in _spelled_words(text):
         wanted = _trigrams([word])
         closest = max((_similarity(wanted, trigrams) for trigrams in names), default=0.0)
         if closest < CLOSE_ENOUGH:
             return 0.0
-        total += closest
+        total += round(closest, PLACES)
     return total
 
 

@@ -68,7 +68,7 @@ def test_a_typo_finds_close_spellings_and_says_so(client, catalogue):
 
 def test_close_spellings_rank_by_how_close_they_are(client, catalogue):
     VariantFactory(product=ProductFactory(name="Jacked Boots"))
-    # pg_trgm's strict word similarity to "jackett": 2/3, 3/5, 1/2
+    # pg_trgm's similarity of their closest word to "jackett": 2/3, 3/5, 1/2
     assert results(client, "jackett") == [
         "Waxed Canvas Jacket", "Jackets Care Kit", "Jacked Boots",
     ]
@@ -83,6 +83,7 @@ def test_close_spellings_rank_by_how_close_they_are(client, catalogue):
     ("mugg", ["Blue Enamel Mug", "Stoneware Mug"]),
     ("jaket xl", ["Waxed Canvas Jacket"]),  # two letters are too few to spell close
     ("jak", []),  # "jacket": 3/9
+    ("wol", ["Merino Wool Sweater"]),  # 1/2, without three letters in a row in common
 ])
 def test_a_typo_needs_a_close_spelling_of_each_word(client, catalogue, q, found):
     response = client.get(URL, {"q": q})
@@ -94,6 +95,8 @@ def test_a_close_spelling_is_a_whole_word_of_the_name(client, catalogue):
     VariantFactory(product=ProductFactory(name="Travel_Mugs Set"))  # an underscore parts words
     VariantFactory(product=ProductFactory(name="Mugwort Tea"))  # "mugwort" is not close
     assert results(client, "mugss") == ["Travel_Mugs Set", "Blue Enamel Mug", "Stoneware Mug"]
+    VariantFactory(product=ProductFactory(name="Pen in Blue"))
+    assert results(client, "ink") == []  # "in": 2/5, but two letters are no spelling of a word
 
 
 @pytest.mark.parametrize("q", ["jackett", "merinoo sweeter", "mugss", "stonewar mugg"])
@@ -112,6 +115,19 @@ def test_close_spellings_rank_as_the_closeness_of_their_words(catalogue, q):
     }
     assert ranks == pytest.approx(expected)
     assert ranks
+
+
+def test_a_typo_ranked_by_closeness_stays_within_the_query_bound(
+    client, catalogue, django_assert_max_num_queries
+):
+    # As a search's page (the offers in force, categories, words match anything?, the
+    # matches, the page, the category counts, the size and colour counts), and on PostgreSQL
+    # how close the catalogue's words are to the search's, read once to rank the page.
+    expected = 7 + (connection.vendor == "postgresql")
+    with django_assert_max_num_queries(expected) as captured:
+        response = client.get(URL, {"q": "jackett"})
+    assert names(response) == ["Waxed Canvas Jacket", "Jackets Care Kit"]
+    assert len(captured.captured_queries) == expected
 
 
 def test_filters_that_leave_nothing_do_not_turn_a_search_into_guesses(client, catalogue):
@@ -220,7 +236,8 @@ def test_inactive_products_are_never_found(client, catalogue):
 
 
 def test_the_index_follows_every_kind_of_write(client, catalogue):
-    """On SQLite triggers keep the FTS5 tables in step; PostgreSQL computes its own."""
+    """On SQLite triggers keep the FTS5 tables in step; on PostgreSQL, the words of the
+    names (0025)."""
     Product.objects.filter(name="Linen Shirt").update(name="Linen Parka")  # no save()
     mug = Product.objects.get(name="Stoneware Mug")
     mug.description = "Holds a generous tea."
@@ -298,7 +315,7 @@ def test_the_gin_index_answers_the_search_query(postgres, catalogue):
     ("an of", "An Of", 0.0),  # no word to look for
 ])
 def test_closeness_sums_the_closest_word_to_each(text, name, closeness):
-    assert search.closeness(text, name) == pytest.approx(closeness)
+    assert search.closeness(text, name) == pytest.approx(closeness, abs=1e-6)
 
 
 def test_closeness_agrees_with_pg_trgm_similarity(postgres):
@@ -306,7 +323,8 @@ def test_closeness_agrees_with_pg_trgm_similarity(postgres):
         for wanted, word in [("jaket", "jacket"), ("sweeter", "sweater"), ("mugg", "mug"),
                              ("wooll", "wool"), ("merinoo", "merino"), ("écruu", "écru")]:
             cursor.execute("SELECT similarity(%s, %s)", [wanted, word])
-            assert search.closeness(wanted, word) == pytest.approx(cursor.fetchone()[0]), (
+            similarity = cursor.fetchone()[0]
+            assert search.closeness(wanted, word) == pytest.approx(similarity, abs=1e-6), (
                 wanted, word,
             )
 
@@ -403,9 +421,10 @@ def similarity_costs() -> dict[str, float]:
         return dict(cursor.fetchall())
 
 
-def test_a_typo_search_tells_the_planner_what_scoring_a_name_costs(postgres):
-    """Left at pg_trgm's cost of 1, a typo's search at 200,000 products scored names in turn
-    (170 ms) rather than asking the trigram index (11 ms): see migration 0022."""
+def test_pg_trgm_is_told_what_scoring_a_name_by_strict_word_similarity_costs(postgres):
+    """Left at pg_trgm's cost of 1, a typo's search at 200,000 products, when it matched
+    names by strict word similarity (`%>>`, until 0025), scored names in turn (170 ms)
+    rather than asking the trigram index (11 ms): see migration 0022."""
     assert similarity_costs() == dict.fromkeys(TRIGRAM_COST.FUNCTIONS, 100)
 
 
