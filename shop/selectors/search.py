@@ -8,11 +8,12 @@ triggers keep in step with the products (0009): words stemmed by the porter toke
 name cut into trigrams. How close a word is spelled is pg_trgm's similarity of their trigrams.
 PostgreSQL finds the close words among the words of the catalogue's names (a table triggers
 keep, 0025), then the names holding them by the name's trigram index; SQLite takes the names
-sharing three letters in a row with the search from its trigram table, and scores their
-words by `closeness` below, which it calls as an SQL function. The query is read as
-PostgreSQL's websearch reads it: words must all be there, "quoted words" and hyphenated words
-("t-shirt") together, `or` between alternatives, `-word` left out (`-wool` alone: everything
-without wool).
+sharing three letters in a row with a word searched for from its trigram table (or every name,
+see `_spelled_like`), and scores their words by `closeness` below, which it calls as an SQL
+function. A name's words of one or two letters are no spelling of anything. The query is read
+as PostgreSQL's websearch reads it: words must all be there, "quoted words" and hyphenated
+words ("t-shirt") together, `or` between alternatives, `-word` left out (`-wool` alone:
+everything without wool).
 """
 
 import re
@@ -30,8 +31,9 @@ from shop.models import Product
 # How similar a word of a name must be to a word of a search with a typo ("jaket" and
 # "jacket": 4/9; pg_trgm's default of 0.3 would also take "jam" for "jar", at 1/3).
 CLOSE_ENOUGH = 0.4
-# Similarities are summed to this many places on both databases: PostgreSQL's are single
-# precision, so that 0.4 + 0.6 would outrank 0.5 + 0.5 there, and tie with it here.
+# Similarities are rounded to this many places, and their sums, alike on both databases:
+# PostgreSQL's come in single precision and it adds the rounded ones exactly, as decimals;
+# in floating point 0.4 + 0.8 would outrank 0.6 + 0.6.
 PLACES = 6
 # Looser, for the words a search that found nothing is offered instead.
 SUGGESTIBLE = 0.3
@@ -120,7 +122,7 @@ def close_words(
     closest = products.order_by("-closeness", "name", "pk").values_list("name", flat=True)
     scored = {}
     for name in closest[:200]:
-        for word in _words(name):
+        for word in (w for w in _words(name) if len(w) >= 3):
             score = max(_similarity(_trigrams([w]), _trigrams([word])) for w in wanted)
             if score >= SUGGESTIBLE and word not in wanted:
                 scored[word] = max(score, scored.get(word, 0))
@@ -137,18 +139,19 @@ def _spelled_like(products: QuerySet[Product], text: str) -> QuerySet[Product]:
             products = products.filter(name__iregex=_close_spellings_pattern(word))
         return products
     _sqlite_functions()
-    # A word close to one of more than five letters shares three letters in a row with it,
-    # which the trigram table finds; to a shorter word it need not ("wol" and "wool": 1/2),
-    # and every name is scored.
-    longest = max(words, key=len)
-    if len(longest) <= 5:
+    # Two words sharing no three letters in a row share at most three trigrams (those padded
+    # with spaces), and a word of three letters has four: a word with seven trigrams or more
+    # is close only to words sharing three letters in a row with it, which the trigram table
+    # finds. With fewer ("wol" and "wool": 1/2; "tooooop" and "top": 3/7) every name is scored.
+    richest = max(words, key=lambda word: len(_trigrams([word])))
+    if len(_trigrams([richest])) < 7:
         return products.filter(pk__in=RawSQL(
             "SELECT id FROM shop_product WHERE shop_closeness(%s, name) > 0", [text]
         ))
     return products.filter(pk__in=RawSQL(
         "SELECT rowid FROM shop_product_letters WHERE shop_product_letters MATCH %s"
         " AND shop_closeness(%s, name) > 0",
-        [_trigram_query(longest), text],
+        [_trigram_query(richest), text],
     ))
 
 
@@ -380,7 +383,8 @@ def closeness(text: str, name: str | None) -> float:
         if closest < CLOSE_ENOUGH:
             return 0.0
         total += round(closest, PLACES)
-    return total
+    # As PostgreSQL adds the same places exactly: 0.4 + 0.8 and 0.6 + 0.6 tie.
+    return round(total, PLACES)
 
 
 def _add_functions(connection, **kwargs) -> None:
