@@ -34,7 +34,7 @@ def _database(url: str) -> dict:
         database["OPTIONS"] = {"transaction_mode": "IMMEDIATE", "timeout": 20}
     if database["ENGINE"] == "django.db.backends.postgresql":
         # A search with a typo finds the catalogue's words spelled close to its own with `%`,
-        # from this similarity (shop.selectors.search.CLOSE_ENOUGH), whatever the server's.
+        # from this similarity (shop.selectors.spellings.CLOSE_ENOUGH), whatever the server's.
         # No query is compiled just in time: the shop's take milliseconds, and PostgreSQL
         # compiles any whose estimated cost is high, which a correlated subquery's often is
         # (compiling the low-stock panel's took 0.4 s of its 0.44 at 100,000 orders).

@@ -1,7 +1,7 @@
 """PostgreSQL: the words of the products' names, each once, for a search with a typo.
 
 A search whose words match nothing looks for names with words spelled close to them
-(shop.selectors.search). Scoring every name that shares letters with the search took most
+(shop.selectors.spellings). Scoring every name that shares letters with the search took most
 of the page at 200,000 products: "wooll" shares trigrams with 6,700 names, and scoring each
 one (twice, to match and to rank) took 60–70 ms. The catalogue's names have about 18,000
 different words there: the close ones are found among those, in a millisecond, and the
@@ -20,7 +20,7 @@ costs only its row. SQLite reads its trigram table of names instead (0009).
 
 from django.db import migrations
 
-# As shop.selectors.search reads words: letters and digits in a row, lower-cased; of three
+# As shop.selectors.spellings reads words: letters and digits in a row, lower-cased; of three
 # letters or more, as its `closeness` reads a name's.
 POSTGRES = [
     "CREATE TABLE shop_name_word (word text PRIMARY KEY)",

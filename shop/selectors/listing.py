@@ -18,7 +18,7 @@ from django.db.models import Count, F, QuerySet, Subquery
 from shop import caching
 from shop.errors import CategoryNotFound
 from shop.models import Category, Product
-from shop.selectors import facets, search, sellers
+from shop.selectors import facets, search, sellers, spellings
 from shop.selectors.catalogue import matching_variants, top_categories, with_card_data
 from shop.selectors.categories import (
     CategoryNode,
@@ -154,7 +154,7 @@ def _listing_of(
     suggestions = None
     if filters.fuzzy and not total and not _spellings_match_anything(filters):
         suggestions = Suggestions(
-            search.close_words(filters.q, products=listed(filters)),
+            spellings.close_words(filters.q, products=listed(filters)),
             top_categories(categories, products=listed(filters)),
         )
     return {

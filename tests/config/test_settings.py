@@ -11,7 +11,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.db import connection
 
 from config import env
-from shop.selectors import search
+from shop.selectors import spellings
 
 ROOT = Path(__file__).resolve().parents[2]
 PRODUCTION = {"DJANGO_SETTINGS_MODULE": "config.settings.base", "PATH": os.environ["PATH"]}
@@ -171,4 +171,4 @@ def test_postgresql_compiles_no_query_just_in_time(postgres):
 def test_postgresql_finds_close_spellings_from_the_shops_similarity(postgres):
     with connection.cursor() as cursor:
         cursor.execute("SHOW pg_trgm.similarity_threshold")
-        assert float(cursor.fetchone()[0]) == search.CLOSE_ENOUGH
+        assert float(cursor.fetchone()[0]) == spellings.CLOSE_ENOUGH

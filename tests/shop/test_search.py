@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils.html import escape
 
 from shop.models import Product
-from shop.selectors import search
+from shop.selectors import search, spellings
 from tests.factories import CategoryFactory, ProductFactory, VariantFactory
 
 pytestmark = pytest.mark.django_db
@@ -111,9 +111,9 @@ def test_close_spellings_rank_as_the_closeness_of_their_words(catalogue, q):
                                 fuzzy=True)
     ranks = dict(found.values_list("name", "rank"))
     expected = {
-        name: search.closeness(q, name)
+        name: spellings.closeness(q, name)
         for name in Product.objects.values_list("name", flat=True)
-        if search.closeness(q, name)
+        if spellings.closeness(q, name)
     }
     assert ranks == pytest.approx(expected)
     assert ranks
@@ -220,7 +220,7 @@ def test_suggestions_are_the_closest_words_however_many_names_look_alike(db):
         Product(name=f"Baton {n:03}", slug=f"baton-{n}", category=category) for n in range(250)
     )
     ProductFactory(name="Stoneware Mug", category=category)
-    assert search.close_words("stonwere") == ["stoneware"]
+    assert spellings.close_words("stonwere") == ["stoneware"]
 
 
 def test_words_nothing_resembles_still_get_the_categories(client, catalogue):
@@ -317,7 +317,7 @@ def test_the_gin_index_answers_the_search_query(postgres, catalogue):
     ("an of", "An Of", 0.0),  # no word to look for
 ])
 def test_closeness_sums_the_closest_word_to_each(text, name, closeness):
-    assert search.closeness(text, name) == round(closeness, search.PLACES)
+    assert spellings.closeness(text, name) == round(closeness, spellings.PLACES)
 
 
 def test_closeness_agrees_with_pg_trgm_similarity(postgres):
@@ -326,7 +326,7 @@ def test_closeness_agrees_with_pg_trgm_similarity(postgres):
                              ("wooll", "wool"), ("merinoo", "merino"), ("écruu", "écru")]:
             cursor.execute("SELECT similarity(%s, %s)", [wanted, word])
             similarity = cursor.fetchone()[0]
-            assert search.closeness(wanted, word) == pytest.approx(similarity, abs=1e-6), (
+            assert spellings.closeness(wanted, word) == pytest.approx(similarity, abs=1e-6), (
                 wanted, word,
             )
 
@@ -371,14 +371,14 @@ SIMILAR = [
 
 @pytest.mark.parametrize(("text", "name", "similarity"), SIMILAR)
 def test_similarity_is_pg_trgm_strict_word_similarity(text, name, similarity):
-    assert search.word_similarity(text, name) == pytest.approx(similarity)
+    assert spellings.word_similarity(text, name) == pytest.approx(similarity)
 
 
 def test_similarity_agrees_with_pg_trgm_itself(postgres):
     with connection.cursor() as cursor:
         for text, name, _ in SIMILAR:
             cursor.execute("SELECT strict_word_similarity(%s, %s)", [text, name])
-            assert search.word_similarity(text, name) == pytest.approx(cursor.fetchone()[0]), (
+            assert spellings.word_similarity(text, name) == pytest.approx(cursor.fetchone()[0]), (
                 text, name,
             )
 
