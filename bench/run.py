@@ -33,7 +33,7 @@ import psycopg
 import redis
 
 from bench import report, serve
-from bench.load import run_wrk
+from bench.load import Run, run_wrk
 from bench.serve import BROWSER_HEADERS, PYTHON, ROOT, SHOP_HEADERS
 
 SHOP_PORT, FLOOR_PORT = 8801, 8802
@@ -53,7 +53,7 @@ def main() -> None:
         _step("fresh databases, migrations, seeding")
         seeded = _prepare(shop_env, floor_env)
         _step(f"seeded in {seeded['seconds']} s: {json.dumps(seeded)}")
-        with _served(shop_env, floor_env, Path(work)):
+        with _served(shop_env, floor_env, Path(work)) as shop:
             fixtures = serve.run_json(["-m", "bench.fixtures"], shop_env)
             targets = _targets(fixtures["targets"])
             _check(targets)
@@ -62,7 +62,7 @@ def main() -> None:
             dashboard = fixtures["targets"]["dashboard"]
             reads["dashboard"]["cold_ms"] = _first_views(dashboard["cold"], dashboard["cookie"])
             _step("reads during a sale")
-            sale = _during_sale(targets, options.seconds, shop_env)
+            sale = _during_sale(targets, options.seconds, shop_env, shop)
         _step("writes")
         writes = _writes(shop_env)
         _step("exports")
@@ -130,12 +130,12 @@ def _prepare(shop_env: dict, floor_env: dict) -> dict:
 
 @contextmanager
 def _served(shop_env: dict, floor_env: dict, work: Path):
-    with serve.served(shop_env, SHOP_PORT, work):
+    with serve.served(shop_env, SHOP_PORT, work) as shop:
         floor = serve.gunicorn(floor_env, FLOOR_PORT, "bench.floor.wsgi:application",
                                work / "floor.log")
         try:
             serve.wait_until_up(f"http://127.0.0.1:{FLOOR_PORT}/constant/", work / "floor.log")
-            yield
+            yield shop
         finally:
             serve.stop(floor)
 
@@ -231,24 +231,43 @@ def _reads(targets: dict[str, tuple[str, dict]], seconds: int, rounds: int) -> d
     }
 
 
-def _during_sale(targets: dict[str, tuple[str, dict]], seconds: int, env: dict) -> dict:
+def _during_sale(targets: dict[str, tuple[str, dict]], seconds: int, env: dict,
+                 shop: subprocess.Popen) -> dict:
     """The pages that must survive a sale, read at 16 connections while bench.sale's shoppers
-    buy, one after the other; and what the shoppers bought meanwhile."""
+    buy, one after the other; and what the shoppers bought meanwhile. Each page is read alone
+    just before, for the CPU time a read costs the shop's workers without the sale and with it
+    (a cache emptied by the shoppers' stock movements would show as more), and the shoppers'
+    process is timed: the cores it takes are the reads' no longer."""
     names = report.DURING_SALE
+    workers = serve.workers_of(shop)
+    alone = {name: _workers_cpu_a_read(targets[name], seconds, workers) for name in names}
     buying = subprocess.Popen(  # noqa: S603 - our own arguments
         [PYTHON, "-m", "bench.sale", str(seconds * len(names) + 4)], env=env, cwd=ROOT,
         stdout=subprocess.PIPE, text=True,
     )
     time.sleep(2)  # the shoppers under way
+    shoppers_cpu, started = serve.cpu_ms([buying.pid]), time.monotonic()
     reads = {}
     for name in names:
-        url, headers = targets[name]
-        run = run_wrk(url, connections=CONNECTIONS, seconds=seconds, headers=headers)
-        reads[name] = {"rps": run.requests_per_second, "p99_ms": run.p99_ms, "bad": run.bad}
+        run, cpu = _workers_cpu_a_read(targets[name], seconds, workers)
+        reads[name] = {"rps": run.requests_per_second, "p99_ms": run.p99_ms, "bad": run.bad,
+                       "workers_cpu_ms": cpu, "alone_workers_cpu_ms": alone[name][1]}
+    shoppers_cores = ((serve.cpu_ms([buying.pid]) - shoppers_cpu)
+                      / ((time.monotonic() - started) * 1000))
     output, _ = buying.communicate(timeout=600)
     if buying.returncode:
         raise SystemExit("the shoppers of the sale stopped with an error")
-    return {**json.loads(output.strip().splitlines()[-1]), "reads": reads}
+    return {**json.loads(output.strip().splitlines()[-1]), "reads": reads,
+            "shoppers_cores": shoppers_cores}
+
+
+def _workers_cpu_a_read(target: tuple[str, dict], seconds: int,
+                        workers: list[int]) -> tuple[Run, float]:
+    """A run at 16 connections, and the CPU time the shop's workers spent a request in it."""
+    url, headers = target
+    before = serve.cpu_ms(workers)
+    run = run_wrk(url, connections=CONNECTIONS, seconds=seconds, headers=headers)
+    return run, (serve.cpu_ms(workers) - before) / run.requests if run.requests else 0.0
 
 
 # --- where it ran ----------------------------------------------------------------------------

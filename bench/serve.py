@@ -112,16 +112,33 @@ def gunicorn(env: dict, port: int, app: str, log: Path) -> subprocess.Popen:
 
 @contextmanager
 def served(env: dict, port: int, work: Path, *, name: str = "shop"):
-    """The shop under gunicorn on 127.0.0.1:`port` until the block ends."""
+    """The shop under gunicorn on 127.0.0.1:`port` until the block ends; yields the master's
+    process."""
     log = work / f"{name}.log"
     # Metrics files are the web process's alone, as in production.
     server = gunicorn({**env, "PROMETHEUS_MULTIPROC_DIR": str(work / f"{name}-metrics")}, port,
                       "config.wsgi:application", log)
     try:
         wait_until_up(f"http://127.0.0.1:{port}/readiness/", log)
-        yield
+        yield server
     finally:
         stop(server)
+
+
+def workers_of(server: subprocess.Popen) -> list[int]:
+    """The process ids of a gunicorn master's workers."""
+    children = Path(f"/proc/{server.pid}/task/{server.pid}/children").read_text()
+    return [int(pid) for pid in children.split()]
+
+
+def cpu_ms(pids: list[int]) -> float:
+    """The CPU time these processes (every thread of each) have used so far, in ms: user and
+    system time from /proc/<pid>/stat."""
+    ticks = 0
+    for pid in pids:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        ticks += int(fields[11]) + int(fields[12])  # utime and stime, fields 14 and 15
+    return ticks * 1000 / os.sysconf("SC_CLK_TCK")
 
 
 def stop(server: subprocess.Popen) -> None:
