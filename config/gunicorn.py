@@ -85,9 +85,10 @@ logconfig_dict = {
 # Python's collector looks at every object of a generation it collects, however long the
 # object has lived. A worker holds about 230,000 that live as long as it does (Django, the apps,
 # their compiled templates and resolved URLs); under `make bench`'s load each full collection
-# took 130-190 ms, 3 or 4 a worker in two minutes, every thread of the worker waiting meanwhile.
+# took 130-190 ms, 4 a worker in two minutes, every thread of the worker waiting meanwhile.
 # Frozen, they are out of its sight: full collections came five times as often and took 68-87
-# ms in all against 390-620. Young objects, the requests' own, are collected as before.
+# ms in all against 490-620 (README, "The garbage collector"). Young objects, the requests'
+# own, are collected as before.
 # The first requests compile the templates, resolve the URLs and open the connections:
 WARM_AFTER = 500
 _requests_served = itertools.count(1)
