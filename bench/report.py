@@ -192,8 +192,8 @@ def _sale_rows(sale: dict, reads: dict, verdict) -> list[str]:
     lines += [
         "",
         f"The shoppers' process used {sale['shoppers_cores']:.2f} of the machine's cores "
-        "while the pages were read (Python; its queries' work is PostgreSQL's); the shop's "
-        "CPU a read counts its gunicorn workers only.",
+        "while the pages were read (its own Python, not the work of its queries in "
+        "PostgreSQL); the shop's CPU a read counts its gunicorn workers only.",
     ]
     return lines
 

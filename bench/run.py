@@ -237,7 +237,7 @@ def _during_sale(targets: dict[str, tuple[str, dict]], seconds: int, env: dict,
     buy, one after the other; and what the shoppers bought meanwhile. Each page is read alone
     just before, for the CPU time a read costs the shop's workers without the sale and with it
     (a cache emptied by the shoppers' stock movements would show as more), and the shoppers'
-    process is timed: the cores it takes are the reads' no longer."""
+    process is timed: every core it takes is one the reads no longer have."""
     names = report.DURING_SALE
     workers = serve.workers_of(shop)
     alone = {name: _workers_cpu_a_read(targets[name], seconds, workers) for name in names}

@@ -17,7 +17,8 @@ With PROMETHEUS_MULTIPROC_DIR set, each worker keeps its metrics in files there 
 scrape adds them up (monitoring.metrics). The master empties the directory when it starts,
 so a restart does not count the last run's values again, and folds the files of each worker
 that exits into one archive per kind (config.metric_files), so the directory, and the time a
-scrape takes, stay the same however often workers restart. Without it the hooks do nothing.
+scrape takes, stay the same however often workers restart. Without it the metric files' hooks
+do nothing.
 """
 
 import gc
@@ -89,7 +90,9 @@ logconfig_dict = {
 # Frozen, they are out of its sight: full collections came five times as often and took 68-87
 # ms in all against 490-620 (README, "The garbage collector"). Young objects, the requests'
 # own, are collected as before.
-# The first requests compile the templates, resolve the URLs and open the connections:
+# The first requests compile the templates, resolve the URLs and open the connections. Probes
+# count too: a worker that has served only them freezes what they made, and what later
+# requests keep is collected as before. A restarted worker (GUNICORN_MAX_REQUESTS) starts again.
 WARM_AFTER = 500
 _requests_served = itertools.count(1)
 
