@@ -37,13 +37,18 @@ def _on_postgres() -> bool:
     return connection.vendor == "postgresql"
 
 
+def _spellable(words: Iterable[str]) -> list[str]:
+    """The words of three letters or more: one or two are no spelling of anything."""
+    return [word for word in words if len(word) >= 3]
+
+
 def close_words(
     text: str, *, limit: int = 3, products: QuerySet[Product] | None = None
 ) -> list[str]:
     """Words of the names of `products` (by default every listed one) spelled a little like
     the words of `text`, the closest first: what a search that found nothing could have
     meant. One query."""
-    wanted = [w for w in words_of(text) if len(w) >= 3]
+    wanted = _spellable(words_of(text))
     if not wanted:
         return []
     products = Product.objects.listed() if products is None else products
@@ -59,10 +64,12 @@ def close_words(
         )).annotate(closeness=_similarity_to(text))
     # The closest names first, so that the cut keeps the words most like the query's.
     closest = products.order_by("-closeness", "name", "pk").values_list("name", flat=True)
+    wanted_trigrams = [_trigrams([word]) for word in wanted]
     scored = {}
     for name in closest[:200]:
-        for word in (w for w in words_of(name) if len(w) >= 3):
-            score = max(_similarity(_trigrams([w]), _trigrams([word])) for w in wanted)
+        for word in _spellable(words_of(name)):
+            trigrams = _trigrams([word])
+            score = max(_similarity(each, trigrams) for each in wanted_trigrams)
             if score >= SUGGESTIBLE and word not in wanted:
                 scored[word] = max(score, scored.get(word, 0))
     return sorted(scored, key=lambda w: (-scored[w], w))[:limit]
@@ -210,7 +217,7 @@ def _spelled_words(text: str) -> list[str]:
     for negated, quoted, bare in TERM.findall(text):
         if not (negated or bare.startswith("-")):
             words += words_of(quoted or bare)
-    return list(dict.fromkeys(w for w in words if len(w) >= 3 and w not in STOP_WORDS))
+    return list(dict.fromkeys(w for w in _spellable(words) if w not in STOP_WORDS))
 
 
 @lru_cache(maxsize=4096)
@@ -220,7 +227,7 @@ def closeness(text: str, name: str | None) -> float:
     least CLOSE_ENOUGH. Remembered, as a listing asks it of the same names in several
     queries (the page, its count, the facets). A name's words of one or two letters are
     not read: "in" is not a spelling of "ink"."""
-    names = [_trigrams([word]) for word in words_of(name or "") if len(word) >= 3]
+    names = [_trigrams([word]) for word in _spellable(words_of(name or ""))]
     total = 0.0
     for word in _spelled_words(text):
         wanted = _trigrams([word])
