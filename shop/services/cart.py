@@ -3,13 +3,14 @@ into the customer's at sign-in. Every change is checked against the stock availa
 a change the stock cannot cover is cut to what is left, with a message naming the line. So is
 one past MAX_PER_LINE, the most of one variant a cart may hold, with a message saying so.
 
-Each change locks the cart's row first, so two changes to one cart (two tabs, a double
-click) happen one after the other."""
+Each change locks the cart's row first, touching it, so two changes to one cart (two tabs,
+a double click) happen one after the other."""
 
 from dataclasses import dataclass
 
 from django.db import transaction
 from django.db.models import Case, F, Q, QuerySet, Sum, Value, When
+from django.utils import timezone
 
 from shop import caching
 from shop.errors import CartLineGone, OutOfStock
@@ -37,16 +38,17 @@ def start_cart() -> Cart:
 
 
 def lock_cart(cart: Cart) -> None:
-    """Hold the cart's row until the transaction ends: changes to one cart queue up."""
-    Cart.objects.select_for_update().filter(pk=cart.pk).values_list("pk").first()
+    """Hold the cart's row until the transaction ends, marking it changed now (one UPDATE,
+    which a change that fails takes back): changes to one cart queue up."""
+    Cart.objects.filter(pk=cart.pk).update(updated_at=timezone.now())
 
 
 @transaction.atomic
 def add_to_cart(*, cart: Cart, variant: Variant, quantity: int) -> CartChange:
     """Add units of a variant. Raises OutOfStock, changing nothing, when none can be added."""
     lock_cart(cart)
-    line = CartLine.objects.filter(cart=cart, variant=variant).first()
-    in_cart = line.quantity if line else 0
+    units = _units_by_variant(cart)
+    in_cart = units.get(variant.pk, 0)
     _check_on_sale(variant)
     allowed = _allowed(variant, cart) - in_cart
     if allowed <= 0:
@@ -56,9 +58,8 @@ def add_to_cart(*, cart: Cart, variant: Variant, quantity: int) -> CartChange:
             raise OutOfStock(f"You already have all {in_cart} of “{variant}” we can sell you.")
         raise OutOfStock(f"“{variant}” is sold out.")
     added = min(quantity, allowed)
-    if line:
-        line.quantity += added
-        line.save(update_fields=["quantity"])
+    if in_cart:
+        CartLine.objects.filter(cart=cart, variant=variant).update(quantity=in_cart + added)
     else:
         CartLine.objects.create(cart=cart, variant=variant, quantity=added)
     if added < quantity and in_cart + added == MAX_PER_LINE:
@@ -68,7 +69,8 @@ def add_to_cart(*, cart: Cart, variant: Variant, quantity: int) -> CartChange:
         message = f"Only {added} more of “{variant}” could be added; that is all we can sell you."
     else:
         message = f"Added {added} × “{variant}” to your cart."
-    return _changed(cart, message=message, ok=added == quantity)
+    return _changed(cart, message=message, ok=added == quantity,
+                    count=sum(units.values()) + added)
 
 
 @transaction.atomic
@@ -91,7 +93,8 @@ def change_quantity(*, cart: Cart, line_id: int, quantity: int) -> CartChange:
         message = f"Only {allowed} of “{line.variant}” left, so your quantity is now {allowed}."
     else:
         message = f"“{line.variant}”: quantity {line.quantity}."
-    return _changed(cart, message=message, ok=line.quantity == quantity)
+    return _changed(cart, message=message, ok=line.quantity == quantity,
+                    count=count_units(cart))
 
 
 @transaction.atomic
@@ -99,7 +102,8 @@ def remove_line(*, cart: Cart, line_id: int) -> CartChange:
     lock_cart(cart)
     line = _line(cart, line_id)
     line.delete()
-    return _changed(cart, message=f"Removed “{line.variant}” from your cart.", ok=True)
+    return _changed(cart, message=f"Removed “{line.variant}” from your cart.", ok=True,
+                    count=count_units(cart))
 
 
 @transaction.atomic
@@ -161,15 +165,21 @@ def take_paid_units(*, cart_id: int, bought: dict[int, int]) -> None:
     ))
 
 
-def _changed(cart: Cart, *, message: str, ok: bool) -> CartChange:
-    """The end of every change: the cart was touched now, and holds this many units."""
-    cart.save(update_fields=["updated_at"])
+def _changed(cart: Cart, *, message: str, ok: bool, count: int) -> CartChange:
+    """The end of every change: the pages kept with the cart's contents go, and the cart now
+    holds `count` units."""
     caching.bump_cart(cart.pk)
-    return CartChange(message=message, ok=ok, count=count_units(cart))
+    return CartChange(message=message, ok=ok, count=count)
 
 
 def count_units(cart: Cart) -> int:
     return cart.lines.aggregate(units=Sum("quantity"))["units"] or 0
+
+
+def _units_by_variant(cart: Cart) -> dict[int, int]:
+    """The cart's units of each variant it holds (one query)."""
+    return dict(CartLine.objects.filter(cart=cart).order_by().values_list("variant_id",
+                                                                          "quantity"))
 
 
 def held_by_unpaid_orders(cart) -> QuerySet[OrderLine]:

@@ -7,6 +7,7 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
+from shop.errors import OutOfStock
 from shop.models import Cart, CartLine
 from shop.services import cart as cart_services
 from tests import accounts
@@ -376,3 +377,27 @@ def test_paying_an_order_whose_variants_are_gone_leaves_the_cart_alone(jacket):
     jacket.delete()  # the order keeps its line, without a variant
     buying.pay(order)
     assert list(cart.lines.values_list("variant__sku", "quantity")) == [("SCARF", 2)]
+
+
+def test_a_change_counts_every_line_and_marks_the_cart_changed(jacket, django_assert_num_queries):
+    cart = Cart.objects.create()
+    CartLine.objects.create(cart=cart, variant=VariantFactory(sku="SCARF", on_hand=9), quantity=3)
+    CartLine.objects.create(cart=cart, variant=jacket, quantity=1)
+    Cart.objects.filter(pk=cart.pk).update(updated_at=cart.created_at)
+    # Its savepoint, the cart locked and touched, its lines, what its unpaid orders hold,
+    # the line's new quantity.
+    with django_assert_num_queries(6):
+        change = cart_services.add_to_cart(cart=cart, variant=jacket, quantity=2)
+    assert (change.ok, change.count) == (True, 6)
+    assert CartLine.objects.get(cart=cart, variant=jacket).quantity == 3
+    assert Cart.objects.get(pk=cart.pk).updated_at > cart.created_at
+
+
+def test_a_refused_change_leaves_the_cart_as_it_was(jacket):
+    cart = Cart.objects.create()
+    CartLine.objects.create(cart=cart, variant=jacket, quantity=5)
+    Cart.objects.filter(pk=cart.pk).update(updated_at=cart.created_at)
+    with pytest.raises(OutOfStock):
+        cart_services.add_to_cart(cart=cart, variant=jacket, quantity=1)
+    assert Cart.objects.get(pk=cart.pk).updated_at == cart.created_at
+    assert CartLine.objects.get(cart=cart).quantity == 5

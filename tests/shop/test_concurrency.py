@@ -16,6 +16,7 @@ from bench import sale, writes
 from shop.errors import OutOfStock
 from shop.models import Cart, CartLine, DiscountCode, Order, OrderDiscount, Promotion, Variant
 from shop.promotions.codes import CodeRefused
+from shop.services import cart as cart_services
 from shop.services import checkout, orders
 from shop.services import reviews as review_services
 from tests.conftest import need
@@ -155,6 +156,31 @@ def test_one_cart_submitted_at_once_from_several_tabs_becomes_one_order(postgres
     assert outcomes == [order.number] * 6
     lamp.refresh_from_db()
     assert lamp.reserved == 3
+
+
+def test_adds_to_one_cart_at_once_from_several_tabs_queue_on_its_lock(postgres_committed):
+    lamp = VariantFactory(on_hand=5, product__name="Lamp")
+    cart = Cart.objects.create()
+    start = threading.Barrier(8)
+    outcomes = []
+
+    def add():
+        try:
+            start.wait()
+            outcomes.append(cart_services.add_to_cart(cart=cart, variant=lamp, quantity=1).count)
+        except Exception as error:
+            outcomes.append(type(error).__name__)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=add) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    # Each add sees the ones before it: one line, the five units there are, three refused.
+    assert sorted(outcomes, key=str) == [1, 2, 3, 4, 5, *["OutOfStock"] * 3]
+    assert list(cart.lines.values_list("quantity", flat=True)) == [5]
 
 
 # --- reviews ---------------------------------------------------------------------------------
