@@ -58,10 +58,16 @@ def add_to_cart(*, cart: Cart, variant: Variant, quantity: int) -> CartChange:
             raise OutOfStock(f"You already have all {in_cart} of “{variant}” we can sell you.")
         raise OutOfStock(f"“{variant}” is sold out.")
     added = min(quantity, allowed)
-    if in_cart:
-        CartLine.objects.filter(cart=cart, variant=variant).update(quantity=in_cart + added)
-    else:
+    # The units as this change read them, and those it adds (a payment's page counts the
+    # cart again after its order is paid).
+    count = sum(units.values()) + added
+    # Added to what the line holds now: a payment takes its units out of the cart without
+    # waiting for the cart's lock (take_paid_units), some of a line's or all of it.
+    line = CartLine.objects.filter(cart=cart, variant=variant)
+    if not (in_cart and line.update(quantity=F("quantity") + added)):
         CartLine.objects.create(cart=cart, variant=variant, quantity=added)
+        if in_cart:  # the line was taken meanwhile: count again
+            count = count_units(cart)
     if added < quantity and in_cart + added == MAX_PER_LINE:
         message = (f"{AT_MOST}: added {added}, so you now have {MAX_PER_LINE} of “{variant}”"
                    " in your cart.")
@@ -69,8 +75,7 @@ def add_to_cart(*, cart: Cart, variant: Variant, quantity: int) -> CartChange:
         message = f"Only {added} more of “{variant}” could be added; that is all we can sell you."
     else:
         message = f"Added {added} × “{variant}” to your cart."
-    return _changed(cart, message=message, ok=added == quantity,
-                    count=sum(units.values()) + added)
+    return _changed(cart, message=message, ok=added == quantity, count=count)
 
 
 @transaction.atomic

@@ -385,7 +385,7 @@ def test_a_change_counts_every_line_and_marks_the_cart_changed(jacket, django_as
     CartLine.objects.create(cart=cart, variant=jacket, quantity=1)
     Cart.objects.filter(pk=cart.pk).update(updated_at=cart.created_at)
     # Its savepoint, the cart locked and touched, its lines, what its unpaid orders hold,
-    # the line's new quantity.
+    # the line's new quantity, the savepoint released.
     with django_assert_num_queries(6):
         change = cart_services.add_to_cart(cart=cart, variant=jacket, quantity=2)
     assert (change.ok, change.count) == (True, 6)
@@ -401,3 +401,37 @@ def test_a_refused_change_leaves_the_cart_as_it_was(jacket):
         cart_services.add_to_cart(cart=cart, variant=jacket, quantity=1)
     assert Cart.objects.get(pk=cart.pk).updated_at == cart.created_at
     assert CartLine.objects.get(cart=cart).quantity == 5
+
+
+def paid_meanwhile(monkeypatch, cart, variant, taken):
+    """The cart's order is paid just after an add reads the cart's lines: `taken` units of
+    `variant` leave the cart (take_paid_units, which does not wait for the cart's lock)."""
+    read = cart_services._units_by_variant
+
+    def read_then_paid(cart):
+        units = read(cart)
+        cart_services.take_paid_units(cart_id=cart.pk, bought={variant.pk: taken})
+        return units
+
+    monkeypatch.setattr(cart_services, "_units_by_variant", read_then_paid)
+
+
+def test_an_add_goes_to_what_a_payment_left_of_the_line_meanwhile(jacket, monkeypatch):
+    cart = Cart.objects.create()
+    CartLine.objects.create(cart=cart, variant=jacket, quantity=2)
+    paid_meanwhile(monkeypatch, cart, jacket, taken=1)
+
+    assert cart_services.add_to_cart(cart=cart, variant=jacket, quantity=1).ok
+    assert CartLine.objects.get(cart=cart, variant=jacket).quantity == 2
+
+
+def test_an_add_to_a_line_a_payment_took_meanwhile_makes_it_again(jacket, monkeypatch):
+    cart = Cart.objects.create()
+    CartLine.objects.create(cart=cart, variant=VariantFactory(sku="SCARF", on_hand=9), quantity=3)
+    CartLine.objects.create(cart=cart, variant=jacket, quantity=2)
+    paid_meanwhile(monkeypatch, cart, jacket, taken=2)
+
+    change = cart_services.add_to_cart(cart=cart, variant=jacket, quantity=1)
+
+    assert CartLine.objects.get(cart=cart, variant=jacket).quantity == 1
+    assert (change.ok, change.count) == (True, 4)
