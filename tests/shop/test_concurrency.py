@@ -124,32 +124,40 @@ def test_a_code_with_five_uses_left_is_used_exactly_five_times(postgres_committe
     assert lamp.reserved == 1 + 5 * 2
 
 
-def test_one_cart_submitted_at_once_from_several_tabs_becomes_one_order(postgres_committed):
-    lamp = VariantFactory(on_hand=10)
-    cart = Cart.objects.create()
-    CartLine.objects.create(cart=cart, variant=lamp, quantity=3)
-    method = standard_shipping()
-    start = threading.Barrier(6)
+def at_once(times: int, act) -> list:
+    """`act()` from `times` threads (and connections) released at the same moment: what each
+    returned, or the name of what it raised."""
+    start = threading.Barrier(times)
     outcomes = []
 
-    def submit():
+    def run():
         try:
             start.wait()
-            order = checkout.place_order(
-                cart=cart, buyer=checkout.Buyer(email="a@example.com", user=None),
-                address=ADDRESS, shipping_method_id=method.pk, provider="test",
-            )
-            outcomes.append(order.number)
+            outcomes.append(act())
         except Exception as error:
             outcomes.append(type(error).__name__)
         finally:
             connections.close_all()
 
-    threads = [threading.Thread(target=submit) for _ in range(6)]
+    threads = [threading.Thread(target=run) for _ in range(times)]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join(timeout=60)
+    return outcomes
+
+
+def test_one_cart_submitted_at_once_from_several_tabs_becomes_one_order(postgres_committed):
+    lamp = VariantFactory(on_hand=10)
+    cart = Cart.objects.create()
+    CartLine.objects.create(cart=cart, variant=lamp, quantity=3)
+    method = standard_shipping()
+
+    outcomes = at_once(6, lambda: checkout.place_order(
+        cart=cart, buyer=checkout.Buyer(email="a@example.com", user=None),
+        address=ADDRESS, shipping_method_id=method.pk, provider="test",
+    ).number)
+
     # The first places the order; the others, waiting on the cart's lock, find it unpaid
     # and the same, and return it (the cart keeps its lines until it is paid).
     [order] = Order.objects.all()
@@ -161,23 +169,10 @@ def test_one_cart_submitted_at_once_from_several_tabs_becomes_one_order(postgres
 def test_adds_to_one_cart_at_once_from_several_tabs_queue_on_its_lock(postgres_committed):
     lamp = VariantFactory(on_hand=5, product__name="Lamp")
     cart = Cart.objects.create()
-    start = threading.Barrier(8)
-    outcomes = []
 
-    def add():
-        try:
-            start.wait()
-            outcomes.append(cart_services.add_to_cart(cart=cart, variant=lamp, quantity=1).count)
-        except Exception as error:
-            outcomes.append(type(error).__name__)
-        finally:
-            connections.close_all()
+    outcomes = at_once(8, lambda: cart_services.add_to_cart(cart=cart, variant=lamp,
+                                                            quantity=1).count)
 
-    threads = [threading.Thread(target=add) for _ in range(8)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
     # Each add sees the ones before it: one line, the five units there are, three refused.
     assert sorted(outcomes, key=str) == [1, 2, 3, 4, 5, *["OutOfStock"] * 3]
     assert list(cart.lines.values_list("quantity", flat=True)) == [5]
