@@ -91,7 +91,9 @@ def change_quantity(*, cart: Cart, line_id: int, quantity: int) -> CartChange:
     if allowed <= 0:
         raise OutOfStock(f"“{line.variant}” is sold out; please remove it.")
     line.quantity = min(quantity, allowed)
-    line.save(update_fields=["quantity"])
+    # A payment may have taken the line meanwhile (take_paid_units does not wait for the lock).
+    if not CartLine.objects.filter(pk=line.pk).update(quantity=line.quantity):
+        raise CartLineGone()
     if line.quantity < quantity and allowed == MAX_PER_LINE:
         message = f"{AT_MOST}, so your quantity of “{line.variant}” is now {allowed}."
     elif line.quantity < quantity:

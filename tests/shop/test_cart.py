@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
-from shop.errors import OutOfStock
+from shop.errors import CartLineGone, OutOfStock
 from shop.models import Cart, CartLine
 from shop.services import cart as cart_services
 from tests import accounts
@@ -435,3 +435,19 @@ def test_an_add_to_a_line_a_payment_took_meanwhile_makes_it_again(jacket, monkey
 
     assert CartLine.objects.get(cart=cart, variant=jacket).quantity == 1
     assert (change.ok, change.count) == (True, 4)
+
+
+def test_a_quantity_change_to_a_line_a_payment_took_meanwhile_says_it_is_gone(jacket, monkeypatch):
+    cart = Cart.objects.create()
+    line = CartLine.objects.create(cart=cart, variant=jacket, quantity=2)
+    read = cart_services._line
+
+    def read_then_paid(cart, line_id):
+        found = read(cart, line_id)
+        cart_services.take_paid_units(cart_id=cart.pk, bought={jacket.pk: 2})
+        return found
+
+    monkeypatch.setattr(cart_services, "_line", read_then_paid)
+    # Refused with the message the cart's page shows for a line gone, not a server error.
+    with pytest.raises(CartLineGone):
+        cart_services.change_quantity(cart=cart, line_id=line.pk, quantity=3)
